@@ -1,0 +1,80 @@
+//! `gws-conform serve`: runs the reference server until interrupted.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Args;
+
+use crate::server::ids::IdGen;
+use crate::server::{Directory, ServerConfig, start};
+
+/// Exit code for bad input (a bad users file or argument).
+const EXIT_BAD_INPUT: i32 = 2;
+/// Exit code when the server could not run (port in use).
+const EXIT_COULD_NOT_RUN: i32 = 3;
+
+/// Options of `serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on (port 0 picks a free port; the chosen address is printed).
+    #[arg(long, default_value = "127.0.0.1:8090")]
+    pub listen: SocketAddr,
+    /// YAML users file replacing the built-in directory.
+    #[arg(long, value_name = "FILE")]
+    pub users: Option<PathBuf>,
+    /// How long a CometD connect is held when nothing is queued, in milliseconds.
+    #[arg(long, value_name = "MS", default_value_t = 30_000, value_parser = clap::value_parser!(u64).range(0..=600_000))]
+    pub long_poll_timeout: u64,
+    /// Require the CSRF token (X-CSRF-TOKEN) on POST, PUT and DELETE.
+    #[arg(long)]
+    pub csrf: bool,
+}
+
+/// Runs the server until Ctrl-C; returns the exit code.
+pub async fn run(args: ServeArgs) -> i32 {
+    let directory = match &args.users {
+        Some(path) => match Directory::load(path, &IdGen::new()) {
+            Ok(directory) => Some(directory),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return EXIT_BAD_INPUT;
+            }
+        },
+        None => None,
+    };
+    let config = ServerConfig {
+        directory,
+        long_poll_timeout: Duration::from_millis(args.long_poll_timeout),
+        csrf: args.csrf,
+        ..ServerConfig::default()
+    };
+    let mut server = match start(config, args.listen).await {
+        Ok(server) => server,
+        Err(e) => {
+            eprintln!("error: cannot listen on {}: {e}", args.listen);
+            return EXIT_COULD_NOT_RUN;
+        }
+    };
+    println!("gws-conform reference server listening on {}", server.base_url());
+    let stopped = tokio::select! {
+        interrupted = tokio::signal::ctrl_c() => {
+            if let Err(e) = interrupted {
+                eprintln!("error: cannot wait for Ctrl-C: {e}");
+            }
+            None
+        }
+        result = server.stopped() => Some(result),
+    };
+    match stopped {
+        None => {
+            server.shutdown().await;
+            0
+        }
+        Some(Ok(())) => 0,
+        Some(Err(e)) => {
+            eprintln!("error: server stopped: {e}");
+            EXIT_COULD_NOT_RUN
+        }
+    }
+}

@@ -1,0 +1,325 @@
+//! The inbox: an append-only log of every message the server delivered and of every session
+//! event, with waits that cannot miss anything.
+//!
+//! Waits never clear the log. They check what is already there first and then sleep on a
+//! `watch` channel, which remembers that a change happened even when nobody was waiting, so a
+//! message that arrives between "check" and "sleep" still wakes the waiter.
+
+use std::fmt;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use tokio::sync::watch;
+
+use crate::bayeux::{ChannelName, ChannelPattern};
+
+/// How many arrivals a [`WaitError`] lists, so an error stays readable.
+const LISTED: usize = 20;
+/// How much of a message's `data` a [`WaitError`] shows.
+const DATA_CHARS: usize = 200;
+
+/// One non-meta message the server delivered.
+#[derive(Debug, Clone)]
+pub struct Delivery {
+    /// Position in the inbox: 0 for the first message of the session, then 1, 2, ...
+    pub seq: u64,
+    /// The channel the message was published on, as sent by the server.
+    pub channel: String,
+    /// The message's `data` (`null` if it had none).
+    pub data: Value,
+    /// The whole message as received (for `id`, `ext` and other fields).
+    pub message: Value,
+    /// When the reply carrying it was read.
+    pub received_at: Instant,
+}
+
+impl Delivery {
+    /// Whether the message's channel matches `pattern`.
+    pub fn on(&self, pattern: &ChannelPattern) -> bool {
+        ChannelName::parse(&self.channel).is_ok_and(|channel| pattern.matches(&channel))
+    }
+
+    /// The cursor just after this message: wait from it for "the next" match.
+    pub fn next(&self) -> Cursor {
+        Cursor(self.seq + 1)
+    }
+
+    fn summary(&self) -> String {
+        let data: String = self.data.to_string().chars().take(DATA_CHARS).collect();
+        format!("#{} {} {data}", self.seq, self.channel)
+    }
+}
+
+/// A position in the inbox; waits from a cursor only consider messages at or after it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Cursor(u64);
+
+impl Cursor {
+    /// The start of the session: every message ever delivered.
+    pub const START: Cursor = Cursor(0);
+}
+
+/// Why a session ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EndReason {
+    /// The caller disconnected.
+    Disconnected,
+    /// The server advised `reconnect: none`.
+    AdvisedNone,
+    /// Requests kept failing; the text says how.
+    Failed(String),
+}
+
+impl fmt::Display for EndReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Disconnected => f.write_str("disconnected by the client"),
+            Self::AdvisedNone => f.write_str("server advised reconnect none"),
+            Self::Failed(why) => write!(f, "failed: {why}"),
+        }
+    }
+}
+
+/// Something that happened to the session, other than a delivery.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SessionEvent {
+    /// The server forgot the client (or advised a handshake); the client handshook again and
+    /// resubscribed. Messages published in between may have been lost.
+    Rehandshake {
+        /// The client id the server no longer knew.
+        old_client_id: String,
+        /// The client id of the new session.
+        new_client_id: String,
+        /// The patterns subscribed again.
+        resubscribed: Vec<String>,
+    },
+    /// One request failed at the transport level and will be retried (or was the last try).
+    TransportError {
+        /// The meta channel of the request.
+        channel: String,
+        /// Which attempt failed, from 1.
+        attempt: u32,
+        /// What went wrong.
+        error: String,
+    },
+    /// The session is over; nothing more will be delivered.
+    Ended(EndReason),
+}
+
+/// A wait that did not find what it was waiting for.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum WaitError {
+    /// The deadline passed.
+    #[error("timed out after {waited:?} waiting for {what}; received {}", list(.received))]
+    Timeout {
+        /// What was waited for, as the caller described it.
+        what: String,
+        /// How long the wait lasted.
+        waited: Duration,
+        /// What did arrive in the waited range (the last few, summarised).
+        received: Vec<String>,
+    },
+    /// The session ended, so it can never arrive.
+    #[error("session ended ({reason}) while waiting for {what}; received {}", list(.received))]
+    SessionEnded {
+        /// What was waited for.
+        what: String,
+        /// Why the session ended.
+        reason: EndReason,
+        /// What did arrive in the waited range.
+        received: Vec<String>,
+    },
+}
+
+fn list(received: &[String]) -> String {
+    match received.len() {
+        0 => "nothing".to_owned(),
+        n if n > LISTED => format!("{n}, last {LISTED}: {}", received[n - LISTED..].join("; ")),
+        n => format!("{n}: {}", received.join("; ")),
+    }
+}
+
+#[derive(Debug, Default)]
+struct Log {
+    messages: Vec<Delivery>,
+    /// Parallel to `messages`: claimed by [`Inbox::take`]. Atomic so a claim can be made while
+    /// only holding the watch channel's read lock, inside the wait's check.
+    taken: Vec<AtomicBool>,
+    events: Vec<SessionEvent>,
+    ended: Option<EndReason>,
+}
+
+impl Log {
+    fn since(&self, from: Cursor) -> &[Delivery] {
+        let from = usize::try_from(from.0).unwrap_or(usize::MAX);
+        self.messages.get(from..).unwrap_or_default()
+    }
+
+    fn summaries(&self, from: Cursor) -> Vec<String> {
+        self.since(from).iter().map(Delivery::summary).collect()
+    }
+}
+
+/// Everything one session received. Cheap to clone; clones share the log.
+#[derive(Debug, Clone)]
+pub struct Inbox {
+    log: Arc<watch::Sender<Log>>,
+}
+
+impl Inbox {
+    pub(crate) fn new() -> Self {
+        Self { log: Arc::new(watch::Sender::new(Log::default())) }
+    }
+
+    pub(crate) fn push_message(&self, channel: String, message: Value) {
+        self.log.send_modify(|log| {
+            let data = message.get("data").cloned().unwrap_or(Value::Null);
+            let seq = log.messages.len() as u64;
+            let received_at = Instant::now();
+            log.messages.push(Delivery { seq, channel, data, message, received_at });
+            log.taken.push(AtomicBool::new(false));
+        });
+    }
+
+    pub(crate) fn push_event(&self, event: SessionEvent) {
+        self.log.send_modify(|log| log.events.push(event));
+    }
+
+    /// Marks the session over; the first reason wins, later calls change nothing.
+    pub(crate) fn end(&self, reason: EndReason) {
+        self.log.send_if_modified(|log| {
+            if log.ended.is_some() {
+                return false;
+            }
+            log.ended = Some(reason.clone());
+            log.events.push(SessionEvent::Ended(reason));
+            true
+        });
+    }
+
+    /// The position after everything received so far. Take it *before* triggering an operation
+    /// and wait from it, to see only what the operation caused.
+    pub fn cursor(&self) -> Cursor {
+        Cursor(self.log.borrow().messages.len() as u64)
+    }
+
+    /// Every message received so far, in arrival order.
+    pub fn snapshot(&self) -> Vec<Delivery> {
+        self.log.borrow().messages.clone()
+    }
+
+    /// Every session event so far, in order.
+    pub fn events(&self) -> Vec<SessionEvent> {
+        self.log.borrow().events.clone()
+    }
+
+    /// How many times the client had to handshake again.
+    pub fn rehandshakes(&self) -> usize {
+        let log = self.log.borrow();
+        log.events.iter().filter(|e| matches!(e, SessionEvent::Rehandshake { .. })).count()
+    }
+
+    /// Why the session ended, if it has.
+    pub fn ended(&self) -> Option<EndReason> {
+        self.log.borrow().ended.clone()
+    }
+
+    /// The first message at or after `from` that satisfies `matches`, waiting until `deadline`
+    /// for it. Does not consume anything: for "the next X" in order, wait again from
+    /// [`Delivery::next`]. `what` describes the message for the error.
+    pub async fn wait_for(
+        &self,
+        from: Cursor,
+        what: &str,
+        matches: impl Fn(&Delivery) -> bool,
+        deadline: Instant,
+    ) -> Result<Delivery, WaitError> {
+        let check = |log: &Log| log.since(from).iter().find(|d| matches(d)).cloned();
+        self.wait(what, deadline, check, |log| log.summaries(from)).await
+    }
+
+    /// The first `count` messages at or after `from` that satisfy `matches`.
+    pub async fn wait_for_count(
+        &self,
+        from: Cursor,
+        count: usize,
+        what: &str,
+        matches: impl Fn(&Delivery) -> bool,
+        deadline: Instant,
+    ) -> Result<Vec<Delivery>, WaitError> {
+        let check = |log: &Log| {
+            let found: Vec<Delivery> =
+                log.since(from).iter().filter(|d| matches(d)).take(count).cloned().collect();
+            (found.len() == count).then_some(found)
+        };
+        let what = if count == 1 { what.to_owned() } else { format!("{count} x {what}") };
+        self.wait(&what, deadline, check, |log| log.summaries(from)).await
+    }
+
+    /// The earliest message not yet taken that satisfies `matches`, which it then marks taken:
+    /// repeated calls return distinct messages ("any X", in arrival order).
+    pub async fn take(
+        &self,
+        what: &str,
+        matches: impl Fn(&Delivery) -> bool,
+        deadline: Instant,
+    ) -> Result<Delivery, WaitError> {
+        let check = |log: &Log| {
+            let mut candidates = log.messages.iter().zip(&log.taken);
+            // `swap` claims atomically, so two concurrent takers never get the same message.
+            candidates
+                .find(|(d, taken)| matches(d) && !taken.swap(true, Ordering::AcqRel))
+                .map(|(d, _)| d.clone())
+        };
+        self.wait(what, deadline, check, |log| log.summaries(Cursor::START)).await
+    }
+
+    /// The first session event (from the start of the session) that satisfies `matches`.
+    pub async fn wait_for_event(
+        &self,
+        what: &str,
+        matches: impl Fn(&SessionEvent) -> bool,
+        deadline: Instant,
+    ) -> Result<SessionEvent, WaitError> {
+        let check = |log: &Log| log.events.iter().find(|e| matches(e)).cloned();
+        let events = |log: &Log| log.events.iter().map(|e| format!("{e:?}")).collect();
+        self.wait(what, deadline, check, events).await
+    }
+
+    /// Runs `check` on the log now and after every change until it yields, the session ends, or
+    /// the deadline passes; `received` lists what arrived, for the error.
+    async fn wait<T>(
+        &self,
+        what: &str,
+        deadline: Instant,
+        mut check: impl FnMut(&Log) -> Option<T>,
+        received: impl Fn(&Log) -> Vec<String>,
+    ) -> Result<T, WaitError> {
+        let started = Instant::now();
+        let mut found = None;
+        let mut ended = None;
+        let mut changes = self.log.subscribe();
+        // `wait_for` evaluates the current value before sleeping, so nothing already logged is
+        // missed; the returned read guard is dropped at the end of the statement.
+        let _ = tokio::time::timeout_at(
+            deadline.into(),
+            changes.wait_for(|log| {
+                found = check(log);
+                ended = log.ended.clone();
+                found.is_some() || ended.is_some()
+            }),
+        )
+        .await;
+        if let Some(found) = found {
+            return Ok(found);
+        }
+        let received = received(&self.log.borrow());
+        let what = what.to_owned();
+        Err(match ended {
+            Some(reason) => WaitError::SessionEnded { what, reason, received },
+            None => WaitError::Timeout { what, waited: started.elapsed(), received },
+        })
+    }
+}

@@ -1,0 +1,3 @@
+//! Everything the harness uses to drive a target server.
+
+pub mod bayeux;

@@ -1,0 +1,12 @@
+//! gws-conform: a conformance harness for the Genesys Web Services (GWS) Chat API's supervisor
+//! monitoring, with an embedded reference server that implements the documented behaviour.
+//!
+//! - [`server`]: the reference server (an axum app) used as the default target.
+//! - [`bayeux`]: Bayeux protocol pieces shared by server and client.
+//! - [`driver`]: what the harness uses to talk to a target (the Bayeux client).
+//! - [`cli`]: command-line definitions and one function per subcommand.
+
+pub mod bayeux;
+pub mod cli;
+pub mod driver;
+pub mod server;

@@ -1,0 +1,491 @@
+//! Connected Bayeux clients: subscriptions, per-client bounded queues, held connects, and
+//! expiry of clients that stop polling.
+//!
+//! Each notification is serialised once, into the exact JSON text of its Bayeux message, and
+//! shared by every client that receives it. A publish groups a batch's messages per client and
+//! wakes each client's held connect once, so the notifications of one operation leave together.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::time::Duration;
+
+use serde_json::json;
+use tokio::sync::Notify;
+use tokio::time::Instant;
+
+use crate::bayeux::{ChannelName, ChannelPattern};
+use crate::server::world::Delivery;
+
+/// Limits and timings of the hub.
+#[derive(Debug, Clone)]
+pub struct HubConfig {
+    /// How long a connect is held when nothing is queued (the advice `timeout`).
+    pub long_poll_timeout: Duration,
+    /// How long a client may go without a connect before it is forgotten.
+    pub max_interval: Duration,
+    /// Messages queued for one client beyond which the client is expelled (it must
+    /// re-handshake; Bayeux gives no way to tell it which messages it lost).
+    pub max_queue: usize,
+    /// Clients one user may hold at once; the least recently seen is dropped beyond it.
+    pub max_clients_per_user: usize,
+}
+
+impl Default for HubConfig {
+    fn default() -> Self {
+        Self {
+            long_poll_timeout: Duration::from_secs(30),
+            max_interval: Duration::from_secs(10),
+            max_queue: 1_000,
+            max_clients_per_user: 64,
+        }
+    }
+}
+
+/// A serialised Bayeux message, shared between the queues of every client that receives it.
+pub type Wire = Arc<str>;
+
+#[derive(Debug)]
+struct ClientState {
+    subscriptions: Vec<ChannelPattern>,
+    queue: VecDeque<Wire>,
+    last_seen: Instant,
+    /// Incremented by every connect; a held connect whose number is stale returns at once.
+    connect_generation: u64,
+    holding: bool,
+    gone: bool,
+}
+
+/// One handshaken Bayeux client of one user.
+#[derive(Debug)]
+pub struct Client {
+    /// The `clientId`.
+    pub id: String,
+    /// The user the client authenticated as.
+    pub user_id: String,
+    state: Mutex<ClientState>,
+    wake: Notify,
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A panic while holding the lock cannot leave these plain collections half-updated in a
+    // way that matters more than refusing service would, so poisoning is ignored.
+    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl Client {
+    fn state(&self) -> MutexGuard<'_, ClientState> {
+        lock(&self.state)
+    }
+
+    /// Adds a subscription; a duplicate is a no-op.
+    pub fn subscribe(&self, pattern: ChannelPattern) {
+        let mut state = self.state();
+        if !state.subscriptions.contains(&pattern) {
+            state.subscriptions.push(pattern);
+        }
+    }
+
+    /// Removes a subscription; returns whether it existed.
+    pub fn unsubscribe(&self, pattern: &ChannelPattern) -> bool {
+        let mut state = self.state();
+        let before = state.subscriptions.len();
+        state.subscriptions.retain(|p| p != pattern);
+        state.subscriptions.len() != before
+    }
+
+    /// Whether the client was expelled, expired or disconnected.
+    pub fn is_gone(&self) -> bool {
+        self.state().gone
+    }
+
+    fn matches(state: &ClientState, channel: &ChannelName) -> bool {
+        state.subscriptions.iter().any(|p| p.matches(channel))
+    }
+}
+
+#[derive(Debug, Default)]
+struct Registry {
+    clients: HashMap<String, Arc<Client>>,
+    by_user: HashMap<String, Vec<Arc<Client>>>,
+}
+
+impl Registry {
+    fn remove(&mut self, client_id: &str) -> Option<Arc<Client>> {
+        let client = self.clients.remove(client_id)?;
+        if let Some(list) = self.by_user.get_mut(&client.user_id) {
+            list.retain(|c| c.id != client_id);
+            if list.is_empty() {
+                self.by_user.remove(&client.user_id);
+            }
+        }
+        client.state().gone = true;
+        client.wake.notify_waiters();
+        Some(client)
+    }
+}
+
+/// What a connect returns.
+#[derive(Debug)]
+pub enum ConnectOutcome {
+    /// Messages to deliver (possibly none, when the hold timed out or was superseded).
+    Delivered(Vec<Wire>),
+    /// The client no longer exists (expelled, expired, disconnected).
+    Gone,
+}
+
+/// All connected clients of one server.
+#[derive(Debug)]
+pub struct Hub {
+    config: HubConfig,
+    registry: Mutex<Registry>,
+    closing: std::sync::atomic::AtomicBool,
+}
+
+impl Hub {
+    /// An empty hub.
+    pub fn new(config: HubConfig) -> Arc<Self> {
+        Arc::new(Self {
+            config,
+            registry: Mutex::new(Registry::default()),
+            closing: std::sync::atomic::AtomicBool::new(false),
+        })
+    }
+
+    /// The hub's settings.
+    pub fn config(&self) -> &HubConfig {
+        &self.config
+    }
+
+    /// Registers a new client of `user_id`.
+    pub fn handshake(&self, client_id: String, user_id: &str) -> Arc<Client> {
+        let client = Arc::new(Client {
+            id: client_id,
+            user_id: user_id.to_owned(),
+            state: Mutex::new(ClientState {
+                subscriptions: Vec::new(),
+                queue: VecDeque::new(),
+                last_seen: Instant::now(),
+                connect_generation: 0,
+                holding: false,
+                gone: false,
+            }),
+            wake: Notify::new(),
+        });
+        let mut registry = lock(&self.registry);
+        registry.clients.insert(client.id.clone(), client.clone());
+        let list = registry.by_user.entry(user_id.to_owned()).or_default();
+        list.push(client.clone());
+        if list.len() > self.config.max_clients_per_user {
+            let oldest = list
+                .iter()
+                .filter(|c| !c.state().holding)
+                .min_by_key(|c| c.state().last_seen)
+                .map(|c| c.id.clone());
+            if let Some(oldest) = oldest {
+                registry.remove(&oldest);
+            }
+        }
+        client
+    }
+
+    /// The client `client_id` if it exists and belongs to `user_id`.
+    pub fn client(&self, client_id: &str, user_id: &str) -> Option<Arc<Client>> {
+        lock(&self.registry)
+            .clients
+            .get(client_id)
+            .filter(|c| c.user_id == user_id)
+            .cloned()
+    }
+
+    /// Forgets a client (disconnect); a held connect returns at once.
+    pub fn remove(&self, client_id: &str) {
+        lock(&self.registry).remove(client_id);
+    }
+
+    /// Number of connected clients.
+    pub fn len(&self) -> usize {
+        lock(&self.registry).clients.len()
+    }
+
+    /// Whether no client is connected.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Queues each delivery for every client of its user subscribed to its channel, and wakes
+    /// those clients' held connects. Order per client is the order of `deliveries`.
+    pub fn publish(&self, deliveries: Vec<Delivery>) {
+        if deliveries.is_empty() {
+            return;
+        }
+        let registry = lock(&self.registry);
+        let mut per_client: Vec<(Arc<Client>, Vec<Wire>)> = Vec::new();
+        for delivery in deliveries {
+            let Some(clients) = registry.by_user.get(&delivery.user_id) else {
+                continue;
+            };
+            let Ok(channel) = ChannelName::parse(delivery.channel) else {
+                continue;
+            };
+            let mut wire: Option<Wire> = None;
+            for client in clients {
+                if !Client::matches(&client.state(), &channel) {
+                    continue;
+                }
+                let message = wire
+                    .get_or_insert_with(|| {
+                        json!({"channel": delivery.channel, "data": delivery.data})
+                            .to_string()
+                            .into()
+                    })
+                    .clone();
+                match per_client.iter_mut().find(|(c, _)| Arc::ptr_eq(c, client)) {
+                    Some((_, batch)) => batch.push(message),
+                    None => per_client.push((client.clone(), vec![message])),
+                }
+            }
+        }
+        drop(registry);
+        let mut overflowed = Vec::new();
+        for (client, batch) in per_client {
+            let mut state = client.state();
+            state.queue.extend(batch);
+            if state.queue.len() > self.config.max_queue {
+                tracing::warn!(client = %client.id, "Bayeux queue overflow; client expelled");
+                state.queue.clear();
+                overflowed.push(client.id.clone());
+            }
+            drop(state);
+            client.wake.notify_waiters();
+        }
+        if !overflowed.is_empty() {
+            let mut registry = lock(&self.registry);
+            for id in overflowed {
+                registry.remove(&id);
+            }
+        }
+    }
+
+    /// A long-poll: returns queued messages at once, or holds until a message is queued, the
+    /// hold `timeout` passes, a newer connect of the same client supersedes this one, or the
+    /// hub closes.
+    pub async fn connect(&self, client: &Client, timeout: Duration) -> ConnectOutcome {
+        let generation = {
+            let mut state = client.state();
+            state.connect_generation += 1;
+            state.holding = true;
+            state.last_seen = Instant::now();
+            state.connect_generation
+        };
+        // Release an older connect of this client that may still be held.
+        client.wake.notify_waiters();
+        let deadline = Instant::now() + timeout;
+        loop {
+            let notified = client.wake.notified();
+            tokio::pin!(notified);
+            // Register interest before looking, so a publish between the look and the wait
+            // still wakes us.
+            notified.as_mut().enable();
+            {
+                let mut state = client.state();
+                if state.gone {
+                    return ConnectOutcome::Gone;
+                }
+                let superseded = state.connect_generation != generation;
+                let closing = self.closing.load(std::sync::atomic::Ordering::Relaxed);
+                if superseded {
+                    // The newer connect takes whatever is queued.
+                    return ConnectOutcome::Delivered(Vec::new());
+                }
+                if !state.queue.is_empty() || closing || Instant::now() >= deadline {
+                    let messages: Vec<Wire> = state.queue.drain(..).collect();
+                    state.holding = false;
+                    state.last_seen = Instant::now();
+                    return ConnectOutcome::Delivered(messages);
+                }
+            }
+            let _ = tokio::time::timeout_at(deadline, notified).await;
+        }
+    }
+
+    /// Forgets clients that have not polled for longer than `max_interval`.
+    pub fn expire_idle(&self) {
+        let now = Instant::now();
+        let mut registry = lock(&self.registry);
+        let stale: Vec<String> = registry
+            .clients
+            .values()
+            .filter(|c| {
+                let state = c.state();
+                !state.holding && now.duration_since(state.last_seen) > self.config.max_interval
+            })
+            .map(|c| c.id.clone())
+            .collect();
+        for id in stale {
+            registry.remove(&id);
+        }
+    }
+
+    /// Wakes every held connect so a shutting-down server answers them at once.
+    pub fn close(&self) {
+        self.closing.store(true, std::sync::atomic::Ordering::Relaxed);
+        for client in lock(&self.registry).clients.values() {
+            client.wake.notify_waiters();
+        }
+    }
+
+    /// Runs [`Hub::expire_idle`] periodically for as long as the hub exists.
+    pub fn spawn_expiry(hub: &Arc<Self>) {
+        let weak: Weak<Self> = Arc::downgrade(hub);
+        let period = (hub.config.max_interval / 4).max(Duration::from_millis(50));
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            runtime.spawn(async move {
+                let mut ticker = tokio::time::interval(period);
+                loop {
+                    ticker.tick().await;
+                    match weak.upgrade() {
+                        Some(hub) => hub.expire_idle(),
+                        None => return,
+                    }
+                }
+            });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn delivery(user: &str, channel: &'static str, n: u64) -> Delivery {
+        Delivery {
+            user_id: user.into(),
+            channel,
+            data: json!({"n": n}),
+        }
+    }
+
+    fn subscribed(hub: &Hub, id: &str, user: &str, pattern: &str) -> Arc<Client> {
+        let client = hub.handshake(id.into(), user);
+        client.subscribe(ChannelPattern::parse(pattern).unwrap());
+        client
+    }
+
+    #[tokio::test]
+    async fn queued_messages_are_returned_at_once_in_order() {
+        let hub = Hub::new(HubConfig::default());
+        let client = subscribed(&hub, "c1", "u1", "/v2/me/chats");
+        hub.publish(vec![delivery("u1", "/v2/me/chats", 1), delivery("u1", "/v2/me/chats", 2)]);
+        let ConnectOutcome::Delivered(messages) = hub.connect(&client, Duration::from_secs(5)).await else {
+            panic!("client gone");
+        };
+        assert_eq!(messages.len(), 2);
+        assert!(messages[0].contains("\"n\":1") && messages[1].contains("\"n\":2"));
+    }
+
+    #[tokio::test]
+    async fn a_held_connect_is_answered_when_a_message_is_published() {
+        let hub = Hub::new(HubConfig::default());
+        let client = subscribed(&hub, "c1", "u1", "/v2/me/*");
+        let publisher = {
+            let hub = hub.clone();
+            tokio::spawn(async move {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                hub.publish(vec![delivery("u1", "/v2/me/chats", 7)]);
+            })
+        };
+        let started = Instant::now();
+        let ConnectOutcome::Delivered(messages) = hub.connect(&client, Duration::from_secs(10)).await else {
+            panic!("client gone");
+        };
+        publisher.await.unwrap();
+        assert_eq!(messages.len(), 1);
+        assert!(started.elapsed() < Duration::from_secs(5));
+    }
+
+    #[tokio::test]
+    async fn messages_go_only_to_matching_subscriptions_of_the_right_user() {
+        let hub = Hub::new(HubConfig::default());
+        let chats = subscribed(&hub, "c1", "u1", "/v2/me/chats");
+        let other_user = subscribed(&hub, "c2", "u2", "/v2/me/**");
+        hub.publish(vec![delivery("u1", "/v2/me/channels", 1), delivery("u1", "/v2/me/chats", 2)]);
+        let ConnectOutcome::Delivered(mine) = hub.connect(&chats, Duration::ZERO).await else {
+            panic!()
+        };
+        assert_eq!(mine.len(), 1);
+        let ConnectOutcome::Delivered(theirs) = hub.connect(&other_user, Duration::ZERO).await else {
+            panic!()
+        };
+        assert!(theirs.is_empty());
+    }
+
+    #[tokio::test]
+    async fn overflowing_queue_expels_the_client() {
+        let hub = Hub::new(HubConfig {
+            max_queue: 3,
+            ..HubConfig::default()
+        });
+        let client = subscribed(&hub, "c1", "u1", "/v2/me/chats");
+        hub.publish((0..4).map(|n| delivery("u1", "/v2/me/chats", n)).collect());
+        assert!(client.is_gone());
+        assert!(hub.client("c1", "u1").is_none());
+        assert!(matches!(hub.connect(&client, Duration::ZERO).await, ConnectOutcome::Gone));
+    }
+
+    #[tokio::test]
+    async fn idle_clients_expire_but_holding_ones_do_not() {
+        let hub = Hub::new(HubConfig {
+            max_interval: Duration::from_millis(10),
+            ..HubConfig::default()
+        });
+        let idle = subscribed(&hub, "idle", "u1", "/v2/me/chats");
+        let holding = subscribed(&hub, "holding", "u2", "/v2/me/chats");
+        let held = {
+            let hub = hub.clone();
+            let holding = holding.clone();
+            tokio::spawn(async move { hub.connect(&holding, Duration::from_secs(10)).await })
+        };
+        tokio::time::sleep(Duration::from_millis(30)).await;
+        hub.expire_idle();
+        assert!(idle.is_gone());
+        assert!(!holding.is_gone());
+        hub.remove("holding");
+        assert!(matches!(held.await.unwrap(), ConnectOutcome::Gone));
+    }
+
+    #[tokio::test]
+    async fn a_second_connect_releases_the_first() {
+        let hub = Hub::new(HubConfig::default());
+        let client = subscribed(&hub, "c1", "u1", "/v2/me/chats");
+        let first = {
+            let hub = hub.clone();
+            let client = client.clone();
+            tokio::spawn(async move { hub.connect(&client, Duration::from_secs(30)).await })
+        };
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        let second = {
+            let hub = hub.clone();
+            let client = client.clone();
+            tokio::spawn(async move { hub.connect(&client, Duration::from_secs(30)).await })
+        };
+        let outcome = tokio::time::timeout(Duration::from_secs(5), first).await.unwrap().unwrap();
+        assert!(matches!(outcome, ConnectOutcome::Delivered(ref m) if m.is_empty()));
+        hub.publish(vec![delivery("u1", "/v2/me/chats", 1)]);
+        let outcome = tokio::time::timeout(Duration::from_secs(5), second).await.unwrap().unwrap();
+        assert!(matches!(outcome, ConnectOutcome::Delivered(ref m) if m.len() == 1));
+    }
+
+    #[tokio::test]
+    async fn too_many_clients_of_one_user_drops_the_oldest() {
+        let hub = Hub::new(HubConfig {
+            max_clients_per_user: 2,
+            ..HubConfig::default()
+        });
+        let first = hub.handshake("a".into(), "u");
+        hub.handshake("b".into(), "u");
+        hub.handshake("c".into(), "u");
+        assert!(first.is_gone());
+        assert_eq!(hub.len(), 2);
+    }
+}

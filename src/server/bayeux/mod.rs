@@ -1,0 +1,9 @@
+//! The reference server's Bayeux (CometD long-polling) side: a hub of connected clients with
+//! their subscriptions and bounded queues, and the protocol handler for
+//! `POST /api/v2/notifications`.
+
+mod hub;
+mod protocol;
+
+pub use hub::{Hub, HubConfig};
+pub use protocol::{handle_batch, parse_batch};

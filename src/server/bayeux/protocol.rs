@@ -1,0 +1,252 @@
+//! The Bayeux 1.0 protocol handler behind `POST /api/v2/notifications`: handshake, connect
+//! (long-poll), subscribe, unsubscribe and disconnect, with the standard error strings
+//! (`402::Unknown client` with `reconnect: handshake` advice) and no panics on any input.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::{Map, Value, json};
+
+use super::hub::{ConnectOutcome, Hub, Wire};
+use crate::bayeux::{
+    BAYEUX_VERSION, ChannelPattern, LONG_POLLING, META_CONNECT, META_DISCONNECT, META_HANDSHAKE,
+    META_SUBSCRIBE, META_UNSUBSCRIBE,
+};
+use crate::server::ids::IdGen;
+
+/// Most messages accepted in one request; a larger batch is refused whole.
+pub const MAX_BATCH: usize = 64;
+
+/// Why a request body is not a Bayeux batch at all (answered with HTTP 400).
+#[derive(Debug, thiserror::Error)]
+pub enum BatchError {
+    /// The body is not JSON.
+    #[error("the body is not JSON: {0}")]
+    NotJson(String),
+    /// The body is JSON but neither a message object nor an array of them.
+    #[error("a Bayeux request is a message object or an array of messages")]
+    NotMessages,
+    /// The array is empty or too long.
+    #[error("a Bayeux request holds 1 to {MAX_BATCH} messages")]
+    BadSize,
+}
+
+fn reply(channel: &str, message: &Map<String, Value>) -> Map<String, Value> {
+    let mut r = Map::new();
+    r.insert("channel".into(), json!(channel));
+    if let Some(id) = message.get("id") {
+        r.insert("id".into(), id.clone());
+    }
+    if let Some(client_id) = message.get("clientId") {
+        r.insert("clientId".into(), client_id.clone());
+    }
+    r
+}
+
+fn failure(mut r: Map<String, Value>, error: &str) -> Value {
+    r.insert("successful".into(), json!(false));
+    r.insert("error".into(), json!(error));
+    Value::Object(r)
+}
+
+fn unknown_client(r: Map<String, Value>) -> Value {
+    let mut value = failure(r, "402::Unknown client");
+    value["advice"] = json!({"reconnect": "handshake", "interval": 0});
+    value
+}
+
+fn advice(hub: &Hub) -> Value {
+    json!({
+        "reconnect": "retry",
+        "interval": 0,
+        "timeout": hub.config().long_poll_timeout.as_millis() as u64,
+    })
+}
+
+fn subscriptions_of(message: &Map<String, Value>) -> Option<Vec<String>> {
+    match message.get("subscription")? {
+        Value::String(s) => Some(vec![s.clone()]),
+        Value::Array(items) => items.iter().map(|v| v.as_str().map(str::to_owned)).collect(),
+        _ => None,
+    }
+}
+
+/// Parses a request body into its messages.
+pub fn parse_batch(body: &[u8]) -> Result<Vec<Value>, BatchError> {
+    let value: Value = serde_json::from_slice(body).map_err(|e| BatchError::NotJson(e.to_string()))?;
+    let messages = match value {
+        Value::Array(items) => items,
+        Value::Object(_) => vec![value],
+        _ => return Err(BatchError::NotMessages),
+    };
+    if messages.is_empty() || messages.len() > MAX_BATCH {
+        return Err(BatchError::BadSize);
+    }
+    Ok(messages)
+}
+
+/// A connect found in a batch, answered after the hold.
+struct PendingConnect {
+    client: Arc<super::hub::Client>,
+    reply: Map<String, Value>,
+    timeout: Duration,
+}
+
+/// Handles one request's messages for authenticated user `user_id` and returns the JSON text
+/// of the reply array: delivered messages, then replies in request order.
+pub async fn handle_batch(hub: &Hub, ids: &IdGen, user_id: &str, messages: Vec<Value>) -> String {
+    let mut replies: Vec<Value> = Vec::with_capacity(messages.len());
+    let mut pending: Option<PendingConnect> = None;
+    let mut connect_reply_slot: Option<usize> = None;
+    for message in messages {
+        let Value::Object(message) = message else {
+            replies.push(failure(Map::new(), "400::A message must be an object"));
+            continue;
+        };
+        let Some(channel) = message.get("channel").and_then(Value::as_str).map(str::to_owned) else {
+            replies.push(failure(reply("", &message), "400::Missing channel"));
+            continue;
+        };
+        let r = reply(&channel, &message);
+        let client = message
+            .get("clientId")
+            .and_then(Value::as_str)
+            .and_then(|id| hub.client(id, user_id));
+        match channel.as_str() {
+            META_HANDSHAKE => replies.push(handshake(hub, ids, user_id, &message, r)),
+            META_CONNECT => match client {
+                None => replies.push(unknown_client(r)),
+                Some(_) if pending.is_some() => {
+                    replies.push(failure(r, "400::Only one connect per request"));
+                }
+                Some(client) => {
+                    let requested = message
+                        .get("advice")
+                        .and_then(|a| a.get("timeout"))
+                        .and_then(Value::as_u64)
+                        .map(Duration::from_millis);
+                    let server = hub.config().long_poll_timeout;
+                    let timeout = requested.map_or(server, |t| t.min(server));
+                    let connection_ok = message
+                        .get("connectionType")
+                        .and_then(Value::as_str)
+                        .is_none_or(|t| t == LONG_POLLING);
+                    if !connection_ok {
+                        replies.push(failure(r, "400::Unsupported connectionType"));
+                        continue;
+                    }
+                    connect_reply_slot = Some(replies.len());
+                    replies.push(Value::Null);
+                    pending = Some(PendingConnect {
+                        client,
+                        reply: r,
+                        timeout,
+                    });
+                }
+            },
+            META_SUBSCRIBE | META_UNSUBSCRIBE => {
+                let Some(client) = client else {
+                    replies.push(unknown_client(r));
+                    continue;
+                };
+                replies.push(subscription(&client, &message, r, channel == META_SUBSCRIBE));
+            }
+            META_DISCONNECT => match client {
+                None => replies.push(unknown_client(r)),
+                Some(client) => {
+                    hub.remove(&client.id);
+                    let mut r = r;
+                    r.insert("successful".into(), json!(true));
+                    replies.push(Value::Object(r));
+                }
+            },
+            other if other.starts_with("/meta/") => {
+                replies.push(failure(r, "400::Unknown meta channel"));
+            }
+            _ => replies.push(failure(r, "403::Publishing is not allowed")),
+        }
+    }
+    let mut delivered: Vec<Wire> = Vec::new();
+    if let (Some(connect), Some(slot)) = (pending, connect_reply_slot) {
+        let mut r = connect.reply;
+        replies[slot] = match hub.connect(&connect.client, connect.timeout).await {
+            ConnectOutcome::Delivered(messages) => {
+                delivered = messages;
+                r.insert("successful".into(), json!(true));
+                r.insert("advice".into(), advice(hub));
+                Value::Object(r)
+            }
+            ConnectOutcome::Gone => unknown_client(r),
+        };
+    }
+    let mut body = String::with_capacity(64 + delivered.iter().map(|m| m.len() + 1).sum::<usize>());
+    body.push('[');
+    for (i, text) in delivered
+        .iter()
+        .map(|m| m.to_string())
+        .chain(replies.iter().map(Value::to_string))
+        .enumerate()
+    {
+        if i > 0 {
+            body.push(',');
+        }
+        body.push_str(&text);
+    }
+    body.push(']');
+    body
+}
+
+fn handshake(hub: &Hub, ids: &IdGen, user_id: &str, message: &Map<String, Value>, mut r: Map<String, Value>) -> Value {
+    r.remove("clientId");
+    let offers_long_polling = match message.get("supportedConnectionTypes") {
+        Some(Value::Array(types)) => types.iter().any(|t| t.as_str() == Some(LONG_POLLING)),
+        // CometD requires the field; be lenient and assume long-polling when absent.
+        None => true,
+        Some(_) => false,
+    };
+    if !offers_long_polling {
+        let mut value = failure(r, "400::No common connection type (this server offers long-polling)");
+        value["supportedConnectionTypes"] = json!([LONG_POLLING]);
+        value["advice"] = json!({"reconnect": "none"});
+        return value;
+    }
+    let client = hub.handshake(ids.secret(), user_id);
+    r.insert("successful".into(), json!(true));
+    r.insert("clientId".into(), json!(client.id));
+    r.insert("version".into(), json!(BAYEUX_VERSION));
+    r.insert("supportedConnectionTypes".into(), json!([LONG_POLLING]));
+    r.insert("advice".into(), advice(hub));
+    Value::Object(r)
+}
+
+fn subscription(
+    client: &super::hub::Client,
+    message: &Map<String, Value>,
+    mut r: Map<String, Value>,
+    subscribe: bool,
+) -> Value {
+    let Some(patterns) = subscriptions_of(message) else {
+        return failure(r, "400::Missing or invalid subscription");
+    };
+    r.insert("subscription".into(), message.get("subscription").cloned().unwrap_or(Value::Null));
+    if patterns.is_empty() {
+        return failure(r, "400::Missing or invalid subscription");
+    }
+    let mut parsed = Vec::with_capacity(patterns.len());
+    for pattern in &patterns {
+        match ChannelPattern::parse(pattern) {
+            Ok(p) if p.is_meta() => return failure(r, "403::Cannot subscribe to meta channels"),
+            Ok(p) => parsed.push(p),
+            Err(e) => return failure(r, &format!("400::{e}")),
+        }
+    }
+    for pattern in parsed {
+        if subscribe {
+            client.subscribe(pattern);
+        } else {
+            client.unsubscribe(&pattern);
+        }
+    }
+    r.insert("successful".into(), json!(true));
+    Value::Object(r)
+}

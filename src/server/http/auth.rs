@@ -1,0 +1,189 @@
+//! Authentication of agents and supervisors: HTTP Basic on any request, or the `JSESSIONID`
+//! cookie of an earlier one; the optional CSRF token check (GWS "CSRF Protection" page).
+//!
+//! Sessions are bounded: each user keeps at most [`SESSIONS_PER_USER`] (the least recently used
+//! is dropped), so a client that sends Basic credentials without keeping cookies cannot grow
+//! the server's memory.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Instant;
+
+use axum::extract::{Request, State};
+use axum::http::header::{AUTHORIZATION, COOKIE, SET_COOKIE};
+use axum::http::{HeaderMap, HeaderValue, Method};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use base64::Engine;
+
+use super::AppState;
+use crate::server::api_error::ApiError;
+
+/// Sessions a single user may hold at once.
+pub const SESSIONS_PER_USER: usize = 32;
+/// The session cookie's name.
+pub const SESSION_COOKIE: &str = "JSESSIONID";
+/// The response header naming the CSRF header, and the header carrying the token.
+pub const CSRF_HEADER_NAME: &str = "X-CSRF-HEADER";
+/// The header carrying the CSRF token, both ways.
+pub const CSRF_TOKEN: &str = "X-CSRF-TOKEN";
+
+#[derive(Debug, Clone)]
+struct Session {
+    user_id: String,
+    csrf_token: String,
+    last_used: Instant,
+}
+
+/// The HTTP sessions of a server.
+#[derive(Debug, Default)]
+pub struct SessionStore {
+    sessions: Mutex<HashMap<String, Session>>,
+}
+
+impl SessionStore {
+    fn lock(&self) -> MutexGuard<'_, HashMap<String, Session>> {
+        self.sessions.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn touch(&self, session_id: &str) -> Option<Session> {
+        let mut sessions = self.lock();
+        let session = sessions.get_mut(session_id)?;
+        session.last_used = Instant::now();
+        Some(session.clone())
+    }
+
+    fn create(&self, session_id: String, user_id: &str, csrf_token: String) {
+        let mut sessions = self.lock();
+        let mine: Vec<(&String, Instant)> = sessions
+            .iter()
+            .filter(|(_, s)| s.user_id == user_id)
+            .map(|(id, s)| (id, s.last_used))
+            .collect();
+        if mine.len() >= SESSIONS_PER_USER
+            && let Some(oldest) = mine.iter().min_by_key(|(_, t)| *t).map(|(id, _)| (*id).clone())
+        {
+            sessions.remove(&oldest);
+        }
+        sessions.insert(
+            session_id,
+            Session {
+                user_id: user_id.to_owned(),
+                csrf_token,
+                last_used: Instant::now(),
+            },
+        );
+    }
+
+    /// Invalidates a session (EndContactCenterSession).
+    pub fn end(&self, session_id: &str) {
+        self.lock().remove(session_id);
+    }
+}
+
+/// The authenticated caller, put in the request's extensions by [`require_user`].
+#[derive(Debug, Clone)]
+pub struct Caller {
+    /// The user's id.
+    pub user_id: String,
+    /// The HTTP session the request belongs to.
+    pub session_id: String,
+}
+
+fn cookie_session(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == SESSION_COOKIE)
+        .map(|(_, value)| value.to_owned())
+}
+
+/// `Some(Ok((user, password)))` for a well-formed Basic header, `Some(Err(()))` for a
+/// malformed one, `None` when there is none.
+fn basic_credentials(headers: &HeaderMap) -> Option<Result<(String, String), ()>> {
+    let value = headers.get(AUTHORIZATION)?;
+    Some((|| {
+        let text = value.to_str().map_err(|_| ())?;
+        let (scheme, encoded) = text.split_once(' ').ok_or(())?;
+        if !scheme.eq_ignore_ascii_case("basic") {
+            return Err(());
+        }
+        let decoded = base64::engine::general_purpose::STANDARD
+            .decode(encoded.trim())
+            .map_err(|_| ())?;
+        let decoded = String::from_utf8(decoded).map_err(|_| ())?;
+        let (user, password) = decoded.split_once(':').ok_or(())?;
+        Ok((user.to_owned(), password.to_owned()))
+    })())
+}
+
+/// Middleware: resolves the caller from Basic credentials or the session cookie (401 with
+/// statusCode 20 otherwise), creates a session when needed, enforces CSRF when enabled.
+pub async fn require_user(State(state): State<Arc<AppState>>, mut request: Request, next: Next) -> Response {
+    let headers = request.headers();
+    let existing = cookie_session(headers).and_then(|id| state.sessions.touch(&id).map(|s| (id, s)));
+    let (user_id, session_id, csrf_token, created) = match basic_credentials(headers) {
+        Some(Ok((name, password))) => {
+            let user_id = state.read_world(|world| {
+                world
+                    .directory()
+                    .by_name(&name)
+                    .filter(|u| u.password == password)
+                    .map(|u| u.id.clone())
+            });
+            let Some(user_id) = user_id else {
+                return ApiError::unauthenticated().into_response();
+            };
+            match existing {
+                Some((id, session)) if session.user_id == user_id => (user_id, id, session.csrf_token, false),
+                _ => {
+                    let (id, token) = (state.ids.secret(), state.ids.secret());
+                    state.sessions.create(id.clone(), &user_id, token.clone());
+                    (user_id, id, token, true)
+                }
+            }
+        }
+        Some(Err(())) => return ApiError::unauthenticated().into_response(),
+        None => match existing {
+            Some((id, session)) => (session.user_id, id, session.csrf_token, false),
+            None => return ApiError::unauthenticated().into_response(),
+        },
+    };
+    let method = request.method().clone();
+    let changes_state = matches!(method, Method::POST | Method::PUT | Method::DELETE);
+    // CometD long-polls are not covered: the documented clients do not send the token there.
+    let is_bayeux = request.uri().path().starts_with("/api/v2/notifications");
+    if state.settings.csrf && changes_state && !is_bayeux {
+        let sent = request.headers().get(CSRF_TOKEN).and_then(|v| v.to_str().ok());
+        if sent != Some(csrf_token.as_str()) {
+            return ApiError::forbidden("Missing or invalid Csrf token").into_response();
+        }
+    }
+    request.extensions_mut().insert(Caller {
+        user_id,
+        session_id: session_id.clone(),
+    });
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    if created && !headers.contains_key(SET_COOKIE) {
+        let cookie = format!("{SESSION_COOKIE}={session_id}; Path=/; HttpOnly");
+        if let Ok(value) = HeaderValue::from_str(&cookie) {
+            headers.insert(SET_COOKIE, value);
+        }
+    }
+    if state.settings.csrf && method == Method::GET {
+        headers.insert(CSRF_HEADER_NAME, HeaderValue::from_static(CSRF_TOKEN));
+        if let Ok(value) = HeaderValue::from_str(&csrf_token) {
+            headers.insert(CSRF_TOKEN, value);
+        }
+    }
+    response
+}
+
+/// A `Set-Cookie` that deletes the session cookie (after EndContactCenterSession).
+pub fn expired_session_cookie() -> HeaderValue {
+    HeaderValue::from_static("JSESSIONID=; Path=/; Max-Age=0; HttpOnly")
+}

@@ -1,0 +1,120 @@
+//! Generation of the opaque ids the server hands out: user ids, interaction (chat) ids,
+//! participant ids, customer-side chat ids, session ids, CSRF tokens and Bayeux client ids.
+//!
+//! Ids are unique (a bijective mix of a counter) and unpredictable across server instances (the
+//! mix is keyed by a random salt), so a harness that hard-codes an id fails against a fresh
+//! server, as it would against a real one. Secrets (sessions, tokens, client ids) also mix in
+//! the high-resolution clock so they cannot be derived from the public ids.
+
+use std::collections::hash_map::RandomState;
+use std::hash::{BuildHasher, Hasher};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// A source of unique, unpredictable ids. Cheap to share: all methods take `&self`.
+#[derive(Debug)]
+pub struct IdGen {
+    salt: u64,
+    counter: AtomicU64,
+    secret: RandomState,
+}
+
+impl Default for IdGen {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// SplitMix64's finaliser: a bijection on u64, so distinct inputs give distinct ids.
+fn mix(mut z: u64) -> u64 {
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+impl IdGen {
+    /// A generator with a fresh random salt.
+    pub fn new() -> Self {
+        let secret = RandomState::new();
+        let salt = secret.build_hasher().finish();
+        Self {
+            salt,
+            counter: AtomicU64::new(1),
+            secret,
+        }
+    }
+
+    fn next(&self) -> u64 {
+        mix(self.salt.wrapping_add(self.counter.fetch_add(1, Ordering::Relaxed)))
+    }
+
+    fn secret_word(&self) -> u64 {
+        let mut hasher = self.secret.build_hasher();
+        hasher.write_u64(self.next());
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or_default();
+        hasher.write_u128(nanos);
+        hasher.finish()
+    }
+
+    /// A user id: 32 lower-case hex digits, like `90cc5439ff6848748e5e67811273f266`.
+    pub fn user_id(&self) -> String {
+        format!("{:016x}{:016x}", self.next(), self.next())
+    }
+
+    /// An interaction id: 16 upper-case hex digits, like the documented `0001Da9PFC93000S`.
+    pub fn chat_id(&self) -> String {
+        format!("{:016X}", self.next())
+    }
+
+    /// A participant id: 16 upper-case hex digits, like `00AF5367D3D0000A`.
+    pub fn participant_id(&self) -> String {
+        format!("{:016X}", self.next())
+    }
+
+    /// The id the customer side uses for its chat: UUID-shaped, like the documented
+    /// `652492d9-…`, and deliberately different from the interaction id agents see.
+    pub fn customer_chat_id(&self) -> String {
+        let (a, b) = (self.next(), self.next());
+        format!(
+            "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
+            a >> 32,
+            (a >> 16) & 0xffff,
+            a & 0xffff,
+            b >> 48,
+            b & 0xffff_ffff_ffff
+        )
+    }
+
+    /// A secret token (HTTP session id, CSRF token, Bayeux client id): 32 hex digits.
+    pub fn secret(&self) -> String {
+        format!("{:016x}{:016x}", self.secret_word(), self.secret_word())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn ids_are_unique_and_shaped_like_gws_ids() {
+        let ids = IdGen::new();
+        let mut seen = HashSet::new();
+        for _ in 0..10_000 {
+            assert!(seen.insert(ids.chat_id()));
+        }
+        assert_eq!(ids.user_id().len(), 32);
+        assert_eq!(ids.participant_id().len(), 16);
+        let customer = ids.customer_chat_id();
+        assert_eq!(customer.len(), 36);
+        assert_eq!(customer.matches('-').count(), 4);
+        assert_ne!(ids.secret(), ids.secret());
+    }
+
+    #[test]
+    fn two_generators_do_not_agree() {
+        assert_ne!(IdGen::new().chat_id(), IdGen::new().chat_id());
+    }
+}

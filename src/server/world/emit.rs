@@ -1,0 +1,135 @@
+//! Turning chat changes into the notifications each member receives on `/v2/me/chats`.
+//! Every function here only appends to the outbox; the caller publishes it.
+
+use serde_json::Value;
+
+use super::model::{Chat, MemberStatus, Visibility};
+use super::render::{Renderer, state_change};
+
+/// The Bayeux channel chat notifications go out on.
+pub const CHATS_CHANNEL: &str = "/v2/me/chats";
+/// The Bayeux channel channel-state notifications go out on.
+pub const CHANNELS_CHANNEL: &str = "/v2/me/channels";
+
+/// One notification for one user.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Delivery {
+    /// The recipient's user id; every Bayeux client of that user subscribed to the channel gets it.
+    pub user_id: String,
+    /// The channel, e.g. `/v2/me/chats`.
+    pub channel: &'static str,
+    /// The notification (the Bayeux message's `data`).
+    pub data: Value,
+}
+
+/// The user that made the request a notification answers, with the request's `referenceId`.
+pub type Requester<'r> = Option<(&'r str, u64)>;
+
+fn reference_for(requester: Requester<'_>, user_id: &str) -> Option<u64> {
+    requester.and_then(|(who, reference)| (who == user_id).then_some(reference))
+}
+
+/// Appends rendered notifications to an outbox.
+pub struct Emitter<'a> {
+    /// Renders chats and messages.
+    pub render: &'a Renderer,
+    /// Where notifications go.
+    pub out: &'a mut Vec<Delivery>,
+}
+
+impl Emitter<'_> {
+    fn push(&mut self, user_id: &str, data: Value) {
+        self.out.push(Delivery {
+            user_id: user_id.to_owned(),
+            channel: CHATS_CHANNEL,
+            data,
+        });
+    }
+
+    /// A `ChatStateChangeMessage` of `notification_type` to member `user_id`, showing the chat
+    /// as that member sees it.
+    pub fn state(
+        &mut self,
+        chat: &Chat,
+        user_id: &str,
+        notification_type: &str,
+        reference: Option<u64>,
+        empty_participants: bool,
+    ) {
+        if let Some(member) = chat.member(user_id) {
+            let rendered = self.render.chat_for(chat, member, empty_participants);
+            self.push(user_id, state_change(rendered, notification_type, reference));
+        }
+    }
+
+    /// A StatusChange telling `user_id` the chat is over for it (`Completed` or `Revoked`).
+    pub fn ended(&mut self, chat: &Chat, user_id: &str, state: &str, reference: Option<u64>) {
+        let rendered = self.render.ended_chat(chat, state);
+        self.push(user_id, state_change(rendered, "StatusChange", reference));
+    }
+
+    /// A MessageLogUpdated with the messages from index `from` that `user_id` may see (none
+    /// is sent when it may see none).
+    pub fn history(&mut self, chat: &Chat, user_id: &str, from: u64, reference: Option<u64>) {
+        let Some(member) = chat.member(user_id) else {
+            return;
+        };
+        let messages = self.render.visible_messages(chat, member.audience(), from);
+        if !messages.is_empty() {
+            let data = self.render.message_log(&chat.id, messages, reference);
+            self.push(user_id, data);
+        }
+    }
+
+    fn chatting_members(chat: &Chat, except: Option<&str>) -> Vec<String> {
+        chat.members
+            .iter()
+            .filter(|m| m.status == MemberStatus::Chatting && Some(m.user_id.as_str()) != except)
+            .map(|m| m.user_id.clone())
+            .collect()
+    }
+
+    /// A participant whose visibility is `subject` joined, left or changed: every chatting
+    /// member (but `except`) who can see it gets ParticipantsUpdated, then the new messages.
+    pub fn participants_changed(
+        &mut self,
+        chat: &Chat,
+        subject: Visibility,
+        new_from: u64,
+        requester: Requester<'_>,
+        except: Option<&str>,
+    ) {
+        for user_id in Self::chatting_members(chat, except) {
+            let Some(member) = chat.member(&user_id) else {
+                continue;
+            };
+            if !member.audience().sees(subject) {
+                continue;
+            }
+            let reference = reference_for(requester, &user_id);
+            self.state(chat, &user_id, "ParticipantsUpdated", reference, false);
+            self.history(chat, &user_id, new_from, reference);
+        }
+    }
+
+    /// New messages from index `new_from`: every chatting member that may see any of them gets
+    /// a MessageLogUpdated.
+    pub fn new_messages(&mut self, chat: &Chat, new_from: u64, requester: Requester<'_>) {
+        for user_id in Self::chatting_members(chat, None) {
+            self.history(chat, &user_id, new_from, reference_for(requester, &user_id));
+        }
+    }
+
+    /// Chat data changed: every chatting member, and the requester in any state, gets
+    /// PropertiesUpdated.
+    pub fn properties_changed(&mut self, chat: &Chat, requester: (&str, u64)) {
+        let mut recipients = Self::chatting_members(chat, None);
+        if !recipients.iter().any(|u| u == requester.0) {
+            recipients.push(requester.0.to_owned());
+        }
+        for user_id in recipients {
+            let reference = reference_for(Some(requester), &user_id);
+            self.state(chat, &user_id, "PropertiesUpdated", reference, false);
+        }
+    }
+}

@@ -1,0 +1,173 @@
+//! The reference server's domain: agents' contact-centre sessions, routing, chats and
+//! supervisor monitoring, as one state machine with no HTTP in it.
+//!
+//! Every operation validates first and changes nothing when it fails (GWS: "a failed request
+//! can be assumed not to have changed contact-centre data"), then mutates and appends the
+//! notifications it causes to an outbox, in the order each recipient must receive them. The
+//! HTTP layer publishes the outbox while still holding the world lock, so notifications of two
+//! concurrent requests never interleave out of order.
+
+mod agents;
+pub mod capabilities;
+mod customer;
+mod emit;
+mod membership;
+pub mod model;
+mod operations;
+pub mod render;
+mod supervision;
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
+
+use serde_json::Value;
+
+pub use emit::{CHANNELS_CHANNEL, CHATS_CHANNEL, Delivery};
+pub use operations::{ChatOp, Target};
+pub use customer::CustomerOp;
+pub use supervision::Scope;
+
+use super::api_error::ApiError;
+use super::directory::Directory;
+use super::ids::IdGen;
+use emit::Emitter;
+use model::{Chat, Mode};
+use render::Renderer;
+
+/// How many finished chats are kept so their customers can still read them.
+const ENDED_CHATS_KEPT: usize = 10_000;
+
+/// An agent's state on the chat channel while logged in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ChannelState {
+    /// Not taking chats.
+    NotReady,
+    /// Taking chats; the number orders agents by how long they have been Ready.
+    Ready(u64),
+}
+
+/// One supervisor's monitoring of one agent.
+#[derive(Debug, Clone)]
+struct Monitoring {
+    supervisor: String,
+    agent: String,
+    mode: Mode,
+    scope: Scope,
+    nickname: Option<String>,
+}
+
+/// The whole in-memory state of a reference server.
+#[derive(Debug)]
+pub struct World {
+    directory: Directory,
+    ids: Arc<IdGen>,
+    render: Renderer,
+    /// Logged-in users (StartContactCenterSession with the chat channel).
+    sessions: HashMap<String, ChannelState>,
+    chats: HashMap<String, Chat>,
+    customer_index: HashMap<String, String>,
+    /// Chats waiting for an agent, oldest first.
+    queue: VecDeque<String>,
+    /// Chats over for every agent, oldest first; kept for the customer side.
+    ended: VecDeque<String>,
+    /// Active monitorings, oldest first (supervisors join a chat in this order).
+    monitoring: Vec<Monitoring>,
+    next_reference: u64,
+    next_ready: u64,
+    outbox: Vec<Delivery>,
+}
+
+impl World {
+    /// An empty world for `directory`, rendering URIs against `base_url`.
+    pub fn new(directory: Directory, ids: Arc<IdGen>, base_url: &str) -> Self {
+        Self {
+            directory,
+            ids,
+            render: Renderer::new(base_url),
+            sessions: HashMap::new(),
+            chats: HashMap::new(),
+            customer_index: HashMap::new(),
+            queue: VecDeque::new(),
+            ended: VecDeque::new(),
+            monitoring: Vec::new(),
+            next_reference: 1,
+            next_ready: 1,
+            outbox: Vec::new(),
+        }
+    }
+
+    /// The user directory.
+    pub fn directory(&self) -> &Directory {
+        &self.directory
+    }
+
+    /// The renderer (for URIs in REST responses).
+    pub fn renderer(&self) -> &Renderer {
+        &self.render
+    }
+
+    /// Takes the notifications caused since the last call, in delivery order.
+    pub fn take_outbox(&mut self) -> Vec<Delivery> {
+        std::mem::take(&mut self.outbox)
+    }
+
+    fn next_reference(&mut self) -> u64 {
+        let reference = self.next_reference;
+        self.next_reference += 1;
+        reference
+    }
+
+    /// The chat and an emitter at once (disjoint borrows of `self`).
+    fn chat_and_emitter(&mut self, chat_id: &str) -> Option<(&mut Chat, Emitter<'_>)> {
+        let chat = self.chats.get_mut(chat_id)?;
+        Some((
+            chat,
+            Emitter {
+                render: &self.render,
+                out: &mut self.outbox,
+            },
+        ))
+    }
+
+    /// The chats `user_id` is a member of, as it sees them (`GET /api/v2/me/chats?fields=*`),
+    /// oldest first.
+    pub fn chats_of(&self, user_id: &str) -> Vec<Value> {
+        let mut mine: Vec<&Chat> = self
+            .chats
+            .values()
+            .filter(|c| c.member(user_id).is_some())
+            .collect();
+        mine.sort_by(|a, b| (a.received, &a.id).cmp(&(b.received, &b.id)));
+        mine.into_iter()
+            .filter_map(|c| c.member(user_id).map(|m| self.render.chat_for(c, m, false)))
+            .collect()
+    }
+
+    /// One chat of `user_id` (`GET /api/v2/me/chats/{id}`).
+    pub fn chat_of(&self, user_id: &str, chat_id: &str) -> Result<Value, ApiError> {
+        let chat = self
+            .chats
+            .get(chat_id)
+            .ok_or_else(|| ApiError::not_found(format!("Chat {chat_id} not found")))?;
+        let member = chat
+            .member(user_id)
+            .ok_or_else(|| ApiError::forbidden(format!("You are not a participant of chat {chat_id}")))?;
+        Ok(self.render.chat_for(chat, member, false))
+    }
+
+    /// Marks a chat as over for every agent; it stays readable by its customer for a while.
+    fn close_chat(&mut self, chat_id: &str) {
+        self.queue.retain(|c| c != chat_id);
+        if self.ended.iter().any(|c| c == chat_id) {
+            return;
+        }
+        self.ended.push_back(chat_id.to_owned());
+        while self.ended.len() > ENDED_CHATS_KEPT {
+            if let Some(old) = self.ended.pop_front()
+                && let Some(chat) = self.chats.remove(&old)
+            {
+                self.customer_index.remove(&chat.customer_chat_id);
+            }
+        }
+    }
+}

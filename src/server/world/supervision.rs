@@ -1,0 +1,180 @@
+//! Supervisor monitoring of chats (seed page): starting and cancelling monitoring of an agent,
+//! joining the monitored agent's next chat (or all its chats) when it accepts one, and
+//! switching between the Monitor, Coach and BargeIn modes.
+
+use super::model::{Member, MemberRole, MemberStatus, Mode};
+use super::{Monitoring, World};
+use crate::server::api_error::ApiError;
+use crate::server::clock::now_millis;
+use crate::server::directory::Role;
+
+/// `supervisorMonitoringMode`: how many of the agent's chats the supervisor joins.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// Only the next chat the agent accepts; monitoring then ends.
+    NextChat,
+    /// Every chat the agent accepts until cancelled (the default).
+    AllChats,
+}
+
+impl Scope {
+    /// Parses the wire value.
+    pub fn parse(value: &str) -> Option<Self> {
+        match value {
+            "NextChat" => Some(Scope::NextChat),
+            "AllChats" => Some(Scope::AllChats),
+            _ => None,
+        }
+    }
+}
+
+impl World {
+    fn check_supervision(&self, supervisor: &str, agent: &str) -> Result<(), ApiError> {
+        let caller = self
+            .directory
+            .by_id(supervisor)
+            .ok_or_else(ApiError::unauthenticated)?;
+        if !caller.has_role(Role::Supervisor) {
+            return Err(ApiError::no_permission(
+                "The supervisor role ([htcc] roles=supervisor) is required",
+            ));
+        }
+        let target = self
+            .directory
+            .by_id(agent)
+            .ok_or_else(|| ApiError::not_found(format!("User {agent} not found")))?;
+        if agent == supervisor {
+            return Err(ApiError::wrong_state("A supervisor cannot monitor itself"));
+        }
+        if !target.has_role(Role::Agent) {
+            return Err(ApiError::wrong_state(format!("User {} is not an agent", target.user_name)));
+        }
+        Ok(())
+    }
+
+    /// `Monitor`/`Coach`/`BargeIn` on `/api/v2/users/{agent}/channels/chat`: from the agent's
+    /// next accepted chat on, the supervisor joins in `mode`. Starting again replaces the
+    /// previous monitoring of that agent.
+    pub fn start_monitoring(
+        &mut self,
+        supervisor: &str,
+        agent: &str,
+        mode: Mode,
+        scope: Scope,
+        nickname: Option<String>,
+    ) -> Result<(), ApiError> {
+        self.check_supervision(supervisor, agent)?;
+        self.monitoring
+            .retain(|m| !(m.supervisor == supervisor && m.agent == agent));
+        self.monitoring.push(Monitoring {
+            supervisor: supervisor.to_owned(),
+            agent: agent.to_owned(),
+            mode,
+            scope,
+            nickname,
+        });
+        Ok(())
+    }
+
+    /// `CancelSupervisorMonitoring`: stops joining the agent's chats. Chats the supervisor is
+    /// already in are not left (the supervisor uses Leave).
+    pub fn cancel_monitoring(&mut self, supervisor: &str, agent: &str) -> Result<(), ApiError> {
+        self.check_supervision(supervisor, agent)?;
+        let before = self.monitoring.len();
+        self.monitoring
+            .retain(|m| !(m.supervisor == supervisor && m.agent == agent));
+        if self.monitoring.len() == before {
+            return Err(ApiError::wrong_state("Monitoring of this agent is not active"));
+        }
+        Ok(())
+    }
+
+    /// Ends all monitoring by `supervisor` (logout).
+    pub(super) fn end_monitoring_by(&mut self, supervisor: &str) {
+        self.monitoring.retain(|m| m.supervisor != supervisor);
+    }
+
+    /// The monitored `agent` accepted chat `chat_id`: every supervisor monitoring it joins,
+    /// in the order monitoring started, and receives ParticipantsUpdated, StatusChange and
+    /// MessageLogUpdated (seed page, "Chat is started"). NextChat monitoring is then used up.
+    pub(super) fn join_monitoring_supervisors(&mut self, chat_id: &str, agent: &str) {
+        let watchers: Vec<Monitoring> = self
+            .monitoring
+            .iter()
+            .filter(|m| m.agent == agent)
+            .cloned()
+            .collect();
+        for watch in watchers {
+            let already_in = self
+                .chats
+                .get(chat_id)
+                .is_none_or(|c| c.member(&watch.supervisor).is_some());
+            if already_in {
+                continue;
+            }
+            self.join_supervisor(chat_id, &watch);
+            if watch.scope == Scope::NextChat {
+                self.monitoring
+                    .retain(|m| !(m.supervisor == watch.supervisor && m.agent == watch.agent));
+            }
+        }
+    }
+
+    fn join_supervisor(&mut self, chat_id: &str, watch: &Monitoring) {
+        let participant_id = self.ids.participant_id();
+        let nickname = watch.nickname.clone().unwrap_or_else(|| {
+            self.directory
+                .by_id(&watch.supervisor)
+                .map(|u| u.user_name.clone())
+                .unwrap_or_default()
+        });
+        let Some((chat, mut emit)) = self.chat_and_emitter(chat_id) else {
+            return;
+        };
+        let member = Member {
+            user_id: watch.supervisor.clone(),
+            participant_id,
+            nickname,
+            role: MemberRole::Supervisor {
+                mode: watch.mode,
+                monitored: watch.agent.clone(),
+            },
+            status: MemberStatus::Chatting,
+        };
+        let visibility = member.visibility();
+        let author = chat.author_of(&member);
+        chat.members.push(member);
+        let joined = chat.push_message("ParticipantJoined", author, None, visibility, now_millis());
+        let supervisor = watch.supervisor.as_str();
+        emit.state(chat, supervisor, "ParticipantsUpdated", None, false);
+        emit.state(chat, supervisor, "StatusChange", None, false);
+        emit.history(chat, supervisor, 1, None);
+        emit.participants_changed(chat, visibility, joined, None, Some(supervisor));
+    }
+
+    /// `SwitchToMonitor`/`SwitchToCoach`/`SwitchToBargeIn`: the supervisor's visibility and
+    /// capabilities change; everyone who could see it before or can see it now receives
+    /// ParticipantsUpdated and a MessageLogUpdated with a `Notice` recording the switch.
+    pub(super) fn switch_mode(&mut self, supervisor: &str, chat_id: &str, mode: Mode, reference: u64) {
+        let Some((chat, mut emit)) = self.chat_and_emitter(chat_id) else {
+            return;
+        };
+        let Some(position) = chat.members.iter().position(|m| m.user_id == supervisor) else {
+            return;
+        };
+        let MemberRole::Supervisor { mode: current, .. } = &mut chat.members[position].role else {
+            return;
+        };
+        let before = current.visibility();
+        *current = mode;
+        let wider = before.max(mode.visibility());
+        let author = chat.author_of(&chat.members[position]);
+        let text = match mode {
+            Mode::Monitor => "SWITCH_TO_MONITOR",
+            Mode::Coach => "SWITCH_TO_COACH",
+            Mode::BargeIn => "SWITCH_TO_BARGE_IN",
+        };
+        let notice = chat.push_message("Notice", author, Some(text.to_owned()), wider, now_millis());
+        emit.participants_changed(chat, wider, notice, Some((supervisor, reference)), None);
+    }
+}
