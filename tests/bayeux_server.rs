@@ -78,7 +78,10 @@ fn meta<'a>(reply: &'a [Value], channel: &str) -> &'a Value {
 }
 
 fn data(reply: &[Value]) -> Vec<&Value> {
-    reply.iter().filter(|m| !m["channel"].as_str().unwrap().starts_with("/meta/")).collect()
+    reply
+        .iter()
+        .filter(|m| !m["channel"].as_str().unwrap().starts_with("/meta/"))
+        .collect()
 }
 
 async fn quick_server() -> RunningServer {
@@ -93,8 +96,14 @@ async fn quick_server() -> RunningServer {
 async fn ready_agent(server: &RunningServer) {
     let http = reqwest::Client::new();
     for (path, body) in [
-        ("/api/v2/me", json!({"operationName": "StartContactCenterSession", "channels": ["chat"]})),
-        ("/api/v2/me/channels/chat", json!({"operationName": "Ready"})),
+        (
+            "/api/v2/me",
+            json!({"operationName": "StartContactCenterSession", "channels": ["chat"]}),
+        ),
+        (
+            "/api/v2/me/channels/chat",
+            json!({"operationName": "Ready"}),
+        ),
     ] {
         let response = http
             .post(format!("{}{path}", server.base_url()))
@@ -118,7 +127,10 @@ async fn handshake_subscribe_and_delivery() {
     assert_eq!(handshake["successful"], true);
     assert_eq!(handshake["id"], "1");
     assert_eq!(handshake["version"], "1.0");
-    assert_eq!(handshake["supportedConnectionTypes"], json!(["long-polling"]));
+    assert_eq!(
+        handshake["supportedConnectionTypes"],
+        json!(["long-polling"])
+    );
     assert_eq!(handshake["advice"]["reconnect"], "retry");
     assert_eq!(handshake["advice"]["timeout"], 400);
     let client = handshake["clientId"].as_str().unwrap();
@@ -145,15 +157,24 @@ async fn wildcards_and_unsubscribe() {
     let server = quick_server().await;
     let raw = Raw::new(&server, "agent1");
     let client = raw.handshake().await;
-    assert_eq!(raw.subscribe(&client, json!(["/v2/me/*", "/v2/**"])).await["successful"], true);
+    assert_eq!(
+        raw.subscribe(&client, json!(["/v2/me/*", "/v2/**"])).await["successful"],
+        true
+    );
     ready_agent(&server).await;
     let reply = raw.connect(&client, Some(0)).await;
     let delivered = data(&reply);
     // Matched by two subscriptions, delivered once.
     assert_eq!(delivered.len(), 2, "NotReady then Ready: {reply:?}");
     assert!(delivered.iter().all(|m| m["channel"] == "/v2/me/channels"));
-    assert_eq!(delivered[0]["data"]["messageType"], "ChannelStateChangeMessageV2");
-    assert_eq!(delivered[1]["data"]["channels"][0]["userState"]["state"], "Ready");
+    assert_eq!(
+        delivered[0]["data"]["messageType"],
+        "ChannelStateChangeMessageV2"
+    );
+    assert_eq!(
+        delivered[1]["data"]["channels"][0]["userState"]["state"],
+        "Ready"
+    );
     let unsub = raw
         .send(json!([{"channel": "/meta/unsubscribe", "clientId": client, "subscription": ["/v2/me/*", "/v2/**"]}]))
         .await;
@@ -192,8 +213,14 @@ async fn a_held_connect_is_answered_as_soon_as_a_notification_is_published() {
     publisher.await.unwrap();
     assert_eq!(data(&reply).len(), 1, "{reply:?}");
     let waited = started.elapsed();
-    assert!(waited >= Duration::from_millis(250), "the connect was held ({waited:?})");
-    assert!(waited < Duration::from_secs(5), "answered at publish, not at the 10 s timeout ({waited:?})");
+    assert!(
+        waited >= Duration::from_millis(250),
+        "the connect was held ({waited:?})"
+    );
+    assert!(
+        waited < Duration::from_secs(5),
+        "answered at publish, not at the 10 s timeout ({waited:?})"
+    );
 }
 
 #[tokio::test]
@@ -207,7 +234,10 @@ async fn an_idle_connect_returns_at_the_advised_timeout() {
     let waited = started.elapsed();
     assert!(data(&reply).is_empty());
     assert_eq!(meta(&reply, "/meta/connect")["successful"], true);
-    assert!(waited >= Duration::from_millis(350) && waited < Duration::from_secs(5), "{waited:?}");
+    assert!(
+        waited >= Duration::from_millis(350) && waited < Duration::from_secs(5),
+        "{waited:?}"
+    );
 }
 
 #[tokio::test]
@@ -217,7 +247,12 @@ async fn unknown_or_foreign_client_ids_get_402_with_handshake_advice() {
     let other = Raw::new(&server, "agent2");
     let theirs = other.handshake().await;
     for client in ["no-such-client", theirs.as_str()] {
-        for channel in ["/meta/connect", "/meta/subscribe", "/meta/unsubscribe", "/meta/disconnect"] {
+        for channel in [
+            "/meta/connect",
+            "/meta/subscribe",
+            "/meta/unsubscribe",
+            "/meta/disconnect",
+        ] {
             let reply = raw
                 .send(json!([{"channel": channel, "clientId": client, "subscription": "/v2/me/chats", "id": "x"}]))
                 .await;
@@ -235,10 +270,15 @@ async fn disconnect_forgets_the_client() {
     let server = quick_server().await;
     let raw = Raw::new(&server, "agent1");
     let client = raw.handshake().await;
-    let reply = raw.send(json!([{"channel": "/meta/disconnect", "clientId": client}])).await;
+    let reply = raw
+        .send(json!([{"channel": "/meta/disconnect", "clientId": client}]))
+        .await;
     assert_eq!(reply[0]["successful"], true);
     let reply = raw.connect(&client, Some(0)).await;
-    assert_eq!(meta(&reply, "/meta/connect")["error"], "402::Unknown client");
+    assert_eq!(
+        meta(&reply, "/meta/connect")["error"],
+        "402::Unknown client"
+    );
 }
 
 #[tokio::test]
@@ -247,17 +287,44 @@ async fn refused_messages_get_bayeux_errors() {
     let raw = Raw::new(&server, "agent1");
     let client = raw.handshake().await;
     let cases = [
-        (json!({"channel": "/v2/me/chats", "clientId": client, "data": {}}), "403::"),
-        (json!({"channel": "/meta/subscribe", "clientId": client, "subscription": "/meta/connect"}), "403::"),
-        (json!({"channel": "/meta/subscribe", "clientId": client, "subscription": "/v2/*/chats"}), "400::"),
-        (json!({"channel": "/meta/subscribe", "clientId": client, "subscription": "no-slash"}), "400::"),
-        (json!({"channel": "/meta/subscribe", "clientId": client}), "400::"),
-        (json!({"channel": "/meta/subscribe", "clientId": client, "subscription": 5}), "400::"),
-        (json!({"channel": "/meta/bogus", "clientId": client}), "400::"),
+        (
+            json!({"channel": "/v2/me/chats", "clientId": client, "data": {}}),
+            "403::",
+        ),
+        (
+            json!({"channel": "/meta/subscribe", "clientId": client, "subscription": "/meta/connect"}),
+            "403::",
+        ),
+        (
+            json!({"channel": "/meta/subscribe", "clientId": client, "subscription": "/v2/*/chats"}),
+            "400::",
+        ),
+        (
+            json!({"channel": "/meta/subscribe", "clientId": client, "subscription": "no-slash"}),
+            "400::",
+        ),
+        (
+            json!({"channel": "/meta/subscribe", "clientId": client}),
+            "400::",
+        ),
+        (
+            json!({"channel": "/meta/subscribe", "clientId": client, "subscription": 5}),
+            "400::",
+        ),
+        (
+            json!({"channel": "/meta/bogus", "clientId": client}),
+            "400::",
+        ),
         (json!({"clientId": client}), "400::"),
         (json!("not an object"), "400::"),
-        (json!({"channel": "/meta/connect", "clientId": client, "connectionType": "websocket"}), "400::"),
-        (json!({"channel": "/meta/handshake", "supportedConnectionTypes": ["websocket"]}), "400::"),
+        (
+            json!({"channel": "/meta/connect", "clientId": client, "connectionType": "websocket"}),
+            "400::",
+        ),
+        (
+            json!({"channel": "/meta/handshake", "supportedConnectionTypes": ["websocket"]}),
+            "400::",
+        ),
     ];
     for (message, prefix) in cases {
         let reply = raw.send(json!([message])).await;
@@ -271,14 +338,24 @@ async fn refused_messages_get_bayeux_errors() {
             {"channel": "/meta/connect", "clientId": client, "advice": {"timeout": 0}}
         ]))
         .await;
-    assert_eq!(reply.iter().filter(|m| m["successful"] == false).count(), 1, "{reply:?}");
+    assert_eq!(
+        reply.iter().filter(|m| m["successful"] == false).count(),
+        1,
+        "{reply:?}"
+    );
 }
 
 #[tokio::test]
 async fn malformed_requests_get_400_with_a_status_code() {
     let server = quick_server().await;
     let raw = Raw::new(&server, "agent1");
-    for body in ["{", "42", "[]", "\"text\"", &format!("[{}]", vec!["{}"; 65].join(","))] {
+    for body in [
+        "{",
+        "42",
+        "[]",
+        "\"text\"",
+        &format!("[{}]", vec!["{}"; 65].join(",")),
+    ] {
         let (status, reply) = raw.send_text("", body.to_owned()).await;
         assert_eq!(status, 400, "{body}: {reply}");
         assert_eq!(reply["statusCode"], 10, "{body}: {reply}");
@@ -311,7 +388,10 @@ async fn clients_that_stop_polling_expire() {
     let client = raw.handshake().await;
     tokio::time::sleep(Duration::from_millis(800)).await;
     let reply = raw.connect(&client, Some(0)).await;
-    assert_eq!(meta(&reply, "/meta/connect")["error"], "402::Unknown client");
+    assert_eq!(
+        meta(&reply, "/meta/connect")["error"],
+        "402::Unknown client"
+    );
 }
 
 #[tokio::test]
@@ -329,5 +409,9 @@ async fn a_client_whose_queue_overflows_is_expelled() {
         Customer::request(&server, &format!("c{n}")).await;
     }
     let reply = raw.connect(&client, Some(0)).await;
-    assert_eq!(meta(&reply, "/meta/connect")["error"], "402::Unknown client", "{reply:?}");
+    assert_eq!(
+        meta(&reply, "/meta/connect")["error"],
+        "402::Unknown client",
+        "{reply:?}"
+    );
 }

@@ -54,7 +54,13 @@ async fn reject_offers_the_chat_to_another_agent_and_not_back() {
     // Nobody else is Ready: the chat waits, and is not offered back to agent1.
     first.quiet(Duration::from_millis(200)).await;
     second.start_session().await;
-    second.post("/api/v2/me/channels/chat", json!({"operationName": "Ready"})).await.ok();
+    second
+        .post(
+            "/api/v2/me/channels/chat",
+            json!({"operationName": "Ready"}),
+        )
+        .await
+        .ok();
     assert_eq!(second.offered().await, chat);
 }
 
@@ -65,20 +71,39 @@ async fn accept_gives_status_change_participants_and_history() {
     let customer = Customer::request(&server, "Chris").await;
     customer.say("anyone there?").await;
     let chat = agent.offered().await;
-    let reference = agent.must(&chat, "Accept", json!({"nickname": "Ann"})).await;
+    let reference = agent
+        .must(&chat, "Accept", json!({"nickname": "Ann"}))
+        .await;
     let status = agent.expect_state("Chatting").await;
     assert_eq!(status["referenceId"], reference);
     assert_eq!(status["chat"]["participants"], json!([]));
     let participants = agent.expect("ParticipantsUpdated").await;
-    assert_eq!(participant(&participants, "Ann").unwrap()["visibility"], "All");
-    assert_eq!(participant(&participants, "Chris").unwrap()["type"], "Customer");
+    assert_eq!(
+        participant(&participants, "Ann").unwrap()["visibility"],
+        "All"
+    );
+    assert_eq!(
+        participant(&participants, "Chris").unwrap()["type"],
+        "Customer"
+    );
     let history = agent.expect("NewMessages").await;
     assert_eq!(history["referenceId"], reference);
-    let kinds: Vec<&str> = messages(&history).iter().map(|m| m["type"].as_str().unwrap()).collect();
+    let kinds: Vec<&str> = messages(&history)
+        .iter()
+        .map(|m| m["type"].as_str().unwrap())
+        .collect();
     assert_eq!(kinds, ["ParticipantJoined", "Text", "ParticipantJoined"]);
-    assert!(history["chatUri"].as_str().unwrap().ends_with(&format!("/api/v2/chats/{chat}")));
+    assert!(
+        history["chatUri"]
+            .as_str()
+            .unwrap()
+            .ends_with(&format!("/api/v2/chats/{chat}"))
+    );
     let timestamp = messages(&history)[1]["timestampSeconds"].as_u64().unwrap();
-    assert!(timestamp > 1_600_000_000_000, "timestampSeconds holds milliseconds: {timestamp}");
+    assert!(
+        timestamp > 1_600_000_000_000,
+        "timestampSeconds holds milliseconds: {timestamp}"
+    );
 }
 
 #[tokio::test]
@@ -88,28 +113,44 @@ async fn messages_and_typing_carry_increasing_indexes_and_reach_the_right_partie
     let customer = Customer::request(&server, "Chris").await;
     let chat = agent.offered().await;
     agent.accept(&chat).await;
-    customer.op(json!({"operationName": "SendStartTypingNotification"})).await.ok();
+    customer
+        .op(json!({"operationName": "SendStartTypingNotification"}))
+        .await
+        .ok();
     customer.say("hello").await;
-    customer.op(json!({"operationName": "SendStopTypingNotification"})).await.ok();
+    customer
+        .op(json!({"operationName": "SendStopTypingNotification"}))
+        .await
+        .ok();
     let mut seen = Vec::new();
     for expected in ["TypingStarted", "Text", "TypingStopped"] {
         let log = agent.expect("NewMessages").await;
         let message = &messages(&log)[0];
         assert_eq!(message["type"], expected);
-        assert!(log.get("referenceId").is_none(), "customer messages are unsolicited");
+        assert!(
+            log.get("referenceId").is_none(),
+            "customer messages are unsolicited"
+        );
         seen.push(message["index"].as_u64().unwrap());
     }
-    let reference = agent.must(&chat, "SendMessage", json!({"text": "how can I help?"})).await;
+    let reference = agent
+        .must(&chat, "SendMessage", json!({"text": "how can I help?"}))
+        .await;
     let echo = agent.expect("NewMessages").await;
     assert_eq!(echo["referenceId"], reference);
     seen.push(messages(&echo)[0]["index"].as_u64().unwrap());
-    agent.must(&chat, "SendToAgents", json!({"text": "note to self"})).await;
+    agent
+        .must(&chat, "SendToAgents", json!({"text": "note to self"}))
+        .await;
     let note = agent.expect("NewMessages").await;
     assert_eq!(messages(&note)[0]["visibility"], "Agents");
     seen.push(messages(&note)[0]["index"].as_u64().unwrap());
     assert!(seen.windows(2).all(|w| w[0] < w[1]), "{seen:?}");
     let transcript = customer.transcript().await;
-    let texts: Vec<&str> = transcript.iter().filter_map(|m| m["text"].as_str()).collect();
+    let texts: Vec<&str> = transcript
+        .iter()
+        .filter_map(|m| m["text"].as_str())
+        .collect();
     assert_eq!(texts, ["hello", "how can I help?"]);
 }
 
@@ -122,15 +163,28 @@ async fn customer_polling_returns_new_messages_once_and_all_with_index() {
     agent.accept(&chat).await;
     let poll = |query: &'static str| {
         let http = customer.http.clone();
-        let url = format!("{}/api/v2/chats/{}/messages{query}", customer.base, customer.id);
+        let url = format!(
+            "{}/api/v2/chats/{}/messages{query}",
+            customer.base, customer.id
+        );
         async move {
-            let body: serde_json::Value = http.get(url).header("ContactCenterId", "default").send().await.unwrap().json().await.unwrap();
+            let body: serde_json::Value = http
+                .get(url)
+                .header("ContactCenterId", "default")
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
             body["messages"].as_array().unwrap().clone()
         }
     };
     assert_eq!(poll("").await.len(), 2, "both joins");
     assert!(poll("").await.is_empty(), "nothing new");
-    agent.must(&chat, "SendMessage", json!({"text": "hi"})).await;
+    agent
+        .must(&chat, "SendMessage", json!({"text": "hi"}))
+        .await;
     let fresh = poll("").await;
     assert_eq!(fresh.len(), 1);
     assert_eq!(fresh[0]["text"], "hi");
@@ -146,11 +200,31 @@ async fn user_data_disposition_and_comments_give_properties_updated() {
     let chat = agent.offered().await;
     agent.accept(&chat).await;
     let steps = [
-        ("AttachUserData", json!({"userData": {"a": "1", "b": 2}}), json!({"a": "1", "b": 2})),
-        ("UpdateUserData", json!({"userData": {"b": 3}}), json!({"a": "1", "b": 3})),
-        ("DeleteUserData", json!({"keys": ["a", "missing"]}), json!({"b": 3})),
-        ("SetDisposition", json!({"disposition": "Sold"}), json!({"b": 3, "DispositionCode": "Sold"})),
-        ("SetDisposition", json!({"disposition": "X", "dispositionKey": "Code2"}), json!({"b": 3, "DispositionCode": "Sold", "Code2": "X"})),
+        (
+            "AttachUserData",
+            json!({"userData": {"a": "1", "b": 2}}),
+            json!({"a": "1", "b": 2}),
+        ),
+        (
+            "UpdateUserData",
+            json!({"userData": {"b": 3}}),
+            json!({"a": "1", "b": 3}),
+        ),
+        (
+            "DeleteUserData",
+            json!({"keys": ["a", "missing"]}),
+            json!({"b": 3}),
+        ),
+        (
+            "SetDisposition",
+            json!({"disposition": "Sold"}),
+            json!({"b": 3, "DispositionCode": "Sold"}),
+        ),
+        (
+            "SetDisposition",
+            json!({"disposition": "X", "dispositionKey": "Code2"}),
+            json!({"b": 3, "DispositionCode": "Sold", "Code2": "X"}),
+        ),
     ];
     for (operation, extra, expected) in steps {
         let reference = agent.must(&chat, operation, extra).await;
@@ -158,8 +232,13 @@ async fn user_data_disposition_and_comments_give_properties_updated() {
         assert_eq!(update["referenceId"], reference, "{operation}");
         assert_eq!(update["chat"]["userData"], expected, "{operation}");
     }
-    agent.must(&chat, "AddComment", json!({"comment": "VIP"})).await;
-    assert_eq!(agent.expect("PropertiesUpdated").await["chat"]["comment"], "VIP");
+    agent
+        .must(&chat, "AddComment", json!({"comment": "VIP"}))
+        .await;
+    assert_eq!(
+        agent.expect("PropertiesUpdated").await["chat"]["comment"],
+        "VIP"
+    );
     agent.must(&chat, "SetInFocus", json!({})).await;
     agent.quiet(Duration::from_millis(150)).await;
     let resource = agent.get(&format!("/api/v2/me/chats/{chat}")).await.ok();
@@ -176,7 +255,9 @@ async fn transfer_to_an_agent_offers_it_directly() {
     let chat = first.offered().await;
     first.accept(&chat).await;
     let target = format!("{}/api/v2/users/{}", server.base_url(), second.id);
-    first.must(&chat, "Transfer", json!({"targetUri": target})).await;
+    first
+        .must(&chat, "Transfer", json!({"targetUri": target}))
+        .await;
     first.expect_state("Completed").await;
     assert_eq!(customer.chat().await["state"], "WaitingForAgent");
     let offered = second.offered().await;
@@ -194,11 +275,23 @@ async fn logging_out_withdraws_offers_and_ends_chats() {
     first.accept(&chat_one).await;
     Customer::request(&server, "c2").await;
     let chat_two = second.offered().await;
-    second.post("/api/v2/me", json!({"operationName": "EndContactCenterSession"})).await.ok();
+    second
+        .post(
+            "/api/v2/me",
+            json!({"operationName": "EndContactCenterSession"}),
+        )
+        .await
+        .ok();
     second.expect_state("Revoked").await;
     // The withdrawn offer goes to the remaining Ready agent.
     assert_eq!(first.offered().await, chat_two);
-    first.post("/api/v2/me", json!({"operationName": "EndContactCenterSession"})).await.ok();
+    first
+        .post(
+            "/api/v2/me",
+            json!({"operationName": "EndContactCenterSession"}),
+        )
+        .await
+        .ok();
     let a = first.expect_state("Completed").await;
     let b = first.expect_state("Revoked").await;
     assert_eq!(a["chat"]["id"], chat_one.as_str());
@@ -217,5 +310,8 @@ async fn a_customer_leaving_an_unanswered_chat_withdraws_the_offer() {
     customer.op(json!({"operationName": "Complete"})).await.ok();
     let withdrawn = agent.expect_state("Revoked").await;
     assert_eq!(withdrawn["chat"]["id"], chat.as_str());
-    agent.chat_op(&chat, json!({"operationName": "Accept"})).await.refused(403, 3);
+    agent
+        .chat_op(&chat, json!({"operationName": "Accept"}))
+        .await
+        .refused(403, 3);
 }

@@ -191,13 +191,34 @@ mod tests {
             ChannelPattern::parse("v2/me"),
             Err(ChannelError::NotAbsolute("v2/me".into()))
         );
-        assert!(matches!(ChannelPattern::parse("/v2//me"), Err(ChannelError::EmptySegment(_))));
-        assert!(matches!(ChannelPattern::parse("/v2/me/"), Err(ChannelError::EmptySegment(_))));
-        assert!(matches!(ChannelPattern::parse("/v2/*/chats"), Err(ChannelError::MisplacedWildcard(_))));
-        assert!(matches!(ChannelPattern::parse("/v2/me/c*"), Err(ChannelError::MisplacedWildcard(_))));
-        assert!(matches!(ChannelName::parse("/v2/me/*"), Err(ChannelError::MisplacedWildcard(_))));
-        assert!(matches!(ChannelName::parse("/v2/me chats"), Err(ChannelError::BadCharacter(_))));
-        assert!(matches!(ChannelPattern::parse(""), Err(ChannelError::NotAbsolute(_))));
+        assert!(matches!(
+            ChannelPattern::parse("/v2//me"),
+            Err(ChannelError::EmptySegment(_))
+        ));
+        assert!(matches!(
+            ChannelPattern::parse("/v2/me/"),
+            Err(ChannelError::EmptySegment(_))
+        ));
+        assert!(matches!(
+            ChannelPattern::parse("/v2/*/chats"),
+            Err(ChannelError::MisplacedWildcard(_))
+        ));
+        assert!(matches!(
+            ChannelPattern::parse("/v2/me/c*"),
+            Err(ChannelError::MisplacedWildcard(_))
+        ));
+        assert!(matches!(
+            ChannelName::parse("/v2/me/*"),
+            Err(ChannelError::MisplacedWildcard(_))
+        ));
+        assert!(matches!(
+            ChannelName::parse("/v2/me chats"),
+            Err(ChannelError::BadCharacter(_))
+        ));
+        assert!(matches!(
+            ChannelPattern::parse(""),
+            Err(ChannelError::NotAbsolute(_))
+        ));
     }
 
     #[test]

@@ -56,7 +56,10 @@ pub async fn run(args: ServeArgs) -> i32 {
             return EXIT_COULD_NOT_RUN;
         }
     };
-    println!("gws-conform reference server listening on {}", server.base_url());
+    println!(
+        "gws-conform reference server listening on {}",
+        server.base_url()
+    );
     let stopped = tokio::select! {
         interrupted = tokio::signal::ctrl_c() => {
             if let Err(e) = interrupted {

@@ -49,8 +49,17 @@ mod tests {
         assert_eq!(format_millis(0), "1970-01-01 00:00:00.000+0000");
         // The documented sample's timestampSeconds 1399313326000 is 2014-05-05 18:08:46 UTC,
         // i.e. 11:08:46 at -0700 as printed on the seed page.
-        assert_eq!(format_millis(1_399_313_326_000), "2014-05-05 18:08:46.000+0000");
-        assert_eq!(format_millis(951_782_400_123), "2000-02-29 00:00:00.123+0000");
-        assert_eq!(format_millis(4_102_444_799_999), "2099-12-31 23:59:59.999+0000");
+        assert_eq!(
+            format_millis(1_399_313_326_000),
+            "2014-05-05 18:08:46.000+0000"
+        );
+        assert_eq!(
+            format_millis(951_782_400_123),
+            "2000-02-29 00:00:00.123+0000"
+        );
+        assert_eq!(
+            format_millis(4_102_444_799_999),
+            "2099-12-31 23:59:59.999+0000"
+        );
     }
 }

@@ -259,9 +259,16 @@ mod tests {
         let dir = Directory::builtin(&IdGen::new());
         assert_eq!(dir.contact_center_id, "default");
         let names: Vec<_> = dir.users().iter().map(|u| u.user_name.as_str()).collect();
-        assert_eq!(names, ["agent1", "agent2", "agent3", "supervisor1", "supervisor2"]);
+        assert_eq!(
+            names,
+            ["agent1", "agent2", "agent3", "supervisor1", "supervisor2"]
+        );
         assert!(!dir.by_name("agent1").unwrap().has_role(Role::Supervisor));
-        assert!(dir.by_name("supervisor2").unwrap().has_role(Role::Supervisor));
+        assert!(
+            dir.by_name("supervisor2")
+                .unwrap()
+                .has_role(Role::Supervisor)
+        );
         let id = &dir.by_name("agent2").unwrap().id;
         assert_eq!(id.len(), 32);
         assert_eq!(dir.by_id(id).unwrap().user_name, "agent2");
@@ -282,13 +289,27 @@ mod tests {
         let ids = IdGen::new();
         for (yaml, needle) in [
             ("users: []\n", "no users"),
-            ("users:\n  - userName: a\n    password: p\n    roles: [boss]\n", "boss"),
-            ("users:\n  - userName: a\n    password: p\n    roles: []\n", "no roles"),
-            ("users:\n  - userName: a\n    password: p\n    roles: [agent]\n    colour: red\n", "colour"),
-            ("users:\n  - {userName: a, password: p, roles: [agent]}\n  - {userName: a, password: q, roles: [agent]}\n", "twice"),
+            (
+                "users:\n  - userName: a\n    password: p\n    roles: [boss]\n",
+                "boss",
+            ),
+            (
+                "users:\n  - userName: a\n    password: p\n    roles: []\n",
+                "no roles",
+            ),
+            (
+                "users:\n  - userName: a\n    password: p\n    roles: [agent]\n    colour: red\n",
+                "colour",
+            ),
+            (
+                "users:\n  - {userName: a, password: p, roles: [agent]}\n  - {userName: a, password: q, roles: [agent]}\n",
+                "twice",
+            ),
             ("[1, 2", "invalid users file"),
         ] {
-            let err = Directory::parse(yaml, "u.yaml", &ids).unwrap_err().to_string();
+            let err = Directory::parse(yaml, "u.yaml", &ids)
+                .unwrap_err()
+                .to_string();
             assert!(err.contains(needle), "{yaml:?}: {err}");
         }
     }

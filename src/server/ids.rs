@@ -44,7 +44,9 @@ impl IdGen {
     }
 
     fn next(&self) -> u64 {
-        mix(self.salt.wrapping_add(self.counter.fetch_add(1, Ordering::Relaxed)))
+        mix(self
+            .salt
+            .wrapping_add(self.counter.fetch_add(1, Ordering::Relaxed)))
     }
 
     fn secret_word(&self) -> u64 {

@@ -10,7 +10,9 @@ pub fn optional_string(body: &Map<String, Value>, name: &str) -> Result<Option<S
     match body.get(name) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => Ok(Some(s.clone())),
-        Some(_) => Err(ApiError::invalid(format!("Parameter '{name}' must be a string"))),
+        Some(_) => Err(ApiError::invalid(format!(
+            "Parameter '{name}' must be a string"
+        ))),
     }
 }
 

@@ -52,9 +52,18 @@ impl Reply {
         assert_eq!(self.status.as_u16(), status, "body: {}", self.body);
         assert_eq!(self.body["statusCode"], code, "body: {}", self.body);
         let message = self.body["statusMessage"].as_str().unwrap_or_default();
-        assert!(!message.is_empty(), "an error needs a statusMessage: {}", self.body);
+        assert!(
+            !message.is_empty(),
+            "an error needs a statusMessage: {}",
+            self.body
+        );
         let keys: Vec<&String> = self.body.as_object().unwrap().keys().collect();
-        assert_eq!(keys.len(), 2, "an error carries statusCode and statusMessage only: {}", self.body);
+        assert_eq!(
+            keys.len(),
+            2,
+            "an error carries statusCode and statusMessage only: {}",
+            self.body
+        );
     }
 }
 
@@ -83,7 +92,10 @@ impl Actor {
     /// Logs `name` in (password `password`) and subscribes to `/v2/me/*`.
     pub async fn login(server: &RunningServer, name: &str) -> Actor {
         let base = server.base_url();
-        let http = reqwest::Client::builder().cookie_store(true).build().unwrap();
+        let http = reqwest::Client::builder()
+            .cookie_store(true)
+            .build()
+            .unwrap();
         let credentials = Credentials {
             username: name.into(),
             password: "password".into(),
@@ -122,7 +134,10 @@ impl Actor {
         let actor = Self::login(server, name).await;
         actor.start_session().await;
         actor
-            .post("/api/v2/me/channels/chat", json!({"operationName": "Ready"}))
+            .post(
+                "/api/v2/me/channels/chat",
+                json!({"operationName": "Ready"}),
+            )
             .await
             .ok();
         actor
@@ -165,7 +180,8 @@ impl Actor {
 
     /// A chat operation; returns the reply.
     pub async fn chat_op(&self, chat_id: &str, body: Value) -> Reply {
-        self.post(&format!("/api/v2/me/chats/{chat_id}"), body).await
+        self.post(&format!("/api/v2/me/chats/{chat_id}"), body)
+            .await
     }
 
     /// A chat operation that must succeed; returns its referenceId.
@@ -194,7 +210,12 @@ impl Actor {
         let delivery: Delivery = self
             .bayeux
             .inbox()
-            .wait_for(self.cursor, &format!("{}: the next /v2/me/chats notification", self.name), |d| d.on(&chats), Self::deadline())
+            .wait_for(
+                self.cursor,
+                &format!("{}: the next /v2/me/chats notification", self.name),
+                |d| d.on(&chats),
+                Self::deadline(),
+            )
             .await
             .unwrap_or_else(|e| panic!("{e}"));
         self.cursor = delivery.next();
@@ -205,7 +226,11 @@ impl Actor {
     pub async fn expect(&mut self, notification_type: &str) -> Value {
         let data = self.next_chat().await;
         let actual = data["notificationType"].as_str().unwrap_or_default();
-        assert_eq!(actual, notification_type, "{}: unexpected notification {data}", self.name);
+        assert_eq!(
+            actual, notification_type,
+            "{}: unexpected notification {data}",
+            self.name
+        );
         data
     }
 
@@ -240,10 +265,18 @@ impl Actor {
         let found = self
             .bayeux
             .inbox()
-            .wait_for(self.cursor, "anything", |d| d.on(&chats), Instant::now() + quiet)
+            .wait_for(
+                self.cursor,
+                "anything",
+                |d| d.on(&chats),
+                Instant::now() + quiet,
+            )
             .await;
         if let Ok(delivery) = found {
-            panic!("{}: expected no notification, got {}", self.name, delivery.data);
+            panic!(
+                "{}: expected no notification, got {}",
+                self.name, delivery.data
+            );
         }
     }
 
@@ -301,7 +334,9 @@ impl Customer {
 
     /// Sends a text message.
     pub async fn say(&self, text: &str) {
-        self.op(json!({"operationName": "SendMessage", "text": text})).await.ok();
+        self.op(json!({"operationName": "SendMessage", "text": text}))
+            .await
+            .ok();
     }
 
     /// The chat as the customer sees it.
@@ -323,7 +358,10 @@ impl Customer {
     pub async fn transcript(&self) -> Vec<Value> {
         reply(
             self.http
-                .get(format!("{}/api/v2/chats/{}/messages?index=0", self.base, self.id))
+                .get(format!(
+                    "{}/api/v2/chats/{}/messages?index=0",
+                    self.base, self.id
+                ))
                 .header("ContactCenterId", "default")
                 .send()
                 .await
@@ -359,5 +397,7 @@ pub fn participant<'a>(data: &'a Value, nickname: &str) -> Option<&'a Value> {
 
 /// The `messages` of a MessageLogUpdated.
 pub fn messages(data: &Value) -> &Vec<Value> {
-    data["messages"].as_array().unwrap_or_else(|| panic!("no messages in {data}"))
+    data["messages"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no messages in {data}"))
 }

@@ -69,7 +69,9 @@ pub struct Client {
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     // A panic while holding the lock cannot leave these plain collections half-updated in a
     // way that matters more than refusing service would, so poisoning is ignored.
-    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 impl Client {
@@ -328,7 +330,8 @@ impl Hub {
 
     /// Wakes every held connect so a shutting-down server answers them at once.
     pub fn close(&self) {
-        self.closing.store(true, std::sync::atomic::Ordering::Relaxed);
+        self.closing
+            .store(true, std::sync::atomic::Ordering::Relaxed);
         for client in lock(&self.registry).clients.values() {
             client.wake.notify_waiters();
         }
@@ -376,8 +379,13 @@ mod tests {
     async fn queued_messages_are_returned_at_once_in_order() {
         let hub = Hub::new(HubConfig::default());
         let client = subscribed(&hub, "c1", "u1", "/v2/me/chats");
-        hub.publish(vec![delivery("u1", "/v2/me/chats", 1), delivery("u1", "/v2/me/chats", 2)]);
-        let ConnectOutcome::Delivered(messages) = hub.connect(&client, Duration::from_secs(5)).await else {
+        hub.publish(vec![
+            delivery("u1", "/v2/me/chats", 1),
+            delivery("u1", "/v2/me/chats", 2),
+        ]);
+        let ConnectOutcome::Delivered(messages) =
+            hub.connect(&client, Duration::from_secs(5)).await
+        else {
             panic!("client gone");
         };
         assert_eq!(messages.len(), 2);
@@ -396,7 +404,9 @@ mod tests {
             })
         };
         let started = Instant::now();
-        let ConnectOutcome::Delivered(messages) = hub.connect(&client, Duration::from_secs(10)).await else {
+        let ConnectOutcome::Delivered(messages) =
+            hub.connect(&client, Duration::from_secs(10)).await
+        else {
             panic!("client gone");
         };
         publisher.await.unwrap();
@@ -409,12 +419,16 @@ mod tests {
         let hub = Hub::new(HubConfig::default());
         let chats = subscribed(&hub, "c1", "u1", "/v2/me/chats");
         let other_user = subscribed(&hub, "c2", "u2", "/v2/me/**");
-        hub.publish(vec![delivery("u1", "/v2/me/channels", 1), delivery("u1", "/v2/me/chats", 2)]);
+        hub.publish(vec![
+            delivery("u1", "/v2/me/channels", 1),
+            delivery("u1", "/v2/me/chats", 2),
+        ]);
         let ConnectOutcome::Delivered(mine) = hub.connect(&chats, Duration::ZERO).await else {
             panic!()
         };
         assert_eq!(mine.len(), 1);
-        let ConnectOutcome::Delivered(theirs) = hub.connect(&other_user, Duration::ZERO).await else {
+        let ConnectOutcome::Delivered(theirs) = hub.connect(&other_user, Duration::ZERO).await
+        else {
             panic!()
         };
         assert!(theirs.is_empty());
@@ -430,7 +444,10 @@ mod tests {
         hub.publish((0..4).map(|n| delivery("u1", "/v2/me/chats", n)).collect());
         assert!(client.is_gone());
         assert!(hub.client("c1", "u1").is_none());
-        assert!(matches!(hub.connect(&client, Duration::ZERO).await, ConnectOutcome::Gone));
+        assert!(matches!(
+            hub.connect(&client, Duration::ZERO).await,
+            ConnectOutcome::Gone
+        ));
     }
 
     #[tokio::test]
@@ -469,10 +486,16 @@ mod tests {
             let client = client.clone();
             tokio::spawn(async move { hub.connect(&client, Duration::from_secs(30)).await })
         };
-        let outcome = tokio::time::timeout(Duration::from_secs(5), first).await.unwrap().unwrap();
+        let outcome = tokio::time::timeout(Duration::from_secs(5), first)
+            .await
+            .unwrap()
+            .unwrap();
         assert!(matches!(outcome, ConnectOutcome::Delivered(ref m) if m.is_empty()));
         hub.publish(vec![delivery("u1", "/v2/me/chats", 1)]);
-        let outcome = tokio::time::timeout(Duration::from_secs(5), second).await.unwrap().unwrap();
+        let outcome = tokio::time::timeout(Duration::from_secs(5), second)
+            .await
+            .unwrap()
+            .unwrap();
         assert!(matches!(outcome, ConnectOutcome::Delivered(ref m) if m.len() == 1));
     }
 

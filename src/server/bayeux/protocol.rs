@@ -66,14 +66,18 @@ fn advice(hub: &Hub) -> Value {
 fn subscriptions_of(message: &Map<String, Value>) -> Option<Vec<String>> {
     match message.get("subscription")? {
         Value::String(s) => Some(vec![s.clone()]),
-        Value::Array(items) => items.iter().map(|v| v.as_str().map(str::to_owned)).collect(),
+        Value::Array(items) => items
+            .iter()
+            .map(|v| v.as_str().map(str::to_owned))
+            .collect(),
         _ => None,
     }
 }
 
 /// Parses a request body into its messages.
 pub fn parse_batch(body: &[u8]) -> Result<Vec<Value>, BatchError> {
-    let value: Value = serde_json::from_slice(body).map_err(|e| BatchError::NotJson(e.to_string()))?;
+    let value: Value =
+        serde_json::from_slice(body).map_err(|e| BatchError::NotJson(e.to_string()))?;
     let messages = match value {
         Value::Array(items) => items,
         Value::Object(_) => vec![value],
@@ -103,7 +107,11 @@ pub async fn handle_batch(hub: &Hub, ids: &IdGen, user_id: &str, messages: Vec<V
             replies.push(failure(Map::new(), "400::A message must be an object"));
             continue;
         };
-        let Some(channel) = message.get("channel").and_then(Value::as_str).map(str::to_owned) else {
+        let Some(channel) = message
+            .get("channel")
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+        else {
             replies.push(failure(reply("", &message), "400::Missing channel"));
             continue;
         };
@@ -149,7 +157,12 @@ pub async fn handle_batch(hub: &Hub, ids: &IdGen, user_id: &str, messages: Vec<V
                     replies.push(unknown_client(r));
                     continue;
                 };
-                replies.push(subscription(&client, &message, r, channel == META_SUBSCRIBE));
+                replies.push(subscription(
+                    &client,
+                    &message,
+                    r,
+                    channel == META_SUBSCRIBE,
+                ));
             }
             META_DISCONNECT => match client {
                 None => replies.push(unknown_client(r)),
@@ -196,7 +209,13 @@ pub async fn handle_batch(hub: &Hub, ids: &IdGen, user_id: &str, messages: Vec<V
     body
 }
 
-fn handshake(hub: &Hub, ids: &IdGen, user_id: &str, message: &Map<String, Value>, mut r: Map<String, Value>) -> Value {
+fn handshake(
+    hub: &Hub,
+    ids: &IdGen,
+    user_id: &str,
+    message: &Map<String, Value>,
+    mut r: Map<String, Value>,
+) -> Value {
     r.remove("clientId");
     let offers_long_polling = match message.get("supportedConnectionTypes") {
         Some(Value::Array(types)) => types.iter().any(|t| t.as_str() == Some(LONG_POLLING)),
@@ -205,7 +224,10 @@ fn handshake(hub: &Hub, ids: &IdGen, user_id: &str, message: &Map<String, Value>
         Some(_) => false,
     };
     if !offers_long_polling {
-        let mut value = failure(r, "400::No common connection type (this server offers long-polling)");
+        let mut value = failure(
+            r,
+            "400::No common connection type (this server offers long-polling)",
+        );
         value["supportedConnectionTypes"] = json!([LONG_POLLING]);
         value["advice"] = json!({"reconnect": "none"});
         return value;
@@ -228,7 +250,10 @@ fn subscription(
     let Some(patterns) = subscriptions_of(message) else {
         return failure(r, "400::Missing or invalid subscription");
     };
-    r.insert("subscription".into(), message.get("subscription").cloned().unwrap_or(Value::Null));
+    r.insert(
+        "subscription".into(),
+        message.get("subscription").cloned().unwrap_or(Value::Null),
+    );
     if patterns.is_empty() {
         return failure(r, "400::Missing or invalid subscription");
     }

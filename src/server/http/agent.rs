@@ -53,9 +53,15 @@ pub async fn post_me(
                     .iter()
                     .map(|c| c.as_str().map(str::to_owned))
                     .collect::<Option<Vec<_>>>()
-                    .ok_or_else(|| ApiError::invalid("Parameter 'channels' must be an array of strings"))?,
+                    .ok_or_else(|| {
+                        ApiError::invalid("Parameter 'channels' must be an array of strings")
+                    })?,
                 None | Some(Value::Null) => return Err(ApiError::missing("channels")),
-                Some(_) => return Err(ApiError::invalid("Parameter 'channels' must be an array of strings")),
+                Some(_) => {
+                    return Err(ApiError::invalid(
+                        "Parameter 'channels' must be an array of strings",
+                    ));
+                }
             };
             state.with_world(|world| world.start_session(user, &channels))?;
         }
@@ -67,7 +73,9 @@ pub async fn post_me(
             // The documented effect: the client's HTTP session is invalidated too.
             state.sessions.end(&caller.session_id);
             let mut response = success(json!({})).into_response();
-            response.headers_mut().insert(SET_COOKIE, expired_session_cookie());
+            response
+                .headers_mut()
+                .insert(SET_COOKIE, expired_session_cookie());
             return Ok(response);
         }
         "Ready" => state.with_world(|world| world.set_ready(user, true))?,
@@ -136,6 +144,7 @@ pub async fn post_chat(
 ) -> Result<axum::Json<Value>, ApiError> {
     let chat_id = path_param(path)?;
     let op = ChatOp::parse(&body)?;
-    let reference = state.with_world(|world| world.chat_operation(&caller.user_id, &chat_id, op))?;
+    let reference =
+        state.with_world(|world| world.chat_operation(&caller.user_id, &chat_id, op))?;
     Ok(success(json!({"referenceId": reference})))
 }

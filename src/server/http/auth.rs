@@ -43,7 +43,9 @@ pub struct SessionStore {
 
 impl SessionStore {
     fn lock(&self) -> MutexGuard<'_, HashMap<String, Session>> {
-        self.sessions.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.sessions
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     fn touch(&self, session_id: &str) -> Option<Session> {
@@ -61,7 +63,10 @@ impl SessionStore {
             .map(|(id, s)| (id, s.last_used))
             .collect();
         if mine.len() >= SESSIONS_PER_USER
-            && let Some(oldest) = mine.iter().min_by_key(|(_, t)| *t).map(|(id, _)| (*id).clone())
+            && let Some(oldest) = mine
+                .iter()
+                .min_by_key(|(_, t)| *t)
+                .map(|(id, _)| (*id).clone())
         {
             sessions.remove(&oldest);
         }
@@ -122,9 +127,14 @@ fn basic_credentials(headers: &HeaderMap) -> Option<Result<(String, String), ()>
 
 /// Middleware: resolves the caller from Basic credentials or the session cookie (401 with
 /// statusCode 20 otherwise), creates a session when needed, enforces CSRF when enabled.
-pub async fn require_user(State(state): State<Arc<AppState>>, mut request: Request, next: Next) -> Response {
+pub async fn require_user(
+    State(state): State<Arc<AppState>>,
+    mut request: Request,
+    next: Next,
+) -> Response {
     let headers = request.headers();
-    let existing = cookie_session(headers).and_then(|id| state.sessions.touch(&id).map(|s| (id, s)));
+    let existing =
+        cookie_session(headers).and_then(|id| state.sessions.touch(&id).map(|s| (id, s)));
     let (user_id, session_id, csrf_token, created) = match basic_credentials(headers) {
         Some(Ok((name, password))) => {
             let user_id = state.read_world(|world| {
@@ -138,7 +148,9 @@ pub async fn require_user(State(state): State<Arc<AppState>>, mut request: Reque
                 return ApiError::unauthenticated().into_response();
             };
             match existing {
-                Some((id, session)) if session.user_id == user_id => (user_id, id, session.csrf_token, false),
+                Some((id, session)) if session.user_id == user_id => {
+                    (user_id, id, session.csrf_token, false)
+                }
                 _ => {
                     let (id, token) = (state.ids.secret(), state.ids.secret());
                     state.sessions.create(id.clone(), &user_id, token.clone());
@@ -157,7 +169,10 @@ pub async fn require_user(State(state): State<Arc<AppState>>, mut request: Reque
     // CometD long-polls are not covered: the documented clients do not send the token there.
     let is_bayeux = request.uri().path().starts_with("/api/v2/notifications");
     if state.settings.csrf && changes_state && !is_bayeux {
-        let sent = request.headers().get(CSRF_TOKEN).and_then(|v| v.to_str().ok());
+        let sent = request
+            .headers()
+            .get(CSRF_TOKEN)
+            .and_then(|v| v.to_str().ok());
         if sent != Some(csrf_token.as_str()) {
             return ApiError::forbidden("Missing or invalid Csrf token").into_response();
         }

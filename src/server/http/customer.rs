@@ -48,7 +48,9 @@ pub async fn request_chat(
         Some(_) => return Err(ApiError::invalid("Parameter 'userData' must be an object")),
     };
     let id = state.with_world(|world| Ok(world.request_chat(nickname, subject, user_data)))?;
-    Ok(success(json!({"id": id, "path": format!("/api/v2/chats/{id}")})))
+    Ok(success(
+        json!({"id": id, "path": format!("/api/v2/chats/{id}")}),
+    ))
 }
 
 /// `GET /api/v2/chats/{id}`.
@@ -88,10 +90,9 @@ pub async fn get_messages(
     let id = path_param(path)?;
     let from = match query_params(query)?.get("index") {
         None => None,
-        Some(text) => Some(
-            text.parse::<u64>()
-                .map_err(|_| ApiError::invalid(format!("index '{text}' is not a non-negative integer")))?,
-        ),
+        Some(text) => Some(text.parse::<u64>().map_err(|_| {
+            ApiError::invalid(format!("index '{text}' is not a non-negative integer"))
+        })?),
     };
     let messages = state.with_world(|world| world.customer_messages(&id, from))?;
     Ok(success(json!({"messages": messages})))

@@ -53,12 +53,17 @@ impl AppState {
     }
 
     fn world(&self) -> MutexGuard<'_, World> {
-        self.world.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.world
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Runs `operation` on the world and publishes the notifications it caused before the
     /// lock is released, so each recipient gets them in the order they happened.
-    fn with_world<T>(&self, operation: impl FnOnce(&mut World) -> Result<T, ApiError>) -> Result<T, ApiError> {
+    fn with_world<T>(
+        &self,
+        operation: impl FnOnce(&mut World) -> Result<T, ApiError>,
+    ) -> Result<T, ApiError> {
         let mut world = self.world();
         let result = operation(&mut world);
         self.hub.publish(world.take_outbox());
@@ -99,18 +104,33 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/v2/me/channels", get(agent::get_channels))
         .route("/api/v2/me/channels/chat", post(agent::post_chat_channel))
         .route("/api/v2/me/chats", get(agent::get_chats))
-        .route("/api/v2/me/chats/{chat_id}", get(agent::get_chat).post(agent::post_chat))
+        .route(
+            "/api/v2/me/chats/{chat_id}",
+            get(agent::get_chat).post(agent::post_chat),
+        )
         .route("/api/v2/users", get(users::list))
         .route("/api/v2/users/{user_id}", get(users::get_one))
-        .route("/api/v2/users/{user_id}/channels/chat", post(users::supervise))
+        .route(
+            "/api/v2/users/{user_id}/channels/chat",
+            post(users::supervise),
+        )
         .route("/api/v2/notifications", post(notifications::post))
         .route("/api/v2/notifications/{*rest}", post(notifications::post))
-        .route_layer(axum::middleware::from_fn_with_state(state.clone(), auth::require_user));
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::require_user,
+        ));
     let public = Router::new()
         .route("/api/v2/diagnostics/version", get(version))
         .route("/api/v2/chats", post(customer::request_chat))
-        .route("/api/v2/chats/{chat_id}", get(customer::get_chat).post(customer::post_chat))
-        .route("/api/v2/chats/{chat_id}/messages", get(customer::get_messages));
+        .route(
+            "/api/v2/chats/{chat_id}",
+            get(customer::get_chat).post(customer::post_chat),
+        )
+        .route(
+            "/api/v2/chats/{chat_id}/messages",
+            get(customer::get_messages),
+        );
     authenticated
         .merge(public)
         .fallback(not_found)

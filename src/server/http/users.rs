@@ -12,8 +12,8 @@ use super::auth::Caller;
 use super::body::{JsonObject, path_param, query_params};
 use super::{AppState, success};
 use crate::server::api_error::ApiError;
-use crate::server::params::{operation_name, optional_string, unknown_operation};
 use crate::server::directory::User;
+use crate::server::params::{operation_name, optional_string, unknown_operation};
 use crate::server::world::Scope;
 use crate::server::world::model::Mode;
 use crate::server::world::render::Renderer;
@@ -93,7 +93,9 @@ pub async fn supervise(
     let scope = match optional_string(&body, "supervisorMonitoringMode")? {
         None => Scope::AllChats,
         Some(s) => Scope::parse(&s).ok_or_else(|| {
-            ApiError::invalid(format!("supervisorMonitoringMode '{s}' is not NextChat or AllChats"))
+            ApiError::invalid(format!(
+                "supervisorMonitoringMode '{s}' is not NextChat or AllChats"
+            ))
         })?,
     };
     let nickname = optional_string(&body, "nickname")?.filter(|n| !n.is_empty());

@@ -14,8 +14,16 @@ use crate::server::api_error::ApiError;
 fn user_state(state: Option<ChannelState>) -> Value {
     let (state, display, id) = match state {
         Some(ChannelState::Ready(_)) => ("Ready", "Ready", "9430250E-0A1B-421F-B372-F29E69366DED"),
-        Some(ChannelState::NotReady) => ("NotReady", "Not Ready", "900D55CC-2BB0-431F-8BF9-D3525B383BE6"),
-        None => ("LoggedOut", "Logged Out", "2C0BDE65-6B5B-4B8F-9E5A-0D1C0C4D1E27"),
+        Some(ChannelState::NotReady) => (
+            "NotReady",
+            "Not Ready",
+            "900D55CC-2BB0-431F-8BF9-D3525B383BE6",
+        ),
+        None => (
+            "LoggedOut",
+            "Logged Out",
+            "2C0BDE65-6B5B-4B8F-9E5A-0D1C0C4D1E27",
+        ),
     };
     json!({"state": state, "displayName": display, "id": id})
 }
@@ -47,7 +55,8 @@ impl World {
             ));
         }
         if !self.sessions.contains_key(user_id) {
-            self.sessions.insert(user_id.to_owned(), ChannelState::NotReady);
+            self.sessions
+                .insert(user_id.to_owned(), ChannelState::NotReady);
             self.announce_channel_state(user_id);
         }
         Ok(())

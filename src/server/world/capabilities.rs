@@ -154,7 +154,15 @@ mod tests {
 
     #[test]
     fn sets_have_no_duplicates() {
-        for list in [INVITED, AGENT_CHATTING, CONSULTANT, AGENT_LEFT, MONITOR, COACH, BARGE_IN] {
+        for list in [
+            INVITED,
+            AGENT_CHATTING,
+            CONSULTANT,
+            AGENT_LEFT,
+            MONITOR,
+            COACH,
+            BARGE_IN,
+        ] {
             assert_eq!(set(list).len(), list.len());
         }
     }

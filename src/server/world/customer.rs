@@ -39,7 +39,12 @@ impl CustomerOp {
 impl World {
     /// `RequestChat`: creates a chat waiting for an agent and routes it. Returns the
     /// customer-side chat id.
-    pub fn request_chat(&mut self, nickname: String, subject: String, user_data: Map<String, Value>) -> String {
+    pub fn request_chat(
+        &mut self,
+        nickname: String,
+        subject: String,
+        user_data: Map<String, Value>,
+    ) -> String {
         let chat_id = self.ids.chat_id();
         let customer_chat_id = self.ids.customer_chat_id();
         let now = now_millis();
@@ -64,7 +69,8 @@ impl World {
         let author = chat.customer_author();
         chat.push_message("ParticipantJoined", author, None, Visibility::All, now);
         self.chats.insert(chat_id.clone(), chat);
-        self.customer_index.insert(customer_chat_id.clone(), chat_id.clone());
+        self.customer_index
+            .insert(customer_chat_id.clone(), chat_id.clone());
         self.queue.push_back(chat_id);
         self.route();
         customer_chat_id
@@ -78,7 +84,11 @@ impl World {
     }
 
     /// A customer operation.
-    pub fn customer_operation(&mut self, customer_chat_id: &str, op: CustomerOp) -> Result<(), ApiError> {
+    pub fn customer_operation(
+        &mut self,
+        customer_chat_id: &str,
+        op: CustomerOp,
+    ) -> Result<(), ApiError> {
         let chat = self.customer_chat(customer_chat_id)?;
         if !chat.customer.active() {
             // Completing twice is harmless; anything else needs a live chat.
@@ -97,10 +107,15 @@ impl World {
             CustomerOp::SendMessage(text) => {
                 chat.push_message("Text", author, Some(text), Visibility::All, now)
             }
-            CustomerOp::StartTyping => chat.push_message("TypingStarted", author, None, Visibility::All, now),
-            CustomerOp::StopTyping => chat.push_message("TypingStopped", author, None, Visibility::All, now),
+            CustomerOp::StartTyping => {
+                chat.push_message("TypingStarted", author, None, Visibility::All, now)
+            }
+            CustomerOp::StopTyping => {
+                chat.push_message("TypingStopped", author, None, Visibility::All, now)
+            }
             CustomerOp::Complete => {
-                let index = chat.push_message("ParticipantLeft", author, None, Visibility::All, now);
+                let index =
+                    chat.push_message("ParticipantLeft", author, None, Visibility::All, now);
                 chat.customer.present = false;
                 emit.participants_changed(chat, Visibility::All, index, None, None);
                 let unattended = !chat.has_chatting_agent();
@@ -124,7 +139,11 @@ impl World {
 
     /// `GET /api/v2/chats/{id}/messages[?index=N]`: the `All` messages from index N on, or
     /// without N those not fetched yet.
-    pub fn customer_messages(&mut self, customer_chat_id: &str, from: Option<u64>) -> Result<Vec<Value>, ApiError> {
+    pub fn customer_messages(
+        &mut self,
+        customer_chat_id: &str,
+        from: Option<u64>,
+    ) -> Result<Vec<Value>, ApiError> {
         let chat = self.customer_chat(customer_chat_id)?;
         let chat_id = chat.id.clone();
         let start = from.unwrap_or(chat.customer.read_cursor);

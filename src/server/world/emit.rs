@@ -58,7 +58,10 @@ impl Emitter<'_> {
     ) {
         if let Some(member) = chat.member(user_id) {
             let rendered = self.render.chat_for(chat, member, empty_participants);
-            self.push(user_id, state_change(rendered, notification_type, reference));
+            self.push(
+                user_id,
+                state_change(rendered, notification_type, reference),
+            );
         }
     }
 

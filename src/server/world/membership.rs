@@ -25,7 +25,8 @@ impl World {
         (member.status == MemberStatus::Chatting).then(|| {
             let visibility = member.visibility();
             let author = chat.author_of(&member);
-            let index = chat.push_message("ParticipantLeft", author, None, visibility, now_millis());
+            let index =
+                chat.push_message("ParticipantLeft", author, None, visibility, now_millis());
             (index, visibility)
         })
     }
@@ -77,7 +78,11 @@ impl World {
             .find(|m| m.status == MemberStatus::LeftChat)
             .map(|m| m.user_id.clone());
         self.revoke_all_but(chat_id, left_chat_agent.as_deref());
-        if self.chats.get(chat_id).is_some_and(|c| c.members.is_empty()) {
+        if self
+            .chats
+            .get(chat_id)
+            .is_some_and(|c| c.members.is_empty())
+        {
             if let Some(chat) = self.chats.get_mut(chat_id) {
                 chat.customer.session_closed = true;
             }

@@ -22,9 +22,9 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
+pub use customer::CustomerOp;
 pub use emit::{CHANNELS_CHANNEL, CHATS_CHANNEL, Delivery};
 pub use operations::{ChatOp, Target};
-pub use customer::CustomerOp;
 pub use supervision::Scope;
 
 use super::api_error::ApiError;
@@ -149,9 +149,9 @@ impl World {
             .chats
             .get(chat_id)
             .ok_or_else(|| ApiError::not_found(format!("Chat {chat_id} not found")))?;
-        let member = chat
-            .member(user_id)
-            .ok_or_else(|| ApiError::forbidden(format!("You are not a participant of chat {chat_id}")))?;
+        let member = chat.member(user_id).ok_or_else(|| {
+            ApiError::forbidden(format!("You are not a participant of chat {chat_id}"))
+        })?;
         Ok(self.render.chat_for(chat, member, false))
     }
 

@@ -281,9 +281,9 @@ impl Chat {
 
     /// Whether an agent (not a supervisor) other than `except` is chatting or invited.
     pub fn has_agent_besides(&self, except: &str) -> bool {
-        self.members.iter().any(|m| {
-            m.is_agent() && m.user_id != except && m.status != MemberStatus::LeftChat
-        })
+        self.members
+            .iter()
+            .any(|m| m.is_agent() && m.user_id != except && m.status != MemberStatus::LeftChat)
     }
 
     /// Whether an agent is chatting in it.

@@ -8,7 +8,9 @@ use super::capabilities;
 use super::model::{AgentKind, Invitation, Member, MemberRole, MemberStatus, Mode, Visibility};
 use crate::server::api_error::ApiError;
 use crate::server::clock::now_millis;
-use crate::server::params::{operation_name, optional_string as string_param, required_string, unknown_operation};
+use crate::server::params::{
+    operation_name, optional_string as string_param, required_string, unknown_operation,
+};
 
 /// Where a Transfer sends the chat.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -79,9 +81,13 @@ fn agent_target(body: &Map<String, Value>) -> Result<Option<String>, ApiError> {
     };
     match uri {
         None => Ok(None),
-        Some(uri) => user_id_from_uri(&uri).map(|id| Some(id.to_owned())).ok_or_else(|| {
-            ApiError::invalid(format!("'{uri}' is not a user URI (.../api/v2/users/{{id}})"))
-        }),
+        Some(uri) => user_id_from_uri(&uri)
+            .map(|id| Some(id.to_owned()))
+            .ok_or_else(|| {
+                ApiError::invalid(format!(
+                    "'{uri}' is not a user URI (.../api/v2/users/{{id}})"
+                ))
+            }),
     }
 }
 
@@ -125,9 +131,17 @@ impl ChatOp {
                         .iter()
                         .map(|k| k.as_str().map(str::to_owned))
                         .collect::<Option<Vec<_>>>()
-                        .ok_or_else(|| ApiError::invalid("Parameter 'keys' must be an array of strings"))?,
-                    None | Some(Value::Null) | Some(Value::Array(_)) => return Err(ApiError::missing("keys")),
-                    Some(_) => return Err(ApiError::invalid("Parameter 'keys' must be an array of strings")),
+                        .ok_or_else(|| {
+                            ApiError::invalid("Parameter 'keys' must be an array of strings")
+                        })?,
+                    None | Some(Value::Null) | Some(Value::Array(_)) => {
+                        return Err(ApiError::missing("keys"));
+                    }
+                    Some(_) => {
+                        return Err(ApiError::invalid(
+                            "Parameter 'keys' must be an array of strings",
+                        ));
+                    }
                 },
             },
             "AddComment" => ChatOp::AddComment {
@@ -138,7 +152,9 @@ impl ChatOp {
                     (Some(agent), None) => Target::Agent(agent),
                     (None, Some(queue)) if !queue.is_empty() => Target::Queue(queue),
                     (Some(_), Some(_)) => {
-                        return Err(ApiError::invalid("Give either 'targetUri' or 'queueName', not both"));
+                        return Err(ApiError::invalid(
+                            "Give either 'targetUri' or 'queueName', not both",
+                        ));
                     }
                     _ => return Err(ApiError::missing("targetUri")),
                 },
@@ -188,14 +204,19 @@ impl ChatOp {
 impl World {
     /// Carries out `op` by `user_id` on chat `chat_id`; returns the `referenceId` that the
     /// notifications it caused to the caller carry.
-    pub fn chat_operation(&mut self, user_id: &str, chat_id: &str, op: ChatOp) -> Result<u64, ApiError> {
+    pub fn chat_operation(
+        &mut self,
+        user_id: &str,
+        chat_id: &str,
+        op: ChatOp,
+    ) -> Result<u64, ApiError> {
         let chat = self
             .chats
             .get(chat_id)
             .ok_or_else(|| ApiError::not_found(format!("Chat {chat_id} not found")))?;
-        let member = chat
-            .member(user_id)
-            .ok_or_else(|| ApiError::forbidden(format!("You are not a participant of chat {chat_id}")))?;
+        let member = chat.member(user_id).ok_or_else(|| {
+            ApiError::forbidden(format!("You are not a participant of chat {chat_id}"))
+        })?;
         if !capabilities::of(member).contains(&op.name()) {
             return Err(ApiError::forbidden(format!(
                 "Operation {} is not among your capabilities in chat {chat_id}",
@@ -212,7 +233,9 @@ impl World {
     /// Checks an agent target (Transfer, Invite, Consult) before anything changes.
     fn validate_target(&self, user_id: &str, chat_id: &str, op: &ChatOp) -> Result<(), ApiError> {
         let agent = match op {
-            ChatOp::Transfer { target: Target::Agent(agent) } => agent,
+            ChatOp::Transfer {
+                target: Target::Agent(agent),
+            } => agent,
             ChatOp::Invite { agent } | ChatOp::Consult { agent } => agent,
             _ => return Ok(()),
         };
@@ -229,7 +252,11 @@ impl World {
                 target.user_name
             )));
         }
-        if self.chats.get(chat_id).is_some_and(|c| c.member(agent).is_some()) {
+        if self
+            .chats
+            .get(chat_id)
+            .is_some_and(|c| c.member(agent).is_some())
+        {
             return Err(ApiError::wrong_state(format!(
                 "Agent {} is already in this chat",
                 target.user_name
@@ -245,25 +272,61 @@ impl World {
             ChatOp::Reject => self.reject(user_id, chat_id, reference),
             ChatOp::Leave => self.leave(user_id, chat_id, reference),
             ChatOp::Complete => self.end_chat(chat_id, user_id, Some(reference)),
-            ChatOp::SendMessage { text } => self.say(user_id, chat_id, "Text", Some(text), Visibility::All, reference),
-            ChatOp::SendStartTypingNotification => {
-                self.say(user_id, chat_id, "TypingStarted", None, Visibility::All, reference)
-            }
-            ChatOp::SendStopTypingNotification => {
-                self.say(user_id, chat_id, "TypingStopped", None, Visibility::All, reference)
-            }
-            ChatOp::SendToAgents { text } => self.say(user_id, chat_id, "Text", Some(text), Visibility::Agents, reference),
-            ChatOp::SendStartTypingToAgentsNotification => {
-                self.say(user_id, chat_id, "TypingStarted", None, Visibility::Agents, reference)
-            }
-            ChatOp::SendStopTypingToAgentsNotification => {
-                self.say(user_id, chat_id, "TypingStopped", None, Visibility::Agents, reference)
-            }
+            ChatOp::SendMessage { text } => self.say(
+                user_id,
+                chat_id,
+                "Text",
+                Some(text),
+                Visibility::All,
+                reference,
+            ),
+            ChatOp::SendStartTypingNotification => self.say(
+                user_id,
+                chat_id,
+                "TypingStarted",
+                None,
+                Visibility::All,
+                reference,
+            ),
+            ChatOp::SendStopTypingNotification => self.say(
+                user_id,
+                chat_id,
+                "TypingStopped",
+                None,
+                Visibility::All,
+                reference,
+            ),
+            ChatOp::SendToAgents { text } => self.say(
+                user_id,
+                chat_id,
+                "Text",
+                Some(text),
+                Visibility::Agents,
+                reference,
+            ),
+            ChatOp::SendStartTypingToAgentsNotification => self.say(
+                user_id,
+                chat_id,
+                "TypingStarted",
+                None,
+                Visibility::Agents,
+                reference,
+            ),
+            ChatOp::SendStopTypingToAgentsNotification => self.say(
+                user_id,
+                chat_id,
+                "TypingStopped",
+                None,
+                Visibility::Agents,
+                reference,
+            ),
             // Documented as a plain success; it changes nothing others can see.
             ChatOp::SetInFocus => {}
-            ChatOp::SetDisposition { disposition, key } => self.update_properties(chat_id, requester, |chat| {
-                chat.user_data.insert(key, Value::String(disposition));
-            }),
+            ChatOp::SetDisposition { disposition, key } => {
+                self.update_properties(chat_id, requester, |chat| {
+                    chat.user_data.insert(key, Value::String(disposition));
+                })
+            }
             ChatOp::AttachUserData { user_data } | ChatOp::UpdateUserData { user_data } => {
                 self.update_properties(chat_id, requester, |chat| chat.user_data.extend(user_data))
             }
@@ -276,8 +339,12 @@ impl World {
                 self.update_properties(chat_id, requester, |chat| chat.comment = Some(comment))
             }
             ChatOp::Transfer { target } => self.transfer(user_id, chat_id, target, reference),
-            ChatOp::Invite { agent } => self.invite(user_id, chat_id, agent, AgentKind::Conference, reference),
-            ChatOp::Consult { agent } => self.invite(user_id, chat_id, agent, AgentKind::Consultant, reference),
+            ChatOp::Invite { agent } => {
+                self.invite(user_id, chat_id, agent, AgentKind::Conference, reference)
+            }
+            ChatOp::Consult { agent } => {
+                self.invite(user_id, chat_id, agent, AgentKind::Consultant, reference)
+            }
             ChatOp::SwitchTo(mode) => self.switch_mode(user_id, chat_id, mode, reference),
         }
     }
@@ -304,7 +371,9 @@ impl World {
         emit.state(chat, user_id, "StatusChange", Some(reference), true);
         emit.state(chat, user_id, "ParticipantsUpdated", Some(reference), false);
         emit.history(chat, user_id, 1, Some(reference));
-        let inviter = invitation.as_ref().map(|i| (i.inviter.as_str(), i.reference));
+        let inviter = invitation
+            .as_ref()
+            .map(|i| (i.inviter.as_str(), i.reference));
         emit.participants_changed(chat, visibility, joined, inviter, Some(user_id));
         self.join_monitoring_supervisors(chat_id, user_id);
     }
@@ -331,10 +400,9 @@ impl World {
         };
         let alone = member.is_agent()
             && member.status == MemberStatus::Chatting
-            && !chat
-                .members
-                .iter()
-                .any(|m| m.is_agent() && m.user_id != user_id && m.status == MemberStatus::Chatting);
+            && !chat.members.iter().any(|m| {
+                m.is_agent() && m.user_id != user_id && m.status == MemberStatus::Chatting
+            });
         if member.status == MemberStatus::LeftChat || !member.is_agent() || !alone {
             // In a conference or consultation, or a supervisor, or finishing a LeftChat: the
             // member is done; the chat goes on for the others.
@@ -350,7 +418,13 @@ impl World {
             member.status = MemberStatus::LeftChat;
             let left = member.clone();
             let author = chat.author_of(&left);
-            chat.push_message("ParticipantLeft", author, None, left.visibility(), now_millis());
+            chat.push_message(
+                "ParticipantLeft",
+                author,
+                None,
+                left.visibility(),
+                now_millis(),
+            );
             chat.customer.session_closed = true;
         }
         self.revoke_all_but(chat_id, Some(user_id));
@@ -409,7 +483,14 @@ impl World {
         }
     }
 
-    fn invite(&mut self, user_id: &str, chat_id: &str, agent: String, kind: AgentKind, reference: u64) {
+    fn invite(
+        &mut self,
+        user_id: &str,
+        chat_id: &str,
+        agent: String,
+        kind: AgentKind,
+        reference: u64,
+    ) {
         let invitation = Invitation {
             inviter: user_id.to_owned(),
             reference,
@@ -419,7 +500,13 @@ impl World {
 
     /// Offers the chat to `agent`: it becomes an invited member and receives StatusChange
     /// `Invited` with capabilities Accept and Reject.
-    pub(super) fn offer(&mut self, chat_id: &str, agent: &str, invitation: Option<Invitation>, kind: AgentKind) {
+    pub(super) fn offer(
+        &mut self,
+        chat_id: &str,
+        agent: &str,
+        invitation: Option<Invitation>,
+        kind: AgentKind,
+    ) {
         let participant_id = self.ids.participant_id();
         let nickname = self
             .directory
@@ -463,8 +550,11 @@ mod tests {
             }
         );
         assert_eq!(
-            parse(json!({"operationName": "Invite", "targetUri": "http://h:1/api/v2/users/abc"})).unwrap(),
-            ChatOp::Invite { agent: "abc".into() }
+            parse(json!({"operationName": "Invite", "targetUri": "http://h:1/api/v2/users/abc"}))
+                .unwrap(),
+            ChatOp::Invite {
+                agent: "abc".into()
+            }
         );
         assert_eq!(
             parse(json!({"operationName": "Transfer", "queueName": "Q"})).unwrap(),
@@ -488,9 +578,18 @@ mod tests {
         assert_eq!(code(json!({"operationName": "SwitchBargeIn"})), 10);
         assert_eq!(code(json!({"operationName": "SendMessage"})), 1);
         assert_eq!(code(json!({"operationName": "SendMessage", "text": ""})), 1);
-        assert_eq!(code(json!({"operationName": "UpdateUserData", "userData": {"a": {"b": 1}}})), 10);
-        assert_eq!(code(json!({"operationName": "DeleteUserData", "keys": [1]})), 10);
-        assert_eq!(code(json!({"operationName": "Invite", "targetUri": "http://h/x"})), 10);
+        assert_eq!(
+            code(json!({"operationName": "UpdateUserData", "userData": {"a": {"b": 1}}})),
+            10
+        );
+        assert_eq!(
+            code(json!({"operationName": "DeleteUserData", "keys": [1]})),
+            10
+        );
+        assert_eq!(
+            code(json!({"operationName": "Invite", "targetUri": "http://h/x"})),
+            10
+        );
         assert_eq!(code(json!({"operationName": "Transfer"})), 1);
     }
 

@@ -129,7 +129,12 @@ impl Renderer {
     }
 
     /// A `MessageLogUpdated` / `NewMessages` notification.
-    pub fn message_log(&self, chat_id: &str, messages: Vec<Value>, reference: Option<u64>) -> Value {
+    pub fn message_log(
+        &self,
+        chat_id: &str,
+        messages: Vec<Value>,
+        reference: Option<u64>,
+    ) -> Value {
         let mut n = Map::new();
         n.insert("messages".into(), Value::Array(messages));
         n.insert("notificationType".into(), json!("NewMessages"));

@@ -47,7 +47,10 @@ impl World {
             return Err(ApiError::wrong_state("A supervisor cannot monitor itself"));
         }
         if !target.has_role(Role::Agent) {
-            return Err(ApiError::wrong_state(format!("User {} is not an agent", target.user_name)));
+            return Err(ApiError::wrong_state(format!(
+                "User {} is not an agent",
+                target.user_name
+            )));
         }
         Ok(())
     }
@@ -84,7 +87,9 @@ impl World {
         self.monitoring
             .retain(|m| !(m.supervisor == supervisor && m.agent == agent));
         if self.monitoring.len() == before {
-            return Err(ApiError::wrong_state("Monitoring of this agent is not active"));
+            return Err(ApiError::wrong_state(
+                "Monitoring of this agent is not active",
+            ));
         }
         Ok(())
     }
@@ -155,7 +160,13 @@ impl World {
     /// `SwitchToMonitor`/`SwitchToCoach`/`SwitchToBargeIn`: the supervisor's visibility and
     /// capabilities change; everyone who could see it before or can see it now receives
     /// ParticipantsUpdated and a MessageLogUpdated with a `Notice` recording the switch.
-    pub(super) fn switch_mode(&mut self, supervisor: &str, chat_id: &str, mode: Mode, reference: u64) {
+    pub(super) fn switch_mode(
+        &mut self,
+        supervisor: &str,
+        chat_id: &str,
+        mode: Mode,
+        reference: u64,
+    ) {
         let Some((chat, mut emit)) = self.chat_and_emitter(chat_id) else {
             return;
         };
@@ -174,7 +185,8 @@ impl World {
             Mode::Coach => "SWITCH_TO_COACH",
             Mode::BargeIn => "SWITCH_TO_BARGE_IN",
         };
-        let notice = chat.push_message("Notice", author, Some(text.to_owned()), wider, now_millis());
+        let notice =
+            chat.push_message("Notice", author, Some(text.to_owned()), wider, now_millis());
         emit.participants_changed(chat, wider, notice, Some((supervisor, reference)), None);
     }
 }
