@@ -1,0 +1,99 @@
+//! `gws-conform serve` as a user runs it: it prints where it listens and serves; a bad users
+//! file or an address in use give a clear message and the documented exit codes.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+fn binary() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_gws-conform"))
+}
+
+#[test]
+fn a_bad_users_file_exits_2_naming_the_file_and_the_problem() {
+    let dir = std::env::temp_dir().join(format!("gws-conform-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("users.yaml");
+    std::fs::write(
+        &file,
+        "users:\n  - userName: a\n    password: p\n    roles: [wizard]\n",
+    )
+    .unwrap();
+    let output = binary()
+        .args(["serve", "--users"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("users.yaml") && stderr.contains("wizard"),
+        "{stderr}"
+    );
+    let missing = binary()
+        .args(["serve", "--users", "/no/such/file.yaml"])
+        .output()
+        .unwrap();
+    assert_eq!(missing.status.code(), Some(2));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn bad_arguments_exit_2() {
+    let output = binary()
+        .args(["serve", "--long-poll-timeout", "soon"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+}
+
+#[test]
+fn serve_prints_its_address_and_answers_requests() {
+    let mut child = binary()
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--long-poll-timeout",
+            "1000",
+        ])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut line = String::new();
+        let _ = BufReader::new(stdout).read_line(&mut line);
+        let _ = tx.send(line);
+    });
+    let line = rx
+        .recv_timeout(Duration::from_secs(20))
+        .expect("serve printed nothing");
+    let url = line.trim().rsplit(' ').next().unwrap().to_owned();
+    assert!(url.starts_with("http://127.0.0.1:"), "{line}");
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let body: serde_json::Value = runtime.block_on(async {
+        reqwest::Client::new()
+            .get(format!("{url}/api/v2/diagnostics/version"))
+            .timeout(Duration::from_secs(5))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    });
+    assert_eq!(body["statusCode"], 0);
+    // The same address again cannot be bound: exit code 3.
+    let addr = url.trim_start_matches("http://");
+    let second = binary().args(["serve", "--listen", addr]).output().unwrap();
+    assert_eq!(
+        second.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&second.stderr)
+    );
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
