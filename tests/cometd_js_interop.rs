@@ -167,8 +167,13 @@ struct Notification {
 }
 
 impl Notification {
+    /// ChatStateChangeMessage carries the chat resource; MessageLogUpdated carries only the
+    /// chat's path, `/chats/{id}` (as GWS documents it).
     fn chat_id(&self) -> Option<&str> {
-        self.data.pointer("/chat/id").and_then(Value::as_str)
+        self.data
+            .pointer("/chat/id")
+            .and_then(Value::as_str)
+            .or_else(|| self.field("chatPath")?.strip_prefix("/chats/"))
     }
     fn chat_state(&self) -> Option<&str> {
         self.data.pointer("/chat/state").and_then(Value::as_str)

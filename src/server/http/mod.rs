@@ -115,6 +115,8 @@ pub fn router(state: Arc<AppState>) -> Router {
             post(users::supervise),
         )
         .route("/api/v2/notifications", post(notifications::post))
+        // CometD clients append `/` (or `/handshake`, `/connect`) to the configured URL.
+        .route("/api/v2/notifications/", post(notifications::post))
         .route("/api/v2/notifications/{*rest}", post(notifications::post))
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -86,10 +86,22 @@ function kind(data) {
     return `${data && data.messageType}/${data && data.notificationType}`;
 }
 
+/// The chat a notification is about: ChatStateChangeMessage carries the chat resource, while
+/// MessageLogUpdated only carries its path ("/chats/{id}"), as in the GWS documentation.
+function chatIdOf(data) {
+    if (data && data.chat && data.chat.id) {
+        return data.chat.id;
+    }
+    if (data && typeof data.chatPath === "string" && data.chatPath.startsWith("/chats/")) {
+        return data.chatPath.slice("/chats/".length);
+    }
+    return undefined;
+}
+
 function describe(notification) {
     const d = notification.data || {};
-    const chat = d.chat || {};
-    return `${notification.channel} ${kind(d)} chat=${chat.id}${chat.state ? ` state=${chat.state}` : ""}`;
+    const state = d.chat && d.chat.state;
+    return `${notification.channel} ${kind(d)} chat=${chatIdOf(d)}${state ? ` state=${state}` : ""}`;
 }
 
 /// One user's official CometD client, hosted in its own worker thread (see cometd-worker.mjs).
@@ -99,6 +111,7 @@ class Actor {
     #ready = null;
     #disconnected = null;
     #expectExit = false;
+    #connects = 0;
     notifications = [];
 
     constructor(name, channel) {
@@ -127,6 +140,9 @@ class Actor {
                 log(`${this.name} received ${describe(notification)}`);
                 break;
             }
+            case "connected":
+                this.#connects = event.count;
+                break;
             case "anomaly":
                 this.#fail(`${event.what}: ${JSON.stringify(event.message)}`);
                 break;
@@ -190,6 +206,12 @@ class Actor {
         return this.#until("the handshake and subscription to succeed", () => this.#ready ?? undefined);
     }
 
+    /// Resolves once `count` /meta/connect replies have been successful.
+    connects(count, ms) {
+        return this.#until(`${count} successful /meta/connect replies (got ${this.#connects} so far)`,
+            () => (this.#connects >= count ? true : undefined), ms);
+    }
+
     /// The first notification (at or after index `from`) matching `predicate`, with its index.
     notification(what, predicate, from = 0) {
         return this.#until(what, () => {
@@ -217,7 +239,7 @@ class Actor {
     }
 }
 
-const isChat = (chatId) => (data) => data && data.chat && data.chat.id === chatId;
+const isChat = (chatId) => (data) => chatIdOf(data) === chatId;
 
 // --- the flow -------------------------------------------------------------------------------
 
@@ -230,6 +252,16 @@ async function flow(agent, supervisor) {
             throw new Error(`${actor.name}: negotiated transport ${ready.transport}, expected long-polling`);
         }
     }
+
+    // Let one held /meta/connect expire and be reissued before anything happens, so the
+    // notifications below travel on a connect that followed a completed long-poll cycle. Connect
+    // #1 returns at once; #2 is held for the advised timeout; its reply is the cycle. The wait
+    // scales with the server's advice, so keep that short (the Rust test uses 2 s).
+    await Promise.all([[agent, agentReady], [supervisor, supervisorReady]].map(([actor, ready]) => {
+        const timeout = Number.isFinite(ready.timeout) ? ready.timeout : 0;
+        return actor.connects(2, timeout + WAIT_MS);
+    }));
+    log(`both clients completed a held long-poll cycle (advised timeout ${agentReady.timeout} ms)`);
 
     // agent1 becomes Ready for chat, so the router can invite it.
     await rest("POST", "/api/v2/me", { user: "agent1", body: { operationName: "StartContactCenterSession", channels: ["chat"] } });

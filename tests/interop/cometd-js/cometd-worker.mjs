@@ -7,7 +7,9 @@
 // as two users would each have their own browser.
 //
 // Protocol with the parent (postMessage):
-//   out: {type: "ready", clientId, transport}            handshake and subscribe both succeeded
+//   out: {type: "ready", clientId, transport, timeout}   handshake and subscribe both succeeded;
+//                                                        timeout is the server's advice.timeout
+//        {type: "connected", count}                     a /meta/connect reply was successful
 //        {type: "notification", channel, data}          a message arrived on the subscription
 //        {type: "anomaly", what, message}               something a well-behaved server never causes
 //        {type: "disconnected", reply}                  the /meta/disconnect reply
@@ -104,17 +106,27 @@ cometd.addListener("/meta/handshake", (message) => {
     }
 });
 
+// Counting successful connects lets the parent see the long-poll cycle: the first connect
+// returns at once (CometD asks for advice.timeout 0), later ones are held by the server.
+let connects = 0;
+cometd.addListener("/meta/connect", (message) => {
+    if (message.successful) {
+        post({ type: "connected", count: ++connects });
+    }
+});
+
 cometd.handshake((reply) => {
     if (!reply.successful) {
         return; // Reported by the /meta/unsuccessful listener.
     }
     const transport = cometd.getTransport() ? cometd.getTransport().type : null;
+    const timeout = reply.advice && reply.advice.timeout;
     cometd.subscribe(
         channel,
         (message) => post({ type: "notification", channel: message.channel, data: message.data }),
         (subscribeReply) => {
             if (subscribeReply.successful) {
-                post({ type: "ready", clientId: cometd.getClientId(), transport });
+                post({ type: "ready", clientId: cometd.getClientId(), transport, timeout });
             }
         },
     );

@@ -1,0 +1,1009 @@
+//! Notification throughput and latency of the reference server to held Bayeux long-polls.
+//!
+//! What it measures: how many `/v2/me/chats` notifications per second the reference server
+//! delivers to N connected users whose CometD long-polls are held open, the latency from the
+//! start of the HTTP request of the operation that caused a notification to the moment the
+//! receiving client has read it, and the peak RSS of the server and of this load generator.
+//!
+//! How:
+//! - The server runs as a **separate process** (the `gws-conform` binary that `cargo bench`
+//!   builds alongside this benchmark, `serve --listen 127.0.0.1:0`) with a generated users file,
+//!   so its CPU time and peak RSS (`VmHWM`) are its own. Traffic goes to 127.0.0.1 only.
+//! - N users are split into chats of `--fanout` users: one agent plus `fanout - 1` supervisors
+//!   monitoring it. Every user is a [`BayeuxClient`] with its own cookie-enabled
+//!   `reqwest::Client`, subscribed to `/v2/me/chats`. Each agent is Ready, is offered one
+//!   customer chat and accepts it, so the supervisors join it; a probe message then proves that
+//!   every user receives its chat's messages before the clock starts.
+//! - Operations (customer `SendMessage` by default, or agent `SendToAgents` with `--op agent`)
+//!   go round-robin over the chats with at most `--concurrency` in flight, as fast as the
+//!   machine allows (closed loop) or at `--rate` operations/s (open loop). Each operation causes
+//!   exactly one `MessageLogUpdated` to each of its chat's `fanout` users. Its text carries a
+//!   sequence number, so each delivery is matched to the instant its operation started.
+//! - After `--warmup` seconds, a window of `--seconds` is measured. Throughput counts every
+//!   tagged notification read by any client inside the window; latency covers every delivery
+//!   of the operations started in the window (delivery = `Delivery::received_at`, when the
+//!   client had read and parsed the long-poll reply). Missing, duplicated and late deliveries
+//!   and client re-handshakes are reported rather than ignored.
+//!
+//! Run (the machine is shared with the server process, which is part of what is measured):
+//!
+//! ```text
+//! cargo bench --bench notify_throughput -- --users 1000
+//! cargo bench --bench notify_throughput -- --users 100 --seconds 10 --warmup 2
+//! cargo bench --bench notify_throughput -- --users 1000 --fanout 10 --rate 2000
+//! cargo bench --bench notify_throughput -- --help
+//! ```
+//!
+//! The last line of output is `RESULT {json}`, for scripts that aggregate several runs.
+//! Every wait has a deadline; the benchmark stops by itself and kills the server process when it
+//! ends, including on error or panic (the server's guard is dropped during unwinding).
+
+use std::error::Error;
+use std::fmt::Display;
+use std::fs;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitCode, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use clap::{Parser, ValueEnum};
+use gws_conform::bayeux::ChannelPattern;
+use gws_conform::driver::bayeux::{
+    BayeuxClient, BayeuxConfig, Credentials, Cursor, Delivery, SessionEvent,
+};
+use serde_json::{Value, json};
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+
+type BoxError = Box<dyn Error + Send + Sync>;
+type Result<T, E = BoxError> = std::result::Result<T, E>;
+
+/// Every user's password in the generated users file.
+const PASSWORD: &str = "password";
+/// The prefix of the text of every measured operation; the sequence number follows.
+const TAG: &str = "bench ";
+/// The prefix of the set-up probe messages.
+const PROBE: &str = "probe ";
+/// Deadline of any single REST request (set-up and operations).
+const REQUEST_DEADLINE: Duration = Duration::from_secs(10);
+/// Deadline of any single expected set-up notification.
+const NOTIFICATION_DEADLINE: Duration = Duration::from_secs(20);
+/// How long the server may take to print its address.
+const STARTUP_DEADLINE: Duration = Duration::from_secs(20);
+/// How long deliveries may keep arriving after the last operation before the rest count as lost.
+const DRAIN_DEADLINE: Duration = Duration::from_secs(15);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum OpKind {
+    /// The chat's customer sends a message (`POST /api/v2/chats/{id}`, no credentials).
+    Customer,
+    /// The chat's agent sends a message to agents (`POST /api/v2/me/chats/{id}`, authenticated).
+    Agent,
+}
+
+/// Notification throughput and latency of the gws-conform reference server to held long-polls.
+#[derive(Debug, Parser)]
+#[command(name = "notify_throughput")]
+struct Args {
+    /// Connected users (agents plus supervisors), each with its own Bayeux client.
+    #[arg(long, default_value_t = 1000)]
+    users: usize,
+    /// Users per chat: one agent plus `fanout - 1` supervisors monitoring it. Each operation
+    /// causes one notification to each of them. Must divide `--users`.
+    #[arg(long, default_value_t = 1)]
+    fanout: usize,
+    /// Length of the measured window, in seconds.
+    #[arg(long, default_value_t = 10.0)]
+    seconds: f64,
+    /// Load before the measured window starts, in seconds.
+    #[arg(long, default_value_t = 2.0)]
+    warmup: f64,
+    /// Operations in flight at once.
+    #[arg(long, default_value_t = 64)]
+    concurrency: usize,
+    /// Issue operations at this many per second (open loop; latency counts from the intended
+    /// start, so falling behind shows as latency). Without it: as fast as possible (closed loop).
+    #[arg(long)]
+    rate: Option<f64>,
+    /// Which operation causes the notifications.
+    #[arg(long, value_enum, default_value_t = OpKind::Customer)]
+    op: OpKind,
+    /// The server's `--long-poll-timeout`, in milliseconds.
+    #[arg(long, default_value_t = 20_000)]
+    long_poll_ms: u64,
+    /// Worker threads of this load generator's tokio runtime (the server uses its default).
+    #[arg(long, default_value_t = 2)]
+    client_threads: usize,
+    /// Set-up requests in flight at once (logins, chats).
+    #[arg(long, default_value_t = 32)]
+    setup_concurrency: usize,
+    /// The `gws-conform` binary; defaults to the one cargo built for this benchmark.
+    #[arg(long)]
+    server: Option<PathBuf>,
+    /// Passed by `cargo bench` to every benchmark binary; ignored.
+    #[arg(long, hide = true)]
+    bench: bool,
+}
+
+/// Adds what was being done to an error.
+trait Context<T> {
+    fn context(self, what: impl FnOnce() -> String) -> Result<T>;
+}
+
+impl<T, E: Display> Context<T> for std::result::Result<T, E> {
+    fn context(self, what: impl FnOnce() -> String) -> Result<T> {
+        self.map_err(|e| format!("{}: {e}", what()).into())
+    }
+}
+
+impl<T> Context<T> for Option<T> {
+    fn context(self, what: impl FnOnce() -> String) -> Result<T> {
+        self.ok_or_else(|| what().into())
+    }
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(args.client_threads.max(1))
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("error: cannot start the tokio runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let outcome = runtime.block_on(run(args));
+    // Dropping the runtime cancels the clients' connect loops; the server is already gone.
+    drop(runtime);
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The server process
+
+/// A scratch directory removed on drop (no tempfile crate: no new dependencies).
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new() -> Result<Self> {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or_default();
+        let path =
+            std::env::temp_dir().join(format!("gws-notify-bench-{}-{nanos}", std::process::id()));
+        fs::create_dir_all(&path).context(|| format!("create {}", path.display()))?;
+        Ok(Self(path))
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.0);
+    }
+}
+
+/// The server child process; killed and reaped on drop, so no exit path leaves it running.
+struct ServerProcess {
+    child: Child,
+    base: String,
+    stderr_path: PathBuf,
+}
+
+impl ServerProcess {
+    fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    fn start(binary: &Path, users_file: &Path, long_poll_ms: u64, dir: &Path) -> Result<Self> {
+        let stderr_path = dir.join("server.stderr");
+        let stderr = fs::File::create(&stderr_path).context(|| "create the server log".into())?;
+        let mut child = Command::new(binary)
+            .arg("serve")
+            .arg("--listen")
+            .arg("127.0.0.1:0")
+            .arg("--users")
+            .arg(users_file)
+            .arg("--long-poll-timeout")
+            .arg(long_poll_ms.to_string())
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(stderr)
+            .spawn()
+            .context(|| format!("start {}", binary.display()))?;
+        let stdout = child.stdout.take();
+        // From here on the guard owns the child, so an early return below still kills it.
+        let mut server = Self {
+            child,
+            base: String::new(),
+            stderr_path,
+        };
+        let stdout = stdout.context(|| "the server's stdout is not piped".into())?;
+        // A thread reads stdout (blocking) and keeps draining it, so the server never blocks on
+        // a full pipe; the first line carries the address.
+        let (tx, rx) = std::sync::mpsc::channel::<String>();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout)
+                .lines()
+                .map_while(std::result::Result::ok)
+            {
+                let _ = tx.send(line);
+            }
+        });
+        let line = rx.recv_timeout(STARTUP_DEADLINE).map_err(|e| {
+            let log = fs::read_to_string(&server.stderr_path).unwrap_or_default();
+            format!(
+                "the server printed no address within {STARTUP_DEADLINE:?} ({e}); stderr: {log}"
+            )
+        })?;
+        let (_, base) = line
+            .split_once("listening on ")
+            .context(|| format!("unexpected first line from the server: {line:?}"))?;
+        server.base = base.trim().to_owned();
+        if !server.base.starts_with("http://127.0.0.1:") {
+            return Err(format!("the server is not on 127.0.0.1: {}", server.base).into());
+        }
+        Ok(server)
+    }
+
+    /// Warnings the server logged (queue overflows and the like).
+    fn warnings(&self) -> Vec<String> {
+        fs::read_to_string(&self.stderr_path)
+            .unwrap_or_default()
+            .lines()
+            .map(str::to_owned)
+            .collect()
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Where the `gws-conform` binary is: `--server`, else the one cargo built for this bench.
+fn server_binary(args: &Args) -> Result<PathBuf> {
+    let path = args
+        .server
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_gws-conform")));
+    if !path.is_file() {
+        return Err(format!(
+            "{} does not exist; run through `cargo bench --bench notify_throughput` (which builds \
+             it) or pass --server",
+            path.display()
+        )
+        .into());
+    }
+    Ok(path)
+}
+
+/// `VmHWM` (peak resident set) of a process, in KiB.
+fn peak_rss_kib(pid: &str) -> Option<u64> {
+    let status = fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// User plus system CPU time of a whole process (all threads), in seconds.
+fn cpu_seconds(pid: &str) -> Option<f64> {
+    let stat = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name may contain spaces; the fields after its closing parenthesis do not.
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    // utime and stime are fields 14 and 15 of the whole line, so 12 and 13 here (0-based,
+    // counted from the state field); USER_HZ is 100 on Linux.
+    let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+    Some(ticks as f64 / 100.0)
+}
+
+fn users_yaml(agents: usize, supervisors: usize) -> String {
+    let mut text = String::from("contactCenterId: default\nusers:\n");
+    for n in 1..=agents {
+        text.push_str(&format!(
+            "  - {{userName: agent{n}, password: {PASSWORD}, roles: [agent]}}\n"
+        ));
+    }
+    for n in 1..=supervisors {
+        text.push_str(&format!(
+            "  - {{userName: supervisor{n}, password: {PASSWORD}, roles: [agent, supervisor]}}\n"
+        ));
+    }
+    text
+}
+
+// ---------------------------------------------------------------------------------------------
+// Users and set-up
+
+/// One connected user: its HTTP session and its Bayeux client.
+struct User {
+    name: String,
+    http: reqwest::Client,
+    bayeux: BayeuxClient,
+}
+
+/// One chat: its agent (index into the users), its customer-side id, and the agent-side id.
+struct Chat {
+    agent: usize,
+    customer_chat_id: String,
+    chat_id: String,
+}
+
+fn http_client(cookies: bool) -> Result<reqwest::Client> {
+    reqwest::Client::builder()
+        .cookie_store(cookies)
+        // Never route the benchmark's traffic through a proxy from the environment.
+        .no_proxy()
+        .build()
+        .context(|| "build an HTTP client".into())
+}
+
+/// A POST that must answer HTTP 200 with `statusCode` 0; returns the body.
+async fn post_ok(request: reqwest::RequestBuilder, body: Value, what: &str) -> Result<Value> {
+    let response = request
+        .timeout(REQUEST_DEADLINE)
+        .json(&body)
+        .send()
+        .await
+        .context(|| format!("{what}: request failed"))?;
+    let status = response.status();
+    let text = response
+        .text()
+        .await
+        .context(|| format!("{what}: reading the reply failed"))?;
+    let reply: Value = serde_json::from_str(&text).context(|| format!("{what}: reply {text:?}"))?;
+    if status != reqwest::StatusCode::OK || reply["statusCode"] != 0 {
+        return Err(format!("{what}: HTTP {status}: {text}").into());
+    }
+    Ok(reply)
+}
+
+impl User {
+    async fn connect(base: &str, name: String) -> Result<Self> {
+        let http = http_client(true)?;
+        let credentials = Credentials {
+            username: name.clone(),
+            password: PASSWORD.into(),
+        };
+        let bayeux = BayeuxClient::connect(
+            http.clone(),
+            format!("{base}/api/v2/notifications"),
+            Some(credentials),
+            BayeuxConfig::default(),
+        )
+        .await
+        .context(|| format!("{name}: Bayeux handshake"))?;
+        let chats = ChannelPattern::parse("/v2/me/chats").context(|| "channel pattern".into())?;
+        bayeux
+            .subscribe(&chats)
+            .await
+            .context(|| format!("{name}: subscribe to /v2/me/chats"))?;
+        Ok(Self { name, http, bayeux })
+    }
+
+    /// An authenticated POST (Basic credentials; the session cookie is reused too).
+    async fn post(&self, base: &str, path: &str, body: Value) -> Result<Value> {
+        let request = self
+            .http
+            .post(format!("{base}{path}"))
+            .basic_auth(&self.name, Some(PASSWORD));
+        post_ok(request, body, &format!("{}: POST {path}", self.name)).await
+    }
+
+    async fn id(&self, base: &str) -> Result<String> {
+        let what = || format!("{}: GET /api/v2/me", self.name);
+        let reply: Value = self
+            .http
+            .get(format!("{base}/api/v2/me"))
+            .basic_auth(&self.name, Some(PASSWORD))
+            .timeout(REQUEST_DEADLINE)
+            .send()
+            .await
+            .context(what)?
+            .json()
+            .await
+            .context(what)?;
+        reply["user"]["id"]
+            .as_str()
+            .map(str::to_owned)
+            .context(|| format!("{}: no user id in {reply}", what()))
+    }
+
+    /// Waits for a chat notification satisfying `matches` received since the session started.
+    async fn wait_chat(&self, what: &str, matches: impl Fn(&Value) -> bool) -> Result<Value> {
+        let deadline = Instant::now() + NOTIFICATION_DEADLINE;
+        let inbox = self.bayeux.inbox();
+        let delivery = inbox
+            .wait_for(Cursor::START, what, |d| matches(&d.data), deadline)
+            .await
+            .context(|| format!("{}: {what}", self.name))?;
+        Ok(delivery.data)
+    }
+}
+
+/// Runs `task(i)` for every `i` in `0..count`, `limit` at a time; fails on the first failure.
+async fn bounded<T, F, Fut>(count: usize, limit: usize, task: F) -> Result<Vec<T>>
+where
+    T: Send + 'static,
+    F: Fn(usize) -> Fut,
+    Fut: std::future::Future<Output = Result<T>> + Send + 'static,
+{
+    let semaphore = Arc::new(Semaphore::new(limit.max(1)));
+    let mut set = JoinSet::new();
+    for i in 0..count {
+        let permit = semaphore
+            .clone()
+            .acquire_owned()
+            .await
+            .context(|| "set-up semaphore closed".into())?;
+        let future = task(i);
+        set.spawn(async move {
+            let result = future.await;
+            drop(permit);
+            (i, result)
+        });
+    }
+    let mut results: Vec<Option<T>> = (0..count).map(|_| None).collect();
+    while let Some(joined) = set.join_next().await {
+        let (i, result) = joined.context(|| "a set-up task panicked".into())?;
+        results[i] = Some(result?);
+    }
+    Ok(results.into_iter().flatten().collect())
+}
+
+/// Connects every user, logs the agents in, starts monitoring, creates and accepts one chat per
+/// agent, and proves with a probe message that every user receives its chat's messages.
+async fn set_up(args: &Args, base: &str) -> Result<(Vec<Arc<User>>, Vec<Chat>)> {
+    let groups = args.users / args.fanout;
+    let supervisors_per_agent = args.fanout - 1;
+    // Users 0..groups are the agents, then the supervisors, group by group.
+    let names: Vec<String> = (1..=groups)
+        .map(|n| format!("agent{n}"))
+        .chain((1..=groups * supervisors_per_agent).map(|n| format!("supervisor{n}")))
+        .collect();
+    let started = Instant::now();
+    let users: Vec<Arc<User>> = bounded(args.users, args.setup_concurrency, |i| {
+        let base = base.to_owned();
+        let name = names[i].clone();
+        async move { User::connect(&base, name).await.map(Arc::new) }
+    })
+    .await?;
+    eprintln!(
+        "  {} Bayeux clients connected and subscribed in {:.1} s",
+        users.len(),
+        started.elapsed().as_secs_f64()
+    );
+
+    // Agents: id, contact-centre session, Ready. No chat is waiting yet, so nothing is routed.
+    let agent_ids: Vec<String> = bounded(groups, args.setup_concurrency, |g| {
+        let (base, agent) = (base.to_owned(), users[g].clone());
+        async move {
+            let id = agent.id(&base).await?;
+            let start = json!({"operationName": "StartContactCenterSession", "channels": ["chat"]});
+            agent.post(&base, "/api/v2/me", start).await?;
+            let ready = json!({"operationName": "Ready"});
+            agent.post(&base, "/api/v2/me/channels/chat", ready).await?;
+            Ok(id)
+        }
+    })
+    .await?;
+
+    // Supervisors start monitoring before the chats exist, so they join when the agent accepts.
+    bounded(
+        groups * supervisors_per_agent,
+        args.setup_concurrency,
+        |s| {
+            let (base, supervisor) = (base.to_owned(), users[groups + s].clone());
+            let agent_id = agent_ids[s / supervisors_per_agent.max(1)].clone();
+            async move {
+                let path = format!("/api/v2/users/{agent_id}/channels/chat");
+                supervisor
+                    .post(&base, &path, json!({"operationName": "Monitor"}))
+                    .await
+                    .map(drop)
+            }
+        },
+    )
+    .await?;
+
+    // One chat per agent: routing gives each new chat to the Ready agent with the fewest chats,
+    // so every agent gets exactly one. Which one is learnt from its Invited notification.
+    let customers = http_client(false)?;
+    let customer_chat_ids: Vec<String> = bounded(groups, args.setup_concurrency, |n| {
+        let (base, customers) = (base.to_owned(), customers.clone());
+        async move {
+            let request = customers
+                .post(format!("{base}/api/v2/chats"))
+                .header("ContactCenterId", "default");
+            let body = json!({"operationName": "RequestChat", "nickname": format!("customer{n}")});
+            let reply = post_ok(request, body, "RequestChat").await?;
+            reply["id"]
+                .as_str()
+                .map(str::to_owned)
+                .context(|| format!("RequestChat: no id in {reply}"))
+        }
+    })
+    .await?;
+    let agent_chat_ids: Vec<String> = bounded(groups, args.setup_concurrency, |g| {
+        let (base, agent) = (base.to_owned(), users[g].clone());
+        async move {
+            let invited = agent
+                .wait_chat("an Invited StatusChange", |d| {
+                    d["notificationType"] == "StatusChange" && d["chat"]["state"] == "Invited"
+                })
+                .await?;
+            let chat_id = invited["chat"]["id"]
+                .as_str()
+                .map(str::to_owned)
+                .context(|| format!("{}: no chat id in {invited}", agent.name))?;
+            let path = format!("/api/v2/me/chats/{chat_id}");
+            agent
+                .post(&base, &path, json!({"operationName": "Accept"}))
+                .await?;
+            Ok(chat_id)
+        }
+    })
+    .await?;
+
+    // Probe: each customer says hello and every user must see its chat's probe. The customer
+    // ids are not yet tied to agents, so a probe's own text names its customer chat.
+    bounded(groups, args.setup_concurrency, |n| {
+        let (base, customers, id) = (
+            base.to_owned(),
+            customers.clone(),
+            customer_chat_ids[n].clone(),
+        );
+        async move {
+            let request = customers
+                .post(format!("{base}/api/v2/chats/{id}"))
+                .header("ContactCenterId", "default");
+            let body = json!({"operationName": "SendMessage", "text": format!("{PROBE}{id}")});
+            post_ok(request, body, "probe SendMessage").await.map(drop)
+        }
+    })
+    .await?;
+    let probes: Vec<String> = bounded(args.users, args.setup_concurrency, |i| {
+        let user = users[i].clone();
+        async move {
+            let data = user
+                .wait_chat("the probe message", |d| {
+                    text_of(d).is_some_and(|t| t.starts_with(PROBE))
+                })
+                .await?;
+            let text = text_of(&data).unwrap_or_default();
+            Ok(text.trim_start_matches(PROBE).to_owned())
+        }
+    })
+    .await?;
+    // Each group's agent and supervisors must have seen the same probe (the same chat).
+    let mut chats = Vec::with_capacity(groups);
+    for g in 0..groups {
+        let customer_chat_id = probes[g].clone();
+        for s in 0..supervisors_per_agent {
+            let supervisor = groups + g * supervisors_per_agent + s;
+            if probes[supervisor] != customer_chat_id {
+                return Err(format!(
+                    "{} is in chat {} but monitors {}, who is in {customer_chat_id}",
+                    users[supervisor].name, probes[supervisor], users[g].name
+                )
+                .into());
+            }
+        }
+        chats.push(Chat {
+            agent: g,
+            customer_chat_id,
+            chat_id: agent_chat_ids[g].clone(),
+        });
+    }
+    eprintln!(
+        "  set-up done in {:.1} s: {groups} chats of {} users each",
+        started.elapsed().as_secs_f64(),
+        args.fanout
+    );
+    Ok((users, chats))
+}
+
+/// The `text` of the first message of a `MessageLogUpdated`.
+fn text_of(data: &Value) -> Option<&str> {
+    if data["messageType"] != "MessageLogUpdated" {
+        return None;
+    }
+    data["messages"][0]["text"].as_str()
+}
+
+// ---------------------------------------------------------------------------------------------
+// The load
+
+/// What the operations recorded.
+struct LoadRecord {
+    /// Start instant of operation `seq`, at index `seq`.
+    starts: Vec<Instant>,
+    /// Sequence numbers whose HTTP request failed.
+    failed: Vec<usize>,
+    /// HTTP response time of every successful operation started in the window, in µs.
+    response_us: Vec<u64>,
+    /// The first failure, for the report.
+    first_error: Option<String>,
+}
+
+struct Shared {
+    failed: Mutex<Vec<usize>>,
+    response_us: Mutex<Vec<u64>>,
+    first_error: Mutex<Option<String>>,
+    completed: AtomicU64,
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Sends operations until `end`, `concurrency` at a time (closed loop) or at `rate` per second
+/// (open loop), and waits for the last ones to finish.
+async fn drive(
+    args: &Args,
+    base: &str,
+    users: &[Arc<User>],
+    chats: &[Chat],
+    window: (Instant, Instant),
+) -> Result<LoadRecord> {
+    let customers = reqwest::Client::builder()
+        .no_proxy()
+        .pool_max_idle_per_host(args.concurrency)
+        .build()
+        .context(|| "build the customers' HTTP client".into())?;
+    let semaphore = Arc::new(Semaphore::new(args.concurrency.max(1)));
+    let shared = Arc::new(Shared {
+        failed: Mutex::new(Vec::new()),
+        response_us: Mutex::new(Vec::new()),
+        first_error: Mutex::new(None),
+        completed: AtomicU64::new(0),
+    });
+    // Prebuilt per-chat request targets, so the hot loop only formats the text.
+    let targets: Vec<(String, Option<Arc<User>>)> = chats
+        .iter()
+        .map(|chat| match args.op {
+            OpKind::Customer => (
+                format!("{base}/api/v2/chats/{}", chat.customer_chat_id),
+                None,
+            ),
+            OpKind::Agent => (
+                format!("{base}/api/v2/me/chats/{}", chat.chat_id),
+                Some(users[chat.agent].clone()),
+            ),
+        })
+        .collect();
+    let operation = match args.op {
+        OpKind::Customer => "SendMessage",
+        OpKind::Agent => "SendToAgents",
+    };
+    let began = Instant::now();
+    let (window_start, end) = window;
+    let mut starts: Vec<Instant> = Vec::new();
+    let mut tasks = JoinSet::new();
+    loop {
+        let seq = starts.len();
+        // Open loop: the intended start of operation `seq`; closed loop: as soon as a slot frees.
+        let intended = args
+            .rate
+            .map(|rate| began + Duration::from_secs_f64(seq as f64 / rate));
+        if let Some(at) = intended {
+            tokio::time::sleep_until(at.into()).await;
+        }
+        if Instant::now() >= end {
+            break;
+        }
+        let permit = tokio::time::timeout(REQUEST_DEADLINE * 2, semaphore.clone().acquire_owned())
+            .await
+            .context(|| "no operation finished within the request deadline".into())?
+            .context(|| "operation semaphore closed".into())?;
+        let start = intended.unwrap_or_else(Instant::now);
+        starts.push(start);
+        let (url, agent) = targets[seq % targets.len()].clone();
+        let request = match &agent {
+            None => customers.post(url).header("ContactCenterId", "default"),
+            Some(agent) => agent.http.post(url).basic_auth(&agent.name, Some(PASSWORD)),
+        };
+        let body = json!({"operationName": operation, "text": format!("{TAG}{seq}")});
+        let shared = shared.clone();
+        let measured = start >= window_start;
+        tasks.spawn(async move {
+            let result = post_ok(request, body, operation).await;
+            let elapsed = start.elapsed();
+            drop(permit);
+            shared.completed.fetch_add(1, Ordering::Relaxed);
+            match result {
+                Ok(_) if measured => lock(&shared.response_us).push(elapsed.as_micros() as u64),
+                Ok(_) => {}
+                Err(e) => {
+                    lock(&shared.failed).push(seq);
+                    lock(&shared.first_error).get_or_insert_with(|| e.to_string());
+                }
+            }
+        });
+        // Reap finished tasks now and then so the set does not grow with every operation.
+        while tasks.try_join_next().is_some() {}
+    }
+    // Every request has its own deadline, so this ends; the outer timeout is a backstop.
+    let drained = tokio::time::timeout(REQUEST_DEADLINE * 2, async {
+        while tasks.join_next().await.is_some() {}
+    })
+    .await;
+    if drained.is_err() {
+        return Err("operations still running long after their deadline".into());
+    }
+    let failed = std::mem::take(&mut *lock(&shared.failed));
+    let response_us = std::mem::take(&mut *lock(&shared.response_us));
+    let first_error = lock(&shared.first_error).take();
+    Ok(LoadRecord {
+        starts,
+        failed,
+        response_us,
+        first_error,
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Results
+
+fn percentile(sorted: &[u64], p: f64) -> u64 {
+    if sorted.is_empty() {
+        return 0;
+    }
+    let rank = ((sorted.len() - 1) as f64 * p).round() as usize;
+    sorted[rank.min(sorted.len() - 1)]
+}
+
+fn ms(us: u64) -> f64 {
+    us as f64 / 1000.0
+}
+
+async fn run(args: Args) -> Result<()> {
+    if args.users == 0 || args.fanout == 0 || args.users % args.fanout != 0 {
+        return Err("--users must be a positive multiple of --fanout".into());
+    }
+    if !(args.seconds > 0.0 && args.warmup >= 0.0) {
+        return Err("--seconds must be positive and --warmup not negative".into());
+    }
+    if args.rate.is_some_and(|r| r.is_nan() || r <= 0.0) {
+        return Err("--rate must be positive".into());
+    }
+    let binary = server_binary(&args)?;
+    let dir = TempDir::new()?;
+    let groups = args.users / args.fanout;
+    let users_file = dir.0.join("users.yaml");
+    fs::write(&users_file, users_yaml(groups, groups * (args.fanout - 1)))
+        .context(|| format!("write {}", users_file.display()))?;
+    let server = ServerProcess::start(&binary, &users_file, args.long_poll_ms, &dir.0)?;
+    let server_pid = server.pid().to_string();
+    eprintln!(
+        "notify_throughput: server pid {server_pid} at {}, {} users, fanout {}, op {:?}",
+        server.base, args.users, args.fanout, args.op
+    );
+    let (users, chats) = set_up(&args, &server.base).await?;
+
+    let began = Instant::now();
+    let window_start = began + Duration::from_secs_f64(args.warmup);
+    let window_end = window_start + Duration::from_secs_f64(args.seconds);
+    // CPU time is sampled at the window's edges by a side task, while the load runs.
+    let cpu_pids = server_pid.clone();
+    let cpu_sampler = tokio::spawn(async move {
+        tokio::time::sleep_until(window_start.into()).await;
+        let before = (cpu_seconds(&cpu_pids), cpu_seconds("self"));
+        tokio::time::sleep_until(window_end.into()).await;
+        let after = (cpu_seconds(&cpu_pids), cpu_seconds("self"));
+        (before, after)
+    });
+    eprintln!(
+        "  load: {:.0} s warm-up + {:.0} s measured, {} in flight{}",
+        args.warmup,
+        args.seconds,
+        args.concurrency,
+        args.rate
+            .map(|r| format!(", {r} ops/s"))
+            .unwrap_or_default()
+    );
+    let record = drive(
+        &args,
+        &server.base,
+        &users,
+        &chats,
+        (window_start, window_end),
+    )
+    .await?;
+    let ((server_before, self_before), (server_after, self_after)) = cpu_sampler
+        .await
+        .context(|| "the CPU sampler panicked".into())?;
+
+    // Match every tagged delivery to its operation. Each user first waits (bounded by one
+    // shared deadline) until it has received one notification per successful operation on its
+    // chat, so late deliveries are counted; what has not arrived by then counts as missing.
+    let failed: std::collections::HashSet<usize> = record.failed.iter().copied().collect();
+    let mut ok_per_chat = vec![0usize; groups];
+    for seq in (0..record.starts.len()).filter(|s| !failed.contains(s)) {
+        ok_per_chat[seq % groups] += 1;
+    }
+    let chat_of_user = |i: usize| {
+        if i < groups {
+            i
+        } else {
+            (i - groups) / (args.fanout - 1)
+        }
+    };
+    let drain_deadline = Instant::now() + DRAIN_DEADLINE;
+    let tagged = |d: &Delivery| text_of(&d.data).is_some_and(|t| t.starts_with(TAG));
+    let mut per_op = vec![0u32; record.starts.len()];
+    let mut latencies_us: Vec<u64> = Vec::new();
+    let mut in_window = 0u64;
+    let mut foreign = 0u64;
+    let (mut rehandshakes, mut transport_errors, mut ended) = (0usize, 0usize, 0usize);
+    for (i, user) in users.iter().enumerate() {
+        let inbox = user.bayeux.inbox();
+        let expected = ok_per_chat[chat_of_user(i)];
+        // The outcome only matters through what the snapshot below holds.
+        let _ = inbox
+            .wait_for_count(
+                Cursor::START,
+                expected,
+                "every notification",
+                tagged,
+                drain_deadline,
+            )
+            .await;
+        for delivery in inbox.snapshot() {
+            let Some(seq) = text_of(&delivery.data).and_then(|t| t.strip_prefix(TAG)) else {
+                continue;
+            };
+            let Some(seq) = seq.parse::<usize>().ok().filter(|s| *s < per_op.len()) else {
+                foreign += 1;
+                continue;
+            };
+            per_op[seq] += 1;
+            let start = record.starts[seq];
+            if (window_start..window_end).contains(&start) {
+                let latency = delivery.received_at.saturating_duration_since(start);
+                latencies_us.push(latency.as_micros() as u64);
+            }
+            if (window_start..window_end).contains(&delivery.received_at) {
+                in_window += 1;
+            }
+        }
+        for event in inbox.events() {
+            match event {
+                SessionEvent::Rehandshake { .. } => rehandshakes += 1,
+                SessionEvent::TransportError { .. } => transport_errors += 1,
+                SessionEvent::Ended(_) => ended += 1,
+            }
+        }
+    }
+    let measured_ops: Vec<usize> = (0..record.starts.len())
+        .filter(|&s| (window_start..window_end).contains(&record.starts[s]))
+        .collect();
+    let measured_ok = measured_ops.iter().filter(|s| !failed.contains(s)).count();
+    let (mut missing, mut duplicated) = (0u64, 0u64);
+    for &seq in &measured_ops {
+        let expected = if failed.contains(&seq) {
+            0
+        } else {
+            args.fanout as u32
+        };
+        missing += u64::from(expected.saturating_sub(per_op[seq]));
+        duplicated += u64::from(per_op[seq].saturating_sub(expected));
+    }
+    latencies_us.sort_unstable();
+    let mut response_us = record.response_us;
+    response_us.sort_unstable();
+
+    // Clients first (their loops stop), then read the server's peak before it is killed.
+    drop(users);
+    let server_rss = peak_rss_kib(&server_pid);
+    let self_rss = peak_rss_kib("self");
+    let warnings = server.warnings();
+    drop(server);
+
+    let window = args.seconds;
+    let cpu_rate = |before: Option<f64>, after: Option<f64>| match (before, after) {
+        (Some(b), Some(a)) => (a - b) / window,
+        _ => f64::NAN,
+    };
+    let result = json!({
+        "users": args.users,
+        "fanout": args.fanout,
+        "chats": groups,
+        "op": format!("{:?}", args.op).to_lowercase(),
+        "concurrency": args.concurrency,
+        "rate": args.rate,
+        "seconds": args.seconds,
+        "warmup": args.warmup,
+        "notifications_per_s": in_window as f64 / window,
+        "ops_per_s": measured_ok as f64 / window,
+        "latency_ms": {
+            "p50": ms(percentile(&latencies_us, 0.50)),
+            "p95": ms(percentile(&latencies_us, 0.95)),
+            "p99": ms(percentile(&latencies_us, 0.99)),
+            "max": ms(latencies_us.last().copied().unwrap_or(0)),
+            "samples": latencies_us.len(),
+        },
+        "op_response_ms": {
+            "p50": ms(percentile(&response_us, 0.50)),
+            "p99": ms(percentile(&response_us, 0.99)),
+        },
+        "server_peak_rss_mib": server_rss.map(|k| k as f64 / 1024.0),
+        "loadgen_peak_rss_mib": self_rss.map(|k| k as f64 / 1024.0),
+        "server_cpu_cores": cpu_rate(server_before, server_after),
+        "loadgen_cpu_cores": cpu_rate(self_before, self_after),
+        "failed_ops": record.failed.len(),
+        "missing_deliveries": missing,
+        "duplicated_deliveries": duplicated,
+        "unmatched_deliveries": foreign,
+        "rehandshakes": rehandshakes,
+        "transport_errors": transport_errors,
+        "ended_sessions": ended,
+        "server_log_lines": warnings.len(),
+    });
+    println!(
+        "notify_throughput: {} users ({} chats x {} users), op {}, {} in flight{}, {} s window",
+        args.users,
+        groups,
+        args.fanout,
+        result["op"].as_str().unwrap_or_default(),
+        args.concurrency,
+        args.rate
+            .map(|r| format!(" at {r} ops/s"))
+            .unwrap_or_default(),
+        args.seconds
+    );
+    println!(
+        "  notifications delivered: {:.0}/s   operations: {:.0}/s",
+        in_window as f64 / window,
+        measured_ok as f64 / window
+    );
+    println!(
+        "  latency operation -> delivery: p50 {:.2} ms  p95 {:.2} ms  p99 {:.2} ms  max {:.2} ms  ({} deliveries)",
+        ms(percentile(&latencies_us, 0.50)),
+        ms(percentile(&latencies_us, 0.95)),
+        ms(percentile(&latencies_us, 0.99)),
+        ms(latencies_us.last().copied().unwrap_or(0)),
+        latencies_us.len()
+    );
+    println!(
+        "  operation HTTP response: p50 {:.2} ms  p99 {:.2} ms",
+        ms(percentile(&response_us, 0.50)),
+        ms(percentile(&response_us, 0.99))
+    );
+    println!(
+        "  peak RSS: server {:.1} MiB, load generator {:.1} MiB;  CPU in window: server {:.2} cores, load generator {:.2} cores",
+        server_rss.unwrap_or(0) as f64 / 1024.0,
+        self_rss.unwrap_or(0) as f64 / 1024.0,
+        cpu_rate(server_before, server_after),
+        cpu_rate(self_before, self_after)
+    );
+    println!(
+        "  failed ops {}, missing deliveries {missing}, duplicated {duplicated}, unmatched {foreign}, \
+         re-handshakes {rehandshakes}, transport errors {transport_errors}, ended sessions {ended}, \
+         server log lines {}",
+        record.failed.len(),
+        warnings.len()
+    );
+    if let Some(error) = &record.first_error {
+        println!("  first failed operation: {error}");
+    }
+    for line in warnings.iter().take(5) {
+        println!("  server: {line}");
+    }
+    println!("RESULT {result}");
+    Ok(())
+}
