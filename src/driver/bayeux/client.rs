@@ -34,12 +34,20 @@ impl BayeuxClient {
         credentials: Option<Credentials>,
         config: BayeuxConfig,
     ) -> Result<Self, BayeuxError> {
-        let endpoint = Endpoint { http, url: url.into(), credentials };
+        let endpoint = Endpoint {
+            http,
+            url: url.into(),
+            credentials,
+        };
         let session = Arc::new(Session::new(endpoint, config));
         session.handshake_locked().await?;
         let (stop, stopped) = watch::channel(false);
         let task = tokio::spawn(run(Arc::clone(&session), stopped));
-        Ok(Self { session, stop, task: Mutex::new(Some(task)) })
+        Ok(Self {
+            session,
+            stop,
+            task: Mutex::new(Some(task)),
+        })
     }
 
     /// The current client id (it changes when the client has to handshake again).
@@ -56,7 +64,9 @@ impl BayeuxClient {
     /// published afterwards is delivered.
     pub async fn subscribe(&self, pattern: &ChannelPattern) -> Result<(), BayeuxError> {
         let mut subscriptions = self.session.subscriptions.lock().await;
-        self.session.subscription_locked(&subscriptions, META_SUBSCRIBE, pattern).await?;
+        self.session
+            .subscription_locked(&subscriptions, META_SUBSCRIBE, pattern)
+            .await?;
         if !subscriptions.contains(pattern) {
             subscriptions.push(pattern.clone());
         }
@@ -66,7 +76,9 @@ impl BayeuxClient {
     /// Unsubscribes from `pattern` and returns once the server has acknowledged it.
     pub async fn unsubscribe(&self, pattern: &ChannelPattern) -> Result<(), BayeuxError> {
         let mut subscriptions = self.session.subscriptions.lock().await;
-        self.session.subscription_locked(&subscriptions, META_UNSUBSCRIBE, pattern).await?;
+        self.session
+            .subscription_locked(&subscriptions, META_UNSUBSCRIBE, pattern)
+            .await?;
         subscriptions.retain(|p| p != pattern);
         Ok(())
     }
@@ -76,7 +88,11 @@ impl BayeuxClient {
     /// Calling it again does nothing.
     pub async fn disconnect(&self) -> Result<(), BayeuxError> {
         self.stop.send_replace(true);
-        let task = self.task.lock().unwrap_or_else(PoisonError::into_inner).take();
+        let task = self
+            .task
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
         if let Some(task) = task {
             // The loop exits as soon as it sees the stop signal; a join error would only mean
             // it panicked, and there is nothing left to stop then.
@@ -87,8 +103,15 @@ impl BayeuxClient {
         }
         let _subscriptions = self.session.subscriptions.lock().await;
         let client_id = self.session.client_id();
-        let reply = self.session.request(META_DISCONNECT, client_id.as_deref(), json!({}), Duration::ZERO);
-        let result = reply.await.and_then(|reply| reply.accepted(META_DISCONNECT));
+        let reply = self.session.request(
+            META_DISCONNECT,
+            client_id.as_deref(),
+            json!({}),
+            Duration::ZERO,
+        );
+        let result = reply
+            .await
+            .and_then(|reply| reply.accepted(META_DISCONNECT));
         self.session.inbox.end(EndReason::Disconnected);
         result.map(drop)
     }

@@ -11,6 +11,9 @@ pub struct BayeuxConfig {
     pub request_margin: Duration,
     /// How long a connect may be held until the server advises a `timeout` of its own.
     pub default_hold: Duration,
+    /// Upper bound on the advised `timeout` and `interval`, so that absurd advice cannot make
+    /// the client wait (practically) forever.
+    pub advice_cap: Duration,
     /// Delay before the first retry after a failed request; doubled on each further failure.
     pub backoff_initial: Duration,
     /// Upper bound of the retry delay.
@@ -24,6 +27,7 @@ impl Default for BayeuxConfig {
         Self {
             request_margin: Duration::from_secs(10),
             default_hold: Duration::from_secs(30),
+            advice_cap: Duration::from_secs(300),
             backoff_initial: Duration::from_millis(100),
             backoff_max: Duration::from_secs(2),
             max_retries: 5,
@@ -35,6 +39,8 @@ impl BayeuxConfig {
     /// The delay before retry number `retry` (1-based): `backoff_initial` doubling, capped.
     pub(crate) fn backoff(&self, retry: u32) -> Duration {
         let factor = 2u32.saturating_pow(retry.saturating_sub(1));
-        self.backoff_initial.saturating_mul(factor).min(self.backoff_max)
+        self.backoff_initial
+            .saturating_mul(factor)
+            .min(self.backoff_max)
     }
 }

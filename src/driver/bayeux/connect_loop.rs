@@ -33,15 +33,21 @@ impl Session {
                 }
                 Reconnect::Retry => {}
             }
-            tokio::time::sleep(Duration::from_millis(advice.interval.unwrap_or(0))).await;
+            let cap = self.config.advice_cap;
+            let interval = Duration::from_millis(advice.interval.unwrap_or(0));
+            tokio::time::sleep(interval.min(cap)).await;
             let first = connected_as != client_id;
             connected_as.clone_from(&client_id);
-            let hold = advice.timeout.map_or(self.config.default_hold, Duration::from_millis);
+            let hold = advice.timeout.map(Duration::from_millis);
+            let hold = hold.unwrap_or(self.config.default_hold).min(cap);
             let mut fields = json!({"connectionType": LONG_POLLING});
             if first {
                 fields["advice"] = json!({"timeout": 0});
             }
-            let reply = match self.request(META_CONNECT, client_id.as_deref(), fields, hold).await {
+            let reply = match self
+                .request(META_CONNECT, client_id.as_deref(), fields, hold)
+                .await
+            {
                 Ok(reply) => reply,
                 Err(error) => return EndReason::Failed(error.to_string()),
             };

@@ -170,7 +170,9 @@ pub struct Inbox {
 
 impl Inbox {
     pub(crate) fn new() -> Self {
-        Self { log: Arc::new(watch::Sender::new(Log::default())) }
+        Self {
+            log: Arc::new(watch::Sender::new(Log::default())),
+        }
     }
 
     pub(crate) fn push_message(&self, channel: String, message: Value) {
@@ -178,7 +180,13 @@ impl Inbox {
             let data = message.get("data").cloned().unwrap_or(Value::Null);
             let seq = log.messages.len() as u64;
             let received_at = Instant::now();
-            log.messages.push(Delivery { seq, channel, data, message, received_at });
+            log.messages.push(Delivery {
+                seq,
+                channel,
+                data,
+                message,
+                received_at,
+            });
             log.taken.push(AtomicBool::new(false));
         });
     }
@@ -218,7 +226,10 @@ impl Inbox {
     /// How many times the client had to handshake again.
     pub fn rehandshakes(&self) -> usize {
         let log = self.log.borrow();
-        log.events.iter().filter(|e| matches!(e, SessionEvent::Rehandshake { .. })).count()
+        log.events
+            .iter()
+            .filter(|e| matches!(e, SessionEvent::Rehandshake { .. }))
+            .count()
     }
 
     /// Why the session ended, if it has.
@@ -237,7 +248,8 @@ impl Inbox {
         deadline: Instant,
     ) -> Result<Delivery, WaitError> {
         let check = |log: &Log| log.since(from).iter().find(|d| matches(d)).cloned();
-        self.wait(what, deadline, check, |log| log.summaries(from)).await
+        self.wait(what, deadline, check, |log| log.summaries(from))
+            .await
     }
 
     /// The first `count` messages at or after `from` that satisfy `matches`.
@@ -250,12 +262,22 @@ impl Inbox {
         deadline: Instant,
     ) -> Result<Vec<Delivery>, WaitError> {
         let check = |log: &Log| {
-            let found: Vec<Delivery> =
-                log.since(from).iter().filter(|d| matches(d)).take(count).cloned().collect();
+            let found: Vec<Delivery> = log
+                .since(from)
+                .iter()
+                .filter(|d| matches(d))
+                .take(count)
+                .cloned()
+                .collect();
             (found.len() == count).then_some(found)
         };
-        let what = if count == 1 { what.to_owned() } else { format!("{count} x {what}") };
-        self.wait(&what, deadline, check, |log| log.summaries(from)).await
+        let what = if count == 1 {
+            what.to_owned()
+        } else {
+            format!("{count} x {what}")
+        };
+        self.wait(&what, deadline, check, |log| log.summaries(from))
+            .await
     }
 
     /// The earliest message not yet taken that satisfies `matches`, which it then marks taken:
@@ -273,7 +295,8 @@ impl Inbox {
                 .find(|(d, taken)| matches(d) && !taken.swap(true, Ordering::AcqRel))
                 .map(|(d, _)| d.clone())
         };
-        self.wait(what, deadline, check, |log| log.summaries(Cursor::START)).await
+        self.wait(what, deadline, check, |log| log.summaries(Cursor::START))
+            .await
     }
 
     /// The first session event (from the start of the session) that satisfies `matches`.
@@ -318,8 +341,16 @@ impl Inbox {
         let received = received(&self.log.borrow());
         let what = what.to_owned();
         Err(match ended {
-            Some(reason) => WaitError::SessionEnded { what, reason, received },
-            None => WaitError::Timeout { what, waited: started.elapsed(), received },
+            Some(reason) => WaitError::SessionEnded {
+                what,
+                reason,
+                received,
+            },
+            None => WaitError::Timeout {
+                what,
+                waited: started.elapsed(),
+                received,
+            },
         })
     }
 }

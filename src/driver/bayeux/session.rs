@@ -34,9 +34,17 @@ pub(super) struct MetaReply {
 
 impl MetaReply {
     fn parse(message: &Value) -> Self {
-        let text = |field: &str| message.get(field).and_then(Value::as_str).map(str::to_owned);
+        let text = |field: &str| {
+            message
+                .get(field)
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        };
         Self {
-            successful: message.get("successful").and_then(Value::as_bool).unwrap_or(false),
+            successful: message
+                .get("successful")
+                .and_then(Value::as_bool)
+                .unwrap_or(false),
             error: text("error").unwrap_or_default(),
             client_id: text("clientId"),
         }
@@ -52,7 +60,10 @@ impl MetaReply {
         if self.successful {
             return Ok(self);
         }
-        Err(BayeuxError::Refused { channel: channel.to_owned(), error: self.error })
+        Err(BayeuxError::Refused {
+            channel: channel.to_owned(),
+            error: self.error,
+        })
     }
 }
 
@@ -122,9 +133,17 @@ impl Session {
             };
             tracing::debug!(channel, attempt, %last, "bayeux request failed");
             let error = last.to_string();
-            self.inbox.push_event(SessionEvent::TransportError { channel: channel.into(), attempt, error });
+            self.inbox.push_event(SessionEvent::TransportError {
+                channel: channel.into(),
+                attempt,
+                error,
+            });
             if attempt > self.config.max_retries {
-                return Err(BayeuxError::Transport { channel: channel.into(), attempts: attempt, last });
+                return Err(BayeuxError::Transport {
+                    channel: channel.into(),
+                    attempts: attempt,
+                    last,
+                });
             }
             tokio::time::sleep(self.config.backoff(attempt)).await;
         }
@@ -155,7 +174,8 @@ impl Session {
                 }
             }
         }
-        let (meta, advice) = meta.ok_or_else(|| TransportError::MissingReply(channel.to_owned()))?;
+        let (meta, advice) =
+            meta.ok_or_else(|| TransportError::MissingReply(channel.to_owned()))?;
         let mut status = self.status();
         // Advice about a client id that has since been replaced (a late reply to the old
         // session) must not steer the new one.
@@ -174,8 +194,13 @@ impl Session {
     /// Handshakes and records the new client id. Callers hold the `subscriptions` lock.
     pub async fn handshake_locked(&self) -> Result<String, BayeuxError> {
         let fields = json!({"version": BAYEUX_VERSION, "supportedConnectionTypes": [LONG_POLLING]});
-        let reply = self.request(META_HANDSHAKE, None, fields, Duration::ZERO).await?;
-        let client_id = reply.accepted(META_HANDSHAKE)?.client_id.ok_or(BayeuxError::NoClientId)?;
+        let reply = self
+            .request(META_HANDSHAKE, None, fields, Duration::ZERO)
+            .await?;
+        let client_id = reply
+            .accepted(META_HANDSHAKE)?
+            .client_id
+            .ok_or(BayeuxError::NoClientId)?;
         let mut status = self.status();
         status.client_id = Some(client_id.clone());
         // `reconnect: handshake` was advice about the session just replaced; this one starts
@@ -188,14 +213,26 @@ impl Session {
 
     /// Handshakes again and resubscribes every pattern in `subscriptions`, reporting it as a
     /// [`SessionEvent::Rehandshake`].
-    pub async fn rehandshake_locked(&self, subscriptions: &[ChannelPattern]) -> Result<(), BayeuxError> {
+    pub async fn rehandshake_locked(
+        &self,
+        subscriptions: &[ChannelPattern],
+    ) -> Result<(), BayeuxError> {
         let old_client_id = self.client_id().unwrap_or_default();
         let new_client_id = self.handshake_locked().await?;
         for pattern in subscriptions {
-            self.send_subscription(META_SUBSCRIBE, pattern).await?.accepted(META_SUBSCRIBE)?;
+            self.send_subscription(META_SUBSCRIBE, pattern)
+                .await?
+                .accepted(META_SUBSCRIBE)?;
         }
-        let resubscribed = subscriptions.iter().map(|p| p.as_str().to_owned()).collect();
-        self.inbox.push_event(SessionEvent::Rehandshake { old_client_id, new_client_id, resubscribed });
+        let resubscribed = subscriptions
+            .iter()
+            .map(|p| p.as_str().to_owned())
+            .collect();
+        self.inbox.push_event(SessionEvent::Rehandshake {
+            old_client_id,
+            new_client_id,
+            resubscribed,
+        });
         Ok(())
     }
 
@@ -215,9 +252,14 @@ impl Session {
         reply.accepted(channel).map(drop)
     }
 
-    async fn send_subscription(&self, channel: &str, pattern: &ChannelPattern) -> Result<MetaReply, BayeuxError> {
+    async fn send_subscription(
+        &self,
+        channel: &str,
+        pattern: &ChannelPattern,
+    ) -> Result<MetaReply, BayeuxError> {
         let client_id = self.client_id();
         let fields = json!({"subscription": pattern.as_str()});
-        self.request(channel, client_id.as_deref(), fields, Duration::ZERO).await
+        self.request(channel, client_id.as_deref(), fields, Duration::ZERO)
+            .await
     }
 }

@@ -23,7 +23,9 @@ pub struct Credentials {
 // Hand-written so the password never ends up in logs or test output.
 impl fmt::Debug for Credentials {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Credentials").field("username", &self.username).finish_non_exhaustive()
+        f.debug_struct("Credentials")
+            .field("username", &self.username)
+            .finish_non_exhaustive()
     }
 }
 
@@ -37,7 +39,11 @@ pub(super) struct Endpoint {
 
 impl Endpoint {
     /// POSTs `messages` and returns the reply's messages, or fails once `deadline` has passed.
-    pub async fn post(&self, messages: &Value, deadline: Duration) -> Result<Vec<Value>, TransportError> {
+    pub async fn post(
+        &self,
+        messages: &Value,
+        deadline: Duration,
+    ) -> Result<Vec<Value>, TransportError> {
         let mut request = self.http.post(&self.url).json(messages);
         if let Some(credentials) = &self.credentials {
             request = request.basic_auth(&credentials.username, Some(&credentials.password));
@@ -52,12 +58,20 @@ impl Endpoint {
             .await
             .map_err(|_| TransportError::Deadline(deadline))??;
         if !status.is_success() {
-            let body = String::from_utf8_lossy(&body).chars().take(BODY_CHARS).collect();
-            return Err(TransportError::Status { status: status.as_u16(), body });
+            let body = String::from_utf8_lossy(&body)
+                .chars()
+                .take(BODY_CHARS)
+                .collect();
+            return Err(TransportError::Status {
+                status: status.as_u16(),
+                body,
+            });
         }
         match serde_json::from_slice(&body)? {
             Value::Array(messages) => Ok(messages),
-            other => Err(TransportError::NotArray(other.to_string().chars().take(BODY_CHARS).collect())),
+            other => Err(TransportError::NotArray(
+                other.to_string().chars().take(BODY_CHARS).collect(),
+            )),
         }
     }
 }
