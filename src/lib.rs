@@ -7,6 +7,9 @@
 //! - [`cli`]: command-line definitions and one function per subcommand.
 
 pub mod bayeux;
+pub mod check;
 pub mod cli;
 pub mod driver;
+pub mod scenario;
 pub mod server;
+pub mod spec;

@@ -1,9 +1,10 @@
 //! The `capabilities` a member is given, by role and state. The supervisor sets are the seed
-//! page's table, verbatim and in its order (normative; the example's `SwitchBargeIn` spelling
-//! is an erratum). Agent sets follow the Accept and Leave pages and every operation the server
+//! page's table ([`crate::spec::capabilities`]; the example's `SwitchBargeIn` spelling is an
+//! erratum). Agent sets follow the Accept and Leave pages and every operation the server
 //! implements.
 
 use super::model::{AgentKind, Member, MemberRole, MemberStatus, Mode};
+pub use crate::spec::capabilities::{BARGE_IN, COACH, MONITOR};
 
 /// An offered chat: the agent may take it or turn it down.
 pub const INVITED: &[&str] = &["Accept", "Reject"];
@@ -48,50 +49,6 @@ pub const AGENT_LEFT: &[&str] = &[
     "DeleteUserData",
     "UpdateUserData",
     "AddComment",
-];
-
-/// Supervisor in Monitor mode (seed table, first column).
-pub const MONITOR: &[&str] = &["Leave", "SwitchToCoach", "SwitchToBargeIn"];
-
-/// Supervisor in Coach mode (seed table, second column).
-pub const COACH: &[&str] = &[
-    "Leave",
-    "SetInFocus",
-    "SetDisposition",
-    "AttachUserData",
-    "DeleteUserData",
-    "UpdateUserData",
-    "AddComment",
-    "Transfer",
-    "Invite",
-    "Consult",
-    "SendToAgents",
-    "SendStartTypingToAgentsNotification",
-    "SendStopTypingToAgentsNotification",
-    "SwitchToMonitor",
-    "SwitchToBargeIn",
-];
-
-/// Supervisor in BargeIn mode (seed table, third column).
-pub const BARGE_IN: &[&str] = &[
-    "Leave",
-    "SetInFocus",
-    "SetDisposition",
-    "AttachUserData",
-    "DeleteUserData",
-    "UpdateUserData",
-    "AddComment",
-    "Transfer",
-    "Invite",
-    "Consult",
-    "SendToAgents",
-    "SendStartTypingToAgentsNotification",
-    "SendStopTypingToAgentsNotification",
-    "SendMessage",
-    "SendStartTypingNotification",
-    "SendStopTypingNotification",
-    "SwitchToMonitor",
-    "SwitchToCoach",
 ];
 
 /// The capability set of a supervisor mode.

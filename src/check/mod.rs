@@ -1,0 +1,38 @@
+//! Conformance checks over what a target sent: schema validation of notifications, diffs
+//! against the documented examples, and the spec's invariants. Every check yields
+//! [`Finding`]s that cite a requirement id of the catalogue (`scenarios/requirements.yaml`).
+
+pub mod diff;
+pub mod invariants;
+mod json;
+pub mod modes;
+pub mod schema;
+
+use serde::Serialize;
+
+/// How a finding weighs on the verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "SCREAMING-KEBAB-CASE")]
+pub enum Verdict {
+    /// Informational; never fails a run.
+    Info,
+    /// A documented variant or a SHOULD-level deviation: reported, fails only under `--strict`.
+    NonStrict,
+    /// A conformance failure.
+    Fail,
+}
+
+/// One result of a check that did not simply pass.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Finding {
+    /// Stable id of the check that produced it (e.g. `schema`, `invariant.revoked-empty`).
+    pub check: String,
+    /// The requirement id it cites.
+    pub requirement: String,
+    /// How it weighs.
+    pub verdict: Verdict,
+    /// One line saying what is wrong.
+    pub message: String,
+    /// Evidence: a unified diff, schema errors with instance paths, the offending JSON.
+    pub details: Vec<String>,
+}

@@ -1,0 +1,189 @@
+//! Scenarios: the YAML format (docs/scenario-format.md), loading with every error located at
+//! `file:line:col`, and the validated model the runner executes. No HTTP here.
+
+mod diagnostic;
+pub mod matcher;
+pub mod model;
+pub mod path;
+mod raw;
+mod suggest;
+pub mod template;
+mod validate;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+pub use diagnostic::LoadError;
+pub use model::{Action, Scenario};
+pub use validate::CHAT_OPERATIONS;
+
+use crate::spec::Catalogue;
+use model::Position;
+use raw::RawScenario;
+use validate::Context;
+
+/// The file in the scenarios directory that holds the requirement catalogue, not a scenario.
+pub const CATALOGUE_FILE: &str = "requirements.yaml";
+
+/// Turns a serde-saphyr error into a located load error, with a suggestion for unknown keys.
+fn parse_error(file: &Path, source: &Arc<str>, error: &serde_saphyr::Error) -> LoadError {
+    let position = error.location().map(Position::from);
+    // The Display of the error may carry its own snippet; keep the first line, the message.
+    let text = error.to_string();
+    let first = text.lines().next().unwrap_or("invalid YAML").trim();
+    let message = strip_location_prefix(first).to_owned();
+    let help = unknown_name_hint(&message);
+    LoadError::at(file, source, position, message).with_help(help)
+}
+
+/// serde-saphyr prefixes messages with `error: line N column M: `; the location is shown
+/// separately, so drop it.
+fn strip_location_prefix(message: &str) -> &str {
+    let rest = message.strip_prefix("error: ").unwrap_or(message);
+    match rest.strip_prefix("line ").and_then(|r| r.split_once(": ")) {
+        Some((location, tail)) if location.contains("column") => tail,
+        _ => rest,
+    }
+}
+
+/// For "unknown field `x`, expected one of a, b" (and `unknown variant`), the closest name.
+fn unknown_name_hint(message: &str) -> String {
+    let Some(unknown) = message.split('`').nth(1) else {
+        return String::new();
+    };
+    let Some((_, expected)) = message
+        .split_once("expected one of ")
+        .or_else(|| message.split_once("expected "))
+    else {
+        return String::new();
+    };
+    let candidates: Vec<&str> = expected
+        .split(", ")
+        .map(|name| name.trim_matches(|c: char| c == '`' || c.is_whitespace()))
+        .collect();
+    if message.contains("unknown") {
+        suggest::did_you_mean(unknown, &candidates)
+    } else {
+        String::new()
+    }
+}
+
+/// Loads one scenario from its text.
+pub fn load_str(
+    text: &str,
+    file: &Path,
+    catalogue: &Catalogue,
+    fixture_exists: &dyn Fn(&str) -> bool,
+) -> Result<Scenario, Vec<LoadError>> {
+    let source: Arc<str> = Arc::from(text);
+    if text.trim().is_empty() {
+        return Err(vec![LoadError::file(file, "the scenario file is empty")]);
+    }
+    let raw: RawScenario =
+        serde_saphyr::from_str(text).map_err(|e| vec![parse_error(file, &source, &e)])?;
+    let ctx = Context {
+        file,
+        source: &source,
+        catalogue,
+        fixture_exists,
+    };
+    validate::validate(raw, &ctx)
+}
+
+/// Loads one scenario file.
+pub fn load_file(
+    file: &Path,
+    catalogue: &Catalogue,
+    fixture_exists: &dyn Fn(&str) -> bool,
+) -> Result<Scenario, Vec<LoadError>> {
+    let bytes = std::fs::read(file)
+        .map_err(|e| vec![LoadError::file(file, format!("cannot read the file: {e}"))])?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+        let line = valid.iter().filter(|b| **b == b'\n').count() + 1;
+        let column = valid.iter().rev().take_while(|b| **b != b'\n').count() + 1;
+        let source: Arc<str> = Arc::from(String::from_utf8_lossy(e.as_bytes()).as_ref());
+        let position = Position {
+            line: line as u32,
+            column: column as u32,
+        };
+        vec![LoadError::at(
+            file,
+            &source,
+            Some(position),
+            "the file is not valid UTF-8",
+        )]
+    })?;
+    load_str(&text, file, catalogue, fixture_exists)
+}
+
+/// The scenario files of a directory (recursively), sorted, without the catalogue.
+pub fn scenario_files(dir: &Path) -> Result<Vec<PathBuf>, LoadError> {
+    let mut files = Vec::new();
+    let mut pending = vec![dir.to_owned()];
+    while let Some(current) = pending.pop() {
+        let entries = std::fs::read_dir(&current).map_err(|e| {
+            LoadError::file(
+                &current,
+                format!("cannot read the scenarios directory: {e}"),
+            )
+        })?;
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                pending.push(path);
+            } else if path.extension().is_some_and(|e| e == "yaml" || e == "yml")
+                && path.file_name().is_some_and(|n| n != CATALOGUE_FILE)
+            {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
+/// Loads every scenario of a directory, collecting every error of every file; duplicate
+/// scenario names are errors too.
+pub fn load_dir(
+    dir: &Path,
+    catalogue: &Catalogue,
+    fixture_exists: &dyn Fn(&str) -> bool,
+) -> Result<Vec<Scenario>, Vec<LoadError>> {
+    let files = scenario_files(dir).map_err(|e| vec![e])?;
+    if files.is_empty() {
+        return Err(vec![LoadError::file(
+            dir,
+            "no scenario files (*.yaml) here",
+        )]);
+    }
+    let mut scenarios: Vec<Scenario> = Vec::new();
+    let mut errors = Vec::new();
+    for file in files {
+        match load_file(&file, catalogue, fixture_exists) {
+            Ok(scenario) => {
+                if let Some(first) = scenarios.iter().find(|s| s.name == scenario.name) {
+                    errors.push(LoadError::file(
+                        &file,
+                        format!(
+                            "scenario name `{}` is already used by {}",
+                            scenario.name,
+                            first.file.display()
+                        ),
+                    ));
+                } else {
+                    scenarios.push(scenario);
+                }
+            }
+            Err(mut file_errors) => errors.append(&mut file_errors),
+        }
+    }
+    if errors.is_empty() {
+        Ok(scenarios)
+    } else {
+        Err(errors)
+    }
+}
+
+#[cfg(test)]
+mod tests;

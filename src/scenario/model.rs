@@ -1,0 +1,365 @@
+//! The validated scenario model the runner executes: every actor reference resolved, every
+//! enumerated value parsed, every variable known to be defined before it is used.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde_json::Value;
+
+use super::matcher::Matchers;
+use super::path::JsonPath;
+
+/// A source position (1-based), for reports that point back into the scenario file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Position {
+    /// Line, from 1.
+    pub line: u32,
+    /// Column, from 1.
+    pub column: u32,
+}
+
+/// A loaded scenario.
+#[derive(Debug, Clone)]
+pub struct Scenario {
+    /// Unique id.
+    pub name: String,
+    /// What it proves.
+    pub description: String,
+    /// Requirement ids it covers.
+    pub covers: Vec<String>,
+    /// Free labels.
+    pub tags: Vec<String>,
+    /// Why it is skipped by default, if it is.
+    pub ignore: Option<String>,
+    /// The actors, in declaration order.
+    pub actors: Vec<Actor>,
+    /// The steps, in order.
+    pub steps: Vec<Step>,
+    /// The file it came from.
+    pub file: PathBuf,
+}
+
+impl Scenario {
+    /// The actor with this name.
+    pub fn actor(&self, name: &str) -> Option<&Actor> {
+        self.actors.iter().find(|a| a.name == name)
+    }
+
+    /// Profile users the scenario logs in as (for scheduling scenarios that share none).
+    pub fn users(&self) -> impl Iterator<Item = &str> {
+        self.actors.iter().filter_map(|a| a.user.as_deref())
+    }
+}
+
+/// What an actor is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// A customer of the customer chat API.
+    Customer,
+    /// An agent.
+    Agent,
+    /// A supervisor (an agent with the supervisor role).
+    Supervisor,
+}
+
+impl Role {
+    /// The name used in scenario files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Customer => "customer",
+            Role::Agent => "agent",
+            Role::Supervisor => "supervisor",
+        }
+    }
+}
+
+/// An actor of a scenario.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    /// Its name in the scenario.
+    pub name: String,
+    /// Its role.
+    pub role: Role,
+    /// The profile user it logs in as (agents and supervisors).
+    pub user: Option<String>,
+    /// Its nickname (customers: sent in RequestChat).
+    pub nickname: String,
+}
+
+/// A supervisor monitoring mode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Silent monitoring.
+    Monitor,
+    /// Coaching the agent.
+    Coach,
+    /// Barging in.
+    BargeIn,
+}
+
+impl Mode {
+    /// Parses the wire name.
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "Monitor" => Some(Mode::Monitor),
+            "Coach" => Some(Mode::Coach),
+            "BargeIn" => Some(Mode::BargeIn),
+            _ => None,
+        }
+    }
+
+    /// The wire name (also the operationName that starts it).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Monitor => "Monitor",
+            Mode::Coach => "Coach",
+            Mode::BargeIn => "BargeIn",
+        }
+    }
+}
+
+/// The expected outcome of a request.
+#[derive(Debug, Clone)]
+pub struct ResponseCheck {
+    /// Expected HTTP status.
+    pub status: u16,
+    /// Expected `statusCode`.
+    pub status_code: StatusCodeCheck,
+    /// Matchers on the body.
+    pub matchers: Matchers,
+}
+
+impl Default for ResponseCheck {
+    fn default() -> Self {
+        Self {
+            status: 200,
+            status_code: StatusCodeCheck::Exactly(0),
+            matchers: Matchers::default(),
+        }
+    }
+}
+
+/// What the `statusCode` of a response must be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatusCodeCheck {
+    /// This exact value.
+    Exactly(u64),
+    /// Any non-zero value.
+    AnyError,
+}
+
+/// A variable to set from a JSON document.
+#[derive(Debug, Clone)]
+pub struct Capture {
+    /// The variable.
+    pub name: String,
+    /// Where its value is.
+    pub path: JsonPath,
+}
+
+/// One step.
+#[derive(Debug, Clone)]
+pub struct Step {
+    /// Position of the step in the file.
+    pub position: Position,
+    /// Optional note for reports.
+    pub note: Option<String>,
+    /// Requirement ids this step's checks cite.
+    pub covers: Vec<String>,
+    /// What it does.
+    pub action: Action,
+    /// How its response must look (request steps).
+    pub response: ResponseCheck,
+    /// Values to capture from its response.
+    pub captures: Vec<Capture>,
+}
+
+/// A customer operation on its chat.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CustomerOperation {
+    /// `SendMessage` (needs `text`).
+    SendMessage,
+    /// `SendStartTypingNotification`.
+    SendStartTypingNotification,
+    /// `SendStopTypingNotification`.
+    SendStopTypingNotification,
+    /// `Complete`.
+    Complete,
+}
+
+impl CustomerOperation {
+    /// Every operation, by wire name.
+    pub const ALL: [(&'static str, CustomerOperation); 4] = [
+        ("SendMessage", CustomerOperation::SendMessage),
+        (
+            "SendStartTypingNotification",
+            CustomerOperation::SendStartTypingNotification,
+        ),
+        (
+            "SendStopTypingNotification",
+            CustomerOperation::SendStopTypingNotification,
+        ),
+        ("Complete", CustomerOperation::Complete),
+    ];
+
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        Self::ALL
+            .iter()
+            .find(|(_, op)| *op == self)
+            .map_or("", |(name, _)| name)
+    }
+}
+
+/// How the notifications of an expectation must be ordered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Order {
+    /// In the listed order; others may come in between.
+    Sequence,
+    /// In the listed order, and nothing in between.
+    Exact,
+    /// In any order.
+    Any,
+}
+
+/// One expected notification.
+#[derive(Debug, Clone)]
+pub struct ExpectedNotification {
+    /// Position in the file.
+    pub position: Position,
+    /// What it must look like.
+    pub matchers: Matchers,
+    /// How many notifications must match.
+    pub count: u32,
+    /// Values to capture from the (first) matching notification.
+    pub captures: Vec<Capture>,
+    /// A documented example to diff it against.
+    pub fixture: Option<String>,
+}
+
+/// An `expect` step.
+#[derive(Debug, Clone)]
+pub struct Expectation {
+    /// Whose notifications.
+    pub actor: String,
+    /// Ordering rule.
+    pub order: Order,
+    /// Deadline for the whole expectation.
+    pub within: Duration,
+    /// Channel the notifications arrive on.
+    pub channel: String,
+    /// Then nothing else for this long.
+    pub quiet: Option<Duration>,
+    /// The notifications.
+    pub items: Vec<ExpectedNotification>,
+}
+
+/// What a step does. Strings may hold `${variables}`; values are JSON templates.
+#[derive(Debug, Clone)]
+pub enum Action {
+    /// Log an agent or supervisor in (HTTP, CometD, StartContactCenterSession).
+    Login(String),
+    /// Ready on chat.
+    Ready(String),
+    /// Not Ready on chat.
+    NotReady(String),
+    /// EndContactCenterSession.
+    Logout(String),
+    /// Start monitoring.
+    Monitor {
+        /// The supervisor actor.
+        supervisor: String,
+        /// The monitored agent actor.
+        agent: String,
+        /// Mode.
+        mode: Mode,
+        /// `supervisorMonitoringMode`, or the server's default.
+        scope: Option<String>,
+        /// Optional nickname.
+        nickname: Option<String>,
+    },
+    /// CancelSupervisorMonitoring.
+    CancelMonitoring {
+        /// The supervisor actor.
+        supervisor: String,
+        /// The monitored agent actor.
+        agent: String,
+    },
+    /// Customer RequestChat.
+    RequestChat {
+        /// The customer actor.
+        customer: String,
+        /// Subject.
+        subject: Option<String>,
+        /// User data (a JSON template).
+        user_data: Option<Value>,
+    },
+    /// A customer operation.
+    CustomerOp {
+        /// The customer actor.
+        customer: String,
+        /// The operation.
+        operation: CustomerOperation,
+        /// Text (SendMessage).
+        text: Option<String>,
+    },
+    /// Customer GET of its chat.
+    CustomerView {
+        /// The customer actor.
+        customer: String,
+    },
+    /// Customer GET of its messages.
+    CustomerMessages {
+        /// The customer actor.
+        customer: String,
+        /// `index` query parameter.
+        index: Option<u64>,
+    },
+    /// An agent or supervisor chat operation.
+    ChatOp {
+        /// The acting agent or supervisor.
+        actor: String,
+        /// The chat id (template).
+        chat: String,
+        /// operationName.
+        operation: String,
+        /// Further parameters (JSON object template).
+        params: Value,
+    },
+    /// Any request.
+    Http {
+        /// Who sends it, if anyone.
+        actor: Option<String>,
+        /// Method.
+        method: String,
+        /// Path (template).
+        path: String,
+        /// Body (JSON template, or a string sent as is).
+        body: Option<Value>,
+        /// Extra headers (templates).
+        headers: Vec<(String, String)>,
+    },
+    /// Expected notifications.
+    Expect(Expectation),
+}
+
+impl Action {
+    /// The action key, as written in the file.
+    pub fn keyword(&self) -> &'static str {
+        match self {
+            Action::Login(_) => "login",
+            Action::Ready(_) => "ready",
+            Action::NotReady(_) => "not_ready",
+            Action::Logout(_) => "logout",
+            Action::Monitor { .. } => "monitor",
+            Action::CancelMonitoring { .. } => "cancel_monitoring",
+            Action::RequestChat { .. } => "request_chat",
+            Action::CustomerOp { .. } => "customer_op",
+            Action::CustomerView { .. } => "customer_view",
+            Action::CustomerMessages { .. } => "customer_messages",
+            Action::ChatOp { .. } => "chat_op",
+            Action::Http { .. } => "http",
+            Action::Expect(_) => "expect",
+        }
+    }
+}

@@ -1,0 +1,117 @@
+//! What the documentation requires: the requirement catalogue (`scenarios/requirements.yaml`,
+//! each requirement with an id, a level, a paraphrase and its source section) and the seed
+//! page's capability table.
+
+pub mod capabilities;
+
+use std::collections::HashSet;
+
+use serde::Deserialize;
+
+/// How binding a requirement is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub enum Level {
+    /// A failure is a conformance failure.
+    #[serde(rename = "MUST")]
+    Must,
+    /// A failure is reported as NON-STRICT unless `--strict`.
+    #[serde(rename = "SHOULD")]
+    Should,
+}
+
+/// One requirement.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Requirement {
+    /// Stable id, cited by scenarios and checks.
+    pub id: String,
+    /// MUST or SHOULD.
+    pub level: Level,
+    /// The statement, paraphrased.
+    pub text: String,
+    /// Where it comes from.
+    pub source: String,
+}
+
+/// The catalogue.
+#[derive(Debug, Clone)]
+pub struct Catalogue {
+    requirements: Vec<Requirement>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CatalogueFile {
+    requirements: Vec<Requirement>,
+}
+
+/// The built-in catalogue's text.
+pub const BUILTIN: &str = include_str!("../../scenarios/requirements.yaml");
+
+impl Catalogue {
+    /// Parses a catalogue file; duplicate ids are an error.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let file: CatalogueFile = serde_saphyr::from_str(text).map_err(|e| e.to_string())?;
+        let mut seen = HashSet::new();
+        for requirement in &file.requirements {
+            if !seen.insert(requirement.id.as_str()) {
+                return Err(format!("requirement id {} appears twice", requirement.id));
+            }
+        }
+        Ok(Self {
+            requirements: file.requirements,
+        })
+    }
+
+    /// The catalogue compiled into the binary.
+    pub fn builtin() -> Self {
+        Self::parse(BUILTIN).expect("the built-in catalogue is valid (tested)")
+    }
+
+    /// A requirement by id.
+    pub fn get(&self, id: &str) -> Option<&Requirement> {
+        self.requirements.iter().find(|r| r.id == id)
+    }
+
+    /// Every requirement, in catalogue order.
+    pub fn requirements(&self) -> &[Requirement] {
+        &self.requirements
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_catalogue_parses_and_covers_every_capability_requirement() {
+        let catalogue = Catalogue::builtin();
+        for id in [
+            "CAP-MONITOR",
+            "CAP-COACH",
+            "CAP-BARGEIN",
+            "REVOKE-EMPTY",
+            "NOTIF-SCHEMA",
+        ] {
+            assert!(catalogue.get(id).is_some(), "{id}");
+        }
+        assert!(catalogue.requirements().len() > 40);
+    }
+
+    #[test]
+    fn duplicate_ids_are_refused() {
+        let text = "requirements:\n  - {id: A, level: MUST, text: t, source: s}\n  - {id: A, level: SHOULD, text: t, source: s}\n";
+        assert!(Catalogue::parse(text).unwrap_err().contains("twice"));
+    }
+
+    #[test]
+    fn the_example_variant_differs_from_the_coach_column_only_as_documented() {
+        let coach: HashSet<_> = capabilities::COACH.iter().collect();
+        let example: HashSet<_> = capabilities::EXAMPLE_COACH_VARIANT.iter().collect();
+        let missing: Vec<_> = coach.difference(&example).collect();
+        let extra: Vec<_> = example.difference(&coach).collect();
+        assert_eq!(missing.len(), 2, "{missing:?}");
+        assert!(missing.contains(&&&"AddComment") && missing.contains(&&&"SwitchToBargeIn"));
+        assert_eq!(extra, [&&"SwitchBargeIn"]);
+    }
+}
