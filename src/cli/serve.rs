@@ -9,10 +9,6 @@ use clap::Args;
 use crate::server::ids::IdGen;
 use crate::server::{Directory, ServerConfig, start};
 
-/// Exit code for bad input (a bad users file or argument).
-const EXIT_BAD_INPUT: i32 = 2;
-/// Exit code when the server could not run (port in use).
-const EXIT_COULD_NOT_RUN: i32 = 3;
 
 /// Options of `serve`.
 #[derive(Debug, Args)]
@@ -38,7 +34,7 @@ pub async fn run(args: ServeArgs) -> i32 {
             Ok(directory) => Some(directory),
             Err(e) => {
                 eprintln!("error: {e}");
-                return EXIT_BAD_INPUT;
+                return crate::exit::BAD_INPUT;
             }
         },
         None => None,
@@ -53,7 +49,7 @@ pub async fn run(args: ServeArgs) -> i32 {
         Ok(server) => server,
         Err(e) => {
             eprintln!("error: cannot listen on {}: {e}", args.listen);
-            return EXIT_COULD_NOT_RUN;
+            return crate::exit::COULD_NOT_RUN;
         }
     };
     println!(
@@ -77,7 +73,7 @@ pub async fn run(args: ServeArgs) -> i32 {
         Some(Ok(())) => 0,
         Some(Err(e)) => {
             eprintln!("error: server stopped: {e}");
-            EXIT_COULD_NOT_RUN
+            crate::exit::COULD_NOT_RUN
         }
     }
 }

@@ -1,3 +1,4 @@
 //! Everything the harness uses to drive a target server.
 
 pub mod bayeux;
+pub mod http;

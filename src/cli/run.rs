@@ -1,0 +1,217 @@
+//! `gws-conform run`: loads the scenarios, runs each as a libtest-style trial against the
+//! target (a fresh embedded reference server per scenario when no `--target` is given), and
+//! exits 0 (conformant), 1 (failures), 2 (bad input) or 3 (could not run).
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use clap::Args;
+use libtest_mimic::{Arguments, Failed, Trial};
+
+use crate::check::Verdict;
+use crate::driver::bayeux::BayeuxConfig;
+use crate::event::Outcome;
+use crate::exit;
+use crate::profile::Profile;
+use crate::report::terminal;
+use crate::run::{RunContext, ScenarioRun, Verifier, run_scenario};
+use crate::scenario::{self, Scenario};
+use crate::server::{ServerConfig, start};
+use crate::spec::Catalogue;
+
+/// Options of `run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Run only scenarios whose name contains one of these.
+    pub filters: Vec<String>,
+    /// The server to test (`http://host:port`); without it, an embedded reference server.
+    #[arg(long, value_name = "URL")]
+    pub target: Option<String>,
+    /// Target profile: users, passwords (or their environment variables), ContactCenterId.
+    #[arg(long, value_name = "FILE")]
+    pub profile: Option<PathBuf>,
+    /// Directory of scenario files.
+    #[arg(long, value_name = "DIR", default_value = "scenarios")]
+    pub scenarios: PathBuf,
+    /// Directory of JSON Schemas.
+    #[arg(long, value_name = "DIR", default_value = "schemas")]
+    pub schemas: PathBuf,
+    /// Directory of documented examples (fixtures) and errata.json.
+    #[arg(long, value_name = "DIR", default_value = "fixtures")]
+    pub fixtures: PathBuf,
+    /// NON-STRICT findings fail too.
+    #[arg(long)]
+    pub strict: bool,
+    /// List the scenarios instead of running them.
+    #[arg(long)]
+    pub list: bool,
+    /// Filters match scenario names exactly.
+    #[arg(long)]
+    pub exact: bool,
+    /// Run only scenarios marked `ignore`.
+    #[arg(long)]
+    pub ignored: bool,
+    /// Run scenarios marked `ignore` too.
+    #[arg(long)]
+    pub include_ignored: bool,
+    /// Scenarios run at once (default: all cores against the embedded server, 1 against a
+    /// target, where scenarios would take each other's chats).
+    #[arg(long, value_name = "N")]
+    pub test_threads: Option<usize>,
+    /// One character per scenario.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// Loads what a run needs; prints problems and returns the exit code on failure.
+fn prepare(args: &RunArgs) -> Result<(Vec<Scenario>, Arc<Verifier>, Profile), i32> {
+    let bad = |message: String| {
+        eprintln!("error: {message}");
+        exit::BAD_INPUT
+    };
+    let catalogue_file = args.scenarios.join(scenario::CATALOGUE_FILE);
+    let catalogue = if catalogue_file.exists() {
+        let text = std::fs::read_to_string(&catalogue_file).map_err(|e| bad(format!("{}: {e}", catalogue_file.display())))?;
+        Catalogue::parse(&text).map_err(|e| bad(format!("{}: {e}", catalogue_file.display())))?
+    } else {
+        Catalogue::builtin()
+    };
+    let verifier = Verifier::load(&args.schemas, &args.fixtures).map_err(|e| bad(e.to_string()))?;
+    let scenarios = match scenario::load_dir(&args.scenarios, &catalogue, &|name| verifier.has_fixture(name)) {
+        Ok(scenarios) => scenarios,
+        Err(errors) => {
+            for error in &errors {
+                eprintln!("{}", error.render());
+            }
+            eprintln!("error: {} problem(s) in the scenarios; nothing was run", errors.len());
+            return Err(exit::BAD_INPUT);
+        }
+    };
+    let profile = match &args.profile {
+        Some(path) => Profile::load(path).map_err(|e| bad(e.to_string()))?,
+        None => Profile::builtin(),
+    };
+    for scenario in &scenarios {
+        for user in scenario.users() {
+            profile
+                .credentials(user)
+                .map_err(|e| bad(format!("scenario {}: {e}", scenario.name)))?;
+        }
+    }
+    Ok((scenarios, Arc::new(verifier), profile))
+}
+
+fn selected(args: &RunArgs, name: &str) -> bool {
+    args.filters.is_empty()
+        || args
+            .filters
+            .iter()
+            .any(|f| if args.exact { name == f } else { name.contains(f.as_str()) })
+}
+
+/// Runs one scenario against `target`, or against a fresh embedded server.
+async fn run_one(scenario: &Scenario, target: Option<&str>, base: &RunContext) -> Result<ScenarioRun, String> {
+    let Some(url) = target else {
+        let server = start(ServerConfig::default(), SocketAddr::from(([127, 0, 0, 1], 0)))
+            .await
+            .map_err(|e| format!("cannot start the embedded reference server: {e}"))?;
+        let ctx = RunContext {
+            base_url: server.base_url(),
+            ..base.clone()
+        };
+        let run = run_scenario(scenario, &ctx).await;
+        server.shutdown().await;
+        return Ok(run);
+    };
+    let ctx = RunContext {
+        base_url: url.trim_end_matches('/').to_owned(),
+        ..base.clone()
+    };
+    Ok(run_scenario(scenario, &ctx).await)
+}
+
+/// Runs the command; returns the exit code.
+pub fn run(args: RunArgs) -> i32 {
+    let (scenarios, verifier, profile) = match prepare(&args) {
+        Ok(loaded) => loaded,
+        Err(code) => return code,
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => Arc::new(runtime),
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return exit::COULD_NOT_RUN;
+        }
+    };
+    let base = RunContext {
+        base_url: String::new(),
+        profile: profile.clone(),
+        request_timeout: Duration::from_secs(10),
+        scenario_timeout: Duration::from_secs(120),
+        bayeux: BayeuxConfig::default(),
+        verifier,
+    };
+    let results: Arc<Mutex<Vec<(Scenario, ScenarioRun)>>> = Arc::default();
+    let could_not_run: Arc<Mutex<Vec<String>>> = Arc::default();
+    let trials: Vec<Trial> = scenarios
+        .into_iter()
+        .filter(|s| selected(&args, &s.name))
+        .map(|scenario| {
+            let name = scenario.name.clone();
+            let ignored = scenario.ignore.is_some();
+            let (runtime, base, results, errors) = (runtime.clone(), base.clone(), results.clone(), could_not_run.clone());
+            let target = args.target.clone();
+            let strict = args.strict;
+            Trial::test(name, move || {
+                let outcome = runtime.block_on(run_one(&scenario, target.as_deref(), &base));
+                let run = match outcome {
+                    Ok(run) => run,
+                    Err(message) => {
+                        errors.lock().unwrap_or_else(|p| p.into_inner()).push(message.clone());
+                        return Err(Failed::from(message));
+                    }
+                };
+                let failed = run.outcome != Outcome::Passed
+                    || (strict && run.findings().any(|f| f.verdict == Verdict::NonStrict));
+                let report = terminal::findings(&scenario, &run, strict, if strict { Verdict::NonStrict } else { Verdict::Fail });
+                if run.outcome == Outcome::Errored {
+                    errors.lock().unwrap_or_else(|p| p.into_inner()).push(scenario.name.clone());
+                }
+                results.lock().unwrap_or_else(|p| p.into_inner()).push((scenario, run));
+                if failed { Err(Failed::from(report)) } else { Ok(()) }
+            })
+            .with_ignored_flag(ignored)
+        })
+        .collect();
+    let threads = args.test_threads.or(if args.target.is_some() { Some(1) } else { None });
+    let arguments = Arguments {
+        list: args.list,
+        ignored: args.ignored,
+        include_ignored: args.include_ignored,
+        test_threads: threads,
+        quiet: args.quiet,
+        ..Arguments::default()
+    };
+    let conclusion = libtest_mimic::run(&arguments, trials);
+    if args.list {
+        return exit::SUCCESS;
+    }
+    let results = results.lock().unwrap_or_else(|p| p.into_inner());
+    if !args.strict {
+        let notes: String = results
+            .iter()
+            .map(|(scenario, run)| terminal::findings(scenario, run, false, Verdict::NonStrict))
+            .filter(|text| !text.is_empty())
+            .collect();
+        if !notes.is_empty() {
+            println!("NON-STRICT findings (documented variants; they fail only with --strict):\n{notes}");
+        }
+    }
+    let errored = could_not_run.lock().unwrap_or_else(|p| p.into_inner()).len();
+    if errored > 0 && conclusion.num_passed == 0 {
+        return exit::COULD_NOT_RUN;
+    }
+    if conclusion.has_failed() { exit::FAILURES } else { exit::SUCCESS }
+}

@@ -1,0 +1,178 @@
+//! HTTP requests of the harness's actors: agents and supervisors authenticate with HTTP Basic
+//! and keep the session cookie; customers send `ContactCenterId`. Every request has a
+//! deadline, response bodies are read up to a size limit, and failures are data (an
+//! [`Exchange`] with an `error`), never panics.
+
+use std::time::{Duration, Instant};
+
+use reqwest::Method;
+use serde_json::Value;
+
+use crate::profile::Credentials;
+
+/// Largest response body read; the rest is cut off and reported.
+pub const MAX_BODY_BYTES: usize = 1 << 20;
+
+/// How a request authenticates.
+#[derive(Debug, Clone)]
+pub enum Auth {
+    /// HTTP Basic (agents and supervisors).
+    Basic(Credentials),
+    /// The customer chat API's header.
+    ContactCenter(String),
+    /// Nothing.
+    Anonymous,
+}
+
+/// What to send as the body.
+#[derive(Debug, Clone)]
+pub enum Body {
+    /// A JSON document.
+    Json(Value),
+    /// Text sent as is (to test malformed input).
+    Raw(String),
+}
+
+/// One request and what came back.
+#[derive(Debug, Clone)]
+pub struct Exchange {
+    /// Method.
+    pub method: String,
+    /// Full URL.
+    pub url: String,
+    /// The body sent, if any.
+    pub request: Option<Value>,
+    /// HTTP status, when a response arrived.
+    pub status: Option<u16>,
+    /// The response body: JSON, or the text as a string.
+    pub response: Option<Value>,
+    /// Time from sending to the end of the body.
+    pub elapsed: Duration,
+    /// What went wrong at the transport level.
+    pub error: Option<String>,
+}
+
+impl Exchange {
+    /// The response body's `statusCode`, if it has one.
+    pub fn status_code(&self) -> Option<u64> {
+        self.response.as_ref()?.get("statusCode")?.as_u64()
+    }
+}
+
+/// An actor's HTTP side.
+#[derive(Debug, Clone)]
+pub struct HttpActor {
+    client: reqwest::Client,
+    base: String,
+    auth: Auth,
+    timeout: Duration,
+}
+
+impl HttpActor {
+    /// An actor talking to `base` (`http://host:port`), with its own cookie store.
+    pub fn new(base: &str, auth: Auth, timeout: Duration) -> Result<Self, reqwest::Error> {
+        let client = reqwest::Client::builder()
+            .cookie_store(true)
+            .connect_timeout(timeout)
+            .build()?;
+        Ok(Self {
+            client,
+            base: base.trim_end_matches('/').to_owned(),
+            auth,
+            timeout,
+        })
+    }
+
+    /// The underlying client (shared with the actor's Bayeux client, for the cookie).
+    pub fn client(&self) -> &reqwest::Client {
+        &self.client
+    }
+
+    /// The base URL.
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
+    /// Sends a request to `path` (joined to the base URL).
+    pub async fn send(&self, method: &str, path: &str, body: Option<&Body>, headers: &[(String, String)]) -> Exchange {
+        let url = format!("{}{path}", self.base);
+        let started = Instant::now();
+        let mut exchange = Exchange {
+            method: method.to_owned(),
+            url: url.clone(),
+            request: body.map(|b| match b {
+                Body::Json(v) => v.clone(),
+                Body::Raw(text) => Value::String(text.clone()),
+            }),
+            status: None,
+            response: None,
+            elapsed: Duration::ZERO,
+            error: None,
+        };
+        let method = match Method::from_bytes(method.as_bytes()) {
+            Ok(m) => m,
+            Err(_) => {
+                exchange.error = Some(format!("invalid HTTP method {method}"));
+                return exchange;
+            }
+        };
+        let mut request = self.client.request(method, &url).timeout(self.timeout);
+        request = match &self.auth {
+            Auth::Basic(c) => request.basic_auth(&c.user_name, Some(&c.password)),
+            Auth::ContactCenter(id) => request.header("ContactCenterId", id),
+            Auth::Anonymous => request,
+        };
+        for (name, value) in headers {
+            request = request.header(name, value);
+        }
+        request = match body {
+            Some(Body::Json(value)) => request.json(value),
+            Some(Body::Raw(text)) => request.header("Content-Type", "application/json").body(text.clone()),
+            None => request,
+        };
+        let outcome = async {
+            let mut response = request.send().await?;
+            let status = response.status().as_u16();
+            let mut bytes = Vec::new();
+            let mut truncated = false;
+            while let Some(chunk) = response.chunk().await? {
+                if bytes.len() + chunk.len() > MAX_BODY_BYTES {
+                    truncated = true;
+                    break;
+                }
+                bytes.extend_from_slice(&chunk);
+            }
+            Ok::<_, reqwest::Error>((status, bytes, truncated))
+        };
+        match outcome.await {
+            Ok((status, bytes, truncated)) => {
+                exchange.status = Some(status);
+                exchange.response = Some(parse_body(&bytes));
+                if truncated {
+                    exchange.error = Some(format!("response body larger than {MAX_BODY_BYTES} bytes; cut off"));
+                }
+            }
+            Err(e) => exchange.error = Some(describe(&e)),
+        }
+        exchange.elapsed = started.elapsed();
+        exchange
+    }
+}
+
+fn parse_body(bytes: &[u8]) -> Value {
+    if bytes.is_empty() {
+        return Value::Null;
+    }
+    serde_json::from_slice(bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(bytes).into_owned()))
+}
+
+/// A transport error in words a user can act on.
+fn describe(error: &reqwest::Error) -> String {
+    if error.is_timeout() {
+        "no response before the deadline".to_owned()
+    } else if error.is_connect() {
+        format!("cannot connect: {error}")
+    } else {
+        error.to_string()
+    }
+}

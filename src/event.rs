@@ -1,0 +1,123 @@
+//! `RunEvent`: the single contract between the runner and everything downstream (checks,
+//! reporters, recorders). Results are data: nothing prints while a scenario runs.
+//!
+//! The JSON Lines report writes one event per line, as serialised here: an object with an
+//! `"event"` tag (documented in docs/json-events.md).
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::check::{Finding, Verdict};
+
+/// How a scenario ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Outcome {
+    /// Every step ran and no finding is a failure.
+    Passed,
+    /// A step or a check failed.
+    Failed,
+    /// The scenario could not run (target unreachable, setup failed).
+    Errored,
+    /// Skipped (`ignore`).
+    Ignored,
+}
+
+/// One thing that happened during a run.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum RunEvent {
+    /// A scenario began.
+    ScenarioStarted {
+        /// Scenario name.
+        scenario: String,
+    },
+    /// An HTTP exchange made by an actor (Bayeux long-polls are not listed; their messages
+    /// appear as notifications).
+    Exchange {
+        /// Scenario name.
+        scenario: String,
+        /// Acting actor, if any.
+        actor: Option<String>,
+        /// Index of the step (0-based), if a step made it.
+        step: Option<usize>,
+        /// Method.
+        method: String,
+        /// Full URL.
+        url: String,
+        /// Request body, if any.
+        request: Option<Value>,
+        /// HTTP status, if a response arrived.
+        status: Option<u16>,
+        /// Response body (JSON, or a string when it was not JSON).
+        response: Option<Value>,
+        /// Time taken, in milliseconds.
+        elapsed_ms: u64,
+        /// Transport error, if the exchange failed.
+        error: Option<String>,
+    },
+    /// A notification an actor received, in arrival order per actor.
+    Notification {
+        /// Scenario name.
+        scenario: String,
+        /// Receiving actor.
+        actor: String,
+        /// Position in the actor's inbox (0-based).
+        seq: u64,
+        /// Bayeux channel.
+        channel: String,
+        /// The notification (`data`).
+        data: Value,
+    },
+    /// A step finished.
+    Step {
+        /// Scenario name.
+        scenario: String,
+        /// Step index (0-based).
+        step: usize,
+        /// Line of the step in the scenario file.
+        line: u32,
+        /// Action keyword.
+        action: String,
+        /// Whether it succeeded.
+        passed: bool,
+        /// What went wrong, if it failed.
+        message: Option<String>,
+    },
+    /// A check reported something.
+    Finding {
+        /// Scenario name.
+        scenario: String,
+        /// Step index, if a step's check produced it.
+        step: Option<usize>,
+        /// The finding.
+        #[serde(flatten)]
+        finding: Finding,
+    },
+    /// A scenario ended.
+    ScenarioFinished {
+        /// Scenario name.
+        scenario: String,
+        /// How it ended.
+        outcome: Outcome,
+        /// Wall time, in milliseconds.
+        duration_ms: u64,
+    },
+}
+
+impl RunEvent {
+    /// The finding carried by this event, if any.
+    pub fn finding(&self) -> Option<&Finding> {
+        match self {
+            RunEvent::Finding { finding, .. } => Some(finding),
+            _ => None,
+        }
+    }
+}
+
+/// Whether findings make a scenario fail (`strict` turns NON-STRICT into failures).
+pub fn fails(findings: &[&Finding], strict: bool) -> bool {
+    findings
+        .iter()
+        .any(|f| f.verdict == Verdict::Fail || (strict && f.verdict == Verdict::NonStrict))
+}

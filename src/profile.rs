@@ -1,0 +1,183 @@
+//! Target profiles: where the target is and how to log in as each user. Credentials come from
+//! the profile or the environment, never from scenarios.
+//!
+//! ```yaml
+//! base_url: http://gws.example:8090      # optional: --target overrides it
+//! contact_center_id: default
+//! users:
+//!   agent1: {password_env: GWS_AGENT1_PASSWORD}
+//!   supervisor1: {user_name: sup.one, password: secret}
+//! ```
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::Deserialize;
+
+/// One user's credentials.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProfileUser {
+    /// The login name on the target (default: the key of the user in the profile).
+    #[serde(default)]
+    pub user_name: Option<String>,
+    /// The password, written in the profile.
+    #[serde(default)]
+    pub password: Option<String>,
+    /// The environment variable holding the password.
+    #[serde(default)]
+    pub password_env: Option<String>,
+}
+
+/// A target profile.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Profile {
+    /// The target's base URL (`http://host:port`).
+    #[serde(default)]
+    pub base_url: Option<String>,
+    /// The `ContactCenterId` customers send.
+    #[serde(default = "default_contact_center")]
+    pub contact_center_id: String,
+    /// Users by the name scenarios use.
+    pub users: BTreeMap<String, ProfileUser>,
+}
+
+fn default_contact_center() -> String {
+    "default".to_owned()
+}
+
+/// Login name and password of a profile user.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Credentials {
+    /// Login name.
+    pub user_name: String,
+    /// Password.
+    pub password: String,
+}
+
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Credentials")
+            .field("user_name", &self.user_name)
+            .field("password", &"<redacted>")
+            .finish()
+    }
+}
+
+/// Why a profile cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ProfileError {
+    /// The file could not be read.
+    #[error("cannot read profile {path}: {source}")]
+    Read {
+        /// The file.
+        path: String,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The file is not a valid profile.
+    #[error("{path}: {message}")]
+    Invalid {
+        /// The file.
+        path: String,
+        /// What is wrong, with its location.
+        message: String,
+    },
+    /// A user's password is missing.
+    #[error("profile user `{user}`: {message}")]
+    Password {
+        /// The user.
+        user: String,
+        /// What is missing.
+        message: String,
+    },
+    /// A scenario uses a user the profile does not define.
+    #[error("the profile has no user `{0}`")]
+    UnknownUser(String),
+}
+
+impl Profile {
+    /// The profile of the reference server's built-in directory.
+    pub fn builtin() -> Self {
+        let user = || ProfileUser {
+            user_name: None,
+            password: Some("password".to_owned()),
+            password_env: None,
+        };
+        let names = ["agent1", "agent2", "agent3", "supervisor1", "supervisor2"];
+        Self {
+            base_url: None,
+            contact_center_id: default_contact_center(),
+            users: names.iter().map(|n| ((*n).to_owned(), user())).collect(),
+        }
+    }
+
+    /// Loads a profile file.
+    pub fn load(path: &Path) -> Result<Self, ProfileError> {
+        let shown = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|source| ProfileError::Read {
+            path: shown.clone(),
+            source,
+        })?;
+        serde_saphyr::from_str(&text).map_err(|e| ProfileError::Invalid {
+            path: shown,
+            message: e.to_string().lines().next().unwrap_or_default().to_owned(),
+        })
+    }
+
+    /// The credentials of a user, resolving `password_env`.
+    pub fn credentials(&self, user: &str) -> Result<Credentials, ProfileError> {
+        let entry = self
+            .users
+            .get(user)
+            .ok_or_else(|| ProfileError::UnknownUser(user.to_owned()))?;
+        let password = match (&entry.password, &entry.password_env) {
+            (Some(password), None) => password.clone(),
+            (None, Some(var)) => std::env::var(var).map_err(|_| ProfileError::Password {
+                user: user.to_owned(),
+                message: format!("environment variable {var} is not set"),
+            })?,
+            (Some(_), Some(_)) => {
+                return Err(ProfileError::Password {
+                    user: user.to_owned(),
+                    message: "give `password` or `password_env`, not both".into(),
+                });
+            }
+            (None, None) => {
+                return Err(ProfileError::Password {
+                    user: user.to_owned(),
+                    message: "no `password` or `password_env`".into(),
+                });
+            }
+        };
+        Ok(Credentials {
+            user_name: entry.user_name.clone().unwrap_or_else(|| user.to_owned()),
+            password,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_profile_matches_the_reference_directory() {
+        let profile = Profile::builtin();
+        let creds = profile.credentials("supervisor2").unwrap();
+        assert_eq!(creds.user_name, "supervisor2");
+        assert_eq!(creds.password, "password");
+        assert!(matches!(profile.credentials("nobody"), Err(ProfileError::UnknownUser(_))));
+        assert!(!format!("{creds:?}").contains("password\""), "passwords never print");
+    }
+
+    #[test]
+    fn passwords_come_from_the_environment() {
+        let text = "users:\n  a: {password_env: GWS_CONFORM_TEST_UNSET_VAR}\n  b: {user_name: bee}\n  c: {password: x, password_env: Y}\n";
+        let profile: Profile = serde_saphyr::from_str(text).unwrap();
+        assert!(profile.credentials("a").unwrap_err().to_string().contains("GWS_CONFORM_TEST_UNSET_VAR"));
+        assert!(profile.credentials("b").unwrap_err().to_string().contains("no `password`"));
+        assert!(profile.credentials("c").unwrap_err().to_string().contains("not both"));
+    }
+}

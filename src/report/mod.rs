@@ -1,0 +1,3 @@
+//! Reporters: functions of the run's events. Nothing here talks to a target.
+
+pub mod terminal;

@@ -1,0 +1,165 @@
+//! The executor: runs one scenario against a target, as its actors (customers over HTTP;
+//! agents and supervisors over HTTP and CometD), and turns everything that happened into
+//! [`RunEvent`]s. Checks of the whole exchange (schemas, invariants) run at the end over the
+//! notifications every actor received.
+
+mod actors;
+mod expect;
+mod steps;
+pub mod verify;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crate::check::{Finding, Verdict};
+use crate::driver::bayeux::BayeuxConfig;
+use crate::event::{Outcome, RunEvent};
+use crate::profile::Profile;
+use crate::scenario::Scenario;
+use crate::scenario::template::Variables;
+use actors::{AgentSession, CustomerSession};
+pub use verify::Verifier;
+
+/// Everything a scenario run needs to know about the target and the checks.
+#[derive(Debug, Clone)]
+pub struct RunContext {
+    /// The target's base URL.
+    pub base_url: String,
+    /// Who to log in as.
+    pub profile: Profile,
+    /// Deadline of each HTTP request.
+    pub request_timeout: Duration,
+    /// Deadline of a whole scenario.
+    pub scenario_timeout: Duration,
+    /// Bayeux client settings.
+    pub bayeux: BayeuxConfig,
+    /// Schemas, fixtures and invariants.
+    pub verifier: Arc<Verifier>,
+}
+
+/// The result of one scenario.
+#[derive(Debug, Clone)]
+pub struct ScenarioRun {
+    /// Everything that happened, in order.
+    pub events: Vec<RunEvent>,
+    /// How it ended.
+    pub outcome: Outcome,
+    /// Wall time.
+    pub duration: Duration,
+}
+
+impl ScenarioRun {
+    /// Every finding of the run.
+    pub fn findings(&self) -> impl Iterator<Item = &Finding> {
+        self.events.iter().filter_map(RunEvent::finding)
+    }
+}
+
+/// Why a step stopped the scenario.
+#[derive(Debug)]
+pub(crate) enum StepError {
+    /// A check failed (already recorded as a finding).
+    Failed,
+    /// The target could not be reached or a setup request failed.
+    CouldNotRun(String),
+}
+
+/// The state of one scenario while it runs.
+pub(crate) struct Runner<'a> {
+    scenario: &'a Scenario,
+    ctx: &'a RunContext,
+    vars: Variables,
+    agents: HashMap<String, AgentSession>,
+    customers: HashMap<String, CustomerSession>,
+    events: Vec<RunEvent>,
+    step: Option<usize>,
+}
+
+impl<'a> Runner<'a> {
+    fn new(scenario: &'a Scenario, ctx: &'a RunContext) -> Self {
+        let mut vars = Variables::default();
+        vars.set("base_url", serde_json::Value::String(ctx.base_url.clone()));
+        Self {
+            scenario,
+            ctx,
+            vars,
+            agents: HashMap::new(),
+            customers: HashMap::new(),
+            events: Vec::new(),
+            step: None,
+        }
+    }
+
+    /// Records a finding of the current step.
+    pub(crate) fn finding(&mut self, finding: Finding) {
+        self.events.push(RunEvent::Finding {
+            scenario: self.scenario.name.clone(),
+            step: self.step,
+            finding,
+        });
+    }
+
+    /// Records a failed check of the current step, citing the step's first requirement.
+    pub(crate) fn fail(&mut self, check: &str, message: impl Into<String>, details: Vec<String>) -> StepError {
+        let requirement = self.current_requirement();
+        self.finding(Finding {
+            check: check.to_owned(),
+            requirement,
+            verdict: Verdict::Fail,
+            message: message.into(),
+            details,
+        });
+        StepError::Failed
+    }
+
+    fn current_requirement(&self) -> String {
+        self.step
+            .and_then(|i| self.scenario.steps.get(i))
+            .and_then(|s| s.covers.first().cloned())
+            .or_else(|| self.scenario.covers.first().cloned())
+            .unwrap_or_default()
+    }
+}
+
+/// Runs one scenario to completion (or to its first failed step) and checks everything the
+/// actors received.
+pub async fn run_scenario(scenario: &Scenario, ctx: &RunContext) -> ScenarioRun {
+    let started = Instant::now();
+    let mut runner = Runner::new(scenario, ctx);
+    runner.events.push(RunEvent::ScenarioStarted {
+        scenario: scenario.name.clone(),
+    });
+    let result = match tokio::time::timeout(ctx.scenario_timeout, runner.run_steps()).await {
+        Ok(result) => result,
+        Err(_) => Err(runner.fail(
+            "scenario.deadline",
+            format!("the scenario did not finish within {} s", ctx.scenario_timeout.as_secs()),
+            Vec::new(),
+        )),
+    };
+    runner.step = None;
+    runner.clean_up().await;
+    runner.collect_notifications();
+    let could_not_run = match &result {
+        Err(StepError::CouldNotRun(message)) => Some(message.clone()),
+        _ => None,
+    };
+    let failed = result.is_err() || runner.events.iter().filter_map(RunEvent::finding).any(|f| f.verdict == Verdict::Fail);
+    let outcome = match (could_not_run, failed) {
+        (Some(_), _) => Outcome::Errored,
+        (None, true) => Outcome::Failed,
+        (None, false) => Outcome::Passed,
+    };
+    let duration = started.elapsed();
+    runner.events.push(RunEvent::ScenarioFinished {
+        scenario: scenario.name.clone(),
+        outcome,
+        duration_ms: duration.as_millis() as u64,
+    });
+    ScenarioRun {
+        events: runner.events,
+        outcome,
+        duration,
+    }
+}

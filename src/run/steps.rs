@@ -1,0 +1,311 @@
+//! Running the steps of a scenario: building each request from its action, checking the
+//! response (status, `statusCode`, matchers), and capturing values.
+
+use serde_json::{Map, Value, json};
+
+use super::{Runner, StepError};
+use crate::driver::http::{Body, Exchange, HttpActor};
+use crate::scenario::model::{Action, Capture, ResponseCheck, Role, StatusCodeCheck, Step};
+use crate::scenario::template::Undefined;
+
+/// A request a step makes: who, and what.
+struct Request {
+    actor: Option<String>,
+    http: HttpActor,
+    method: &'static str,
+    path: String,
+    body: Option<Body>,
+    headers: Vec<(String, String)>,
+}
+
+impl Runner<'_> {
+    /// Runs every step in order; stops at the first that fails.
+    pub(crate) async fn run_steps(&mut self) -> Result<(), StepError> {
+        for (index, step) in self.scenario.steps.iter().enumerate() {
+            self.step = Some(index);
+            let result = self.run_step(step).await;
+            let message = match &result {
+                Ok(()) => None,
+                Err(StepError::Failed) => Some("a check failed".to_owned()),
+                Err(StepError::CouldNotRun(message)) => Some(message.clone()),
+            };
+            self.events.push(crate::event::RunEvent::Step {
+                scenario: self.scenario.name.clone(),
+                step: index,
+                line: step.position.line,
+                action: step.action.keyword().to_owned(),
+                passed: result.is_ok(),
+                message,
+            });
+            result?;
+        }
+        Ok(())
+    }
+
+    fn undefined(&mut self, error: Undefined) -> StepError {
+        self.fail("scenario.variable", error.to_string(), Vec::new())
+    }
+
+    fn agent_http(&self, actor: &str) -> Result<HttpActor, StepError> {
+        self.agents
+            .get(actor)
+            .map(|s| s.http.clone())
+            .ok_or_else(|| StepError::CouldNotRun(format!("`{actor}` is not logged in")))
+    }
+
+    fn user_id(&self, actor: &str) -> Result<String, StepError> {
+        self.agents
+            .get(actor)
+            .map(|s| s.user_id.clone())
+            .ok_or_else(|| StepError::CouldNotRun(format!("`{actor}` is not logged in")))
+    }
+
+    fn customer_chat(&self, customer: &str) -> Result<String, StepError> {
+        self.customers
+            .get(customer)
+            .and_then(|c| c.chat_id.clone())
+            .ok_or_else(|| StepError::CouldNotRun(format!("customer `{customer}` has no chat (its RequestChat failed)")))
+    }
+
+    async fn run_step(&mut self, step: &Step) -> Result<(), StepError> {
+        let request = match &step.action {
+            Action::Login(actor) => return self.login(actor).await,
+            Action::Expect(expectation) => return self.expect(expectation).await,
+            action => self.request_for(action)?,
+        };
+        let exchange = self
+            .exchange(
+                request.actor.as_deref(),
+                &request.http,
+                request.method,
+                &request.path,
+                request.body.as_ref(),
+                &request.headers,
+            )
+            .await;
+        self.check_response(&exchange, &step.response)?;
+        let body = exchange.response.clone().unwrap_or(Value::Null);
+        self.capture(&step.captures, &body, "response")?;
+        if let Action::RequestChat { customer, .. } = &step.action
+            && let Some(id) = body.get("id").and_then(Value::as_str)
+            && let Some(session) = self.customers.get_mut(customer)
+        {
+            session.chat_id = Some(id.to_owned());
+        }
+        Ok(())
+    }
+
+    fn request_for(&mut self, action: &Action) -> Result<Request, StepError> {
+        let agent = |this: &Self, actor: &str, path: &str, body: Value| -> Result<Request, StepError> {
+            Ok(Request {
+                actor: Some(actor.to_owned()),
+                http: this.agent_http(actor)?,
+                method: "POST",
+                path: path.to_owned(),
+                body: Some(Body::Json(body)),
+                headers: Vec::new(),
+            })
+        };
+        Ok(match action {
+            Action::Ready(actor) => agent(self, actor, "/api/v2/me/channels/chat", json!({"operationName": "Ready"}))?,
+            Action::NotReady(actor) => agent(self, actor, "/api/v2/me/channels/chat", json!({"operationName": "NotReady"}))?,
+            Action::Logout(actor) => agent(self, actor, "/api/v2/me", json!({"operationName": "EndContactCenterSession"}))?,
+            Action::Monitor {
+                supervisor,
+                agent: target,
+                mode,
+                scope,
+                nickname,
+            } => {
+                let mut body = json!({"operationName": mode.as_str()});
+                if let Some(scope) = scope {
+                    body["supervisorMonitoringMode"] = json!(scope);
+                }
+                if let Some(nickname) = nickname {
+                    body["nickname"] = json!(nickname);
+                }
+                let path = format!("/api/v2/users/{}/channels/chat", self.user_id(target)?);
+                agent(self, supervisor, &path, body)?
+            }
+            Action::CancelMonitoring { supervisor, agent: target } => {
+                let path = format!("/api/v2/users/{}/channels/chat", self.user_id(target)?);
+                agent(self, supervisor, &path, json!({"operationName": "CancelSupervisorMonitoring"}))?
+            }
+            Action::RequestChat {
+                customer,
+                subject,
+                user_data,
+            } => {
+                let nickname = self.scenario.actor(customer).map(|a| a.nickname.clone()).unwrap_or_default();
+                let mut body = json!({"operationName": "RequestChat", "nickname": nickname});
+                if let Some(subject) = subject {
+                    body["subject"] = json!(subject);
+                }
+                if let Some(user_data) = user_data {
+                    body["userData"] = self.vars.render_value(user_data).map_err(|e| self.undefined(e))?;
+                }
+                Request {
+                    actor: Some(customer.clone()),
+                    http: self.customer_http(customer)?,
+                    method: "POST",
+                    path: "/api/v2/chats".to_owned(),
+                    body: Some(Body::Json(body)),
+                    headers: Vec::new(),
+                }
+            }
+            Action::CustomerOp { customer, operation, text } => {
+                let mut body = json!({"operationName": operation.as_str()});
+                if let Some(text) = text {
+                    body["text"] = json!(self.vars.render(text).map_err(|e| self.undefined(e))?);
+                }
+                Request {
+                    actor: Some(customer.clone()),
+                    http: self.customer_http(customer)?,
+                    method: "POST",
+                    path: format!("/api/v2/chats/{}", self.customer_chat(customer)?),
+                    body: Some(Body::Json(body)),
+                    headers: Vec::new(),
+                }
+            }
+            Action::CustomerView { customer } => Request {
+                actor: Some(customer.clone()),
+                http: self.customer_http(customer)?,
+                method: "GET",
+                path: format!("/api/v2/chats/{}", self.customer_chat(customer)?),
+                body: None,
+                headers: Vec::new(),
+            },
+            Action::CustomerMessages { customer, index } => {
+                let query = index.map(|i| format!("?index={i}")).unwrap_or_default();
+                Request {
+                    actor: Some(customer.clone()),
+                    http: self.customer_http(customer)?,
+                    method: "GET",
+                    path: format!("/api/v2/chats/{}/messages{query}", self.customer_chat(customer)?),
+                    body: None,
+                    headers: Vec::new(),
+                }
+            }
+            Action::ChatOp {
+                actor,
+                chat,
+                operation,
+                params,
+            } => {
+                let chat = self.vars.render(chat).map_err(|e| self.undefined(e))?;
+                let mut body = Map::new();
+                body.insert("operationName".into(), json!(operation));
+                if let Value::Object(extra) = self.vars.render_value(params).map_err(|e| self.undefined(e))? {
+                    body.extend(extra);
+                }
+                agent(self, actor, &format!("/api/v2/me/chats/{chat}"), Value::Object(body))?
+            }
+            Action::Http {
+                actor,
+                method,
+                path,
+                body,
+                headers,
+            } => {
+                let path = self.vars.render(path).map_err(|e| self.undefined(e))?;
+                let body = match body {
+                    Some(Value::String(text)) => Some(Body::Raw(self.vars.render(text).map_err(|e| self.undefined(e))?)),
+                    Some(value) => Some(Body::Json(self.vars.render_value(value).map_err(|e| self.undefined(e))?)),
+                    None => None,
+                };
+                let mut rendered = Vec::new();
+                for (name, value) in headers {
+                    rendered.push((name.clone(), self.vars.render(value).map_err(|e| self.undefined(e))?));
+                }
+                let http = match actor {
+                    Some(name) => match self.scenario.actor(name).map(|a| a.role) {
+                        Some(Role::Customer) => self.customer_http(name)?,
+                        _ => self.agent_http(name)?,
+                    },
+                    None => HttpActor::new(&self.ctx.base_url, crate::driver::http::Auth::Anonymous, self.ctx.request_timeout)
+                        .map_err(|e| StepError::CouldNotRun(e.to_string()))?,
+                };
+                Request {
+                    actor: actor.clone(),
+                    http,
+                    method: method_name(method),
+                    path,
+                    body,
+                    headers: rendered,
+                }
+            }
+            Action::Login(_) | Action::Expect(_) => {
+                return Err(StepError::CouldNotRun("internal: not a request step".into()));
+            }
+        })
+    }
+
+    /// Checks status, statusCode and matchers of a response.
+    fn check_response(&mut self, exchange: &Exchange, check: &ResponseCheck) -> Result<(), StepError> {
+        let what = format!("{} {}", exchange.method, exchange.url);
+        if let Some(error) = &exchange.error {
+            if exchange.status.is_none() {
+                return Err(StepError::CouldNotRun(format!("{what}: {error}")));
+            }
+            return Err(self.fail("response", format!("{what}: {error}"), Vec::new()));
+        }
+        let body = exchange.response.clone().unwrap_or(Value::Null);
+        let shown = vec![format!("response body: {body}")];
+        let status = exchange.status.unwrap_or_default();
+        if status != check.status {
+            return Err(self.fail(
+                "response.status",
+                format!("{what}: expected HTTP {}, got {status}", check.status),
+                shown,
+            ));
+        }
+        let code = exchange.status_code();
+        let code_ok = match check.status_code {
+            StatusCodeCheck::Exactly(expected) => code == Some(expected),
+            StatusCodeCheck::AnyError => code.is_some_and(|c| c > 0),
+        };
+        if !code_ok {
+            let expected = match check.status_code {
+                StatusCodeCheck::Exactly(n) => n.to_string(),
+                StatusCodeCheck::AnyError => "a non-zero value".to_owned(),
+            };
+            let found = code.map_or_else(|| "none".to_owned(), |c| c.to_string());
+            return Err(self.fail(
+                "response.statusCode",
+                format!("{what}: expected statusCode {expected}, got {found}"),
+                shown,
+            ));
+        }
+        if let Err(error) = check.matchers.check(&body, &self.vars) {
+            return Err(self.fail("response.match", format!("{what}: {error}"), shown));
+        }
+        Ok(())
+    }
+
+    /// Sets captured variables from a document.
+    pub(crate) fn capture(&mut self, captures: &[Capture], document: &Value, what: &str) -> Result<(), StepError> {
+        for capture in captures {
+            match capture.path.lookup(document) {
+                Some(value) => self.vars.set(capture.name.clone(), value.clone()),
+                None => {
+                    return Err(self.fail(
+                        "capture",
+                        format!("cannot capture `{}`: the {what} has nothing at `{}`", capture.name, capture.path),
+                        vec![document.to_string()],
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+fn method_name(method: &str) -> &'static str {
+    match method {
+        "GET" => "GET",
+        "PUT" => "PUT",
+        "DELETE" => "DELETE",
+        "PATCH" => "PATCH",
+        _ => "POST",
+    }
+}

@@ -1,0 +1,134 @@
+//! The checks that look at everything a target sent: every notification against the JSON
+//! Schemas, matched notifications against the documented examples (fixtures), and the spec's
+//! invariants over each actor's whole stream.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use crate::check::diff::{Errata, Example, Masks, diff_against_example};
+use crate::check::schema::{SchemaError, SchemaSet};
+use crate::check::Finding;
+use crate::event::RunEvent;
+use crate::scenario::Scenario;
+use crate::scenario::model::Role;
+
+/// An agent or supervisor of a scenario, as the checks need to know it.
+#[derive(Debug, Clone)]
+pub struct ActorInfo {
+    /// The actor's name.
+    pub name: String,
+    /// Its role.
+    pub role: Role,
+    /// Its user id on the target.
+    pub user_id: String,
+}
+
+/// Why the checks' data could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum VerifyLoadError {
+    /// A schema is broken.
+    #[error(transparent)]
+    Schema(#[from] SchemaError),
+    /// A fixture or the errata list is unreadable or not JSON.
+    #[error("{path}: {message}")]
+    Fixture {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+/// Schemas, fixtures and errata, loaded once per run and shared by every scenario.
+#[derive(Debug)]
+pub struct Verifier {
+    schemas: SchemaSet,
+    fixtures: HashMap<String, Value>,
+    errata: Errata,
+    masks: Masks,
+}
+
+fn read_json(path: &Path) -> Result<Value, VerifyLoadError> {
+    let text = std::fs::read_to_string(path).map_err(|e| VerifyLoadError::Fixture {
+        path: path.to_owned(),
+        message: e.to_string(),
+    })?;
+    serde_json::from_str(&text).map_err(|e| VerifyLoadError::Fixture {
+        path: path.to_owned(),
+        message: e.to_string(),
+    })
+}
+
+impl Verifier {
+    /// Loads `schemas/` and `fixtures/` (with `fixtures/errata.json`).
+    pub fn load(schemas: &Path, fixtures: &Path) -> Result<Self, VerifyLoadError> {
+        let schemas = SchemaSet::from_dir(schemas)?;
+        let mut examples = HashMap::new();
+        let mut errata = Errata::default();
+        let entries = std::fs::read_dir(fixtures).map_err(|e| VerifyLoadError::Fixture {
+            path: fixtures.to_owned(),
+            message: e.to_string(),
+        })?;
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let Some(stem) = path.file_stem().and_then(|s| s.to_str()) else {
+                continue;
+            };
+            if path.extension().is_none_or(|e| e != "json") {
+                continue;
+            }
+            if stem == "errata" {
+                let text = read_json(&path)?.to_string();
+                errata = Errata::parse(&text).map_err(|e| VerifyLoadError::Fixture {
+                    path: path.clone(),
+                    message: e.to_string(),
+                })?;
+            } else {
+                examples.insert(stem.to_owned(), read_json(&path)?);
+            }
+        }
+        Ok(Self {
+            schemas,
+            fixtures: examples,
+            errata,
+            masks: Masks::default(),
+        })
+    }
+
+    /// Whether a fixture of this name exists.
+    pub fn has_fixture(&self, name: &str) -> bool {
+        self.fixtures.contains_key(name)
+    }
+
+    /// The schemas.
+    pub fn schemas(&self) -> &SchemaSet {
+        &self.schemas
+    }
+
+    /// Diffs a notification against a documented example; `None` when they agree.
+    pub fn compare_with_fixture(&self, name: &str, actual: &Value) -> Option<Finding> {
+        let expected = self.fixtures.get(name)?;
+        let example = Example {
+            name,
+            value: expected,
+            errata: &self.errata,
+        };
+        diff_against_example(actual, &example, &self.masks).finding()
+    }
+
+    /// Checks every notification of a scenario: schemas, then invariants per actor.
+    pub fn check_notifications(&self, _scenario: &Scenario, _actors: &[ActorInfo], events: &[RunEvent]) -> Vec<Finding> {
+        let mut findings = Vec::new();
+        for event in events {
+            if let RunEvent::Notification { actor, seq, data, .. } = event {
+                for mut finding in self.schemas.validate_notification(data) {
+                    finding.message = format!("{actor} notification #{seq}: {}", finding.message);
+                    findings.push(finding);
+                }
+            }
+        }
+        findings
+    }
+}
