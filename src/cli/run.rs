@@ -15,7 +15,7 @@ use crate::driver::bayeux::BayeuxConfig;
 use crate::event::Outcome;
 use crate::exit;
 use crate::profile::Profile;
-use crate::report::terminal;
+use crate::report::{json, junit, terminal, write_atomically};
 use crate::run::{RunContext, ScenarioRun, Verifier, run_scenario};
 use crate::scenario::{self, Scenario};
 use crate::server::{ServerConfig, start};
@@ -41,6 +41,12 @@ pub struct RunArgs {
     /// Directory of documented examples (fixtures) and errata.json.
     #[arg(long, value_name = "DIR", default_value = "fixtures")]
     pub fixtures: PathBuf,
+    /// Write a JUnit XML report here.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+    /// Write the JSON Lines event stream here (docs/json-events.md).
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
     /// NON-STRICT findings fail too.
     #[arg(long)]
     pub strict: bool,
@@ -209,9 +215,34 @@ pub fn run(args: RunArgs) -> i32 {
             println!("NON-STRICT findings (documented variants; they fail only with --strict):\n{notes}");
         }
     }
+    if let Some(code) = write_reports(&args, &results) {
+        return code;
+    }
     let errored = could_not_run.lock().unwrap_or_else(|p| p.into_inner()).len();
     if errored > 0 && conclusion.num_passed == 0 {
         return exit::COULD_NOT_RUN;
     }
     if conclusion.has_failed() { exit::FAILURES } else { exit::SUCCESS }
+}
+
+/// Writes the requested report files; returns an exit code when one cannot be written.
+fn write_reports(args: &RunArgs, results: &[(Scenario, ScenarioRun)]) -> Option<i32> {
+    let mut ordered: Vec<(Scenario, ScenarioRun)> = results.to_vec();
+    ordered.sort_by(|a, b| a.0.name.cmp(&b.0.name));
+    if let Some(path) = &args.junit {
+        let written = junit::render(&ordered, args.strict)
+            .map_err(|e| e.to_string())
+            .and_then(|xml| write_atomically(path, xml.as_bytes()).map_err(|e| e.to_string()));
+        if let Err(e) = written {
+            eprintln!("error: cannot write {}: {e}", path.display());
+            return Some(exit::COULD_NOT_RUN);
+        }
+    }
+    if let Some(path) = &args.json
+        && let Err(e) = write_atomically(path, json::render(&ordered, args.strict).as_bytes())
+    {
+        eprintln!("error: cannot write {}: {e}", path.display());
+        return Some(exit::COULD_NOT_RUN);
+    }
+    None
 }

@@ -1,3 +1,26 @@
 //! Reporters: functions of the run's events. Nothing here talks to a target.
 
+pub mod json;
+pub mod junit;
 pub mod terminal;
+
+use std::io::Write;
+use std::path::Path;
+
+/// Writes a report atomically: to a temporary file beside the target, then renamed over it,
+/// so a reader never sees half a report.
+pub fn write_atomically(path: &Path, contents: &[u8]) -> std::io::Result<()> {
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let temporary = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let result = (|| {
+        let mut file = std::fs::File::create(&temporary)?;
+        file.write_all(contents)?;
+        file.sync_all()?;
+        std::fs::rename(&temporary, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&temporary);
+    }
+    result
+}
