@@ -1,10 +1,14 @@
 //! Command-line interface: clap definitions and one function per subcommand.
 
+mod check_docs;
+mod coverage;
 mod run;
 mod serve;
 
 use clap::{Parser, Subcommand};
 
+pub use check_docs::CheckDocsArgs;
+pub use coverage::CoverageArgs;
 pub use run::RunArgs;
 pub use serve::ServeArgs;
 
@@ -25,6 +29,10 @@ pub enum Command {
     Run(RunArgs),
     /// Run the embedded reference server.
     Serve(ServeArgs),
+    /// Validate the documented examples against the schemas and list the errata.
+    CheckDocs(CheckDocsArgs),
+    /// Show which scenarios cover each requirement of the catalogue.
+    Coverage(CoverageArgs),
 }
 
 /// Runs the parsed command and returns the process exit code.
@@ -34,5 +42,7 @@ pub async fn run(cli: Cli) -> i32 {
             .await
             .unwrap_or(crate::exit::COULD_NOT_RUN),
         Command::Serve(args) => serve::run(args).await,
+        Command::CheckDocs(args) => check_docs::run(args),
+        Command::Coverage(args) => coverage::run(args),
     }
 }
