@@ -315,3 +315,37 @@ async fn a_customer_leaving_an_unanswered_chat_withdraws_the_offer() {
         .await
         .refused(403, 3);
 }
+
+#[tokio::test]
+async fn leave_complete_and_transfer_may_carry_a_last_message() {
+    let server = server().await;
+    let mut agent = Actor::ready(&server, "agent1").await;
+    let customer = Customer::request(&server, "Chris").await;
+    let chat = agent.offered().await;
+    agent.accept(&chat).await;
+    let reference = agent.must(&chat, "Leave", json!({"text": "Goodbye", "treatAs": "Normal"})).await;
+    let last = agent.expect("NewMessages").await;
+    assert_eq!(last["referenceId"], reference);
+    assert_eq!(messages(&last)[0]["text"], "Goodbye");
+    agent.expect_state("LeftChat").await;
+    let texts: Vec<String> = customer
+        .transcript()
+        .await
+        .iter()
+        .filter(|m| m["type"] == "Text")
+        .map(|m| m["text"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(texts, ["Goodbye"]);
+}
+
+#[tokio::test]
+async fn logging_out_gives_notifications_without_a_reference_id() {
+    let server = server().await;
+    let mut agent = Actor::ready(&server, "agent1").await;
+    Customer::request(&server, "Chris").await;
+    let chat = agent.offered().await;
+    agent.accept(&chat).await;
+    agent.post("/api/v2/me", json!({"operationName": "EndContactCenterSession"})).await.ok();
+    let ended = agent.expect_state("Completed").await;
+    assert!(ended.get("referenceId").is_none(), "no request of the agent returned one: {ended}");
+}

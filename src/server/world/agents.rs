@@ -112,7 +112,8 @@ impl World {
         };
         let status = member.status.clone();
         let alone = member.is_agent() && !chat.has_agent_besides(user_id);
-        let reference = Some(self.next_reference());
+        // Nothing the user sent asked for this: the notifications carry no referenceId.
+        let reference = None;
         match status {
             MemberStatus::Invited(None) => {
                 self.remove_member(chat_id, user_id, "Revoked", reference);

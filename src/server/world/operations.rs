@@ -27,8 +27,8 @@ pub enum Target {
 pub enum ChatOp {
     Accept { nickname: Option<String> },
     Reject,
-    Leave,
-    Complete,
+    Leave { text: Option<String> },
+    Complete { text: Option<String> },
     SendMessage { text: String },
     SendStartTypingNotification,
     SendStopTypingNotification,
@@ -41,7 +41,7 @@ pub enum ChatOp {
     UpdateUserData { user_data: Map<String, Value> },
     DeleteUserData { keys: Vec<String> },
     AddComment { comment: String },
-    Transfer { target: Target },
+    Transfer { target: Target, text: Option<String> },
     Invite { agent: String },
     Consult { agent: String },
     SwitchTo(Mode),
@@ -66,6 +66,13 @@ fn user_data_param(body: &Map<String, Value>) -> Result<Map<String, Value>, ApiE
         }
         Some(_) => Err(ApiError::invalid("Parameter 'userData' must be an object")),
     }
+}
+
+/// The optional last message of Leave, Complete and Transfer (`text`; `messageType` and
+/// `treatAs` are accepted with it and not echoed, as GWS's `includeMessageType` option is off
+/// by default).
+fn closing_text(body: &Map<String, Value>) -> Result<Option<String>, ApiError> {
+    Ok(string_param(body, "text")?.filter(|t| !t.is_empty()))
 }
 
 /// The user id at the end of a user URI or path (`.../users/{id}`).
@@ -100,8 +107,12 @@ impl ChatOp {
                 nickname: string_param(body, "nickname")?.filter(|n| !n.is_empty()),
             },
             "Reject" => ChatOp::Reject,
-            "Leave" => ChatOp::Leave,
-            "Complete" => ChatOp::Complete,
+            "Leave" => ChatOp::Leave {
+                text: closing_text(body)?,
+            },
+            "Complete" => ChatOp::Complete {
+                text: closing_text(body)?,
+            },
             "SendMessage" => ChatOp::SendMessage {
                 text: required_string(body, "text")?,
             },
@@ -148,6 +159,7 @@ impl ChatOp {
                 comment: required_string(body, "comment")?,
             },
             "Transfer" => ChatOp::Transfer {
+                text: closing_text(body)?,
                 target: match (agent_target(body)?, string_param(body, "queueName")?) {
                     (Some(agent), None) => Target::Agent(agent),
                     (None, Some(queue)) if !queue.is_empty() => Target::Queue(queue),
@@ -177,8 +189,8 @@ impl ChatOp {
         match self {
             ChatOp::Accept { .. } => "Accept",
             ChatOp::Reject => "Reject",
-            ChatOp::Leave => "Leave",
-            ChatOp::Complete => "Complete",
+            ChatOp::Leave { .. } => "Leave",
+            ChatOp::Complete { .. } => "Complete",
             ChatOp::SendMessage { .. } => "SendMessage",
             ChatOp::SendStartTypingNotification => "SendStartTypingNotification",
             ChatOp::SendStopTypingNotification => "SendStopTypingNotification",
@@ -235,6 +247,7 @@ impl World {
         let agent = match op {
             ChatOp::Transfer {
                 target: Target::Agent(agent),
+                ..
             } => agent,
             ChatOp::Invite { agent } | ChatOp::Consult { agent } => agent,
             _ => return Ok(()),
@@ -267,11 +280,18 @@ impl World {
 
     fn apply(&mut self, user_id: &str, chat_id: &str, op: ChatOp, reference: u64) {
         let requester = Some((user_id, reference));
+        // Leave, Complete and Transfer may carry a last message, sent before the member goes.
+        if let ChatOp::Leave { text: Some(text) }
+        | ChatOp::Complete { text: Some(text) }
+        | ChatOp::Transfer { text: Some(text), .. } = &op
+        {
+            self.say(user_id, chat_id, "Text", Some(text.clone()), Visibility::All, reference);
+        }
         match op {
             ChatOp::Accept { nickname } => self.accept(user_id, chat_id, nickname, reference),
             ChatOp::Reject => self.reject(user_id, chat_id, reference),
-            ChatOp::Leave => self.leave(user_id, chat_id, reference),
-            ChatOp::Complete => self.end_chat(chat_id, user_id, Some(reference)),
+            ChatOp::Leave { .. } => self.leave(user_id, chat_id, reference),
+            ChatOp::Complete { .. } => self.end_chat(chat_id, user_id, Some(reference)),
             ChatOp::SendMessage { text } => self.say(
                 user_id,
                 chat_id,
@@ -338,7 +358,7 @@ impl World {
             ChatOp::AddComment { comment } => {
                 self.update_properties(chat_id, requester, |chat| chat.comment = Some(comment))
             }
-            ChatOp::Transfer { target } => self.transfer(user_id, chat_id, target, reference),
+            ChatOp::Transfer { target, .. } => self.transfer(user_id, chat_id, target, reference),
             ChatOp::Invite { agent } => {
                 self.invite(user_id, chat_id, agent, AgentKind::Conference, reference)
             }
@@ -559,7 +579,8 @@ mod tests {
         assert_eq!(
             parse(json!({"operationName": "Transfer", "queueName": "Q"})).unwrap(),
             ChatOp::Transfer {
-                target: Target::Queue("Q".into())
+                target: Target::Queue("Q".into()),
+                text: None
             }
         );
         assert_eq!(
