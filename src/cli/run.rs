@@ -16,6 +16,7 @@ use crate::event::Outcome;
 use crate::exit;
 use crate::profile::Profile;
 use crate::report::{json, junit, terminal, write_atomically};
+use crate::run::user_locks::UserLocks;
 use crate::run::{RunContext, ScenarioRun, Verifier, run_scenario};
 use crate::scenario::{self, Scenario};
 use crate::server::{ServerConfig, start};
@@ -62,8 +63,9 @@ pub struct RunArgs {
     /// Run scenarios marked `ignore` too.
     #[arg(long)]
     pub include_ignored: bool,
-    /// Scenarios run at once (default: all cores against the embedded server, 1 against a
-    /// target, where scenarios would take each other's chats).
+    /// Scenarios run at once (default: all cores against the embedded server, where each
+    /// scenario has its own server; 1 against a target, where chats are routed across
+    /// scenarios). Scenarios that share a profile user never overlap.
     #[arg(long, value_name = "N")]
     pub test_threads: Option<usize>,
     /// One character per scenario.
@@ -161,6 +163,8 @@ pub fn run(args: RunArgs) -> i32 {
     };
     let results: Arc<Mutex<Vec<(Scenario, ScenarioRun)>>> = Arc::default();
     let could_not_run: Arc<Mutex<Vec<String>>> = Arc::default();
+    // Against one shared target, scenarios sharing a user must not overlap.
+    let user_locks = Arc::new(UserLocks::default());
     let trials: Vec<Trial> = scenarios
         .into_iter()
         .filter(|s| selected(&args, &s.name))
@@ -170,7 +174,9 @@ pub fn run(args: RunArgs) -> i32 {
             let (runtime, base, results, errors) = (runtime.clone(), base.clone(), results.clone(), could_not_run.clone());
             let target = args.target.clone();
             let strict = args.strict;
+            let user_locks = user_locks.clone();
             Trial::test(name, move || {
+                let _users = target.is_some().then(|| user_locks.acquire(scenario.users()));
                 let outcome = runtime.block_on(run_one(&scenario, target.as_deref(), &base));
                 let run = match outcome {
                     Ok(run) => run,

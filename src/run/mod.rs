@@ -6,6 +6,7 @@
 mod actors;
 mod expect;
 mod steps;
+pub mod user_locks;
 pub mod verify;
 
 use std::collections::HashMap;
