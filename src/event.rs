@@ -81,7 +81,7 @@ pub enum RunEvent {
         action: String,
         /// Whether it succeeded.
         passed: bool,
-        /// What went wrong, if it failed.
+        /// Why the step could not run (a failed check is a `finding` instead).
         message: Option<String>,
     },
     /// A check reported something.

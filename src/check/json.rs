@@ -62,7 +62,11 @@ pub fn last_segment(text: &str) -> Option<&str> {
 /// MessageLogUpdated. `None` when the notification names no chat in a usable form.
 pub fn chat_key(data: &Value) -> Option<String> {
     if let Some(chat) = data.get("chat") {
-        if let Some(id) = chat.get("id").and_then(Value::as_str).filter(|s| !s.is_empty()) {
+        if let Some(id) = chat
+            .get("id")
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+        {
             return Some(id.to_owned());
         }
         return chat
@@ -93,7 +97,10 @@ mod tests {
         let a = json!({"b": 1, "a": {"y": [1, {"d": 0, "c": 1}], "x": null}});
         let b = json!({"a": {"x": null, "y": [1, {"c": 1, "d": 0}]}, "b": 1});
         assert_eq!(canonical(&a), canonical(&b));
-        assert_eq!(canonical(&a), r#"{"a":{"x":null,"y":[1,{"c":1,"d":0}]},"b":1}"#);
+        assert_eq!(
+            canonical(&a),
+            r#"{"a":{"x":null,"y":[1,{"c":1,"d":0}]},"b":1}"#
+        );
     }
 
     #[test]
@@ -106,7 +113,10 @@ mod tests {
 
     #[test]
     fn chat_key_reads_ids_uris_and_paths() {
-        assert_eq!(chat_key(&json!({"chat": {"id": "C1"}})).as_deref(), Some("C1"));
+        assert_eq!(
+            chat_key(&json!({"chat": {"id": "C1"}})).as_deref(),
+            Some("C1")
+        );
         assert_eq!(
             chat_key(&json!({"chat": {"uri": "http://h/api/v2/chats/C2"}})).as_deref(),
             Some("C2")
@@ -115,7 +125,10 @@ mod tests {
             chat_key(&json!({"chatUri": "http://h/api/v2/chats/C3/"})).as_deref(),
             Some("C3")
         );
-        assert_eq!(chat_key(&json!({"chatPath": "/chats/C4"})).as_deref(), Some("C4"));
+        assert_eq!(
+            chat_key(&json!({"chatPath": "/chats/C4"})).as_deref(),
+            Some("C4")
+        );
         assert_eq!(chat_key(&json!({"chatUri": 5})), None);
         assert_eq!(chat_key(&json!({"chat": {"id": ""}})), None);
         assert_eq!(chat_key(&json!([])), None);

@@ -7,11 +7,15 @@ pub mod invariants;
 mod json;
 pub mod modes;
 pub mod schema;
+pub mod visibility;
 
-use serde::Serialize;
+#[cfg(test)]
+mod reference_tests;
+
+use serde::{Deserialize, Serialize};
 
 /// How a finding weighs on the verdict.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING-KEBAB-CASE")]
 pub enum Verdict {
     /// Informational; never fails a run.

@@ -174,38 +174,64 @@ pub fn closest_mode<'a>(capabilities: impl IntoIterator<Item = &'a str> + Clone)
         .unwrap_or(Mode::Coach)
 }
 
-/// The string items of a JSON array (other items are skipped; the schema reports them).
+/// The items of a JSON array of strings; `None` for anything else (the schema reports it,
+/// so the rules that need strings stay silent rather than report it twice).
 pub fn strings(value: &Value) -> Option<Vec<&str>> {
-    value
-        .as_array()
-        .map(|items| items.iter().filter_map(Value::as_str).collect())
+    value.as_array()?.iter().map(Value::as_str).collect()
+}
+
+/// Where a documented variant was replaced by the table's form, and by which errata.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Substitution {
+    /// JSON Pointer of the value replaced (`/chat/capabilities`, `/notificationType`).
+    pub pointer: &'static str,
+    /// The errata that explain the variant.
+    pub errata: Vec<&'static str>,
 }
 
 /// A copy of a notification with its documented variants replaced by the table's form, and
-/// the errata that did it; `None` when it holds no documented variant. Covers
+/// where that happened; `None` when it holds no documented variant. Covers
 /// `chat.capabilities` (E5, E6) and a ChatStateChangeMessage's `notificationType`
 /// `StateChanged` (E7).
-pub fn notification_table_form(data: &Value) -> Option<(Value, Vec<&'static str>)> {
+pub fn notification_table_form(data: &Value) -> Option<(Value, Vec<Substitution>)> {
     let mut copy = data.clone();
-    let mut errata = Vec::new();
-    if let Some(list) = copy.pointer_mut("/chat/capabilities") {
-        if let Some(names) = strings(list) {
-            let form = table_form(names);
-            if !form.errata.is_empty() {
-                *list = Value::from(form.capabilities.into_iter().collect::<Vec<_>>());
-                errata.extend(form.errata);
-            }
+    let mut done = Vec::new();
+    let form = data
+        .pointer("/chat/capabilities")
+        .and_then(strings)
+        .map(table_form);
+    if let Some(form) = form.filter(|f| !f.errata.is_empty())
+        && let Some(list) = copy.pointer_mut("/chat/capabilities")
+    {
+        *list = Value::from(form.capabilities.into_iter().collect::<Vec<_>>());
+        done.push(Substitution {
+            pointer: "/chat/capabilities",
+            errata: form.errata,
+        });
+    }
+    let field = |key| data.get(key).and_then(Value::as_str);
+    if field("messageType") == Some("ChatStateChangeMessage")
+        && field("notificationType") == Some("StateChanged")
+        && let Some(kind) = copy.get_mut("notificationType")
+    {
+        *kind = Value::from("StatusChange");
+        done.push(Substitution {
+            pointer: "/notificationType",
+            errata: vec![ERRATUM_STATE_CHANGED],
+        });
+    }
+    (!done.is_empty()).then_some((copy, done))
+}
+
+/// Every erratum id of `substitutions`, in order, without repeats.
+pub fn errata_of(substitutions: &[Substitution]) -> Vec<&'static str> {
+    let mut ids: Vec<&'static str> = Vec::new();
+    for id in substitutions.iter().flat_map(|s| s.errata.iter().copied()) {
+        if !ids.contains(&id) {
+            ids.push(id);
         }
     }
-    let is_state_change =
-        data.get("messageType").and_then(Value::as_str) == Some("ChatStateChangeMessage");
-    if let Some(kind) = copy.get_mut("notificationType") {
-        if is_state_change && kind.as_str() == Some("StateChanged") {
-            *kind = Value::from("StatusChange");
-            errata.push(ERRATUM_STATE_CHANGED);
-        }
-    }
-    (!errata.is_empty()).then_some((copy, errata))
+    ids
 }
 
 #[cfg(test)]
@@ -236,7 +262,13 @@ mod tests {
     fn each_erratum_alone_is_a_variant_too() {
         let e5: Vec<&str> = COACH
             .iter()
-            .map(|c| if *c == "SwitchToBargeIn" { "SwitchBargeIn" } else { c })
+            .map(|c| {
+                if *c == "SwitchToBargeIn" {
+                    "SwitchBargeIn"
+                } else {
+                    c
+                }
+            })
             .collect();
         assert_eq!(
             classify(e5),
@@ -289,14 +321,17 @@ mod tests {
             "notificationType": "StateChanged",
             "chat": {"capabilities": EXAMPLE_COACH_VARIANT}
         });
-        let (fixed, errata) = notification_table_form(&data).expect("variants present");
-        assert_eq!(errata, ["E5", "E6", "E7"]);
+        let (fixed, done) = notification_table_form(&data).expect("variants present");
+        assert_eq!(errata_of(&done), ["E5", "E6", "E7"]);
+        assert_eq!(done[0].pointer, "/chat/capabilities");
+        assert_eq!(done[1].pointer, "/notificationType");
         assert_eq!(fixed["notificationType"], "StatusChange");
         assert_eq!(
             classify(strings(&fixed["chat"]["capabilities"]).unwrap_or_default()),
             CapabilityMatch::Exact(Mode::Coach)
         );
-        let plain = json!({"messageType": "ChatStateChangeMessage", "chat": {"capabilities": COACH}});
+        let plain =
+            json!({"messageType": "ChatStateChangeMessage", "chat": {"capabilities": COACH}});
         assert_eq!(notification_table_form(&plain), None);
         assert_eq!(notification_table_form(&json!(null)), None);
     }

@@ -19,7 +19,7 @@ use jsonschema::{Draft, Registry, Validator};
 use serde_json::Value;
 
 use super::json::display_pointer;
-use super::modes::notification_table_form;
+use super::modes::{errata_of, notification_table_form};
 use super::{Finding, Verdict};
 
 /// The file name of the schema every notification is validated against.
@@ -117,7 +117,9 @@ impl std::fmt::Debug for SchemaSet {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut names: Vec<&String> = self.validators.keys().collect();
         names.sort();
-        f.debug_struct("SchemaSet").field("schemas", &names).finish()
+        f.debug_struct("SchemaSet")
+            .field("schemas", &names)
+            .finish()
     }
 }
 
@@ -133,12 +135,11 @@ impl SchemaSet {
             let path = entry.map_err(read_dir)?.path();
             let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
             if name.ends_with(".schema.json") && path.is_file() {
-                let text = std::fs::read_to_string(&path).map_err(|source| {
-                    SchemaError::ReadFile {
+                let text =
+                    std::fs::read_to_string(&path).map_err(|source| SchemaError::ReadFile {
                         file: path.clone(),
                         source,
-                    }
-                })?;
+                    })?;
                 files.push((name.to_owned(), text));
             }
         }
@@ -193,7 +194,9 @@ impl SchemaSet {
     pub fn validate(&self, schema_name: &str, value: &Value) -> Vec<String> {
         match self.validators.get(schema_name) {
             Some(validator) => errors(validator, value),
-            None => vec![format!("/: no schema named {schema_name} in the schema set")],
+            None => vec![format!(
+                "/: no schema named {schema_name} in the schema set"
+            )],
         }
     }
 
@@ -208,20 +211,20 @@ impl SchemaSet {
             return Vec::new();
         }
         let details = errors(entry, data);
-        if let Some((fixed, errata)) = notification_table_form(data) {
-            if entry.is_valid(&fixed) {
-                return vec![Finding {
-                    check: CHECK_ID.to_owned(),
-                    requirement: REQUIREMENT.to_owned(),
-                    verdict: Verdict::NonStrict,
-                    message: format!(
-                        "{} uses the seed example's documented variant (erratum {}), not the table's form",
-                        describe(data),
-                        errata.join(", ")
-                    ),
-                    details,
-                }];
-            }
+        if let Some((fixed, substitutions)) = notification_table_form(data)
+            && entry.is_valid(&fixed)
+        {
+            return vec![Finding {
+                check: CHECK_ID.to_owned(),
+                requirement: REQUIREMENT.to_owned(),
+                verdict: Verdict::NonStrict,
+                message: format!(
+                    "{} uses the seed example's documented variant (erratum {}), not the table's form",
+                    describe(data),
+                    errata_of(&substitutions).join(", ")
+                ),
+                details,
+            }];
         }
         vec![Finding {
             check: CHECK_ID.to_owned(),
@@ -238,13 +241,13 @@ fn parse_source(name: &str, text: &str) -> Result<Source, SchemaError> {
         file: name.to_owned(),
         source,
     })?;
-    if let Some(declared) = contents.get("$schema").and_then(Value::as_str) {
-        if Draft::from_schema_uri(declared) != Draft::Draft202012 {
-            return Err(SchemaError::WrongDraft {
-                file: name.to_owned(),
-                declared: declared.to_owned(),
-            });
-        }
+    if let Some(declared) = contents.get("$schema").and_then(Value::as_str)
+        && Draft::from_schema_uri(declared) != Draft::Draft202012
+    {
+        return Err(SchemaError::WrongDraft {
+            file: name.to_owned(),
+            declared: declared.to_owned(),
+        });
     }
     let id = match contents.get("$id").and_then(Value::as_str) {
         Some(id) => id.trim_end_matches('#').to_owned(),
@@ -299,7 +302,11 @@ fn errors(validator: &Validator, value: &Value) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for error in validator.iter_errors(value) {
         let path = error.instance_path().to_string();
-        let line = format!("{}: {}", display_pointer(&path), shorten(&error.to_string()));
+        let line = format!(
+            "{}: {}",
+            display_pointer(&path),
+            shorten(&error.to_string())
+        );
         if !out.contains(&line) {
             out.push(line);
         }
@@ -332,7 +339,10 @@ fn failure_message(data: &Value, details: &[String]) -> String {
         let pointer = format!("/{key}: ");
         details.iter().any(|d| d.starts_with(&pointer))
     };
-    let shown = |key: &str| data.get(key).map_or("(missing)".to_owned(), Value::to_string);
+    let shown = |key: &str| {
+        data.get(key)
+            .map_or("(missing)".to_owned(), Value::to_string)
+    };
     if !data.is_object() {
         format!("the notification is not a JSON object but {data}")
     } else if data.get("messageType").is_none() || unknown("messageType") {
@@ -451,8 +461,9 @@ mod tests {
             "$id": "https://gws-conform.dev/schemas/ping.schema.json",
             "$ref": "https://example.invalid/elsewhere.schema.json"
         }"#;
-        let err = SchemaSet::from_sources([(NOTIFICATION_SCHEMA, ENTRY), ("ping.schema.json", broken)])
-            .expect_err("an unknown $ref must not load");
+        let err =
+            SchemaSet::from_sources([(NOTIFICATION_SCHEMA, ENTRY), ("ping.schema.json", broken)])
+                .expect_err("an unknown $ref must not load");
         let text = err.to_string();
         assert!(text.contains("example.invalid"), "{text}");
     }
@@ -475,11 +486,13 @@ mod tests {
             .expect_err("not JSON");
         assert!(matches!(&err, SchemaError::NotJson { file, .. } if file == "bad.schema.json"));
         let draft7 = r#"{"$schema": "http://json-schema.org/draft-07/schema#"}"#;
-        let err = SchemaSet::from_sources([(NOTIFICATION_SCHEMA, ENTRY), ("old.schema.json", draft7)])
-            .expect_err("draft 7");
+        let err =
+            SchemaSet::from_sources([(NOTIFICATION_SCHEMA, ENTRY), ("old.schema.json", draft7)])
+                .expect_err("draft 7");
         assert!(err.to_string().contains("old.schema.json"), "{err}");
-        let err = SchemaSet::from_sources([(NOTIFICATION_SCHEMA, ENTRY), ("again.schema.json", ENTRY)])
-            .expect_err("duplicate $id");
+        let err =
+            SchemaSet::from_sources([(NOTIFICATION_SCHEMA, ENTRY), ("again.schema.json", ENTRY)])
+                .expect_err("duplicate $id");
         assert!(
             matches!(&err, SchemaError::DuplicateId { file, .. } if file == "again.schema.json")
         );
@@ -492,6 +505,170 @@ mod tests {
         let errors = tiny().validate("nope.schema.json", &json!({}));
         assert_eq!(errors.len(), 1);
         assert!(errors[0].contains("nope.schema.json"));
+    }
+
+    fn real() -> SchemaSet {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas");
+        SchemaSet::from_dir(&dir).expect("schemas/ loads")
+    }
+
+    fn fixture(name: &str) -> Value {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fixtures")
+            .join(name);
+        let text = std::fs::read_to_string(&path).expect("fixture readable");
+        serde_json::from_str(&text).expect("fixture is JSON")
+    }
+
+    /// A supervisor's join notification exactly as the reference server renders it.
+    fn reference_sample() -> Value {
+        json!({
+            "chat": {
+                "receivedDate": "2026-03-04 05:06:07.089+0000",
+                "chatType": "Inbound",
+                "capabilities": crate::spec::capabilities::COACH,
+                "uri": "http://127.0.0.1:8080/api/v2/chats/00AB12CD34EF5678",
+                "state": "Chatting",
+                "participants": [
+                    {"nickname": "agent1", "type": "Agent",
+                     "uri": "http://127.0.0.1:8080/api/v2/users/0123456789abcdef0123456789abcdef",
+                     "visibility": "All", "participantId": "00AB12CD34EF0001"},
+                    {"nickname": "supervisor1", "type": "Agent",
+                     "uri": "http://127.0.0.1:8080/api/v2/users/fedcba9876543210fedcba9876543210",
+                     "visibility": "Agents", "participantId": "00AB12CD34EF0002"},
+                    {"nickname": "Chris", "type": "Customer", "visibility": "All",
+                     "participantId": "00AB12CD34EF0003"}
+                ],
+                "id": "00AB12CD34EF5678"
+            },
+            "notificationType": "ParticipantsUpdated",
+            "messageType": "ChatStateChangeMessage"
+        })
+    }
+
+    #[test]
+    fn the_real_schemas_load_and_compile_every_file() {
+        let set = real();
+        let files = std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas"))
+            .expect("schemas/ listable")
+            .filter_map(Result::ok)
+            .filter(|e| e.file_name().to_string_lossy().ends_with(".schema.json"))
+            .count();
+        assert_eq!(set.names().len(), files);
+        assert!(set.contains(NOTIFICATION_SCHEMA));
+    }
+
+    #[test]
+    fn a_reference_server_sample_passes_the_real_schemas() {
+        let set = real();
+        assert_eq!(
+            set.validate_notification(&reference_sample()),
+            Vec::<Finding>::new()
+        );
+    }
+
+    #[test]
+    fn a_wrong_sample_fails_the_real_schemas_with_paths() {
+        let set = real();
+        let mut wrong = reference_sample();
+        wrong["chat"]["state"] = json!("Revoked");
+        wrong["chat"]["participants"][0]["visibility"] = json!("Everyone");
+        let findings = set.validate_notification(&wrong);
+        assert_eq!(findings.len(), 1, "{findings:#?}");
+        let details = &findings[0].details;
+        assert_eq!(findings[0].verdict, Verdict::Fail);
+        assert!(
+            details
+                .iter()
+                .any(|d| d.starts_with("/chat/participants/0/visibility: ")),
+            "{details:#?}"
+        );
+        assert!(
+            details
+                .iter()
+                .any(|d| d.starts_with("/chat/participants: ")),
+            "{details:#?}"
+        );
+        assert!(
+            details
+                .iter()
+                .any(|d| d.starts_with("/chat/capabilities: ")),
+            "{details:#?}"
+        );
+        let mut unknown = reference_sample();
+        unknown["notificationType"] = json!("ChatGotBetter");
+        let findings = set.validate_notification(&unknown);
+        assert_eq!(
+            findings[0].message,
+            "unknown notificationType \"ChatGotBetter\" for \"ChatStateChangeMessage\""
+        );
+        let findings = set.validate_notification(&json!({"messageType": "Gossip"}));
+        assert_eq!(findings[0].message, "unknown messageType \"Gossip\"");
+    }
+
+    #[test]
+    fn the_fixtures_pass_or_fail_only_through_their_documented_errata() {
+        let set = real();
+        for clean in [
+            "chat-started-message-log-updated.json",
+            "chat-completed-status-change-revoked.json",
+        ] {
+            assert_eq!(
+                set.validate_notification(&fixture(clean)),
+                Vec::<Finding>::new(),
+                "{clean}"
+            );
+        }
+        for variant in [
+            "chat-started-participants-updated.json",
+            "chat-started-status-change.json",
+        ] {
+            let findings = set.validate_notification(&fixture(variant));
+            assert_eq!(findings.len(), 1, "{variant}: {findings:#?}");
+            assert_eq!(findings[0].verdict, Verdict::NonStrict, "{variant}");
+            assert!(
+                findings[0].message.contains("erratum E5, E6"),
+                "{}",
+                findings[0].message
+            );
+        }
+    }
+
+    #[test]
+    fn state_changed_is_the_documented_variant_e7() {
+        let mut revoked = fixture("chat-completed-status-change-revoked.json");
+        revoked["notificationType"] = json!("StateChanged");
+        let findings = real().validate_notification(&revoked);
+        assert_eq!(findings.len(), 1);
+        assert_eq!(findings[0].verdict, Verdict::NonStrict);
+        assert!(
+            findings[0].message.contains("erratum E7"),
+            "{}",
+            findings[0].message
+        );
+    }
+
+    #[test]
+    fn errata_ids_used_by_the_checks_match_fixtures_errata_json() {
+        use super::super::diff::Errata;
+        use super::super::modes::{
+            ERRATUM_ADD_COMMENT, ERRATUM_STATE_CHANGED, ERRATUM_SWITCH_BARGE_IN,
+        };
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/errata.json");
+        let errata =
+            Errata::parse(&std::fs::read_to_string(path).expect("readable")).expect("parses");
+        for (id, word) in [
+            (ERRATUM_SWITCH_BARGE_IN, "SwitchBargeIn"),
+            (ERRATUM_ADD_COMMENT, "AddComment"),
+            (ERRATUM_STATE_CHANGED, "StateChanged"),
+        ] {
+            let erratum = errata.get(id).expect("listed");
+            assert!(
+                erratum.title.as_deref().unwrap_or("").contains(word),
+                "{id}: {erratum:?}"
+            );
+            assert_eq!(erratum.tier, Verdict::NonStrict, "{id}");
+        }
     }
 
     #[test]

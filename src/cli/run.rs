@@ -187,7 +187,7 @@ pub fn run(args: RunArgs) -> i32 {
                 };
                 let failed = run.outcome != Outcome::Passed
                     || (strict && run.findings().any(|f| f.verdict == Verdict::NonStrict));
-                let report = terminal::findings(&scenario, &run, strict, if strict { Verdict::NonStrict } else { Verdict::Fail });
+                let report = terminal::findings(&scenario, &run, strict, |v| v == Verdict::Fail || (strict && v == Verdict::NonStrict));
                 if run.outcome == Outcome::Errored {
                     errors.lock().unwrap_or_else(|p| p.into_inner()).push(scenario.name.clone());
                 }
@@ -214,7 +214,7 @@ pub fn run(args: RunArgs) -> i32 {
     if !args.strict {
         let notes: String = results
             .iter()
-            .map(|(scenario, run)| terminal::findings(scenario, run, false, Verdict::NonStrict))
+            .map(|(scenario, run)| terminal::findings(scenario, run, false, |v| v == Verdict::NonStrict))
             .filter(|text| !text.is_empty())
             .collect();
         if !notes.is_empty() {

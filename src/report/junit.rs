@@ -48,7 +48,7 @@ pub fn render(results: &[(Scenario, ScenarioRun)], strict: bool) -> Result<Strin
                 let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
                 status
                     .set_message("the scenario could not run")
-                    .set_description(terminal::findings(scenario, run, strict, Verdict::Info) + &steps_log(run));
+                    .set_description(terminal::findings(scenario, run, strict, |_| true) + &steps_log(run));
                 status
             }
             _ if failed => {
@@ -60,7 +60,7 @@ pub fn render(results: &[(Scenario, ScenarioRun)], strict: bool) -> Result<Strin
                 );
                 status
                     .set_message(message)
-                    .set_description(terminal::findings(scenario, run, strict, failing));
+                    .set_description(terminal::findings(scenario, run, strict, |v| v >= failing));
                 status
             }
             _ => TestCaseStatus::success(),
@@ -71,7 +71,7 @@ pub fn render(results: &[(Scenario, ScenarioRun)], strict: bool) -> Result<Strin
             case.add_property(Property::new("covers", requirement.clone()));
         }
         let mut out = steps_log(run);
-        out.push_str(&terminal::findings(scenario, run, strict, Verdict::Info));
+        out.push_str(&terminal::findings(scenario, run, strict, |_| true));
         case.set_system_out(out);
         suite.add_test_case(case);
     }

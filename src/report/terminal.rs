@@ -17,27 +17,38 @@ fn tier(verdict: Verdict, strict: bool) -> &'static str {
     }
 }
 
-/// Every finding of a scenario at or above `min`, each with its requirement, step location and
-/// evidence, indented for the libtest failure section.
-pub fn findings(scenario: &Scenario, run: &ScenarioRun, strict: bool, min: Verdict) -> String {
+fn location(scenario: &Scenario, step: Option<usize>) -> String {
+    match step.and_then(|i| scenario.steps.get(i).map(|s| (i, s))) {
+        Some((i, s)) => format!(
+            " (step {} `{}`, {}:{})",
+            i + 1,
+            s.action.keyword(),
+            scenario.file.display(),
+            s.position.line
+        ),
+        None => String::new(),
+    }
+}
+
+/// The findings of a scenario whose verdict `show` selects, each with its requirement, step
+/// location and evidence, and the steps that could not run at all.
+pub fn findings(scenario: &Scenario, run: &ScenarioRun, strict: bool, show: impl Fn(Verdict) -> bool) -> String {
     let mut out = String::new();
     for event in &run.events {
+        if let RunEvent::Step {
+            step, message: Some(message), ..
+        } = event
+        {
+            let _ = writeln!(out, "ERROR could not run: {message}{}", location(scenario, Some(*step)));
+            continue;
+        }
         let RunEvent::Finding { step, finding, .. } = event else {
             continue;
         };
-        if finding.verdict < min {
+        if !show(finding.verdict) {
             continue;
         }
-        let location = match step.and_then(|i| scenario.steps.get(i).map(|s| (i, s))) {
-            Some((i, s)) => format!(
-                " (step {} `{}`, {}:{})",
-                i + 1,
-                s.action.keyword(),
-                scenario.file.display(),
-                s.position.line
-            ),
-            None => String::new(),
-        };
+        let location = location(scenario, *step);
         let _ = writeln!(
             out,
             "{} [{}] {}: {}{location}",

@@ -24,10 +24,10 @@ impl Runner<'_> {
         for (index, step) in self.scenario.steps.iter().enumerate() {
             self.step = Some(index);
             let result = self.run_step(step).await;
+            // A failed check is described by its finding; only "could not run" needs words here.
             let message = match &result {
-                Ok(()) => None,
-                Err(StepError::Failed) => Some("a check failed".to_owned()),
                 Err(StepError::CouldNotRun(message)) => Some(message.clone()),
+                _ => None,
             };
             self.events.push(crate::event::RunEvent::Step {
                 scenario: self.scenario.name.clone(),

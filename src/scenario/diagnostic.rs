@@ -139,7 +139,7 @@ impl LoadError {
         let offset = byte_offset(&text, self.position?)?;
         Some(WithSource {
             error: self,
-            source: NamedSource::new(self.location(), text).with_language("yaml"),
+            source: NamedSource::new(self.file.display().to_string(), text).with_language("yaml"),
             offset,
         })
     }

@@ -160,8 +160,9 @@ impl Validator<'_> {
         };
         if !roles.contains(&actor.role) {
             let wanted: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
+            let article = if actor.role == Role::Agent { "an" } else { "a" };
             let message = format!(
-                "`{action}` needs an actor of role {}, but `{}` is a {}",
+                "`{action}` needs an actor of role {}, but `{}` is {article} {}",
                 wanted.join(" or "),
                 actor.name,
                 actor.role.as_str()

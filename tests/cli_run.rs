@@ -1,0 +1,109 @@
+//! Golden tests of `gws-conform run` as a user sees it: a passing run, a failing run that names
+//! the broken requirement, malformed scenarios (every problem located, exit 2), an unreachable
+//! target (exit 3), and `--list`. Expected output lives in `tests/golden/`; set
+//! `GOLDEN_UPDATE=1` to rewrite it after an intended change.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn gws(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_gws-conform"))
+        .current_dir(repo())
+        .args(args)
+        .output()
+        .expect("run gws-conform")
+}
+
+/// A scenarios directory holding the catalogue and the given golden scenario files.
+fn scenario_dir(name: &str, files: &[&str]) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("gws-conform-golden-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::copy(repo().join("scenarios/requirements.yaml"), dir.join("requirements.yaml")).unwrap();
+    for file in files {
+        std::fs::copy(repo().join("tests/golden").join(file), dir.join(file)).unwrap();
+    }
+    dir
+}
+
+/// Replaces what changes from run to run: the temporary directory, timings, and the tail of
+/// long notification dumps.
+fn normalise(text: &str, dir: &Path) -> String {
+    text.replace(&dir.display().to_string(), "[DIR]")
+        .lines()
+        .map(|line| {
+            let line = match line.find("finished in ") {
+                Some(at) => format!("{}finished in [..]s", &line[..at]),
+                None => line.to_owned(),
+            };
+            match line.find(" — {") {
+                Some(at) => format!("{} — {{[..]}}", &line[..at]),
+                None => line,
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+        + "\n"
+}
+
+fn assert_golden(actual: &str, golden: &str) {
+    let path = repo().join("tests/golden").join(golden);
+    if std::env::var_os("GOLDEN_UPDATE").is_some() {
+        std::fs::write(&path, actual).unwrap();
+    }
+    let expected = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        actual == expected,
+        "output differs from tests/golden/{golden} (GOLDEN_UPDATE=1 rewrites it)\n--- expected\n{expected}\n--- actual\n{actual}"
+    );
+}
+
+#[test]
+fn a_passing_run_exits_0() {
+    let out = gws(&["run", "agent-accepts-under-monitoring", "--exact"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("test agent-accepts-under-monitoring ... ok"), "{stdout}");
+    assert!(stdout.contains("test result: ok. 1 passed; 0 failed"), "{stdout}");
+}
+
+#[test]
+fn a_failing_run_names_the_requirement_and_exits_1() {
+    let dir = scenario_dir("fail", &["wrong-mode.yaml"]);
+    let out = gws(&["run", "--scenarios", dir.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_golden(&normalise(&String::from_utf8_lossy(&out.stdout), &dir), "wrong-mode.stdout");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn malformed_scenarios_are_all_reported_with_locations_and_exit_2() {
+    let dir = scenario_dir("broken", &["broken.yaml"]);
+    let out = gws(&["run", "--scenarios", dir.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty(), "nothing runs");
+    assert_golden(&normalise(&String::from_utf8_lossy(&out.stderr), &dir), "broken.stderr");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn an_unreachable_target_exits_3_quickly() {
+    let started = Instant::now();
+    let out = gws(&["run", "--target", "http://127.0.0.1:9", "agent-accepts-under-monitoring", "--exact"]);
+    assert_eq!(out.status.code(), Some(3), "{}", String::from_utf8_lossy(&out.stdout));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("cannot connect"), "{}", String::from_utf8_lossy(&out.stdout));
+    assert!(started.elapsed() < Duration::from_secs(30));
+}
+
+#[test]
+fn list_names_the_scenarios() {
+    let out = gws(&["run", "--list"]);
+    assert_eq!(out.status.code(), Some(0));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("agent-accepts-under-monitoring: test"), "{stdout}");
+}
