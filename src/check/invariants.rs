@@ -53,16 +53,8 @@ use super::modes::{self, CapabilityMatch, Mode};
 use super::visibility::VisibilityLedger;
 use super::{Finding, Verdict};
 
-/// What kind of party an actor is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Role {
-    /// A contact-centre agent.
-    Agent,
-    /// A supervisor (may monitor agents).
-    Supervisor,
-    /// A customer (polls; receives no notifications).
-    Customer,
-}
+/// What kind of party an actor is (the scenario model's roles).
+pub use crate::scenario::model::Role;
 
 /// The actor a notification or view belongs to.
 #[derive(Debug, Clone, PartialEq, Eq)]

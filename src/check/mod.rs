@@ -1,6 +1,12 @@
 //! Conformance checks over what a target sent: schema validation of notifications, diffs
 //! against the documented examples, and the spec's invariants. Every check yields
 //! [`Finding`]s that cite a requirement id of the catalogue (`scenarios/requirements.yaml`).
+//!
+//! - [`schema`]: every notification against `schemas/notification.schema.json` (compiled once).
+//! - [`diff`]: a notification against a documented example, masked, as a unified diff.
+//! - [`invariants`]: the stateful rules checked on every notification of every scenario.
+//! - [`visibility`]: what the customer may see, for the invariants.
+//! - [`modes`]: the seed table per supervisor mode, and the documented variants (errata).
 
 pub mod diff;
 pub mod invariants;

@@ -22,6 +22,9 @@ use crate::scenario::{self, Scenario};
 use crate::server::{ServerConfig, start};
 use crate::spec::Catalogue;
 
+/// Most scenarios run at once against the embedded target.
+const MAX_EMBEDDED_PARALLEL: usize = 64;
+
 /// Options of `run`.
 #[derive(Debug, Args)]
 pub struct RunArgs {
@@ -63,7 +66,7 @@ pub struct RunArgs {
     /// Run scenarios marked `ignore` too.
     #[arg(long)]
     pub include_ignored: bool,
-    /// Scenarios run at once (default: all cores against the embedded server, where each
+    /// Scenarios run at once (default: all of them against the embedded server, where each
     /// scenario has its own server; 1 against a target, where chats are routed across
     /// scenarios). Scenarios that share a profile user never overlap.
     #[arg(long, value_name = "N")]
@@ -197,12 +200,18 @@ pub fn run(args: RunArgs) -> i32 {
             .with_ignored_flag(ignored)
         })
         .collect();
-    let threads = args.test_threads.or(if args.target.is_some() { Some(1) } else { None });
+    // Scenarios mostly wait (for notifications, for quiet periods), and against the embedded
+    // target each has its own server: run them all at once. A shared target gets one at a time.
+    let threads = args.test_threads.unwrap_or(if args.target.is_some() {
+        1
+    } else {
+        trials.len().clamp(1, MAX_EMBEDDED_PARALLEL)
+    });
     let arguments = Arguments {
         list: args.list,
         ignored: args.ignored,
         include_ignored: args.include_ignored,
-        test_threads: threads,
+        test_threads: Some(threads),
         quiet: args.quiet,
         ..Arguments::default()
     };

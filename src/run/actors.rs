@@ -6,10 +6,10 @@ use serde_json::{Value, json};
 
 use super::{Runner, StepError};
 use crate::bayeux::ChannelPattern;
+use crate::check::invariants::ActorInfo;
 use crate::driver::bayeux::{BayeuxClient, Credentials as BayeuxCredentials, Cursor};
 use crate::driver::http::{Auth, Body, Exchange, HttpActor};
 use crate::event::RunEvent;
-use crate::scenario::model::Role;
 
 /// The channel pattern every agent and supervisor subscribes to at login.
 pub const SUBSCRIPTION: &str = "/v2/me/*";
@@ -20,7 +20,6 @@ pub(crate) struct AgentSession {
     pub bayeux: BayeuxClient,
     /// Where the actor's next expectation starts looking.
     pub cursor: Cursor,
-    pub role: Role,
     pub user_id: String,
 }
 
@@ -83,7 +82,6 @@ impl Runner<'_> {
         let Some(spec) = self.scenario.actor(actor) else {
             return Err(StepError::CouldNotRun(format!("unknown actor {actor}")));
         };
-        let role = spec.role;
         let user = spec.user.clone().unwrap_or_default();
         let credentials = self
             .ctx
@@ -127,7 +125,6 @@ impl Runner<'_> {
                 http,
                 bayeux,
                 cursor: Cursor::default(),
-                role,
                 user_id,
             },
         );
@@ -191,20 +188,22 @@ impl Runner<'_> {
                 });
             }
         }
-        let findings = self.ctx.verifier.check_notifications(self.scenario, &self.agents_info(), &received);
         self.events.extend(received);
+        let findings = self.ctx.verifier.check_run(&self.actors_info(), &self.events);
         for finding in findings {
             self.finding(finding);
         }
     }
 
-    fn agents_info(&self) -> Vec<super::verify::ActorInfo> {
-        self.agents
+    /// Every actor as the checks know it (customers have no user id).
+    fn actors_info(&self) -> Vec<ActorInfo> {
+        self.scenario
+            .actors
             .iter()
-            .map(|(name, session)| super::verify::ActorInfo {
-                name: name.clone(),
-                role: session.role,
-                user_id: session.user_id.clone(),
+            .map(|actor| ActorInfo {
+                name: actor.name.clone(),
+                role: actor.role,
+                user_id: self.agents.get(&actor.name).map(|s| s.user_id.clone()),
             })
             .collect()
     }

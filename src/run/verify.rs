@@ -10,20 +10,8 @@ use serde_json::Value;
 use crate::check::diff::{Errata, Example, Masks, diff_against_example};
 use crate::check::schema::{SchemaError, SchemaSet};
 use crate::check::Finding;
+use crate::check::invariants::{ActorInfo, CustomerView, InvariantChecker, Role};
 use crate::event::RunEvent;
-use crate::scenario::Scenario;
-use crate::scenario::model::Role;
-
-/// An agent or supervisor of a scenario, as the checks need to know it.
-#[derive(Debug, Clone)]
-pub struct ActorInfo {
-    /// The actor's name.
-    pub name: String,
-    /// Its role.
-    pub role: Role,
-    /// Its user id on the target.
-    pub user_id: String,
-}
 
 /// Why the checks' data could not be loaded.
 #[derive(Debug, thiserror::Error)]
@@ -118,17 +106,58 @@ impl Verifier {
         diff_against_example(actual, &example, &self.masks).finding()
     }
 
-    /// Checks every notification of a scenario: schemas, then invariants per actor.
-    pub fn check_notifications(&self, _scenario: &Scenario, _actors: &[ActorInfo], events: &[RunEvent]) -> Vec<Finding> {
+    /// Checks a whole scenario's exchanges and notifications: every notification against the
+    /// schemas, and the invariants over each actor's stream, the customers' polls and the
+    /// referenceIds the actors' requests returned.
+    pub fn check_run(&self, actors: &[ActorInfo], events: &[RunEvent]) -> Vec<Finding> {
         let mut findings = Vec::new();
+        let mut invariants = InvariantChecker::new();
+        let info = |name: &str| actors.iter().find(|a| a.name == name);
         for event in events {
-            if let RunEvent::Notification { actor, seq, data, .. } = event {
-                for mut finding in self.schemas.validate_notification(data) {
-                    finding.message = format!("{actor} notification #{seq}: {}", finding.message);
-                    findings.push(finding);
+            match event {
+                RunEvent::Exchange {
+                    actor: Some(actor),
+                    method,
+                    url,
+                    response: Some(body),
+                    ..
+                } => {
+                    let Some(who) = info(actor) else {
+                        continue;
+                    };
+                    if let Some(reference) = body.get("referenceId") {
+                        invariants.expect_reference(actor, reference);
+                    }
+                    if who.role == Role::Customer && method == "GET" {
+                        if let Some((chat_id, view)) = customer_view(url, body) {
+                            findings.extend(invariants.observe_customer_view(who, chat_id, view));
+                        }
+                    }
                 }
+                RunEvent::Notification { actor, seq, data, .. } => {
+                    for mut finding in self.schemas.validate_notification(data) {
+                        finding.message = format!("{actor} notification #{seq}: {}", finding.message);
+                        findings.push(finding);
+                    }
+                    if let Some(who) = info(actor) {
+                        findings.extend(invariants.observe(who, *seq, data));
+                    }
+                }
+                _ => {}
             }
         }
+        findings.extend(invariants.finish());
         findings
+    }
+}
+
+/// The customer chat id and the kind of view of a customer's GET, from its URL.
+fn customer_view<'v>(url: &'v str, body: &'v Value) -> Option<(&'v str, CustomerView<'v>)> {
+    let path = url.split_once("/api/v2/chats/")?.1;
+    let path = path.split('?').next()?;
+    match path.split_once('/') {
+        Some((chat_id, "messages")) => Some((chat_id, CustomerView::Messages(body))),
+        None => Some((path, CustomerView::Chat(body))),
+        _ => None,
     }
 }
