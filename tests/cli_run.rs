@@ -21,10 +21,15 @@ fn gws(args: &[&str]) -> Output {
 
 /// A scenarios directory holding the catalogue and the given golden scenario files.
 fn scenario_dir(name: &str, files: &[&str]) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("gws-conform-golden-{name}-{}", std::process::id()));
+    let dir =
+        std::env::temp_dir().join(format!("gws-conform-golden-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
-    std::fs::copy(repo().join("scenarios/requirements.yaml"), dir.join("requirements.yaml")).unwrap();
+    std::fs::copy(
+        repo().join("scenarios/requirements.yaml"),
+        dir.join("requirements.yaml"),
+    )
+    .unwrap();
     for file in files {
         std::fs::copy(repo().join("tests/golden").join(file), dir.join(file)).unwrap();
     }
@@ -67,17 +72,36 @@ fn assert_golden(actual: &str, golden: &str) {
 fn a_passing_run_exits_0() {
     let out = gws(&["run", "agent-accepts-under-monitoring", "--exact"]);
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(0), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
-    assert!(stdout.contains("test agent-accepts-under-monitoring ... ok"), "{stdout}");
-    assert!(stdout.contains("test result: ok. 1 passed; 0 failed"), "{stdout}");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("test agent-accepts-under-monitoring ... ok"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("test result: ok. 1 passed; 0 failed"),
+        "{stdout}"
+    );
 }
 
 #[test]
 fn a_failing_run_names_the_requirement_and_exits_1() {
     let dir = scenario_dir("fail", &["wrong-mode.yaml"]);
     let out = gws(&["run", "--scenarios", dir.to_str().unwrap()]);
-    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
-    assert_golden(&normalise(&String::from_utf8_lossy(&out.stdout), &dir), "wrong-mode.stdout");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_golden(
+        &normalise(&String::from_utf8_lossy(&out.stdout), &dir),
+        "wrong-mode.stdout",
+    );
     std::fs::remove_dir_all(dir).unwrap();
 }
 
@@ -87,16 +111,34 @@ fn malformed_scenarios_are_all_reported_with_locations_and_exit_2() {
     let out = gws(&["run", "--scenarios", dir.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
     assert!(out.stdout.is_empty(), "nothing runs");
-    assert_golden(&normalise(&String::from_utf8_lossy(&out.stderr), &dir), "broken.stderr");
+    assert_golden(
+        &normalise(&String::from_utf8_lossy(&out.stderr), &dir),
+        "broken.stderr",
+    );
     std::fs::remove_dir_all(dir).unwrap();
 }
 
 #[test]
 fn an_unreachable_target_exits_3_quickly() {
     let started = Instant::now();
-    let out = gws(&["run", "--target", "http://127.0.0.1:9", "agent-accepts-under-monitoring", "--exact"]);
-    assert_eq!(out.status.code(), Some(3), "{}", String::from_utf8_lossy(&out.stdout));
-    assert!(String::from_utf8_lossy(&out.stdout).contains("cannot connect"), "{}", String::from_utf8_lossy(&out.stdout));
+    let out = gws(&[
+        "run",
+        "--target",
+        "http://127.0.0.1:9",
+        "agent-accepts-under-monitoring",
+        "--exact",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("cannot connect"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
     assert!(started.elapsed() < Duration::from_secs(30));
 }
 
@@ -105,5 +147,8 @@ fn list_names_the_scenarios() {
     let out = gws(&["run", "--list"]);
     assert_eq!(out.status.code(), Some(0));
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.contains("agent-accepts-under-monitoring: test"), "{stdout}");
+    assert!(
+        stdout.contains("agent-accepts-under-monitoring: test"),
+        "{stdout}"
+    );
 }

@@ -1,0 +1,257 @@
+//! Each kind of check the runner makes fails when the server's answer differs from what the
+//! scenario states: response status, statusCode, body matchers, captures, expectations in
+//! sequence, exact order, any order, quiet periods, and documented-example diffs. Each test runs
+//! a small scenario against an embedded reference server through the library API.
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use gws_conform::check::Verdict;
+use gws_conform::driver::bayeux::BayeuxConfig;
+use gws_conform::event::Outcome;
+use gws_conform::profile::Profile;
+use gws_conform::run::{RunContext, ScenarioRun, Verifier, run_scenario};
+use gws_conform::scenario::load_str;
+use gws_conform::server::{ServerConfig, start};
+use gws_conform::spec::Catalogue;
+
+const PREAMBLE: &str = r#"
+name: check
+description: A check that must fail.
+covers: [CAP-COACH]
+actors:
+  agent: {role: agent, user: agent1}
+  supervisor: {role: supervisor, user: supervisor1}
+  customer: {role: customer, nickname: Chris}
+steps:
+  - login: agent
+  - ready: agent
+  - login: supervisor
+  - monitor: {supervisor: supervisor, agent: agent, mode: Coach}
+  - request_chat: {customer: customer}
+  - expect:
+      actor: agent
+      notifications:
+        - match: {notificationType: StatusChange, chat.state: Invited}
+          capture: {chat: chat.id}
+  - chat_op: {actor: agent, chat: "${chat}", operation: Accept}
+"#;
+
+async fn run(steps: &str) -> ScenarioRun {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let verifier = Verifier::load(&repo.join("schemas"), &repo.join("fixtures"))
+        .expect("schemas and fixtures load");
+    let text = format!("{PREAMBLE}{steps}");
+    let scenario = load_str(
+        &text,
+        Path::new("check.yaml"),
+        &Catalogue::builtin(),
+        &|n| verifier.has_fixture(n),
+    )
+    .unwrap_or_else(|e| {
+        panic!(
+            "{}",
+            e.iter()
+                .map(|x| x.to_string())
+                .collect::<Vec<_>>()
+                .join("\n")
+        )
+    });
+    let server = start(
+        ServerConfig::default(),
+        SocketAddr::from(([127, 0, 0, 1], 0)),
+    )
+    .await
+    .unwrap();
+    let ctx = RunContext {
+        base_url: server.base_url(),
+        profile: Profile::builtin(),
+        request_timeout: Duration::from_secs(5),
+        scenario_timeout: Duration::from_secs(30),
+        bayeux: BayeuxConfig::default(),
+        verifier: Arc::new(verifier),
+    };
+    let result = run_scenario(&scenario, &ctx).await;
+    server.shutdown().await;
+    result
+}
+
+/// Asserts the run failed through `check`, citing `requirement`, with `needle` in the message.
+fn assert_fails(run: &ScenarioRun, check: &str, requirement: &str, needle: &str) {
+    assert_eq!(run.outcome, Outcome::Failed);
+    let found = run.findings().any(|f| {
+        f.check == check
+            && f.requirement == requirement
+            && f.verdict == Verdict::Fail
+            && f.message.contains(needle)
+    });
+    assert!(
+        found,
+        "no {check} failure citing {requirement} containing {needle:?}: {:#?}",
+        run.findings().collect::<Vec<_>>()
+    );
+}
+
+#[tokio::test]
+async fn the_preamble_alone_passes() {
+    let run = run("").await;
+    assert_eq!(
+        run.outcome,
+        Outcome::Passed,
+        "{:#?}",
+        run.findings().collect::<Vec<_>>()
+    );
+}
+
+#[tokio::test]
+async fn a_wrong_http_status_fails() {
+    let steps = r#"
+  - chat_op: {actor: supervisor, chat: "${chat}", operation: SendToAgents, params: {text: hi}}
+    response: {status: 403}
+"#;
+    assert_fails(
+        &run(steps).await,
+        "response.status",
+        "CAP-COACH",
+        "expected HTTP 403, got 200",
+    );
+}
+
+#[tokio::test]
+async fn a_wrong_status_code_fails() {
+    let steps = r#"
+  - chat_op: {actor: supervisor, chat: "${chat}", operation: SendMessage, params: {text: hi}}
+    response: {status: 403, statusCode: 5}
+"#;
+    assert_fails(
+        &run(steps).await,
+        "response.statusCode",
+        "CAP-COACH",
+        "expected statusCode 5, got 3",
+    );
+}
+
+#[tokio::test]
+async fn a_body_matcher_fails() {
+    let steps = r#"
+  - customer_view: {customer: customer}
+    response: {match: {chat.state: WaitingForAgent}}
+"#;
+    assert_fails(
+        &run(steps).await,
+        "response.match",
+        "CAP-COACH",
+        "chat.state: expected \"WaitingForAgent\", found \"Chatting\"",
+    );
+}
+
+#[tokio::test]
+async fn a_missing_capture_fails() {
+    let steps = r#"
+  - customer_view: {customer: customer}
+    capture: {nothing: chat.noSuchField}
+"#;
+    assert_fails(
+        &run(steps).await,
+        "capture",
+        "CAP-COACH",
+        "cannot capture `nothing`",
+    );
+}
+
+#[tokio::test]
+async fn an_expected_notification_that_never_comes_fails() {
+    let steps = r#"
+  - expect:
+      actor: supervisor
+      within: 500
+      notifications:
+        - match: {notificationType: StatusChange, chat.state: Revoked}
+"#;
+    assert_fails(
+        &run(steps).await,
+        "expect",
+        "CAP-COACH",
+        "no notification matching",
+    );
+}
+
+#[tokio::test]
+async fn the_wrong_order_fails_an_exact_expectation() {
+    let steps = r#"
+  - expect:
+      actor: supervisor
+      order: exact
+      notifications:
+        - match: {notificationType: StatusChange}
+        - match: {notificationType: ParticipantsUpdated}
+"#;
+    assert_fails(
+        &run(steps).await,
+        "expect.order",
+        "CAP-COACH",
+        "does not match notificationType = \"StatusChange\"",
+    );
+}
+
+#[tokio::test]
+async fn any_order_needs_distinct_notifications() {
+    let steps = r#"
+  - expect:
+      actor: supervisor
+      order: any
+      within: 500
+      notifications:
+        - match: {notificationType: StatusChange}
+        - match: {notificationType: StatusChange}
+"#;
+    assert_fails(
+        &run(steps).await,
+        "expect",
+        "CAP-COACH",
+        "no notification matched",
+    );
+}
+
+#[tokio::test]
+async fn a_notification_during_a_quiet_period_fails() {
+    let steps = r#"
+  - expect:
+      actor: supervisor
+      notifications:
+        - match: {notificationType: ParticipantsUpdated}
+      quiet: 300
+"#;
+    assert_fails(
+        &run(steps).await,
+        "expect.quiet",
+        "CAP-COACH",
+        "expected nothing more",
+    );
+}
+
+#[tokio::test]
+async fn a_notification_unlike_the_documented_example_fails_the_diff() {
+    // The supervisor's StatusChange diffed against the documented Revoked example.
+    let steps = r#"
+  - expect:
+      actor: supervisor
+      notifications:
+        - match: {notificationType: StatusChange}
+          fixture: chat-completed-status-change-revoked
+"#;
+    let run = run(steps).await;
+    let diff = run
+        .findings()
+        .find(|f| f.requirement == "JOIN-EXAMPLE" && f.verdict == Verdict::Fail)
+        .unwrap_or_else(|| panic!("{:#?}", run.findings().collect::<Vec<_>>()));
+    assert!(
+        diff.details
+            .iter()
+            .any(|d| d.contains("-") && d.contains("Revoked")),
+        "{diff:#?}"
+    );
+    assert_eq!(run.outcome, Outcome::Failed);
+}
