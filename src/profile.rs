@@ -168,16 +168,40 @@ mod tests {
         let creds = profile.credentials("supervisor2").unwrap();
         assert_eq!(creds.user_name, "supervisor2");
         assert_eq!(creds.password, "password");
-        assert!(matches!(profile.credentials("nobody"), Err(ProfileError::UnknownUser(_))));
-        assert!(!format!("{creds:?}").contains("password\""), "passwords never print");
+        assert!(matches!(
+            profile.credentials("nobody"),
+            Err(ProfileError::UnknownUser(_))
+        ));
+        assert!(
+            !format!("{creds:?}").contains("password\""),
+            "passwords never print"
+        );
     }
 
     #[test]
     fn passwords_come_from_the_environment() {
         let text = "users:\n  a: {password_env: GWS_CONFORM_TEST_UNSET_VAR}\n  b: {user_name: bee}\n  c: {password: x, password_env: Y}\n";
         let profile: Profile = serde_saphyr::from_str(text).unwrap();
-        assert!(profile.credentials("a").unwrap_err().to_string().contains("GWS_CONFORM_TEST_UNSET_VAR"));
-        assert!(profile.credentials("b").unwrap_err().to_string().contains("no `password`"));
-        assert!(profile.credentials("c").unwrap_err().to_string().contains("not both"));
+        assert!(
+            profile
+                .credentials("a")
+                .unwrap_err()
+                .to_string()
+                .contains("GWS_CONFORM_TEST_UNSET_VAR")
+        );
+        assert!(
+            profile
+                .credentials("b")
+                .unwrap_err()
+                .to_string()
+                .contains("no `password`")
+        );
+        assert!(
+            profile
+                .credentials("c")
+                .unwrap_err()
+                .to_string()
+                .contains("not both")
+        );
     }
 }

@@ -374,7 +374,8 @@ async fn sub_paths_used_by_cometd_clients_are_accepted() {
     let (status, reply) = raw.send_text("/connect", connect.to_string()).await;
     assert_eq!(status, 200);
     assert_eq!(reply[0]["successful"], true);
-    let subscribe = json!([{"channel": "/meta/subscribe", "clientId": client, "subscription": "/v2/me/chats"}]);
+    let subscribe =
+        json!([{"channel": "/meta/subscribe", "clientId": client, "subscription": "/v2/me/chats"}]);
     let (status, reply) = raw.send_text("/", subscribe.to_string()).await;
     assert_eq!(status, 200, "{reply}");
     assert_eq!(reply[0]["successful"], true);

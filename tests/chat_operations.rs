@@ -323,7 +323,13 @@ async fn leave_complete_and_transfer_may_carry_a_last_message() {
     let customer = Customer::request(&server, "Chris").await;
     let chat = agent.offered().await;
     agent.accept(&chat).await;
-    let reference = agent.must(&chat, "Leave", json!({"text": "Goodbye", "treatAs": "Normal"})).await;
+    let reference = agent
+        .must(
+            &chat,
+            "Leave",
+            json!({"text": "Goodbye", "treatAs": "Normal"}),
+        )
+        .await;
     let last = agent.expect("NewMessages").await;
     assert_eq!(last["referenceId"], reference);
     assert_eq!(messages(&last)[0]["text"], "Goodbye");
@@ -345,7 +351,16 @@ async fn logging_out_gives_notifications_without_a_reference_id() {
     Customer::request(&server, "Chris").await;
     let chat = agent.offered().await;
     agent.accept(&chat).await;
-    agent.post("/api/v2/me", json!({"operationName": "EndContactCenterSession"})).await.ok();
+    agent
+        .post(
+            "/api/v2/me",
+            json!({"operationName": "EndContactCenterSession"}),
+        )
+        .await
+        .ok();
     let ended = agent.expect_state("Completed").await;
-    assert!(ended.get("referenceId").is_none(), "no request of the agent returned one: {ended}");
+    assert!(
+        ended.get("referenceId").is_none(),
+        "no request of the agent returned one: {ended}"
+    );
 }

@@ -245,7 +245,7 @@ async fn a_notification_unlike_the_documented_example_fails_the_diff() {
     let run = run(steps).await;
     let diff = run
         .findings()
-        .find(|f| f.requirement == "JOIN-EXAMPLE" && f.verdict == Verdict::Fail)
+        .find(|f| f.requirement == "NOTIF-EXAMPLE" && f.verdict == Verdict::Fail)
         .unwrap_or_else(|| panic!("{:#?}", run.findings().collect::<Vec<_>>()));
     assert!(
         diff.details

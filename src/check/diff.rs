@@ -19,11 +19,11 @@
 //! form; the diff of that is the *residual*:
 //! - no difference at all, and neither side uses a documented variant → no finding;
 //! - residual empty, the actual document uses a variant (it copies the example's error) →
-//!   the erratum's tier (NON-STRICT for E5–E7), citing `JOIN-EXAMPLE`;
+//!   the erratum's tier (NON-STRICT for E5–E7), citing `NOTIF-EXAMPLE`;
 //! - residual empty, only the example uses a variant (the server follows the table, which is
 //!   normative) → INFO: reported with the erratum ids, never fails a run (DESIGN.md: "the
 //!   table's form passes");
-//! - anything left in the residual → FAIL citing `JOIN-EXAMPLE`, with the residual diff.
+//! - anything left in the residual → FAIL citing `NOTIF-EXAMPLE`, with the residual diff.
 //!
 //! [`ExampleDiff::explained`] says which errata explained which differences, with a small
 //! diff of each.
@@ -39,7 +39,7 @@ use super::{Finding, Verdict};
 /// The check id of example-diff findings.
 pub const CHECK_ID: &str = "example-diff";
 /// The requirement example-diff findings cite.
-pub const REQUIREMENT: &str = "JOIN-EXAMPLE";
+pub const REQUIREMENT: &str = "NOTIF-EXAMPLE";
 /// The verdict when the only differences are where the example contradicts the table and
 /// the actual document follows the table: the server is right, so this never fails a run.
 pub const TABLE_FORM_VERDICT: Verdict = Verdict::Info;
@@ -551,7 +551,7 @@ mod tests {
         assert_eq!(explained.side, Side::Example);
         assert_eq!(explained.pointer, "/chat/capabilities");
         let finding = outcome.finding().expect("reported");
-        assert_eq!(finding.requirement, "JOIN-EXAMPLE");
+        assert_eq!(finding.requirement, "NOTIF-EXAMPLE");
         assert_ne!(finding.verdict, Verdict::Fail);
     }
 

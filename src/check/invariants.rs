@@ -1150,7 +1150,7 @@ mod tests {
             "NOTIF-UNIQUE",
             "NOTIF-REFERENCE",
             "NOTIF-SCHEMA",
-            "JOIN-EXAMPLE",
+            "NOTIF-EXAMPLE",
         ];
         for mode in Mode::ALL {
             ids.push(mode.capability_requirement());

@@ -33,7 +33,10 @@ fn read_json(path: &Path) -> Result<Value, String> {
 /// `fails: true`, or the erratum's own `fixture`/`instancePath`).
 fn explaining<'e>(errata: &'e [Value], fixture: &str, pointer: &str) -> Vec<&'e str> {
     let at = |entry: &Value| {
-        entry["fixture"].as_str() == Some(fixture) && entry["instancePath"].as_str().is_some_and(|p| pointer.starts_with(p))
+        entry["fixture"].as_str() == Some(fixture)
+            && entry["instancePath"]
+                .as_str()
+                .is_some_and(|p| pointer.starts_with(p))
     };
     errata
         .iter()
@@ -71,7 +74,10 @@ pub fn run(args: CheckDocsArgs) -> i32 {
         Ok(entries) => entries
             .flatten()
             .map(|e| e.path())
-            .filter(|p| p.extension().is_some_and(|e| e == "json") && p.file_stem().is_some_and(|s| s != "errata"))
+            .filter(|p| {
+                p.extension().is_some_and(|e| e == "json")
+                    && p.file_stem().is_some_and(|s| s != "errata")
+            })
             .collect(),
         Err(e) => {
             eprintln!("error: {}: {e}", args.fixtures.display());
@@ -82,7 +88,10 @@ pub fn run(args: CheckDocsArgs) -> i32 {
     let mut unexplained = 0;
     println!("Documented examples against {ENTRY}:");
     for path in &fixtures {
-        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         let value = match read_json(path) {
             Ok(value) => value,
             Err(e) => {
@@ -103,7 +112,10 @@ pub fn run(args: CheckDocsArgs) -> i32 {
                 unexplained += 1;
                 println!("  FAIL {name} {error}");
             } else {
-                println!("  ok   {name} {error} (explained by erratum {})", ids.join(", "));
+                println!(
+                    "  ok   {name} {error} (explained by erratum {})",
+                    ids.join(", ")
+                );
             }
         }
     }
@@ -114,11 +126,16 @@ pub fn run(args: CheckDocsArgs) -> i32 {
             erratum["id"].as_str().unwrap_or("?"),
             erratum["tier"].as_str().unwrap_or("?"),
             erratum["kind"].as_str().unwrap_or("?"),
-            erratum["title"].as_str().or_else(|| erratum["ruling"].as_str()).unwrap_or("")
+            erratum["title"]
+                .as_str()
+                .or_else(|| erratum["ruling"].as_str())
+                .unwrap_or("")
         );
     }
     if unexplained > 0 {
-        println!("\n{unexplained} schema error(s) in the documented examples are not explained by an erratum");
+        println!(
+            "\n{unexplained} schema error(s) in the documented examples are not explained by an erratum"
+        );
         exit::FAILURES
     } else {
         println!("\nEvery documented example validates, or fails only where an erratum says so.");

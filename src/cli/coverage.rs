@@ -44,7 +44,12 @@ pub fn run(args: CoverageArgs) -> i32 {
     for requirement in catalogue.requirements() {
         let covering: Vec<&str> = scenarios
             .iter()
-            .filter(|s| s.covers.contains(&requirement.id) || s.steps.iter().any(|step| step.covers.contains(&requirement.id)))
+            .filter(|s| {
+                s.covers.contains(&requirement.id)
+                    || s.steps
+                        .iter()
+                        .any(|step| step.covers.contains(&requirement.id))
+            })
             .map(|s| s.name.as_str())
             .collect();
         let level = match requirement.level {
@@ -53,7 +58,10 @@ pub fn run(args: CoverageArgs) -> i32 {
         };
         if covering.is_empty() {
             uncovered += 1;
-            println!("{:<24} {level:<6} UNCOVERED  {}", requirement.id, requirement.text);
+            println!(
+                "{:<24} {level:<6} UNCOVERED  {}",
+                requirement.id, requirement.text
+            );
         } else {
             println!("{:<24} {level:<6} {}", requirement.id, covering.join(", "));
         }
@@ -64,5 +72,9 @@ pub fn run(args: CoverageArgs) -> i32 {
         catalogue.requirements().len() - uncovered,
         scenarios.len()
     );
-    if uncovered > 0 { exit::FAILURES } else { exit::SUCCESS }
+    if uncovered > 0 {
+        exit::FAILURES
+    } else {
+        exit::SUCCESS
+    }
 }

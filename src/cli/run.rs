@@ -84,19 +84,25 @@ fn prepare(args: &RunArgs) -> Result<(Vec<Scenario>, Arc<Verifier>, Profile), i3
     };
     let catalogue_file = args.scenarios.join(scenario::CATALOGUE_FILE);
     let catalogue = if catalogue_file.exists() {
-        let text = std::fs::read_to_string(&catalogue_file).map_err(|e| bad(format!("{}: {e}", catalogue_file.display())))?;
+        let text = std::fs::read_to_string(&catalogue_file)
+            .map_err(|e| bad(format!("{}: {e}", catalogue_file.display())))?;
         Catalogue::parse(&text).map_err(|e| bad(format!("{}: {e}", catalogue_file.display())))?
     } else {
         Catalogue::builtin()
     };
     let verifier = Verifier::load(&args.schemas, &args.fixtures).map_err(|e| bad(e.to_string()))?;
-    let scenarios = match scenario::load_dir(&args.scenarios, &catalogue, &|name| verifier.has_fixture(name)) {
+    let scenarios = match scenario::load_dir(&args.scenarios, &catalogue, &|name| {
+        verifier.has_fixture(name)
+    }) {
         Ok(scenarios) => scenarios,
         Err(errors) => {
             for error in &errors {
                 eprintln!("{}", error.render());
             }
-            eprintln!("error: {} problem(s) in the scenarios; nothing was run", errors.len());
+            eprintln!(
+                "error: {} problem(s) in the scenarios; nothing was run",
+                errors.len()
+            );
             return Err(exit::BAD_INPUT);
         }
     };
@@ -116,18 +122,28 @@ fn prepare(args: &RunArgs) -> Result<(Vec<Scenario>, Arc<Verifier>, Profile), i3
 
 fn selected(args: &RunArgs, name: &str) -> bool {
     args.filters.is_empty()
-        || args
-            .filters
-            .iter()
-            .any(|f| if args.exact { name == f } else { name.contains(f.as_str()) })
+        || args.filters.iter().any(|f| {
+            if args.exact {
+                name == f
+            } else {
+                name.contains(f.as_str())
+            }
+        })
 }
 
 /// Runs one scenario against `target`, or against a fresh embedded server.
-async fn run_one(scenario: &Scenario, target: Option<&str>, base: &RunContext) -> Result<ScenarioRun, String> {
+async fn run_one(
+    scenario: &Scenario,
+    target: Option<&str>,
+    base: &RunContext,
+) -> Result<ScenarioRun, String> {
     let Some(url) = target else {
-        let server = start(ServerConfig::default(), SocketAddr::from(([127, 0, 0, 1], 0)))
-            .await
-            .map_err(|e| format!("cannot start the embedded reference server: {e}"))?;
+        let server = start(
+            ServerConfig::default(),
+            SocketAddr::from(([127, 0, 0, 1], 0)),
+        )
+        .await
+        .map_err(|e| format!("cannot start the embedded reference server: {e}"))?;
         let ctx = RunContext {
             base_url: server.base_url(),
             ..base.clone()
@@ -149,7 +165,10 @@ pub fn run(args: RunArgs) -> i32 {
         Ok(loaded) => loaded,
         Err(code) => return code,
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => Arc::new(runtime),
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
@@ -174,28 +193,50 @@ pub fn run(args: RunArgs) -> i32 {
         .map(|scenario| {
             let name = scenario.name.clone();
             let ignored = scenario.ignore.is_some();
-            let (runtime, base, results, errors) = (runtime.clone(), base.clone(), results.clone(), could_not_run.clone());
+            let (runtime, base, results, errors) = (
+                runtime.clone(),
+                base.clone(),
+                results.clone(),
+                could_not_run.clone(),
+            );
             let target = args.target.clone();
             let strict = args.strict;
             let user_locks = user_locks.clone();
             Trial::test(name, move || {
-                let _users = target.is_some().then(|| user_locks.acquire(scenario.users()));
+                let _users = target
+                    .is_some()
+                    .then(|| user_locks.acquire(scenario.users()));
                 let outcome = runtime.block_on(run_one(&scenario, target.as_deref(), &base));
                 let run = match outcome {
                     Ok(run) => run,
                     Err(message) => {
-                        errors.lock().unwrap_or_else(|p| p.into_inner()).push(message.clone());
+                        errors
+                            .lock()
+                            .unwrap_or_else(|p| p.into_inner())
+                            .push(message.clone());
                         return Err(Failed::from(message));
                     }
                 };
                 let failed = run.outcome != Outcome::Passed
                     || (strict && run.findings().any(|f| f.verdict == Verdict::NonStrict));
-                let report = terminal::findings(&scenario, &run, strict, |v| v == Verdict::Fail || (strict && v == Verdict::NonStrict));
+                let report = terminal::findings(&scenario, &run, strict, |v| {
+                    v == Verdict::Fail || (strict && v == Verdict::NonStrict)
+                });
                 if run.outcome == Outcome::Errored {
-                    errors.lock().unwrap_or_else(|p| p.into_inner()).push(scenario.name.clone());
+                    errors
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .push(scenario.name.clone());
                 }
-                results.lock().unwrap_or_else(|p| p.into_inner()).push((scenario, run));
-                if failed { Err(Failed::from(report)) } else { Ok(()) }
+                results
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .push((scenario, run));
+                if failed {
+                    Err(Failed::from(report))
+                } else {
+                    Ok(())
+                }
             })
             .with_ignored_flag(ignored)
         })
@@ -223,21 +264,32 @@ pub fn run(args: RunArgs) -> i32 {
     if !args.strict {
         let notes: String = results
             .iter()
-            .map(|(scenario, run)| terminal::findings(scenario, run, false, |v| v == Verdict::NonStrict))
+            .map(|(scenario, run)| {
+                terminal::findings(scenario, run, false, |v| v == Verdict::NonStrict)
+            })
             .filter(|text| !text.is_empty())
             .collect();
         if !notes.is_empty() {
-            println!("NON-STRICT findings (documented variants; they fail only with --strict):\n{notes}");
+            println!(
+                "NON-STRICT findings (documented variants; they fail only with --strict):\n{notes}"
+            );
         }
     }
     if let Some(code) = write_reports(&args, &results) {
         return code;
     }
-    let errored = could_not_run.lock().unwrap_or_else(|p| p.into_inner()).len();
+    let errored = could_not_run
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .len();
     if errored > 0 && conclusion.num_passed == 0 {
         return exit::COULD_NOT_RUN;
     }
-    if conclusion.has_failed() { exit::FAILURES } else { exit::SUCCESS }
+    if conclusion.has_failed() {
+        exit::FAILURES
+    } else {
+        exit::SUCCESS
+    }
 }
 
 /// Writes the requested report files; returns an exit code when one cannot be written.

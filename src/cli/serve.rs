@@ -9,7 +9,6 @@ use clap::Args;
 use crate::server::ids::IdGen;
 use crate::server::{Directory, ServerConfig, start};
 
-
 /// Options of `serve`.
 #[derive(Debug, Args)]
 pub struct ServeArgs {

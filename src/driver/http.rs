@@ -71,7 +71,9 @@ pub struct HttpActor {
 impl HttpActor {
     /// An actor talking to `base` (`http://host:port`), with its own cookie store.
     pub fn new(base: &str, auth: Auth, timeout: Duration) -> Result<Self, reqwest::Error> {
-        let mut builder = reqwest::Client::builder().cookie_store(true).connect_timeout(timeout);
+        let mut builder = reqwest::Client::builder()
+            .cookie_store(true)
+            .connect_timeout(timeout);
         if base.starts_with("http://") {
             // No TLS will be spoken: skip loading the platform's root certificates, which
             // costs time and memory for every actor of every scenario.
@@ -97,7 +99,13 @@ impl HttpActor {
     }
 
     /// Sends a request to `path` (joined to the base URL).
-    pub async fn send(&self, method: &str, path: &str, body: Option<&Body>, headers: &[(String, String)]) -> Exchange {
+    pub async fn send(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<&Body>,
+        headers: &[(String, String)],
+    ) -> Exchange {
         let url = format!("{}{path}", self.base);
         let started = Instant::now();
         let mut exchange = Exchange {
@@ -130,7 +138,9 @@ impl HttpActor {
         }
         request = match body {
             Some(Body::Json(value)) => request.json(value),
-            Some(Body::Raw(text)) => request.header("Content-Type", "application/json").body(text.clone()),
+            Some(Body::Raw(text)) => request
+                .header("Content-Type", "application/json")
+                .body(text.clone()),
             None => request,
         };
         let outcome = async {
@@ -152,7 +162,9 @@ impl HttpActor {
                 exchange.status = Some(status);
                 exchange.response = Some(parse_body(&bytes));
                 if truncated {
-                    exchange.error = Some(format!("response body larger than {MAX_BODY_BYTES} bytes; cut off"));
+                    exchange.error = Some(format!(
+                        "response body larger than {MAX_BODY_BYTES} bytes; cut off"
+                    ));
                 }
             }
             Err(e) => exchange.error = Some(describe(&e)),
@@ -166,7 +178,8 @@ fn parse_body(bytes: &[u8]) -> Value {
     if bytes.is_empty() {
         return Value::Null;
     }
-    serde_json::from_slice(bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(bytes).into_owned()))
+    serde_json::from_slice(bytes)
+        .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(bytes).into_owned()))
 }
 
 /// A transport error in words a user can act on.

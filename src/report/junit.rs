@@ -36,11 +36,18 @@ fn steps_log(run: &ScenarioRun) -> String {
 }
 
 /// Renders the report; `strict` makes NON-STRICT findings failures.
-pub fn render(results: &[(Scenario, ScenarioRun)], strict: bool) -> Result<String, quick_junit::SerializeError> {
+pub fn render(
+    results: &[(Scenario, ScenarioRun)],
+    strict: bool,
+) -> Result<String, quick_junit::SerializeError> {
     let mut report = Report::new("gws-conform");
     let mut suite = TestSuite::new("scenarios");
     for (scenario, run) in results {
-        let failing = if strict { Verdict::NonStrict } else { Verdict::Fail };
+        let failing = if strict {
+            Verdict::NonStrict
+        } else {
+            Verdict::Fail
+        };
         let failed = run.outcome != Outcome::Passed || run.findings().any(|f| f.verdict >= failing);
         let status = match run.outcome {
             Outcome::Ignored => TestCaseStatus::skipped(),
@@ -48,7 +55,9 @@ pub fn render(results: &[(Scenario, ScenarioRun)], strict: bool) -> Result<Strin
                 let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
                 status
                     .set_message("the scenario could not run")
-                    .set_description(terminal::findings(scenario, run, strict, |_| true) + &steps_log(run));
+                    .set_description(
+                        terminal::findings(scenario, run, strict, |_| true) + &steps_log(run),
+                    );
                 status
             }
             _ if failed => {
@@ -66,7 +75,8 @@ pub fn render(results: &[(Scenario, ScenarioRun)], strict: bool) -> Result<Strin
             _ => TestCaseStatus::success(),
         };
         let mut case = TestCase::new(scenario.name.clone(), status);
-        case.set_classname(scenario.file.display().to_string()).set_time(run.duration);
+        case.set_classname(scenario.file.display().to_string())
+            .set_time(run.duration);
         for requirement in &scenario.covers {
             case.add_property(Property::new("covers", requirement.clone()));
         }

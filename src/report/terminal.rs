@@ -32,14 +32,25 @@ fn location(scenario: &Scenario, step: Option<usize>) -> String {
 
 /// The findings of a scenario whose verdict `show` selects, each with its requirement, step
 /// location and evidence, and the steps that could not run at all.
-pub fn findings(scenario: &Scenario, run: &ScenarioRun, strict: bool, show: impl Fn(Verdict) -> bool) -> String {
+pub fn findings(
+    scenario: &Scenario,
+    run: &ScenarioRun,
+    strict: bool,
+    show: impl Fn(Verdict) -> bool,
+) -> String {
     let mut out = String::new();
     for event in &run.events {
         if let RunEvent::Step {
-            step, message: Some(message), ..
+            step,
+            message: Some(message),
+            ..
         } = event
         {
-            let _ = writeln!(out, "ERROR could not run: {message}{}", location(scenario, Some(*step)));
+            let _ = writeln!(
+                out,
+                "ERROR could not run: {message}{}",
+                location(scenario, Some(*step))
+            );
             continue;
         }
         let RunEvent::Finding { step, finding, .. } = event else {

@@ -57,14 +57,29 @@ impl Runner<'_> {
     }
 
     /// A setup request that must succeed for the scenario to make sense.
-    async fn setup(&mut self, actor: &str, http: &HttpActor, method: &str, path: &str, body: Option<Value>) -> Result<Exchange, StepError> {
+    async fn setup(
+        &mut self,
+        actor: &str,
+        http: &HttpActor,
+        method: &str,
+        path: &str,
+        body: Option<Value>,
+    ) -> Result<Exchange, StepError> {
         let body = body.map(Body::Json);
-        let exchange = self.exchange(Some(actor), http, method, path, body.as_ref(), &[]).await;
+        let exchange = self
+            .exchange(Some(actor), http, method, path, body.as_ref(), &[])
+            .await;
         if let Some(error) = &exchange.error {
-            return Err(StepError::CouldNotRun(format!("{actor}: {method} {path}: {error}")));
+            return Err(StepError::CouldNotRun(format!(
+                "{actor}: {method} {path}: {error}"
+            )));
         }
         if exchange.status != Some(200) || exchange.status_code() != Some(0) {
-            let shown = exchange.response.as_ref().map(Value::to_string).unwrap_or_default();
+            let shown = exchange
+                .response
+                .as_ref()
+                .map(Value::to_string)
+                .unwrap_or_default();
             return Err(self.fail(
                 "setup",
                 format!(
@@ -88,17 +103,32 @@ impl Runner<'_> {
             .profile
             .credentials(&user)
             .map_err(|e| StepError::CouldNotRun(e.to_string()))?;
-        let http = HttpActor::new(&self.ctx.base_url, Auth::Basic(credentials.clone()), self.ctx.request_timeout)
-            .map_err(|e| StepError::CouldNotRun(format!("cannot build an HTTP client: {e}")))?;
+        let http = HttpActor::new(
+            &self.ctx.base_url,
+            Auth::Basic(credentials.clone()),
+            self.ctx.request_timeout,
+        )
+        .map_err(|e| StepError::CouldNotRun(format!("cannot build an HTTP client: {e}")))?;
         let me = self.setup(actor, &http, "GET", "/api/v2/me", None).await?;
         let body = me.response.unwrap_or_default();
-        let Some(user_id) = body.pointer("/user/id").and_then(Value::as_str).map(str::to_owned) else {
-            return Err(self.fail("setup", format!("{actor}: GET /api/v2/me has no user.id"), vec![body.to_string()]));
+        let Some(user_id) = body
+            .pointer("/user/id")
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+        else {
+            return Err(self.fail(
+                "setup",
+                format!("{actor}: GET /api/v2/me has no user.id"),
+                vec![body.to_string()],
+            ));
         };
         let uri = body
             .pointer("/user/uri")
             .and_then(Value::as_str)
-            .map_or_else(|| format!("{}/api/v2/users/{user_id}", self.ctx.base_url), str::to_owned);
+            .map_or_else(
+                || format!("{}/api/v2/users/{user_id}", self.ctx.base_url),
+                str::to_owned,
+            );
         let bayeux = BayeuxClient::connect(
             http.client().clone(),
             format!("{}/api/v2/notifications", self.ctx.base_url),
@@ -110,15 +140,25 @@ impl Runner<'_> {
         )
         .await
         .map_err(|e| StepError::CouldNotRun(format!("{actor}: CometD handshake failed: {e}")))?;
-        let pattern = ChannelPattern::parse(SUBSCRIPTION).map_err(|e| StepError::CouldNotRun(e.to_string()))?;
+        let pattern = ChannelPattern::parse(SUBSCRIPTION)
+            .map_err(|e| StepError::CouldNotRun(e.to_string()))?;
         if let Err(e) = bayeux.subscribe(&pattern).await {
-            return Err(self.fail("setup", format!("{actor}: CometD subscription to {SUBSCRIPTION} failed: {e}"), Vec::new()));
+            return Err(self.fail(
+                "setup",
+                format!("{actor}: CometD subscription to {SUBSCRIPTION} failed: {e}"),
+                Vec::new(),
+            ));
         }
         let start = json!({"operationName": "StartContactCenterSession", "channels": ["chat"]});
-        self.setup(actor, &http, "POST", "/api/v2/me", Some(start)).await?;
-        self.vars.set(format!("{actor}.id"), Value::String(user_id.clone()));
+        self.setup(actor, &http, "POST", "/api/v2/me", Some(start))
+            .await?;
+        self.vars
+            .set(format!("{actor}.id"), Value::String(user_id.clone()));
         self.vars.set(format!("{actor}.uri"), Value::String(uri));
-        self.vars.set(format!("{actor}.path"), Value::String(format!("/users/{user_id}")));
+        self.vars.set(
+            format!("{actor}.path"),
+            Value::String(format!("/users/{user_id}")),
+        );
         self.agents.insert(
             actor.to_owned(),
             AgentSession {
@@ -159,11 +199,20 @@ impl Runner<'_> {
             .collect();
         for (http, chat_id) in customers {
             let body = Body::Json(json!({"operationName": "Complete"}));
-            http.send("POST", &format!("/api/v2/chats/{chat_id}"), Some(&body), &[]).await;
+            http.send(
+                "POST",
+                &format!("/api/v2/chats/{chat_id}"),
+                Some(&body),
+                &[],
+            )
+            .await;
         }
         let end = Body::Json(json!({"operationName": "EndContactCenterSession"}));
         for session in self.agents.values() {
-            session.http.send("POST", "/api/v2/me", Some(&end), &[]).await;
+            session
+                .http
+                .send("POST", "/api/v2/me", Some(&end), &[])
+                .await;
         }
         for session in self.agents.values() {
             // Bounded by the client's own request deadline.
@@ -189,7 +238,10 @@ impl Runner<'_> {
             }
         }
         self.events.extend(received);
-        let findings = self.ctx.verifier.check_run(&self.actors_info(), &self.events);
+        let findings = self
+            .ctx
+            .verifier
+            .check_run(&self.actors_info(), &self.events);
         for finding in findings {
             self.finding(finding);
         }

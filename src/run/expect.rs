@@ -10,7 +10,7 @@ use super::{Runner, StepError};
 use crate::bayeux::ChannelPattern;
 use crate::check::{Finding, Verdict};
 use crate::driver::bayeux::{Cursor, Delivery, Inbox};
-use crate::scenario::model::{ExpectedNotification, Expectation, Order};
+use crate::scenario::model::{Expectation, ExpectedNotification, Order};
 use crate::scenario::template::Variables;
 
 /// How much of a notification a failure message shows.
@@ -26,15 +26,29 @@ fn short(value: &Value) -> String {
 }
 
 /// For each notification received after `from` on the channel, why it does not match.
-fn explain(inbox: &Inbox, from: Cursor, channel: &ChannelPattern, item: &ExpectedNotification, vars: &Variables) -> Vec<String> {
-    let received: Vec<Delivery> = inbox.snapshot().into_iter().filter(|d| d.next() > from && d.on(channel)).collect();
+fn explain(
+    inbox: &Inbox,
+    from: Cursor,
+    channel: &ChannelPattern,
+    item: &ExpectedNotification,
+    vars: &Variables,
+) -> Vec<String> {
+    let received: Vec<Delivery> = inbox
+        .snapshot()
+        .into_iter()
+        .filter(|d| d.next() > from && d.on(channel))
+        .collect();
     if received.is_empty() {
         return vec!["nothing arrived on the channel".to_owned()];
     }
     received
         .iter()
         .map(|d| match item.matchers.check(&d.data, vars) {
-            Ok(_) => format!("#{}: matches, but was taken by an earlier item: {}", d.seq, short(&d.data)),
+            Ok(_) => format!(
+                "#{}: matches, but was taken by an earlier item: {}",
+                d.seq,
+                short(&d.data)
+            ),
             Err(why) => format!("#{}: {why} — {}", d.seq, short(&d.data)),
         })
         .collect()
@@ -43,11 +57,15 @@ fn explain(inbox: &Inbox, from: Cursor, channel: &ChannelPattern, item: &Expecte
 impl Runner<'_> {
     pub(crate) async fn expect(&mut self, expectation: &Expectation) -> Result<(), StepError> {
         let Some(session) = self.agents.get(&expectation.actor) else {
-            return Err(StepError::CouldNotRun(format!("`{}` is not logged in", expectation.actor)));
+            return Err(StepError::CouldNotRun(format!(
+                "`{}` is not logged in",
+                expectation.actor
+            )));
         };
         let inbox = session.bayeux.inbox().clone();
         let mut cursor = session.cursor;
-        let channel = ChannelPattern::parse(&expectation.channel).map_err(|e| StepError::CouldNotRun(e.to_string()))?;
+        let channel = ChannelPattern::parse(&expectation.channel)
+            .map_err(|e| StepError::CouldNotRun(e.to_string()))?;
         let deadline = Instant::now() + expectation.within;
         let actor = expectation.actor.as_str();
         match expectation.order {
@@ -56,7 +74,12 @@ impl Runner<'_> {
                     for _ in 0..item.count {
                         let vars = self.vars.clone();
                         let found = inbox
-                            .wait_for(cursor, &item.matchers.to_string(), |d| d.on(&channel) && item.matchers.check(&d.data, &vars).is_ok(), deadline)
+                            .wait_for(
+                                cursor,
+                                &item.matchers.describe(&self.vars),
+                                |d| d.on(&channel) && item.matchers.check(&d.data, &vars).is_ok(),
+                                deadline,
+                            )
                             .await;
                         match found {
                             Ok(delivery) => {
@@ -67,7 +90,11 @@ impl Runner<'_> {
                                 let details = explain(&inbox, cursor, &channel, item, &self.vars);
                                 return Err(self.fail(
                                     "expect",
-                                    format!("{actor}: no notification matching {} within {} ms", item.matchers, expectation.within.as_millis()),
+                                    format!(
+                                        "{actor}: no notification matching {} within {} ms",
+                                        item.matchers.describe(&self.vars),
+                                        expectation.within.as_millis()
+                                    ),
                                     details,
                                 ));
                             }
@@ -78,13 +105,24 @@ impl Runner<'_> {
             Order::Exact => {
                 for item in &expectation.items {
                     for _ in 0..item.count {
-                        let next = inbox.wait_for(cursor, "the next notification", |d| d.on(&channel), deadline).await;
+                        let next = inbox
+                            .wait_for(
+                                cursor,
+                                "the next notification",
+                                |d| d.on(&channel),
+                                deadline,
+                            )
+                            .await;
                         let delivery = match next {
                             Ok(delivery) => delivery,
                             Err(_) => {
                                 return Err(self.fail(
                                     "expect",
-                                    format!("{actor}: expected next a notification matching {}, but none arrived within {} ms", item.matchers, expectation.within.as_millis()),
+                                    format!(
+                                        "{actor}: expected next a notification matching {}, but none arrived within {} ms",
+                                        item.matchers.describe(&self.vars),
+                                        expectation.within.as_millis()
+                                    ),
                                     Vec::new(),
                                 ));
                             }
@@ -92,7 +130,11 @@ impl Runner<'_> {
                         if let Err(why) = item.matchers.check(&delivery.data, &self.vars) {
                             return Err(self.fail(
                                 "expect.order",
-                                format!("{actor}: the next notification (#{}) does not match {}: {why}", delivery.seq, item.matchers),
+                                format!(
+                                    "{actor}: the next notification (#{}) does not match {}: {why}",
+                                    delivery.seq,
+                                    item.matchers.describe(&self.vars)
+                                ),
                                 vec![short(&delivery.data)],
                             ));
                         }
@@ -101,14 +143,25 @@ impl Runner<'_> {
                     }
                 }
             }
-            Order::Any => cursor = self.expect_any(expectation, &inbox, cursor, &channel, deadline).await?,
+            Order::Any => {
+                cursor = self
+                    .expect_any(expectation, &inbox, cursor, &channel, deadline)
+                    .await?
+            }
         }
         if let Some(quiet) = expectation.quiet {
             let until = Instant::now() + quiet;
-            if let Ok(extra) = inbox.wait_for(cursor, "anything", |d| d.on(&channel), until).await {
+            if let Ok(extra) = inbox
+                .wait_for(cursor, "anything", |d| d.on(&channel), until)
+                .await
+            {
                 return Err(self.fail(
                     "expect.quiet",
-                    format!("{actor}: expected nothing more for {} ms, got notification #{}", quiet.as_millis(), extra.seq),
+                    format!(
+                        "{actor}: expected nothing more for {} ms, got notification #{}",
+                        quiet.as_millis(),
+                        extra.seq
+                    ),
                     vec![short(&extra.data)],
                 ));
             }
@@ -136,11 +189,16 @@ impl Runner<'_> {
             .collect();
         let mut seen = from;
         loop {
-            let received: Vec<Delivery> = inbox.snapshot().into_iter().filter(|d| d.next() > from && d.on(channel)).collect();
+            let received: Vec<Delivery> = inbox
+                .snapshot()
+                .into_iter()
+                .filter(|d| d.next() > from && d.on(channel))
+                .collect();
             let mut used: Vec<Option<&Delivery>> = vec![None; wanted.len()];
             for (slot, item) in wanted.iter().enumerate() {
                 used[slot] = received.iter().find(|d| {
-                    !used.iter().flatten().any(|u| u.seq == d.seq) && item.matchers.check(&d.data, &self.vars).is_ok()
+                    !used.iter().flatten().any(|u| u.seq == d.seq)
+                        && item.matchers.check(&d.data, &self.vars).is_ok()
                 });
             }
             if used.iter().all(Option::is_some) {
@@ -154,14 +212,21 @@ impl Runner<'_> {
             if let Some(last) = received.last() {
                 seen = seen.max(last.next());
             }
-            if inbox.wait_for(seen, "another notification", |d| d.on(channel), deadline).await.is_err() {
+            if inbox
+                .wait_for(seen, "another notification", |d| d.on(channel), deadline)
+                .await
+                .is_err()
+            {
                 let missing: Vec<String> = wanted
                     .iter()
                     .zip(&used)
                     .filter(|(_, u)| u.is_none())
-                    .map(|(item, _)| item.matchers.to_string())
+                    .map(|(item, _)| item.matchers.describe(&self.vars))
                     .collect();
-                let details = received.iter().map(|d| format!("#{}: {}", d.seq, short(&d.data))).collect();
+                let details = received
+                    .iter()
+                    .map(|d| format!("#{}: {}", d.seq, short(&d.data)))
+                    .collect();
                 return Err(self.fail(
                     "expect",
                     format!(
@@ -177,7 +242,11 @@ impl Runner<'_> {
     }
 
     /// A notification matched an item: note a documented variant, diff a fixture, capture.
-    fn matched(&mut self, item: &ExpectedNotification, delivery: &Delivery) -> Result<(), StepError> {
+    fn matched(
+        &mut self,
+        item: &ExpectedNotification,
+        delivery: &Delivery,
+    ) -> Result<(), StepError> {
         if let Ok(notes) = item.matchers.check(&delivery.data, &self.vars)
             && notes.documented_variant
         {
@@ -191,7 +260,10 @@ impl Runner<'_> {
             });
         }
         if let Some(fixture) = &item.fixture
-            && let Some(finding) = self.ctx.verifier.compare_with_fixture(fixture, &delivery.data)
+            && let Some(finding) = self
+                .ctx
+                .verifier
+                .compare_with_fixture(fixture, &delivery.data)
         {
             self.finding(finding);
         }

@@ -102,7 +102,12 @@ impl<'a> Runner<'a> {
     }
 
     /// Records a failed check of the current step, citing the step's first requirement.
-    pub(crate) fn fail(&mut self, check: &str, message: impl Into<String>, details: Vec<String>) -> StepError {
+    pub(crate) fn fail(
+        &mut self,
+        check: &str,
+        message: impl Into<String>,
+        details: Vec<String>,
+    ) -> StepError {
         let requirement = self.current_requirement();
         self.finding(Finding {
             check: check.to_owned(),
@@ -135,7 +140,10 @@ pub async fn run_scenario(scenario: &Scenario, ctx: &RunContext) -> ScenarioRun 
         Ok(result) => result,
         Err(_) => Err(runner.fail(
             "scenario.deadline",
-            format!("the scenario did not finish within {} s", ctx.scenario_timeout.as_secs()),
+            format!(
+                "the scenario did not finish within {} s",
+                ctx.scenario_timeout.as_secs()
+            ),
             Vec::new(),
         )),
     };
@@ -146,7 +154,12 @@ pub async fn run_scenario(scenario: &Scenario, ctx: &RunContext) -> ScenarioRun 
         Err(StepError::CouldNotRun(message)) => Some(message.clone()),
         _ => None,
     };
-    let failed = result.is_err() || runner.events.iter().filter_map(RunEvent::finding).any(|f| f.verdict == Verdict::Fail);
+    let failed = result.is_err()
+        || runner
+            .events
+            .iter()
+            .filter_map(RunEvent::finding)
+            .any(|f| f.verdict == Verdict::Fail);
     let outcome = match (could_not_run, failed) {
         (Some(_), _) => Outcome::Errored,
         (None, true) => Outcome::Failed,

@@ -64,7 +64,11 @@ impl Runner<'_> {
         self.customers
             .get(customer)
             .and_then(|c| c.chat_id.clone())
-            .ok_or_else(|| StepError::CouldNotRun(format!("customer `{customer}` has no chat (its RequestChat failed)")))
+            .ok_or_else(|| {
+                StepError::CouldNotRun(format!(
+                    "customer `{customer}` has no chat (its RequestChat failed)"
+                ))
+            })
     }
 
     async fn run_step(&mut self, step: &Step) -> Result<(), StepError> {
@@ -96,20 +100,36 @@ impl Runner<'_> {
     }
 
     fn request_for(&mut self, action: &Action) -> Result<Request, StepError> {
-        let agent = |this: &Self, actor: &str, path: &str, body: Value| -> Result<Request, StepError> {
-            Ok(Request {
-                actor: Some(actor.to_owned()),
-                http: this.agent_http(actor)?,
-                method: "POST",
-                path: path.to_owned(),
-                body: Some(Body::Json(body)),
-                headers: Vec::new(),
-            })
-        };
+        let agent =
+            |this: &Self, actor: &str, path: &str, body: Value| -> Result<Request, StepError> {
+                Ok(Request {
+                    actor: Some(actor.to_owned()),
+                    http: this.agent_http(actor)?,
+                    method: "POST",
+                    path: path.to_owned(),
+                    body: Some(Body::Json(body)),
+                    headers: Vec::new(),
+                })
+            };
         Ok(match action {
-            Action::Ready(actor) => agent(self, actor, "/api/v2/me/channels/chat", json!({"operationName": "Ready"}))?,
-            Action::NotReady(actor) => agent(self, actor, "/api/v2/me/channels/chat", json!({"operationName": "NotReady"}))?,
-            Action::Logout(actor) => agent(self, actor, "/api/v2/me", json!({"operationName": "EndContactCenterSession"}))?,
+            Action::Ready(actor) => agent(
+                self,
+                actor,
+                "/api/v2/me/channels/chat",
+                json!({"operationName": "Ready"}),
+            )?,
+            Action::NotReady(actor) => agent(
+                self,
+                actor,
+                "/api/v2/me/channels/chat",
+                json!({"operationName": "NotReady"}),
+            )?,
+            Action::Logout(actor) => agent(
+                self,
+                actor,
+                "/api/v2/me",
+                json!({"operationName": "EndContactCenterSession"}),
+            )?,
             Action::Monitor {
                 supervisor,
                 agent: target,
@@ -127,22 +147,37 @@ impl Runner<'_> {
                 let path = format!("/api/v2/users/{}/channels/chat", self.user_id(target)?);
                 agent(self, supervisor, &path, body)?
             }
-            Action::CancelMonitoring { supervisor, agent: target } => {
+            Action::CancelMonitoring {
+                supervisor,
+                agent: target,
+            } => {
                 let path = format!("/api/v2/users/{}/channels/chat", self.user_id(target)?);
-                agent(self, supervisor, &path, json!({"operationName": "CancelSupervisorMonitoring"}))?
+                agent(
+                    self,
+                    supervisor,
+                    &path,
+                    json!({"operationName": "CancelSupervisorMonitoring"}),
+                )?
             }
             Action::RequestChat {
                 customer,
                 subject,
                 user_data,
             } => {
-                let nickname = self.scenario.actor(customer).map(|a| a.nickname.clone()).unwrap_or_default();
+                let nickname = self
+                    .scenario
+                    .actor(customer)
+                    .map(|a| a.nickname.clone())
+                    .unwrap_or_default();
                 let mut body = json!({"operationName": "RequestChat", "nickname": nickname});
                 if let Some(subject) = subject {
                     body["subject"] = json!(subject);
                 }
                 if let Some(user_data) = user_data {
-                    body["userData"] = self.vars.render_value(user_data).map_err(|e| self.undefined(e))?;
+                    body["userData"] = self
+                        .vars
+                        .render_value(user_data)
+                        .map_err(|e| self.undefined(e))?;
                 }
                 Request {
                     actor: Some(customer.clone()),
@@ -153,7 +188,11 @@ impl Runner<'_> {
                     headers: Vec::new(),
                 }
             }
-            Action::CustomerOp { customer, operation, text } => {
+            Action::CustomerOp {
+                customer,
+                operation,
+                text,
+            } => {
                 let mut body = json!({"operationName": operation.as_str()});
                 if let Some(text) = text {
                     body["text"] = json!(self.vars.render(text).map_err(|e| self.undefined(e))?);
@@ -181,7 +220,10 @@ impl Runner<'_> {
                     actor: Some(customer.clone()),
                     http: self.customer_http(customer)?,
                     method: "GET",
-                    path: format!("/api/v2/chats/{}/messages{query}", self.customer_chat(customer)?),
+                    path: format!(
+                        "/api/v2/chats/{}/messages{query}",
+                        self.customer_chat(customer)?
+                    ),
                     body: None,
                     headers: Vec::new(),
                 }
@@ -195,10 +237,19 @@ impl Runner<'_> {
                 let chat = self.vars.render(chat).map_err(|e| self.undefined(e))?;
                 let mut body = Map::new();
                 body.insert("operationName".into(), json!(operation));
-                if let Value::Object(extra) = self.vars.render_value(params).map_err(|e| self.undefined(e))? {
+                if let Value::Object(extra) = self
+                    .vars
+                    .render_value(params)
+                    .map_err(|e| self.undefined(e))?
+                {
                     body.extend(extra);
                 }
-                agent(self, actor, &format!("/api/v2/me/chats/{chat}"), Value::Object(body))?
+                agent(
+                    self,
+                    actor,
+                    &format!("/api/v2/me/chats/{chat}"),
+                    Value::Object(body),
+                )?
             }
             Action::Http {
                 actor,
@@ -209,21 +260,34 @@ impl Runner<'_> {
             } => {
                 let path = self.vars.render(path).map_err(|e| self.undefined(e))?;
                 let body = match body {
-                    Some(Value::String(text)) => Some(Body::Raw(self.vars.render(text).map_err(|e| self.undefined(e))?)),
-                    Some(value) => Some(Body::Json(self.vars.render_value(value).map_err(|e| self.undefined(e))?)),
+                    Some(Value::String(text)) => Some(Body::Raw(
+                        self.vars.render(text).map_err(|e| self.undefined(e))?,
+                    )),
+                    Some(value) => Some(Body::Json(
+                        self.vars
+                            .render_value(value)
+                            .map_err(|e| self.undefined(e))?,
+                    )),
                     None => None,
                 };
                 let mut rendered = Vec::new();
                 for (name, value) in headers {
-                    rendered.push((name.clone(), self.vars.render(value).map_err(|e| self.undefined(e))?));
+                    rendered.push((
+                        name.clone(),
+                        self.vars.render(value).map_err(|e| self.undefined(e))?,
+                    ));
                 }
                 let http = match actor {
                     Some(name) => match self.scenario.actor(name).map(|a| a.role) {
                         Some(Role::Customer) => self.customer_http(name)?,
                         _ => self.agent_http(name)?,
                     },
-                    None => HttpActor::new(&self.ctx.base_url, crate::driver::http::Auth::Anonymous, self.ctx.request_timeout)
-                        .map_err(|e| StepError::CouldNotRun(e.to_string()))?,
+                    None => HttpActor::new(
+                        &self.ctx.base_url,
+                        crate::driver::http::Auth::Anonymous,
+                        self.ctx.request_timeout,
+                    )
+                    .map_err(|e| StepError::CouldNotRun(e.to_string()))?,
                 };
                 Request {
                     actor: actor.clone(),
@@ -235,13 +299,19 @@ impl Runner<'_> {
                 }
             }
             Action::Login(_) | Action::Expect(_) => {
-                return Err(StepError::CouldNotRun("internal: not a request step".into()));
+                return Err(StepError::CouldNotRun(
+                    "internal: not a request step".into(),
+                ));
             }
         })
     }
 
     /// Checks status, statusCode and matchers of a response.
-    fn check_response(&mut self, exchange: &Exchange, check: &ResponseCheck) -> Result<(), StepError> {
+    fn check_response(
+        &mut self,
+        exchange: &Exchange,
+        check: &ResponseCheck,
+    ) -> Result<(), StepError> {
         let what = format!("{} {}", exchange.method, exchange.url);
         if let Some(error) = &exchange.error {
             if exchange.status.is_none() {
@@ -283,14 +353,22 @@ impl Runner<'_> {
     }
 
     /// Sets captured variables from a document.
-    pub(crate) fn capture(&mut self, captures: &[Capture], document: &Value, what: &str) -> Result<(), StepError> {
+    pub(crate) fn capture(
+        &mut self,
+        captures: &[Capture],
+        document: &Value,
+        what: &str,
+    ) -> Result<(), StepError> {
         for capture in captures {
             match capture.path.lookup(document) {
                 Some(value) => self.vars.set(capture.name.clone(), value.clone()),
                 None => {
                     return Err(self.fail(
                         "capture",
-                        format!("cannot capture `{}`: the {what} has nothing at `{}`", capture.name, capture.path),
+                        format!(
+                            "cannot capture `{}`: the {what} has nothing at `{}`",
+                            capture.name, capture.path
+                        ),
                         vec![document.to_string()],
                     ));
                 }

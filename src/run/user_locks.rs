@@ -22,7 +22,10 @@ pub struct UserGuard<'a> {
 impl UserLocks {
     /// Blocks until none of `users` is in use, then marks them all in use (all or nothing, so
     /// two scenarios can never each hold half of what the other needs).
-    pub fn acquire<'a>(&'a self, users: impl IntoIterator<Item = impl Into<String>>) -> UserGuard<'a> {
+    pub fn acquire<'a>(
+        &'a self,
+        users: impl IntoIterator<Item = impl Into<String>>,
+    ) -> UserGuard<'a> {
         let users: Vec<String> = users.into_iter().map(Into::into).collect();
         let mut busy = self.busy.lock().unwrap_or_else(|p| p.into_inner());
         while users.iter().any(|u| busy.contains(u)) {

@@ -7,10 +7,10 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use crate::check::diff::{Errata, Example, Masks, diff_against_example};
-use crate::check::schema::{SchemaError, SchemaSet};
 use crate::check::Finding;
+use crate::check::diff::{Errata, Example, Masks, diff_against_example};
 use crate::check::invariants::{ActorInfo, CustomerView, InvariantChecker, Role};
+use crate::check::schema::{SchemaError, SchemaSet};
 use crate::event::RunEvent;
 
 /// Why the checks' data could not be loaded.
@@ -128,15 +128,19 @@ impl Verifier {
                     if let Some(reference) = body.get("referenceId") {
                         invariants.expect_reference(actor, reference);
                     }
-                    if who.role == Role::Customer && method == "GET" {
-                        if let Some((chat_id, view)) = customer_view(url, body) {
-                            findings.extend(invariants.observe_customer_view(who, chat_id, view));
-                        }
+                    if who.role == Role::Customer
+                        && method == "GET"
+                        && let Some((chat_id, view)) = customer_view(url, body)
+                    {
+                        findings.extend(invariants.observe_customer_view(who, chat_id, view));
                     }
                 }
-                RunEvent::Notification { actor, seq, data, .. } => {
+                RunEvent::Notification {
+                    actor, seq, data, ..
+                } => {
                     for mut finding in self.schemas.validate_notification(data) {
-                        finding.message = format!("{actor} notification #{seq}: {}", finding.message);
+                        finding.message =
+                            format!("{actor} notification #{seq}: {}", finding.message);
                         findings.push(finding);
                     }
                     if let Some(who) = info(actor) {

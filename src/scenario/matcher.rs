@@ -392,15 +392,21 @@ impl Matchers {
     }
 }
 
-impl fmt::Display for Matchers {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let vars = Variables::default();
+impl Matchers {
+    /// The matchers in words, with the variables' current values filled in.
+    pub fn describe(&self, vars: &Variables) -> String {
         let parts: Vec<String> = self
             .0
             .iter()
-            .map(|(path, m)| format!("{path} = {}", m.describe(&vars)))
+            .map(|(path, m)| format!("{path} = {}", m.describe(vars)))
             .collect();
-        f.write_str(&parts.join(", "))
+        parts.join(", ")
+    }
+}
+
+impl fmt::Display for Matchers {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.describe(&Variables::default()))
     }
 }
 

@@ -358,7 +358,13 @@ impl Validator<'_> {
                 );
             }
             let captures = self.captures(item.value.capture.as_ref());
-            later_captures.extend(captures.iter().map(|c| c.name.clone()));
+            // In sequence and exact order items match one after the other, so an item may use
+            // what an earlier one captured; in any order nothing is known until all matched.
+            if order == Some(Order::Any) {
+                later_captures.extend(captures.iter().map(|c| c.name.clone()));
+            } else {
+                self.defined.extend(captures.iter().map(|c| c.name.clone()));
+            }
             items.push(ExpectedNotification {
                 position: position(&item.referenced),
                 matchers,

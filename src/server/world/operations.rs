@@ -25,25 +25,53 @@ pub enum Target {
 #[derive(Debug, Clone, PartialEq)]
 #[allow(missing_docs)] // the fields are the documented request parameters
 pub enum ChatOp {
-    Accept { nickname: Option<String> },
+    Accept {
+        nickname: Option<String>,
+    },
     Reject,
-    Leave { text: Option<String> },
-    Complete { text: Option<String> },
-    SendMessage { text: String },
+    Leave {
+        text: Option<String>,
+    },
+    Complete {
+        text: Option<String>,
+    },
+    SendMessage {
+        text: String,
+    },
     SendStartTypingNotification,
     SendStopTypingNotification,
-    SendToAgents { text: String },
+    SendToAgents {
+        text: String,
+    },
     SendStartTypingToAgentsNotification,
     SendStopTypingToAgentsNotification,
     SetInFocus,
-    SetDisposition { disposition: String, key: String },
-    AttachUserData { user_data: Map<String, Value> },
-    UpdateUserData { user_data: Map<String, Value> },
-    DeleteUserData { keys: Vec<String> },
-    AddComment { comment: String },
-    Transfer { target: Target, text: Option<String> },
-    Invite { agent: String },
-    Consult { agent: String },
+    SetDisposition {
+        disposition: String,
+        key: String,
+    },
+    AttachUserData {
+        user_data: Map<String, Value>,
+    },
+    UpdateUserData {
+        user_data: Map<String, Value>,
+    },
+    DeleteUserData {
+        keys: Vec<String>,
+    },
+    AddComment {
+        comment: String,
+    },
+    Transfer {
+        target: Target,
+        text: Option<String>,
+    },
+    Invite {
+        agent: String,
+    },
+    Consult {
+        agent: String,
+    },
     SwitchTo(Mode),
 }
 
@@ -283,9 +311,18 @@ impl World {
         // Leave, Complete and Transfer may carry a last message, sent before the member goes.
         if let ChatOp::Leave { text: Some(text) }
         | ChatOp::Complete { text: Some(text) }
-        | ChatOp::Transfer { text: Some(text), .. } = &op
+        | ChatOp::Transfer {
+            text: Some(text), ..
+        } = &op
         {
-            self.say(user_id, chat_id, "Text", Some(text.clone()), Visibility::All, reference);
+            self.say(
+                user_id,
+                chat_id,
+                "Text",
+                Some(text.clone()),
+                Visibility::All,
+                reference,
+            );
         }
         match op {
             ChatOp::Accept { nickname } => self.accept(user_id, chat_id, nickname, reference),
