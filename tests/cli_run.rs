@@ -152,3 +152,87 @@ fn list_names_the_scenarios() {
         "{stdout}"
     );
 }
+
+/// Starts `gws-conform serve` on a free port; returns the process and its base URL.
+fn serve() -> (std::process::Child, String) {
+    use std::io::{BufRead, BufReader};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_gws-conform"))
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("start serve");
+    let stdout = child.stdout.take().expect("stdout");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut line = String::new();
+        let _ = BufReader::new(stdout).read_line(&mut line);
+        let _ = tx.send(line);
+    });
+    let line = rx.recv_timeout(Duration::from_secs(20)).expect("serve printed its address");
+    let url = line.trim().rsplit(' ').next().unwrap_or_default().to_owned();
+    (child, url)
+}
+
+#[test]
+fn the_suite_runs_against_serve_with_only_target_and_passes_twice() {
+    let (mut server, url) = serve();
+    // A representative subset keeps CI fast; the whole suite is run the same way by hand
+    // (docs/benchmarks.md).
+    let subset = ["switch-", "chat-completed", "cancel-monitoring", "monitor-next-chat"];
+    for round in 1..=2 {
+        let mut args = vec!["run", "--target", url.as_str()];
+        args.extend(subset);
+        let out = gws(&args);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        if out.status.code() != Some(0) {
+            let _ = server.kill();
+        }
+        assert_eq!(out.status.code(), Some(0), "round {round}:\n{stdout}");
+        assert!(stdout.contains("9 passed; 0 failed"), "round {round}:\n{stdout}");
+    }
+    server.kill().unwrap();
+    server.wait().unwrap();
+}
+
+#[test]
+fn check_docs_accepts_the_fixtures_and_explains_the_errata() {
+    let out = gws(&["check-docs"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains("explained by erratum E5"), "{stdout}");
+    assert!(stdout.contains("E5   NON-STRICT"), "{stdout}");
+}
+
+#[test]
+fn check_docs_fails_on_an_unexplained_fixture_error() {
+    let dir = std::env::temp_dir().join(format!("gws-conform-fixtures-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    for file in ["errata.json", "chat-completed-status-change-revoked.json"] {
+        std::fs::copy(repo().join("fixtures").join(file), dir.join(file)).unwrap();
+    }
+    let broken = std::fs::read_to_string(dir.join("chat-completed-status-change-revoked.json"))
+        .unwrap()
+        .replace("\"Revoked\"", "\"Gone\"");
+    std::fs::write(dir.join("chat-completed-status-change-revoked.json"), broken).unwrap();
+    let out = gws(&["check-docs", "--fixtures", dir.to_str().unwrap()]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("FAIL chat-completed-status-change-revoked.json /chat/state"), "{stdout}");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn coverage_lists_every_requirement_and_fails_on_an_uncovered_one() {
+    let out = gws(&["coverage"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains(" 0 uncovered"), "{stdout}");
+    let dir = scenario_dir("coverage", &["wrong-mode.yaml"]);
+    let out = gws(&["coverage", "--scenarios", dir.to_str().unwrap()]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("CAP-MONITOR") && stdout.contains("UNCOVERED"), "{stdout}");
+    assert!(stdout.contains("CAP-COACH                MUST   wrong-mode"), "{stdout}");
+    std::fs::remove_dir_all(dir).unwrap();
+}

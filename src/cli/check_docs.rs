@@ -29,22 +29,16 @@ fn read_json(path: &Path) -> Result<Value, String> {
     serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
 }
 
-/// The errata that explain a schema error at `pointer` of `fixture` (by `locations` with
-/// `fails: true`, or the erratum's own `fixture`/`instancePath`).
+/// The errata that explain a schema error at exactly `pointer` of `fixture`: those listing that
+/// location with `fails: true` (or, for an erratum without a `locations` list, naming it as its
+/// own `fixture` and `instancePath`).
 fn explaining<'e>(errata: &'e [Value], fixture: &str, pointer: &str) -> Vec<&'e str> {
-    let at = |entry: &Value| {
-        entry["fixture"].as_str() == Some(fixture)
-            && entry["instancePath"]
-                .as_str()
-                .is_some_and(|p| pointer.starts_with(p))
-    };
+    let at = |entry: &Value| entry["fixture"].as_str() == Some(fixture) && entry["instancePath"].as_str() == Some(pointer);
     errata
         .iter()
-        .filter(|erratum| {
-            let listed = erratum["locations"]
-                .as_array()
-                .is_some_and(|locations| locations.iter().any(|l| l["fails"] == true && at(l)));
-            listed || at(erratum)
+        .filter(|erratum| match erratum["locations"].as_array() {
+            Some(locations) => locations.iter().any(|l| l["fails"] == true && at(l)),
+            None => at(erratum),
         })
         .filter_map(|erratum| erratum["id"].as_str())
         .collect()

@@ -30,7 +30,8 @@ const MAX_EMBEDDED_PARALLEL: usize = 64;
 pub struct RunArgs {
     /// Run only scenarios whose name contains one of these.
     pub filters: Vec<String>,
-    /// The server to test (`http://host:port`); without it, an embedded reference server.
+    /// The server to test (`http://host:port`); without it, the profile's `base_url`, or else
+    /// an embedded reference server per scenario.
     #[arg(long, value_name = "URL")]
     pub target: Option<String>,
     /// Target profile: users, passwords (or their environment variables), ContactCenterId.
@@ -160,11 +161,13 @@ async fn run_one(
 }
 
 /// Runs the command; returns the exit code.
-pub fn run(args: RunArgs) -> i32 {
+pub fn run(mut args: RunArgs) -> i32 {
     let (scenarios, verifier, profile) = match prepare(&args) {
         Ok(loaded) => loaded,
         Err(code) => return code,
     };
+    // A profile may name its target; `--target` wins.
+    args.target = args.target.take().or_else(|| profile.base_url.clone());
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
