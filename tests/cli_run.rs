@@ -168,8 +168,15 @@ fn serve() -> (std::process::Child, String) {
         let _ = BufReader::new(stdout).read_line(&mut line);
         let _ = tx.send(line);
     });
-    let line = rx.recv_timeout(Duration::from_secs(20)).expect("serve printed its address");
-    let url = line.trim().rsplit(' ').next().unwrap_or_default().to_owned();
+    let line = rx
+        .recv_timeout(Duration::from_secs(20))
+        .expect("serve printed its address");
+    let url = line
+        .trim()
+        .rsplit(' ')
+        .next()
+        .unwrap_or_default()
+        .to_owned();
     (child, url)
 }
 
@@ -178,7 +185,12 @@ fn the_suite_runs_against_serve_with_only_target_and_passes_twice() {
     let (mut server, url) = serve();
     // A representative subset keeps CI fast; the whole suite is run the same way by hand
     // (docs/benchmarks.md).
-    let subset = ["switch-", "chat-completed", "cancel-monitoring", "monitor-next-chat"];
+    let subset = [
+        "switch-",
+        "chat-completed",
+        "cancel-monitoring",
+        "monitor-next-chat",
+    ];
     for round in 1..=2 {
         let mut args = vec!["run", "--target", url.as_str()];
         args.extend(subset);
@@ -188,7 +200,10 @@ fn the_suite_runs_against_serve_with_only_target_and_passes_twice() {
             let _ = server.kill();
         }
         assert_eq!(out.status.code(), Some(0), "round {round}:\n{stdout}");
-        assert!(stdout.contains("9 passed; 0 failed"), "round {round}:\n{stdout}");
+        assert!(
+            stdout.contains("9 passed; 0 failed"),
+            "round {round}:\n{stdout}"
+        );
     }
     server.kill().unwrap();
     server.wait().unwrap();
@@ -214,11 +229,18 @@ fn check_docs_fails_on_an_unexplained_fixture_error() {
     let broken = std::fs::read_to_string(dir.join("chat-completed-status-change-revoked.json"))
         .unwrap()
         .replace("\"Revoked\"", "\"Gone\"");
-    std::fs::write(dir.join("chat-completed-status-change-revoked.json"), broken).unwrap();
+    std::fs::write(
+        dir.join("chat-completed-status-change-revoked.json"),
+        broken,
+    )
+    .unwrap();
     let out = gws(&["check-docs", "--fixtures", dir.to_str().unwrap()]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{stdout}");
-    assert!(stdout.contains("FAIL chat-completed-status-change-revoked.json /chat/state"), "{stdout}");
+    assert!(
+        stdout.contains("FAIL chat-completed-status-change-revoked.json /chat/state"),
+        "{stdout}"
+    );
     std::fs::remove_dir_all(dir).unwrap();
 }
 
@@ -232,7 +254,13 @@ fn coverage_lists_every_requirement_and_fails_on_an_uncovered_one() {
     let out = gws(&["coverage", "--scenarios", dir.to_str().unwrap()]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{stdout}");
-    assert!(stdout.contains("CAP-MONITOR") && stdout.contains("UNCOVERED"), "{stdout}");
-    assert!(stdout.contains("CAP-COACH                MUST   wrong-mode"), "{stdout}");
+    assert!(
+        stdout.contains("CAP-MONITOR") && stdout.contains("UNCOVERED"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("CAP-COACH                MUST   wrong-mode"),
+        "{stdout}"
+    );
     std::fs::remove_dir_all(dir).unwrap();
 }

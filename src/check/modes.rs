@@ -11,8 +11,6 @@ use std::collections::BTreeSet;
 
 use serde_json::Value;
 
-use crate::spec::capabilities::{BARGE_IN, COACH, MONITOR};
-
 /// Erratum: `SwitchBargeIn` printed for `SwitchToBargeIn`.
 pub const ERRATUM_SWITCH_BARGE_IN: &str = "E5";
 /// Erratum: `AddComment` missing from the example's Coach capabilities.
@@ -20,74 +18,11 @@ pub const ERRATUM_ADD_COMMENT: &str = "E6";
 /// Erratum: the text's `StateChanged` for the notificationType `StatusChange`.
 pub const ERRATUM_STATE_CHANGED: &str = "E7";
 
-/// A supervisor monitoring mode.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Mode {
-    /// Invisible to agents and customer; may only leave or switch.
-    Monitor,
-    /// Visible to agents; talks to agents only.
-    Coach,
-    /// Visible to everyone; talks to the customer too.
-    BargeIn,
-}
+pub use crate::spec::Mode;
 
-impl Mode {
-    /// The three modes, in table order.
-    pub const ALL: [Mode; 3] = [Mode::Monitor, Mode::Coach, Mode::BargeIn];
-
-    /// The mode's name as the operation spells it.
-    pub fn name(self) -> &'static str {
-        match self {
-            Mode::Monitor => "Monitor",
-            Mode::Coach => "Coach",
-            Mode::BargeIn => "BargeIn",
-        }
-    }
-
-    /// The seed table's capability column for the mode.
-    pub fn capabilities(self) -> &'static [&'static str] {
-        match self {
-            Mode::Monitor => MONITOR,
-            Mode::Coach => COACH,
-            Mode::BargeIn => BARGE_IN,
-        }
-    }
-
-    /// The supervisor participant's visibility in the mode (DESIGN.md "Modes").
-    pub fn visibility(self) -> &'static str {
-        match self {
-            Mode::Monitor => "Supervisors",
-            Mode::Coach => "Agents",
-            Mode::BargeIn => "All",
-        }
-    }
-
-    /// The mode whose supervisor visibility is `visibility`.
-    pub fn from_visibility(visibility: &str) -> Option<Mode> {
-        Mode::ALL.into_iter().find(|m| m.visibility() == visibility)
-    }
-
-    /// The requirement on the mode's capabilities (`CAP-*`).
-    pub fn capability_requirement(self) -> &'static str {
-        match self {
-            Mode::Monitor => "CAP-MONITOR",
-            Mode::Coach => "CAP-COACH",
-            Mode::BargeIn => "CAP-BARGEIN",
-        }
-    }
-
-    /// The requirement on the mode's visibility (`VIS-*`).
-    pub fn visibility_requirement(self) -> &'static str {
-        match self {
-            Mode::Monitor => "VIS-MONITOR",
-            Mode::Coach => "VIS-COACH",
-            Mode::BargeIn => "VIS-BARGEIN",
-        }
-    }
-
-    fn set(self) -> BTreeSet<&'static str> {
-        self.capabilities().iter().copied().collect()
-    }
+/// The mode's capabilities as a set.
+fn mode_set(mode: Mode) -> BTreeSet<&'static str> {
+    mode.capabilities().iter().copied().collect()
 }
 
 /// A capability list with the documented variants replaced by the table's spelling.
@@ -110,7 +45,7 @@ pub fn table_form<'a>(capabilities: impl IntoIterator<Item = &'a str>) -> TableF
         set.insert("SwitchToBargeIn".to_owned());
         errata.push(ERRATUM_SWITCH_BARGE_IN);
     }
-    let mut coach_without_comment = Mode::Coach.set();
+    let mut coach_without_comment = mode_set(Mode::Coach);
     coach_without_comment.remove("AddComment");
     if set.iter().map(String::as_str).eq(coach_without_comment) {
         set.insert("AddComment".to_owned());
@@ -136,9 +71,12 @@ pub enum CapabilityMatch {
 /// Classifies a capability list against the table's three sets.
 pub fn classify<'a>(capabilities: impl IntoIterator<Item = &'a str>) -> CapabilityMatch {
     let form = table_form(capabilities);
-    let found = Mode::ALL
-        .into_iter()
-        .find(|mode| form.capabilities.iter().map(String::as_str).eq(mode.set()));
+    let found = Mode::ALL.into_iter().find(|mode| {
+        form.capabilities
+            .iter()
+            .map(String::as_str)
+            .eq(mode_set(*mode))
+    });
     match found {
         Some(mode) if form.errata.is_empty() => CapabilityMatch::Exact(mode),
         Some(mode) => CapabilityMatch::Variant(mode, form.errata),
@@ -152,7 +90,7 @@ pub fn difference<'a>(
     mode: Mode,
 ) -> (Vec<&'static str>, Vec<String>) {
     let have: BTreeSet<&str> = capabilities.into_iter().collect();
-    let want = mode.set();
+    let want = mode_set(mode);
     let missing = want.iter().copied().filter(|c| !have.contains(c)).collect();
     let extra = have
         .iter()
@@ -237,7 +175,7 @@ pub fn errata_of(substitutions: &[Substitution]) -> Vec<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::spec::capabilities::EXAMPLE_COACH_VARIANT;
+    use crate::spec::capabilities::{BARGE_IN, COACH, EXAMPLE_COACH_VARIANT};
     use serde_json::json;
 
     #[test]

@@ -33,7 +33,10 @@ fn read_json(path: &Path) -> Result<Value, String> {
 /// location with `fails: true` (or, for an erratum without a `locations` list, naming it as its
 /// own `fixture` and `instancePath`).
 fn explaining<'e>(errata: &'e [Value], fixture: &str, pointer: &str) -> Vec<&'e str> {
-    let at = |entry: &Value| entry["fixture"].as_str() == Some(fixture) && entry["instancePath"].as_str() == Some(pointer);
+    let at = |entry: &Value| {
+        entry["fixture"].as_str() == Some(fixture)
+            && entry["instancePath"].as_str() == Some(pointer)
+    };
     errata
         .iter()
         .filter(|erratum| match erratum["locations"].as_array() {

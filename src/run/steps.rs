@@ -137,7 +137,7 @@ impl Runner<'_> {
                 scope,
                 nickname,
             } => {
-                let mut body = json!({"operationName": mode.as_str()});
+                let mut body = json!({"operationName": mode.name()});
                 if let Some(scope) = scope {
                     body["supervisorMonitoringMode"] = json!(scope);
                 }

@@ -216,7 +216,7 @@ impl Matcher {
             Matcher::None(m) => format!("a list with no element where {m}"),
             Matcher::All(m) => format!("a list whose every element has {m}"),
             Matcher::CapabilitiesOf(mode) => {
-                format!("the {} capabilities of the seed table", mode.as_str())
+                format!("the {} capabilities of the seed table", mode.name())
             }
         }
     }
@@ -283,7 +283,7 @@ impl Matcher {
                 None => false,
             },
             Matcher::CapabilitiesOf(mode) => match items() {
-                Some(list) if same_set(list, &table_values(table(*mode))) => true,
+                Some(list) if same_set(list, &table_values(mode.capabilities())) => true,
                 Some(list)
                     if *mode == Mode::Coach
                         && same_set(list, &table_values(capabilities::EXAMPLE_COACH_VARIANT)) =>
@@ -294,15 +294,6 @@ impl Matcher {
                 _ => false,
             },
         })
-    }
-}
-
-/// The seed table's column for a mode.
-pub fn table(mode: Mode) -> &'static [&'static str] {
-    match mode {
-        Mode::Monitor => capabilities::MONITOR,
-        Mode::Coach => capabilities::COACH,
-        Mode::BargeIn => capabilities::BARGE_IN,
     }
 }
 

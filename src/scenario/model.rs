@@ -87,36 +87,7 @@ pub struct Actor {
 }
 
 /// A supervisor monitoring mode.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Mode {
-    /// Silent monitoring.
-    Monitor,
-    /// Coaching the agent.
-    Coach,
-    /// Barging in.
-    BargeIn,
-}
-
-impl Mode {
-    /// Parses the wire name.
-    pub fn parse(text: &str) -> Option<Self> {
-        match text {
-            "Monitor" => Some(Mode::Monitor),
-            "Coach" => Some(Mode::Coach),
-            "BargeIn" => Some(Mode::BargeIn),
-            _ => None,
-        }
-    }
-
-    /// The wire name (also the operationName that starts it).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Mode::Monitor => "Monitor",
-            Mode::Coach => "Coach",
-            Mode::BargeIn => "BargeIn",
-        }
-    }
-}
+pub use crate::spec::Mode;
 
 /// The expected outcome of a request.
 #[derive(Debug, Clone)]

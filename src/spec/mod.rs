@@ -3,6 +3,9 @@
 //! page's capability table.
 
 pub mod capabilities;
+mod mode;
+
+pub use mode::Mode;
 
 use std::collections::HashSet;
 

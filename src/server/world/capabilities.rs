@@ -3,8 +3,7 @@
 //! erratum). Agent sets follow the Accept and Leave pages and every operation the server
 //! implements.
 
-use super::model::{AgentKind, Member, MemberRole, MemberStatus, Mode};
-pub use crate::spec::capabilities::{BARGE_IN, COACH, MONITOR};
+use super::model::{AgentKind, Member, MemberRole, MemberStatus};
 
 /// An offered chat: the agent may take it or turn it down.
 pub const INVITED: &[&str] = &["Accept", "Reject"];
@@ -51,15 +50,6 @@ pub const AGENT_LEFT: &[&str] = &[
     "AddComment",
 ];
 
-/// The capability set of a supervisor mode.
-pub fn for_mode(mode: Mode) -> &'static [&'static str] {
-    match mode {
-        Mode::Monitor => MONITOR,
-        Mode::Coach => COACH,
-        Mode::BargeIn => BARGE_IN,
-    }
-}
-
 /// The capabilities a member has right now.
 pub fn of(member: &Member) -> &'static [&'static str] {
     match (&member.status, &member.role) {
@@ -67,7 +57,7 @@ pub fn of(member: &Member) -> &'static [&'static str] {
         (MemberStatus::LeftChat, _) => AGENT_LEFT,
         (MemberStatus::Chatting, MemberRole::Agent(AgentKind::Consultant)) => CONSULTANT,
         (MemberStatus::Chatting, MemberRole::Agent(_)) => AGENT_CHATTING,
-        (MemberStatus::Chatting, MemberRole::Supervisor { mode, .. }) => for_mode(*mode),
+        (MemberStatus::Chatting, MemberRole::Supervisor { mode, .. }) => mode.capabilities(),
     }
 }
 
@@ -76,51 +66,11 @@ mod tests {
     use super::*;
     use std::collections::BTreeSet;
 
-    fn set(list: &[&'static str]) -> BTreeSet<&'static str> {
-        list.iter().copied().collect()
-    }
-
     #[test]
-    fn barge_in_is_coach_without_switch_to_barge_in_plus_customer_messaging() {
-        let mut expected = set(COACH);
-        expected.remove("SwitchToBargeIn");
-        expected.extend([
-            "SendMessage",
-            "SendStartTypingNotification",
-            "SendStopTypingNotification",
-            "SwitchToCoach",
-        ]);
-        assert_eq!(set(BARGE_IN), expected);
-    }
-
-    #[test]
-    fn each_mode_can_switch_to_the_two_others_only() {
-        for (mode, switches) in [
-            (Mode::Monitor, ["SwitchToCoach", "SwitchToBargeIn"]),
-            (Mode::Coach, ["SwitchToMonitor", "SwitchToBargeIn"]),
-            (Mode::BargeIn, ["SwitchToMonitor", "SwitchToCoach"]),
-        ] {
-            let found: BTreeSet<_> = for_mode(mode)
-                .iter()
-                .copied()
-                .filter(|c| c.starts_with("SwitchTo"))
-                .collect();
-            assert_eq!(found, set(&switches), "{mode:?}");
-        }
-    }
-
-    #[test]
-    fn sets_have_no_duplicates() {
-        for list in [
-            INVITED,
-            AGENT_CHATTING,
-            CONSULTANT,
-            AGENT_LEFT,
-            MONITOR,
-            COACH,
-            BARGE_IN,
-        ] {
-            assert_eq!(set(list).len(), list.len());
+    fn agent_sets_have_no_duplicates() {
+        for list in [INVITED, AGENT_CHATTING, CONSULTANT, AGENT_LEFT] {
+            let unique: BTreeSet<_> = list.iter().collect();
+            assert_eq!(unique.len(), list.len());
         }
     }
 }

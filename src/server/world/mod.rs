@@ -143,8 +143,13 @@ impl World {
             .collect()
     }
 
-    /// One chat of `user_id` (`GET /api/v2/me/chats/{id}`).
-    pub fn chat_of(&self, user_id: &str, chat_id: &str) -> Result<Value, ApiError> {
+    /// The chat and `user_id`'s place in it: 404 for an unknown chat, 403 for somebody
+    /// else's.
+    fn membership(
+        &self,
+        user_id: &str,
+        chat_id: &str,
+    ) -> Result<(&Chat, &model::Member), ApiError> {
         let chat = self
             .chats
             .get(chat_id)
@@ -152,6 +157,12 @@ impl World {
         let member = chat.member(user_id).ok_or_else(|| {
             ApiError::forbidden(format!("You are not a participant of chat {chat_id}"))
         })?;
+        Ok((chat, member))
+    }
+
+    /// One chat of `user_id` (`GET /api/v2/me/chats/{id}`).
+    pub fn chat_of(&self, user_id: &str, chat_id: &str) -> Result<Value, ApiError> {
+        let (chat, member) = self.membership(user_id, chat_id)?;
         Ok(self.render.chat_for(chat, member, false))
     }
 

@@ -47,33 +47,16 @@ impl Audience {
     }
 }
 
-/// A supervisor's monitoring mode (seed page, "Supervisor capabilities").
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Mode {
-    /// Silent: only other supervisors see the supervisor.
-    Monitor,
-    /// The agent sees the supervisor and its messages; the customer does not.
-    Coach,
-    /// Everybody sees the supervisor and its messages.
-    BargeIn,
-}
+/// A supervisor's monitoring mode.
+pub use crate::spec::Mode;
 
-impl Mode {
-    /// The supervisor participant's visibility in this mode.
-    pub fn visibility(self) -> Visibility {
-        match self {
+impl From<Mode> for Visibility {
+    /// The supervisor participant's visibility in a mode.
+    fn from(mode: Mode) -> Self {
+        match mode {
             Mode::Monitor => Visibility::Supervisors,
             Mode::Coach => Visibility::Agents,
             Mode::BargeIn => Visibility::All,
-        }
-    }
-
-    /// The monitoring operation that starts this mode (`Monitor`, `Coach`, `BargeIn`).
-    pub fn operation(self) -> &'static str {
-        match self {
-            Mode::Monitor => "Monitor",
-            Mode::Coach => "Coach",
-            Mode::BargeIn => "BargeIn",
         }
     }
 }
@@ -144,7 +127,7 @@ impl Member {
         match &self.role {
             MemberRole::Agent(AgentKind::Consultant) => Visibility::Agents,
             MemberRole::Agent(_) => Visibility::All,
-            MemberRole::Supervisor { mode, .. } => mode.visibility(),
+            MemberRole::Supervisor { mode, .. } => Visibility::from(*mode),
         }
     }
 
@@ -354,8 +337,8 @@ mod tests {
 
     #[test]
     fn supervisor_visibility_follows_the_mode() {
-        assert_eq!(Mode::Monitor.visibility(), Visibility::Supervisors);
-        assert_eq!(Mode::Coach.visibility(), Visibility::Agents);
-        assert_eq!(Mode::BargeIn.visibility(), Visibility::All);
+        for mode in Mode::ALL {
+            assert_eq!(Visibility::from(mode).as_str(), mode.visibility());
+        }
     }
 }

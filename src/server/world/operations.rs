@@ -250,13 +250,7 @@ impl World {
         chat_id: &str,
         op: ChatOp,
     ) -> Result<u64, ApiError> {
-        let chat = self
-            .chats
-            .get(chat_id)
-            .ok_or_else(|| ApiError::not_found(format!("Chat {chat_id} not found")))?;
-        let member = chat.member(user_id).ok_or_else(|| {
-            ApiError::forbidden(format!("You are not a participant of chat {chat_id}"))
-        })?;
+        let (_, member) = self.membership(user_id, chat_id)?;
         if !capabilities::of(member).contains(&op.name()) {
             return Err(ApiError::forbidden(format!(
                 "Operation {} is not among your capabilities in chat {chat_id}",
@@ -655,9 +649,9 @@ mod tests {
     fn every_capability_name_is_an_operation_except_accept_and_reject_reachable_too() {
         for list in [
             capabilities::AGENT_CHATTING,
-            capabilities::MONITOR,
-            capabilities::COACH,
-            capabilities::BARGE_IN,
+            Mode::Monitor.capabilities(),
+            Mode::Coach.capabilities(),
+            Mode::BargeIn.capabilities(),
             capabilities::INVITED,
         ] {
             for name in list {

@@ -2,7 +2,7 @@
 //! joining the monitored agent's next chat (or all its chats) when it accepts one, and
 //! switching between the Monitor, Coach and BargeIn modes.
 
-use super::model::{Member, MemberRole, MemberStatus, Mode};
+use super::model::{Member, MemberRole, MemberStatus, Mode, Visibility};
 use super::{Monitoring, World};
 use crate::server::api_error::ApiError;
 use crate::server::clock::now_millis;
@@ -176,9 +176,9 @@ impl World {
         let MemberRole::Supervisor { mode: current, .. } = &mut chat.members[position].role else {
             return;
         };
-        let before = current.visibility();
+        let before = Visibility::from(*current);
         *current = mode;
-        let wider = before.max(mode.visibility());
+        let wider = before.max(Visibility::from(mode));
         let author = chat.author_of(&chat.members[position]);
         let text = match mode {
             Mode::Monitor => "SWITCH_TO_MONITOR",
