@@ -22,8 +22,10 @@ fn samples(repo: &Path) -> Vec<Value> {
         "chat-completed-status-change-revoked",
     ] {
         let path = repo.join("fixtures").join(format!("{name}.json"));
-        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        let mut value: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let text =
+            std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let mut value: Value =
+            serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         if let Some(Value::Array(capabilities)) = value.pointer_mut("/chat/capabilities")
             && capabilities.iter().any(|c| c == "SwitchBargeIn")
         {
@@ -50,7 +52,10 @@ fn main() {
     let schemas = SchemaSet::from_dir(&repo.join("schemas")).expect("schemas load");
     let samples = samples(repo);
     for sample in &samples {
-        assert!(schemas.validate_notification(sample).is_empty(), "sample must be valid: {sample}");
+        assert!(
+            schemas.validate_notification(sample).is_empty(),
+            "sample must be valid: {sample}"
+        );
     }
     let seconds = arg("--seconds", 1.0);
     let rounds = arg("--rounds", 5.0) as usize;
