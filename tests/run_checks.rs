@@ -255,3 +255,26 @@ async fn a_notification_unlike_the_documented_example_fails_the_diff() {
     );
     assert_eq!(run.outcome, Outcome::Failed);
 }
+
+#[tokio::test]
+async fn a_structured_mismatch_is_shown_as_a_unified_diff() {
+    let steps = r#"
+  - customer_view: {customer: customer}
+    response: {match: {chat.capabilities: [SendMessage, Complete]}}
+"#;
+    let run = run(steps).await;
+    let finding = run
+        .findings()
+        .find(|f| f.check == "response.match")
+        .unwrap_or_else(|| panic!("{:#?}", run.findings().collect::<Vec<_>>()));
+    let diff = finding
+        .details
+        .iter()
+        .find(|d| d.starts_with("--- expected at chat.capabilities"))
+        .expect("a unified diff");
+    assert!(diff.contains("+++ actual at chat.capabilities"), "{diff}");
+    assert!(
+        diff.contains("+  \"SendStartTypingNotification\","),
+        "{diff}"
+    );
+}

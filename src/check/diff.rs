@@ -411,7 +411,9 @@ fn explain(side: Side, original: &Value, subs: &[Substitution], masks: &Masks) -
 }
 
 /// The unified diff of two normalised documents; empty when they are equal.
-fn unified(expected: &Value, actual: &Value, labels: (&str, &str)) -> String {
+/// A unified diff of two documents rendered as canonical pretty JSON (sorted keys); empty when
+/// they are equal.
+pub fn unified(expected: &Value, actual: &Value, labels: (&str, &str)) -> String {
     let old = canonical_pretty(expected) + "\n";
     let new = canonical_pretty(actual) + "\n";
     if old == new {

@@ -6,6 +6,7 @@ use std::time::Instant;
 
 use serde_json::Value;
 
+use super::steps::mismatch_diff;
 use super::{Runner, StepError};
 use crate::bayeux::ChannelPattern;
 use crate::check::{Finding, Verdict};
@@ -49,7 +50,10 @@ fn explain(
                 d.seq,
                 short(&d.data)
             ),
-            Err(why) => format!("#{}: {why} — {}", d.seq, short(&d.data)),
+            Err(why) => match mismatch_diff(&why) {
+                Some(diff) => format!("#{}: {why}\n{diff}", d.seq),
+                None => format!("#{}: {why} — {}", d.seq, short(&d.data)),
+            },
         })
         .collect()
 }
@@ -128,6 +132,8 @@ impl Runner<'_> {
                             }
                         };
                         if let Err(why) = item.matchers.check(&delivery.data, &self.vars) {
+                            let mut details = vec![short(&delivery.data)];
+                            details.extend(mismatch_diff(&why));
                             return Err(self.fail(
                                 "expect.order",
                                 format!(
@@ -135,7 +141,7 @@ impl Runner<'_> {
                                     delivery.seq,
                                     item.matchers.describe(&self.vars)
                                 ),
-                                vec![short(&delivery.data)],
+                                details,
                             ));
                         }
                         self.matched(item, &delivery)?;

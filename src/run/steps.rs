@@ -5,6 +5,7 @@ use serde_json::{Map, Value, json};
 
 use super::{Runner, StepError};
 use crate::driver::http::{Body, Exchange, HttpActor};
+use crate::scenario::matcher::MatchError;
 use crate::scenario::model::{Action, Capture, ResponseCheck, Role, StatusCodeCheck, Step};
 use crate::scenario::template::Undefined;
 
@@ -347,7 +348,9 @@ impl Runner<'_> {
             ));
         }
         if let Err(error) = check.matchers.check(&body, &self.vars) {
-            return Err(self.fail("response.match", format!("{what}: {error}"), shown));
+            let mut details = shown;
+            details.extend(mismatch_diff(&error));
+            return Err(self.fail("response.match", format!("{what}: {error}"), details));
         }
         Ok(())
     }
@@ -385,5 +388,13 @@ fn method_name(method: &str) -> &'static str {
         "DELETE" => "DELETE",
         "PATCH" => "PATCH",
         _ => "POST",
+    }
+}
+
+/// The unified diff of a mismatch between structured documents, if it is one.
+pub(crate) fn mismatch_diff(error: &MatchError) -> Option<String> {
+    match error {
+        MatchError::Mismatch(mismatch) => mismatch.diff(),
+        MatchError::Undefined(_) => None,
     }
 }

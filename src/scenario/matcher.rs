@@ -68,6 +68,25 @@ pub struct Mismatch {
     pub expected: String,
     /// What was there (`<absent>` when nothing).
     pub actual: String,
+    /// For an equality with a structured value: the expected and actual documents, so a
+    /// report can show them as a unified diff.
+    pub documents: Option<(Value, Value)>,
+}
+
+impl Mismatch {
+    /// A unified diff of canonical JSON, when the mismatch compared two structured documents.
+    pub fn diff(&self) -> Option<String> {
+        let (expected, actual) = self.documents.as_ref()?;
+        let labels = (
+            format!("expected at {}", self.path),
+            format!("actual at {}", self.path),
+        );
+        Some(crate::check::diff::unified(
+            expected,
+            actual,
+            (&labels.0, &labels.1),
+        ))
+    }
 }
 
 impl fmt::Display for Mismatch {
@@ -372,10 +391,21 @@ impl Matchers {
                 .test(actual, vars, &mut notes)
                 .map_err(MatchError::Undefined)?
             {
+                let documents = match (matcher, actual) {
+                    (Matcher::Equals(template), Some(found))
+                        if template.is_object() || template.is_array() =>
+                    {
+                        vars.render_value(template)
+                            .ok()
+                            .map(|expected| (expected, found.clone()))
+                    }
+                    _ => None,
+                };
                 return Err(MatchError::Mismatch(Mismatch {
                     path: path.to_string(),
                     expected: matcher.describe(vars),
                     actual: actual.map_or_else(|| "<absent>".to_owned(), Value::to_string),
+                    documents,
                 }));
             }
         }
