@@ -70,7 +70,7 @@ pub struct Mismatch {
     pub actual: String,
     /// For an equality with a structured value: the expected and actual documents, so a
     /// report can show them as a unified diff.
-    pub documents: Option<(Value, Value)>,
+    pub documents: Option<Box<(Value, Value)>>,
 }
 
 impl Mismatch {
