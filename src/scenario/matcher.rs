@@ -76,7 +76,7 @@ pub struct Mismatch {
 impl Mismatch {
     /// A unified diff of canonical JSON, when the mismatch compared two structured documents.
     pub fn diff(&self) -> Option<String> {
-        let (expected, actual) = self.documents.as_ref()?;
+        let (expected, actual) = self.documents.as_deref()?;
         let labels = (
             format!("expected at {}", self.path),
             format!("actual at {}", self.path),
@@ -397,7 +397,7 @@ impl Matchers {
                     {
                         vars.render_value(template)
                             .ok()
-                            .map(|expected| (expected, found.clone()))
+                            .map(|expected| Box::new((expected, found.clone())))
                     }
                     _ => None,
                 };
