@@ -19,7 +19,7 @@ use crate::report::{json, junit, terminal, write_atomically};
 use crate::run::user_locks::UserLocks;
 use crate::run::{RunContext, ScenarioRun, Verifier, run_scenario};
 use crate::scenario::{self, Scenario};
-use crate::server::{ServerConfig, start};
+use crate::server::{Fault, Faults, ServerConfig, start};
 use crate::spec::Catalogue;
 
 /// Most scenarios run at once against the embedded target.
@@ -75,6 +75,21 @@ pub struct RunArgs {
     /// One character per scenario.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Seed a deliberate non-conformance into the embedded reference server (repeatable; not
+    /// with a target; `gws-conform serve --list-faults` lists them).
+    #[arg(long = "fault", value_name = "NAME", value_parser = Fault::parse_arg)]
+    pub faults: Vec<Fault>,
+}
+
+/// `--fault` only makes sense against the embedded server.
+fn refuse_faults_with_target(args: &RunArgs, target: &str) -> Result<(), i32> {
+    if args.faults.is_empty() {
+        return Ok(());
+    }
+    eprintln!(
+        "error: --fault seeds faults into the embedded reference server; it cannot be used with a target ({target})"
+    );
+    Err(exit::BAD_INPUT)
 }
 
 /// Loads what a run needs; prints problems and returns the exit code on failure.
@@ -136,15 +151,17 @@ fn selected(args: &RunArgs, name: &str) -> bool {
 async fn run_one(
     scenario: &Scenario,
     target: Option<&str>,
+    faults: Faults,
     base: &RunContext,
 ) -> Result<ScenarioRun, String> {
     let Some(url) = target else {
-        let server = start(
-            ServerConfig::default(),
-            SocketAddr::from(([127, 0, 0, 1], 0)),
-        )
-        .await
-        .map_err(|e| format!("cannot start the embedded reference server: {e}"))?;
+        let config = ServerConfig {
+            faults,
+            ..ServerConfig::default()
+        };
+        let server = start(config, SocketAddr::from(([127, 0, 0, 1], 0)))
+            .await
+            .map_err(|e| format!("cannot start the embedded reference server: {e}"))?;
         let ctx = RunContext {
             base_url: server.base_url(),
             ..base.clone()
@@ -162,12 +179,26 @@ async fn run_one(
 
 /// Runs the command; returns the exit code.
 pub fn run(mut args: RunArgs) -> i32 {
+    if let Some(target) = &args.target
+        && let Err(code) = refuse_faults_with_target(&args, target)
+    {
+        return code;
+    }
     let (scenarios, verifier, profile) = match prepare(&args) {
         Ok(loaded) => loaded,
         Err(code) => return code,
     };
     // A profile may name its target; `--target` wins.
     args.target = args.target.take().or_else(|| profile.base_url.clone());
+    if let Some(target) = &args.target
+        && let Err(code) = refuse_faults_with_target(&args, target)
+    {
+        return code;
+    }
+    let faults: Faults = args.faults.iter().copied().collect();
+    if !faults.is_empty() && !args.list {
+        eprintln!("note: the embedded reference server runs with seeded faults: {faults}");
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -209,7 +240,8 @@ pub fn run(mut args: RunArgs) -> i32 {
                 let _users = target
                     .is_some()
                     .then(|| user_locks.acquire(scenario.users()));
-                let outcome = runtime.block_on(run_one(&scenario, target.as_deref(), &base));
+                let outcome =
+                    runtime.block_on(run_one(&scenario, target.as_deref(), faults, &base));
                 let run = match outcome {
                     Ok(run) => run,
                     Err(message) => {

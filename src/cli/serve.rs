@@ -7,7 +7,7 @@ use std::time::Duration;
 use clap::Args;
 
 use crate::server::ids::IdGen;
-use crate::server::{Directory, ServerConfig, start};
+use crate::server::{Directory, Fault, Faults, ServerConfig, start};
 
 /// Options of `serve`.
 #[derive(Debug, Args)]
@@ -24,10 +24,45 @@ pub struct ServeArgs {
     /// Require the CSRF token (X-CSRF-TOKEN) on POST, PUT and DELETE.
     #[arg(long)]
     pub csrf: bool,
+    /// Switch on a deliberate non-conformance (repeatable; `--list-faults` lists them).
+    #[arg(long = "fault", value_name = "NAME", value_parser = Fault::parse_arg)]
+    pub faults: Vec<Fault>,
+    /// List the seeded faults (name, requirement it breaks, description) and exit.
+    #[arg(long)]
+    pub list_faults: bool,
+}
+
+/// The fault catalogue as `serve --list-faults` prints it: one line per fault.
+pub fn fault_list() -> String {
+    let width = Fault::ALL.iter().map(|f| f.name().len()).max().unwrap_or(0);
+    let req_width = Fault::ALL
+        .iter()
+        .map(|f| f.requirement().len())
+        .max()
+        .unwrap_or(0);
+    let mut text = String::new();
+    for fault in Fault::ALL {
+        let tier = if fault.strict_only() { " (strict)" } else { "" };
+        text.push_str(&format!(
+            "{:width$}  {:req_width$}  {}{tier}\n",
+            fault.name(),
+            fault.requirement(),
+            fault.description(),
+        ));
+    }
+    text.push_str(&format!(
+        "{} faults. (strict): only a --strict run must fail on that requirement.\n",
+        Fault::ALL.len()
+    ));
+    text
 }
 
 /// Runs the server until Ctrl-C; returns the exit code.
 pub async fn run(args: ServeArgs) -> i32 {
+    if args.list_faults {
+        print!("{}", fault_list());
+        return crate::exit::SUCCESS;
+    }
     let directory = match &args.users {
         Some(path) => match Directory::load(path, &IdGen::new()) {
             Ok(directory) => Some(directory),
@@ -38,10 +73,12 @@ pub async fn run(args: ServeArgs) -> i32 {
         },
         None => None,
     };
+    let faults: Faults = args.faults.iter().copied().collect();
     let config = ServerConfig {
         directory,
         long_poll_timeout: Duration::from_millis(args.long_poll_timeout),
         csrf: args.csrf,
+        faults,
         ..ServerConfig::default()
     };
     let mut server = match start(config, args.listen).await {
@@ -55,6 +92,9 @@ pub async fn run(args: ServeArgs) -> i32 {
         "gws-conform reference server listening on {}",
         server.base_url()
     );
+    if !faults.is_empty() {
+        eprintln!("warning: seeded faults are on, the server does not conform: {faults}");
+    }
     let stopped = tokio::select! {
         interrupted = tokio::signal::ctrl_c() => {
             if let Err(e) = interrupted {

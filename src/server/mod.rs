@@ -6,6 +6,7 @@ pub mod api_error;
 pub mod bayeux;
 pub mod clock;
 pub mod directory;
+pub mod faults;
 mod http;
 pub mod ids;
 mod params;
@@ -21,6 +22,7 @@ use tokio::task::JoinHandle;
 
 pub use bayeux::HubConfig;
 pub use directory::Directory;
+pub use faults::{Fault, Faults};
 
 use bayeux::Hub;
 use http::{AppState, HttpSettings};
@@ -44,6 +46,8 @@ pub struct ServerConfig {
     pub max_body_bytes: usize,
     /// The base URL rendered into `uri` fields; [`start`] fills it from the bound address.
     pub public_url: Option<String>,
+    /// Deliberate non-conformances to switch on (none by default).
+    pub faults: Faults,
 }
 
 impl Default for ServerConfig {
@@ -56,6 +60,7 @@ impl Default for ServerConfig {
             csrf: false,
             max_body_bytes: 64 * 1024,
             public_url: None,
+            faults: Faults::NONE,
         }
     }
 }
@@ -72,11 +77,12 @@ fn build(config: ServerConfig) -> (Router, Arc<Hub>) {
     let base = config
         .public_url
         .unwrap_or_else(|| "http://localhost".to_owned());
-    let world = World::new(directory, ids.clone(), &base);
+    let world = World::new(directory, ids.clone(), &base).with_faults(config.faults);
     let hub = Hub::new(HubConfig {
         long_poll_timeout: config.long_poll_timeout,
         max_interval: config.client_max_interval,
         max_queue: config.max_queue,
+        faults: config.faults,
         ..HubConfig::default()
     });
     Hub::spawn_expiry(&hub);

@@ -14,6 +14,7 @@ use tokio::sync::Notify;
 use tokio::time::Instant;
 
 use crate::bayeux::{ChannelName, ChannelPattern};
+use crate::server::faults::{Fault, Faults};
 use crate::server::world::Delivery;
 
 /// Limits and timings of the hub.
@@ -28,6 +29,8 @@ pub struct HubConfig {
     pub max_queue: usize,
     /// Clients one user may hold at once; the least recently seen is dropped beyond it.
     pub max_clients_per_user: usize,
+    /// Seeded non-conformances (none by default).
+    pub faults: Faults,
 }
 
 impl Default for HubConfig {
@@ -37,6 +40,7 @@ impl Default for HubConfig {
             max_interval: Duration::from_secs(10),
             max_queue: 1_000,
             max_clients_per_user: 64,
+            faults: Faults::NONE,
         }
     }
 }
@@ -53,6 +57,8 @@ struct ClientState {
     connect_generation: u64,
     holding: bool,
     gone: bool,
+    /// Messages the next connect delivers again (only with [`Fault::BayeuxRedelivery`]).
+    redeliver: Vec<Wire>,
 }
 
 /// One handshaken Bayeux client of one user.
@@ -170,6 +176,7 @@ impl Hub {
                 connect_generation: 0,
                 holding: false,
                 gone: false,
+                redeliver: Vec::new(),
             }),
             wake: Notify::new(),
         });
@@ -299,8 +306,9 @@ impl Hub {
                     // The newer connect takes whatever is queued.
                     return ConnectOutcome::Delivered(Vec::new());
                 }
-                if !state.queue.is_empty() || closing || Instant::now() >= deadline {
-                    let messages: Vec<Wire> = state.queue.drain(..).collect();
+                let pending = !state.queue.is_empty() || !state.redeliver.is_empty();
+                if pending || closing || Instant::now() >= deadline {
+                    let messages = self.take_messages(&mut state);
                     state.holding = false;
                     state.last_seen = Instant::now();
                     return ConnectOutcome::Delivered(messages);
@@ -308,6 +316,23 @@ impl Hub {
             }
             let _ = tokio::time::timeout_at(deadline, notified).await;
         }
+    }
+
+    /// Empties the client's queue into a connect's reply.
+    fn take_messages(&self, state: &mut ClientState) -> Vec<Wire> {
+        let faults = self.config.faults;
+        if faults.has(Fault::BayeuxBatchTruncated) {
+            let first = state.queue.pop_front();
+            state.queue.clear();
+            return first.into_iter().collect();
+        }
+        let fresh: Vec<Wire> = state.queue.drain(..).collect();
+        if !faults.has(Fault::BayeuxRedelivery) {
+            return fresh;
+        }
+        let mut messages = std::mem::replace(&mut state.redeliver, fresh.clone());
+        messages.extend(fresh);
+        messages
     }
 
     /// Forgets clients that have not polled for longer than `max_interval`.
@@ -510,5 +535,50 @@ mod tests {
         hub.handshake("c".into(), "u");
         assert!(first.is_gone());
         assert_eq!(hub.len(), 2);
+    }
+
+    /// Connects once without holding and returns the `n` of each message delivered.
+    async fn poll(hub: &Hub, client: &Client) -> Vec<u64> {
+        let ConnectOutcome::Delivered(messages) = hub.connect(client, Duration::ZERO).await else {
+            panic!("client gone");
+        };
+        messages
+            .iter()
+            .map(|m| {
+                serde_json::from_str::<serde_json::Value>(m).unwrap()["data"]["n"]
+                    .as_u64()
+                    .unwrap()
+            })
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn seeded_redelivery_repeats_a_batch_once_on_the_next_connect() {
+        let hub = Hub::new(HubConfig {
+            faults: Fault::BayeuxRedelivery.into(),
+            ..HubConfig::default()
+        });
+        let client = subscribed(&hub, "c1", "u1", "/v2/me/chats");
+        hub.publish(vec![delivery("u1", "/v2/me/chats", 1)]);
+        assert_eq!(poll(&hub, &client).await, [1]);
+        hub.publish(vec![delivery("u1", "/v2/me/chats", 2)]);
+        assert_eq!(poll(&hub, &client).await, [1, 2]);
+        assert_eq!(poll(&hub, &client).await, [2]);
+        assert_eq!(poll(&hub, &client).await, Vec::<u64>::new());
+    }
+
+    #[tokio::test]
+    async fn seeded_truncation_delivers_the_first_message_and_drops_the_rest() {
+        let hub = Hub::new(HubConfig {
+            faults: Fault::BayeuxBatchTruncated.into(),
+            ..HubConfig::default()
+        });
+        let client = subscribed(&hub, "c1", "u1", "/v2/me/chats");
+        hub.publish(vec![
+            delivery("u1", "/v2/me/chats", 1),
+            delivery("u1", "/v2/me/chats", 2),
+        ]);
+        assert_eq!(poll(&hub, &client).await, [1]);
+        assert_eq!(poll(&hub, &client).await, Vec::<u64>::new());
     }
 }

@@ -12,6 +12,7 @@ use crate::bayeux::{
     BAYEUX_VERSION, ChannelPattern, LONG_POLLING, META_CONNECT, META_DISCONNECT, META_HANDSHAKE,
     META_SUBSCRIBE, META_UNSUBSCRIBE,
 };
+use crate::server::faults::Fault;
 use crate::server::ids::IdGen;
 
 /// Most messages accepted in one request; a larger batch is refused whole.
@@ -49,18 +50,26 @@ fn failure(mut r: Map<String, Value>, error: &str) -> Value {
     Value::Object(r)
 }
 
-fn unknown_client(r: Map<String, Value>) -> Value {
+fn unknown_client(hub: &Hub, r: Map<String, Value>) -> Value {
+    if hub.config().faults.has(Fault::BayeuxUnknownClient400) {
+        return failure(r, "400::Unknown client");
+    }
     let mut value = failure(r, "402::Unknown client");
     value["advice"] = json!({"reconnect": "handshake", "interval": 0});
     value
 }
 
-fn advice(hub: &Hub) -> Value {
-    json!({
+/// Adds the advice of a successful handshake or connect to its reply.
+fn add_advice(hub: &Hub, r: &mut Map<String, Value>) {
+    if hub.config().faults.has(Fault::BayeuxNoAdvice) {
+        return;
+    }
+    let advice = json!({
         "reconnect": "retry",
         "interval": 0,
         "timeout": hub.config().long_poll_timeout.as_millis() as u64,
-    })
+    });
+    r.insert("advice".into(), advice);
 }
 
 fn subscriptions_of(message: &Map<String, Value>) -> Option<Vec<String>> {
@@ -123,7 +132,7 @@ pub async fn handle_batch(hub: &Hub, ids: &IdGen, user_id: &str, messages: Vec<V
         match channel.as_str() {
             META_HANDSHAKE => replies.push(handshake(hub, ids, user_id, &message, r)),
             META_CONNECT => match client {
-                None => replies.push(unknown_client(r)),
+                None => replies.push(unknown_client(hub, r)),
                 Some(_) if pending.is_some() => {
                     replies.push(failure(r, "400::Only one connect per request"));
                 }
@@ -154,7 +163,7 @@ pub async fn handle_batch(hub: &Hub, ids: &IdGen, user_id: &str, messages: Vec<V
             },
             META_SUBSCRIBE | META_UNSUBSCRIBE => {
                 let Some(client) = client else {
-                    replies.push(unknown_client(r));
+                    replies.push(unknown_client(hub, r));
                     continue;
                 };
                 replies.push(subscription(
@@ -165,7 +174,7 @@ pub async fn handle_batch(hub: &Hub, ids: &IdGen, user_id: &str, messages: Vec<V
                 ));
             }
             META_DISCONNECT => match client {
-                None => replies.push(unknown_client(r)),
+                None => replies.push(unknown_client(hub, r)),
                 Some(client) => {
                     hub.remove(&client.id);
                     let mut r = r;
@@ -186,10 +195,10 @@ pub async fn handle_batch(hub: &Hub, ids: &IdGen, user_id: &str, messages: Vec<V
             ConnectOutcome::Delivered(messages) => {
                 delivered = messages;
                 r.insert("successful".into(), json!(true));
-                r.insert("advice".into(), advice(hub));
+                add_advice(hub, &mut r);
                 Value::Object(r)
             }
-            ConnectOutcome::Gone => unknown_client(r),
+            ConnectOutcome::Gone => unknown_client(hub, r),
         };
     }
     let mut body = String::with_capacity(64 + delivered.iter().map(|m| m.len() + 1).sum::<usize>());
@@ -237,7 +246,7 @@ fn handshake(
     r.insert("clientId".into(), json!(client.id));
     r.insert("version".into(), json!(BAYEUX_VERSION));
     r.insert("supportedConnectionTypes".into(), json!([LONG_POLLING]));
-    r.insert("advice".into(), advice(hub));
+    add_advice(hub, &mut r);
     Value::Object(r)
 }
 

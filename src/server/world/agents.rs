@@ -9,6 +9,7 @@ use super::emit::CHANNELS_CHANNEL;
 use super::model::{AgentKind, MemberStatus};
 use super::{ChannelState, Delivery, World};
 use crate::server::api_error::ApiError;
+use crate::server::faults::Fault;
 
 /// Fixed ids of the agent states, as GWS reports a configured state's GUID.
 fn user_state(state: Option<ChannelState>) -> Value {
@@ -86,7 +87,9 @@ impl World {
     /// `EndContactCenterSession`: logs the user out, ends its supervisor monitoring, and
     /// leaves every chat it is in (offers are rejected, chats it is alone in are ended).
     pub fn end_session(&mut self, user_id: &str) {
-        self.end_monitoring_by(user_id);
+        if !self.faults.has(Fault::LogoutKeepsMonitoring) {
+            self.end_monitoring_by(user_id);
+        }
         let mut involved: Vec<(u64, String)> = self
             .chats
             .values()

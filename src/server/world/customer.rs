@@ -8,6 +8,7 @@ use super::World;
 use super::model::{Audience, Chat, Customer, Visibility};
 use crate::server::api_error::ApiError;
 use crate::server::clock::now_millis;
+use crate::server::faults::Fault;
 use crate::server::params::{operation_name, required_string, unknown_operation};
 
 /// A customer operation on `POST /api/v2/chats/{id}`.
@@ -147,9 +148,14 @@ impl World {
         let chat = self.customer_chat(customer_chat_id)?;
         let chat_id = chat.id.clone();
         let start = from.unwrap_or(chat.customer.read_cursor);
+        let audience = if self.faults.has(Fault::CustomerSeesAgentMessages) {
+            Audience::Agent
+        } else {
+            Audience::Customer
+        };
         let messages: Vec<Value> = self
             .render
-            .visible_messages(chat, Audience::Customer, start)
+            .visible_messages(chat, audience, start)
             .into_iter()
             .map(strip_for_customer)
             .collect();

@@ -4,8 +4,9 @@
 //! capabilities.
 
 use super::World;
-use super::model::{MemberStatus, Visibility};
+use super::model::{Member, MemberStatus, Visibility};
 use crate::server::clock::now_millis;
+use crate::server::faults::Fault;
 
 impl World {
     /// Removes `user_id` from the chat, telling it the chat is over for it with `state`
@@ -49,16 +50,21 @@ impl World {
     /// Revokes every member but `keep`: supervisors, pending invitations and other agents.
     /// Used when the chat is completed, queued, or left by its last agent.
     pub(super) fn revoke_all_but(&mut self, chat_id: &str, keep: Option<&str>) {
-        let others: Vec<String> = match self.chats.get(chat_id) {
+        self.revoke_where(chat_id, |m| Some(m.user_id.as_str()) != keep);
+    }
+
+    /// Revokes the members `revoke` picks, in joining order.
+    pub(super) fn revoke_where(&mut self, chat_id: &str, revoke: impl Fn(&Member) -> bool) {
+        let picked: Vec<String> = match self.chats.get(chat_id) {
             Some(chat) => chat
                 .members
                 .iter()
-                .filter(|m| Some(m.user_id.as_str()) != keep)
+                .filter(|m| revoke(m))
                 .map(|m| m.user_id.clone())
                 .collect(),
             None => return,
         };
-        for user_id in others {
+        for user_id in picked {
             self.remove_member(chat_id, &user_id, "Revoked", None);
         }
     }
@@ -77,7 +83,11 @@ impl World {
             .iter()
             .find(|m| m.status == MemberStatus::LeftChat)
             .map(|m| m.user_id.clone());
-        self.revoke_all_but(chat_id, left_chat_agent.as_deref());
+        let keep = left_chat_agent.as_deref();
+        let spare_supervisors = self.faults.has(Fault::NoRevokeWithoutAgent);
+        self.revoke_where(chat_id, |m| {
+            Some(m.user_id.as_str()) != keep && (m.is_agent() || !spare_supervisors)
+        });
         if self
             .chats
             .get(chat_id)
@@ -94,6 +104,11 @@ impl World {
     /// the customer's session is closed.
     pub(super) fn end_chat(&mut self, chat_id: &str, initiator: &str, reference: Option<u64>) {
         self.remove_member(chat_id, initiator, "Completed", reference);
+        if self.faults.has(Fault::NoRevokeOnComplete)
+            && let Some(chat) = self.chats.get_mut(chat_id)
+        {
+            chat.members.retain(Member::is_agent);
+        }
         self.revoke_all_but(chat_id, None);
         if let Some(chat) = self.chats.get_mut(chat_id) {
             chat.customer.session_closed = true;

@@ -29,6 +29,7 @@ pub use supervision::Scope;
 
 use super::api_error::ApiError;
 use super::directory::Directory;
+use super::faults::Faults;
 use super::ids::IdGen;
 use emit::Emitter;
 use model::{Chat, Mode};
@@ -75,6 +76,8 @@ pub struct World {
     next_reference: u64,
     next_ready: u64,
     outbox: Vec<Delivery>,
+    /// Seeded non-conformances (none by default).
+    faults: Faults,
 }
 
 impl World {
@@ -93,7 +96,15 @@ impl World {
             next_reference: 1,
             next_ready: 1,
             outbox: Vec::new(),
+            faults: Faults::NONE,
         }
+    }
+
+    /// This world with the seeded `faults` switched on.
+    pub fn with_faults(mut self, faults: Faults) -> Self {
+        self.faults = faults;
+        self.render = self.render.with_faults(faults);
+        self
     }
 
     /// The user directory.
@@ -108,7 +119,7 @@ impl World {
 
     /// Takes the notifications caused since the last call, in delivery order.
     pub fn take_outbox(&mut self) -> Vec<Delivery> {
-        std::mem::take(&mut self.outbox)
+        self.faults.rewrite_outbox(std::mem::take(&mut self.outbox))
     }
 
     fn next_reference(&mut self) -> u64 {

@@ -83,6 +83,8 @@ pub enum MemberRole {
         mode: Mode,
         /// User id of the monitored agent that brought the supervisor in.
         monitored: String,
+        /// The participant visibility: the mode's, unless a seeded fault says otherwise.
+        visibility: Visibility,
     },
 }
 
@@ -127,7 +129,7 @@ impl Member {
         match &self.role {
             MemberRole::Agent(AgentKind::Consultant) => Visibility::Agents,
             MemberRole::Agent(_) => Visibility::All,
-            MemberRole::Supervisor { mode, .. } => Visibility::from(*mode),
+            MemberRole::Supervisor { visibility, .. } => *visibility,
         }
     }
 

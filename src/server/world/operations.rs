@@ -8,6 +8,7 @@ use super::capabilities;
 use super::model::{AgentKind, Invitation, Member, MemberRole, MemberStatus, Mode, Visibility};
 use crate::server::api_error::ApiError;
 use crate::server::clock::now_millis;
+use crate::server::faults::Fault;
 use crate::server::params::{
     operation_name, optional_string as string_param, required_string, unknown_operation,
 };
@@ -251,11 +252,12 @@ impl World {
         op: ChatOp,
     ) -> Result<u64, ApiError> {
         let (_, member) = self.membership(user_id, chat_id)?;
-        if !capabilities::of(member).contains(&op.name()) {
-            return Err(ApiError::forbidden(format!(
+        let unchecked = member.mode().is_some() && self.faults.has(Fault::CapabilitiesNotEnforced);
+        if !capabilities::of(member).contains(&op.name()) && !unchecked {
+            return Err(self.faults.capability_refusal(ApiError::forbidden(format!(
                 "Operation {} is not among your capabilities in chat {chat_id}",
                 op.name()
-            )));
+            ))));
         }
         self.validate_target(user_id, chat_id, &op)?;
         let reference = self.next_reference();
@@ -323,14 +325,20 @@ impl World {
             ChatOp::Reject => self.reject(user_id, chat_id, reference),
             ChatOp::Leave { .. } => self.leave(user_id, chat_id, reference),
             ChatOp::Complete { .. } => self.end_chat(chat_id, user_id, Some(reference)),
-            ChatOp::SendMessage { text } => self.say(
-                user_id,
-                chat_id,
-                "Text",
-                Some(text),
-                Visibility::All,
-                reference,
-            ),
+            ChatOp::SendMessage { text } => {
+                let supervisor = self
+                    .chats
+                    .get(chat_id)
+                    .and_then(|c| c.member(user_id))
+                    .is_some_and(|m| m.mode().is_some());
+                let visibility =
+                    if supervisor && self.faults.has(Fault::SupervisorMessageAgentsOnly) {
+                        Visibility::Agents
+                    } else {
+                        Visibility::All
+                    };
+                self.say(user_id, chat_id, "Text", Some(text), visibility, reference)
+            }
             ChatOp::SendStartTypingNotification => self.say(
                 user_id,
                 chat_id,
@@ -387,14 +395,24 @@ impl World {
                 }
             }),
             ChatOp::AddComment { comment } => {
-                self.update_properties(chat_id, requester, |chat| chat.comment = Some(comment))
+                let kept = !self.faults.has(Fault::AddCommentNotStored);
+                self.update_properties(chat_id, requester, |chat| {
+                    if kept {
+                        chat.comment = Some(comment);
+                    }
+                })
             }
             ChatOp::Transfer { target, .. } => self.transfer(user_id, chat_id, target, reference),
             ChatOp::Invite { agent } => {
                 self.invite(user_id, chat_id, agent, AgentKind::Conference, reference)
             }
             ChatOp::Consult { agent } => {
-                self.invite(user_id, chat_id, agent, AgentKind::Consultant, reference)
+                let kind = if self.faults.has(Fault::ConsultAsConference) {
+                    AgentKind::Conference
+                } else {
+                    AgentKind::Consultant
+                };
+                self.invite(user_id, chat_id, agent, kind, reference)
             }
             ChatOp::SwitchTo(mode) => self.switch_mode(user_id, chat_id, mode, reference),
         }
@@ -449,6 +467,9 @@ impl World {
         let Some(member) = chat.member(user_id) else {
             return;
         };
+        if !member.is_agent() && self.faults.has(Fault::SupervisorLeaveIgnored) {
+            return;
+        }
         let alone = member.is_agent()
             && member.status == MemberStatus::Chatting
             && !chat.members.iter().any(|m| {
@@ -457,7 +478,13 @@ impl World {
         if member.status == MemberStatus::LeftChat || !member.is_agent() || !alone {
             // In a conference or consultation, or a supervisor, or finishing a LeftChat: the
             // member is done; the chat goes on for the others.
+            let agent = member.is_agent();
             self.remove_and_announce(chat_id, user_id, "Completed", Some(reference));
+            if agent && self.faults.has(Fault::AgentLeaveRevokesSupervisor) {
+                self.revoke_where(chat_id, |m| {
+                    matches!(&m.role, MemberRole::Supervisor { monitored, .. } if monitored == user_id)
+                });
+            }
             self.revoke_if_unattended(chat_id);
             return;
         }
@@ -478,7 +505,10 @@ impl World {
             );
             chat.customer.session_closed = true;
         }
-        self.revoke_all_but(chat_id, Some(user_id));
+        let spare_supervisors = self.faults.has(Fault::NoRevokeWithoutAgent);
+        self.revoke_where(chat_id, |m| {
+            m.user_id != user_id && (m.is_agent() || !spare_supervisors)
+        });
         if let Some((chat, mut emit)) = self.chat_and_emitter(chat_id) {
             emit.state(chat, user_id, "StatusChange", Some(reference), false);
         }
@@ -523,7 +553,8 @@ impl World {
         // The chat is placed in a queue (or offered to one agent): the initiator is done, and
         // everyone else, supervisors included, is revoked.
         self.remove_member(chat_id, user_id, "Completed", Some(reference));
-        self.revoke_all_but(chat_id, None);
+        let spare_supervisors = self.faults.has(Fault::TransferKeepsSupervisor);
+        self.revoke_where(chat_id, |m| m.is_agent() || !spare_supervisors);
         let Some(chat) = self.chats.get_mut(chat_id) else {
             return;
         };
@@ -567,6 +598,7 @@ impl World {
         let Some((chat, mut emit)) = self.chat_and_emitter(chat_id) else {
             return;
         };
+        let routed = invitation.is_none();
         chat.members.push(Member {
             user_id: agent.to_owned(),
             participant_id,
@@ -575,6 +607,9 @@ impl World {
             status: MemberStatus::Invited(invitation),
         });
         emit.state(chat, agent, "StatusChange", None, false);
+        if routed && self.faults.has(Fault::JoinBeforeAccept) {
+            self.join_monitoring_supervisors(chat_id, agent);
+        }
     }
 }
 

@@ -3,9 +3,9 @@
 
 use serde_json::{Map, Value, json};
 
-use super::capabilities;
 use super::model::{Audience, Author, Chat, Member, MemberStatus, Message, Visibility};
 use crate::server::clock::format_millis;
+use crate::server::faults::{Fault, Faults};
 
 /// The wire `state` of a chat as a member sees it.
 pub fn member_state(member: &Member) -> &'static str {
@@ -20,6 +20,7 @@ pub fn member_state(member: &Member) -> &'static str {
 #[derive(Debug, Clone)]
 pub struct Renderer {
     base: String,
+    faults: Faults,
 }
 
 impl Renderer {
@@ -27,7 +28,13 @@ impl Renderer {
     pub fn new(base: &str) -> Self {
         Self {
             base: base.trim_end_matches('/').to_owned(),
+            faults: Faults::NONE,
         }
+    }
+
+    /// This renderer with the seeded `faults` switched on.
+    pub fn with_faults(self, faults: Faults) -> Self {
+        Self { faults, ..self }
     }
 
     /// The URI of a chat resource.
@@ -77,7 +84,10 @@ impl Renderer {
         let mut c = Map::new();
         c.insert("receivedDate".into(), json!(format_millis(chat.received)));
         c.insert("chatType".into(), json!("Inbound"));
-        c.insert("capabilities".into(), json!(capabilities::of(viewer)));
+        c.insert(
+            "capabilities".into(),
+            json!(self.faults.listed_capabilities(viewer)),
+        );
         c.insert("uri".into(), json!(self.chat_uri(&chat.id)));
         c.insert("state".into(), json!(member_state(viewer)));
         c.insert("participants".into(), Value::Array(participants));
@@ -94,9 +104,14 @@ impl Renderer {
     /// The chat resource of a chat that is over for its viewer (`Completed`, `Revoked`):
     /// empty participants and capabilities, as in the documented Revoked example.
     pub fn ended_chat(&self, chat: &Chat, state: &str) -> Value {
+        let participants = if self.faults.has(Fault::RevokedWithParticipants) {
+            self.participants(chat, Audience::Supervisor)
+        } else {
+            Vec::new()
+        };
         json!({
             "receivedDate": format_millis(chat.received),
-            "participants": [],
+            "participants": participants,
             "capabilities": [],
             "uri": self.chat_uri(&chat.id),
             "state": state,
@@ -170,8 +185,13 @@ impl Renderer {
         } else {
             &[]
         };
+        let audience = if self.faults.has(Fault::CustomerSeesSupervisors) {
+            Audience::Supervisor
+        } else {
+            Audience::Customer
+        };
         let participants: Vec<Value> = self
-            .participants(chat, Audience::Customer)
+            .participants(chat, audience)
             .into_iter()
             .map(|mut p| {
                 // The customer API shows nickname, participantId and type only.

@@ -2,11 +2,13 @@
 //! joining the monitored agent's next chat (or all its chats) when it accepts one, and
 //! switching between the Monitor, Coach and BargeIn modes.
 
-use super::model::{Member, MemberRole, MemberStatus, Mode, Visibility};
+use super::model::{Member, MemberRole, MemberStatus, Mode};
 use super::{Monitoring, World};
 use crate::server::api_error::ApiError;
 use crate::server::clock::now_millis;
 use crate::server::directory::Role;
+use crate::server::faults::Fault;
+use crate::server::params::unknown_operation;
 
 /// `supervisorMonitoringMode`: how many of the agent's chats the supervisor joins.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,10 +36,10 @@ impl World {
             .directory
             .by_id(supervisor)
             .ok_or_else(ApiError::unauthenticated)?;
-        if !caller.has_role(Role::Supervisor) {
-            return Err(ApiError::no_permission(
+        if !caller.has_role(Role::Supervisor) && !self.faults.has(Fault::AgentMayMonitor) {
+            return Err(self.faults.role_refusal(ApiError::no_permission(
                 "The supervisor role ([htcc] roles=supervisor) is required",
-            ));
+            )));
         }
         let target = self
             .directory
@@ -66,9 +68,13 @@ impl World {
         scope: Scope,
         nickname: Option<String>,
     ) -> Result<(), ApiError> {
+        if mode == Mode::Monitor && self.faults.has(Fault::MonitorModeUnknown) {
+            return Err(unknown_operation(mode.name()));
+        }
         self.check_supervision(supervisor, agent)?;
+        let only_one = self.faults.has(Fault::OneAgentPerSupervisor);
         self.monitoring
-            .retain(|m| !(m.supervisor == supervisor && m.agent == agent));
+            .retain(|m| !(m.supervisor == supervisor && (m.agent == agent || only_one)));
         self.monitoring.push(Monitoring {
             supervisor: supervisor.to_owned(),
             agent: agent.to_owned(),
@@ -83,13 +89,14 @@ impl World {
     /// already in are not left (the supervisor uses Leave).
     pub fn cancel_monitoring(&mut self, supervisor: &str, agent: &str) -> Result<(), ApiError> {
         self.check_supervision(supervisor, agent)?;
-        let before = self.monitoring.len();
-        self.monitoring
-            .retain(|m| !(m.supervisor == supervisor && m.agent == agent));
-        if self.monitoring.len() == before {
+        let watching = |m: &Monitoring| m.supervisor == supervisor && m.agent == agent;
+        if !self.monitoring.iter().any(watching) {
             return Err(ApiError::wrong_state(
                 "Monitoring of this agent is not active",
             ));
+        }
+        if !self.faults.has(Fault::CancelKeepsMonitoring) {
+            self.monitoring.retain(|m| !watching(m));
         }
         Ok(())
     }
@@ -117,8 +124,17 @@ impl World {
             if already_in {
                 continue;
             }
+            if self.faults.has(Fault::OneChatPerSupervisor) {
+                for chat in self.chats.values_mut() {
+                    chat.members.retain(|m| m.user_id != watch.supervisor);
+                }
+            }
             self.join_supervisor(chat_id, &watch);
-            if watch.scope == Scope::NextChat {
+            let used_up = match watch.scope {
+                Scope::NextChat => !self.faults.has(Fault::NextChatMonitorsAll),
+                Scope::AllChats => self.faults.has(Fault::AllChatsOnlyFirst),
+            };
+            if used_up {
                 self.monitoring
                     .retain(|m| !(m.supervisor == watch.supervisor && m.agent == watch.agent));
             }
@@ -133,6 +149,7 @@ impl World {
                 .map(|u| u.user_name.clone())
                 .unwrap_or_default()
         });
+        let faults = self.faults;
         let Some((chat, mut emit)) = self.chat_and_emitter(chat_id) else {
             return;
         };
@@ -143,6 +160,7 @@ impl World {
             role: MemberRole::Supervisor {
                 mode: watch.mode,
                 monitored: watch.agent.clone(),
+                visibility: faults.supervisor_visibility(watch.mode),
             },
             status: MemberStatus::Chatting,
         };
@@ -151,9 +169,16 @@ impl World {
         chat.members.push(member);
         let joined = chat.push_message("ParticipantJoined", author, None, visibility, now_millis());
         let supervisor = watch.supervisor.as_str();
-        emit.state(chat, supervisor, "ParticipantsUpdated", None, false);
-        emit.state(chat, supervisor, "StatusChange", None, false);
-        emit.history(chat, supervisor, 1, None);
+        let mut order = ["ParticipantsUpdated", "StatusChange"];
+        if faults.has(Fault::JoinOrderSwapped) {
+            order.reverse();
+        }
+        for notification_type in order {
+            emit.state(chat, supervisor, notification_type, None, false);
+        }
+        if !faults.has(Fault::JoinWithoutMessageLog) {
+            emit.history(chat, supervisor, 1, None);
+        }
         emit.participants_changed(chat, visibility, joined, None, Some(supervisor));
     }
 
@@ -167,18 +192,34 @@ impl World {
         mode: Mode,
         reference: u64,
     ) {
+        let faults = self.faults;
         let Some((chat, mut emit)) = self.chat_and_emitter(chat_id) else {
             return;
         };
         let Some(position) = chat.members.iter().position(|m| m.user_id == supervisor) else {
             return;
         };
-        let MemberRole::Supervisor { mode: current, .. } = &mut chat.members[position].role else {
+        let MemberRole::Supervisor {
+            mode: current,
+            visibility: shown,
+            ..
+        } = &mut chat.members[position].role
+        else {
             return;
         };
-        let before = Visibility::from(*current);
-        *current = mode;
-        let wider = before.max(Visibility::from(mode));
+        let from = *current;
+        let before = *shown;
+        let ignored =
+            faults.has(Fault::SwitchToCoachIgnored) && (from, mode) == (Mode::Monitor, Mode::Coach);
+        if !ignored {
+            *current = mode;
+        }
+        let keeps_visibility = faults.has(Fault::SwitchToMonitorKeepsVisibility)
+            && (from, mode) == (Mode::BargeIn, Mode::Monitor);
+        if !keeps_visibility {
+            *shown = faults.supervisor_visibility(*current);
+        }
+        let wider = before.max(*shown);
         let author = chat.author_of(&chat.members[position]);
         let text = match mode {
             Mode::Monitor => "SWITCH_TO_MONITOR",
@@ -187,6 +228,11 @@ impl World {
         };
         let notice =
             chat.push_message("Notice", author, Some(text.to_owned()), wider, now_millis());
+        if faults.has(Fault::SwitchToBargeInUnannounced)
+            && (from, mode) == (Mode::Coach, Mode::BargeIn)
+        {
+            return;
+        }
         emit.participants_changed(chat, wider, notice, Some((supervisor, reference)), None);
     }
 }

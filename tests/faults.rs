@@ -1,0 +1,522 @@
+//! Seeded faults: the conformance suite must catch every deliberate non-conformance of the
+//! reference server, and the clean server must pass it.
+//!
+//! `every_fault_is_caught_and_the_clean_server_passes` runs the whole suite (every scenario
+//! of `scenarios/`) against a fresh embedded server per scenario: once clean, and once per
+//! fault of `Fault::ALL` with that fault switched on. All runs share one runtime and run
+//! concurrently (scenarios mostly wait), so the test takes about as long as a few suites in a
+//! row. For each fault it asserts that the run fails and that a failing finding cites the
+//! requirement the fault breaks (for a `strict_only` fault: a NON-STRICT finding citing it, so
+//! a `--strict` run fails), except for the faults listed in [`NOT_CAUGHT`], which must indeed
+//! go unnoticed (so the list stays honest).
+//!
+//! The faults no scenario notices are still shown to misbehave as described
+//! (`the_bayeux_faults_the_scenarios_miss_do_what_they_say`), and the CLI flags are tested:
+//! `serve --list-faults`, `run --fault` with a target, an unknown fault name.
+//!
+//! The detection matrix (fault × the scenarios that caught it, and the requirement ids cited)
+//! is printed (`cargo test --test faults -- --nocapture`); with `GWS_FAULT_MATRIX=FILE` it is
+//! also written into FILE between `<!-- matrix:begin -->` and `<!-- matrix:end -->` (the
+//! whole file when the markers are missing): `GWS_FAULT_MATRIX=docs/fault-matrix.md cargo
+//! test --test faults` refreshes `docs/fault-matrix.md`.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use gws_conform::check::Verdict;
+use gws_conform::driver::bayeux::BayeuxConfig;
+use gws_conform::event::Outcome;
+use gws_conform::profile::Profile;
+use gws_conform::run::{RunContext, Verifier, run_scenario};
+use gws_conform::scenario::{self, Scenario};
+use gws_conform::server::{Fault, Faults, ServerConfig, start};
+use gws_conform::spec::Catalogue;
+
+/// Faults the current scenarios cannot notice, with the reason and what would catch them.
+const NOT_CAUGHT: &[(&str, &str)] = &[
+    (
+        "bayeux-no-advice",
+        "no check reads Bayeux meta replies: the harness's client falls back to its own hold time, and an `http` step cannot post to the Bayeux endpoint (its array body has no statusCode); BAYEUX-ADVICE is not in the catalogue",
+    ),
+    (
+        "bayeux-unknown-client-400",
+        "no scenario presents an unknown clientId (the harness's clients are never expired or expelled during a run); BAYEUX-UNKNOWN-CLIENT is not in the catalogue",
+    ),
+];
+
+/// Most scenarios running at once (each with its own server).
+const PARALLEL: usize = 72;
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// What one scenario run left behind that the assertions and the matrix need.
+#[derive(Debug, Clone)]
+struct Summary {
+    scenario: String,
+    outcome: Outcome,
+    /// `(verdict, requirement, check, message)` of every finding.
+    findings: Vec<(Verdict, String, String, String)>,
+}
+
+impl Summary {
+    fn failed(&self) -> bool {
+        self.outcome == Outcome::Failed
+    }
+
+    fn fails_strict(&self) -> bool {
+        self.failed() || self.cites_at(Verdict::NonStrict).next().is_some()
+    }
+
+    fn cites_at(&self, verdict: Verdict) -> impl Iterator<Item = &str> {
+        self.findings
+            .iter()
+            .filter(move |f| f.0 == verdict)
+            .map(|f| f.1.as_str())
+    }
+
+    /// Whether a finding of the verdict the fault is expected to produce cites its requirement.
+    fn catches(&self, fault: Fault) -> bool {
+        let (verdict, run_fails) = if fault.strict_only() {
+            (Verdict::NonStrict, self.fails_strict())
+        } else {
+            (Verdict::Fail, self.failed())
+        };
+        run_fails && self.cites_at(verdict).any(|r| r == fault.requirement())
+    }
+}
+
+/// The suite's scenarios and checks, loaded once, and a runtime to run them on.
+struct Suite {
+    scenarios: Vec<Arc<Scenario>>,
+    verifier: Arc<Verifier>,
+    runtime: tokio::runtime::Runtime,
+}
+
+impl Suite {
+    fn load() -> Self {
+        let dir = repo().join("scenarios");
+        let text = std::fs::read_to_string(dir.join(scenario::CATALOGUE_FILE)).unwrap();
+        let catalogue = Catalogue::parse(&text).unwrap();
+        let verifier = Verifier::load(&repo().join("schemas"), &repo().join("fixtures")).unwrap();
+        let scenarios = scenario::load_dir(&dir, &catalogue, &|name| verifier.has_fixture(name))
+            .unwrap_or_else(|errors| panic!("{} scenario problems", errors.len()))
+            .into_iter()
+            .filter(|s| s.ignore.is_none())
+            .map(Arc::new)
+            .collect();
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        Self {
+            scenarios,
+            verifier: Arc::new(verifier),
+            runtime,
+        }
+    }
+
+    /// Runs the whole suite once per configuration (`None`: clean), all concurrently; one
+    /// list of summaries per configuration, in scenario order.
+    fn run(&self, configs: &[Option<Fault>]) -> Vec<Vec<Summary>> {
+        self.runtime.block_on(async {
+            let permits = Arc::new(tokio::sync::Semaphore::new(PARALLEL));
+            let mut tasks = Vec::new();
+            for config in configs {
+                let faults = config.map_or(Faults::NONE, Faults::from);
+                for scenario in &self.scenarios {
+                    let (scenario, verifier, permits) =
+                        (scenario.clone(), self.verifier.clone(), permits.clone());
+                    tasks.push(tokio::spawn(async move {
+                        let _permit = permits.acquire_owned().await.unwrap();
+                        run_one(scenario, faults, verifier).await
+                    }));
+                }
+            }
+            let mut summaries = Vec::with_capacity(tasks.len());
+            for task in tasks {
+                summaries.push(task.await.expect("a scenario run panicked"));
+            }
+            summaries
+                .chunks(self.scenarios.len())
+                .map(<[Summary]>::to_vec)
+                .collect()
+        })
+    }
+}
+
+async fn run_one(scenario: Arc<Scenario>, faults: Faults, verifier: Arc<Verifier>) -> Summary {
+    let config = ServerConfig {
+        faults,
+        ..ServerConfig::default()
+    };
+    let server = start(config, SocketAddr::from(([127, 0, 0, 1], 0)))
+        .await
+        .expect("bind a local port");
+    let ctx = RunContext {
+        base_url: server.base_url(),
+        profile: Profile::builtin(),
+        request_timeout: Duration::from_secs(10),
+        scenario_timeout: Duration::from_secs(60),
+        bayeux: BayeuxConfig::default(),
+        verifier,
+    };
+    let run = run_scenario(&scenario, &ctx).await;
+    server.shutdown().await;
+    Summary {
+        scenario: scenario.name.clone(),
+        outcome: run.outcome,
+        findings: run
+            .findings()
+            .map(|f| {
+                (
+                    f.verdict,
+                    f.requirement.clone(),
+                    f.check.clone(),
+                    f.message.clone(),
+                )
+            })
+            .collect(),
+    }
+}
+
+/// One row of the detection matrix.
+struct Row {
+    fault: Fault,
+    caught_by: Vec<String>,
+    missed: Vec<String>,
+    failing: Vec<String>,
+    cited: BTreeMap<String, BTreeSet<&'static str>>,
+}
+
+fn row(fault: Fault, suite: &[Summary]) -> Row {
+    let mut cited: BTreeMap<String, BTreeSet<&'static str>> = BTreeMap::new();
+    for summary in suite {
+        for (verdict, requirement, _, _) in &summary.findings {
+            let tier = match verdict {
+                Verdict::Fail => "FAIL",
+                Verdict::NonStrict => "NON-STRICT",
+                Verdict::Info => continue,
+            };
+            cited.entry(requirement.clone()).or_default().insert(tier);
+        }
+    }
+    Row {
+        fault,
+        caught_by: suite
+            .iter()
+            .filter(|s| s.catches(fault))
+            .map(|s| s.scenario.clone())
+            .collect(),
+        missed: suite
+            .iter()
+            .filter(|s| !s.catches(fault))
+            .map(|s| s.scenario.clone())
+            .collect(),
+        failing: suite
+            .iter()
+            .filter(|s| s.fails_strict())
+            .map(|s| s.scenario.clone())
+            .collect(),
+        cited,
+    }
+}
+
+fn matrix(rows: &[Row], scenarios: usize, elapsed: Duration) -> String {
+    let mut text = format!(
+        "{} faults × {scenarios} scenarios, run in {:.0} s (debug build, the clean suite included).\n\n",
+        rows.len(),
+        elapsed.as_secs_f64()
+    );
+    text.push_str("| Fault | Breaks | Caught by (scenarios citing it) | Scenarios failing | Requirements cited |\n");
+    text.push_str("|---|---|---|---|---|\n");
+    for row in rows {
+        let breaks = if row.fault.strict_only() {
+            format!("{} (strict)", row.fault.requirement())
+        } else {
+            row.fault.requirement().to_owned()
+        };
+        let caught = match row.caught_by.len() {
+            0 => "**not caught**".to_owned(),
+            n if n == scenarios => format!("all {n}"),
+            n if n > scenarios / 2 => {
+                format!("{n} of {scenarios}: all but {}", row.missed.join(", "))
+            }
+            _ => row.caught_by.join(", "),
+        };
+        let cited: Vec<String> = row
+            .cited
+            .iter()
+            .map(|(requirement, tiers)| {
+                if tiers.contains("FAIL") {
+                    requirement.clone()
+                } else {
+                    format!("{requirement}*")
+                }
+            })
+            .collect();
+        text.push_str(&format!(
+            "| `{}` | {breaks} | {caught} | {} | {} |\n",
+            row.fault.name(),
+            row.failing.len(),
+            if cited.is_empty() {
+                "—".to_owned()
+            } else {
+                cited.join(", ")
+            }
+        ));
+    }
+    text.push_str("\n`*`: cited by NON-STRICT findings only. (strict): the requirement is checked at NON-STRICT level, so only a `--strict` run must fail on it.\n");
+    text
+}
+
+/// Writes the matrix into `path` between the markers (or as the whole file).
+fn write_matrix(path: &Path, matrix: &str) {
+    const BEGIN: &str = "<!-- matrix:begin -->";
+    const END: &str = "<!-- matrix:end -->";
+    let path = if path.is_relative() {
+        repo().join(path)
+    } else {
+        path.to_owned()
+    };
+    let old = std::fs::read_to_string(&path).unwrap_or_default();
+    let new = match (old.find(BEGIN), old.find(END)) {
+        (Some(begin), Some(end)) if begin < end => {
+            format!("{}{BEGIN}\n{matrix}{}", &old[..begin], &old[end..])
+        }
+        _ => matrix.to_owned(),
+    };
+    std::fs::write(&path, new).unwrap();
+}
+
+#[test]
+fn every_fault_is_caught_and_the_clean_server_passes() {
+    let started = Instant::now();
+    let suite = Suite::load();
+    // The clean run first and alone, so that nothing competes with the baseline.
+    let clean = suite.run(&[None]).remove(0);
+    let faulty: Vec<Option<Fault>> = Fault::ALL.iter().copied().map(Some).collect();
+    let suites = suite.run(&faulty);
+    let elapsed = started.elapsed();
+
+    let clean_failures: Vec<String> = clean
+        .iter()
+        .flat_map(|s| {
+            s.findings
+                .iter()
+                .filter(|f| f.0 == Verdict::Fail)
+                .map(move |f| format!("{}: [{}] {} {}", s.scenario, f.1, f.2, f.3))
+                .chain(
+                    (s.outcome != Outcome::Passed)
+                        .then(|| format!("{}: {:?}", s.scenario, s.outcome)),
+                )
+        })
+        .collect();
+
+    let rows: Vec<Row> = Fault::ALL
+        .iter()
+        .zip(&suites)
+        .map(|(fault, suite)| row(*fault, suite))
+        .collect();
+    let text = matrix(&rows, clean.len(), elapsed);
+    println!("{text}");
+    if let Some(path) = std::env::var_os("GWS_FAULT_MATRIX") {
+        write_matrix(Path::new(&path), &text);
+    }
+
+    assert!(
+        clean_failures.is_empty(),
+        "the clean reference server must pass the suite:\n{}",
+        clean_failures.join("\n")
+    );
+    let mut problems = Vec::new();
+    for (row, suite) in rows.iter().zip(&suites) {
+        let name = row.fault.name();
+        let listed = NOT_CAUGHT.iter().any(|(n, _)| *n == name);
+        let errored: Vec<&str> = suite
+            .iter()
+            .filter(|s| s.outcome == Outcome::Errored)
+            .map(|s| s.scenario.as_str())
+            .collect();
+        if !errored.is_empty() {
+            problems.push(format!("{name}: scenarios could not run: {errored:?}"));
+        }
+        match (row.caught_by.is_empty(), listed) {
+            (true, false) => problems.push(format!(
+                "{name} ({}) is not caught: no {} finding cites it; failing scenarios: {:?}; cited: {:?}",
+                row.fault.requirement(),
+                if row.fault.strict_only() { "NON-STRICT" } else { "FAIL" },
+                row.failing,
+                row.cited.keys().collect::<Vec<_>>()
+            )),
+            (false, true) => problems.push(format!(
+                "{name} is now caught (by {:?}): remove it from NOT_CAUGHT",
+                row.caught_by
+            )),
+            _ => {}
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn every_fault_breaks_a_catalogued_requirement_or_is_listed_as_not_caught() {
+    let catalogue = Catalogue::builtin();
+    for fault in Fault::ALL {
+        let known = catalogue.get(fault.requirement()).is_some();
+        let listed = NOT_CAUGHT.iter().any(|(n, _)| *n == fault.name());
+        assert!(
+            known || listed,
+            "{} cites {}, which is not in scenarios/requirements.yaml",
+            fault.name(),
+            fault.requirement()
+        );
+    }
+    for (name, _) in NOT_CAUGHT {
+        assert!(Fault::from_name(name).is_some(), "NOT_CAUGHT names {name}");
+    }
+}
+
+fn gws(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_gws-conform"))
+        .current_dir(repo())
+        .args(args)
+        .output()
+        .expect("run gws-conform")
+}
+
+#[test]
+fn list_faults_lists_every_fault_with_its_requirement() {
+    let out = gws(&["serve", "--list-faults"]);
+    assert_eq!(out.status.code(), Some(0));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<&str> = stdout
+        .lines()
+        .filter(|l| Fault::ALL.iter().any(|f| l.starts_with(f.name())))
+        .collect();
+    assert!(lines.len() >= 25, "{stdout}");
+    assert_eq!(lines.len(), Fault::ALL.len(), "{stdout}");
+    for fault in Fault::ALL {
+        let line = lines
+            .iter()
+            .find(|l| l.split_whitespace().next() == Some(fault.name()))
+            .unwrap_or_else(|| panic!("{} is not listed", fault.name()));
+        assert!(line.contains(fault.requirement()), "{line}");
+        assert!(line.contains(fault.description()), "{line}");
+    }
+}
+
+#[test]
+fn run_refuses_a_fault_with_a_target() {
+    let out = gws(&[
+        "run",
+        "--fault",
+        "index-as-string",
+        "--target",
+        "http://127.0.0.1:9",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("--fault") && stderr.contains("target"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn an_unknown_fault_exits_2_with_a_suggestion() {
+    for command in ["run", "serve"] {
+        let out = gws(&[command, "--fault", "cancel-keep-monitoring"]);
+        assert_eq!(out.status.code(), Some(2), "{command}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains("unknown fault `cancel-keep-monitoring`")
+                && stderr.contains("did you mean `cancel-keeps-monitoring`?"),
+            "{command}: {stderr}"
+        );
+    }
+}
+
+#[test]
+fn run_with_a_fault_fails_where_the_clean_run_passes() {
+    let clean = gws(&["run", "message-index-increases", "--exact", "-q"]);
+    assert_eq!(
+        clean.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&clean.stdout)
+    );
+    let faulty = gws(&[
+        "run",
+        "message-index-increases",
+        "--exact",
+        "-q",
+        "--fault",
+        "message-index-restarts",
+    ]);
+    assert_eq!(faulty.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&faulty.stdout);
+    assert!(stdout.contains("NOTIF-INDEX"), "{stdout}");
+}
+
+/// Posts one Bayeux message as agent1 and returns the reply to it.
+async fn bayeux(base: &str, message: serde_json::Value) -> serde_json::Value {
+    let reply: serde_json::Value = reqwest::Client::new()
+        .post(format!("{base}/api/v2/notifications"))
+        .basic_auth("agent1", Some("password"))
+        .json(&serde_json::json!([message]))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    reply[0].clone()
+}
+
+#[tokio::test]
+async fn the_bayeux_faults_the_scenarios_miss_do_what_they_say() {
+    use serde_json::json;
+    let server = |fault: Option<Fault>| {
+        let config = ServerConfig {
+            faults: fault.map_or(Faults::NONE, Faults::from),
+            long_poll_timeout: Duration::from_millis(200),
+            ..ServerConfig::default()
+        };
+        start(config, SocketAddr::from(([127, 0, 0, 1], 0)))
+    };
+    let handshake = json!({"channel": "/meta/handshake", "version": "1.0",
+        "supportedConnectionTypes": ["long-polling"]});
+    let unknown = json!({"channel": "/meta/connect", "clientId": "nobody",
+        "connectionType": "long-polling"});
+
+    let clean = server(None).await.unwrap();
+    let reply = bayeux(&clean.base_url(), handshake.clone()).await;
+    assert_eq!(reply["advice"]["reconnect"], "retry", "{reply}");
+    let reply = bayeux(&clean.base_url(), unknown.clone()).await;
+    assert_eq!(reply["error"], "402::Unknown client", "{reply}");
+    assert_eq!(reply["advice"]["reconnect"], "handshake", "{reply}");
+    clean.shutdown().await;
+
+    let no_advice = server(Some(Fault::BayeuxNoAdvice)).await.unwrap();
+    let reply = bayeux(&no_advice.base_url(), handshake).await;
+    assert_eq!(reply["successful"], true, "{reply}");
+    assert!(reply.get("advice").is_none(), "{reply}");
+    let connect = json!({"channel": "/meta/connect", "clientId": reply["clientId"],
+        "connectionType": "long-polling"});
+    let reply = bayeux(&no_advice.base_url(), connect).await;
+    assert_eq!(reply["successful"], true, "{reply}");
+    assert!(reply.get("advice").is_none(), "{reply}");
+    no_advice.shutdown().await;
+
+    let not_402 = server(Some(Fault::BayeuxUnknownClient400)).await.unwrap();
+    let reply = bayeux(&not_402.base_url(), unknown).await;
+    assert_eq!(reply["error"], "400::Unknown client", "{reply}");
+    assert!(reply.get("advice").is_none(), "{reply}");
+    not_402.shutdown().await;
+}
