@@ -38,7 +38,7 @@ fn world() -> (World, String, String) {
             .expect("built-in user")
     };
     let (agent, supervisor) = (id("agent1"), id("supervisor1"));
-    let mut world = World::new(directory, ids, "http://127.0.0.1:8080");
+    let mut world = World::new(std::sync::Arc::new(directory), ids, "http://127.0.0.1:8080");
     let chat = ["chat".to_owned()];
     world.start_session(&agent, &chat).expect("agent session");
     world

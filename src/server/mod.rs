@@ -77,7 +77,7 @@ fn build(config: ServerConfig) -> (Router, Arc<Hub>) {
     let base = config
         .public_url
         .unwrap_or_else(|| "http://localhost".to_owned());
-    let world = World::new(directory, ids.clone(), &base).with_faults(config.faults);
+    let world = World::new(Arc::new(directory), ids.clone(), &base).with_faults(config.faults);
     let hub = Hub::new(HubConfig {
         long_poll_timeout: config.long_poll_timeout,
         max_interval: config.client_max_interval,

@@ -9,7 +9,6 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::Duration;
 
-use serde_json::json;
 use tokio::sync::Notify;
 use tokio::time::Instant;
 
@@ -243,9 +242,10 @@ impl Hub {
                 }
                 let message = wire
                     .get_or_insert_with(|| {
-                        json!({"channel": delivery.channel, "data": delivery.data})
-                            .to_string()
-                            .into()
+                        // Written directly: `json!` would deep-copy the notification first.
+                        let data = serde_json::to_string(&delivery.data).unwrap_or_default();
+                        let channel = serde_json::to_string(delivery.channel).unwrap_or_default();
+                        format!("{{\"channel\":{channel},\"data\":{data}}}").into()
                     })
                     .clone();
                 match per_client.iter_mut().find(|(c, _)| Arc::ptr_eq(c, client)) {

@@ -203,16 +203,17 @@ pub async fn handle_batch(hub: &Hub, ids: &IdGen, user_id: &str, messages: Vec<V
     }
     let mut body = String::with_capacity(64 + delivered.iter().map(|m| m.len() + 1).sum::<usize>());
     body.push('[');
-    for (i, text) in delivered
-        .iter()
-        .map(|m| m.to_string())
-        .chain(replies.iter().map(Value::to_string))
-        .enumerate()
-    {
+    for (i, message) in delivered.iter().enumerate() {
         if i > 0 {
             body.push(',');
         }
-        body.push_str(&text);
+        body.push_str(message);
+    }
+    for (i, reply) in replies.iter().enumerate() {
+        if i > 0 || !delivered.is_empty() {
+            body.push(',');
+        }
+        body.push_str(&reply.to_string());
     }
     body.push(']');
     body

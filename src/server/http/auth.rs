@@ -137,13 +137,12 @@ pub async fn require_user(
         cookie_session(headers).and_then(|id| state.sessions.touch(&id).map(|s| (id, s)));
     let (user_id, session_id, csrf_token, created) = match basic_credentials(headers) {
         Some(Ok((name, password))) => {
-            let user_id = state.read_world(|world| {
-                world
-                    .directory()
-                    .by_name(&name)
-                    .filter(|u| u.password == password)
-                    .map(|u| u.id.clone())
-            });
+            // The directory is read outside the world lock: every long-poll passes here.
+            let user_id = state
+                .directory
+                .by_name(&name)
+                .filter(|u| u.password == password)
+                .map(|u| u.id.clone());
             let Some(user_id) = user_id else {
                 return ApiError::unauthenticated().into_response();
             };

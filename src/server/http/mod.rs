@@ -33,6 +33,8 @@ pub struct HttpSettings {
 /// Everything a request handler may touch.
 #[derive(Debug)]
 pub struct AppState {
+    /// The users, read without the world lock (it never changes while serving).
+    directory: Arc<super::directory::Directory>,
     world: Mutex<World>,
     hub: Arc<Hub>,
     sessions: SessionStore,
@@ -44,6 +46,7 @@ impl AppState {
     /// Shared state for one server.
     pub fn new(world: World, hub: Arc<Hub>, ids: Arc<IdGen>, settings: HttpSettings) -> Self {
         Self {
+            directory: world.directory_handle(),
             world: Mutex::new(world),
             hub,
             sessions: SessionStore::default(),

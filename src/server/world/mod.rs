@@ -60,7 +60,7 @@ struct Monitoring {
 /// The whole in-memory state of a reference server.
 #[derive(Debug)]
 pub struct World {
-    directory: Directory,
+    directory: Arc<Directory>,
     ids: Arc<IdGen>,
     render: Renderer,
     /// Logged-in users (StartContactCenterSession with the chat channel).
@@ -82,7 +82,7 @@ pub struct World {
 
 impl World {
     /// An empty world for `directory`, rendering URIs against `base_url`.
-    pub fn new(directory: Directory, ids: Arc<IdGen>, base_url: &str) -> Self {
+    pub fn new(directory: Arc<Directory>, ids: Arc<IdGen>, base_url: &str) -> Self {
         Self {
             directory,
             ids,
@@ -105,6 +105,11 @@ impl World {
         self.faults = faults;
         self.render = self.render.with_faults(faults);
         self
+    }
+
+    /// A shared handle on the user directory (it never changes while a server runs).
+    pub fn directory_handle(&self) -> Arc<Directory> {
+        self.directory.clone()
     }
 
     /// The user directory.

@@ -136,9 +136,11 @@ impl Renderer {
 
     /// The messages of `chat` that `audience` may see, from index `from` on.
     pub fn visible_messages(&self, chat: &Chat, audience: Audience, from: u64) -> Vec<Value> {
-        chat.messages
+        // Indexes increase along the log: start at `from` instead of scanning the whole chat.
+        let start = chat.messages.partition_point(|m| m.index < from);
+        chat.messages[start..]
             .iter()
-            .filter(|m| m.index >= from && audience.sees(m.visibility))
+            .filter(|m| audience.sees(m.visibility))
             .map(|m| self.message(m))
             .collect()
     }
