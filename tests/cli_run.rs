@@ -3,6 +3,8 @@
 //! target (exit 3), and `--list`. Expected output lives in `tests/golden/`; set
 //! `GOLDEN_UPDATE=1` to rewrite it after an intended change.
 
+mod support;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
@@ -153,36 +155,9 @@ fn list_names_the_scenarios() {
     );
 }
 
-/// Starts `gws-conform serve` on a free port; returns the process and its base URL.
-fn serve() -> (std::process::Child, String) {
-    use std::io::{BufRead, BufReader};
-    let mut child = Command::new(env!("CARGO_BIN_EXE_gws-conform"))
-        .args(["serve", "--listen", "127.0.0.1:0"])
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .expect("start serve");
-    let stdout = child.stdout.take().expect("stdout");
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let mut line = String::new();
-        let _ = BufReader::new(stdout).read_line(&mut line);
-        let _ = tx.send(line);
-    });
-    let line = rx
-        .recv_timeout(Duration::from_secs(20))
-        .expect("serve printed its address");
-    let url = line
-        .trim()
-        .rsplit(' ')
-        .next()
-        .unwrap_or_default()
-        .to_owned();
-    (child, url)
-}
-
 #[test]
 fn the_suite_runs_against_serve_with_only_target_and_passes_twice() {
-    let (mut server, url) = serve();
+    let (mut server, url) = support::spawn_serve(&[]);
     // A representative subset keeps CI fast; the whole suite is run the same way by hand
     // (docs/benchmarks.md).
     let subset = [

@@ -1,8 +1,9 @@
 //! `gws-conform serve` as a user runs it: it prints where it listens and serves; a bad users
 //! file or an address in use give a clear message and the documented exit codes.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+mod support;
+
+use std::process::Command;
 use std::time::Duration;
 
 fn binary() -> Command {
@@ -49,29 +50,8 @@ fn bad_arguments_exit_2() {
 
 #[test]
 fn serve_prints_its_address_and_answers_requests() {
-    let mut child = binary()
-        .args([
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--long-poll-timeout",
-            "1000",
-        ])
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let mut line = String::new();
-        let _ = BufReader::new(stdout).read_line(&mut line);
-        let _ = tx.send(line);
-    });
-    let line = rx
-        .recv_timeout(Duration::from_secs(20))
-        .expect("serve printed nothing");
-    let url = line.trim().rsplit(' ').next().unwrap().to_owned();
-    assert!(url.starts_with("http://127.0.0.1:"), "{line}");
+    let (mut child, url) = support::spawn_serve(&["--long-poll-timeout", "1000"]);
+    assert!(url.starts_with("http://127.0.0.1:"), "{url}");
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let body: serde_json::Value = runtime.block_on(async {
         reqwest::Client::new()
