@@ -10,6 +10,7 @@ pub mod bayeux;
 pub mod check;
 pub mod cli;
 pub mod driver;
+pub mod embedded;
 pub mod event;
 pub mod exit;
 pub mod profile;

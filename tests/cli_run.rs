@@ -239,3 +239,24 @@ fn coverage_lists_every_requirement_and_fails_on_an_uncovered_one() {
     );
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+fn the_built_in_suite_runs_from_any_directory() {
+    let elsewhere = std::env::temp_dir();
+    let out = Command::new(env!("CARGO_BIN_EXE_gws-conform"))
+        .current_dir(&elsewhere)
+        .args(["run", "chat-completed-revokes-supervisor", "--exact"])
+        .output()
+        .expect("run gws-conform");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("test chat-completed-revokes-supervisor ... ok"),
+        "{stdout}"
+    );
+}

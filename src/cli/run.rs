@@ -37,15 +37,16 @@ pub struct RunArgs {
     /// Target profile: users, passwords (or their environment variables), ContactCenterId.
     #[arg(long, value_name = "FILE")]
     pub profile: Option<PathBuf>,
-    /// Directory of scenario files.
-    #[arg(long, value_name = "DIR", default_value = "scenarios")]
-    pub scenarios: PathBuf,
-    /// Directory of JSON Schemas.
-    #[arg(long, value_name = "DIR", default_value = "schemas")]
-    pub schemas: PathBuf,
-    /// Directory of documented examples (fixtures) and errata.json.
-    #[arg(long, value_name = "DIR", default_value = "fixtures")]
-    pub fixtures: PathBuf,
+    /// Directory of scenario files [default: ./scenarios if present, else the built-in suite].
+    #[arg(long, value_name = "DIR")]
+    pub scenarios: Option<PathBuf>,
+    /// Directory of JSON Schemas [default: ./schemas if present, else the built-in ones].
+    #[arg(long, value_name = "DIR")]
+    pub schemas: Option<PathBuf>,
+    /// Directory of documented examples and errata.json [default: ./fixtures if present, else
+    /// the built-in ones].
+    #[arg(long, value_name = "DIR")]
+    pub fixtures: Option<PathBuf>,
     /// Write a JUnit XML report here.
     #[arg(long, value_name = "FILE")]
     pub junit: Option<PathBuf>,
@@ -92,24 +93,49 @@ fn refuse_faults_with_target(args: &RunArgs, target: &str) -> Result<(), i32> {
     Err(exit::BAD_INPUT)
 }
 
+/// The directory to read: the one given, else `./{default}` when it exists; `None` means the
+/// built-in copy compiled into the binary.
+fn local_or_builtin(given: &Option<PathBuf>, default: &str) -> Option<PathBuf> {
+    given
+        .clone()
+        .or_else(|| Some(PathBuf::from(default)).filter(|dir| dir.is_dir()))
+}
+
 /// Loads what a run needs; prints problems and returns the exit code on failure.
 fn prepare(args: &RunArgs) -> Result<(Vec<Scenario>, Arc<Verifier>, Profile), i32> {
     let bad = |message: String| {
         eprintln!("error: {message}");
         exit::BAD_INPUT
     };
-    let catalogue_file = args.scenarios.join(scenario::CATALOGUE_FILE);
-    let catalogue = if catalogue_file.exists() {
-        let text = std::fs::read_to_string(&catalogue_file)
-            .map_err(|e| bad(format!("{}: {e}", catalogue_file.display())))?;
-        Catalogue::parse(&text).map_err(|e| bad(format!("{}: {e}", catalogue_file.display())))?
-    } else {
-        Catalogue::builtin()
+    let scenarios_dir = local_or_builtin(&args.scenarios, "scenarios");
+    let catalogue_file = scenarios_dir
+        .as_ref()
+        .map(|dir| dir.join(scenario::CATALOGUE_FILE));
+    let catalogue = match catalogue_file.filter(|file| file.exists()) {
+        Some(file) => {
+            let text = std::fs::read_to_string(&file)
+                .map_err(|e| bad(format!("{}: {e}", file.display())))?;
+            Catalogue::parse(&text).map_err(|e| bad(format!("{}: {e}", file.display())))?
+        }
+        None => Catalogue::builtin(),
     };
-    let verifier = Verifier::load(&args.schemas, &args.fixtures).map_err(|e| bad(e.to_string()))?;
-    let scenarios = match scenario::load_dir(&args.scenarios, &catalogue, &|name| {
-        verifier.has_fixture(name)
-    }) {
+    let verifier = match (
+        local_or_builtin(&args.schemas, "schemas"),
+        local_or_builtin(&args.fixtures, "fixtures"),
+    ) {
+        (None, None) => Verifier::builtin(),
+        (schemas, fixtures) => Verifier::load(
+            &schemas.unwrap_or_else(|| PathBuf::from("schemas")),
+            &fixtures.unwrap_or_else(|| PathBuf::from("fixtures")),
+        ),
+    }
+    .map_err(|e| bad(e.to_string()))?;
+    let fixture_exists = |name: &str| verifier.has_fixture(name);
+    let loaded = match &scenarios_dir {
+        Some(dir) => scenario::load_dir(dir, &catalogue, &fixture_exists),
+        None => scenario::load_builtin(&catalogue, &fixture_exists),
+    };
+    let scenarios = match loaded {
         Ok(scenarios) => scenarios,
         Err(errors) => {
             for error in &errors {

@@ -38,43 +38,59 @@ pub struct Verifier {
     masks: Masks,
 }
 
-fn read_json(path: &Path) -> Result<Value, VerifyLoadError> {
-    let text = std::fs::read_to_string(path).map_err(|e| VerifyLoadError::Fixture {
-        path: path.to_owned(),
-        message: e.to_string(),
-    })?;
-    serde_json::from_str(&text).map_err(|e| VerifyLoadError::Fixture {
-        path: path.to_owned(),
-        message: e.to_string(),
-    })
-}
-
 impl Verifier {
     /// Loads `schemas/` and `fixtures/` (with `fixtures/errata.json`).
     pub fn load(schemas: &Path, fixtures: &Path) -> Result<Self, VerifyLoadError> {
         let schemas = SchemaSet::from_dir(schemas)?;
-        let mut examples = HashMap::new();
-        let mut errata = Errata::default();
         let entries = std::fs::read_dir(fixtures).map_err(|e| VerifyLoadError::Fixture {
             path: fixtures.to_owned(),
             message: e.to_string(),
         })?;
-        for entry in entries.flatten() {
-            let path = entry.path();
-            let Some(stem) = path.file_stem().and_then(|s| s.to_str()) else {
+        let mut files = Vec::new();
+        for path in entries.flatten().map(|entry| entry.path()) {
+            let Some(name) = path.file_name().and_then(|n| n.to_str()).map(str::to_owned) else {
                 continue;
             };
-            if path.extension().is_none_or(|e| e != "json") {
-                continue;
+            if name.ends_with(".json") {
+                let text =
+                    std::fs::read_to_string(&path).map_err(|e| VerifyLoadError::Fixture {
+                        path: path.clone(),
+                        message: e.to_string(),
+                    })?;
+                files.push((name, text));
             }
-            if stem == "errata" {
-                let text = read_json(&path)?.to_string();
-                errata = Errata::parse(&text).map_err(|e| VerifyLoadError::Fixture {
-                    path: path.clone(),
-                    message: e.to_string(),
-                })?;
-            } else {
-                examples.insert(stem.to_owned(), read_json(&path)?);
+        }
+        let files: Vec<(&str, &str)> = files
+            .iter()
+            .map(|(n, t)| (n.as_str(), t.as_str()))
+            .collect();
+        Self::with_fixtures(schemas, &files)
+    }
+
+    /// The built-in schemas, fixtures and errata compiled into the binary.
+    pub fn builtin() -> Result<Self, VerifyLoadError> {
+        let schemas = SchemaSet::from_sources(crate::embedded::SCHEMAS.iter().copied())?;
+        Self::with_fixtures(schemas, crate::embedded::FIXTURES)
+    }
+
+    /// Parses fixture files given as (file name, JSON text); `errata.json` is the errata list.
+    fn with_fixtures(schemas: SchemaSet, files: &[(&str, &str)]) -> Result<Self, VerifyLoadError> {
+        let mut examples = HashMap::new();
+        let mut errata = Errata::default();
+        for (name, text) in files {
+            let invalid = |e: serde_json::Error| VerifyLoadError::Fixture {
+                path: PathBuf::from(name),
+                message: e.to_string(),
+            };
+            match name.strip_suffix(".json") {
+                Some("errata") => errata = Errata::parse(text).map_err(invalid)?,
+                Some(stem) => {
+                    examples.insert(
+                        stem.to_owned(),
+                        serde_json::from_str(text).map_err(invalid)?,
+                    );
+                }
+                None => {}
             }
         }
         Ok(Self {

@@ -157,14 +157,41 @@ pub fn load_dir(
             "no scenario files (*.yaml) here",
         )]);
     }
+    collect(
+        files
+            .iter()
+            .map(|file| load_file(file, catalogue, fixture_exists)),
+    )
+}
+
+/// Loads the built-in suite compiled into the binary (`scenarios/` at build time).
+pub fn load_builtin(
+    catalogue: &Catalogue,
+    fixture_exists: &dyn Fn(&str) -> bool,
+) -> Result<Vec<Scenario>, Vec<LoadError>> {
+    collect(
+        crate::embedded::SCENARIOS
+            .iter()
+            .filter(|(name, _)| *name != CATALOGUE_FILE)
+            .map(|(name, text)| {
+                let file = Path::new("scenarios").join(name);
+                load_str(text, &file, catalogue, fixture_exists)
+            }),
+    )
+}
+
+/// Gathers loaded scenarios, keeping every error and refusing duplicate names.
+fn collect(
+    results: impl IntoIterator<Item = Result<Scenario, Vec<LoadError>>>,
+) -> Result<Vec<Scenario>, Vec<LoadError>> {
     let mut scenarios: Vec<Scenario> = Vec::new();
     let mut errors = Vec::new();
-    for file in files {
-        match load_file(&file, catalogue, fixture_exists) {
+    for result in results {
+        match result {
             Ok(scenario) => {
                 if let Some(first) = scenarios.iter().find(|s| s.name == scenario.name) {
                     errors.push(LoadError::file(
-                        &file,
+                        &scenario.file,
                         format!(
                             "scenario name `{}` is already used by {}",
                             scenario.name,

@@ -1,0 +1,5 @@
+//! The built-in suite compiled into the binary (see `build.rs`): scenarios and the requirement
+//! catalogue, JSON Schemas, documented examples and errata. Used when the working directory has
+//! no `scenarios/`, `schemas/` or `fixtures/` of its own.
+
+include!(concat!(env!("OUT_DIR"), "/embedded.rs"));
