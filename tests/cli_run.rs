@@ -14,8 +14,12 @@ fn repo() -> PathBuf {
 }
 
 fn gws(args: &[&str]) -> Output {
+    gws_in(&repo(), args)
+}
+
+fn gws_in(dir: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_gws-conform"))
-        .current_dir(repo())
+        .current_dir(dir)
         .args(args)
         .output()
         .expect("run gws-conform")
@@ -242,19 +246,12 @@ fn coverage_lists_every_requirement_and_fails_on_an_uncovered_one() {
 
 #[test]
 fn the_built_in_suite_runs_from_any_directory() {
-    let elsewhere = std::env::temp_dir();
-    let out = Command::new(env!("CARGO_BIN_EXE_gws-conform"))
-        .current_dir(&elsewhere)
-        .args(["run", "chat-completed-revokes-supervisor", "--exact"])
-        .output()
-        .expect("run gws-conform");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = gws_in(
+        &std::env::temp_dir(),
+        &["run", "chat-completed-revokes-supervisor", "--exact"],
     );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
     assert!(
         stdout.contains("test chat-completed-revokes-supervisor ... ok"),
         "{stdout}"
