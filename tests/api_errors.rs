@@ -7,18 +7,8 @@ use std::time::Duration;
 
 use gws_conform::server::ServerConfig;
 use reqwest::StatusCode;
-use serde_json::{Value, json};
-use support::{Actor, Customer, Reply, server, server_with};
-
-async fn raw(request: reqwest::RequestBuilder) -> Reply {
-    let response = request.send().await.expect("request");
-    let status = response.status();
-    let text = response.text().await.unwrap();
-    Reply {
-        status,
-        body: serde_json::from_str(&text).unwrap_or(Value::String(text)),
-    }
-}
+use serde_json::json;
+use support::{Actor, Customer, send as raw, server, server_with};
 
 #[tokio::test]
 async fn missing_or_wrong_credentials_get_401_with_status_code_20() {

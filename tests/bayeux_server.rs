@@ -8,81 +8,8 @@ mod support;
 use std::time::{Duration, Instant};
 
 use gws_conform::server::{RunningServer, ServerConfig};
-use serde_json::{Value, json};
-use support::{Customer, server_with};
-
-struct Raw {
-    http: reqwest::Client,
-    url: String,
-    user: &'static str,
-}
-
-impl Raw {
-    fn new(server: &RunningServer, user: &'static str) -> Self {
-        Raw {
-            http: reqwest::Client::new(),
-            url: format!("{}/api/v2/notifications", server.base_url()),
-            user,
-        }
-    }
-
-    async fn send_text(&self, path: &str, body: String) -> (u16, Value) {
-        let response = self
-            .http
-            .post(format!("{}{path}", self.url))
-            .basic_auth(self.user, Some("password"))
-            .body(body)
-            .timeout(Duration::from_secs(20))
-            .send()
-            .await
-            .expect("Bayeux request");
-        let status = response.status().as_u16();
-        (status, response.json().await.expect("JSON reply"))
-    }
-
-    async fn send(&self, messages: Value) -> Vec<Value> {
-        let (status, body) = self.send_text("", messages.to_string()).await;
-        assert_eq!(status, 200, "{body}");
-        body.as_array().expect("reply array").clone()
-    }
-
-    async fn handshake(&self) -> String {
-        let reply = self
-            .send(json!([{"channel": "/meta/handshake", "version": "1.0",
-                "supportedConnectionTypes": ["long-polling"], "id": "h"}]))
-            .await;
-        assert_eq!(reply[0]["successful"], true, "{reply:?}");
-        reply[0]["clientId"].as_str().unwrap().to_owned()
-    }
-
-    async fn subscribe(&self, client: &str, subscription: Value) -> Value {
-        self.send(json!([{"channel": "/meta/subscribe", "clientId": client, "subscription": subscription, "id": "s"}]))
-            .await[0]
-            .clone()
-    }
-
-    async fn connect(&self, client: &str, timeout: Option<u64>) -> Vec<Value> {
-        let mut message = json!({"channel": "/meta/connect", "clientId": client, "connectionType": "long-polling", "id": "c"});
-        if let Some(timeout) = timeout {
-            message["advice"] = json!({"timeout": timeout});
-        }
-        self.send(json!([message])).await
-    }
-}
-
-fn meta<'a>(reply: &'a [Value], channel: &str) -> &'a Value {
-    reply
-        .iter()
-        .find(|m| m["channel"] == channel)
-        .unwrap_or_else(|| panic!("no {channel} reply in {reply:?}"))
-}
-
-fn data(reply: &[Value]) -> Vec<&Value> {
-    reply
-        .iter()
-        .filter(|m| !m["channel"].as_str().unwrap().starts_with("/meta/"))
-        .collect()
-}
+use serde_json::json;
+use support::{Customer, RawBayeux, data, meta, ready_over_rest, server_with};
 
 async fn quick_server() -> RunningServer {
     server_with(ServerConfig {
@@ -92,34 +19,10 @@ async fn quick_server() -> RunningServer {
     .await
 }
 
-/// agent1 logged in and Ready (over REST), so a customer chat produces an offer notification.
-async fn ready_agent(server: &RunningServer) {
-    let http = reqwest::Client::new();
-    for (path, body) in [
-        (
-            "/api/v2/me",
-            json!({"operationName": "StartContactCenterSession", "channels": ["chat"]}),
-        ),
-        (
-            "/api/v2/me/channels/chat",
-            json!({"operationName": "Ready"}),
-        ),
-    ] {
-        let response = http
-            .post(format!("{}{path}", server.base_url()))
-            .basic_auth("agent1", Some("password"))
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
-        assert!(response.status().is_success());
-    }
-}
-
 #[tokio::test]
 async fn handshake_subscribe_and_delivery() {
     let server = quick_server().await;
-    let raw = Raw::new(&server, "agent1");
+    let raw = RawBayeux::new(&server, "agent1");
     let reply = raw
         .send(json!([{"channel": "/meta/handshake", "version": "1.0", "supportedConnectionTypes": ["long-polling", "websocket"], "id": "1"}]))
         .await;
@@ -137,7 +40,7 @@ async fn handshake_subscribe_and_delivery() {
     let sub = raw.subscribe(client, json!("/v2/me/chats")).await;
     assert_eq!(sub["successful"], true, "{sub}");
     assert_eq!(sub["subscription"], "/v2/me/chats");
-    ready_agent(&server).await;
+    ready_over_rest(&server, "agent1").await;
     // The channel-state change went to /v2/me/channels, which this client did not subscribe to.
     let first = raw.connect(client, Some(0)).await;
     assert!(data(&first).is_empty(), "{first:?}");
@@ -155,13 +58,13 @@ async fn handshake_subscribe_and_delivery() {
 #[tokio::test]
 async fn wildcards_and_unsubscribe() {
     let server = quick_server().await;
-    let raw = Raw::new(&server, "agent1");
+    let raw = RawBayeux::new(&server, "agent1");
     let client = raw.handshake().await;
     assert_eq!(
         raw.subscribe(&client, json!(["/v2/me/*", "/v2/**"])).await["successful"],
         true
     );
-    ready_agent(&server).await;
+    ready_over_rest(&server, "agent1").await;
     let reply = raw.connect(&client, Some(0)).await;
     let delivered = data(&reply);
     // Matched by two subscriptions, delivered once.
@@ -191,8 +94,8 @@ async fn a_held_connect_is_answered_as_soon_as_a_notification_is_published() {
         ..ServerConfig::default()
     })
     .await;
-    ready_agent(&server).await;
-    let raw = Raw::new(&server, "agent1");
+    ready_over_rest(&server, "agent1").await;
+    let raw = RawBayeux::new(&server, "agent1");
     let client = raw.handshake().await;
     raw.subscribe(&client, json!("/v2/me/chats")).await;
     let started = Instant::now();
@@ -226,7 +129,7 @@ async fn a_held_connect_is_answered_as_soon_as_a_notification_is_published() {
 #[tokio::test]
 async fn an_idle_connect_returns_at_the_advised_timeout() {
     let server = quick_server().await;
-    let raw = Raw::new(&server, "agent1");
+    let raw = RawBayeux::new(&server, "agent1");
     let client = raw.handshake().await;
     raw.subscribe(&client, json!("/v2/me/chats")).await;
     let started = Instant::now();
@@ -243,8 +146,8 @@ async fn an_idle_connect_returns_at_the_advised_timeout() {
 #[tokio::test]
 async fn unknown_or_foreign_client_ids_get_402_with_handshake_advice() {
     let server = quick_server().await;
-    let raw = Raw::new(&server, "agent1");
-    let other = Raw::new(&server, "agent2");
+    let raw = RawBayeux::new(&server, "agent1");
+    let other = RawBayeux::new(&server, "agent2");
     let theirs = other.handshake().await;
     for client in ["no-such-client", theirs.as_str()] {
         for channel in [
@@ -268,7 +171,7 @@ async fn unknown_or_foreign_client_ids_get_402_with_handshake_advice() {
 #[tokio::test]
 async fn disconnect_forgets_the_client() {
     let server = quick_server().await;
-    let raw = Raw::new(&server, "agent1");
+    let raw = RawBayeux::new(&server, "agent1");
     let client = raw.handshake().await;
     let reply = raw
         .send(json!([{"channel": "/meta/disconnect", "clientId": client}]))
@@ -284,7 +187,7 @@ async fn disconnect_forgets_the_client() {
 #[tokio::test]
 async fn refused_messages_get_bayeux_errors() {
     let server = quick_server().await;
-    let raw = Raw::new(&server, "agent1");
+    let raw = RawBayeux::new(&server, "agent1");
     let client = raw.handshake().await;
     let cases = [
         (
@@ -348,7 +251,7 @@ async fn refused_messages_get_bayeux_errors() {
 #[tokio::test]
 async fn malformed_requests_get_400_with_a_status_code() {
     let server = quick_server().await;
-    let raw = Raw::new(&server, "agent1");
+    let raw = RawBayeux::new(&server, "agent1");
     for body in [
         "{",
         "42",
@@ -365,7 +268,7 @@ async fn malformed_requests_get_400_with_a_status_code() {
 #[tokio::test]
 async fn sub_paths_used_by_cometd_clients_are_accepted() {
     let server = quick_server().await;
-    let raw = Raw::new(&server, "agent1");
+    let raw = RawBayeux::new(&server, "agent1");
     let handshake = json!([{"channel": "/meta/handshake", "version": "1.0", "supportedConnectionTypes": ["long-polling"]}]);
     let (status, reply) = raw.send_text("/handshake", handshake.to_string()).await;
     assert_eq!(status, 200);
@@ -389,7 +292,7 @@ async fn clients_that_stop_polling_expire() {
         ..ServerConfig::default()
     })
     .await;
-    let raw = Raw::new(&server, "agent1");
+    let raw = RawBayeux::new(&server, "agent1");
     let client = raw.handshake().await;
     tokio::time::sleep(Duration::from_millis(800)).await;
     let reply = raw.connect(&client, Some(0)).await;
@@ -406,8 +309,8 @@ async fn a_client_whose_queue_overflows_is_expelled() {
         ..ServerConfig::default()
     })
     .await;
-    ready_agent(&server).await;
-    let raw = Raw::new(&server, "agent1");
+    ready_over_rest(&server, "agent1").await;
+    let raw = RawBayeux::new(&server, "agent1");
     let client = raw.handshake().await;
     raw.subscribe(&client, json!("/v2/me/chats")).await;
     for n in 0..5 {

@@ -1,5 +1,6 @@
 //! `gws-conform serve` as a user runs it: it prints where it listens and serves; a bad users
-//! file or an address in use give a clear message and the documented exit codes.
+//! file or an address in use give a clear message and the documented exit codes; `--help`
+//! lists the limits, and the limit flags take effect.
 
 mod support;
 
@@ -41,11 +42,58 @@ fn a_bad_users_file_exits_2_naming_the_file_and_the_problem() {
 
 #[test]
 fn bad_arguments_exit_2() {
-    let output = binary()
-        .args(["serve", "--long-poll-timeout", "soon"])
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(2));
+    for args in [
+        ["--long-poll-timeout", "soon"],
+        ["--max-open-chats", "0"],
+        ["--max-body-bytes", "-1"],
+    ] {
+        let output = binary().arg("serve").args(args).output().unwrap();
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+    }
+}
+
+#[test]
+fn help_lists_the_limits_with_their_defaults() {
+    let output = binary().args(["serve", "--help"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let help = String::from_utf8_lossy(&output.stdout);
+    for expected in [
+        "--max-body-bytes (default 65536)",
+        "--max-clients-per-user (default 64)",
+        "--max-open-chats (default 10000)",
+        "HTTP sessions per user: 32",
+    ] {
+        assert!(
+            help.contains(expected),
+            "{expected:?} missing from:\n{help}"
+        );
+    }
+}
+
+#[test]
+fn limits_given_on_the_command_line_apply() {
+    let (mut child, url) =
+        support::spawn_serve(&["--max-open-chats", "1", "--max-body-bytes", "100"]);
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let statuses: Vec<u16> = runtime.block_on(async {
+        let http = reqwest::Client::new();
+        let mut statuses = Vec::new();
+        for nickname in ["first", "second", &"x".repeat(200)] {
+            let response = http
+                .post(format!("{url}/api/v2/chats"))
+                .header("ContactCenterId", "default")
+                .json(&serde_json::json!({"operationName": "RequestChat", "nickname": nickname}))
+                .timeout(Duration::from_secs(5))
+                .send()
+                .await
+                .unwrap();
+            statuses.push(response.status().as_u16());
+        }
+        statuses
+    });
+    assert_eq!(statuses, [200, 503, 413]);
+    child.kill().unwrap();
+    child.wait().unwrap();
 }
 
 #[test]

@@ -126,6 +126,11 @@ impl ChannelPattern {
         self.prefix.first().is_some_and(|first| first == "meta")
     }
 
+    /// Whether the pattern is rooted in `/service/...`, where nothing is ever broadcast.
+    pub fn is_service(&self) -> bool {
+        self.prefix.first().is_some_and(|first| first == "service")
+    }
+
     /// Whether a message published on `channel` is delivered to this subscription.
     pub fn matches(&self, channel: &ChannelName) -> bool {
         let mut names = channel.0[1..].split('/');
@@ -222,12 +227,14 @@ mod tests {
     }
 
     #[test]
-    fn meta_patterns_are_recognised() {
+    fn meta_and_service_patterns_are_recognised() {
         assert!(ChannelPattern::parse("/meta/connect").unwrap().is_meta());
         assert!(ChannelPattern::parse("/meta/*").unwrap().is_meta());
         assert!(!ChannelPattern::parse("/**").unwrap().is_meta());
         assert!(!ChannelPattern::parse("/v2/**").unwrap().is_meta());
         assert!(ChannelName::parse("/meta/connect").unwrap().is_meta());
         assert!(ChannelName::parse("/service/x").unwrap().is_service());
+        assert!(ChannelPattern::parse("/service/**").unwrap().is_service());
+        assert!(!ChannelPattern::parse("/**").unwrap().is_service());
     }
 }

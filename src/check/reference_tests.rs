@@ -123,7 +123,9 @@ fn run(tamper: &dyn Fn(&ActorInfo, &mut Value)) -> Harness {
     world
         .start_monitoring(&supervisor, &agent, Mode::Coach, Scope::AllChats, None)
         .expect("monitoring");
-    let customer_chat = world.request_chat("Chris".into(), "Billing".into(), Map::new());
+    let customer_chat = world
+        .request_chat("Chris".into(), "Billing".into(), Map::new())
+        .expect("a chat below the open-chat cap");
     let offer = world.take_outbox();
     let chat_id = offer
         .iter()

@@ -28,6 +28,7 @@ pub enum Command {
     /// Run the conformance scenarios against a target (default: the embedded reference server).
     Run(RunArgs),
     /// Run the embedded reference server.
+    #[command(after_help = serve::limits_help())]
     Serve(ServeArgs),
     /// Validate the documented examples against the schemas and list the errata.
     CheckDocs(CheckDocsArgs),

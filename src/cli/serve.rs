@@ -5,9 +5,11 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Args;
+use clap::builder::RangedU64ValueParser;
 
+use crate::server::bayeux::{MAX_BATCH, MAX_CHANNEL_LEN};
 use crate::server::ids::IdGen;
-use crate::server::{Directory, Fault, Faults, ServerConfig, start};
+use crate::server::{Directory, Fault, Faults, HubConfig, SESSIONS_PER_USER, ServerConfig, start};
 
 /// Options of `serve`.
 #[derive(Debug, Args)]
@@ -24,12 +26,51 @@ pub struct ServeArgs {
     /// Require the CSRF token (X-CSRF-TOKEN) on POST, PUT and DELETE.
     #[arg(long)]
     pub csrf: bool,
+    /// Largest request body accepted, in bytes (larger: HTTP 413, statusCode 10).
+    #[arg(long, value_name = "BYTES", default_value_t = ServerConfig::default().max_body_bytes, value_parser = RangedU64ValueParser::<usize>::new().range(1..=(64 << 20)))]
+    pub max_body_bytes: usize,
+    /// CometD clients one user may hold at once; a handshake beyond it drops an older client
+    /// (one that never connected first).
+    #[arg(long, value_name = "N", default_value_t = ServerConfig::default().max_clients_per_user, value_parser = RangedU64ValueParser::<usize>::new().range(1..=100_000))]
+    pub max_clients_per_user: usize,
+    /// Chats requested and not yet over that may exist at once; RequestChat beyond it gets
+    /// HTTP 503, statusCode 13.
+    #[arg(long, value_name = "N", default_value_t = ServerConfig::default().max_open_chats, value_parser = RangedU64ValueParser::<usize>::new().range(1..=1_000_000))]
+    pub max_open_chats: usize,
     /// Switch on a deliberate non-conformance (repeatable; `--list-faults` lists them).
     #[arg(long = "fault", value_name = "NAME", value_parser = Fault::parse_arg)]
     pub faults: Vec<Fault>,
     /// List the seeded faults (name, requirement it breaks, description) and exit.
     #[arg(long)]
     pub list_faults: bool,
+}
+
+/// The limits that keep the server's memory bounded whatever clients send, as
+/// `serve --help` lists them after the options (the values are the code's own constants).
+pub fn limits_help() -> String {
+    let defaults = ServerConfig::default();
+    let hub = HubConfig::default();
+    format!(
+        "Limits (the server stays bounded whatever clients send):\n  \
+         request body: --max-body-bytes (default {body})\n  \
+         CometD clients per user: --max-clients-per-user (default {clients}); a client that \
+         does not poll for {interval} s expires\n  \
+         CometD messages per request: {batch}; subscriptions per client: {subs}, each at most \
+         {channel} bytes\n  \
+         messages queued for one CometD client: {queue} (beyond: the client is dropped and \
+         must handshake again)\n  \
+         HTTP sessions per user: {sessions} (least recently used dropped)\n  \
+         open chats: --max-open-chats (default {chats})",
+        body = defaults.max_body_bytes,
+        clients = defaults.max_clients_per_user,
+        interval = defaults.client_max_interval.as_secs(),
+        batch = MAX_BATCH,
+        subs = hub.max_subscriptions,
+        channel = MAX_CHANNEL_LEN,
+        queue = defaults.max_queue,
+        sessions = SESSIONS_PER_USER,
+        chats = defaults.max_open_chats,
+    )
 }
 
 /// The fault catalogue as `serve --list-faults` prints it: one line per fault.
@@ -78,6 +119,9 @@ pub async fn run(args: ServeArgs) -> i32 {
         directory,
         long_poll_timeout: Duration::from_millis(args.long_poll_timeout),
         csrf: args.csrf,
+        max_body_bytes: args.max_body_bytes,
+        max_clients_per_user: args.max_clients_per_user,
+        max_open_chats: args.max_open_chats,
         faults,
         ..ServerConfig::default()
     };

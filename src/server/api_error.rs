@@ -19,6 +19,8 @@ pub mod status_code {
     pub const NOT_FOUND: u32 = 6;
     /// Input validation failed (malformed body, value out of range, unknown operation).
     pub const INVALID_INPUT: u32 = 10;
+    /// The resource could not be created.
+    pub const UNABLE_TO_CREATE: u32 = 13;
     /// The user is not authenticated.
     pub const NOT_AUTHENTICATED: u32 = 20;
 }
@@ -94,6 +96,16 @@ impl ApiError {
             StatusCode::PAYLOAD_TOO_LARGE,
             status_code::INVALID_INPUT,
             format!("Request body larger than {limit} bytes"),
+        )
+    }
+
+    /// 503, statusCode 13: a server limit refuses a new resource for now (the open-chat
+    /// cap).
+    pub fn unavailable(message: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            status_code::UNABLE_TO_CREATE,
+            message,
         )
     }
 

@@ -3,8 +3,10 @@
 //!
 //! Ids are unique (a bijective mix of a counter) and unpredictable across server instances (the
 //! mix is keyed by a random salt), so a harness that hard-codes an id fails against a fresh
-//! server, as it would against a real one. Secrets (sessions, tokens, client ids) also mix in
-//! the high-resolution clock so they cannot be derived from the public ids.
+//! server, as it would against a real one. The mix is invertible, so anyone who sees one public
+//! id can compute the others; secrets (sessions, tokens, client ids, and the customer-side chat
+//! id, which is all a customer presents) are therefore keyed hashes that also mix in the
+//! high-resolution clock, and cannot be derived from the public ids.
 
 use std::collections::hash_map::RandomState;
 use std::hash::{BuildHasher, Hasher};
@@ -76,23 +78,29 @@ impl IdGen {
     }
 
     /// The id the customer side uses for its chat: UUID-shaped, like the documented
-    /// `652492d9-…`, and deliberately different from the interaction id agents see.
+    /// `652492d9-…`, and deliberately different from the interaction id agents see. The
+    /// customer API has no credentials, so this id is a secret: another customer (or an agent,
+    /// who sees interaction ids) cannot compute it.
     pub fn customer_chat_id(&self) -> String {
-        let (a, b) = (self.next(), self.next());
-        format!(
-            "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
-            a >> 32,
-            (a >> 16) & 0xffff,
-            a & 0xffff,
-            b >> 48,
-            b & 0xffff_ffff_ffff
-        )
+        uuid_shaped(self.secret_word(), self.secret_word())
     }
 
     /// A secret token (HTTP session id, CSRF token, Bayeux client id): 32 hex digits.
     pub fn secret(&self) -> String {
         format!("{:016x}{:016x}", self.secret_word(), self.secret_word())
     }
+}
+
+/// `8-4-4-4-12` hex digits from 112 of the 128 bits of `a` and `b`.
+fn uuid_shaped(a: u64, b: u64) -> String {
+    format!(
+        "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
+        a >> 32,
+        (a >> 16) & 0xffff,
+        a & 0xffff,
+        b >> 48,
+        b & 0xffff_ffff_ffff
+    )
 }
 
 #[cfg(test)]
@@ -113,6 +121,37 @@ mod tests {
         assert_eq!(customer.len(), 36);
         assert_eq!(customer.matches('-').count(), 4);
         assert_ne!(ids.secret(), ids.secret());
+    }
+
+    /// The inverse of [`mix`], as an attacker holding one public id would write it.
+    fn unmix(mut z: u64) -> u64 {
+        fn unshift(x: u64, shift: u32) -> u64 {
+            let mut y = x;
+            for _ in 0..64 / shift {
+                y = x ^ (y >> shift);
+            }
+            y
+        }
+        fn inverse(odd: u64) -> u64 {
+            let mut inv = odd;
+            for _ in 0..6 {
+                inv = inv.wrapping_mul(2u64.wrapping_sub(odd.wrapping_mul(inv)));
+            }
+            inv
+        }
+        z = unshift(z, 31).wrapping_mul(inverse(0x94d0_49bb_1331_11eb));
+        z = unshift(z, 27).wrapping_mul(inverse(0xbf58_476d_1ce4_e5b9));
+        unshift(z, 30)
+    }
+
+    #[test]
+    fn public_ids_do_not_reveal_the_next_customer_chat_id() {
+        let ids = IdGen::new();
+        let seen = u64::from_str_radix(&ids.chat_id(), 16).unwrap();
+        let counter = unmix(seen);
+        assert_eq!(mix(counter), seen, "the public ids are invertible");
+        let predicted = uuid_shaped(mix(counter.wrapping_add(1)), mix(counter.wrapping_add(2)));
+        assert_ne!(ids.customer_chat_id(), predicted);
     }
 
     #[test]

@@ -23,6 +23,7 @@ use tokio::task::JoinHandle;
 pub use bayeux::HubConfig;
 pub use directory::Directory;
 pub use faults::{Fault, Faults};
+pub use http::SESSIONS_PER_USER;
 
 use bayeux::Hub;
 use http::{AppState, HttpSettings};
@@ -40,6 +41,10 @@ pub struct ServerConfig {
     pub client_max_interval: Duration,
     /// Messages queued for one Bayeux client beyond which it is expelled.
     pub max_queue: usize,
+    /// Bayeux clients one user may hold at once (a handshake beyond it drops an older one).
+    pub max_clients_per_user: usize,
+    /// Chats requested and not yet over that may exist at once (RequestChat gets 503 beyond).
+    pub max_open_chats: usize,
     /// Require CSRF tokens on state-changing requests.
     pub csrf: bool,
     /// Largest request body accepted, in bytes.
@@ -57,6 +62,8 @@ impl Default for ServerConfig {
             long_poll_timeout: Duration::from_secs(30),
             client_max_interval: Duration::from_secs(10),
             max_queue: 1_000,
+            max_clients_per_user: HubConfig::default().max_clients_per_user,
+            max_open_chats: world::DEFAULT_MAX_OPEN_CHATS,
             csrf: false,
             max_body_bytes: 64 * 1024,
             public_url: None,
@@ -71,17 +78,32 @@ pub fn app(config: ServerConfig) -> Router {
     build(config).0
 }
 
-fn build(config: ServerConfig) -> (Router, Arc<Hub>) {
+/// Counts of what hostile or careless clients could otherwise grow without end; each is
+/// bounded (docs/ARCHITECTURE.md, "Invariants").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ServerStats {
+    /// Live Bayeux clients (handshaken, not yet disconnected, expelled or expired).
+    pub bayeux_clients: usize,
+    /// Live HTTP sessions (`JSESSIONID`s).
+    pub http_sessions: usize,
+    /// Chats requested and not yet over.
+    pub open_chats: usize,
+}
+
+fn build(config: ServerConfig) -> (Router, Arc<AppState>) {
     let ids = Arc::new(IdGen::new());
     let directory = config.directory.unwrap_or_else(|| Directory::builtin(&ids));
     let base = config
         .public_url
         .unwrap_or_else(|| "http://localhost".to_owned());
-    let world = World::new(Arc::new(directory), ids.clone(), &base).with_faults(config.faults);
+    let world = World::new(Arc::new(directory), ids.clone(), &base)
+        .with_faults(config.faults)
+        .with_max_open_chats(config.max_open_chats);
     let hub = Hub::new(HubConfig {
         long_poll_timeout: config.long_poll_timeout,
         max_interval: config.client_max_interval,
         max_queue: config.max_queue,
+        max_clients_per_user: config.max_clients_per_user,
         faults: config.faults,
         ..HubConfig::default()
     });
@@ -90,15 +112,15 @@ fn build(config: ServerConfig) -> (Router, Arc<Hub>) {
         csrf: config.csrf,
         max_body_bytes: config.max_body_bytes,
     };
-    let state = Arc::new(AppState::new(world, hub.clone(), ids, settings));
-    (http::router(state), hub)
+    let state = Arc::new(AppState::new(world, hub, ids, settings));
+    (http::router(state.clone()), state)
 }
 
 /// A reference server serving on a local port.
 #[derive(Debug)]
 pub struct RunningServer {
     addr: SocketAddr,
-    hub: Arc<Hub>,
+    state: Arc<AppState>,
     shutdown: Option<oneshot::Sender<()>>,
     task: JoinHandle<std::io::Result<()>>,
 }
@@ -114,9 +136,14 @@ impl RunningServer {
         format!("http://{}", self.addr)
     }
 
+    /// What the server holds now (cheap: three counts under their own locks).
+    pub fn stats(&self) -> ServerStats {
+        self.state.stats()
+    }
+
     /// Stops accepting, answers held long-polls at once, and waits for the server to finish.
     pub async fn shutdown(mut self) {
-        self.hub.close();
+        self.state.hub().close();
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
@@ -137,7 +164,7 @@ pub async fn start(mut config: ServerConfig, addr: SocketAddr) -> std::io::Resul
     if config.public_url.is_none() {
         config.public_url = Some(format!("http://{addr}"));
     }
-    let (router, hub) = build(config);
+    let (router, state) = build(config);
     let (tx, rx) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         axum::serve(listener, router)
@@ -148,7 +175,7 @@ pub async fn start(mut config: ServerConfig, addr: SocketAddr) -> std::io::Resul
     });
     Ok(RunningServer {
         addr,
-        hub,
+        state,
         shutdown: Some(tx),
         task,
     })

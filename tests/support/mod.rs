@@ -1,5 +1,6 @@
 //! Shared helpers for the integration tests: an in-process reference server on a free port,
-//! agents and supervisors (REST session + the harness's Bayeux client), and customers.
+//! agents and supervisors (REST session + the harness's Bayeux client), customers, and raw
+//! Bayeux requests.
 
 #![allow(dead_code)] // each test binary uses a different subset of these helpers
 
@@ -65,6 +66,11 @@ impl Reply {
             self.body
         );
     }
+}
+
+/// Sends `request` and returns its outcome.
+pub async fn send(request: reqwest::RequestBuilder) -> Reply {
+    reply(request.send().await.expect("request")).await
 }
 
 async fn reply(response: reqwest::Response) -> Reply {
@@ -429,4 +435,119 @@ pub fn spawn_serve(extra: &[&str]) -> (std::process::Child, String) {
         .unwrap_or_default()
         .to_owned();
     (child, url)
+}
+
+/// Raw Bayeux requests to `/api/v2/notifications` as one user (Basic credentials, no
+/// cookies), for tests that need exact control over every message.
+#[derive(Clone)]
+pub struct RawBayeux {
+    pub http: reqwest::Client,
+    pub url: String,
+    pub user: &'static str,
+}
+
+impl RawBayeux {
+    /// Requests as `user` (password `password`).
+    pub fn new(server: &RunningServer, user: &'static str) -> Self {
+        RawBayeux {
+            http: reqwest::Client::new(),
+            url: format!("{}/api/v2/notifications", server.base_url()),
+            user,
+        }
+    }
+
+    /// POSTs `body` to the endpoint (plus `path`); returns the HTTP status and the JSON reply.
+    pub async fn send_text(&self, path: &str, body: impl Into<reqwest::Body>) -> (u16, Value) {
+        let response = self
+            .http
+            .post(format!("{}{path}", self.url))
+            .basic_auth(self.user, Some("password"))
+            .body(body)
+            .timeout(Duration::from_secs(20))
+            .send()
+            .await
+            .expect("Bayeux request");
+        let status = response.status().as_u16();
+        (status, response.json().await.expect("JSON reply"))
+    }
+
+    /// Sends `messages`, which must be answered with HTTP 200; returns the reply array.
+    pub async fn send(&self, messages: Value) -> Vec<Value> {
+        let (status, body) = self.send_text("", messages.to_string()).await;
+        assert_eq!(status, 200, "{body}");
+        body.as_array().expect("reply array").clone()
+    }
+
+    /// A successful handshake; returns the clientId.
+    pub async fn handshake(&self) -> String {
+        let reply = self
+            .send(json!([{"channel": "/meta/handshake", "version": "1.0",
+                "supportedConnectionTypes": ["long-polling"], "id": "h"}]))
+            .await;
+        assert_eq!(reply[0]["successful"], true, "{reply:?}");
+        reply[0]["clientId"].as_str().unwrap().to_owned()
+    }
+
+    /// A subscribe; returns its reply.
+    pub async fn subscribe(&self, client: &str, subscription: Value) -> Value {
+        self.send(json!([{"channel": "/meta/subscribe", "clientId": client, "subscription": subscription, "id": "s"}]))
+            .await[0]
+            .clone()
+    }
+
+    /// A connect, with the advice `timeout` in milliseconds if given; returns the reply array.
+    pub async fn connect(&self, client: &str, timeout: Option<u64>) -> Vec<Value> {
+        let mut message = json!({"channel": "/meta/connect", "clientId": client, "connectionType": "long-polling", "id": "c"});
+        if let Some(timeout) = timeout {
+            message["advice"] = json!({"timeout": timeout});
+        }
+        self.send(json!([message])).await
+    }
+}
+
+/// The reply on meta `channel` in a Bayeux reply array.
+#[track_caller]
+pub fn meta<'a>(reply: &'a [Value], channel: &str) -> &'a Value {
+    reply
+        .iter()
+        .find(|m| m["channel"] == channel)
+        .unwrap_or_else(|| panic!("no {channel} reply in {reply:?}"))
+}
+
+/// The delivered (non-meta) messages of a Bayeux reply array.
+pub fn data(reply: &[Value]) -> Vec<&Value> {
+    reply
+        .iter()
+        .filter(|m| {
+            !m["channel"]
+                .as_str()
+                .unwrap_or_default()
+                .starts_with("/meta/")
+        })
+        .collect()
+}
+
+/// Logs `user` in and makes it Ready over REST alone (no Bayeux client), so a customer chat
+/// produces an offer notification for it.
+pub async fn ready_over_rest(server: &RunningServer, user: &str) {
+    let http = reqwest::Client::new();
+    for (path, body) in [
+        (
+            "/api/v2/me",
+            json!({"operationName": "StartContactCenterSession", "channels": ["chat"]}),
+        ),
+        (
+            "/api/v2/me/channels/chat",
+            json!({"operationName": "Ready"}),
+        ),
+    ] {
+        let response = http
+            .post(format!("{}{path}", server.base_url()))
+            .basic_auth(user, Some("password"))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert!(response.status().is_success());
+    }
 }

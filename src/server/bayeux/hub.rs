@@ -26,8 +26,12 @@ pub struct HubConfig {
     /// Messages queued for one client beyond which the client is expelled (it must
     /// re-handshake; Bayeux gives no way to tell it which messages it lost).
     pub max_queue: usize,
-    /// Clients one user may hold at once; the least recently seen is dropped beyond it.
+    /// Clients one user may hold at once. A handshake beyond it drops one of the user's other
+    /// clients: one that never connected if any, else one not holding a connect, the least
+    /// recently seen first.
     pub max_clients_per_user: usize,
+    /// Subscriptions one client may hold at once.
+    pub max_subscriptions: usize,
     /// Seeded non-conformances (none by default).
     pub faults: Faults,
 }
@@ -39,6 +43,7 @@ impl Default for HubConfig {
             max_interval: Duration::from_secs(10),
             max_queue: 1_000,
             max_clients_per_user: 64,
+            max_subscriptions: 32,
             faults: Faults::NONE,
         }
     }
@@ -92,12 +97,21 @@ impl Client {
         lock(&self.state)
     }
 
-    /// Adds a subscription; a duplicate is a no-op.
-    pub fn subscribe(&self, pattern: ChannelPattern) {
+    /// Adds the subscriptions (duplicates are no-ops), all or none: returns false, changing
+    /// nothing, when the client would hold more than `max` of them.
+    pub fn subscribe(&self, patterns: Vec<ChannelPattern>, max: usize) -> bool {
         let mut state = self.state();
-        if !state.subscriptions.contains(&pattern) {
-            state.subscriptions.push(pattern);
+        let mut fresh: Vec<ChannelPattern> = Vec::with_capacity(patterns.len());
+        for pattern in patterns {
+            if !state.subscriptions.contains(&pattern) && !fresh.contains(&pattern) {
+                fresh.push(pattern);
+            }
         }
+        if state.subscriptions.len() + fresh.len() > max {
+            return false;
+        }
+        state.subscriptions.extend(fresh);
+        true
     }
 
     /// Removes a subscription; returns whether it existed.
@@ -190,16 +204,22 @@ impl Hub {
         let mut registry = lock(&self.registry);
         registry.clients.insert(client.id.clone(), client.clone());
         let list = registry.by_user.entry(user_id.to_owned()).or_default();
+        // The cap is strict, and the new client is never the one dropped, so a handshake
+        // always returns a live client. A flood of handshakes that never connect evicts its
+        // own clients before any client that polls.
+        let evicted = if list.len() >= self.config.max_clients_per_user {
+            list.iter()
+                .min_by_key(|c| {
+                    let state = c.state();
+                    (state.connect_generation > 0, state.holding, state.last_seen)
+                })
+                .map(|c| c.id.clone())
+        } else {
+            None
+        };
         list.push(client.clone());
-        if list.len() > self.config.max_clients_per_user {
-            let oldest = list
-                .iter()
-                .filter(|c| !c.state().holding)
-                .min_by_key(|c| c.state().last_seen)
-                .map(|c| c.id.clone());
-            if let Some(oldest) = oldest {
-                registry.remove(&oldest);
-            }
+        if let Some(evicted) = evicted {
+            registry.remove(&evicted);
         }
         client
     }
@@ -411,7 +431,7 @@ mod tests {
 
     fn subscribed(hub: &Hub, id: &str, user: &str, pattern: &str) -> Arc<Client> {
         let client = hub.handshake(id.into(), user);
-        client.subscribe(ChannelPattern::parse(pattern).unwrap());
+        assert!(client.subscribe(vec![ChannelPattern::parse(pattern).unwrap()], 32));
         client
     }
 
@@ -547,9 +567,62 @@ mod tests {
         });
         let first = hub.handshake("a".into(), "u");
         hub.handshake("b".into(), "u");
-        hub.handshake("c".into(), "u");
+        let newest = hub.handshake("c".into(), "u");
         assert!(first.is_gone());
+        assert!(!newest.is_gone());
         assert_eq!(hub.len(), 2);
+    }
+
+    #[tokio::test]
+    async fn handshakes_that_never_connect_are_dropped_before_polling_clients() {
+        let hub = Hub::new(HubConfig {
+            max_clients_per_user: 3,
+            ..HubConfig::default()
+        });
+        let polling = hub.handshake("polling".into(), "u");
+        let holding = hub.handshake("holding".into(), "u");
+        hub.connect(&polling, Duration::ZERO).await;
+        let held = {
+            let hub = hub.clone();
+            let holding = holding.clone();
+            tokio::spawn(async move { hub.connect(&holding, Duration::from_secs(30)).await })
+        };
+        while !holding.state().holding {
+            tokio::task::yield_now().await;
+        }
+        for n in 0..100 {
+            let flood = hub.handshake(format!("flood{n}"), "u");
+            assert!(!flood.is_gone(), "a handshake returns a live client");
+            assert_eq!(hub.len(), 3);
+        }
+        assert!(!polling.is_gone() && !holding.is_gone());
+        // With only polling clients left to choose from, the one not holding a connect goes.
+        hub.remove("flood99");
+        hub.connect(&hub.handshake("c2".into(), "u"), Duration::ZERO)
+            .await;
+        hub.handshake("c3".into(), "u");
+        assert!(polling.is_gone());
+        assert!(!holding.is_gone());
+        hub.remove("holding");
+        assert!(matches!(held.await.unwrap(), ConnectOutcome::Gone));
+    }
+
+    #[test]
+    fn subscriptions_are_capped_all_or_none() {
+        let hub = Hub::new(HubConfig::default());
+        let client = hub.handshake("c".into(), "u");
+        let patterns = |names: &[&str]| -> Vec<ChannelPattern> {
+            names
+                .iter()
+                .map(|n| ChannelPattern::parse(n).unwrap())
+                .collect()
+        };
+        assert!(client.subscribe(patterns(&["/a", "/b", "/a"]), 3));
+        // Already held patterns do not count twice.
+        assert!(client.subscribe(patterns(&["/a", "/c"]), 3));
+        assert!(!client.subscribe(patterns(&["/d"]), 3));
+        assert!(!client.subscribe(patterns(&["/e", "/f"]), 4));
+        assert_eq!(client.state().subscriptions.len(), 3);
     }
 
     /// Connects once without holding and returns the `n` of each message delivered.

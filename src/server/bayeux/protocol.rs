@@ -18,6 +18,10 @@ use crate::server::ids::IdGen;
 /// Most messages accepted in one request; a larger batch is refused whole.
 pub const MAX_BATCH: usize = 64;
 
+/// Longest subscription pattern accepted, in bytes. Patterns are kept for the client's
+/// lifetime, so their size is bounded as well as their number (`max_subscriptions`).
+pub const MAX_CHANNEL_LEN: usize = 1024;
+
 /// Why a request body is not a Bayeux batch at all (answered with HTTP 400).
 #[derive(Debug, thiserror::Error)]
 pub enum BatchError {
@@ -32,16 +36,37 @@ pub enum BatchError {
     BadSize,
 }
 
+/// Bayeux §3.8 makes `id` an alphanumeric string; numeric ids are accepted too, as several
+/// clients send them.
+fn is_valid_id(id: &Value) -> bool {
+    id.is_string() || id.is_number()
+}
+
+/// The start of the reply to `message`: its channel, and its `id` and `clientId` when they
+/// have the types Bayeux gives them (a mistyped one is refused by [`mistyped_field`], and is
+/// not echoed back).
 fn reply(channel: &str, message: &Map<String, Value>) -> Map<String, Value> {
     let mut r = Map::new();
     r.insert("channel".into(), json!(channel));
-    if let Some(id) = message.get("id") {
+    if let Some(id) = message.get("id").filter(|id| is_valid_id(id)) {
         r.insert("id".into(), id.clone());
     }
-    if let Some(client_id) = message.get("clientId") {
+    if let Some(client_id) = message.get("clientId").filter(|c| c.is_string()) {
         r.insert("clientId".into(), client_id.clone());
     }
     r
+}
+
+/// The error for a message whose `id` or `clientId` (a string, Bayeux §3.5) has the wrong
+/// JSON type.
+fn mistyped_field(message: &Map<String, Value>) -> Option<&'static str> {
+    if message.get("id").is_some_and(|id| !is_valid_id(id)) {
+        return Some("400::The id must be a string");
+    }
+    if message.get("clientId").is_some_and(|c| !c.is_string()) {
+        return Some("400::The clientId must be a string");
+    }
+    None
 }
 
 fn failure(mut r: Map<String, Value>, error: &str) -> Value {
@@ -121,10 +146,17 @@ pub async fn handle_batch(hub: &Hub, ids: &IdGen, user_id: &str, messages: Vec<V
             .and_then(Value::as_str)
             .map(str::to_owned)
         else {
-            replies.push(failure(reply("", &message), "400::Missing channel"));
+            replies.push(failure(
+                reply("", &message),
+                "400::Missing or invalid channel",
+            ));
             continue;
         };
         let r = reply(&channel, &message);
+        if let Some(error) = mistyped_field(&message) {
+            replies.push(failure(r, error));
+            continue;
+        }
         let client = message
             .get("clientId")
             .and_then(Value::as_str)
@@ -146,8 +178,7 @@ pub async fn handle_batch(hub: &Hub, ids: &IdGen, user_id: &str, messages: Vec<V
                     let timeout = requested.map_or(server, |t| t.min(server));
                     let connection_ok = message
                         .get("connectionType")
-                        .and_then(Value::as_str)
-                        .is_none_or(|t| t == LONG_POLLING);
+                        .is_none_or(|t| t.as_str() == Some(LONG_POLLING));
                     if !connection_ok {
                         replies.push(failure(r, "400::Unsupported connectionType"));
                         continue;
@@ -167,6 +198,7 @@ pub async fn handle_batch(hub: &Hub, ids: &IdGen, user_id: &str, messages: Vec<V
                     continue;
                 };
                 replies.push(subscription(
+                    hub,
                     &client,
                     &message,
                     r,
@@ -252,6 +284,7 @@ fn handshake(
 }
 
 fn subscription(
+    hub: &Hub,
     client: &super::hub::Client,
     message: &Map<String, Value>,
     mut r: Map<String, Value>,
@@ -269,17 +302,32 @@ fn subscription(
     }
     let mut parsed = Vec::with_capacity(patterns.len());
     for pattern in &patterns {
+        if pattern.len() > MAX_CHANNEL_LEN {
+            return failure(
+                r,
+                &format!("400::A channel name is at most {MAX_CHANNEL_LEN} bytes"),
+            );
+        }
         match ChannelPattern::parse(pattern) {
             Ok(p) if p.is_meta() => return failure(r, "403::Cannot subscribe to meta channels"),
+            // As in CometD, subscribing to a service channel succeeds and does nothing: nothing
+            // is ever broadcast there.
+            Ok(p) if p.is_service() => {}
             Ok(p) => parsed.push(p),
             Err(e) => return failure(r, &format!("400::{e}")),
         }
     }
-    for pattern in parsed {
-        if subscribe {
-            client.subscribe(pattern);
-        } else {
-            client.unsubscribe(&pattern);
+    if subscribe {
+        if !client.subscribe(parsed, hub.config().max_subscriptions) {
+            let max = hub.config().max_subscriptions;
+            return failure(
+                r,
+                &format!("403::A client holds at most {max} subscriptions"),
+            );
+        }
+    } else {
+        for pattern in &parsed {
+            client.unsubscribe(pattern);
         }
     }
     r.insert("successful".into(), json!(true));

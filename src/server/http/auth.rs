@@ -35,14 +35,36 @@ struct Session {
     last_used: Instant,
 }
 
+#[derive(Debug, Default)]
+struct Sessions {
+    by_id: HashMap<String, Session>,
+    /// Each user's session ids, so that creating a session looks at that user's (at most
+    /// [`SESSIONS_PER_USER`]) sessions only, not at every session of the server.
+    by_user: HashMap<String, Vec<String>>,
+}
+
+impl Sessions {
+    fn remove(&mut self, session_id: &str) {
+        let Some(session) = self.by_id.remove(session_id) else {
+            return;
+        };
+        if let Some(ids) = self.by_user.get_mut(&session.user_id) {
+            ids.retain(|id| id != session_id);
+            if ids.is_empty() {
+                self.by_user.remove(&session.user_id);
+            }
+        }
+    }
+}
+
 /// The HTTP sessions of a server.
 #[derive(Debug, Default)]
 pub struct SessionStore {
-    sessions: Mutex<HashMap<String, Session>>,
+    sessions: Mutex<Sessions>,
 }
 
 impl SessionStore {
-    fn lock(&self) -> MutexGuard<'_, HashMap<String, Session>> {
+    fn lock(&self) -> MutexGuard<'_, Sessions> {
         self.sessions
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -50,27 +72,28 @@ impl SessionStore {
 
     fn touch(&self, session_id: &str) -> Option<Session> {
         let mut sessions = self.lock();
-        let session = sessions.get_mut(session_id)?;
+        let session = sessions.by_id.get_mut(session_id)?;
         session.last_used = Instant::now();
         Some(session.clone())
     }
 
     fn create(&self, session_id: String, user_id: &str, csrf_token: String) {
         let mut sessions = self.lock();
-        let mine: Vec<(&String, Instant)> = sessions
-            .iter()
-            .filter(|(_, s)| s.user_id == user_id)
-            .map(|(id, s)| (id, s.last_used))
-            .collect();
+        let mine = sessions.by_user.get(user_id).map_or(&[][..], Vec::as_slice);
         if mine.len() >= SESSIONS_PER_USER
             && let Some(oldest) = mine
                 .iter()
-                .min_by_key(|(_, t)| *t)
-                .map(|(id, _)| (*id).clone())
+                .min_by_key(|id| sessions.by_id.get(*id).map(|s| s.last_used))
+                .cloned()
         {
             sessions.remove(&oldest);
         }
-        sessions.insert(
+        sessions
+            .by_user
+            .entry(user_id.to_owned())
+            .or_default()
+            .push(session_id.clone());
+        sessions.by_id.insert(
             session_id,
             Session {
                 user_id: user_id.to_owned(),
@@ -83,6 +106,11 @@ impl SessionStore {
     /// Invalidates a session (EndContactCenterSession).
     pub fn end(&self, session_id: &str) {
         self.lock().remove(session_id);
+    }
+
+    /// Number of live sessions.
+    pub fn len(&self) -> usize {
+        self.lock().by_id.len()
     }
 }
 
@@ -200,4 +228,31 @@ pub async fn require_user(
 /// A `Set-Cookie` that deletes the session cookie (after EndContactCenterSession).
 pub fn expired_session_cookie() -> HeaderValue {
     HeaderValue::from_static("JSESSIONID=; Path=/; Max-Age=0; HttpOnly")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_user_keeps_at_most_its_cap_of_sessions_dropping_the_least_recently_used() {
+        let store = SessionStore::default();
+        store.create("other".into(), "u2", "t".into());
+        store.create("kept".into(), "u1", "t".into());
+        for n in 0..10 * SESSIONS_PER_USER {
+            // Using a session makes it the most recently used one of its user.
+            assert!(store.touch("kept").is_some());
+            store.create(format!("s{n}"), "u1", "t".into());
+        }
+        assert_eq!(store.len(), SESSIONS_PER_USER + 1);
+        assert!(store.touch("kept").is_some());
+        assert!(
+            store.touch("other").is_some(),
+            "another user's session stays"
+        );
+        assert!(store.touch("s0").is_none());
+        store.end("kept");
+        assert!(store.touch("kept").is_none());
+        assert_eq!(store.lock().by_user["u1"].len(), SESSIONS_PER_USER - 1);
+    }
 }

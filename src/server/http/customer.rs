@@ -47,7 +47,7 @@ pub async fn request_chat(
         Some(Value::Object(map)) => map.clone(),
         Some(_) => return Err(ApiError::invalid("Parameter 'userData' must be an object")),
     };
-    let id = state.with_world(|world| Ok(world.request_chat(nickname, subject, user_data)))?;
+    let id = state.with_world(|world| world.request_chat(nickname, subject, user_data))?;
     Ok(success(
         json!({"id": id, "path": format!("/api/v2/chats/{id}")}),
     ))

@@ -14,7 +14,7 @@ use axum::Router;
 use axum::routing::{get, post};
 use serde_json::{Value, json};
 
-pub use auth::SessionStore;
+pub use auth::{SESSIONS_PER_USER, SessionStore};
 
 use super::api_error::ApiError;
 use super::bayeux::Hub;
@@ -71,6 +71,20 @@ impl AppState {
         let result = operation(&mut world);
         self.hub.publish(world.take_outbox());
         result
+    }
+
+    /// The Bayeux hub.
+    pub fn hub(&self) -> &Hub {
+        &self.hub
+    }
+
+    /// Counts of live clients, sessions and open chats.
+    pub fn stats(&self) -> super::ServerStats {
+        super::ServerStats {
+            bayeux_clients: self.hub.len(),
+            http_sessions: self.sessions.len(),
+            open_chats: self.read_world(World::open_chats),
+        }
     }
 
     /// Reads the world without changing it.

@@ -39,13 +39,19 @@ impl CustomerOp {
 
 impl World {
     /// `RequestChat`: creates a chat waiting for an agent and routes it. Returns the
-    /// customer-side chat id.
+    /// customer-side chat id, or 503 (statusCode 13) while the open-chat cap is reached.
     pub fn request_chat(
         &mut self,
         nickname: String,
         subject: String,
         user_data: Map<String, Value>,
-    ) -> String {
+    ) -> Result<String, ApiError> {
+        if self.open_chats() >= self.max_open_chats {
+            return Err(ApiError::unavailable(format!(
+                "The server holds its maximum of {} open chats; try again later",
+                self.max_open_chats
+            )));
+        }
         let chat_id = self.ids.chat_id();
         let customer_chat_id = self.ids.customer_chat_id();
         let now = now_millis();
@@ -74,7 +80,7 @@ impl World {
             .insert(customer_chat_id.clone(), chat_id.clone());
         self.queue.push_back(chat_id);
         self.route();
-        customer_chat_id
+        Ok(customer_chat_id)
     }
 
     fn customer_chat(&self, customer_chat_id: &str) -> Result<&Chat, ApiError> {

@@ -38,6 +38,9 @@ use render::Renderer;
 /// How many finished chats are kept so their customers can still read them.
 const ENDED_CHATS_KEPT: usize = 10_000;
 
+/// The default of [`World::with_max_open_chats`].
+pub const DEFAULT_MAX_OPEN_CHATS: usize = 10_000;
+
 /// An agent's state on the chat channel while logged in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum ChannelState {
@@ -76,6 +79,8 @@ pub struct World {
     next_reference: u64,
     next_ready: u64,
     outbox: Vec<Delivery>,
+    /// Chats not yet over that may exist at once; RequestChat is refused beyond it.
+    max_open_chats: usize,
     /// Seeded non-conformances (none by default).
     faults: Faults,
 }
@@ -96,8 +101,23 @@ impl World {
             next_reference: 1,
             next_ready: 1,
             outbox: Vec::new(),
+            max_open_chats: DEFAULT_MAX_OPEN_CHATS,
             faults: Faults::NONE,
         }
+    }
+
+    /// This world refusing RequestChat while `max` chats are open (requested and not over).
+    /// Customers need no credentials, so without a cap anyone could grow the world, and the
+    /// routing work every request does, without end.
+    pub fn with_max_open_chats(mut self, max: usize) -> Self {
+        self.max_open_chats = max;
+        self
+    }
+
+    /// Chats requested and not yet over.
+    pub fn open_chats(&self) -> usize {
+        // Every ended chat is still in `chats` until it is dropped from `ended`.
+        self.chats.len().saturating_sub(self.ended.len())
     }
 
     /// This world with the seeded `faults` switched on.
