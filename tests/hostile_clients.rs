@@ -9,7 +9,7 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use gws_conform::server::{RunningServer, SESSIONS_PER_USER, ServerConfig};
+use gws_conform::server::{ConnectionLimits, RunningServer, SESSIONS_PER_USER, ServerConfig};
 use serde_json::{Value, json};
 use support::{Actor, Customer, RawBayeux, data, meta, ready_over_rest, send, server, server_with};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -710,6 +710,106 @@ async fn a_five_megabyte_channel_name_gets_413() {
     assert_eq!(status, 413, "{reply}");
     assert_eq!(reply["statusCode"], 10);
     still_serving(&server).await;
+}
+
+/// Reads from `stream` until the server closes it (`true`) or `within` passes (`false`).
+async fn closed_by_server(stream: &mut tokio::net::TcpStream, within: Duration) -> bool {
+    let mut buf = [0u8; 1024];
+    tokio::time::timeout(within, async {
+        loop {
+            match stream.read(&mut buf).await {
+                Ok(0) | Err(_) => return,
+                Ok(_) => {}
+            }
+        }
+    })
+    .await
+    .is_ok()
+}
+
+#[tokio::test]
+async fn a_client_trickling_its_headers_is_disconnected_after_the_header_timeout() {
+    let server = server_with(ServerConfig {
+        connections: ConnectionLimits {
+            header_read_timeout: Duration::from_millis(500),
+            ..ConnectionLimits::default()
+        },
+        ..ServerConfig::default()
+    })
+    .await;
+    let mut slow = tokio::net::TcpStream::connect(server.addr()).await.unwrap();
+    let started = Instant::now();
+    // Slow-loris: a byte of the head every 100 ms, never the blank line that ends it.
+    let trickle = async {
+        for byte in b"POST /api/v2/notifications HTTP/1.1\r\nHost: test\r\nX-Slow: ".iter() {
+            if slow.write_all(&[*byte]).await.is_err() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(2), trickle)
+        .await
+        .ok();
+    assert!(
+        closed_by_server(&mut slow, Duration::from_secs(5)).await,
+        "the trickling connection is still open after {:?}",
+        started.elapsed()
+    );
+    // An idle keep-alive connection that never sends a request is closed the same way.
+    let mut idle = tokio::net::TcpStream::connect(server.addr()).await.unwrap();
+    assert!(closed_by_server(&mut idle, Duration::from_secs(5)).await);
+    still_serving(&server).await;
+}
+
+#[tokio::test]
+async fn connections_beyond_the_cap_are_closed_and_the_server_recovers() {
+    let server = server_with(ServerConfig {
+        connections: ConnectionLimits {
+            max_connections: 8,
+            ..ConnectionLimits::default()
+        },
+        ..ServerConfig::default()
+    })
+    .await;
+    let mut held = Vec::new();
+    for _ in 0..8 {
+        held.push(tokio::net::TcpStream::connect(server.addr()).await.unwrap());
+    }
+    // The ninth is accepted by the kernel, then closed by the server without an answer.
+    let mut extra = tokio::net::TcpStream::connect(server.addr()).await.unwrap();
+    extra
+        .write_all(b"GET /api/v2/me HTTP/1.1\r\nHost: test\r\n\r\n")
+        .await
+        .ok();
+    assert!(closed_by_server(&mut extra, Duration::from_secs(5)).await);
+    // Once the holders go, their slots are free again (the server notices the closes shortly).
+    drop(held);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !answers(&server).await {
+        assert!(
+            Instant::now() < deadline,
+            "the server never recovered its slots"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    still_serving(&server).await;
+}
+
+/// Whether a new connection gets an HTTP response (any status) to a simple request.
+async fn answers(server: &RunningServer) -> bool {
+    let Ok(mut stream) = tokio::net::TcpStream::connect(server.addr()).await else {
+        return false;
+    };
+    let request = b"GET /api/v2/me HTTP/1.1\r\nHost: test\r\n\r\n";
+    if stream.write_all(request).await.is_err() {
+        return false;
+    }
+    let mut head = [0u8; 12];
+    matches!(
+        tokio::time::timeout(Duration::from_secs(1), stream.read_exact(&mut head)).await,
+        Ok(Ok(_)) if head.starts_with(b"HTTP/1.1 ")
+    )
 }
 
 /// One kind of garbage per task: what a broken or hostile client might send, and the HTTP

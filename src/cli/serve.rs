@@ -9,7 +9,9 @@ use clap::builder::RangedU64ValueParser;
 
 use crate::server::bayeux::{MAX_BATCH, MAX_CHANNEL_LEN};
 use crate::server::ids::IdGen;
-use crate::server::{Directory, Fault, Faults, HubConfig, SESSIONS_PER_USER, ServerConfig, start};
+use crate::server::{
+    ConnectionLimits, Directory, Fault, Faults, HubConfig, SESSIONS_PER_USER, ServerConfig, start,
+};
 
 /// Options of `serve`.
 #[derive(Debug, Args)]
@@ -37,6 +39,13 @@ pub struct ServeArgs {
     /// HTTP 503, statusCode 13.
     #[arg(long, value_name = "N", default_value_t = ServerConfig::default().max_open_chats, value_parser = RangedU64ValueParser::<usize>::new().range(1..=1_000_000))]
     pub max_open_chats: usize,
+    /// TCP connections open at once; one beyond it is closed as soon as it is accepted.
+    #[arg(long, value_name = "N", default_value_t = ConnectionLimits::default().max_connections, value_parser = RangedU64ValueParser::<usize>::new().range(1..=1_000_000))]
+    pub max_connections: usize,
+    /// Time a client has to send a request's head, in milliseconds; an idle keep-alive
+    /// connection is closed after it too (held long-polls are not affected).
+    #[arg(long, value_name = "MS", default_value_t = ConnectionLimits::default().header_read_timeout.as_millis() as u64, value_parser = clap::value_parser!(u64).range(1..=600_000))]
+    pub header_read_timeout: u64,
     /// Switch on a deliberate non-conformance (repeatable; `--list-faults` lists them).
     #[arg(long = "fault", value_name = "NAME", value_parser = Fault::parse_arg)]
     pub faults: Vec<Fault>,
@@ -60,7 +69,9 @@ pub fn limits_help() -> String {
          messages queued for one CometD client: {queue} (beyond: the client is dropped and \
          must handshake again)\n  \
          HTTP sessions per user: {sessions} (least recently used dropped)\n  \
-         open chats: --max-open-chats (default {chats})",
+         open chats: --max-open-chats (default {chats})\n  \
+         TCP connections: --max-connections (default {connections}); a request's head must \
+         arrive within --header-read-timeout (default {head_ms} ms)",
         body = defaults.max_body_bytes,
         clients = defaults.max_clients_per_user,
         interval = defaults.client_max_interval.as_secs(),
@@ -70,6 +81,8 @@ pub fn limits_help() -> String {
         queue = defaults.max_queue,
         sessions = SESSIONS_PER_USER,
         chats = defaults.max_open_chats,
+        connections = defaults.connections.max_connections,
+        head_ms = defaults.connections.header_read_timeout.as_millis(),
     )
 }
 
@@ -122,6 +135,10 @@ pub async fn run(args: ServeArgs) -> i32 {
         max_body_bytes: args.max_body_bytes,
         max_clients_per_user: args.max_clients_per_user,
         max_open_chats: args.max_open_chats,
+        connections: ConnectionLimits {
+            max_connections: args.max_connections,
+            header_read_timeout: Duration::from_millis(args.header_read_timeout),
+        },
         faults,
         ..ServerConfig::default()
     };

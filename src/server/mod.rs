@@ -9,6 +9,7 @@ pub mod directory;
 pub mod faults;
 mod http;
 pub mod ids;
+mod listener;
 mod params;
 pub mod world;
 
@@ -24,6 +25,7 @@ pub use bayeux::HubConfig;
 pub use directory::Directory;
 pub use faults::{Fault, Faults};
 pub use http::SESSIONS_PER_USER;
+pub use listener::ConnectionLimits;
 
 use bayeux::Hub;
 use http::{AppState, HttpSettings};
@@ -51,6 +53,8 @@ pub struct ServerConfig {
     pub max_body_bytes: usize,
     /// The base URL rendered into `uri` fields; [`start`] fills it from the bound address.
     pub public_url: Option<String>,
+    /// Bounds on TCP connections (count, time to send a request's head).
+    pub connections: ConnectionLimits,
     /// Deliberate non-conformances to switch on (none by default).
     pub faults: Faults,
 }
@@ -67,6 +71,7 @@ impl Default for ServerConfig {
             csrf: false,
             max_body_bytes: 64 * 1024,
             public_url: None,
+            connections: ConnectionLimits::default(),
             faults: Faults::NONE,
         }
     }
@@ -122,7 +127,7 @@ pub struct RunningServer {
     addr: SocketAddr,
     state: Arc<AppState>,
     shutdown: Option<oneshot::Sender<()>>,
-    task: JoinHandle<std::io::Result<()>>,
+    task: JoinHandle<()>,
 }
 
 impl RunningServer {
@@ -150,10 +155,10 @@ impl RunningServer {
         let _ = (&mut self.task).await;
     }
 
-    /// Waits until the server stops by itself (it only does on an I/O error). Do not call
-    /// [`RunningServer::shutdown`] after this returned.
+    /// Waits until the server stops by itself (it only does if its task panicked: failed
+    /// accepts are retried). Do not call [`RunningServer::shutdown`] after this returned.
     pub async fn stopped(&mut self) -> std::io::Result<()> {
-        (&mut self.task).await.map_err(std::io::Error::other)?
+        (&mut self.task).await.map_err(std::io::Error::other)
     }
 }
 
@@ -164,15 +169,10 @@ pub async fn start(mut config: ServerConfig, addr: SocketAddr) -> std::io::Resul
     if config.public_url.is_none() {
         config.public_url = Some(format!("http://{addr}"));
     }
+    let limits = config.connections;
     let (router, state) = build(config);
     let (tx, rx) = oneshot::channel::<()>();
-    let task = tokio::spawn(async move {
-        axum::serve(listener, router)
-            .with_graceful_shutdown(async {
-                let _ = rx.await;
-            })
-            .await
-    });
+    let task = tokio::spawn(listener::serve(listener, router, limits, rx));
     Ok(RunningServer {
         addr,
         state,
