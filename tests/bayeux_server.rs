@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use gws_conform::server::{RunningServer, ServerConfig};
 use serde_json::json;
-use support::{Customer, RawBayeux, data, meta, ready_over_rest, server_with};
+use support::{Customer, RawBayeux, agent1_listening, data, meta, ready_over_rest, server_with};
 
 async fn quick_server() -> RunningServer {
     server_with(ServerConfig {
@@ -89,15 +89,11 @@ async fn wildcards_and_unsubscribe() {
 
 #[tokio::test]
 async fn a_held_connect_is_answered_as_soon_as_a_notification_is_published() {
-    let server = server_with(ServerConfig {
+    let (server, raw, client) = agent1_listening(ServerConfig {
         long_poll_timeout: Duration::from_secs(10),
         ..ServerConfig::default()
     })
     .await;
-    ready_over_rest(&server, "agent1").await;
-    let raw = RawBayeux::new(&server, "agent1");
-    let client = raw.handshake().await;
-    raw.subscribe(&client, json!("/v2/me/chats")).await;
     let started = Instant::now();
     let publisher = {
         let base = server.base_url();
@@ -304,15 +300,11 @@ async fn clients_that_stop_polling_expire() {
 
 #[tokio::test]
 async fn a_client_whose_queue_overflows_is_expelled() {
-    let server = server_with(ServerConfig {
+    let (server, raw, client) = agent1_listening(ServerConfig {
         max_queue: 3,
         ..ServerConfig::default()
     })
     .await;
-    ready_over_rest(&server, "agent1").await;
-    let raw = RawBayeux::new(&server, "agent1");
-    let client = raw.handshake().await;
-    raw.subscribe(&client, json!("/v2/me/chats")).await;
     for n in 0..5 {
         Customer::request(&server, &format!("c{n}")).await;
     }

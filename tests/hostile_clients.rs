@@ -11,7 +11,10 @@ use std::time::{Duration, Instant};
 
 use gws_conform::server::{ConnectionLimits, RunningServer, SESSIONS_PER_USER, ServerConfig};
 use serde_json::{Value, json};
-use support::{Actor, Customer, RawBayeux, data, meta, ready_over_rest, send, server, server_with};
+use support::{
+    Actor, Customer, RawBayeux, agent1_listening, data, meta, ready_over_rest, send, server,
+    server_with,
+};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 async fn quick_server() -> RunningServer {
@@ -432,15 +435,11 @@ async fn cookieless_requests_do_not_grow_sessions() {
 
 #[tokio::test]
 async fn a_newer_connect_of_the_same_client_ends_the_held_one() {
-    let server = server_with(ServerConfig {
+    let (server, raw, client) = agent1_listening(ServerConfig {
         long_poll_timeout: Duration::from_secs(10),
         ..ServerConfig::default()
     })
     .await;
-    ready_over_rest(&server, "agent1").await;
-    let raw = RawBayeux::new(&server, "agent1");
-    let client = raw.handshake().await;
-    raw.subscribe(&client, json!("/v2/me/chats")).await;
     let started = Instant::now();
     let mut held = Vec::new();
     for _ in 0..20 {

@@ -527,6 +527,18 @@ pub fn data(reply: &[Value]) -> Vec<&Value> {
         .collect()
 }
 
+/// A server with `config`, agent1 Ready over REST, and agent1's raw Bayeux client handshaken
+/// and subscribed to `/v2/me/chats` (its clientId is returned): the start of the tests that
+/// watch how the server answers one client's connects.
+pub async fn agent1_listening(config: ServerConfig) -> (RunningServer, RawBayeux, String) {
+    let server = server_with(config).await;
+    ready_over_rest(&server, "agent1").await;
+    let raw = RawBayeux::new(&server, "agent1");
+    let client = raw.handshake().await;
+    raw.subscribe(&client, json!("/v2/me/chats")).await;
+    (server, raw, client)
+}
+
 /// Logs `user` in and makes it Ready over REST alone (no Bayeux client), so a customer chat
 /// produces an offer notification for it.
 pub async fn ready_over_rest(server: &RunningServer, user: &str) {
