@@ -6,7 +6,7 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use super::model::{Audience, Chat, MemberStatus, Visibility};
-use super::render::{Renderer, state_change};
+use super::render::{Renderer, member_state, state_change};
 
 /// The Bayeux channel chat notifications go out on.
 pub const CHATS_CHANNEL: &str = "/v2/me/chats";
@@ -32,6 +32,16 @@ pub type Requester<'r> = Option<(&'r str, u64)>;
 /// pass over a chat's members (`None`: that audience may see none of the new messages). The
 /// chat does not change during the pass, so equal keys mean equal notifications.
 type LogMemo = Vec<((Audience, Option<u64>), Option<Arc<Value>>)>;
+
+/// What decides how a member is shown a chat: its audience (which participants it sees), its
+/// capabilities and its state; with the `referenceId` it gets and whether participants are
+/// emptied, the whole notification (the notification type is the same for a whole pass).
+type StateKey = (Audience, Vec<&'static str>, &'static str, Option<u64>, bool);
+
+/// The `ChatStateChangeMessage`s already rendered during one pass over a chat's members.
+/// Members with equal keys (e.g. several supervisors in the same mode) share one value, so a
+/// chat of N members costs one rendering per distinct view, not N renderings of N participants.
+type StateMemo = Vec<(StateKey, Arc<Value>)>;
 
 fn reference_for(requester: Requester<'_>, user_id: &str) -> Option<u64> {
     requester.and_then(|(who, reference)| (who == user_id).then_some(reference))
@@ -64,13 +74,40 @@ impl Emitter<'_> {
         reference: Option<u64>,
         empty_participants: bool,
     ) {
-        if let Some(member) = chat.member(user_id) {
-            let rendered = self.render.chat_for(chat, member, empty_participants);
-            self.push(
-                user_id,
-                Arc::new(state_change(rendered, notification_type, reference)),
-            );
-        }
+        let view = (notification_type, reference, empty_participants);
+        self.shared_state(chat, user_id, view, &mut StateMemo::new());
+    }
+
+    /// [`Emitter::state`] with `view` = (notificationType, referenceId, empty participants),
+    /// reusing what `memo` holds from earlier members of the same pass.
+    fn shared_state(
+        &mut self,
+        chat: &Chat,
+        user_id: &str,
+        view: (&str, Option<u64>, bool),
+        memo: &mut StateMemo,
+    ) {
+        let Some(member) = chat.member(user_id) else {
+            return;
+        };
+        let (notification_type, reference, empty_participants) = view;
+        let key = (
+            member.audience(),
+            self.render.capabilities(member),
+            member_state(member),
+            reference,
+            empty_participants,
+        );
+        let data = match memo.iter().find(|(k, _)| *k == key) {
+            Some((_, data)) => data.clone(),
+            None => {
+                let rendered = self.render.chat_for(chat, member, empty_participants);
+                let data = Arc::new(state_change(rendered, notification_type, reference));
+                memo.push((key, data.clone()));
+                data
+            }
+        };
+        self.push(user_id, data);
     }
 
     /// A StatusChange telling `user_id` the chat is over for it (`Completed` or `Revoked`).
@@ -134,7 +171,7 @@ impl Emitter<'_> {
         requester: Requester<'_>,
         except: Option<&str>,
     ) {
-        let mut memo = LogMemo::new();
+        let (mut states, mut logs) = (StateMemo::new(), LogMemo::new());
         for user_id in Self::chatting_members(chat, except) {
             let Some(member) = chat.member(&user_id) else {
                 continue;
@@ -143,8 +180,9 @@ impl Emitter<'_> {
                 continue;
             }
             let reference = reference_for(requester, &user_id);
-            self.state(chat, &user_id, "ParticipantsUpdated", reference, false);
-            self.shared_history(chat, &user_id, new_from, reference, &mut memo);
+            let view = ("ParticipantsUpdated", reference, false);
+            self.shared_state(chat, &user_id, view, &mut states);
+            self.shared_history(chat, &user_id, new_from, reference, &mut logs);
         }
     }
 
@@ -165,9 +203,14 @@ impl Emitter<'_> {
         if !recipients.iter().any(|u| u == requester.0) {
             recipients.push(requester.0.to_owned());
         }
+        let mut memo = StateMemo::new();
         for user_id in recipients {
-            let reference = reference_for(Some(requester), &user_id);
-            self.state(chat, &user_id, "PropertiesUpdated", reference, false);
+            let view = (
+                "PropertiesUpdated",
+                reference_for(Some(requester), &user_id),
+                false,
+            );
+            self.shared_state(chat, &user_id, view, &mut memo);
         }
     }
 }

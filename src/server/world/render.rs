@@ -73,6 +73,11 @@ impl Renderer {
         list
     }
 
+    /// The capabilities `viewer` is shown (the seed table's, as the seeded faults alter them).
+    pub fn capabilities(&self, viewer: &Member) -> Vec<&'static str> {
+        self.faults.listed_capabilities(viewer)
+    }
+
     /// The chat resource as `viewer` sees it now. With `empty_participants` the list is `[]`,
     /// as in the documented StatusChange that answers Accept.
     pub fn chat_for(&self, chat: &Chat, viewer: &Member, empty_participants: bool) -> Value {
@@ -84,10 +89,7 @@ impl Renderer {
         let mut c = Map::new();
         c.insert("receivedDate".into(), json!(format_millis(chat.received)));
         c.insert("chatType".into(), json!("Inbound"));
-        c.insert(
-            "capabilities".into(),
-            json!(self.faults.listed_capabilities(viewer)),
-        );
+        c.insert("capabilities".into(), json!(self.capabilities(viewer)));
         c.insert("uri".into(), json!(self.chat_uri(&chat.id)));
         c.insert("state".into(), json!(member_state(viewer)));
         c.insert("participants".into(), Value::Array(participants));
