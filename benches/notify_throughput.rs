@@ -986,6 +986,7 @@ async fn measure(args: Args) -> Result<()> {
                 SessionEvent::Rehandshake { .. } => rehandshakes += 1,
                 SessionEvent::TransportError { .. } => transport_errors += 1,
                 SessionEvent::Ended(_) => ended += 1,
+                SessionEvent::MetaReply { .. } => {}
             }
         }
     }
