@@ -17,7 +17,8 @@ pub enum Outcome {
     Passed,
     /// A step or a check failed.
     Failed,
-    /// The scenario could not run (target unreachable, setup failed).
+    /// The scenario could not run for a reason on the harness's side (missing credentials, an
+    /// actor used before logging in); an unreachable target stops the run before any scenario.
     Errored,
     /// Skipped (`ignore`).
     Ignored,

@@ -115,7 +115,7 @@ async fn a_wrong_http_status_fails() {
         &run(steps).await,
         "response.status",
         "CAP-COACH",
-        "expected HTTP 403, got 200",
+        "expected HTTP 403, got HTTP 200",
     );
 }
 

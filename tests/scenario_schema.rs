@@ -29,6 +29,7 @@ const ACTIONS: &[&str] = &[
     "chat_op",
     "http",
     "expect",
+    "bayeux_unknown_client",
 ];
 
 fn root() -> &'static Path {
@@ -184,6 +185,7 @@ steps:
     response: {status: 401, match: {statusMessage: {$present: true}}}
   - cancel_monitoring: {supervisor: supervisor, agent: agent}
   - expect: {actor: agent, quiet: 100}
+  - bayeux_unknown_client: supervisor
   - logout: supervisor
 "#;
 

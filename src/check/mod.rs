@@ -2,12 +2,14 @@
 //! against the documented examples, and the spec's invariants. Every check yields
 //! [`Finding`]s that cite a requirement id of the catalogue (`scenarios/requirements.yaml`).
 //!
+//! - [`bayeux`]: the CometD protocol itself: advice, lost sessions, unknown clients.
 //! - [`schema`]: every notification against `schemas/notification.schema.json` (compiled once).
 //! - [`diff`]: a notification against a documented example, masked, as a unified diff.
 //! - [`invariants`]: the stateful rules checked on every notification of every scenario.
 //! - [`visibility`]: what the customer may see, for the invariants.
 //! - [`modes`]: the seed table per supervisor mode, and the documented variants (errata).
 
+pub mod bayeux;
 pub mod diff;
 pub mod invariants;
 mod json;

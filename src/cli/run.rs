@@ -1,6 +1,7 @@
 //! `gws-conform run`: loads the scenarios, runs each as a libtest-style trial against the
 //! target (a fresh embedded reference server per scenario when no `--target` is given), and
-//! exits 0 (conformant), 1 (failures), 2 (bad input) or 3 (could not run).
+//! exits 0 (conformant), 1 (failures), 2 (bad input) or 3 (could not run). A target is first
+//! checked to be reachable at all, so an unreachable one ends the run at once.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -17,7 +18,7 @@ use crate::exit;
 use crate::profile::Profile;
 use crate::report::{json, junit, terminal, write_atomically};
 use crate::run::user_locks::UserLocks;
-use crate::run::{RunContext, ScenarioRun, Verifier, run_scenario};
+use crate::run::{RunContext, ScenarioRun, Verifier, check_reachable, run_scenario};
 use crate::scenario::{self, LoadError, Scenario};
 use crate::server::{Fault, Faults, ServerConfig, start};
 use crate::spec::Catalogue;
@@ -76,10 +77,37 @@ pub struct RunArgs {
     /// One character per scenario.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Deadline of each HTTP request, including reading the whole response (`10s`, `1.5s`,
+    /// `500ms`; a bare number is seconds). Also the margin a CometD long-poll gets beyond the
+    /// time the server advises it may hold it.
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration)]
+    pub request_timeout: Duration,
+    /// Deadline of each scenario as a whole, clean-up aside (same format).
+    #[arg(long, value_name = "DURATION", default_value = "120s", value_parser = parse_duration)]
+    pub scenario_timeout: Duration,
     /// Seed a deliberate non-conformance into the embedded reference server (repeatable; not
     /// with a target; `gws-conform serve --list-faults` lists them).
     #[arg(long = "fault", value_name = "NAME", value_parser = Fault::parse_arg)]
     pub faults: Vec<Fault>,
+}
+
+/// A positive duration: `2s`, `1.5s`, `500ms`, or a bare number of seconds.
+fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let (number, unit) = match text.strip_suffix("ms") {
+        Some(number) => (number, 0.001),
+        None => (text.strip_suffix('s').unwrap_or(text), 1.0),
+    };
+    let value: f64 = number
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{text}` is not a duration (e.g. 10s, 1.5s, 500ms)"))?;
+    let duration = Duration::try_from_secs_f64(value * unit)
+        .map_err(|_| format!("`{text}` is not a usable duration"))?;
+    if duration.is_zero() {
+        return Err("a deadline must be longer than zero".to_owned());
+    }
+    Ok(duration)
 }
 
 /// `--fault` only makes sense against the embedded server.
@@ -235,12 +263,25 @@ pub fn run(mut args: RunArgs) -> i32 {
             return exit::COULD_NOT_RUN;
         }
     };
+    // One deadline for the whole target: if it cannot be reached at all, say so once and stop,
+    // rather than let every scenario fail on its own.
+    if let Some(target) = &args.target
+        && !args.list
+        && let Err(why) = runtime.block_on(check_reachable(target, args.request_timeout))
+    {
+        eprintln!("error: cannot reach the target {target}: {why}");
+        eprintln!("error: nothing was run");
+        return exit::COULD_NOT_RUN;
+    }
     let base = RunContext {
         base_url: String::new(),
         profile: profile.clone(),
-        request_timeout: Duration::from_secs(10),
-        scenario_timeout: Duration::from_secs(120),
-        bayeux: BayeuxConfig::default(),
+        request_timeout: args.request_timeout,
+        scenario_timeout: args.scenario_timeout,
+        bayeux: BayeuxConfig {
+            request_margin: args.request_timeout,
+            ..BayeuxConfig::default()
+        },
         verifier,
     };
     let results: Arc<Mutex<Vec<(Scenario, ScenarioRun)>>> = Arc::default();
@@ -373,4 +414,24 @@ fn write_reports(args: &RunArgs, results: &[(Scenario, ScenarioRun)]) -> Option<
         return Some(exit::COULD_NOT_RUN);
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_take_seconds_or_milliseconds() {
+        assert_eq!(parse_duration("2s"), Ok(Duration::from_secs(2)));
+        assert_eq!(parse_duration("1.5s"), Ok(Duration::from_millis(1500)));
+        assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
+        assert_eq!(parse_duration("3"), Ok(Duration::from_secs(3)));
+        assert!(parse_duration("0s").is_err());
+        assert!(parse_duration("-1s").is_err());
+        assert!(
+            parse_duration("soon")
+                .unwrap_err()
+                .contains("not a duration")
+        );
+    }
 }

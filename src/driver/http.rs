@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use reqwest::Method;
 use serde_json::Value;
 
+use super::format_duration;
 use crate::profile::Credentials;
 
 /// Largest response body read; the rest is cut off and reported.
@@ -44,11 +45,13 @@ pub struct Exchange {
     pub request: Option<Value>,
     /// HTTP status, when a response arrived.
     pub status: Option<u16>,
-    /// The response body: JSON, or the text as a string.
+    /// The response body: JSON, or the start of the text as a string when it is not JSON or
+    /// too large to read.
     pub response: Option<Value>,
     /// Time from sending to the end of the body.
     pub elapsed: Duration,
-    /// What went wrong at the transport level.
+    /// What went wrong: no response (refused, timed out), or a response that could not be used
+    /// (body truncated, too large, not JSON; `status` is then set).
     pub error: Option<String>,
 }
 
@@ -127,7 +130,7 @@ impl HttpActor {
                 return exchange;
             }
         };
-        let mut request = self.client.request(method, &url).timeout(self.timeout);
+        let mut request = self.client.request(method, &url);
         request = match &self.auth {
             Auth::Basic(c) => request.basic_auth(&c.user_name, Some(&c.password)),
             Auth::ContactCenter(id) => request.header("ContactCenterId", id),
@@ -143,52 +146,104 @@ impl HttpActor {
                 .body(text.clone()),
             None => request,
         };
-        let outcome = async {
-            let mut response = request.send().await?;
-            let status = response.status().as_u16();
+        // One deadline over sending, the headers and the whole body: a server may answer the
+        // headers and then stall, or trickle the body forever.
+        let deadline = tokio::time::Instant::now() + self.timeout;
+        let waited = format_duration(self.timeout);
+        let mut response = match tokio::time::timeout_at(deadline, request.send()).await {
+            Err(_) => {
+                exchange.error = Some(format!("timed out after {waited} waiting for the response"));
+                exchange.elapsed = started.elapsed();
+                return exchange;
+            }
+            Ok(Err(e)) => {
+                exchange.error = Some(describe(&e));
+                exchange.elapsed = started.elapsed();
+                return exchange;
+            }
+            Ok(Ok(response)) => response,
+        };
+        let status = response.status().as_u16();
+        exchange.status = Some(status);
+        let body = async {
             let mut bytes = Vec::new();
-            let mut truncated = false;
             while let Some(chunk) = response.chunk().await? {
                 if bytes.len() + chunk.len() > MAX_BODY_BYTES {
-                    truncated = true;
-                    break;
+                    return Ok((bytes, true));
                 }
                 bytes.extend_from_slice(&chunk);
             }
-            Ok::<_, reqwest::Error>((status, bytes, truncated))
+            Ok::<_, reqwest::Error>((bytes, false))
         };
-        match outcome.await {
-            Ok((status, bytes, truncated)) => {
-                exchange.status = Some(status);
-                exchange.response = Some(parse_body(&bytes));
-                if truncated {
-                    exchange.error = Some(format!(
-                        "response body larger than {MAX_BODY_BYTES} bytes; cut off"
-                    ));
-                }
+        match tokio::time::timeout_at(deadline, body).await {
+            Err(_) => {
+                exchange.error = Some(format!(
+                    "timed out after {waited} waiting for the rest of the response body (HTTP {status} headers arrived)"
+                ));
             }
-            Err(e) => exchange.error = Some(describe(&e)),
+            Ok(Err(e)) => exchange.error = Some(describe(&e)),
+            Ok(Ok((bytes, true))) => {
+                exchange.response = Some(Value::String(preview(&bytes)));
+                exchange.error = Some(format!(
+                    "response body larger than {MAX_BODY_BYTES} bytes; not read further"
+                ));
+            }
+            Ok(Ok((bytes, false))) => match parse_body(&bytes) {
+                Ok(body) => exchange.response = Some(body),
+                Err(why) => {
+                    exchange.response = Some(Value::String(preview(&bytes)));
+                    exchange.error = Some(format!("response is not JSON ({why})"));
+                }
+            },
         }
         exchange.elapsed = started.elapsed();
         exchange
     }
 }
 
-fn parse_body(bytes: &[u8]) -> Value {
-    if bytes.is_empty() {
-        return Value::Null;
+/// How much of an unusable body an [`Exchange`] keeps, so a report stays readable.
+const PREVIEW_CHARS: usize = 300;
+
+/// The start of a body, as text.
+fn preview(bytes: &[u8]) -> String {
+    let text = String::from_utf8_lossy(&bytes[..bytes.len().min(PREVIEW_CHARS * 4)]);
+    let mut shown: String = text.chars().take(PREVIEW_CHARS).collect();
+    if shown.len() < bytes.len() {
+        shown.push('…');
     }
-    serde_json::from_slice(bytes)
-        .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(bytes).into_owned()))
+    shown
 }
 
-/// A transport error in words a user can act on.
-fn describe(error: &reqwest::Error) -> String {
-    if error.is_timeout() {
-        "no response before the deadline".to_owned()
-    } else if error.is_connect() {
-        format!("cannot connect: {error}")
+/// The body as JSON; an empty body is `null` (some answers carry none).
+fn parse_body(bytes: &[u8]) -> Result<Value, serde_json::Error> {
+    if bytes.is_empty() {
+        return Ok(Value::Null);
+    }
+    serde_json::from_slice(bytes)
+}
+
+/// A transport error in words a user can act on, with the underlying causes (reqwest's own
+/// message alone is often just "error sending request").
+pub(crate) fn describe(error: &reqwest::Error) -> String {
+    let mut causes = Vec::new();
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        if !causes.contains(&text) {
+            causes.push(text);
+        }
+        source = cause.source();
+    }
+    let why = if causes.is_empty() {
+        String::new()
     } else {
-        error.to_string()
+        format!(": {}", causes.join(": "))
+    };
+    if error.is_connect() {
+        format!("cannot connect{why}")
+    } else if error.is_body() || error.is_decode() {
+        format!("response body truncated or unreadable{why}")
+    } else {
+        format!("{error}{why}")
     }
 }

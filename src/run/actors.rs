@@ -5,11 +5,14 @@
 use serde_json::{Value, json};
 
 use super::{Runner, StepError};
-use crate::bayeux::ChannelPattern;
+use crate::bayeux::{ChannelPattern, LONG_POLLING, META_CONNECT};
+use crate::check::bayeux as bayeux_check;
 use crate::check::invariants::ActorInfo;
-use crate::driver::bayeux::{BayeuxClient, Credentials as BayeuxCredentials, Cursor};
+use crate::check::{Finding, Verdict};
+use crate::driver::bayeux::{BayeuxClient, BayeuxError, Credentials as BayeuxCredentials, Cursor};
 use crate::driver::http::{Auth, Body, Exchange, HttpActor};
 use crate::event::RunEvent;
+use crate::scenario::model::ResponseCheck;
 
 /// The channel pattern every agent and supervisor subscribes to at login.
 pub const SUBSCRIPTION: &str = "/v2/me/*";
@@ -56,7 +59,8 @@ impl Runner<'_> {
         exchange
     }
 
-    /// A setup request that must succeed for the scenario to make sense.
+    /// A setup request that must succeed (HTTP 200, statusCode 0) for the scenario to make
+    /// sense; checked like any step's response.
     async fn setup(
         &mut self,
         actor: &str,
@@ -69,26 +73,7 @@ impl Runner<'_> {
         let exchange = self
             .exchange(Some(actor), http, method, path, body.as_ref(), &[])
             .await;
-        if let Some(error) = &exchange.error {
-            return Err(StepError::CouldNotRun(format!(
-                "{actor}: {method} {path}: {error}"
-            )));
-        }
-        if exchange.status != Some(200) || exchange.status_code() != Some(0) {
-            let shown = exchange
-                .response
-                .as_ref()
-                .map(Value::to_string)
-                .unwrap_or_default();
-            return Err(self.fail(
-                "setup",
-                format!(
-                    "{actor}: {method} {path} answered HTTP {} (expected 200 with statusCode 0)",
-                    exchange.status.unwrap_or_default()
-                ),
-                vec![shown],
-            ));
-        }
+        self.check_response(Some(actor), &exchange, &ResponseCheck::default())?;
         Ok(exchange)
     }
 
@@ -138,16 +123,16 @@ impl Runner<'_> {
             }),
             self.ctx.bayeux.clone(),
         )
-        .await
-        .map_err(|e| StepError::CouldNotRun(format!("{actor}: CometD handshake failed: {e}")))?;
+        .await;
+        let bayeux = match bayeux {
+            Ok(bayeux) => bayeux,
+            Err(e) => return Err(self.bayeux_failed(actor, "CometD handshake failed", &e)),
+        };
         let pattern = ChannelPattern::parse(SUBSCRIPTION)
             .map_err(|e| StepError::CouldNotRun(e.to_string()))?;
         if let Err(e) = bayeux.subscribe(&pattern).await {
-            return Err(self.fail(
-                "setup",
-                format!("{actor}: CometD subscription to {SUBSCRIPTION} failed: {e}"),
-                Vec::new(),
-            ));
+            let what = format!("CometD subscription to {SUBSCRIPTION} failed");
+            return Err(self.bayeux_failed(actor, &what, &e));
         }
         let start = json!({"operationName": "StartContactCenterSession", "channels": ["chat"]});
         self.setup(actor, &http, "POST", "/api/v2/me", Some(start))
@@ -171,6 +156,76 @@ impl Runner<'_> {
         Ok(())
     }
 
+    /// Records a failed CometD operation: a transport failure or malformed reply breaks
+    /// BAYEUX-REPLY; a refusal is cited against the step, whose premise it defeats.
+    fn bayeux_failed(&mut self, actor: &str, what: &str, error: &BayeuxError) -> StepError {
+        let requirement = match error {
+            BayeuxError::Transport { .. } => bayeux_check::REPLY.to_owned(),
+            BayeuxError::Refused { .. } => self.current_requirement(),
+        };
+        self.finding(Finding {
+            check: "bayeux".to_owned(),
+            requirement,
+            verdict: Verdict::Fail,
+            message: format!("{actor}: {what}: {error}"),
+            details: Vec::new(),
+        });
+        StepError::Failed
+    }
+
+    /// `bayeux_unknown_client`: as `actor`, a `/meta/connect` with a `clientId` the server
+    /// never issued; the answer must tell the client to handshake again.
+    pub(crate) async fn probe_unknown_client(&mut self, actor: &str) -> Result<(), StepError> {
+        let Some(session) = self.agents.get(actor) else {
+            return Err(StepError::CouldNotRun(format!(
+                "`{actor}` is not logged in"
+            )));
+        };
+        // Unique per probe, and shaped unlike any id a server issues.
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        let message = json!({
+            "channel": META_CONNECT,
+            "clientId": format!("gws-conform-never-issued-{nanos:x}"),
+            "connectionType": LONG_POLLING,
+            "id": "unknown-client-probe",
+        });
+        let reply = session.bayeux.probe(message.clone()).await;
+        let finding = match reply {
+            Ok(reply) => bayeux_check::unknown_client(actor, &message, &reply),
+            Err(error) => Some(Finding {
+                check: "bayeux.unknown-client".to_owned(),
+                requirement: bayeux_check::UNKNOWN_CLIENT.to_owned(),
+                verdict: Verdict::Fail,
+                message: format!("{actor}: a /meta/connect with an unknown clientId: {error}"),
+                details: vec![format!("sent: {message}")],
+            }),
+        };
+        match finding {
+            Some(finding) => {
+                self.finding(finding);
+                Err(StepError::Failed)
+            }
+            None => Ok(()),
+        }
+    }
+
+    /// Records, for every agent and supervisor whose CometD session ended on its own during
+    /// the scenario (before clean-up disconnects it), why it did.
+    pub(crate) fn check_sessions(&mut self) {
+        let mut names: Vec<String> = self.agents.keys().cloned().collect();
+        names.sort();
+        for name in names {
+            let ended = self.agents[&name].bayeux.inbox().ended();
+            if let Some(finding) =
+                ended.and_then(|reason| bayeux_check::session_end(&name, &reason))
+            {
+                self.finding(finding);
+            }
+        }
+    }
+
     /// The HTTP side of a customer, created on first use.
     pub(crate) fn customer_http(&mut self, customer: &str) -> Result<HttpActor, StepError> {
         if let Some(session) = self.customers.get(customer) {
@@ -190,22 +245,24 @@ impl Runner<'_> {
     }
 
     /// Leaves the target as it was found: customers complete their chats, agents and
-    /// supervisors log out and disconnect. Failures here are not findings.
+    /// supervisors log out and disconnect. Failures here are not findings. Bounded as a whole:
+    /// against a target that stopped answering, each request would wait out its own deadline.
     pub(crate) async fn clean_up(&mut self) {
-        let customers: Vec<(HttpActor, String)> = self
-            .customers
-            .values()
-            .filter_map(|c| c.chat_id.clone().map(|id| (c.http.clone(), id)))
-            .collect();
-        for (http, chat_id) in customers {
-            let body = Body::Json(json!({"operationName": "Complete"}));
-            http.send(
-                "POST",
-                &format!("/api/v2/chats/{chat_id}"),
-                Some(&body),
-                &[],
-            )
-            .await;
+        let budget = self.ctx.request_timeout.saturating_mul(2);
+        let _ = tokio::time::timeout(budget, self.clean_up_unbounded()).await;
+    }
+
+    /// One request at a time, in this order: customers complete, agents log out, CometD
+    /// clients disconnect. Sequential on purpose: the notifications these requests cause (a
+    /// supervisor's Revoked, say) reach the connect loops meanwhile and are checked like any
+    /// other, which firing them all at once and disconnecting would mostly lose.
+    async fn clean_up_unbounded(&self) {
+        for customer in self.customers.values() {
+            if let Some(chat_id) = &customer.chat_id {
+                let body = Body::Json(json!({"operationName": "Complete"}));
+                let path = format!("/api/v2/chats/{chat_id}");
+                customer.http.send("POST", &path, Some(&body), &[]).await;
+            }
         }
         let end = Body::Json(json!({"operationName": "EndContactCenterSession"}));
         for session in self.agents.values() {
@@ -238,10 +295,16 @@ impl Runner<'_> {
             }
         }
         self.events.extend(received);
-        let findings = self
+        let mut findings = self
             .ctx
             .verifier
             .check_run(&self.actors_info(), &self.events);
+        let mut names: Vec<&String> = self.agents.keys().collect();
+        names.sort();
+        for name in names {
+            let events = self.agents[name].bayeux.inbox().events();
+            findings.extend(bayeux_check::advice(name, &events));
+        }
         for finding in findings {
             self.finding(finding);
         }

@@ -10,7 +10,7 @@ use super::steps::mismatch_diff;
 use super::{Runner, StepError};
 use crate::bayeux::ChannelPattern;
 use crate::check::{Finding, Verdict};
-use crate::driver::bayeux::{Cursor, Delivery, Inbox};
+use crate::driver::bayeux::{Cursor, Delivery, Inbox, WaitError};
 use crate::scenario::model::{Expectation, ExpectedNotification, Order};
 use crate::scenario::template::Variables;
 
@@ -24,6 +24,17 @@ fn short(value: &Value) -> String {
     }
     let cut: String = text.chars().take(SHOWN_CHARS).collect();
     format!("{cut}…")
+}
+
+/// Why nothing more can arrive, when a wait ended because the actor's CometD session did
+/// (the server stopped answering its long-poll, say) rather than at the deadline.
+fn session_note(error: &WaitError) -> String {
+    match error {
+        WaitError::SessionEnded { reason, .. } => {
+            format!(" (the CometD session ended first: {reason})")
+        }
+        WaitError::Timeout { .. } => String::new(),
+    }
 }
 
 /// For each notification received after `from` on the channel, why it does not match.
@@ -90,14 +101,15 @@ impl Runner<'_> {
                                 self.matched(item, &delivery)?;
                                 cursor = delivery.next();
                             }
-                            Err(_) => {
+                            Err(error) => {
                                 let details = explain(&inbox, cursor, &channel, item, &self.vars);
                                 return Err(self.fail(
                                     "expect",
                                     format!(
-                                        "{actor}: no notification matching {} within {} ms",
+                                        "{actor}: no notification matching {} within {} ms{}",
                                         item.matchers.describe(&self.vars),
-                                        expectation.within.as_millis()
+                                        expectation.within.as_millis(),
+                                        session_note(&error)
                                     ),
                                     details,
                                 ));
@@ -119,13 +131,14 @@ impl Runner<'_> {
                             .await;
                         let delivery = match next {
                             Ok(delivery) => delivery,
-                            Err(_) => {
+                            Err(error) => {
                                 return Err(self.fail(
                                     "expect",
                                     format!(
-                                        "{actor}: expected next a notification matching {}, but none arrived within {} ms",
+                                        "{actor}: expected next a notification matching {}, but none arrived within {} ms{}",
                                         item.matchers.describe(&self.vars),
-                                        expectation.within.as_millis()
+                                        expectation.within.as_millis(),
+                                        session_note(&error)
                                     ),
                                     Vec::new(),
                                 ));
@@ -218,10 +231,9 @@ impl Runner<'_> {
             if let Some(last) = received.last() {
                 seen = seen.max(last.next());
             }
-            if inbox
+            if let Err(error) = inbox
                 .wait_for(seen, "another notification", |d| d.on(channel), deadline)
                 .await
-                .is_err()
             {
                 let missing: Vec<String> = wanted
                     .iter()
@@ -236,10 +248,11 @@ impl Runner<'_> {
                 return Err(self.fail(
                     "expect",
                     format!(
-                        "{}: within {} ms, no notification matched: {}",
+                        "{}: within {} ms, no notification matched: {}{}",
                         expectation.actor,
                         expectation.within.as_millis(),
-                        missing.join("; ")
+                        missing.join("; "),
+                        session_note(&error)
                     ),
                     details,
                 ));

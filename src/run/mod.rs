@@ -5,6 +5,7 @@
 
 mod actors;
 mod expect;
+mod reach;
 mod steps;
 pub mod user_locks;
 pub mod verify;
@@ -15,11 +16,13 @@ use std::time::{Duration, Instant};
 
 use crate::check::{Finding, Verdict};
 use crate::driver::bayeux::BayeuxConfig;
+use crate::driver::format_duration;
 use crate::event::{Outcome, RunEvent};
 use crate::profile::Profile;
 use crate::scenario::Scenario;
 use crate::scenario::template::Variables;
 use actors::{AgentSession, CustomerSession};
+pub use reach::check_reachable;
 pub use verify::Verifier;
 
 /// Everything a scenario run needs to know about the target and the checks.
@@ -62,7 +65,8 @@ impl ScenarioRun {
 pub(crate) enum StepError {
     /// A check failed (already recorded as a finding).
     Failed,
-    /// The target could not be reached or a setup request failed.
+    /// The scenario cannot go on for a reason on the harness's side (missing credentials, an
+    /// actor used before logging in). Whatever the target does wrong is a `Failed` finding.
     CouldNotRun(String),
 }
 
@@ -141,13 +145,14 @@ pub async fn run_scenario(scenario: &Scenario, ctx: &RunContext) -> ScenarioRun 
         Err(_) => Err(runner.fail(
             "scenario.deadline",
             format!(
-                "the scenario did not finish within {} s",
-                ctx.scenario_timeout.as_secs()
+                "the scenario did not finish within {}",
+                format_duration(ctx.scenario_timeout)
             ),
             Vec::new(),
         )),
     };
     runner.step = None;
+    runner.check_sessions();
     runner.clean_up().await;
     runner.collect_notifications();
     let could_not_run = match &result {

@@ -76,6 +76,7 @@ impl Runner<'_> {
         let request = match &step.action {
             Action::Login(actor) => return self.login(actor).await,
             Action::Expect(expectation) => return self.expect(expectation).await,
+            Action::BayeuxUnknownClient(actor) => return self.probe_unknown_client(actor).await,
             action => self.request_for(action)?,
         };
         let exchange = self
@@ -88,14 +89,27 @@ impl Runner<'_> {
                 &request.headers,
             )
             .await;
-        self.check_response(&exchange, &step.response)?;
+        self.check_response(request.actor.as_deref(), &exchange, &step.response)?;
         let body = exchange.response.clone().unwrap_or(Value::Null);
         self.capture(&step.captures, &body, "response")?;
+        // A chat the step expected to get (HTTP 200) needs its id for the customer's later
+        // steps; a target that leaves it out is at fault, not the scenario.
         if let Action::RequestChat { customer, .. } = &step.action
-            && let Some(id) = body.get("id").and_then(Value::as_str)
-            && let Some(session) = self.customers.get_mut(customer)
+            && step.response.status == 200
         {
-            session.chat_id = Some(id.to_owned());
+            let Some(id) = body.get("id").and_then(Value::as_str) else {
+                return Err(self.fail(
+                    "response",
+                    format!(
+                        "{customer}: {} {}: the RequestChat response has no chat `id` (a string)",
+                        exchange.method, exchange.url
+                    ),
+                    vec![format!("response body: {body}")],
+                ));
+            };
+            if let Some(session) = self.customers.get_mut(customer) {
+                session.chat_id = Some(id.to_owned());
+            }
         }
         Ok(())
     }
@@ -299,7 +313,7 @@ impl Runner<'_> {
                     headers: rendered,
                 }
             }
-            Action::Login(_) | Action::Expect(_) => {
+            Action::Login(_) | Action::Expect(_) | Action::BayeuxUnknownClient(_) => {
                 return Err(StepError::CouldNotRun(
                     "internal: not a request step".into(),
                 ));
@@ -307,28 +321,32 @@ impl Runner<'_> {
         })
     }
 
-    /// Checks status, statusCode and matchers of a response.
-    fn check_response(
+    /// Checks status, statusCode and matchers of a response to `actor`'s request.
+    pub(crate) fn check_response(
         &mut self,
+        actor: Option<&str>,
         exchange: &Exchange,
         check: &ResponseCheck,
     ) -> Result<(), StepError> {
-        let what = format!("{} {}", exchange.method, exchange.url);
-        if let Some(error) = &exchange.error {
-            if exchange.status.is_none() {
-                return Err(StepError::CouldNotRun(format!("{what}: {error}")));
-            }
+        let who = actor.map(|a| format!("{a}: ")).unwrap_or_default();
+        let what = format!("{who}{} {}", exchange.method, exchange.url);
+        // The target was reachable when the run started, so a request that gets no usable
+        // answer is the target misbehaving: a finding, not a reason the scenario could not run.
+        let Some(status) = exchange.status else {
+            let error = exchange.error.as_deref().unwrap_or("no response");
             return Err(self.fail("response", format!("{what}: {error}"), Vec::new()));
-        }
+        };
         let body = exchange.response.clone().unwrap_or(Value::Null);
         let shown = vec![format!("response body: {body}")];
-        let status = exchange.status.unwrap_or_default();
         if status != check.status {
-            return Err(self.fail(
-                "response.status",
-                format!("{what}: expected HTTP {}, got {status}", check.status),
-                shown,
-            ));
+            let mut message = format!("{what}: expected HTTP {}, got HTTP {status}", check.status);
+            if let Some(error) = &exchange.error {
+                message = format!("{message} ({error})");
+            }
+            return Err(self.fail("response.status", message, shown));
+        }
+        if let Some(error) = &exchange.error {
+            return Err(self.fail("response", format!("{what}: {error}"), shown));
         }
         let code = exchange.status_code();
         let code_ok = match check.status_code {

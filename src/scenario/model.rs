@@ -312,6 +312,9 @@ pub enum Action {
     },
     /// Expected notifications.
     Expect(Expectation),
+    /// A Bayeux probe: as this agent or supervisor, a `/meta/connect` with a `clientId` the
+    /// server never issued, which must be refused with 402 and `reconnect: handshake`.
+    BayeuxUnknownClient(String),
 }
 
 impl Action {
@@ -331,6 +334,7 @@ impl Action {
             Action::ChatOp { .. } => "chat_op",
             Action::Http { .. } => "http",
             Action::Expect(_) => "expect",
+            Action::BayeuxUnknownClient(_) => "bayeux_unknown_client",
         }
     }
 }

@@ -77,6 +77,8 @@ pub struct RawStep {
     pub http: Option<Spanned<RawHttp>>,
     #[serde(default)]
     pub expect: Option<Spanned<RawExpect>>,
+    #[serde(default)]
+    pub bayeux_unknown_client: Option<Spanned<String>>,
 }
 
 /// `response:` of a request step.

@@ -400,13 +400,17 @@ impl Validator<'_> {
             ("chat_op", step.chat_op.is_some()),
             ("http", step.http.is_some()),
             ("expect", step.expect.is_some()),
+            (
+                "bayeux_unknown_client",
+                step.bayeux_unknown_client.is_some(),
+            ),
         ]
         .into_iter()
         .filter_map(|(key, set)| set.then_some(key))
         .collect();
         if present.len() != 1 {
             let message = if present.is_empty() {
-                "a step needs an action: one of login, ready, not_ready, logout, monitor, cancel_monitoring, request_chat, customer_op, customer_view, customer_messages, chat_op, http, expect".to_owned()
+                "a step needs an action: one of login, ready, not_ready, logout, monitor, cancel_monitoring, request_chat, customer_op, customer_view, customer_messages, chat_op, http, expect, bayeux_unknown_client".to_owned()
             } else {
                 format!(
                     "a step has exactly one action, this one has {}",
@@ -584,10 +588,14 @@ impl Validator<'_> {
             })
         } else if let Some(expect) = &step.expect {
             self.expectation(expect).map(Action::Expect)
+        } else if let Some(name) = &step.bayeux_unknown_client {
+            self.logged_in_actor(name, &agent_like, "bayeux_unknown_client")
+                .map(Action::BayeuxUnknownClient)
         } else {
             None
         };
-        let is_request = !matches!(present[0], "login" | "expect");
+        // Steps that check what they receive themselves take no `response` or `capture`.
+        let is_request = !matches!(present[0], "login" | "expect" | "bayeux_unknown_client");
         if !is_request && (step.response.is_some() || step.capture.is_some()) {
             self.error(
                 &raw.referenced,

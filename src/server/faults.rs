@@ -161,7 +161,7 @@ faults! {
     RevokedWithoutReceivedDate => "revoked-without-received-date", "NOTIF-EXAMPLE", false,
         "Revoked and Completed notifications lack the documented example's receivedDate.";
     // The Bayeux transport.
-    BayeuxNoAdvice => "bayeux-no-advice", "BAYEUX-ADVICE", false,
+    BayeuxNoAdvice => "bayeux-no-advice", "BAYEUX-ADVICE", true,
         "Handshake and connect replies carry no advice (no reconnect, interval or timeout).";
     BayeuxUnknownClient400 => "bayeux-unknown-client-400", "BAYEUX-UNKNOWN-CLIENT", false,
         "An unknown clientId is answered 400::Unknown client without advice, instead of 402 with reconnect handshake.";

@@ -8,7 +8,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use super::config::BayeuxConfig;
-use super::error::BayeuxError;
+use super::error::{BayeuxError, TransportError};
 use super::inbox::{EndReason, Inbox};
 use super::session::Session;
 use super::transport::{Credentials, Endpoint};
@@ -53,6 +53,17 @@ impl BayeuxClient {
     /// The current client id (it changes when the client has to handshake again).
     pub fn client_id(&self) -> Option<String> {
         self.session.client_id()
+    }
+
+    /// Posts one message exactly as given, once (deadline: the request margin), and returns the
+    /// reply's messages without acting on them or filing them in the inbox. For probing how the
+    /// server answers a request the client would never make itself, such as a connect with a
+    /// `clientId` it never issued; the probe shares the session's cookies and credentials.
+    pub async fn probe(
+        &self,
+        message: serde_json::Value,
+    ) -> Result<Vec<serde_json::Value>, TransportError> {
+        self.session.probe(message).await
     }
 
     /// Everything this session received, and its events.

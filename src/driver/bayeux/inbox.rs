@@ -104,6 +104,15 @@ pub enum SessionEvent {
         /// What went wrong.
         error: String,
     },
+    /// The server's reply to one of the client's meta messages (handshake, connect,
+    /// subscribe, ...), as received, for checks of the Bayeux protocol itself. Every reply is
+    /// recorded but the successful connect replies after a session's first one.
+    MetaReply {
+        /// The meta channel.
+        channel: String,
+        /// The reply message.
+        reply: Value,
+    },
     /// The session is over; nothing more will be delivered.
     Ended(EndReason),
 }

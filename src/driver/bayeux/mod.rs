@@ -4,8 +4,10 @@
 //! [`BayeuxClient::connect`] handshakes and starts a background connect loop that files every
 //! delivered message in an [`Inbox`]; tests wait on the inbox. The loop follows the server's
 //! advice, re-handshakes (and resubscribes) when the server forgets the client, retries
-//! transport failures with bounded back-off, and records all of it as [`SessionEvent`]s so a
-//! harness can report a lost session instead of silently waiting.
+//! failed connections and server errors (5xx) with bounded back-off (not deadlines, malformed or
+//! oversized replies: those end the operation at once), and records all of it, with every meta
+//! reply, as [`SessionEvent`]s so a harness can report a lost session instead of silently
+//! waiting, and check the protocol itself.
 //!
 //! ```no_run
 //! # async fn demo(http: reqwest::Client) -> Result<(), Box<dyn std::error::Error>> {
@@ -42,4 +44,4 @@ pub use client::BayeuxClient;
 pub use config::BayeuxConfig;
 pub use error::{BayeuxError, TransportError};
 pub use inbox::{Cursor, Delivery, EndReason, Inbox, SessionEvent, WaitError};
-pub use transport::Credentials;
+pub use transport::{Credentials, MAX_REPLY_BYTES};

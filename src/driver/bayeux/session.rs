@@ -10,10 +10,11 @@ use serde_json::{Map, Value, json};
 use super::config::BayeuxConfig;
 use super::error::{BayeuxError, TransportError};
 use super::inbox::{Inbox, SessionEvent};
-use super::transport::Endpoint;
+use super::transport::{Endpoint, quote};
 use crate::bayeux::message::{UNKNOWN_CLIENT, error_code};
 use crate::bayeux::{
-    Advice, BAYEUX_VERSION, ChannelPattern, LONG_POLLING, META_HANDSHAKE, META_SUBSCRIBE, Reconnect,
+    Advice, BAYEUX_VERSION, ChannelPattern, LONG_POLLING, META_CONNECT, META_HANDSHAKE,
+    META_SUBSCRIBE, Reconnect,
 };
 
 /// What the connect loop and the operations read and update between requests.
@@ -22,6 +23,8 @@ pub(super) struct Status {
     pub client_id: Option<String>,
     /// The last value the server gave for each advice field.
     pub advice: Advice,
+    /// Whether a successful connect reply of the current session has been recorded.
+    pub connect_recorded: bool,
 }
 
 /// The fields of a meta reply the client acts on.
@@ -29,25 +32,31 @@ pub(super) struct Status {
 pub(super) struct MetaReply {
     pub successful: bool,
     pub error: String,
-    client_id: Option<String>,
+    /// As sent: checked only where it must be a usable id (a successful handshake).
+    client_id: Option<Value>,
 }
 
 impl MetaReply {
-    fn parse(message: &Value) -> Self {
+    /// Reads the fields the client acts on; a reply without a boolean `successful` (which
+    /// Bayeux 1.0 §3.12 requires on every meta reply) is malformed.
+    fn parse(channel: &str, message: &Value) -> Result<Self, TransportError> {
         let text = |field: &str| {
             message
                 .get(field)
                 .and_then(Value::as_str)
                 .map(str::to_owned)
         };
-        Self {
-            successful: message
-                .get("successful")
-                .and_then(Value::as_bool)
-                .unwrap_or(false),
+        let Some(successful) = message.get("successful").and_then(Value::as_bool) else {
+            return Err(TransportError::Malformed(format!(
+                "the {channel} reply has no boolean `successful`: {}",
+                quote(&message.to_string())
+            )));
+        };
+        Ok(Self {
+            successful,
             error: text("error").unwrap_or_default(),
-            client_id: text("clientId"),
-        }
+            client_id: message.get("clientId").cloned(),
+        })
     }
 
     /// Whether the server says it no longer knows the client (`402::Unknown client`).
@@ -126,7 +135,7 @@ impl Session {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let reply = self.endpoint.post(&body, deadline).await;
+            let reply = self.endpoint.post(&body, deadline, hold).await;
             let last = match reply.and_then(|reply| self.absorb(reply, channel, &id, client_id)) {
                 Ok(reply) => return Ok(reply),
                 Err(error) => error,
@@ -138,7 +147,7 @@ impl Session {
                 attempt,
                 error,
             });
-            if attempt > self.config.max_retries {
+            if !last.is_transient() || attempt > self.config.max_retries {
                 return Err(BayeuxError::Transport {
                     channel: channel.into(),
                     attempts: attempt,
@@ -147,6 +156,15 @@ impl Session {
             }
             tokio::time::sleep(self.config.backoff(attempt)).await;
         }
+    }
+
+    /// Sends `message` once, as it is, and returns the reply's messages without acting on them:
+    /// for probing how the server answers requests the client would never make itself.
+    pub async fn probe(&self, message: Value) -> Result<Vec<Value>, TransportError> {
+        let body = Value::Array(vec![message]);
+        self.endpoint
+            .post(&body, self.config.request_margin, Duration::ZERO)
+            .await
     }
 
     /// Files every delivered message of `reply` in the inbox, then picks out the reply to the
@@ -158,25 +176,51 @@ impl Session {
         id: &str,
         client_id: Option<&str>,
     ) -> Result<MetaReply, TransportError> {
+        // What arrived instead, should the reply be missing.
+        let mut channels = Vec::new();
         let mut meta = None;
         for message in reply {
             let Some(name) = message.get("channel").and_then(Value::as_str) else {
                 tracing::warn!(%message, "bayeux message without a channel ignored");
+                channels.push(format!(
+                    "a message without a channel: {}",
+                    quote(&message.to_string())
+                ));
                 continue;
             };
+            channels.push(name.to_owned());
             if !name.starts_with("/meta/") {
                 self.inbox.push_message(name.to_owned(), message);
             } else if name == channel && meta.is_none() {
                 // A reply without an id (or with a non-string one) is still taken as ours.
                 let reply_id = message.get("id").and_then(Value::as_str);
                 if reply_id.is_none_or(|reply_id| reply_id == id) {
-                    meta = Some((MetaReply::parse(&message), message.get("advice").cloned()));
+                    meta = Some(message);
                 }
             }
         }
-        let (meta, advice) =
-            meta.ok_or_else(|| TransportError::MissingReply(channel.to_owned()))?;
+        let message = meta.ok_or_else(|| {
+            let received = match channels.len() {
+                0 => "an empty array".to_owned(),
+                _ => channels.join(", "),
+            };
+            TransportError::Malformed(format!(
+                "no {channel} reply to message {id}; received: {received}"
+            ))
+        })?;
+        let meta = MetaReply::parse(channel, &message)?;
+        let advice = message.get("advice").cloned();
         let mut status = self.status();
+        // A session long-polls for as long as it lives: of its successful connect replies only
+        // the first is kept, so the record stays bounded.
+        let routine = channel == META_CONNECT && meta.successful && status.connect_recorded;
+        if !routine {
+            status.connect_recorded |= channel == META_CONNECT && meta.successful;
+            self.inbox.push_event(SessionEvent::MetaReply {
+                channel: channel.to_owned(),
+                reply: message,
+            });
+        }
         // Advice about a client id that has since been replaced (a late reply to the old
         // session) must not steer the new one.
         if client_id.is_none() || status.client_id.as_deref() == client_id {
@@ -197,12 +241,23 @@ impl Session {
         let reply = self
             .request(META_HANDSHAKE, None, fields, Duration::ZERO)
             .await?;
-        let client_id = reply
-            .accepted(META_HANDSHAKE)?
-            .client_id
-            .ok_or(BayeuxError::NoClientId)?;
+        let client_id = match reply.accepted(META_HANDSHAKE)?.client_id {
+            Some(Value::String(id)) if !id.is_empty() => id,
+            other => {
+                let found = other.map_or_else(|| "missing".to_owned(), |v| v.to_string());
+                return Err(BayeuxError::Transport {
+                    channel: META_HANDSHAKE.to_owned(),
+                    attempts: 1,
+                    last: TransportError::Malformed(format!(
+                        "the successful /meta/handshake reply's clientId is {} (expected a non-empty string)",
+                        quote(&found)
+                    )),
+                });
+            }
+        };
         let mut status = self.status();
         status.client_id = Some(client_id.clone());
+        status.connect_recorded = false;
         // `reconnect: handshake` was advice about the session just replaced; this one starts
         // from `retry`.
         if status.advice.reconnect == Some(Reconnect::Handshake) {

@@ -19,8 +19,10 @@ use crate::bayeux::{ChannelName, ChannelPattern};
 enum Connects {
     /// Hold until a message is queued or the advised timeout passes.
     Normal,
-    /// HTTP 500 first, then a body that is not JSON.
+    /// HTTP 500, every time.
     Fail,
+    /// A body that is not JSON.
+    Malformed,
     /// Never answer.
     Hang,
     /// `successful: false` with `reconnect: none`.
@@ -187,10 +189,8 @@ async fn handle(State(mock): State<Arc<Mock>>, headers: HeaderMap, body: String)
     match channel {
         "/meta/connect" => match mock.connects {
             Connects::Normal => mock.connect(&message).await,
-            Connects::Fail if mock.seen_on(channel).len() == 1 => {
-                StatusCode::INTERNAL_SERVER_ERROR.into_response()
-            }
-            Connects::Fail => "<html>not json</html>".into_response(),
+            Connects::Fail => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+            Connects::Malformed => "<html>not json</html>".into_response(),
             Connects::Hang => std::future::pending().await,
             Connects::AdviseNone => {
                 let reply = json!({"channel": channel, "successful": false, "id": message["id"],
@@ -454,7 +454,7 @@ async fn transport_errors_are_retried_a_bounded_number_of_times() {
         panic!("{event:?}")
     };
     assert!(
-        why.starts_with("/meta/connect failed after 3 attempt(s)"),
+        why.starts_with("/meta/connect failed after 3 attempts"),
         "{why}"
     );
 
@@ -468,8 +468,31 @@ async fn transport_errors_are_retried_a_bounded_number_of_times() {
         errors.iter().map(|(a, _)| *a).collect::<Vec<_>>(),
         [1, 2, 3]
     );
-    assert!(errors[0].1.contains("HTTP status 500"), "{errors:?}");
-    assert!(errors[1].1.contains("not JSON"), "{errors:?}");
+    assert!(
+        errors.iter().all(|(_, e)| e.starts_with("HTTP 500")),
+        "{errors:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_malformed_reply_ends_the_session_without_retries() {
+    let (mock, url) = Mock::start(Connects::Malformed, held()).await;
+    let client = client(&url).await;
+    let ended = |e: &SessionEvent| matches!(e, SessionEvent::Ended(_));
+    let event = client
+        .inbox()
+        .wait_for_event("the end", ended, soon())
+        .await
+        .unwrap();
+    let SessionEvent::Ended(EndReason::Failed(why)) = event else {
+        panic!("{event:?}")
+    };
+    assert!(
+        why.starts_with("/meta/connect failed: malformed Bayeux reply: not JSON"),
+        "{why}"
+    );
+    assert!(why.contains("<html>not json</html>"), "{why}");
+    assert_eq!(mock.seen_on("/meta/connect").len(), 1);
 }
 
 #[tokio::test]
@@ -506,15 +529,20 @@ async fn a_connect_that_is_never_answered_hits_its_deadline() {
         .wait_for_event("the end", ended, soon())
         .await
         .unwrap();
-    let timed_out = |e: &SessionEvent| matches!(e, SessionEvent::TransportError { error, .. } if error == "no reply within 300ms");
+    // The server had its advised hold and the margin: the deadline is not retried.
+    let expected = "timed out after 300 ms waiting for the reply (the server may hold it 100 ms, plus a margin of 200 ms)";
+    let timed_out = |e: &SessionEvent| matches!(e, SessionEvent::TransportError { error, .. } if error == expected);
+    let events = client.inbox().events();
     assert_eq!(
-        client
-            .inbox()
-            .events()
-            .iter()
-            .filter(|e| timed_out(e))
-            .count(),
-        2
+        events.iter().filter(|e| timed_out(e)).count(),
+        1,
+        "{events:?}"
+    );
+    assert_eq!(
+        client.inbox().ended(),
+        Some(EndReason::Failed(format!(
+            "/meta/connect failed: {expected}"
+        )))
     );
     assert!(started.elapsed() < Duration::from_secs(2));
 }
@@ -536,4 +564,26 @@ async fn disconnect_stops_the_loop_even_while_a_connect_is_held() {
     assert_eq!(mock.seen_on("/meta/connect").len(), 2);
     client.disconnect().await.unwrap();
     assert_eq!(mock.seen_on("/meta/disconnect").len(), 1);
+}
+
+#[tokio::test]
+async fn meta_replies_are_recorded_but_routine_connects_only_once_per_session() {
+    let advice = json!({"reconnect": "retry", "interval": 20, "timeout": 0});
+    let (mock, url) = Mock::start(Connects::Normal, advice).await;
+    let client = client(&url).await;
+    client.subscribe(&chats()).await.unwrap();
+    mock.wait_connects(4).await;
+    let recorded: Vec<String> = (client.inbox().events().into_iter())
+        .filter_map(|e| match e {
+            SessionEvent::MetaReply { channel, .. } => Some(channel),
+            _ => None,
+        })
+        .collect();
+    let connects = recorded.iter().filter(|c| *c == "/meta/connect").count();
+    assert_eq!(connects, 1, "{recorded:?}");
+    assert_eq!(recorded[0], "/meta/handshake", "{recorded:?}");
+    assert!(
+        recorded.iter().any(|c| c == "/meta/subscribe"),
+        "{recorded:?}"
+    );
 }

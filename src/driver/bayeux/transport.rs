@@ -1,5 +1,5 @@
 //! One HTTP exchange with the Bayeux endpoint: POST a message array, read a message array back,
-//! within a deadline.
+//! within a deadline and a size limit.
 
 use std::fmt;
 use std::time::Duration;
@@ -7,9 +7,14 @@ use std::time::Duration;
 use serde_json::Value;
 
 use super::error::TransportError;
+use crate::driver::http::describe;
 
 /// How much of an unexpected body an error quotes.
 const BODY_CHARS: usize = 200;
+
+/// Largest Bayeux reply read. A connect reply carries every queued notification at once, so
+/// this is far above the REST limit; beyond it the reply is refused rather than buffered.
+pub const MAX_REPLY_BYTES: usize = 16 << 20;
 
 /// HTTP Basic credentials, sent with every Bayeux request.
 #[derive(Clone)]
@@ -37,12 +42,23 @@ pub(super) struct Endpoint {
     pub credentials: Option<Credentials>,
 }
 
+/// The start of a text, for an error message.
+pub(super) fn quote(text: &str) -> String {
+    let mut shown: String = text.chars().take(BODY_CHARS).collect();
+    if shown.len() < text.len() {
+        shown.push('…');
+    }
+    shown
+}
+
 impl Endpoint {
-    /// POSTs `messages` and returns the reply's messages, or fails once `deadline` has passed.
+    /// POSTs `messages` and returns the reply's messages, or fails once `deadline` (of which
+    /// the server may legitimately spend `hold` holding the request) has passed.
     pub async fn post(
         &self,
         messages: &Value,
         deadline: Duration,
+        hold: Duration,
     ) -> Result<Vec<Value>, TransportError> {
         let mut request = self.http.post(&self.url).json(messages);
         if let Some(credentials) = &self.credentials {
@@ -50,28 +66,40 @@ impl Endpoint {
         }
         // The deadline covers reading the body too: a server may send headers and then stall.
         let exchange = async {
-            let response = request.send().await?;
+            let http = |e: reqwest::Error| TransportError::Http(describe(&e));
+            let mut response = request.send().await.map_err(http)?;
             let status = response.status();
-            Ok::<_, TransportError>((status, response.bytes().await?))
+            let mut body = Vec::new();
+            while let Some(chunk) = response.chunk().await.map_err(http)? {
+                if body.len() + chunk.len() > MAX_REPLY_BYTES {
+                    return Err(TransportError::TooLarge(MAX_REPLY_BYTES));
+                }
+                body.extend_from_slice(&chunk);
+            }
+            Ok((status, body))
         };
         let (status, body) = tokio::time::timeout(deadline, exchange)
             .await
-            .map_err(|_| TransportError::Deadline(deadline))??;
+            .map_err(|_| TransportError::Deadline {
+                waited: deadline,
+                hold,
+            })??;
         if !status.is_success() {
-            let body = String::from_utf8_lossy(&body)
-                .chars()
-                .take(BODY_CHARS)
-                .collect();
             return Err(TransportError::Status {
                 status: status.as_u16(),
-                body,
+                body: quote(&String::from_utf8_lossy(&body)),
             });
         }
-        match serde_json::from_slice(&body)? {
-            Value::Array(messages) => Ok(messages),
-            other => Err(TransportError::NotArray(
-                other.to_string().chars().take(BODY_CHARS).collect(),
-            )),
+        match serde_json::from_slice(&body) {
+            Ok(Value::Array(messages)) => Ok(messages),
+            Ok(other) => Err(TransportError::Malformed(format!(
+                "not a JSON array of messages: {}",
+                quote(&other.to_string())
+            ))),
+            Err(e) => Err(TransportError::Malformed(format!(
+                "not JSON ({e}): {}",
+                quote(&String::from_utf8_lossy(&body))
+            ))),
         }
     }
 }
