@@ -8,3 +8,6 @@ pub const FAILURES: i32 = 1;
 pub const BAD_INPUT: i32 = 2;
 /// Could not run: the target is unreachable or setup failed.
 pub const COULD_NOT_RUN: i32 = 3;
+/// Stopped by Ctrl-C (SIGINT) or SIGTERM during `run --record`, after the recording was closed
+/// with everything captured until then (128 + SIGINT, as shells report it).
+pub const INTERRUPTED: i32 = 130;

@@ -4,7 +4,7 @@
 //! - [`server`]: the reference server (an axum app) used as the default target.
 //! - [`bayeux`]: Bayeux protocol pieces shared by server and client.
 //! - [`driver`]: what the harness uses to talk to a target (the Bayeux client).
-//! - [`har`]: HAR recordings.
+//! - [`har`]: HAR recordings (`run --record`, the recording [`proxy`]).
 //! - [`cli`]: command-line definitions and one function per subcommand.
 
 pub mod bayeux;
@@ -16,6 +16,7 @@ pub mod event;
 pub mod exit;
 pub mod har;
 pub mod profile;
+pub mod proxy;
 pub mod report;
 pub mod run;
 pub mod scenario;

@@ -160,6 +160,7 @@ async fn run_one(scenario: Arc<Scenario>, faults: Faults, verifier: Arc<Verifier
         scenario_timeout: Duration::from_secs(60),
         bayeux: BayeuxConfig::default(),
         verifier,
+        record: None,
     };
     let run = run_scenario(&scenario, &ctx).await;
     server.shutdown().await;

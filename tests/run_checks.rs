@@ -72,6 +72,7 @@ async fn run(steps: &str) -> ScenarioRun {
         scenario_timeout: Duration::from_secs(30),
         bayeux: BayeuxConfig::default(),
         verifier: Arc::new(verifier),
+        record: None,
     };
     let result = run_scenario(&scenario, &ctx).await;
     server.shutdown().await;

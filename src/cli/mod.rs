@@ -2,13 +2,16 @@
 
 mod check_docs;
 mod coverage;
+mod proxy;
 mod run;
 mod serve;
+mod signal;
 
 use clap::{Parser, Subcommand};
 
 pub use check_docs::CheckDocsArgs;
 pub use coverage::CoverageArgs;
+pub use proxy::ProxyArgs;
 pub use run::RunArgs;
 pub use serve::ServeArgs;
 
@@ -30,6 +33,16 @@ pub enum Command {
     /// Run the embedded reference server.
     #[command(after_help = serve::limits_help())]
     Serve(ServeArgs),
+    /// Record real clients' traffic to a HAR file: a reverse proxy in front of a GWS server.
+    ///
+    /// Point an agent or supervisor desktop, or a customer chat widget, at --listen instead of
+    /// the server. Every exchange (long-polls included, held as long as the upstream holds
+    /// them) is forwarded and written to --out as it completes, with credentials, cookies and
+    /// CSRF tokens redacted and each entry named after its user (Basic user name, or the user
+    /// its session cookie was issued to) or customer (`customer:{chat id}`) in `_gwsActor`.
+    /// Ctrl-C (or SIGTERM) stops the proxy and moves the finished file into place.
+    /// docs/recording.md describes the file.
+    Proxy(ProxyArgs),
     /// Validate the documented examples against the schemas and list the errata.
     CheckDocs(CheckDocsArgs),
     /// Show which scenarios cover each requirement of the catalogue.
@@ -43,6 +56,7 @@ pub async fn run(cli: Cli) -> i32 {
             .await
             .unwrap_or(crate::exit::COULD_NOT_RUN),
         Command::Serve(args) => serve::run(args).await,
+        Command::Proxy(args) => proxy::run(args).await,
         Command::CheckDocs(args) => check_docs::run(args),
         Command::Coverage(args) => coverage::run(args),
     }

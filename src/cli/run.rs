@@ -15,6 +15,7 @@ use crate::check::Verdict;
 use crate::driver::bayeux::BayeuxConfig;
 use crate::event::Outcome;
 use crate::exit;
+use crate::har::{Ending, HarWriter};
 use crate::profile::Profile;
 use crate::report::{json, junit, terminal, write_atomically};
 use crate::run::user_locks::UserLocks;
@@ -54,6 +55,11 @@ pub struct RunArgs {
     /// Write the JSON Lines event stream here (docs/json-events.md).
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
+    /// Record every HTTP exchange of every actor (REST and CometD) to this HAR 1.2 file, with
+    /// credentials, cookies and CSRF tokens redacted (docs/recording.md). Entries are written as
+    /// they complete; Ctrl-C stops the run and still leaves a valid file (exit code 130).
+    #[arg(long, value_name = "FILE.har")]
+    pub record: Option<PathBuf>,
     /// NON-STRICT findings fail too.
     #[arg(long)]
     pub strict: bool,
@@ -273,6 +279,13 @@ pub fn run(mut args: RunArgs) -> i32 {
         eprintln!("error: nothing was run");
         return exit::COULD_NOT_RUN;
     }
+    let record = match args.record.as_ref().filter(|_| !args.list) {
+        Some(path) => match start_recording(path, args.target.as_deref(), &runtime) {
+            Ok(writer) => Some(writer),
+            Err(code) => return code,
+        },
+        None => None,
+    };
     let base = RunContext {
         base_url: String::new(),
         profile: profile.clone(),
@@ -283,6 +296,7 @@ pub fn run(mut args: RunArgs) -> i32 {
             ..BayeuxConfig::default()
         },
         verifier,
+        record: record.clone(),
     };
     let results: Arc<Mutex<Vec<(Scenario, ScenarioRun)>>> = Arc::default();
     let could_not_run: Arc<Mutex<Vec<String>>> = Arc::default();
@@ -362,6 +376,18 @@ pub fn run(mut args: RunArgs) -> i32 {
     if args.list {
         return exit::SUCCESS;
     }
+    if let Some(writer) = record {
+        match writer.finish(Ending::Complete) {
+            Ok(entries) => eprintln!(
+                "recorded {entries} exchanges in {}",
+                writer.destination().display()
+            ),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return exit::COULD_NOT_RUN;
+            }
+        }
+    }
     let results = results.lock().unwrap_or_else(|p| p.into_inner());
     if !args.strict {
         let notes: String = results
@@ -392,6 +418,42 @@ pub fn run(mut args: RunArgs) -> i32 {
     } else {
         exit::SUCCESS
     }
+}
+
+/// Creates the recording and arranges for Ctrl-C (or SIGTERM) to close it and exit with
+/// [`exit::INTERRUPTED`]; returns the exit code when the file cannot be created.
+fn start_recording(
+    path: &std::path::Path,
+    target: Option<&str>,
+    runtime: &tokio::runtime::Runtime,
+) -> Result<Arc<HarWriter>, i32> {
+    let made_by = format!(
+        "gws-conform run against {}",
+        target.unwrap_or("the embedded reference server")
+    );
+    let writer = HarWriter::create(path, &made_by).map_err(|e| {
+        eprintln!("error: {e}");
+        exit::COULD_NOT_RUN
+    })?;
+    let writer = Arc::new(writer);
+    let on_stop = writer.clone();
+    runtime.spawn(async move {
+        if let Err(e) = super::signal::stop_requested().await {
+            // Without a handler the signals keep their default effect; the recording is then
+            // left in its temporary file, which is valid HAR up to its last entry.
+            tracing::warn!("cannot catch Ctrl-C: {e}");
+            return;
+        }
+        match on_stop.finish(Ending::Interrupted) {
+            Ok(entries) => eprintln!(
+                "\ninterrupted: {entries} exchanges recorded in {}",
+                on_stop.destination().display()
+            ),
+            Err(e) => eprintln!("\ninterrupted; error: {e}"),
+        }
+        std::process::exit(exit::INTERRUPTED);
+    });
+    Ok(writer)
 }
 
 /// Writes the requested report files; returns an exit code when one cannot be written.

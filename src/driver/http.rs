@@ -3,12 +3,15 @@
 //! deadline, response bodies are read up to a size limit, and failures are data (an
 //! [`Exchange`] with an `error`), never panics.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use reqwest::Method;
+use reqwest::cookie::Jar;
 use serde_json::Value;
 
 use super::format_duration;
+use super::tap::{Tap, Trace};
 use crate::profile::Credentials;
 
 /// Largest response body read; the rest is cut off and reported.
@@ -69,13 +72,17 @@ pub struct HttpActor {
     base: String,
     auth: Auth,
     timeout: Duration,
+    /// The client's cookie store, kept so a tap can see the cookies each request carries.
+    jar: Arc<Jar>,
+    tap: Option<Tap>,
 }
 
 impl HttpActor {
     /// An actor talking to `base` (`http://host:port`), with its own cookie store.
     pub fn new(base: &str, auth: Auth, timeout: Duration) -> Result<Self, reqwest::Error> {
+        let jar = Arc::new(Jar::default());
         let mut builder = reqwest::Client::builder()
-            .cookie_store(true)
+            .cookie_provider(jar.clone())
             .connect_timeout(timeout);
         if base.starts_with("http://") {
             // No TLS will be spoken: skip loading the platform's root certificates, which
@@ -88,7 +95,20 @@ impl HttpActor {
             base: base.trim_end_matches('/').to_owned(),
             auth,
             timeout,
+            jar,
+            tap: None,
         })
+    }
+
+    /// The same actor with every exchange it makes recorded through `tap`.
+    pub fn with_tap(mut self, tap: Tap) -> Self {
+        self.tap = Some(tap.with_cookies(self.jar.clone()));
+        self
+    }
+
+    /// The actor's tap (to record its Bayeux client too), if it has one.
+    pub fn tap(&self) -> Option<&Tap> {
+        self.tap.as_ref()
     }
 
     /// The underlying client (shared with the actor's Bayeux client, for the cookie).
@@ -146,23 +166,35 @@ impl HttpActor {
                 .body(text.clone()),
             None => request,
         };
+        let (client, request) = request.build_split();
+        let request = match request {
+            Ok(request) => request,
+            Err(e) => {
+                exchange.error = Some(describe(&e));
+                return exchange;
+            }
+        };
+        let mut trace = Trace::start(self.tap.as_ref(), &request);
         // One deadline over sending, the headers and the whole body: a server may answer the
         // headers and then stall, or trickle the body forever.
         let deadline = tokio::time::Instant::now() + self.timeout;
         let waited = format_duration(self.timeout);
-        let mut response = match tokio::time::timeout_at(deadline, request.send()).await {
+        let mut response = match tokio::time::timeout_at(deadline, client.execute(request)).await {
             Err(_) => {
                 exchange.error = Some(format!("timed out after {waited} waiting for the response"));
                 exchange.elapsed = started.elapsed();
+                trace.finish(&[], exchange.error.clone());
                 return exchange;
             }
             Ok(Err(e)) => {
                 exchange.error = Some(describe(&e));
                 exchange.elapsed = started.elapsed();
+                trace.finish(&[], exchange.error.clone());
                 return exchange;
             }
             Ok(Ok(response)) => response,
         };
+        trace.response(&response);
         let status = response.status().as_u16();
         exchange.status = Some(status);
         let body = async {
@@ -175,26 +207,33 @@ impl HttpActor {
             }
             Ok::<_, reqwest::Error>((bytes, false))
         };
-        match tokio::time::timeout_at(deadline, body).await {
+        let read = tokio::time::timeout_at(deadline, body).await;
+        match &read {
             Err(_) => {
                 exchange.error = Some(format!(
                     "timed out after {waited} waiting for the rest of the response body (HTTP {status} headers arrived)"
                 ));
             }
-            Ok(Err(e)) => exchange.error = Some(describe(&e)),
+            Ok(Err(e)) => exchange.error = Some(describe(e)),
             Ok(Ok((bytes, true))) => {
-                exchange.response = Some(Value::String(preview(&bytes)));
+                exchange.response = Some(Value::String(preview(bytes)));
                 exchange.error = Some(format!(
                     "response body larger than {MAX_BODY_BYTES} bytes; not read further"
                 ));
             }
-            Ok(Ok((bytes, false))) => match parse_body(&bytes) {
+            Ok(Ok((bytes, false))) => match parse_body(bytes) {
                 Ok(body) => exchange.response = Some(body),
                 Err(why) => {
-                    exchange.response = Some(Value::String(preview(&bytes)));
+                    exchange.response = Some(Value::String(preview(bytes)));
                     exchange.error = Some(format!("response is not JSON ({why})"));
                 }
             },
+        }
+        // The recording keeps what arrived; a body that is not JSON is no transport failure.
+        match read {
+            Ok(Ok((bytes, false))) => trace.finish(&bytes, None),
+            Ok(Ok((bytes, true))) => trace.finish(&bytes, exchange.error.clone()),
+            _ => trace.finish(&[], exchange.error.clone()),
         }
         exchange.elapsed = started.elapsed();
         exchange

@@ -104,11 +104,6 @@ impl Capture {
             labels: Labels::default(),
         }
     }
-
-    /// The first request header called `name`, in any case.
-    pub fn request_header(&self, name: &str) -> Option<&str> {
-        find(&self.request_headers, name)
-    }
 }
 
 /// An exchange under way: times its phases and hands the capture to the sink when it ends.

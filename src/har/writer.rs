@@ -44,6 +44,17 @@ pub enum RecordError {
         /// The I/O error.
         source: std::io::Error,
     },
+    /// The finished recording could not be moved to its destination; it is complete in the
+    /// temporary file.
+    #[error("cannot move the recording to {destination}: {source}; it is complete in {temporary}")]
+    Rename {
+        /// The finished recording.
+        temporary: String,
+        /// Where it should have gone.
+        destination: String,
+        /// The I/O error.
+        source: std::io::Error,
+    },
     /// The recording was written, but some entries could not be.
     #[error("{path}: {lost} exchange(s) could not be recorded (first: {first})")]
     Lost {
@@ -156,11 +167,6 @@ impl HarWriter {
         &self.temporary
     }
 
-    /// Entries written so far.
-    pub fn entries(&self) -> u64 {
-        self.lock().as_ref().map_or(0, |open| open.entries)
-    }
-
     fn lock(&self) -> MutexGuard<'_, Option<Open>> {
         // Every update leaves the state consistent before anything can panic.
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
@@ -198,7 +204,10 @@ impl HarWriter {
     /// arriving afterwards are dropped. Returns the number of entries.
     pub fn finish(&self, ending: Ending) -> Result<u64, RecordError> {
         let destination = self.destination.display().to_string();
-        let Some(mut open) = self.lock().take() else {
+        // Held until the file is in place, so a concurrent `finish` (Ctrl-C arriving while the
+        // run ends normally) returns only once the recording is at its destination.
+        let mut state = self.lock();
+        let Some(mut open) = state.take() else {
             return Err(RecordError::Finished { path: destination });
         };
         let temporary = self.temporary.display().to_string();
@@ -211,9 +220,12 @@ impl HarWriter {
             source,
         })?;
         drop(open.file);
-        std::fs::rename(&self.temporary, &self.destination).map_err(|source| RecordError::Io {
-            path: destination.clone(),
-            source,
+        std::fs::rename(&self.temporary, &self.destination).map_err(|source| {
+            RecordError::Rename {
+                temporary: self.temporary.display().to_string(),
+                destination: destination.clone(),
+                source,
+            }
         })?;
         match open.first_failure {
             Some(first) => Err(RecordError::Lost {
@@ -338,8 +350,7 @@ mod tests {
         for thread in threads {
             thread.join().unwrap();
         }
-        assert_eq!(writer.entries(), 200);
-        writer.finish(Ending::Interrupted).unwrap();
+        assert_eq!(writer.finish(Ending::Interrupted).unwrap(), 200);
         let har = read(&destination);
         assert_eq!(har.log.entries.len(), 200);
         assert_eq!(har.log.gws_status.as_deref(), Some("interrupted"));

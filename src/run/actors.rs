@@ -88,12 +88,7 @@ impl Runner<'_> {
             .profile
             .credentials(&user)
             .map_err(|e| StepError::CouldNotRun(e.to_string()))?;
-        let http = HttpActor::new(
-            &self.ctx.base_url,
-            Auth::Basic(credentials.clone()),
-            self.ctx.request_timeout,
-        )
-        .map_err(|e| StepError::CouldNotRun(format!("cannot build an HTTP client: {e}")))?;
+        let http = self.http_actor(Some(actor), Auth::Basic(credentials.clone()))?;
         let me = self.setup(actor, &http, "GET", "/api/v2/me", None).await?;
         let body = me.response.unwrap_or_default();
         let Some(user_id) = body
@@ -114,7 +109,7 @@ impl Runner<'_> {
                 || format!("{}/api/v2/users/{user_id}", self.ctx.base_url),
                 str::to_owned,
             );
-        let bayeux = BayeuxClient::connect(
+        let bayeux = BayeuxClient::connect_tapped(
             http.client().clone(),
             format!("{}/api/v2/notifications", self.ctx.base_url),
             Some(BayeuxCredentials {
@@ -122,6 +117,7 @@ impl Runner<'_> {
                 password: credentials.password.clone(),
             }),
             self.ctx.bayeux.clone(),
+            http.tap().cloned(),
         )
         .await;
         let bayeux = match bayeux {
@@ -232,8 +228,7 @@ impl Runner<'_> {
             return Ok(session.http.clone());
         }
         let auth = Auth::ContactCenter(self.ctx.profile.contact_center_id.clone());
-        let http = HttpActor::new(&self.ctx.base_url, auth, self.ctx.request_timeout)
-            .map_err(|e| StepError::CouldNotRun(format!("cannot build an HTTP client: {e}")))?;
+        let http = self.http_actor(Some(customer), auth)?;
         self.customers.insert(
             customer.to_owned(),
             CustomerSession {

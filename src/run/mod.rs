@@ -6,6 +6,7 @@
 mod actors;
 mod expect;
 mod reach;
+mod record;
 mod steps;
 pub mod user_locks;
 pub mod verify;
@@ -17,7 +18,9 @@ use std::time::{Duration, Instant};
 use crate::check::{Finding, Verdict};
 use crate::driver::bayeux::BayeuxConfig;
 use crate::driver::format_duration;
+use crate::driver::http::{Auth, HttpActor};
 use crate::event::{Outcome, RunEvent};
+use crate::har::HarWriter;
 use crate::profile::Profile;
 use crate::scenario::Scenario;
 use crate::scenario::template::Variables;
@@ -40,6 +43,8 @@ pub struct RunContext {
     pub bayeux: BayeuxConfig,
     /// Schemas, fixtures and invariants.
     pub verifier: Arc<Verifier>,
+    /// Where every exchange of every actor is recorded (`run --record`).
+    pub record: Option<Arc<HarWriter>>,
 }
 
 /// The result of one scenario.
@@ -79,6 +84,7 @@ pub(crate) struct Runner<'a> {
     customers: HashMap<String, CustomerSession>,
     events: Vec<RunEvent>,
     step: Option<usize>,
+    recording: Option<record::Recording>,
 }
 
 impl<'a> Runner<'a> {
@@ -93,7 +99,37 @@ impl<'a> Runner<'a> {
             customers: HashMap::new(),
             events: Vec::new(),
             step: None,
+            recording: ctx
+                .record
+                .as_ref()
+                .map(|writer| record::Recording::new(writer.clone(), &scenario.name)),
         }
+    }
+
+    /// Makes step `index` (or none: the clean-up) the current one.
+    fn enter_step(&mut self, index: Option<usize>) {
+        self.step = index;
+        if let Some(recording) = &self.recording {
+            let line = |i: usize| self.scenario.steps.get(i).map_or(0, |s| s.position.line);
+            recording.steps().enter(index.map(|i| (i, line(i))));
+        }
+    }
+
+    /// The HTTP side of `actor` (`None`: anonymous requests), recorded when the run records.
+    pub(crate) fn http_actor(
+        &self,
+        actor: Option<&str>,
+        auth: Auth,
+    ) -> Result<HttpActor, StepError> {
+        let http = HttpActor::new(&self.ctx.base_url, auth, self.ctx.request_timeout)
+            .map_err(|e| StepError::CouldNotRun(format!("cannot build an HTTP client: {e}")))?;
+        let Some(recording) = &self.recording else {
+            return Ok(http);
+        };
+        let role = actor
+            .and_then(|name| self.scenario.actor(name))
+            .map(|spec| spec.role.as_str());
+        Ok(http.with_tap(recording.tap(actor, role)))
     }
 
     /// Records a finding of the current step.
@@ -151,7 +187,7 @@ pub async fn run_scenario(scenario: &Scenario, ctx: &RunContext) -> ScenarioRun 
             Vec::new(),
         )),
     };
-    runner.step = None;
+    runner.enter_step(None);
     runner.check_sessions();
     runner.clean_up().await;
     runner.collect_notifications();

@@ -23,7 +23,7 @@ impl Runner<'_> {
     /// Runs every step in order; stops at the first that fails.
     pub(crate) async fn run_steps(&mut self) -> Result<(), StepError> {
         for (index, step) in self.scenario.steps.iter().enumerate() {
-            self.step = Some(index);
+            self.enter_step(Some(index));
             let result = self.run_step(step).await;
             // A failed check is described by its finding; only "could not run" needs words here.
             let message = match &result {
@@ -297,12 +297,7 @@ impl Runner<'_> {
                         Some(Role::Customer) => self.customer_http(name)?,
                         _ => self.agent_http(name)?,
                     },
-                    None => HttpActor::new(
-                        &self.ctx.base_url,
-                        crate::driver::http::Auth::Anonymous,
-                        self.ctx.request_timeout,
-                    )
-                    .map_err(|e| StepError::CouldNotRun(e.to_string()))?,
+                    None => self.http_actor(None, crate::driver::http::Auth::Anonymous)?,
                 };
                 Request {
                     actor: actor.clone(),

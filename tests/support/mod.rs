@@ -4,6 +4,8 @@
 
 #![allow(dead_code)] // each test binary uses a different subset of these helpers
 
+pub mod har;
+
 use std::time::{Duration, Instant};
 
 use gws_conform::bayeux::ChannelPattern;
@@ -97,14 +99,20 @@ pub struct Actor {
 impl Actor {
     /// Logs `name` in (password `password`) and subscribes to `/v2/me/*`.
     pub async fn login(server: &RunningServer, name: &str) -> Actor {
-        let base = server.base_url();
+        Self::login_at(&server.base_url(), name, "password").await
+    }
+
+    /// Logs `name` in with `password` at `base` (a server, or a proxy in front of one) and
+    /// subscribes to `/v2/me/*`.
+    pub async fn login_at(base: &str, name: &str, password: &str) -> Actor {
+        let base = base.to_owned();
         let http = reqwest::Client::builder()
             .cookie_store(true)
             .build()
             .unwrap();
         let credentials = Credentials {
             username: name.into(),
-            password: "password".into(),
+            password: password.into(),
         };
         let bayeux = BayeuxClient::connect(
             http.clone(),
@@ -122,7 +130,7 @@ impl Actor {
             name: name.into(),
             base,
             http,
-            password: "password".into(),
+            password: password.into(),
             bayeux,
             chats: ChannelPattern::parse("/v2/me/chats").unwrap(),
             cursor: Cursor::default(),
@@ -137,7 +145,12 @@ impl Actor {
 
     /// Logs in, starts the contact-centre session and goes Ready on chat.
     pub async fn ready(server: &RunningServer, name: &str) -> Actor {
-        let actor = Self::login(server, name).await;
+        Self::ready_at(&server.base_url(), name, "password").await
+    }
+
+    /// [`Actor::ready`] at `base` with `password`.
+    pub async fn ready_at(base: &str, name: &str, password: &str) -> Actor {
+        let actor = Self::login_at(base, name, password).await;
         actor.start_session().await;
         actor
             .post(
@@ -308,7 +321,12 @@ pub struct Customer {
 impl Customer {
     /// Requests a chat as `nickname`.
     pub async fn request(server: &RunningServer, nickname: &str) -> Customer {
-        let base = server.base_url();
+        Self::request_at(&server.base_url(), nickname).await
+    }
+
+    /// Requests a chat as `nickname` at `base` (a server, or a proxy in front of one).
+    pub async fn request_at(base: &str, nickname: &str) -> Customer {
+        let base = base.to_owned();
         let http = reqwest::Client::new();
         let body = reply(
             http.post(format!("{base}/api/v2/chats"))
@@ -411,23 +429,33 @@ pub fn messages(data: &Value) -> &Vec<Value> {
 /// Starts the `gws-conform serve` binary on a free port with `extra` arguments; returns the
 /// process and the base URL it printed.
 pub fn spawn_serve(extra: &[&str]) -> (std::process::Child, String) {
+    let mut args = vec!["serve", "--listen", "127.0.0.1:0"];
+    args.extend_from_slice(extra);
+    spawn_listening(&args)
+}
+
+/// Starts the binary with `args` (a command that listens and prints `... listening on URL` as
+/// its first line); returns the process and that URL.
+pub fn spawn_listening(args: &[&str]) -> (std::process::Child, String) {
     use std::io::{BufRead, BufReader};
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_gws-conform"))
-        .args(["serve", "--listen", "127.0.0.1:0"])
-        .args(extra)
+        .args(args)
         .stdout(std::process::Stdio::piped())
         .spawn()
-        .expect("start serve");
+        .expect("start the binary");
     let stdout = child.stdout.take().expect("stdout");
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
+        let mut reader = BufReader::new(stdout);
         let mut line = String::new();
-        let _ = BufReader::new(stdout).read_line(&mut line);
+        let _ = reader.read_line(&mut line);
         let _ = tx.send(line);
+        // Keep draining, so later output never meets a closed pipe.
+        let _ = std::io::copy(&mut reader, &mut std::io::sink());
     });
     let line = rx
         .recv_timeout(Duration::from_secs(20))
-        .expect("serve printed its address");
+        .expect("the binary printed its address");
     let url = line
         .trim()
         .rsplit(' ')

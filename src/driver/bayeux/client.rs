@@ -13,6 +13,7 @@ use super::inbox::{EndReason, Inbox};
 use super::session::Session;
 use super::transport::{Credentials, Endpoint};
 use crate::bayeux::{ChannelPattern, META_DISCONNECT, META_SUBSCRIBE, META_UNSUBSCRIBE};
+use crate::driver::tap::Tap;
 
 /// A handshaken Bayeux session with a background connect loop filling its [`Inbox`].
 ///
@@ -34,10 +35,23 @@ impl BayeuxClient {
         credentials: Option<Credentials>,
         config: BayeuxConfig,
     ) -> Result<Self, BayeuxError> {
+        Self::connect_tapped(http, url, credentials, config, None).await
+    }
+
+    /// [`connect`](Self::connect), with every exchange (handshake, subscriptions, connects,
+    /// disconnect) recorded through `tap` when one is given.
+    pub async fn connect_tapped(
+        http: reqwest::Client,
+        url: impl Into<String>,
+        credentials: Option<Credentials>,
+        config: BayeuxConfig,
+        tap: Option<Tap>,
+    ) -> Result<Self, BayeuxError> {
         let endpoint = Endpoint {
             http,
             url: url.into(),
             credentials,
+            tap,
         };
         let session = Arc::new(Session::new(endpoint, config));
         session.handshake_locked().await?;

@@ -8,6 +8,7 @@ use serde_json::Value;
 
 use super::error::TransportError;
 use crate::driver::http::describe;
+use crate::driver::tap::{Tap, Trace};
 
 /// How much of an unexpected body an error quotes.
 const BODY_CHARS: usize = 200;
@@ -40,6 +41,8 @@ pub(super) struct Endpoint {
     pub http: reqwest::Client,
     pub url: String,
     pub credentials: Option<Credentials>,
+    /// Records every exchange, when the harness records.
+    pub tap: Option<Tap>,
 }
 
 /// The start of a text, for an error message.
@@ -64,10 +67,14 @@ impl Endpoint {
         if let Some(credentials) = &self.credentials {
             request = request.basic_auth(&credentials.username, Some(&credentials.password));
         }
+        let http = |e: reqwest::Error| TransportError::Http(describe(&e));
+        let (client, request) = request.build_split();
+        let request = request.map_err(http)?;
+        let mut trace = Trace::start(self.tap.as_ref(), &request);
         // The deadline covers reading the body too: a server may send headers and then stall.
         let exchange = async {
-            let http = |e: reqwest::Error| TransportError::Http(describe(&e));
-            let mut response = request.send().await.map_err(http)?;
+            let mut response = client.execute(request).await.map_err(http)?;
+            trace.response(&response);
             let status = response.status();
             let mut body = Vec::new();
             while let Some(chunk) = response.chunk().await.map_err(http)? {
@@ -78,12 +85,18 @@ impl Endpoint {
             }
             Ok((status, body))
         };
-        let (status, body) = tokio::time::timeout(deadline, exchange)
+        let outcome = tokio::time::timeout(deadline, exchange)
             .await
             .map_err(|_| TransportError::Deadline {
                 waited: deadline,
                 hold,
-            })??;
+            })
+            .and_then(|read| read);
+        match &outcome {
+            Ok((_, body)) => trace.finish(body, None),
+            Err(error) => trace.finish(&[], Some(error.to_string())),
+        }
+        let (status, body) = outcome?;
         if !status.is_success() {
             return Err(TransportError::Status {
                 status: status.as_u16(),

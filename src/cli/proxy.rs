@@ -1,0 +1,102 @@
+//! `gws-conform proxy`: the recording reverse proxy, until Ctrl-C (or SIGTERM), which closes
+//! the recording and renames it into place.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use clap::Args;
+
+use crate::exit;
+use crate::har::{Ending, HarWriter};
+use crate::proxy::{ProxyConfig, start};
+
+/// How long requests in flight at Ctrl-C get to complete (and be recorded).
+const GRACE: Duration = Duration::from_secs(1);
+
+/// Options of `proxy`.
+#[derive(Debug, Args)]
+pub struct ProxyArgs {
+    /// Address to listen on; point the clients here (port 0 picks a free port; the chosen
+    /// address is printed).
+    #[arg(long, default_value = "127.0.0.1:8091")]
+    pub listen: SocketAddr,
+    /// The GWS server to forward to (`http://host:port`).
+    #[arg(long, value_name = "URL")]
+    pub upstream: String,
+    /// The HAR file to write (docs/recording.md). Entries are written as exchanges complete;
+    /// the file appears, complete, when the proxy stops.
+    #[arg(long, value_name = "FILE.har")]
+    pub out: PathBuf,
+    /// Longest wait for the upstream's response, in seconds. Long-polls are held as long as the
+    /// upstream holds them, up to this.
+    #[arg(long, value_name = "SECS", default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub hold_limit: u64,
+    /// Largest request or response body forwarded, in bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = 16 << 20, value_parser = clap::value_parser!(u64).range(1..=1 << 30))]
+    pub max_body: u64,
+}
+
+/// Runs the proxy until Ctrl-C; returns the exit code.
+pub async fn run(args: ProxyArgs) -> i32 {
+    let made_by = format!("gws-conform proxy in front of {}", args.upstream);
+    let writer = match HarWriter::create(&args.out, &made_by) {
+        Ok(writer) => Arc::new(writer),
+        Err(e) => {
+            eprintln!("error: {e}");
+            return exit::COULD_NOT_RUN;
+        }
+    };
+    let config = ProxyConfig {
+        hold_limit: Duration::from_secs(args.hold_limit),
+        max_body_bytes: usize::try_from(args.max_body).unwrap_or(usize::MAX),
+        ..ProxyConfig::new(&args.upstream)
+    };
+    let mut proxy = match start(config, args.listen, writer.clone()).await {
+        Ok(proxy) => proxy,
+        Err(e @ crate::proxy::ProxyError::Upstream { .. }) => {
+            eprintln!("error: {e}");
+            return exit::BAD_INPUT;
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            return exit::COULD_NOT_RUN;
+        }
+    };
+    println!(
+        "gws-conform recording proxy listening on {}",
+        proxy.base_url()
+    );
+    eprintln!(
+        "forwarding to {}, recording to {} (Ctrl-C stops and writes the file)",
+        args.upstream,
+        args.out.display()
+    );
+    let stopped = tokio::select! {
+        signal = super::signal::stop_requested() => {
+            if let Err(e) = signal {
+                eprintln!("error: cannot wait for Ctrl-C: {e}");
+            }
+            None
+        }
+        result = proxy.stopped() => Some(result),
+    };
+    let mut code = exit::SUCCESS;
+    match stopped {
+        None => proxy.shutdown(GRACE).await,
+        Some(Ok(())) => {}
+        Some(Err(e)) => {
+            eprintln!("error: proxy stopped: {e}");
+            code = exit::COULD_NOT_RUN;
+        }
+    }
+    match writer.finish(Ending::Stopped) {
+        Ok(entries) => eprintln!("recorded {entries} exchanges in {}", args.out.display()),
+        Err(e) => {
+            eprintln!("error: {e}");
+            code = exit::COULD_NOT_RUN;
+        }
+    }
+    code
+}

@@ -1,0 +1,218 @@
+//! Naming the actors of proxied traffic, which a proxy is not told: an agent or supervisor is
+//! the user of its HTTP Basic credentials (decoded before the header is redacted), or, for
+//! requests that only carry the session cookie, the user that cookie was handed to; a customer
+//! is `customer:{chat id}` from the customer chat API's path (or from the RequestChat reply).
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Mutex, PoisonError};
+
+use axum::http::HeaderMap;
+use axum::http::header::{AUTHORIZATION, COOKIE, SET_COOKIE};
+use base64::Engine;
+use serde_json::Value;
+
+/// Session cookies remembered at most; the oldest are forgotten first, so memory stays flat
+/// over a long capture.
+pub const MAX_SESSIONS: usize = 4096;
+
+/// The customer chat API's path prefix.
+const CUSTOMER_CHATS: &str = "/api/v2/chats";
+
+/// Who sent a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    /// `_gwsActor`.
+    pub name: String,
+    /// `_gwsRole`, where the traffic tells it (customers).
+    pub role: Option<&'static str>,
+}
+
+/// What the proxy has learnt about who is who.
+#[derive(Debug, Default)]
+pub struct Names {
+    sessions: Mutex<Sessions>,
+}
+
+/// Session cookie (`name=value`) → user name, bounded.
+#[derive(Debug, Default)]
+struct Sessions {
+    users: HashMap<String, String>,
+    order: VecDeque<String>,
+}
+
+impl Names {
+    /// Names the sender of a request to `path` with `headers`, if anything tells.
+    pub fn identify(&self, headers: &HeaderMap, path: &str) -> Option<Actor> {
+        if let Some(user) = basic_user(headers) {
+            return Some(Actor {
+                name: user,
+                role: None,
+            });
+        }
+        let sessions = self.sessions.lock().unwrap_or_else(PoisonError::into_inner);
+        let known = cookie_pairs(headers, COOKIE).find_map(|pair| sessions.users.get(&pair));
+        if let Some(user) = known {
+            return Some(Actor {
+                name: user.clone(),
+                role: None,
+            });
+        }
+        drop(sessions);
+        let rest = path.strip_prefix(CUSTOMER_CHATS)?;
+        if !(rest.is_empty() || rest.starts_with('/')) {
+            return None;
+        }
+        let chat = rest
+            .trim_start_matches('/')
+            .split('/')
+            .next()
+            .unwrap_or_default();
+        Some(Actor {
+            name: if chat.is_empty() {
+                "customer".to_owned()
+            } else {
+                format!("customer:{chat}")
+            },
+            role: Some("customer"),
+        })
+    }
+
+    /// Learns from a response to `actor`: session cookies handed to a user name it, and a
+    /// customer's RequestChat reply gives its chat id (returned as the better name).
+    pub fn learn(&self, actor: Option<&Actor>, headers: &HeaderMap, body: &[u8]) -> Option<Actor> {
+        let actor = actor?;
+        if actor.role == Some("customer") {
+            let id = serde_json::from_slice::<Value>(body).ok()?;
+            let id = id.get("id")?.as_str()?;
+            return (actor.name == "customer").then(|| Actor {
+                name: format!("customer:{id}"),
+                role: actor.role,
+            });
+        }
+        let mut sessions = self.sessions.lock().unwrap_or_else(PoisonError::into_inner);
+        for pair in cookie_pairs(headers, SET_COOKIE) {
+            sessions.remember(pair, &actor.name);
+        }
+        None
+    }
+}
+
+impl Sessions {
+    fn remember(&mut self, cookie: String, user: &str) {
+        if self.users.insert(cookie.clone(), user.to_owned()).is_none() {
+            self.order.push_back(cookie);
+        }
+        while self.order.len() > MAX_SESSIONS {
+            if let Some(oldest) = self.order.pop_front() {
+                self.users.remove(&oldest);
+            }
+        }
+    }
+}
+
+/// The user name of well-formed HTTP Basic credentials.
+fn basic_user(headers: &HeaderMap) -> Option<String> {
+    let value = headers.get(AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, encoded) = value.split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return None;
+    }
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(encoded.trim())
+        .ok()?;
+    let decoded = String::from_utf8(decoded).ok()?;
+    let (user, _password) = decoded.split_once(':')?;
+    Some(user.to_owned())
+}
+
+/// `name=value` of every cookie in the `Cookie` headers (`header` = COOKIE) or of every
+/// `Set-Cookie` header (`header` = SET_COOKIE, attributes left out).
+fn cookie_pairs(
+    headers: &HeaderMap,
+    header: axum::http::HeaderName,
+) -> impl Iterator<Item = String> {
+    // A `Cookie` header lists pairs; a `Set-Cookie` header has one pair, then attributes.
+    let pairs_per_header = if header == SET_COOKIE { 1 } else { usize::MAX };
+    headers
+        .get_all(header)
+        .into_iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(move |v| v.split(';').take(pairs_per_header))
+        .map(str::trim)
+        .filter(|pair| pair.contains('='))
+        .map(str::to_owned)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (name, value) in pairs {
+            map.append(*name, HeaderValue::from_str(value).unwrap());
+        }
+        map
+    }
+
+    #[test]
+    fn basic_users_and_their_session_cookies_are_named() {
+        let names = Names::default();
+        // agent1:secret
+        let basic = headers(&[("authorization", "Basic YWdlbnQxOnNlY3JldA==")]);
+        let actor = names.identify(&basic, "/api/v2/me").unwrap();
+        assert_eq!(
+            actor,
+            Actor {
+                name: "agent1".into(),
+                role: None
+            }
+        );
+        let set = headers(&[("set-cookie", "JSESSIONID=abc; Path=/; HttpOnly")]);
+        assert_eq!(names.learn(Some(&actor), &set, b"{}"), None);
+        let cookie = headers(&[("cookie", "other=1; JSESSIONID=abc")]);
+        assert_eq!(
+            names
+                .identify(&cookie, "/api/v2/notifications")
+                .unwrap()
+                .name,
+            "agent1"
+        );
+        let unknown = headers(&[("cookie", "JSESSIONID=zzz")]);
+        assert_eq!(names.identify(&unknown, "/api/v2/me"), None);
+        let malformed = headers(&[("authorization", "Basic !!!")]);
+        assert_eq!(names.identify(&malformed, "/api/v2/me"), None);
+    }
+
+    #[test]
+    fn customers_are_named_by_their_chat() {
+        let names = Names::default();
+        let none = HeaderMap::new();
+        let requesting = names.identify(&none, "/api/v2/chats").unwrap();
+        assert_eq!(requesting.name, "customer");
+        assert_eq!(requesting.role, Some("customer"));
+        let named = names.learn(Some(&requesting), &none, br#"{"statusCode":0,"id":"c-1"}"#);
+        assert_eq!(named.unwrap().name, "customer:c-1");
+        let later = names.identify(&none, "/api/v2/chats/c-1/messages").unwrap();
+        assert_eq!(later.name, "customer:c-1");
+        assert_eq!(names.identify(&none, "/api/v2/chatsx"), None);
+        assert_eq!(names.identify(&none, "/api/v2/me/chats/1"), None);
+        assert_eq!(names.learn(Some(&requesting), &none, b"not json"), None);
+    }
+
+    #[test]
+    fn remembered_sessions_are_bounded() {
+        let mut sessions = Sessions::default();
+        for n in 0..MAX_SESSIONS + 10 {
+            sessions.remember(format!("JSESSIONID={n}"), "u");
+        }
+        assert_eq!(sessions.users.len(), MAX_SESSIONS);
+        assert!(!sessions.users.contains_key("JSESSIONID=0"));
+        assert!(
+            sessions
+                .users
+                .contains_key(&format!("JSESSIONID={}", MAX_SESSIONS + 9))
+        );
+    }
+}
