@@ -434,3 +434,28 @@ async fn ctrl_c_stops_the_proxy_binary_and_leaves_the_file_even_with_a_held_long
     drop(agent);
     server.shutdown().await;
 }
+
+#[test]
+fn a_bad_upstream_is_bad_input_and_leaves_no_file() {
+    let dir = scratch("proxy-bad-upstream");
+    let out = dir.join("never.har");
+    let run = std::process::Command::new(env!("CARGO_BIN_EXE_gws-conform"))
+        .args([
+            "proxy",
+            "--listen",
+            "127.0.0.1:0",
+            "--upstream",
+            "ftp://gws",
+            "--out",
+        ])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&run.stderr).contains("invalid upstream URL"));
+    assert_eq!(
+        std::fs::read_dir(&dir).unwrap().count(),
+        0,
+        "no file, no temporary file"
+    );
+}

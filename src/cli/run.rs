@@ -15,7 +15,7 @@ use crate::check::Verdict;
 use crate::driver::bayeux::BayeuxConfig;
 use crate::event::Outcome;
 use crate::exit;
-use crate::har::{Ending, HarWriter};
+use crate::har::{Ending, HarWriter, redact};
 use crate::profile::Profile;
 use crate::report::{json, junit, terminal, write_atomically};
 use crate::run::user_locks::UserLocks;
@@ -427,10 +427,10 @@ fn start_recording(
     target: Option<&str>,
     runtime: &tokio::runtime::Runtime,
 ) -> Result<Arc<HarWriter>, i32> {
-    let made_by = format!(
-        "gws-conform run against {}",
-        target.unwrap_or("the embedded reference server")
-    );
+    let made_by = match target {
+        Some(url) => format!("gws-conform run against {}", redact::url(url)),
+        None => "gws-conform run against the embedded reference server".to_owned(),
+    };
     let writer = HarWriter::create(path, &made_by).map_err(|e| {
         eprintln!("error: {e}");
         exit::COULD_NOT_RUN

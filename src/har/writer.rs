@@ -258,12 +258,21 @@ impl CaptureSink for HarWriter {
 
 impl Drop for HarWriter {
     /// A writer dropped without [`finish`](HarWriter::finish) (an error path) still leaves its
-    /// entries at the destination, marked interrupted.
+    /// entries at the destination, marked interrupted; one that recorded nothing (the command
+    /// failed before anything ran) leaves no file at all.
     fn drop(&mut self) {
         // The guard must be released before `finish` takes the lock again.
-        let unfinished = self.lock().is_some();
-        if unfinished && let Err(e) = self.finish(Ending::Interrupted) {
-            tracing::warn!("{e}");
+        let entries = self.lock().as_ref().map(|open| open.entries);
+        match entries {
+            None => {}
+            Some(0) => {
+                let _ = std::fs::remove_file(&self.temporary);
+            }
+            Some(_) => {
+                if let Err(e) = self.finish(Ending::Interrupted) {
+                    tracing::warn!("{e}");
+                }
+            }
         }
     }
 }
@@ -370,6 +379,16 @@ mod tests {
         let har = read(&destination);
         assert_eq!(har.log.entries.len(), 1);
         assert_eq!(har.log.gws_status.as_deref(), Some("interrupted"));
+    }
+
+    #[test]
+    fn a_writer_dropped_empty_leaves_no_file() {
+        let dir = dir("dropped-empty");
+        let destination = dir.join("out.har");
+        let writer = HarWriter::create(&destination, "test").unwrap();
+        let temporary = writer.temporary_path().to_owned();
+        drop(writer);
+        assert!(!temporary.exists() && !destination.exists());
     }
 
     #[test]

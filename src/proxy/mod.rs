@@ -99,6 +99,12 @@ fn upstream_base(url: &str) -> Result<String, ProxyError> {
             "no query or fragment: request paths are appended to it",
         ));
     }
+    // Credentials here would end up in messages and recordings; clients send their own.
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        return Err(invalid(
+            "no user name or password: the clients authenticate themselves",
+        ));
+    }
     Ok(parsed.as_str().trim_end_matches('/').to_owned())
 }
 
@@ -200,7 +206,14 @@ mod tests {
             upstream_base("https://gws/base/").unwrap(),
             "https://gws/base"
         );
-        for bad in ["gws:8090", "ftp://gws", "http://gws/?x=1", "", "http://"] {
+        for bad in [
+            "gws:8090",
+            "ftp://gws",
+            "http://gws/?x=1",
+            "",
+            "http://",
+            "http://u:pw@gws",
+        ] {
             assert!(upstream_base(bad).is_err(), "{bad} accepted");
         }
     }
