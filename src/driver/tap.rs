@@ -3,10 +3,10 @@
 //! [`Capture`] with the request as sent (including the cookies the client's jar adds) and the
 //! response as received. Without a tap nothing is copied.
 //!
-//! Call sites build the request, then: [`Trace::start`] before sending, [`Trace::response`]
-//! when the headers arrive, [`Trace::finish`] with the body or the error. A trace dropped
-//! before `finish` (a held connect abandoned when its client disconnects) is recorded as
-//! abandoned ([`InFlight`]).
+//! Call sites build the request, then: `Trace::start` before sending, `Trace::response` when
+//! the headers arrive, `Trace::finish` with the body or the error. A trace dropped before
+//! `finish` (a held connect abandoned when its client disconnects) is recorded as abandoned
+//! ([`InFlight`]).
 
 use std::sync::Arc;
 

@@ -5,7 +5,7 @@
 //!
 //! Long-polls pass through untouched: the proxy waits as long as the upstream holds them, up to
 //! a generous, configurable `hold_limit`. Nothing is kept after an exchange is recorded except
-//! a bounded map of session cookies to user names ([`actors`]), so memory stays flat however
+//! a bounded map of session cookies to user names (`actors.rs`), so memory stays flat however
 //! long the capture runs.
 
 mod actors;
