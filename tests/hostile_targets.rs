@@ -200,6 +200,16 @@ async fn corrupting_monitoring(corrupt: fn() -> Plan) -> Hostile {
     .await
 }
 
+/// Runs the pair against `hostile` (request deadline 1 s): the run ends with exit 1 in time,
+/// the monitoring scenario fails with a ROLE-SUPERVISOR finding containing every `needle`,
+/// and the Bayeux scenario, which makes no supervisor request, still passes.
+async fn assert_only_monitoring_fails(hostile: &Hostile, needles: &[&str]) {
+    let run = run_pair(&hostile.url, "1s").await;
+    run.assert_ended(1, Duration::from_secs(3) + SLACK);
+    run.assert_outcomes("failed", "passed");
+    run.assert_failure(MONITORING, "ROLE-SUPERVISOR", needles);
+}
+
 /// A front end that answers every Bayeux handshake with `body` (HTTP 200).
 async fn corrupting_handshakes(body: &'static str) -> Hostile {
     Hostile::proxy(LONG_POLL, move |request: &Request| {
@@ -251,17 +261,14 @@ async fn slow_answers_within_the_deadline_pass() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_answer_slower_than_the_deadline_is_a_finding() {
     let hostile = corrupting_monitoring(|| Plan::Delay(Duration::from_secs(4))).await;
-    let run = run_pair(&hostile.url, "1s").await;
-    run.assert_ended(1, Duration::from_secs(3) + SLACK);
-    run.assert_outcomes("failed", "passed");
-    run.assert_failure(
-        MONITORING,
-        "ROLE-SUPERVISOR",
+    assert_only_monitoring_fails(
+        &hostile,
         &[
             "POST http://",
             "/channels/chat: timed out after 1 s waiting for the response",
         ],
-    );
+    )
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -273,14 +280,11 @@ async fn a_body_that_is_not_json_is_a_finding() {
         }))
     })
     .await;
-    let run = run_pair(&hostile.url, "1s").await;
-    run.assert_ended(1, Duration::from_secs(3) + SLACK);
-    run.assert_outcomes("failed", "passed");
-    run.assert_failure(
-        MONITORING,
-        "ROLE-SUPERVISOR",
+    assert_only_monitoring_fails(
+        &hostile,
         &["response is not JSON (expected value at line 1 column 1)"],
-    );
+    )
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -293,14 +297,7 @@ async fn a_truncated_body_is_a_finding() {
         }))
     })
     .await;
-    let run = run_pair(&hostile.url, "1s").await;
-    run.assert_ended(1, Duration::from_secs(3) + SLACK);
-    run.assert_outcomes("failed", "passed");
-    run.assert_failure(
-        MONITORING,
-        "ROLE-SUPERVISOR",
-        &["response body truncated or unreadable"],
-    );
+    assert_only_monitoring_fails(&hostile, &["response body truncated or unreadable"]).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -314,14 +311,7 @@ async fn an_http_500_is_a_finding() {
         }))
     })
     .await;
-    let run = run_pair(&hostile.url, "1s").await;
-    run.assert_ended(1, Duration::from_secs(3) + SLACK);
-    run.assert_outcomes("failed", "passed");
-    run.assert_failure(
-        MONITORING,
-        "ROLE-SUPERVISOR",
-        &["expected HTTP 403, got HTTP 500"],
-    );
+    assert_only_monitoring_fails(&hostile, &["expected HTTP 403, got HTTP 500"]).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -339,14 +329,11 @@ async fn a_huge_body_is_cut_off_and_is_a_finding() {
         }))
     })
     .await;
-    let run = run_pair(&hostile.url, "1s").await;
-    run.assert_ended(1, Duration::from_secs(3) + SLACK);
-    run.assert_outcomes("failed", "passed");
-    run.assert_failure(
-        MONITORING,
-        "ROLE-SUPERVISOR",
+    assert_only_monitoring_fails(
+        &hostile,
         &["response body larger than 1048576 bytes; not read further"],
-    );
+    )
+    .await;
 }
 
 /// Every scenario logs in, so a corrupted handshake fails both, each with a finding citing

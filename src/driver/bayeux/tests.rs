@@ -401,16 +401,21 @@ async fn an_unknown_client_handshakes_again_and_resubscribes() {
         .unwrap();
 }
 
+/// Waits (briefly) for the session to end; returns the `Ended` event.
+async fn session_end(client: &BayeuxClient) -> SessionEvent {
+    let ended = |e: &SessionEvent| matches!(e, SessionEvent::Ended(_));
+    client
+        .inbox()
+        .wait_for_event("the end", ended, soon())
+        .await
+        .unwrap()
+}
+
 #[tokio::test]
 async fn advice_reconnect_none_ends_the_session() {
     let (_mock, url) = Mock::start(Connects::AdviseNone, held()).await;
     let client = client(&url).await;
-    let ended = |e: &SessionEvent| matches!(e, SessionEvent::Ended(_));
-    let event = client
-        .inbox()
-        .wait_for_event("the end", ended, soon())
-        .await
-        .unwrap();
+    let event = session_end(&client).await;
     assert_eq!(event, SessionEvent::Ended(EndReason::AdvisedNone));
     // Waiting for a message is pointless now, and says so at once.
     let error = client
@@ -444,12 +449,7 @@ async fn advice_interval_is_waited_between_connects() {
 async fn transport_errors_are_retried_a_bounded_number_of_times() {
     let (_mock, url) = Mock::start(Connects::Fail, held()).await;
     let client = client(&url).await;
-    let ended = |e: &SessionEvent| matches!(e, SessionEvent::Ended(_));
-    let event = client
-        .inbox()
-        .wait_for_event("the end", ended, soon())
-        .await
-        .unwrap();
+    let event = session_end(&client).await;
     let SessionEvent::Ended(EndReason::Failed(why)) = event else {
         panic!("{event:?}")
     };
@@ -478,12 +478,7 @@ async fn transport_errors_are_retried_a_bounded_number_of_times() {
 async fn a_malformed_reply_ends_the_session_without_retries() {
     let (mock, url) = Mock::start(Connects::Malformed, held()).await;
     let client = client(&url).await;
-    let ended = |e: &SessionEvent| matches!(e, SessionEvent::Ended(_));
-    let event = client
-        .inbox()
-        .wait_for_event("the end", ended, soon())
-        .await
-        .unwrap();
+    let event = session_end(&client).await;
     let SessionEvent::Ended(EndReason::Failed(why)) = event else {
         panic!("{event:?}")
     };
@@ -523,12 +518,7 @@ async fn a_connect_that_is_never_answered_hits_its_deadline() {
     let client = BayeuxClient::connect(reqwest::Client::new(), url, None, config)
         .await
         .unwrap();
-    let ended = |e: &SessionEvent| matches!(e, SessionEvent::Ended(_));
-    client
-        .inbox()
-        .wait_for_event("the end", ended, soon())
-        .await
-        .unwrap();
+    session_end(&client).await;
     // The server had its advised hold and the margin: the deadline is not retried.
     let expected = "timed out after 300 ms waiting for the reply (the server may hold it 100 ms, plus a margin of 200 ms)";
     let timed_out = |e: &SessionEvent| matches!(e, SessionEvent::TransportError { error, .. } if error == expected);
