@@ -4,6 +4,7 @@
 //! - [`server`]: the reference server (an axum app) used as the default target.
 //! - [`bayeux`]: Bayeux protocol pieces shared by server and client.
 //! - [`driver`]: what the harness uses to talk to a target (the Bayeux client).
+//! - [`har`]: HAR recordings.
 //! - [`cli`]: command-line definitions and one function per subcommand.
 
 pub mod bayeux;
@@ -13,6 +14,7 @@ pub mod driver;
 pub mod embedded;
 pub mod event;
 pub mod exit;
+pub mod har;
 pub mod profile;
 pub mod report;
 pub mod run;

@@ -14,15 +14,31 @@ pub fn now_millis() -> u64 {
 
 /// Formats epoch milliseconds as `YYYY-MM-DD HH:MM:SS.mmm+0000` (UTC).
 pub fn format_millis(millis: u64) -> String {
+    let (date, time) = date_and_time(millis);
+    format!("{date} {time}+0000")
+}
+
+/// Formats epoch milliseconds as RFC 3339 in UTC, `YYYY-MM-DDTHH:MM:SS.mmmZ` (the HAR recorder's
+/// `startedDateTime`; browsers' devtools write the same shape).
+pub fn format_rfc3339_millis(millis: u64) -> String {
+    let (date, time) = date_and_time(millis);
+    format!("{date}T{time}Z")
+}
+
+/// `YYYY-MM-DD` and `HH:MM:SS.mmm` (UTC) of epoch milliseconds.
+fn date_and_time(millis: u64) -> (String, String) {
     let secs = millis / 1000;
     let (days, second_of_day) = (secs / 86_400, secs % 86_400);
     let (year, month, day) = civil_from_days(days as i64);
-    format!(
-        "{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02}.{:03}+0000",
-        second_of_day / 3600,
-        second_of_day / 60 % 60,
-        second_of_day % 60,
-        millis % 1000
+    (
+        format!("{year:04}-{month:02}-{day:02}"),
+        format!(
+            "{:02}:{:02}:{:02}.{:03}",
+            second_of_day / 3600,
+            second_of_day / 60 % 60,
+            second_of_day % 60,
+            millis % 1000
+        ),
     )
 }
 
@@ -60,6 +76,10 @@ mod tests {
         assert_eq!(
             format_millis(4_102_444_799_999),
             "2099-12-31 23:59:59.999+0000"
+        );
+        assert_eq!(
+            format_rfc3339_millis(951_782_400_123),
+            "2000-02-29T00:00:00.123Z"
         );
     }
 }
