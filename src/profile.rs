@@ -1,5 +1,7 @@
 //! Target profiles: where the target is and how to log in as each user. Credentials come from
-//! the profile or the environment, never from scenarios.
+//! the profile or the environment, never from scenarios; each user gives exactly one of
+//! `password` and `password_env`. Profiles are read like scenarios (`scenario::yaml`), so their
+//! problems are located at `file:line:col` too.
 //!
 //! ```yaml
 //! base_url: http://gws.example:8090      # optional: --target overrides it
@@ -11,8 +13,14 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::sync::Arc;
 
 use serde::Deserialize;
+use serde_saphyr::{Location, Spanned};
+
+use crate::scenario::LoadError;
+use crate::scenario::model::Position;
+use crate::scenario::yaml;
 
 /// One user's credentials.
 #[derive(Debug, Clone, Deserialize)]
@@ -39,8 +47,8 @@ pub struct Profile {
     /// The `ContactCenterId` customers send.
     #[serde(default = "default_contact_center")]
     pub contact_center_id: String,
-    /// Users by the name scenarios use.
-    pub users: BTreeMap<String, ProfileUser>,
+    /// Users by the name scenarios use, with where each is written in the profile file.
+    pub users: BTreeMap<String, Spanned<ProfileUser>>,
 }
 
 fn default_contact_center() -> String {
@@ -65,25 +73,29 @@ impl std::fmt::Debug for Credentials {
     }
 }
 
-/// Why a profile cannot be used.
+/// Where a user's password comes from.
+enum PasswordSource<'a> {
+    /// Written in the profile.
+    Literal(&'a str),
+    /// In this environment variable.
+    Env(&'a str),
+}
+
+impl ProfileUser {
+    /// Exactly one of `password` and `password_env` must be given.
+    fn password_source(&self) -> Result<PasswordSource<'_>, &'static str> {
+        match (&self.password, &self.password_env) {
+            (Some(password), None) => Ok(PasswordSource::Literal(password)),
+            (None, Some(var)) => Ok(PasswordSource::Env(var)),
+            (Some(_), Some(_)) => Err("give `password` or `password_env`, not both"),
+            (None, None) => Err("no `password` or `password_env`"),
+        }
+    }
+}
+
+/// Why a profile user's credentials cannot be had.
 #[derive(Debug, thiserror::Error)]
 pub enum ProfileError {
-    /// The file could not be read.
-    #[error("cannot read profile {path}: {source}")]
-    Read {
-        /// The file.
-        path: String,
-        /// The I/O error.
-        source: std::io::Error,
-    },
-    /// The file is not a valid profile.
-    #[error("{path}: {message}")]
-    Invalid {
-        /// The file.
-        path: String,
-        /// What is wrong, with its location.
-        message: String,
-    },
     /// A user's password is missing.
     #[error("profile user `{user}`: {message}")]
     Password {
@@ -100,10 +112,13 @@ pub enum ProfileError {
 impl Profile {
     /// The profile of the reference server's built-in directory.
     pub fn builtin() -> Self {
-        let user = || ProfileUser {
-            user_name: None,
-            password: Some("password".to_owned()),
-            password_env: None,
+        let user = || {
+            let user = ProfileUser {
+                user_name: None,
+                password: Some("password".to_owned()),
+                password_env: None,
+            };
+            Spanned::new(user, Location::UNKNOWN, Location::UNKNOWN)
         };
         let names = ["agent1", "agent2", "agent3", "supervisor1", "supervisor2"];
         Self {
@@ -113,17 +128,32 @@ impl Profile {
         }
     }
 
-    /// Loads a profile file.
-    pub fn load(path: &Path) -> Result<Self, ProfileError> {
-        let shown = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|source| ProfileError::Read {
-            path: shown.clone(),
-            source,
-        })?;
-        serde_saphyr::from_str(&text).map_err(|e| ProfileError::Invalid {
-            path: shown,
-            message: e.to_string().lines().next().unwrap_or_default().to_owned(),
-        })
+    /// Loads a profile file. Every problem is located at `file:line:col`, like a scenario's;
+    /// a user must give exactly one of `password` and `password_env` (whether the variable is
+    /// set is only checked for the users a run needs).
+    pub fn load(path: &Path) -> Result<Self, Vec<LoadError>> {
+        let text = yaml::read_text(path).map_err(|e| vec![e])?;
+        let profile: Profile = yaml::parse(&text, path, "profile").map_err(|e| vec![e])?;
+        let source: Arc<str> = Arc::from(text);
+        let errors: Vec<LoadError> = profile
+            .users
+            .iter()
+            .filter_map(|(name, user)| {
+                let problem = user.value.password_source().err()?;
+                let position = Some(Position::from(user.referenced));
+                Some(LoadError::at(
+                    path,
+                    &source,
+                    position,
+                    format!("user `{name}`: {problem}"),
+                ))
+            })
+            .collect();
+        if errors.is_empty() {
+            Ok(profile)
+        } else {
+            Err(errors)
+        }
     }
 
     /// The credentials of a user, resolving `password_env`.
@@ -132,24 +162,15 @@ impl Profile {
             .users
             .get(user)
             .ok_or_else(|| ProfileError::UnknownUser(user.to_owned()))?;
-        let password = match (&entry.password, &entry.password_env) {
-            (Some(password), None) => password.clone(),
-            (None, Some(var)) => std::env::var(var).map_err(|_| ProfileError::Password {
-                user: user.to_owned(),
-                message: format!("environment variable {var} is not set"),
-            })?,
-            (Some(_), Some(_)) => {
-                return Err(ProfileError::Password {
-                    user: user.to_owned(),
-                    message: "give `password` or `password_env`, not both".into(),
-                });
-            }
-            (None, None) => {
-                return Err(ProfileError::Password {
-                    user: user.to_owned(),
-                    message: "no `password` or `password_env`".into(),
-                });
-            }
+        let missing = |message: String| ProfileError::Password {
+            user: user.to_owned(),
+            message,
+        };
+        let entry = &entry.value;
+        let password = match entry.password_source().map_err(|m| missing(m.to_owned()))? {
+            PasswordSource::Literal(password) => password.to_owned(),
+            PasswordSource::Env(var) => std::env::var(var)
+                .map_err(|_| missing(format!("environment variable {var} is not set")))?,
         };
         Ok(Credentials {
             user_name: entry.user_name.clone().unwrap_or_else(|| user.to_owned()),

@@ -98,7 +98,7 @@ impl Harness {
             } else {
                 self.supervisor.clone()
             };
-            let mut data = delivery.data;
+            let mut data = Value::clone(&delivery.data);
             tamper(&who, &mut data);
             self.seq += 1;
             self.findings

@@ -18,7 +18,7 @@ use crate::profile::Profile;
 use crate::report::{json, junit, terminal, write_atomically};
 use crate::run::user_locks::UserLocks;
 use crate::run::{RunContext, ScenarioRun, Verifier, run_scenario};
-use crate::scenario::{self, Scenario};
+use crate::scenario::{self, LoadError, Scenario};
 use crate::server::{Fault, Faults, ServerConfig, start};
 use crate::spec::Catalogue;
 
@@ -101,6 +101,18 @@ fn local_or_builtin(given: &Option<PathBuf>, default: &str) -> Option<PathBuf> {
         .or_else(|| Some(PathBuf::from(default)).filter(|dir| dir.is_dir()))
 }
 
+/// Prints located load problems with their snippets; returns the bad-input exit code.
+fn problems(errors: &[LoadError], what: &str) -> i32 {
+    for error in errors {
+        eprintln!("{}", error.render());
+    }
+    eprintln!(
+        "error: {} problem(s) in the {what}; nothing was run",
+        errors.len()
+    );
+    exit::BAD_INPUT
+}
+
 /// Loads what a run needs; prints problems and returns the exit code on failure.
 fn prepare(args: &RunArgs) -> Result<(Vec<Scenario>, Arc<Verifier>, Profile), i32> {
     let bad = |message: String| {
@@ -135,21 +147,9 @@ fn prepare(args: &RunArgs) -> Result<(Vec<Scenario>, Arc<Verifier>, Profile), i3
         Some(dir) => scenario::load_dir(dir, &catalogue, &fixture_exists),
         None => scenario::load_builtin(&catalogue, &fixture_exists),
     };
-    let scenarios = match loaded {
-        Ok(scenarios) => scenarios,
-        Err(errors) => {
-            for error in &errors {
-                eprintln!("{}", error.render());
-            }
-            eprintln!(
-                "error: {} problem(s) in the scenarios; nothing was run",
-                errors.len()
-            );
-            return Err(exit::BAD_INPUT);
-        }
-    };
+    let scenarios = loaded.map_err(|errors| problems(&errors, "scenarios"))?;
     let profile = match &args.profile {
-        Some(path) => Profile::load(path).map_err(|e| bad(e.to_string()))?,
+        Some(path) => Profile::load(path).map_err(|errors| problems(&errors, "profile"))?,
         None => Profile::builtin(),
     };
     for scenario in &scenarios {

@@ -109,6 +109,25 @@ fn byte_offset(text: &str, position: Position) -> Option<usize> {
     Some(line_start + within)
 }
 
+/// The source as the snippet may show it: control characters (a NUL, an escape sequence) are
+/// replaced by their visible Unicode symbols, one character each so columns still match, and
+/// never reach the terminal. Line breaks and tabs stay.
+fn visible(text: &Arc<str>) -> Arc<str> {
+    let hidden = |c: char| c.is_control() && !matches!(c, '\n' | '\r' | '\t');
+    if !text.chars().any(hidden) {
+        return text.clone();
+    }
+    text.chars()
+        .map(|c| match c {
+            _ if !hidden(c) => c,
+            '\u{0}'..='\u{1f}' => char::from_u32(0x2400 + c as u32).unwrap_or('\u{fffd}'),
+            '\u{7f}' => '\u{2421}',
+            _ => '\u{fffd}',
+        })
+        .collect::<String>()
+        .into()
+}
+
 impl Diagnostic for LoadError {
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
         self.help
@@ -135,7 +154,7 @@ pub struct WithSource<'e> {
 impl LoadError {
     /// The error with its source attached, for miette's renderers (None without a position).
     pub fn with_source(&self) -> Option<WithSource<'_>> {
-        let text = self.source.clone()?;
+        let text = visible(self.source.as_ref()?);
         let offset = byte_offset(&text, self.position?)?;
         Some(WithSource {
             error: self,
@@ -206,6 +225,20 @@ mod tests {
         assert_eq!(byte_offset(text, Position { line: 2, column: 3 }), Some(6));
         assert_eq!(byte_offset(text, Position { line: 3, column: 1 }), Some(9));
         assert_eq!(byte_offset(text, Position { line: 9, column: 1 }), None);
+    }
+
+    #[test]
+    fn snippets_never_print_control_characters() {
+        let source: Arc<str> = Arc::from("name: a\u{1b}[2J\u{0}b\n");
+        let error = LoadError::at(
+            Path::new("s.yaml"),
+            &source,
+            Some(Position { line: 1, column: 9 }),
+            "bad",
+        );
+        let shown = error.render();
+        assert!(!shown.contains(['\u{1b}', '\u{0}']), "{shown:?}");
+        assert!(shown.contains("a\u{241b}[2J\u{2400}b"), "{shown}");
     }
 
     #[test]

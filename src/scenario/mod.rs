@@ -9,6 +9,7 @@ mod raw;
 mod suggest;
 pub mod template;
 mod validate;
+pub(crate) mod yaml;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -18,55 +19,11 @@ pub use model::{Action, Scenario};
 pub use validate::CHAT_OPERATIONS;
 
 use crate::spec::Catalogue;
-use model::Position;
 use raw::RawScenario;
 use validate::Context;
 
 /// The file in the scenarios directory that holds the requirement catalogue, not a scenario.
 pub const CATALOGUE_FILE: &str = "requirements.yaml";
-
-/// Turns a serde-saphyr error into a located load error, with a suggestion for unknown keys.
-fn parse_error(file: &Path, source: &Arc<str>, error: &serde_saphyr::Error) -> LoadError {
-    let position = error.location().map(Position::from);
-    // The Display of the error may carry its own snippet; keep the first line, the message.
-    let text = error.to_string();
-    let first = text.lines().next().unwrap_or("invalid YAML").trim();
-    let message = strip_location_prefix(first).to_owned();
-    let help = unknown_name_hint(&message);
-    LoadError::at(file, source, position, message).with_help(help)
-}
-
-/// serde-saphyr prefixes messages with `error: line N column M: `; the location is shown
-/// separately, so drop it.
-fn strip_location_prefix(message: &str) -> &str {
-    let rest = message.strip_prefix("error: ").unwrap_or(message);
-    match rest.strip_prefix("line ").and_then(|r| r.split_once(": ")) {
-        Some((location, tail)) if location.contains("column") => tail,
-        _ => rest,
-    }
-}
-
-/// For "unknown field `x`, expected one of a, b" (and `unknown variant`), the closest name.
-fn unknown_name_hint(message: &str) -> String {
-    let Some(unknown) = message.split('`').nth(1) else {
-        return String::new();
-    };
-    let Some((_, expected)) = message
-        .split_once("expected one of ")
-        .or_else(|| message.split_once("expected "))
-    else {
-        return String::new();
-    };
-    let candidates: Vec<&str> = expected
-        .split(", ")
-        .map(|name| name.trim_matches(|c: char| c == '`' || c.is_whitespace()))
-        .collect();
-    if message.contains("unknown") {
-        suggest::did_you_mean(unknown, &candidates)
-    } else {
-        String::new()
-    }
-}
 
 /// Loads one scenario from its text.
 pub fn load_str(
@@ -75,12 +32,8 @@ pub fn load_str(
     catalogue: &Catalogue,
     fixture_exists: &dyn Fn(&str) -> bool,
 ) -> Result<Scenario, Vec<LoadError>> {
+    let raw: RawScenario = yaml::parse(text, file, "scenario").map_err(|e| vec![e])?;
     let source: Arc<str> = Arc::from(text);
-    if text.trim().is_empty() {
-        return Err(vec![LoadError::file(file, "the scenario file is empty")]);
-    }
-    let raw: RawScenario =
-        serde_saphyr::from_str(text).map_err(|e| vec![parse_error(file, &source, &e)])?;
     let ctx = Context {
         file,
         source: &source,
@@ -96,24 +49,7 @@ pub fn load_file(
     catalogue: &Catalogue,
     fixture_exists: &dyn Fn(&str) -> bool,
 ) -> Result<Scenario, Vec<LoadError>> {
-    let bytes = std::fs::read(file)
-        .map_err(|e| vec![LoadError::file(file, format!("cannot read the file: {e}"))])?;
-    let text = String::from_utf8(bytes).map_err(|e| {
-        let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
-        let line = valid.iter().filter(|b| **b == b'\n').count() + 1;
-        let column = valid.iter().rev().take_while(|b| **b != b'\n').count() + 1;
-        let source: Arc<str> = Arc::from(String::from_utf8_lossy(e.as_bytes()).as_ref());
-        let position = Position {
-            line: line as u32,
-            column: column as u32,
-        };
-        vec![LoadError::at(
-            file,
-            &source,
-            Some(position),
-            "the file is not valid UTF-8",
-        )]
-    })?;
+    let text = yaml::read_text(file).map_err(|e| vec![e])?;
     load_str(&text, file, catalogue, fixture_exists)
 }
 

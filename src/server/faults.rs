@@ -329,7 +329,7 @@ impl Faults {
                 .data
                 .get("messageType")
                 .is_some_and(|t| t == "MessageLogUpdated");
-            self.rewrite_notification(&mut delivery.data);
+            self.rewrite_notification(std::sync::Arc::make_mut(&mut delivery.data));
             if log && self.has(Fault::DuplicateMessageLog) {
                 out.push(delivery.clone());
             }
@@ -467,7 +467,8 @@ mod tests {
             user_id: "u".into(),
             channel: CHATS_CHANNEL,
             data: json!({"messageType": "MessageLogUpdated", "referenceId": 3,
-                "messages": [{"index": 4, "timestampSeconds": 1_700_000_000_000_u64}]}),
+                "messages": [{"index": 4, "timestampSeconds": 1_700_000_000_000_u64}]})
+            .into(),
         };
         let out = Faults::NONE.rewrite_outbox(vec![delivery.clone()]);
         assert_eq!(out, vec![delivery]);
@@ -479,7 +480,8 @@ mod tests {
             user_id: "u".into(),
             channel: CHATS_CHANNEL,
             data: json!({"messageType": "MessageLogUpdated", "referenceId": 3,
-                "messages": [{"index": 4, "timestampSeconds": 1_700_000_000_000_u64}]}),
+                "messages": [{"index": 4, "timestampSeconds": 1_700_000_000_000_u64}]})
+            .into(),
         };
         let faults: Faults = [
             Fault::IndexAsString,
@@ -493,7 +495,7 @@ mod tests {
         let out = faults.rewrite_outbox(vec![delivery]);
         assert_eq!(out.len(), 2);
         assert_eq!(
-            out[0].data,
+            *out[0].data,
             json!({"messageType": "MessageLogUpdate",
                 "messages": [{"index": "4", "timestampSeconds": 1_700_000_000_u64}]})
         );

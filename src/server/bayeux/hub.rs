@@ -47,6 +47,14 @@ impl Default for HubConfig {
 /// A serialised Bayeux message, shared between the queues of every client that receives it.
 pub type Wire = Arc<str>;
 
+/// The Bayeux message carrying `delivery`, as JSON text.
+fn serialise(delivery: &Delivery) -> Wire {
+    // Written directly: `json!` would deep-copy the notification first.
+    let data = serde_json::to_string(&*delivery.data).unwrap_or_default();
+    let channel = serde_json::to_string(delivery.channel).unwrap_or_default();
+    format!("{{\"channel\":{channel},\"data\":{data}}}").into()
+}
+
 #[derive(Debug)]
 struct ClientState {
     subscriptions: Vec<ChannelPattern>,
@@ -228,7 +236,9 @@ impl Hub {
         }
         let registry = lock(&self.registry);
         let mut per_client: Vec<(Arc<Client>, Vec<Wire>)> = Vec::new();
-        for delivery in deliveries {
+        // Members shown the same notification share one `Arc`: serialise each once.
+        let mut serialised: Vec<(&Arc<serde_json::Value>, &'static str, Wire)> = Vec::new();
+        for delivery in &deliveries {
             let Some(clients) = registry.by_user.get(&delivery.user_id) else {
                 continue;
             };
@@ -242,10 +252,15 @@ impl Hub {
                 }
                 let message = wire
                     .get_or_insert_with(|| {
-                        // Written directly: `json!` would deep-copy the notification first.
-                        let data = serde_json::to_string(&delivery.data).unwrap_or_default();
-                        let channel = serde_json::to_string(delivery.channel).unwrap_or_default();
-                        format!("{{\"channel\":{channel},\"data\":{data}}}").into()
+                        let known = serialised.iter().find(|(data, channel, _)| {
+                            Arc::ptr_eq(data, &delivery.data) && *channel == delivery.channel
+                        });
+                        if let Some((_, _, wire)) = known {
+                            return wire.clone();
+                        }
+                        let wire = serialise(delivery);
+                        serialised.push((&delivery.data, delivery.channel, wire.clone()));
+                        wire
                     })
                     .clone();
                 match per_client.iter_mut().find(|(c, _)| Arc::ptr_eq(c, client)) {
@@ -390,7 +405,7 @@ mod tests {
         Delivery {
             user_id: user.into(),
             channel,
-            data: json!({"n": n}),
+            data: json!({"n": n}).into(),
         }
     }
 

@@ -43,7 +43,7 @@ impl World {
         self.outbox.push(Delivery {
             user_id: user_id.to_owned(),
             channel: CHANNELS_CHANNEL,
-            data,
+            data: data.into(),
         });
     }
 

@@ -1,9 +1,11 @@
 //! Turning chat changes into the notifications each member receives on `/v2/me/chats`.
 //! Every function here only appends to the outbox; the caller publishes it.
 
+use std::sync::Arc;
+
 use serde_json::Value;
 
-use super::model::{Chat, MemberStatus, Visibility};
+use super::model::{Audience, Chat, MemberStatus, Visibility};
 use super::render::{Renderer, state_change};
 
 /// The Bayeux channel chat notifications go out on.
@@ -18,12 +20,18 @@ pub struct Delivery {
     pub user_id: String,
     /// The channel, e.g. `/v2/me/chats`.
     pub channel: &'static str,
-    /// The notification (the Bayeux message's `data`).
-    pub data: Value,
+    /// The notification (the Bayeux message's `data`). Members who are shown the same
+    /// notification share one value, so the hub serialises it once.
+    pub data: Arc<Value>,
 }
 
 /// The user that made the request a notification answers, with the request's `referenceId`.
 pub type Requester<'r> = Option<(&'r str, u64)>;
+
+/// The `MessageLogUpdated` already rendered for each audience and `referenceId` during one
+/// pass over a chat's members (`None`: that audience may see none of the new messages). The
+/// chat does not change during the pass, so equal keys mean equal notifications.
+type LogMemo = Vec<((Audience, Option<u64>), Option<Arc<Value>>)>;
 
 fn reference_for(requester: Requester<'_>, user_id: &str) -> Option<u64> {
     requester.and_then(|(who, reference)| (who == user_id).then_some(reference))
@@ -38,7 +46,7 @@ pub struct Emitter<'a> {
 }
 
 impl Emitter<'_> {
-    fn push(&mut self, user_id: &str, data: Value) {
+    fn push(&mut self, user_id: &str, data: Arc<Value>) {
         self.out.push(Delivery {
             user_id: user_id.to_owned(),
             channel: CHATS_CHANNEL,
@@ -60,7 +68,7 @@ impl Emitter<'_> {
             let rendered = self.render.chat_for(chat, member, empty_participants);
             self.push(
                 user_id,
-                state_change(rendered, notification_type, reference),
+                Arc::new(state_change(rendered, notification_type, reference)),
             );
         }
     }
@@ -68,18 +76,42 @@ impl Emitter<'_> {
     /// A StatusChange telling `user_id` the chat is over for it (`Completed` or `Revoked`).
     pub fn ended(&mut self, chat: &Chat, user_id: &str, state: &str, reference: Option<u64>) {
         let rendered = self.render.ended_chat(chat, state);
-        self.push(user_id, state_change(rendered, "StatusChange", reference));
+        self.push(
+            user_id,
+            Arc::new(state_change(rendered, "StatusChange", reference)),
+        );
     }
 
     /// A MessageLogUpdated with the messages from index `from` that `user_id` may see (none
     /// is sent when it may see none).
     pub fn history(&mut self, chat: &Chat, user_id: &str, from: u64, reference: Option<u64>) {
+        self.shared_history(chat, user_id, from, reference, &mut LogMemo::new());
+    }
+
+    /// [`Emitter::history`], reusing what `memo` holds from earlier members of the same pass.
+    fn shared_history(
+        &mut self,
+        chat: &Chat,
+        user_id: &str,
+        from: u64,
+        reference: Option<u64>,
+        memo: &mut LogMemo,
+    ) {
         let Some(member) = chat.member(user_id) else {
             return;
         };
-        let messages = self.render.visible_messages(chat, member.audience(), from);
-        if !messages.is_empty() {
-            let data = self.render.message_log(&chat.id, messages, reference);
+        let key = (member.audience(), reference);
+        let data = match memo.iter().find(|(k, _)| *k == key) {
+            Some((_, data)) => data.clone(),
+            None => {
+                let messages = self.render.visible_messages(chat, key.0, from);
+                let data = (!messages.is_empty())
+                    .then(|| Arc::new(self.render.message_log(&chat.id, messages, reference)));
+                memo.push((key, data.clone()));
+                data
+            }
+        };
+        if let Some(data) = data {
             self.push(user_id, data);
         }
     }
@@ -102,6 +134,7 @@ impl Emitter<'_> {
         requester: Requester<'_>,
         except: Option<&str>,
     ) {
+        let mut memo = LogMemo::new();
         for user_id in Self::chatting_members(chat, except) {
             let Some(member) = chat.member(&user_id) else {
                 continue;
@@ -111,15 +144,17 @@ impl Emitter<'_> {
             }
             let reference = reference_for(requester, &user_id);
             self.state(chat, &user_id, "ParticipantsUpdated", reference, false);
-            self.history(chat, &user_id, new_from, reference);
+            self.shared_history(chat, &user_id, new_from, reference, &mut memo);
         }
     }
 
     /// New messages from index `new_from`: every chatting member that may see any of them gets
     /// a MessageLogUpdated.
     pub fn new_messages(&mut self, chat: &Chat, new_from: u64, requester: Requester<'_>) {
+        let mut memo = LogMemo::new();
         for user_id in Self::chatting_members(chat, None) {
-            self.history(chat, &user_id, new_from, reference_for(requester, &user_id));
+            let reference = reference_for(requester, &user_id);
+            self.shared_history(chat, &user_id, new_from, reference, &mut memo);
         }
     }
 

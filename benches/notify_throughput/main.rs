@@ -10,19 +10,25 @@
 //!   builds alongside this benchmark, `serve --listen 127.0.0.1:0`) with a generated users file,
 //!   so its CPU time and peak RSS (`VmHWM`) are its own. Traffic goes to 127.0.0.1 only.
 //! - N users are split into chats of `--fanout` users: one agent plus `fanout - 1` supervisors
-//!   monitoring it. Every user is a [`BayeuxClient`] with its own cookie-enabled
-//!   `reqwest::Client`, subscribed to `/v2/me/chats`. Each agent is Ready, is offered one
-//!   customer chat and accepts it, so the supervisors join it; a probe message then proves that
-//!   every user receives its chat's messages before the clock starts.
-//! - Operations (customer `SendMessage` by default, or agent `SendToAgents` with `--op agent`)
-//!   go round-robin over the chats with at most `--concurrency` in flight, as fast as the
-//!   machine allows (closed loop) or at `--rate` operations/s (open loop). Each operation causes
-//!   exactly one `MessageLogUpdated` to each of its chat's `fanout` users. Its text carries a
-//!   sequence number, so each delivery is matched to the instant its operation started.
+//!   monitoring it. Every user is a CometD long-polling client (`long_poll.rs`: handshake,
+//!   subscription to `/v2/me/chats`, then a connect loop on its own keep-alive connection).
+//!   Each agent is Ready, is offered one customer chat and accepts it, so the supervisors join
+//!   it; a probe message then proves that every user receives its chat's messages before the
+//!   clock starts.
+//! - Operations (the chat's customer sends a message: `POST /api/v2/chats/{id}` `SendMessage`)
+//!   go round-robin over the chats from `--concurrency` workers, each on its own connection, as
+//!   fast as the machine allows (closed loop) or at `--rate` operations/s (open loop). Each
+//!   operation causes exactly one `MessageLogUpdated` to each of its chat's `fanout` users. Its
+//!   text carries a sequence number, so each delivery is matched to the instant its operation
+//!   started.
+//! - The generator's hot paths (long-polls and operations) use a minimal HTTP/1.1 connection
+//!   (`http1.rs`) rather than `reqwest` and the harness's `BayeuxClient`: the generator shares
+//!   the two cores with the server, and every microsecond it spends per notification is taken
+//!   from the server. The set-up's REST calls still use `reqwest`.
 //! - After `--warmup` seconds, a window of `--seconds` is measured. Throughput counts every
 //!   tagged notification read by any client inside the window; latency covers every delivery
-//!   of the operations started in the window (delivery = `Delivery::received_at`, when the
-//!   client had read and parsed the long-poll reply). Missing and duplicated deliveries and
+//!   of the operations started in the window (delivery = when the client had read and parsed
+//!   the long-poll reply). Missing and duplicated deliveries and
 //!   client re-handshakes are reported rather than ignored; deliveries that arrive after the
 //!   window (up to a drain deadline) still count for latency.
 //!
@@ -43,24 +49,30 @@
 //! ends, including on error, panic (the server's guard is dropped during unwinding), SIGINT and
 //! SIGTERM. Linux only (it reads `/proc`).
 
+mod http1;
+mod long_poll;
+mod server_process;
+
 use std::error::Error;
 use std::fmt::Display;
 use std::fs;
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitCode, Stdio};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use clap::{Parser, ValueEnum};
-use gws_conform::bayeux::ChannelPattern;
-use gws_conform::driver::bayeux::{
-    BayeuxClient, BayeuxConfig, Credentials, Cursor, Delivery, SessionEvent,
-};
+use clap::Parser;
 use serde_json::{Value, json};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
+
+use http1::Connection;
+use long_poll::{Login, LongPollClient, Seen};
+use server_process::{
+    ServerProcess, TempDir, cpu_seconds, ksoftirqd_pids, machine_busy_seconds, peak_rss_kib,
+    rss_kib, server_binary, users_yaml,
+};
 
 type BoxError = Box<dyn Error + Send + Sync>;
 type Result<T, E = BoxError> = std::result::Result<T, E>;
@@ -77,18 +89,8 @@ const REQUEST_DEADLINE: Duration = Duration::from_secs(10);
 const NOTIFICATION_DEADLINE: Duration = Duration::from_secs(20);
 /// How long the server may take to print its address.
 const STARTUP_DEADLINE: Duration = Duration::from_secs(20);
-/// Deliveries read closer together than this are counted as one long-poll reply.
-const SAME_REPLY: Duration = Duration::from_micros(20);
 /// How long deliveries may keep arriving after the last operation before the rest count as lost.
 const DRAIN_DEADLINE: Duration = Duration::from_secs(15);
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum OpKind {
-    /// The chat's customer sends a message (`POST /api/v2/chats/{id}`, no credentials).
-    Customer,
-    /// The chat's agent sends a message to agents (`POST /api/v2/me/chats/{id}`, authenticated).
-    Agent,
-}
 
 /// Notification throughput and latency of the gws-conform reference server to held long-polls.
 #[derive(Debug, Parser)]
@@ -107,16 +109,13 @@ struct Args {
     /// Load before the measured window starts, in seconds.
     #[arg(long, default_value_t = 2.0)]
     warmup: f64,
-    /// Operations in flight at once.
+    /// Operations in flight at once (one worker and one connection each).
     #[arg(long, default_value_t = 16)]
     concurrency: usize,
     /// Issue operations at this many per second (open loop; how far issuing fell behind the
     /// schedule is reported as "schedule lag"). Without it: as fast as possible (closed loop).
     #[arg(long)]
     rate: Option<f64>,
-    /// Which operation causes the notifications.
-    #[arg(long, value_enum, default_value_t = OpKind::Customer)]
-    op: OpKind,
     /// The server's `--long-poll-timeout`, in milliseconds.
     #[arg(long, default_value_t = 20_000)]
     long_poll_ms: u64,
@@ -151,6 +150,13 @@ impl<T> Context<T> for Option<T> {
     }
 }
 
+/// Locks a mutex, ignoring poisoning: the data behind it are plain records.
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 fn main() -> ExitCode {
     let args = Args::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -177,217 +183,13 @@ fn main() -> ExitCode {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The server process
-
-/// A scratch directory removed on drop (no tempfile crate: no new dependencies).
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new() -> Result<Self> {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or_default();
-        let path =
-            std::env::temp_dir().join(format!("gws-notify-bench-{}-{nanos}", std::process::id()));
-        fs::create_dir_all(&path).context(|| format!("create {}", path.display()))?;
-        Ok(Self(path))
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.0);
-    }
-}
-
-/// The server child process; killed and reaped on drop, so no exit path leaves it running.
-struct ServerProcess {
-    child: Child,
-    base: String,
-    stderr_path: PathBuf,
-}
-
-impl ServerProcess {
-    fn pid(&self) -> u32 {
-        self.child.id()
-    }
-
-    fn start(binary: &Path, users_file: &Path, long_poll_ms: u64, dir: &Path) -> Result<Self> {
-        let stderr_path = dir.join("server.stderr");
-        let stderr = fs::File::create(&stderr_path).context(|| "create the server log".into())?;
-        let mut child = Command::new(binary)
-            .arg("serve")
-            .arg("--listen")
-            .arg("127.0.0.1:0")
-            .arg("--users")
-            .arg(users_file)
-            .arg("--long-poll-timeout")
-            .arg(long_poll_ms.to_string())
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(stderr)
-            .spawn()
-            .context(|| format!("start {}", binary.display()))?;
-        let stdout = child.stdout.take();
-        // From here on the guard owns the child, so an early return below still kills it.
-        let mut server = Self {
-            child,
-            base: String::new(),
-            stderr_path,
-        };
-        let stdout = stdout.context(|| "the server's stdout is not piped".into())?;
-        // A thread reads stdout (blocking) and keeps draining it, so the server never blocks on
-        // a full pipe; the first line carries the address.
-        let (tx, rx) = std::sync::mpsc::channel::<String>();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout)
-                .lines()
-                .map_while(std::result::Result::ok)
-            {
-                let _ = tx.send(line);
-            }
-        });
-        let line = rx.recv_timeout(STARTUP_DEADLINE).map_err(|e| {
-            let log = fs::read_to_string(&server.stderr_path).unwrap_or_default();
-            format!(
-                "the server printed no address within {STARTUP_DEADLINE:?} ({e}); stderr: {log}"
-            )
-        })?;
-        let (_, base) = line
-            .split_once("listening on ")
-            .context(|| format!("unexpected first line from the server: {line:?}"))?;
-        server.base = base.trim().to_owned();
-        if !server.base.starts_with("http://127.0.0.1:") {
-            return Err(format!("the server is not on 127.0.0.1: {}", server.base).into());
-        }
-        Ok(server)
-    }
-
-    /// Warnings the server logged (queue overflows and the like).
-    fn warnings(&self) -> Vec<String> {
-        fs::read_to_string(&self.stderr_path)
-            .unwrap_or_default()
-            .lines()
-            .map(str::to_owned)
-            .collect()
-    }
-}
-
-impl Drop for ServerProcess {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Where the `gws-conform` binary is: `--server`, else the one cargo built for this bench.
-fn server_binary(args: &Args) -> Result<PathBuf> {
-    let path = args
-        .server
-        .clone()
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_gws-conform")));
-    if !path.is_file() {
-        return Err(format!(
-            "{} does not exist; run through `cargo bench --bench notify_throughput` (which builds \
-             it) or pass --server",
-            path.display()
-        )
-        .into());
-    }
-    Ok(path)
-}
-
-/// A `/proc/PID/status` field in KiB (`VmHWM`, `VmRSS`).
-fn status_kib(pid: &str, field: &str) -> Option<u64> {
-    let status = fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let line = status.lines().find(|l| l.starts_with(field))?;
-    line.split_whitespace().nth(1)?.parse().ok()
-}
-
-/// `VmHWM` (peak resident set) of a process, in KiB.
-fn peak_rss_kib(pid: &str) -> Option<u64> {
-    status_kib(pid, "VmHWM:")
-}
-
-/// `VmRSS` (current resident set) of a process, in KiB.
-fn rss_kib(pid: &str) -> Option<u64> {
-    status_kib(pid, "VmRSS:")
-}
-
-/// User plus system CPU time of a whole process (all threads), in seconds.
-fn cpu_seconds(pid: &str) -> Option<f64> {
-    let stat = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    // The command name may contain spaces; the fields after its closing parenthesis do not.
-    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
-    // utime and stime are fields 14 and 15 of the whole line, so 12 and 13 here (0-based,
-    // counted from the state field); USER_HZ is 100 on Linux.
-    let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
-    Some(ticks as f64 / 100.0)
-}
-
-/// Busy CPU time of the whole machine (all cores, every process), in seconds.
-fn machine_busy_seconds() -> Option<f64> {
-    let stat = fs::read_to_string("/proc/stat").ok()?;
-    let line = stat.lines().find(|l| l.starts_with("cpu "))?;
-    let ticks: Vec<u64> = line
-        .split_whitespace()
-        .skip(1)
-        .filter_map(|t| t.parse().ok())
-        .collect();
-    // user nice system idle iowait irq softirq steal ...: busy is all but idle and iowait.
-    let total: u64 = ticks.iter().take(8).sum();
-    let idle = ticks.get(3)? + ticks.get(4)?;
-    Some((total - idle) as f64 / 100.0)
-}
-
-/// The kernel's softirq threads (`ksoftirqd/N`): under heavy loopback traffic, part of the
-/// network processing moves there, so it is charged to neither process.
-fn ksoftirqd_pids() -> Vec<String> {
-    let Ok(entries) = fs::read_dir("/proc") else {
-        return Vec::new();
-    };
-    entries
-        .filter_map(|e| e.ok())
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|pid| pid.bytes().all(|b| b.is_ascii_digit()))
-        .filter(|pid| {
-            fs::read_to_string(format!("/proc/{pid}/comm"))
-                .is_ok_and(|comm| comm.starts_with("ksoftirqd"))
-        })
-        .collect()
-}
-
-fn users_yaml(agents: usize, supervisors: usize) -> String {
-    let mut text = String::from("contactCenterId: default\nusers:\n");
-    for n in 1..=agents {
-        text.push_str(&format!(
-            "  - {{userName: agent{n}, password: {PASSWORD}, roles: [agent]}}\n"
-        ));
-    }
-    for n in 1..=supervisors {
-        text.push_str(&format!(
-            "  - {{userName: supervisor{n}, password: {PASSWORD}, roles: [agent, supervisor]}}\n"
-        ));
-    }
-    text
-}
-
-// ---------------------------------------------------------------------------------------------
 // Users and set-up
 
-/// One connected user: its HTTP session and its Bayeux client.
+/// One connected user: an HTTP client for the set-up's REST calls, and its long-poll client.
 struct User {
     name: String,
     http: reqwest::Client,
-    bayeux: BayeuxClient,
-}
-
-/// One chat: its agent (index into the users), its customer-side id, and the agent-side id.
-struct Chat {
-    agent: usize,
-    customer_chat_id: String,
-    chat_id: String,
+    bayeux: LongPollClient,
 }
 
 fn http_client(cookies: bool) -> Result<reqwest::Client> {
@@ -420,26 +222,16 @@ async fn post_ok(request: reqwest::RequestBuilder, body: Value, what: &str) -> R
 }
 
 impl User {
-    async fn connect(base: &str, name: String) -> Result<Self> {
-        let http = http_client(true)?;
-        let credentials = Credentials {
-            username: name.clone(),
-            password: PASSWORD.into(),
-        };
-        let bayeux = BayeuxClient::connect(
-            http.clone(),
-            format!("{base}/api/v2/notifications"),
-            Some(credentials),
-            BayeuxConfig::default(),
-        )
-        .await
-        .context(|| format!("{name}: Bayeux handshake"))?;
-        let chats = ChannelPattern::parse("/v2/me/chats").context(|| "channel pattern".into())?;
-        bayeux
-            .subscribe(&chats)
+    async fn connect(base: &str, name: String, long_poll: Duration) -> Result<Self> {
+        let login = Login::new(base, &name, PASSWORD, long_poll, TAG);
+        let bayeux = LongPollClient::start(login)
             .await
-            .context(|| format!("{name}: subscribe to /v2/me/chats"))?;
-        Ok(Self { name, http, bayeux })
+            .context(|| format!("{name}: Bayeux handshake and subscription"))?;
+        Ok(Self {
+            name,
+            http: http_client(true)?,
+            bayeux,
+        })
     }
 
     /// An authenticated POST (Basic credentials; the session cookie is reused too).
@@ -470,15 +262,14 @@ impl User {
             .context(|| format!("{}: no user id in {reply}", what()))
     }
 
-    /// Waits for a chat notification satisfying `matches` received since the session started.
-    async fn wait_chat(&self, what: &str, matches: impl Fn(&Value) -> bool) -> Result<Value> {
+    /// Waits for a set-up notification that `pick` accepts, received since the client started.
+    async fn wait_for<T>(&self, what: &str, pick: impl Fn(&Seen) -> Option<T>) -> Result<T> {
         let deadline = Instant::now() + NOTIFICATION_DEADLINE;
-        let inbox = self.bayeux.inbox();
-        let delivery = inbox
-            .wait_for(Cursor::START, what, |d| matches(&d.data), deadline)
+        self.bayeux
+            .inbox
+            .wait_for(what, deadline, pick)
             .await
-            .context(|| format!("{}: {what}", self.name))?;
-        Ok(delivery.data)
+            .context(|| self.name.clone())
     }
 }
 
@@ -514,9 +305,11 @@ where
 
 /// Connects every user, logs the agents in, starts monitoring, creates and accepts one chat per
 /// agent, and proves with a probe message that every user receives its chat's messages.
-async fn set_up(args: &Args, base: &str) -> Result<(Vec<Arc<User>>, Vec<Chat>)> {
+/// Returns the users and, per chat (group), the customer-side chat id.
+async fn set_up(args: &Args, base: &str) -> Result<(Vec<Arc<User>>, Vec<String>)> {
     let groups = args.users / args.fanout;
     let supervisors_per_agent = args.fanout - 1;
+    let long_poll = Duration::from_millis(args.long_poll_ms);
     // Users 0..groups are the agents, then the supervisors, group by group.
     let names: Vec<String> = (1..=groups)
         .map(|n| format!("agent{n}"))
@@ -526,7 +319,7 @@ async fn set_up(args: &Args, base: &str) -> Result<(Vec<Arc<User>>, Vec<Chat>)> 
     let users: Vec<Arc<User>> = bounded(args.users, args.setup_concurrency, |i| {
         let base = base.to_owned();
         let name = names[i].clone();
-        async move { User::connect(&base, name).await.map(Arc::new) }
+        async move { User::connect(&base, name, long_poll).await.map(Arc::new) }
     })
     .await?;
     eprintln!(
@@ -585,23 +378,20 @@ async fn set_up(args: &Args, base: &str) -> Result<(Vec<Arc<User>>, Vec<Chat>)> 
         }
     })
     .await?;
-    let agent_chat_ids: Vec<String> = bounded(groups, args.setup_concurrency, |g| {
+    bounded(groups, args.setup_concurrency, |g| {
         let (base, agent) = (base.to_owned(), users[g].clone());
         async move {
-            let invited = agent
-                .wait_chat("an Invited StatusChange", |d| {
-                    d["notificationType"] == "StatusChange" && d["chat"]["state"] == "Invited"
+            let chat_id = agent
+                .wait_for("Invited StatusChange", |seen| match seen {
+                    Seen::Invited(id) => Some(id.clone()),
+                    Seen::Text(_) => None,
                 })
                 .await?;
-            let chat_id = invited["chat"]["id"]
-                .as_str()
-                .map(str::to_owned)
-                .context(|| format!("{}: no chat id in {invited}", agent.name))?;
             let path = format!("/api/v2/me/chats/{chat_id}");
             agent
                 .post(&base, &path, json!({"operationName": "Accept"}))
-                .await?;
-            Ok(chat_id)
+                .await
+                .map(drop)
         }
     })
     .await?;
@@ -626,23 +416,20 @@ async fn set_up(args: &Args, base: &str) -> Result<(Vec<Arc<User>>, Vec<Chat>)> 
     let probes: Vec<String> = bounded(args.users, args.setup_concurrency, |i| {
         let user = users[i].clone();
         async move {
-            let data = user
-                .wait_chat("the probe message", |d| {
-                    text_of(d).is_some_and(|t| t.starts_with(PROBE))
-                })
-                .await?;
-            let text = text_of(&data).unwrap_or_default();
-            Ok(text.trim_start_matches(PROBE).to_owned())
+            user.wait_for("probe message", |seen| match seen {
+                Seen::Text(text) => text.strip_prefix(PROBE).map(str::to_owned),
+                Seen::Invited(_) => None,
+            })
+            .await
         }
     })
     .await?;
     // Each group's agent and supervisors must have seen the same probe (the same chat).
     let mut chats = Vec::with_capacity(groups);
-    for g in 0..groups {
-        let customer_chat_id = probes[g].clone();
+    for (g, customer_chat_id) in probes.iter().take(groups).enumerate() {
         for s in 0..supervisors_per_agent {
             let supervisor = groups + g * supervisors_per_agent + s;
-            if probes[supervisor] != customer_chat_id {
+            if &probes[supervisor] != customer_chat_id {
                 return Err(format!(
                     "{} is in chat {} but monitors {}, who is in {customer_chat_id}",
                     users[supervisor].name, probes[supervisor], users[g].name
@@ -650,11 +437,7 @@ async fn set_up(args: &Args, base: &str) -> Result<(Vec<Arc<User>>, Vec<Chat>)> 
                 .into());
             }
         }
-        chats.push(Chat {
-            agent: g,
-            customer_chat_id,
-            chat_id: agent_chat_ids[g].clone(),
-        });
+        chats.push(customer_chat_id.clone());
     }
     eprintln!(
         "  set-up done in {:.1} s: {groups} chats of {} users each",
@@ -664,21 +447,14 @@ async fn set_up(args: &Args, base: &str) -> Result<(Vec<Arc<User>>, Vec<Chat>)> 
     Ok((users, chats))
 }
 
-/// The `text` of the first message of a `MessageLogUpdated`.
-fn text_of(data: &Value) -> Option<&str> {
-    if data["messageType"] != "MessageLogUpdated" {
-        return None;
-    }
-    data["messages"][0]["text"].as_str()
-}
-
 // ---------------------------------------------------------------------------------------------
 // The load
 
 /// What the operations recorded.
 struct LoadRecord {
-    /// Start instant of operation `seq`, at index `seq`.
-    starts: Vec<Instant>,
+    /// Start instant of operation `seq`, at index `seq` (`None`: never issued, because the
+    /// window closed between taking the number and issuing it).
+    starts: Vec<Option<Instant>>,
     /// Sequence numbers whose HTTP request failed.
     failed: Vec<usize>,
     /// HTTP response time of every successful operation started in the window, in µs.
@@ -689,132 +465,168 @@ struct LoadRecord {
     lag_us: Vec<u64>,
 }
 
-struct Shared {
-    failed: Mutex<Vec<usize>>,
-    response_us: Mutex<Vec<u64>>,
-    first_error: Mutex<Option<String>>,
-    completed: AtomicU64,
+/// What one operation worker recorded.
+#[derive(Default)]
+struct WorkerRecord {
+    starts: Vec<(usize, Instant)>,
+    failed: Vec<usize>,
+    response_us: Vec<u64>,
+    first_error: Option<String>,
+    lag_us: Vec<u64>,
 }
 
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
+/// The `statusCode` of an operation's reply.
+#[derive(serde::Deserialize)]
+struct OperationReply {
+    #[serde(rename = "statusCode")]
+    status_code: Option<i64>,
 }
 
-/// Sends operations until `end`, `concurrency` at a time (closed loop) or at `rate` per second
-/// (open loop), and waits for the last ones to finish.
-async fn drive(
-    args: &Args,
-    base: &str,
-    users: &[Arc<User>],
-    chats: &[Chat],
-    window: (Instant, Instant),
-) -> Result<LoadRecord> {
-    let customers = reqwest::Client::builder()
-        .no_proxy()
-        .pool_max_idle_per_host(args.concurrency)
-        .build()
-        .context(|| "build the customers' HTTP client".into())?;
-    let semaphore = Arc::new(Semaphore::new(args.concurrency.max(1)));
-    let shared = Arc::new(Shared {
-        failed: Mutex::new(Vec::new()),
-        response_us: Mutex::new(Vec::new()),
-        first_error: Mutex::new(None),
-        completed: AtomicU64::new(0),
-    });
-    // Prebuilt per-chat request targets, so the hot loop only formats the text.
-    let targets: Vec<(String, Option<Arc<User>>)> = chats
-        .iter()
-        .map(|chat| match args.op {
-            OpKind::Customer => (
-                format!("{base}/api/v2/chats/{}", chat.customer_chat_id),
-                None,
-            ),
-            OpKind::Agent => (
-                format!("{base}/api/v2/me/chats/{}", chat.chat_id),
-                Some(users[chat.agent].clone()),
-            ),
-        })
-        .collect();
-    let operation = match args.op {
-        OpKind::Customer => "SendMessage",
-        OpKind::Agent => "SendToAgents",
-    };
-    let began = Instant::now();
-    let (window_start, end) = window;
-    let mut starts: Vec<Instant> = Vec::new();
-    let mut lag_us: Vec<u64> = Vec::new();
-    let mut tasks = JoinSet::new();
+/// Timing shared by the operation workers.
+#[derive(Clone, Copy)]
+struct Schedule {
+    began: Instant,
+    window_start: Instant,
+    end: Instant,
+    /// Open loop: operations per second.
+    rate: Option<f64>,
+}
+
+/// One customer `SendMessage`; `Ok` only for HTTP 200 with `statusCode` 0.
+async fn send_message(connection: &mut Connection, path: &str, seq: usize) -> Result<()> {
+    let body = format!(r#"{{"operationName":"SendMessage","text":"{TAG}{seq}"}}"#);
+    let response = connection
+        .post(path, &["ContactCenterId: default"], body.as_bytes(), REQUEST_DEADLINE)
+        .await?;
+    let reply: OperationReply = serde_json::from_slice(&response.body).context(|| {
+        format!(
+            "SendMessage: reply {:?}",
+            String::from_utf8_lossy(&response.body)
+        )
+    })?;
+    if response.status != 200 || reply.status_code != Some(0) {
+        return Err(format!(
+            "SendMessage: HTTP {}: {}",
+            response.status,
+            String::from_utf8_lossy(&response.body)
+        )
+        .into());
+    }
+    Ok(())
+}
+
+/// One worker: takes the next sequence number, waits for its slot in the open loop, sends the
+/// operation on its own connection, until the window closes.
+async fn operation_worker(
+    base: String,
+    paths: Arc<Vec<String>>,
+    next: Arc<AtomicUsize>,
+    schedule: Schedule,
+) -> WorkerRecord {
+    let mut record = WorkerRecord::default();
+    let mut connection: Option<Connection> = None;
     loop {
-        let seq = starts.len();
-        // Open loop: the intended start of operation `seq`; closed loop: as soon as a slot frees.
-        let intended = args
+        let seq = next.fetch_add(1, Ordering::Relaxed);
+        // Open loop: the intended start of operation `seq`; closed loop: now.
+        let intended = schedule
             .rate
-            .map(|rate| began + Duration::from_secs_f64(seq as f64 / rate));
+            .map(|rate| schedule.began + Duration::from_secs_f64(seq as f64 / rate));
         if let Some(at) = intended {
             tokio::time::sleep_until(at.into()).await;
         }
-        if Instant::now() >= end {
-            break;
-        }
-        let permit = tokio::time::timeout(REQUEST_DEADLINE * 2, semaphore.clone().acquire_owned())
-            .await
-            .context(|| "no operation finished within the request deadline".into())?
-            .context(|| "operation semaphore closed".into())?;
-        // Latency counts from when the request is actually issued (the brief's definition); in
-        // the open loop, lateness against the schedule (tokio timers tick per millisecond, and
-        // a full set of in-flight slots delays issuing) is reported separately.
+        // Latency counts from when the request is actually issued; in the open loop, lateness
+        // against the schedule (all workers busy) is reported separately.
         let start = Instant::now();
-        if let Some(at) = intended
-            && start >= window_start
-        {
-            lag_us.push(start.saturating_duration_since(at).as_micros() as u64);
+        if start >= schedule.end {
+            return record;
         }
-        starts.push(start);
-        let (url, agent) = targets[seq % targets.len()].clone();
-        let request = match &agent {
-            None => customers.post(url).header("ContactCenterId", "default"),
-            Some(agent) => agent.http.post(url).basic_auth(&agent.name, Some(PASSWORD)),
-        };
-        let body = json!({"operationName": operation, "text": format!("{TAG}{seq}")});
-        let shared = shared.clone();
-        let measured = start >= window_start;
-        tasks.spawn(async move {
-            let result = post_ok(request, body, operation).await;
-            let elapsed = start.elapsed();
-            drop(permit);
-            shared.completed.fetch_add(1, Ordering::Relaxed);
-            match result {
-                Ok(_) if measured => lock(&shared.response_us).push(elapsed.as_micros() as u64),
-                Ok(_) => {}
-                Err(e) => {
-                    lock(&shared.failed).push(seq);
-                    lock(&shared.first_error).get_or_insert_with(|| e.to_string());
+        let measured = start >= schedule.window_start;
+        if let Some(at) = intended
+            && measured
+        {
+            record
+                .lag_us
+                .push(start.saturating_duration_since(at).as_micros() as u64);
+        }
+        record.starts.push((seq, start));
+        let result = match connection.as_mut() {
+            Some(open) => send_message(open, &paths[seq % paths.len()], seq).await,
+            None => match Connection::open(&base, REQUEST_DEADLINE).await {
+                Ok(open) => {
+                    let open = connection.insert(open);
+                    send_message(open, &paths[seq % paths.len()], seq).await
                 }
+                Err(e) => Err(e),
+            },
+        };
+        match result {
+            Ok(()) if measured => record.response_us.push(start.elapsed().as_micros() as u64),
+            Ok(()) => {}
+            Err(e) => {
+                // The connection may hold half a response; the next operation opens a new one.
+                connection = None;
+                record.failed.push(seq);
+                record.first_error.get_or_insert_with(|| e.to_string());
             }
-        });
-        // Reap finished tasks now and then so the set does not grow with every operation.
-        while tasks.try_join_next().is_some() {}
+        }
     }
+}
+
+/// Sends customer `SendMessage` operations round-robin over the chats until the window
+/// closes, `concurrency` workers at a time (closed loop) or at `rate` per second (open loop),
+/// and waits for the last ones to finish.
+async fn drive(
+    args: &Args,
+    base: &str,
+    chats: &[String],
+    schedule: Schedule,
+) -> Result<LoadRecord> {
+    // Prebuilt per-chat paths, so the hot loop only formats the text.
+    let paths: Arc<Vec<String>> = Arc::new(
+        chats
+            .iter()
+            .map(|id| format!("/api/v2/chats/{id}"))
+            .collect(),
+    );
+    let next = Arc::new(AtomicUsize::new(0));
+    let mut workers = JoinSet::new();
+    for _ in 0..args.concurrency.max(1) {
+        workers.spawn(operation_worker(
+            base.to_owned(),
+            paths.clone(),
+            next.clone(),
+            schedule,
+        ));
+    }
+    let mut record = LoadRecord {
+        starts: Vec::new(),
+        failed: Vec::new(),
+        response_us: Vec::new(),
+        first_error: None,
+        lag_us: Vec::new(),
+    };
     // Every request has its own deadline, so this ends; the outer timeout is a backstop.
-    let drained = tokio::time::timeout(REQUEST_DEADLINE * 2, async {
-        while tasks.join_next().await.is_some() {}
-    })
-    .await;
-    if drained.is_err() {
-        return Err("operations still running long after their deadline".into());
+    let backstop = schedule.end + REQUEST_DEADLINE * 2;
+    loop {
+        let joined = tokio::time::timeout_at(backstop.into(), workers.join_next())
+            .await
+            .context(|| "operations still running long after their deadline".into())?;
+        let Some(joined) = joined else { break };
+        let worker = joined.context(|| "an operation worker panicked".into())?;
+        for (seq, start) in worker.starts {
+            if record.starts.len() <= seq {
+                record.starts.resize(seq + 1, None);
+            }
+            record.starts[seq] = Some(start);
+        }
+        record.failed.extend(worker.failed);
+        record.response_us.extend(worker.response_us);
+        record.lag_us.extend(worker.lag_us);
+        if record.first_error.is_none() {
+            record.first_error = worker.first_error;
+        }
     }
-    let failed = std::mem::take(&mut *lock(&shared.failed));
-    let response_us = std::mem::take(&mut *lock(&shared.response_us));
-    let first_error = lock(&shared.first_error).take();
-    Ok(LoadRecord {
-        starts,
-        failed,
-        response_us,
-        first_error,
-        lag_us,
-    })
+    Ok(record)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -864,8 +676,8 @@ async fn measure(args: Args) -> Result<()> {
     let server = ServerProcess::start(&binary, &users_file, args.long_poll_ms, &dir.0)?;
     let server_pid = server.pid().to_string();
     eprintln!(
-        "notify_throughput: server pid {server_pid} at {}, {} users, fanout {}, op {:?}",
-        server.base, args.users, args.fanout, args.op
+        "notify_throughput: server pid {server_pid} at {}, {} users, fanout {}",
+        server.base, args.users, args.fanout
     );
     let setup_started = Instant::now();
     let (users, chats) = set_up(&args, &server.base).await?;
@@ -900,14 +712,13 @@ async fn measure(args: Args) -> Result<()> {
             .map(|r| format!(", {r} ops/s"))
             .unwrap_or_default()
     );
-    let record = drive(
-        &args,
-        &server.base,
-        &users,
-        &chats,
-        (window_start, window_end),
-    )
-    .await?;
+    let schedule = Schedule {
+        began,
+        window_start,
+        end: window_end,
+        rate: args.rate,
+    };
+    let record = drive(&args, &server.base, &chats, schedule).await?;
     let (
         (server_before, self_before),
         (server_after, self_after),
@@ -922,8 +733,9 @@ async fn measure(args: Args) -> Result<()> {
     // shared deadline) until it has received one notification per successful operation on its
     // chat, so late deliveries are counted; what has not arrived by then counts as missing.
     let failed: std::collections::HashSet<usize> = record.failed.iter().copied().collect();
+    let issued = |seq: &usize| record.starts[*seq].is_some() && !failed.contains(seq);
     let mut ok_per_chat = vec![0usize; groups];
-    for seq in (0..record.starts.len()).filter(|s| !failed.contains(s)) {
+    for seq in (0..record.starts.len()).filter(issued) {
         ok_per_chat[seq % groups] += 1;
     }
     let chat_of_user = |i: usize| {
@@ -934,63 +746,43 @@ async fn measure(args: Args) -> Result<()> {
         }
     };
     let drain_deadline = Instant::now() + DRAIN_DEADLINE;
-    let tagged = |d: &Delivery| text_of(&d.data).is_some_and(|t| t.starts_with(TAG));
     let mut per_op = vec![0u32; record.starts.len()];
     let mut latencies_us: Vec<u64> = Vec::new();
     let mut in_window = 0u64;
     let mut foreign = 0u64;
-    // Long-poll replies that carried the window's deliveries, estimated: the client files the
-    // messages of one reply in a tight loop, so deliveries read less than `SAME_REPLY` apart are
-    // taken as one reply (two separate replies are at least one HTTP round trip apart).
+    // Long-poll replies that carried the window's deliveries: the client stamps every message
+    // of one reply with the same arrival instant.
     let mut replies = 0u64;
-    let (mut rehandshakes, mut transport_errors, mut ended) = (0usize, 0usize, 0usize);
+    let (mut rehandshakes, mut transport_errors, mut ended) = (0u64, 0u64, 0u64);
     for (i, user) in users.iter().enumerate() {
-        let inbox = user.bayeux.inbox();
+        let inbox = &user.bayeux.inbox;
         let expected = ok_per_chat[chat_of_user(i)];
-        // The outcome only matters through what the snapshot below holds.
-        let _ = inbox
-            .wait_for_count(
-                Cursor::START,
-                expected,
-                "every notification",
-                tagged,
-                drain_deadline,
-            )
-            .await;
         let mut previous: Option<Instant> = None;
-        for delivery in inbox.snapshot() {
-            let Some(seq) = text_of(&delivery.data).and_then(|t| t.strip_prefix(TAG)) else {
-                continue;
-            };
-            let Some(seq) = seq.parse::<usize>().ok().filter(|s| *s < per_op.len()) else {
+        for (seq, received_at) in inbox.tagged_when(expected, drain_deadline).await {
+            let Some(start) = record.starts.get(seq).copied().flatten() else {
                 foreign += 1;
                 continue;
             };
             per_op[seq] += 1;
-            let start = record.starts[seq];
             if (window_start..window_end).contains(&start) {
-                let latency = delivery.received_at.saturating_duration_since(start);
+                let latency = received_at.saturating_duration_since(start);
                 latencies_us.push(latency.as_micros() as u64);
             }
-            if (window_start..window_end).contains(&delivery.received_at) {
+            if (window_start..window_end).contains(&received_at) {
                 in_window += 1;
-                let gap = previous.map(|p| delivery.received_at.saturating_duration_since(p));
-                if gap.is_none_or(|gap| gap >= SAME_REPLY) {
+                if previous != Some(received_at) {
                     replies += 1;
                 }
             }
-            previous = Some(delivery.received_at);
+            previous = Some(received_at);
         }
-        for event in inbox.events() {
-            match event {
-                SessionEvent::Rehandshake { .. } => rehandshakes += 1,
-                SessionEvent::TransportError { .. } => transport_errors += 1,
-                SessionEvent::Ended(_) => ended += 1,
-            }
-        }
+        foreign += inbox.unmatched.load(Ordering::Relaxed);
+        rehandshakes += inbox.rehandshakes.load(Ordering::Relaxed);
+        transport_errors += inbox.transport_errors.load(Ordering::Relaxed);
+        ended += inbox.ended.load(Ordering::Relaxed);
     }
     let measured_ops: Vec<usize> = (0..record.starts.len())
-        .filter(|&s| (window_start..window_end).contains(&record.starts[s]))
+        .filter(|&s| record.starts[s].is_some_and(|at| (window_start..window_end).contains(&at)))
         .collect();
     let measured_ok = measured_ops.iter().filter(|s| !failed.contains(s)).count();
     let (mut missing, mut duplicated) = (0u64, 0u64);
@@ -1037,7 +829,6 @@ async fn measure(args: Args) -> Result<()> {
         "users": args.users,
         "fanout": args.fanout,
         "chats": groups,
-        "op": format!("{:?}", args.op).to_lowercase(),
         "concurrency": args.concurrency,
         "rate": args.rate,
         "seconds": args.seconds,
@@ -1080,11 +871,10 @@ async fn measure(args: Args) -> Result<()> {
         "server_log_lines": warnings.len(),
     });
     println!(
-        "notify_throughput: {} users ({} chats x {} users), op {}, {} in flight{}, {} s window",
+        "notify_throughput: {} users ({} chats x {} users), {} in flight{}, {} s window",
         args.users,
         groups,
         args.fanout,
-        result["op"].as_str().unwrap_or_default(),
         args.concurrency,
         args.rate
             .map(|r| format!(" at {r} ops/s"))
