@@ -11,7 +11,8 @@
 //! - the result is rendered as pretty JSON with sorted keys.
 //!
 //! Masks are data ([`Masks`]): dot-separated path patterns where `*` matches any one key or
-//! array index.
+//! array index, and a leading `**` any number of leading segments (`**.participantId` is every
+//! `participantId`, at any depth).
 //!
 //! **Verdict rule.** The seed page's examples contradict its capability table in documented
 //! ways (errata E5 `SwitchBargeIn`, E6 missing `AddComment`, E7 `StateChanged`; see
@@ -69,22 +70,37 @@ pub const DEFAULT_IGNORED: &[&str] = &["chatPath"];
 /// Arrays compared as sets by default.
 pub const DEFAULT_UNORDERED: &[&str] = &["chat.capabilities", "chat.participants"];
 
-/// A path pattern: segments, `*` matching any one key or index.
+/// A path pattern: segments, `*` matching any one key or index; a leading `**` matching any
+/// number of leading segments.
 #[derive(Debug, Clone, PartialEq, Eq)]
-struct Pattern(Vec<String>);
+struct Pattern {
+    segments: Vec<String>,
+    /// Whether the pattern began with `**` (then `segments` must match the end of a path).
+    any_depth: bool,
+}
 
 impl Pattern {
     fn parse(text: &str) -> Self {
-        Self(text.split('.').map(str::to_owned).collect())
+        let (any_depth, rest) = match text.strip_prefix("**") {
+            Some(rest) => (true, rest.strip_prefix('.').unwrap_or(rest)),
+            None => (false, text),
+        };
+        Self {
+            segments: rest.split('.').map(str::to_owned).collect(),
+            any_depth,
+        }
     }
 
     fn matches(&self, path: &[String]) -> bool {
-        self.0.len() == path.len()
-            && self
-                .0
-                .iter()
-                .zip(path)
-                .all(|(want, have)| want == "*" || want == have)
+        let tail = match path.len().checked_sub(self.segments.len()) {
+            Some(0) => path,
+            Some(skip) if self.any_depth => &path[skip..],
+            _ => return false,
+        };
+        self.segments
+            .iter()
+            .zip(tail)
+            .all(|(want, have)| want == "*" || want == have)
     }
 }
 
@@ -666,6 +682,18 @@ mod tests {
                 .contains("\"participantId\": \"<masked integer>\""),
             "{}",
             outcome.residual
+        );
+    }
+
+    #[test]
+    fn a_leading_double_star_matches_at_any_depth() {
+        let masks = Masks::new(&["**.id", "**.a.*.t"], &[], &[]);
+        let value = json!({"id": 1, "x": {"id": "2", "a": [{"t": 3, "id": 4}]}, "a": [{"t": 5}]});
+        assert_eq!(
+            masks.normalise(&value),
+            json!({"id": "<masked integer>", "x": {"id": "<masked string>",
+                   "a": [{"t": "<masked integer>", "id": "<masked integer>"}]},
+                   "a": [{"t": "<masked integer>"}]})
         );
     }
 

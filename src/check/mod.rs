@@ -10,7 +10,7 @@
 
 pub mod diff;
 pub mod invariants;
-mod json;
+pub(crate) mod json;
 pub mod modes;
 pub mod schema;
 pub mod visibility;

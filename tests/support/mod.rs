@@ -91,14 +91,20 @@ pub struct Actor {
 impl Actor {
     /// Logs `name` in (password `password`) and subscribes to `/v2/me/*`.
     pub async fn login(server: &RunningServer, name: &str) -> Actor {
-        let base = server.base_url();
+        Self::login_at(&server.base_url(), name, "password").await
+    }
+
+    /// Logs `name` in with `password` at `base` (a server, or a proxy in front of one) and
+    /// subscribes to `/v2/me/*`.
+    pub async fn login_at(base: &str, name: &str, password: &str) -> Actor {
+        let base = base.to_owned();
         let http = reqwest::Client::builder()
             .cookie_store(true)
             .build()
             .unwrap();
         let credentials = Credentials {
             username: name.into(),
-            password: "password".into(),
+            password: password.into(),
         };
         let bayeux = BayeuxClient::connect(
             http.clone(),
@@ -116,7 +122,7 @@ impl Actor {
             name: name.into(),
             base,
             http,
-            password: "password".into(),
+            password: password.into(),
             bayeux,
             chats: ChannelPattern::parse("/v2/me/chats").unwrap(),
             cursor: Cursor::default(),
@@ -131,7 +137,12 @@ impl Actor {
 
     /// Logs in, starts the contact-centre session and goes Ready on chat.
     pub async fn ready(server: &RunningServer, name: &str) -> Actor {
-        let actor = Self::login(server, name).await;
+        Self::ready_at(&server.base_url(), name, "password").await
+    }
+
+    /// [`Actor::ready`] at `base` with `password`.
+    pub async fn ready_at(base: &str, name: &str, password: &str) -> Actor {
+        let actor = Self::login_at(base, name, password).await;
         actor.start_session().await;
         actor
             .post(
@@ -302,7 +313,12 @@ pub struct Customer {
 impl Customer {
     /// Requests a chat as `nickname`.
     pub async fn request(server: &RunningServer, nickname: &str) -> Customer {
-        let base = server.base_url();
+        Self::request_at(&server.base_url(), nickname).await
+    }
+
+    /// Requests a chat as `nickname` at `base` (a server, or a proxy in front of one).
+    pub async fn request_at(base: &str, nickname: &str) -> Customer {
+        let base = base.to_owned();
         let http = reqwest::Client::new();
         let body = reply(
             http.post(format!("{base}/api/v2/chats"))
