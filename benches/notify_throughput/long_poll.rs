@@ -148,7 +148,11 @@ impl Inbox {
             seen.push(Seen::Invited(chat.id.clone().into_owned()));
         }
         if notification.message_type.as_deref() == Some("MessageLogUpdated") {
-            for text in notification.messages.iter().filter_map(|m| m.text.as_deref()) {
+            for text in notification
+                .messages
+                .iter()
+                .filter_map(|m| m.text.as_deref())
+            {
                 match text.strip_prefix(tag) {
                     Some(seq) => match seq.parse::<usize>() {
                         Ok(seq) => lock(&self.tagged).push((seq, received_at)),

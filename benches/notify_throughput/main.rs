@@ -496,7 +496,12 @@ struct Schedule {
 async fn send_message(connection: &mut Connection, path: &str, seq: usize) -> Result<()> {
     let body = format!(r#"{{"operationName":"SendMessage","text":"{TAG}{seq}"}}"#);
     let response = connection
-        .post(path, &["ContactCenterId: default"], body.as_bytes(), REQUEST_DEADLINE)
+        .post(
+            path,
+            &["ContactCenterId: default"],
+            body.as_bytes(),
+            REQUEST_DEADLINE,
+        )
         .await?;
     let reply: OperationReply = serde_json::from_slice(&response.body).context(|| {
         format!(
