@@ -70,11 +70,39 @@ pub const DEFAULT_IGNORED: &[&str] = &["chatPath"];
 /// Arrays compared as sets by default.
 pub const DEFAULT_UNORDERED: &[&str] = &["chat.capabilities", "chat.participants"];
 
+/// Where a value is in a document: a key of an object or an index of an array.
+#[derive(Debug, Clone, Copy)]
+enum Segment<'a> {
+    Key(&'a str),
+    Index(usize),
+}
+
+/// One segment of a pattern: `*`, or a key (also matching the array index it spells).
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum PatternSegment {
+    Any,
+    Literal {
+        text: String,
+        /// The index `text` spells (`"0"`, `"12"`; not `"01"`).
+        index: Option<usize>,
+    },
+}
+
+impl PatternSegment {
+    fn matches(&self, segment: Segment<'_>) -> bool {
+        match (self, segment) {
+            (PatternSegment::Any, _) => true,
+            (PatternSegment::Literal { text, .. }, Segment::Key(key)) => text == key,
+            (PatternSegment::Literal { index, .. }, Segment::Index(i)) => *index == Some(i),
+        }
+    }
+}
+
 /// A path pattern: segments, `*` matching any one key or index; a leading `**` matching any
 /// number of leading segments.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Pattern {
-    segments: Vec<String>,
+    segments: Vec<PatternSegment>,
     /// Whether the pattern began with `**` (then `segments` must match the end of a path).
     any_depth: bool,
 }
@@ -85,13 +113,20 @@ impl Pattern {
             Some(rest) => (true, rest.strip_prefix('.').unwrap_or(rest)),
             None => (false, text),
         };
+        let segment = |text: &str| match text {
+            "*" => PatternSegment::Any,
+            _ => PatternSegment::Literal {
+                text: text.to_owned(),
+                index: text.parse::<usize>().ok().filter(|i| i.to_string() == text),
+            },
+        };
         Self {
-            segments: rest.split('.').map(str::to_owned).collect(),
+            segments: rest.split('.').map(segment).collect(),
             any_depth,
         }
     }
 
-    fn matches(&self, path: &[String]) -> bool {
+    fn matches(&self, path: &[Segment<'_>]) -> bool {
         let tail = match path.len().checked_sub(self.segments.len()) {
             Some(0) => path,
             Some(skip) if self.any_depth => &path[skip..],
@@ -100,7 +135,7 @@ impl Pattern {
         self.segments
             .iter()
             .zip(tail)
-            .all(|(want, have)| want == "*" || want == have)
+            .all(|(want, have)| want.matches(*have))
     }
 }
 
@@ -131,7 +166,7 @@ impl Masks {
         self
     }
 
-    fn any(list: &[Pattern], path: &[String]) -> bool {
+    fn any(list: &[Pattern], path: &[Segment<'_>]) -> bool {
         list.iter().any(|p| p.matches(path))
     }
 
@@ -140,7 +175,8 @@ impl Masks {
         self.walk(value, &mut Vec::new())
     }
 
-    fn walk(&self, value: &Value, path: &mut Vec<String>) -> Value {
+    // The path borrows the document's keys: no allocation per node.
+    fn walk<'a>(&self, value: &'a Value, path: &mut Vec<Segment<'a>>) -> Value {
         if Self::any(&self.masked, path) {
             return Value::String(format!("<masked {}>", type_name(value)));
         }
@@ -148,7 +184,7 @@ impl Masks {
             Value::Object(map) => {
                 let mut out = Map::with_capacity(map.len());
                 for (key, inner) in map {
-                    path.push(key.clone());
+                    path.push(Segment::Key(key));
                     if !Self::any(&self.ignored, path) {
                         out.insert(key.clone(), self.walk(inner, path));
                     }
@@ -161,7 +197,7 @@ impl Masks {
                     .iter()
                     .enumerate()
                     .map(|(i, item)| {
-                        path.push(i.to_string());
+                        path.push(Segment::Index(i));
                         let normalised = self.walk(item, path);
                         path.pop();
                         normalised
@@ -694,6 +730,21 @@ mod tests {
             json!({"id": "<masked integer>", "x": {"id": "<masked string>",
                    "a": [{"t": "<masked integer>", "id": "<masked integer>"}]},
                    "a": [{"t": "<masked integer>"}]})
+        );
+    }
+
+    #[test]
+    fn a_numeric_segment_matches_that_index_and_that_key() {
+        let masks = Masks::new(&["a.1", "b.01"], &[], &[]);
+        let value = json!({"a": [0, 1, 2], "b": [0, 1], "c": {"1": 1}});
+        assert_eq!(
+            masks.normalise(&value),
+            json!({"a": [0, "<masked integer>", 2], "b": [0, 1], "c": {"1": 1}})
+        );
+        let keyed = Masks::new(&["c.1"], &[], &[]);
+        assert_eq!(
+            keyed.normalise(&json!({"c": {"1": 1}})),
+            json!({"c": {"1": "<masked integer>"}})
         );
     }
 

@@ -8,7 +8,8 @@
 //!   started. Start times are only as fine as the file writes them (a millisecond for
 //!   `run --record` and devtools), so a step that ended within that precision before another
 //!   began counts as before it too, provided it also started first (`_gwsSeq`, else start
-//!   order): a few dependencies too many, never a cycle;
+//!   order) and, where the file lists exchanges as they completed (`_gwsSeq`), completed
+//!   before it: a few dependencies too many, never a cycle;
 //! - **notifications**: a step waits until its actor has received the counterparts of every
 //!   notification it had certainly received when the step started in the recording (arrived
 //!   at least one precision unit earlier; a notification the step itself caused may arrive
@@ -62,11 +63,16 @@ pub fn link(group: &mut GroupPlan) {
                 continue;
             }
             // The last step of `x` that started before this one and ended before it started
-            // (within the precision).
+            // (within the precision; one that completed after it cannot have).
             let before = other.steps.partition_point(|&s| group.steps[s].seq < seq);
+            let done = group.steps[index].done_rank;
             let count = (0..before)
                 .rev()
-                .find(|&i| group.steps[other.steps[i]].end_us < start + precision)
+                .find(|&i| {
+                    let candidate = &group.steps[other.steps[i]];
+                    candidate.end_us < start + precision
+                        && done.zip(candidate.done_rank).is_none_or(|(b, a)| a < b)
+                })
                 .map_or(0, |i| i + 1);
             if count > implied[a][x] {
                 implied[a][x] = count;
@@ -304,6 +310,7 @@ mod tests {
             seq,
             start_us,
             end_us,
+            done_rank: None,
             action: Action::Http {
                 method: "POST".into(),
                 target: target.into(),
@@ -384,6 +391,13 @@ mod tests {
         );
         assert_eq!(g.steps[1].deps, [Dep::Steps { actor: 0, count: 1 }]);
         assert_eq!(g.steps[0].deps, [], "never towards a later start: no cycle");
+        // The file lists exchanges as they completed: a0's step completed after a1's, so it
+        // cannot have ended before a1's started.
+        let mut steps = vec![step(0, 0, 0, 300, "/a"), step(1, 1, 0, 200, "/b")];
+        steps[0].done_rank = Some(1);
+        steps[1].done_rank = Some(0);
+        let g = group(steps, vec![vec![], vec![]], 1000);
+        assert_eq!(g.steps[1].deps, []);
     }
 
     #[test]

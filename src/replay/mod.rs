@@ -187,11 +187,7 @@ async fn match_notifications(shared: Arc<Shared>, actor: usize, inbox: Inbox) {
             let mut matcher = shared.matchers[actor]
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner);
-            let matched = matcher.offer(notes, &delivery.channel, &delivery.data, &remap);
-            if let Some(index) = matched {
-                remap.learn(&notes[index].data, &delivery.data, Origin::Notification);
-            }
-            matched
+            matcher.offer(notes, delivery.channel, delivery.data, &mut remap)
         };
         if let Some(index) = matched {
             shared.progress.note_matched(actor, index);
@@ -287,6 +283,8 @@ async fn run_actor(shared: Arc<Shared>, actor: usize) -> ActorRun {
                 None,
                 replay_finding("replay.transport", message, Vec::new()),
             ));
+            // Nobody should wait for steps that will never run.
+            shared.progress.steps_done(actor, plan.steps.len());
             return run;
         }
     };
@@ -487,6 +485,24 @@ async fn bayeux_handshake(
     }
 }
 
+/// A remapping that starts with the recorded user names of the agents and supervisors logging
+/// in as another user (`--user`), so lookups by name (`/api/v2/users?userName=…`) find them.
+fn user_names(group: &GroupPlan, profile: &Profile) -> Remap {
+    let mut remap = Remap::default();
+    for actor in &group.actors {
+        if let ActorKind::User {
+            recorded: Some(recorded),
+            login: Some(login),
+        } = &actor.kind
+            && let Ok(credentials) = profile.credentials(login)
+            && credentials.user_name != *recorded
+        {
+            remap.seed(recorded, &credentials.user_name);
+        }
+    }
+    remap
+}
+
 /// Replays one group against `ctx.base_url`: every actor at once, each step when its time has
 /// come and what it depends on has happened; then compares what every actor received with the
 /// recording.
@@ -496,7 +512,7 @@ pub async fn replay_group(group: Arc<GroupPlan>, ctx: &ReplayContext) -> Scenari
     let shared = Arc::new(Shared {
         group: group.clone(),
         ctx: ctx.clone(),
-        remap: Mutex::default(),
+        remap: Mutex::new(user_names(&group, &ctx.profile)),
         progress: Progress::new(&notes),
         matchers: group
             .actors
@@ -564,27 +580,26 @@ pub async fn replay_group(group: Arc<GroupPlan>, ctx: &ReplayContext) -> Scenari
     all.extend(events.into_iter().map(|(_, event)| event));
     let remap = shared.remap();
     for (actor, plan) in group.actors.iter().enumerate() {
-        let matcher = shared.matchers[actor]
+        let mut matcher = shared.matchers[actor]
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
-        for (seq, got) in matcher.received().iter().enumerate() {
+        let received = matcher.take_received();
+        let findings =
+            compare::findings(&plan.name, &plan.notes, plan.open_tail, &received, &remap);
+        for (seq, got) in received.into_iter().enumerate() {
             all.push(RunEvent::Notification {
                 scenario: group.name.clone(),
                 actor: plan.name.clone(),
                 seq: seq as u64,
-                channel: got.channel.clone(),
-                data: got.data.clone(),
+                channel: got.channel,
+                data: got.data,
             });
         }
-        let received = matcher.received();
-        for finding in compare::findings(&plan.name, &plan.notes, plan.open_tail, received, &remap)
-        {
-            all.push(RunEvent::Finding {
-                scenario: group.name.clone(),
-                step: None,
-                finding,
-            });
-        }
+        all.extend(findings.into_iter().map(|finding| RunEvent::Finding {
+            scenario: group.name.clone(),
+            step: None,
+            finding,
+        }));
     }
     for (run, plan) in runs.iter().zip(&group.actors) {
         let open = run.sessions.iter().map(|(_, c)| c.inbox().rehandshakes());

@@ -171,6 +171,9 @@ pub struct Step {
     pub start_us: i64,
     /// Recorded end (start + time).
     pub end_us: i64,
+    /// Its place in the order the recording's exchanges completed, when the file says
+    /// (`run --record` and the proxy write entries as they complete, with `_gwsSeq`).
+    pub done_rank: Option<usize>,
     /// What it does.
     pub action: Action,
     /// What came back in the recording.
@@ -668,6 +671,7 @@ impl Plan {
             }
         }
         let precision_us = 10i64.pow(6u32.saturating_sub(digits.min(6)));
+        let completion_ordered = parsed.iter().all(|p| p.entry.gws_seq.is_some());
         let names = name_actors(&parsed);
         let group_default = Path::new(source)
             .file_name()
@@ -784,6 +788,7 @@ impl Plan {
                     seq: p.seq,
                     start_us: p.start_us,
                     end_us: p.end_us,
+                    done_rank: completion_ordered.then_some(p.index),
                     action,
                     recorded: Recorded {
                         status: p.entry.response.status,

@@ -15,6 +15,7 @@
 //! so one odd document cannot rewrite what earlier ones established.
 
 use std::collections::HashMap;
+use std::sync::LazyLock;
 
 use serde_json::Value;
 
@@ -50,15 +51,19 @@ pub fn is_id_key(key: &str) -> bool {
 }
 
 /// Masks hiding every id and time at any depth, and sorting capabilities and participants: two
-/// notifications equal under them say the same thing about (possibly) different chats.
-pub fn id_masks() -> Masks {
-    let masked: Vec<String> = ID_KEYS
-        .iter()
-        .chain(TIME_KEYS)
-        .map(|key| format!("**.{key}"))
-        .collect();
-    let masked: Vec<&str> = masked.iter().map(String::as_str).collect();
-    Masks::new(&masked, &[], crate::check::diff::DEFAULT_UNORDERED)
+/// notifications equal under them say the same thing about (possibly) different chats. Built
+/// once: every response and notification goes through them.
+pub fn id_masks() -> &'static Masks {
+    static MASKS: LazyLock<Masks> = LazyLock::new(|| {
+        let masked: Vec<String> = ID_KEYS
+            .iter()
+            .chain(TIME_KEYS)
+            .map(|key| format!("**.{key}"))
+            .collect();
+        let masked: Vec<&str> = masked.iter().map(String::as_str).collect();
+        Masks::new(&masked, &[], crate::check::diff::DEFAULT_UNORDERED)
+    });
+    &MASKS
 }
 
 /// Where a learned pair came from: only responses teach referenceIds.
@@ -126,6 +131,13 @@ impl Remap {
         self.ids.backward.get(new).map(String::as_str)
     }
 
+    /// Declares that recorded value `old` is `new` in the replay (a user name mapped with
+    /// `--user`), as if it had been learned first.
+    pub fn seed(&mut self, old: &str, new: &str) {
+        let learned = self.ids.insert(old.to_owned(), new.to_owned());
+        self.count(learned);
+    }
+
     /// How many learned pairs contradicted earlier ones (and were ignored).
     pub fn conflicts(&self) -> usize {
         self.conflicts
@@ -137,7 +149,7 @@ impl Remap {
     /// different lengths pair elements that look alike with ids masked (a participant list
     /// with one more member still pairs the others correctly).
     pub fn learn(&mut self, recorded: &Value, replayed: &Value, origin: Origin) {
-        self.walk(recorded, replayed, None, origin, &id_masks());
+        self.walk(recorded, replayed, None, origin, id_masks());
     }
 
     fn walk(
@@ -279,6 +291,39 @@ impl Remap {
     }
 }
 
+impl Remap {
+    /// Whether every id of `recorded`, mapped, is the id at the same place in `replayed`: a
+    /// cheap check for documents already known to be alike apart from ids and times (it looks
+    /// at nothing else).
+    pub fn agrees(&self, recorded: &Value, replayed: &Value) -> bool {
+        self.agree(recorded, replayed, None)
+    }
+
+    fn agree(&self, recorded: &Value, replayed: &Value, key: Option<&str>) -> bool {
+        match (recorded, replayed) {
+            (Value::Object(old), Value::Object(new)) => {
+                old.len() == new.len()
+                    && old
+                        .iter()
+                        .all(|(k, o)| new.get(k).is_some_and(|n| self.agree(o, n, Some(k))))
+            }
+            (Value::Array(old), Value::Array(new)) => {
+                old.len() == new.len() && old.iter().zip(new).all(|(o, n)| self.agree(o, n, key))
+            }
+            (Value::String(old), Value::String(new)) if key.is_some_and(is_id_key) => {
+                self.text(old, None) == *new
+            }
+            (Value::Number(old), Value::Number(new)) if key == Some("referenceId") => {
+                let mapped = old
+                    .as_u64()
+                    .and_then(|old| self.references.forward.get(&old).copied());
+                mapped.map_or(old == new, |mapped| new.as_u64() == Some(mapped))
+            }
+            _ => true,
+        }
+    }
+}
+
 /// Every id a document carries under id keys: whole ids and the last segments of URIs and
 /// paths (referenceIds are left out: requests never carry them). Used to find where a recorded
 /// value first appeared, so a request that uses it can wait for it.
@@ -346,6 +391,31 @@ mod tests {
             remap.value(&body, None),
             json!({"operationName": "Invite", "targetUri": "http://new:2/api/v2/users/V9",
                    "text": "U1 stays: not under an id key", "targetPath": "/users/V9"})
+        );
+    }
+
+    #[test]
+    fn agreement_looks_at_ids_only() {
+        let mut remap = Remap::default();
+        remap.learn(
+            &json!({"id": "A"}),
+            &json!({"id": "X"}),
+            Origin::Notification,
+        );
+        remap.learn(
+            &json!({"referenceId": 1}),
+            &json!({"referenceId": 9}),
+            Origin::Response,
+        );
+        let recorded = json!({"chat": {"id": "A", "state": "Chatting"}, "referenceId": 1});
+        let replayed = |id: &str, state: &str, reference: u64| json!({"chat": {"id": id, "state": state}, "referenceId": reference});
+        assert!(remap.agrees(&recorded, &replayed("X", "Chatting", 9)));
+        assert!(!remap.agrees(&recorded, &replayed("Y", "Chatting", 9)));
+        assert!(!remap.agrees(&recorded, &replayed("X", "Chatting", 1)));
+        assert!(!remap.agrees(&recorded, &json!({"chat": {"id": "X"}, "referenceId": 9})));
+        assert!(
+            remap.agrees(&recorded, &replayed("X", "Other", 9)),
+            "not an id: not looked at"
         );
     }
 
@@ -435,6 +505,12 @@ mod tests {
             "http://other/x"
         );
         assert_eq!(remap.text("", None), "");
+        let mut seeded = Remap::default();
+        seeded.seed("jdoe", "agent1");
+        assert_eq!(
+            seeded.text("/api/v2/users?userName=jdoe", None),
+            "/api/v2/users?userName=agent1"
+        );
         assert_eq!(remap.text("ü/ß?é=ø", None), "ü/ß?é=ø");
     }
 

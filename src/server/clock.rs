@@ -25,6 +25,14 @@ pub fn format_rfc3339_millis(millis: u64) -> String {
     format!("{date}T{time}Z")
 }
 
+/// Formats epoch microseconds as RFC 3339 in UTC, `YYYY-MM-DDTHH:MM:SS.mmmuuuZ`: start times
+/// fine enough to order requests made within the same millisecond (replay infers from them
+/// which request came after which).
+pub fn format_rfc3339_micros(micros: u64) -> String {
+    let (date, time) = date_and_time(micros / 1000);
+    format!("{date}T{time}{:03}Z", micros % 1000)
+}
+
 /// `YYYY-MM-DD` and `HH:MM:SS.mmm` (UTC) of epoch milliseconds.
 fn date_and_time(millis: u64) -> (String, String) {
     let secs = millis / 1000;
@@ -176,6 +184,12 @@ mod tests {
         assert_eq!(
             parse_rfc3339_micros("1969-12-31T23:59:59z"),
             Some((-1_000_000, 0))
+        );
+        let micros = 951_782_400_123_456;
+        assert_eq!(format_rfc3339_micros(micros), "2000-02-29T00:00:00.123456Z");
+        assert_eq!(
+            parse_rfc3339_micros(&format_rfc3339_micros(micros)),
+            Some((micros as i64, 6))
         );
         for millis in [0, 951_782_400_123, 4_102_444_799_999, 1_399_313_326_000] {
             let text = format_rfc3339_millis(millis);

@@ -5,9 +5,11 @@
 //! (read before redaction), the user a session cookie was issued to, or `customer:{chat id}`.
 //! So the captures look like what `gws-conform proxy` writes, with no `_gwsScenario`.
 
+#![allow(dead_code)] // the replay tests and the replay benchmark use different subsets
+
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::time::{Instant, UNIX_EPOCH};
 
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -16,6 +18,7 @@ use axum::response::Response;
 use base64::Engine;
 use gws_conform::har::model::{Creator, Entry, Har, Log};
 use gws_conform::har::{Capture, CapturedResponse, header_pairs};
+use gws_conform::server::clock::format_rfc3339_micros;
 use gws_conform::server::{ServerConfig, app};
 
 /// Largest body the shim reads (the server's own limit is far lower).
@@ -23,6 +26,8 @@ const BODY_LIMIT: usize = 16 << 20;
 
 #[derive(Default)]
 struct Shared {
+    /// Write start times to the microsecond (the real recorders write milliseconds).
+    micros: bool,
     entries: Mutex<Vec<Entry>>,
     /// Session cookie → the Basic user it was issued to.
     sessions: Mutex<HashMap<String, String>>,
@@ -91,11 +96,15 @@ async fn record(State(shared): State<Arc<Shared>>, request: Request, next: Next)
         body: body.to_vec(),
     });
     label(&shared, &mut capture);
-    shared
-        .entries
-        .lock()
-        .unwrap()
-        .push(Entry::from_capture(&capture));
+    let mut entry = Entry::from_capture(&capture);
+    if shared.micros {
+        let since_epoch = capture
+            .started
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default();
+        entry.started_date_time = format_rfc3339_micros(since_epoch.as_micros() as u64);
+    }
+    shared.entries.lock().unwrap().push(entry);
     Response::from_parts(parts, Body::from(body))
 }
 
@@ -144,12 +153,20 @@ fn label(shared: &Shared, capture: &mut Capture) {
 
 impl Recorder {
     /// Starts a recorded reference server with `config` (its public URL is set to the bound
-    /// address).
-    pub async fn start(mut config: ServerConfig) -> Recorder {
+    /// address), writing start times to the millisecond, as the real recorders do.
+    pub async fn start(config: ServerConfig) -> Recorder {
+        Self::start_with(config, false).await
+    }
+
+    /// [`Recorder::start`], writing start times to the microsecond when `micros` is set.
+    pub async fn start_with(mut config: ServerConfig, micros: bool) -> Recorder {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         config.public_url = Some(format!("http://{addr}"));
-        let shared = Arc::new(Shared::default());
+        let shared = Arc::new(Shared {
+            micros,
+            ..Shared::default()
+        });
         let router =
             app(config).layer(axum::middleware::from_fn_with_state(shared.clone(), record));
         let task = tokio::spawn(async move {
