@@ -463,6 +463,31 @@ mod tests {
     }
 
     #[test]
+    fn after_an_unanswered_last_long_poll_extras_are_not_compared() {
+        let notes = [recorded(state("A", "Invited", "Ann"))];
+        let extra = json!({"messageType": "ChannelStateChangeMessageV2", "channels": []});
+        let (received, remap) = replay(
+            &notes,
+            &[extra.clone(), state("X", "Invited", "Ann"), extra],
+        );
+        let found = findings("agent", &notes, true, &received, &remap);
+        let verdicts: Vec<(&str, Verdict)> = found
+            .iter()
+            .map(|f| (f.check.as_str(), f.verdict))
+            .collect();
+        assert_eq!(
+            verdicts,
+            [
+                ("replay.unexpected", Verdict::Fail),
+                ("replay.unrecorded", Verdict::Info)
+            ],
+            "before the last paired one it is unexpected; after it, unknown"
+        );
+        let closed = findings("agent", &notes, false, &received, &remap);
+        assert!(closed.iter().all(|f| f.verdict == Verdict::Fail) && closed.len() == 2);
+    }
+
+    #[test]
     fn findings_are_capped_per_kind() {
         let notes: Vec<RecordedNote> = (0..15)
             .map(|i| recorded(state(&format!("C{i}"), "Invited", "Ann")))

@@ -3,14 +3,9 @@
 //! handshakes, subscriptions and disconnects it made), and the notifications each actor received
 //! in the recording (the messages of every Bayeux reply, `/meta/connect` above all).
 //!
-//! Who made a request: the `_gwsActor` field when present (`run --record`, `proxy`); otherwise
-//! a customer is told by the customer chat API (`/api/v2/chats…`, or a `ContactCenterId`
-//! header) and named after its chat id (`customer:{id}`, as the proxy does), and an agent or
-//! supervisor by readable Basic credentials, or a readable session cookie tied to a user (by
-//! Basic credentials on a request with it, the `Set-Cookie` answering them, or a
-//! `GET /api/v2/me` made with it). Redacted values tell nothing, so the remaining
-//! authenticated requests are one actor, `user` (a devtools export is one browser's traffic).
-//! Which profile user an actor logs in as is settled by [`Plan::resolve_users`].
+//! Who made a request: the `_gwsActor` field when present (`run --record`, `proxy`), else as
+//! the private `naming` module guesses it. Which profile user an actor logs in as is settled by
+//! [`Plan::resolve_users`].
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -19,19 +14,16 @@ use base64::Engine;
 use serde_json::Value;
 
 use super::causality;
+use super::naming::{basic_user, me_user_name, name_actors};
 use super::remap::id_masks;
 use crate::bayeux::{
     META_CONNECT, META_DISCONNECT, META_HANDSHAKE, META_SUBSCRIBE, META_UNSUBSCRIBE,
 };
 use crate::check::json::chat_key;
 use crate::har::Har;
-use crate::har::model::{Entry, Header};
-use crate::har::redact::REDACTED;
+use crate::har::model::Entry;
 use crate::profile::Profile;
 use crate::server::clock::parse_rfc3339_micros;
-
-/// The session cookie GWS servers (Java servlet containers) issue.
-const SESSION_COOKIE: &str = "JSESSIONID";
 
 /// What a replayed actor is.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -267,15 +259,19 @@ pub enum PlanError {
 }
 
 /// One entry, parsed.
-struct Parsed<'a> {
-    index: usize,
-    entry: &'a Entry,
+pub(super) struct Parsed<'a> {
+    /// Its index in `log.entries`.
+    pub index: usize,
+    /// The entry.
+    pub entry: &'a Entry,
     seq: u64,
     start_us: i64,
     end_us: i64,
     origin: String,
-    target: String,
-    response: Option<Value>,
+    /// The URL's path and query.
+    pub target: String,
+    /// The response body, when it is JSON.
+    pub response: Option<Value>,
 }
 
 /// The body of a response as JSON, base64 decoded when needed.
@@ -292,97 +288,8 @@ fn response_json(entry: &Entry) -> Option<Value> {
     serde_json::from_slice(&bytes).ok()
 }
 
-fn header<'a>(headers: &'a [Header], name: &str) -> Option<&'a str> {
-    headers
-        .iter()
-        .find(|h| h.name.eq_ignore_ascii_case(name))
-        .map(|h| h.value.as_str())
-}
-
-/// The user name in readable Basic credentials.
-fn basic_user(entry: &Entry) -> Option<String> {
-    let value = entry.request.header("Authorization")?;
-    let (scheme, encoded) = value.split_once(' ')?;
-    if !scheme.eq_ignore_ascii_case("basic") || encoded.contains(REDACTED) {
-        return None;
-    }
-    let decoded = base64::engine::general_purpose::STANDARD
-        .decode(encoded.trim())
-        .ok()?;
-    let text = String::from_utf8(decoded).ok()?;
-    let user = text.split_once(':').map_or(text.as_str(), |(user, _)| user);
-    (!user.is_empty()).then(|| user.to_owned())
-}
-
-/// A readable session cookie sent with the request.
-fn session_sent(entry: &Entry) -> Option<String> {
-    let from_array = entry
-        .request
-        .cookies
-        .iter()
-        .find(|c| c.name.eq_ignore_ascii_case(SESSION_COOKIE))
-        .map(|c| c.value.clone());
-    let from_header = || {
-        entry
-            .request
-            .header("Cookie")?
-            .split(';')
-            .filter_map(|pair| pair.trim().split_once('='))
-            .find(|(name, _)| name.eq_ignore_ascii_case(SESSION_COOKIE))
-            .map(|(_, value)| value.to_owned())
-    };
-    from_array
-        .or_else(from_header)
-        .filter(|v| !v.is_empty() && v != REDACTED)
-}
-
-/// A readable session cookie the response set.
-fn session_set(entry: &Entry) -> Option<String> {
-    let from_array = entry
-        .response
-        .cookies
-        .iter()
-        .find(|c| c.name.eq_ignore_ascii_case(SESSION_COOKIE))
-        .map(|c| c.value.clone());
-    let from_header = || {
-        entry
-            .response
-            .headers
-            .iter()
-            .filter(|h| h.name.eq_ignore_ascii_case("set-cookie"))
-            .filter_map(|h| h.value.split(';').next()?.trim().split_once('='))
-            .find(|(name, _)| name.eq_ignore_ascii_case(SESSION_COOKIE))
-            .map(|(_, value)| value.to_owned())
-    };
-    from_array
-        .or_else(from_header)
-        .filter(|v| !v.is_empty() && v != REDACTED)
-}
-
-/// Whether a request belongs to the customer chat API.
-fn is_customer(parsed: &Parsed<'_>) -> bool {
-    let path = parsed.target.split('?').next().unwrap_or_default();
-    path == "/api/v2/chats"
-        || path.starts_with("/api/v2/chats/")
-        || header(&parsed.entry.request.headers, "ContactCenterId").is_some()
-}
-
-/// The `userName` of a `GET /api/v2/me` response.
-fn me_user_name(parsed: &Parsed<'_>) -> Option<String> {
-    let path = parsed.target.split('?').next().unwrap_or_default();
-    if !parsed.entry.request.method.eq_ignore_ascii_case("GET") || path != "/api/v2/me" {
-        return None;
-    }
-    let name = parsed
-        .response
-        .as_ref()?
-        .pointer("/user/userName")?
-        .as_str()?;
-    Some(name.to_owned())
-}
-
 /// Parses an entry's timing and URL; `Err` says what is wrong with it.
-fn parse<'a>(index: usize, entry: &'a Entry) -> Result<(Parsed<'a>, u32), String> {
+pub(super) fn parse<'a>(index: usize, entry: &'a Entry) -> Result<(Parsed<'a>, u32), String> {
     let at = |what: &str| {
         format!(
             "entries[{index}] ({} {}): {what}",
@@ -526,6 +433,78 @@ fn bayeux_reply(
     reply
 }
 
+/// The steps of a CometD entry (its handshake, subscriptions and disconnect; connects are the
+/// replay's own), and the `successful` of the reply to them; files the notifications its reply
+/// carried under `actor`, and client publishes under `skipped`.
+fn bayeux_actions(
+    p: &Parsed<'_>,
+    actor: &mut ActorPlan,
+    skipped: &mut Vec<String>,
+) -> Result<(Vec<Action>, Option<bool>), String> {
+    let messages = p
+        .entry
+        .request
+        .post_data
+        .as_ref()
+        .and_then(|post| post.text.as_deref())
+        .and_then(|text| serde_json::from_str(text).ok())
+        .and_then(bayeux_messages)
+        .ok_or_else(|| {
+            format!(
+                "entries[{}] ({}): the CometD request body is not a JSON message array",
+                p.index, p.entry.request.url
+            )
+        })?;
+    let mut actions = Vec::new();
+    let mut reply_to = None;
+    for message in &messages {
+        let channel = message
+            .get("channel")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        let session = message
+            .get("clientId")
+            .and_then(Value::as_str)
+            .map(str::to_owned);
+        let patterns = || subscriptions(message).into_iter();
+        match channel {
+            META_HANDSHAKE => actions.push(Action::Handshake { session: None }),
+            META_SUBSCRIBE => actions.extend(patterns().map(|pattern| Action::Subscribe {
+                pattern,
+                session: session.clone(),
+            })),
+            META_UNSUBSCRIBE => actions.extend(patterns().map(|pattern| Action::Unsubscribe {
+                pattern,
+                session: session.clone(),
+            })),
+            META_DISCONNECT => actions.push(Action::Disconnect { session }),
+            // Entries are in start order: the last connect decides.
+            META_CONNECT => actor.open_tail = p.entry.response.status <= 0,
+            other => {
+                skipped.push(format!(
+                    "entries[{}]: a message published on {other:?} (clients cannot publish on GWS)",
+                    p.index
+                ));
+                continue;
+            }
+        }
+        if channel != META_CONNECT && reply_to.is_none() {
+            reply_to = Some(channel);
+        }
+    }
+    let reply = bayeux_reply(p, reply_to, &mut actor.notes);
+    let field = |name: &str| reply.as_ref().and_then(|r| r.get(name));
+    let successful = field("successful").and_then(Value::as_bool);
+    // Later steps of this session name it by the clientId its handshake got.
+    let recorded_client = field("clientId").and_then(Value::as_str);
+    for action in &mut actions {
+        if let Action::Handshake { session } = action {
+            *session = recorded_client.map(str::to_owned);
+        }
+    }
+    Ok((actions, successful))
+}
+
 /// Groups and actors under construction.
 #[derive(Default)]
 struct Builder {
@@ -563,76 +542,6 @@ impl Builder {
             });
         (g, a)
     }
-}
-
-/// Who made each entry: (actor name, kind), per the module doc.
-fn name_actors(parsed: &[Parsed<'_>]) -> Vec<(String, ActorKind)> {
-    // Sessions tied to a user, and customers' chat ids (RequestChat's reply names it).
-    let mut session_users: HashMap<String, String> = HashMap::new();
-    for p in parsed {
-        let user = basic_user(p.entry).or_else(|| me_user_name(p));
-        if let Some(user) = user {
-            for session in [session_sent(p.entry), session_set(p.entry)]
-                .into_iter()
-                .flatten()
-            {
-                session_users.entry(session).or_insert_with(|| user.clone());
-            }
-        }
-    }
-    parsed
-        .iter()
-        .map(|p| {
-            let role = p.entry.gws_role.as_deref();
-            if let Some(actor) = &p.entry.gws_actor {
-                let kind = match role {
-                    Some("customer") => ActorKind::Customer,
-                    _ if actor.starts_with("customer:") => ActorKind::Customer,
-                    _ => ActorKind::User {
-                        recorded: None,
-                        login: None,
-                    },
-                };
-                return (actor.clone(), kind);
-            }
-            if role == Some("customer") || is_customer(p) {
-                let path = p.target.split('?').next().unwrap_or_default();
-                let id = path
-                    .strip_prefix("/api/v2/chats/")
-                    .and_then(|rest| rest.split('/').next())
-                    .map(str::to_owned)
-                    .or_else(|| {
-                        let id = p.response.as_ref()?.get("id")?.as_str()?;
-                        Some(id.to_owned())
-                    })
-                    .unwrap_or_else(|| format!("entries[{}]", p.index));
-                return (format!("customer:{id}"), ActorKind::Customer);
-            }
-            // A session's first request has no cookie yet; the reply that sets it names it.
-            let user = basic_user(p.entry).or_else(|| {
-                [session_sent(p.entry), session_set(p.entry)]
-                    .into_iter()
-                    .flatten()
-                    .find_map(|s| session_users.get(&s).cloned())
-            });
-            let authenticated = user.is_some()
-                || p.entry.request.header("Authorization").is_some()
-                || p.entry.request.header("Cookie").is_some()
-                || !p.entry.request.cookies.is_empty()
-                || p.entry.is_bayeux()
-                || p.target.starts_with("/api/v2/me")
-                || p.target.starts_with("/api/v2/users");
-            let kind = ActorKind::User {
-                recorded: None,
-                login: None,
-            };
-            match user {
-                Some(user) => (user, kind),
-                None if authenticated => ("user".to_owned(), kind),
-                None => ("anonymous".to_owned(), ActorKind::Anonymous),
-            }
-        })
-        .collect()
 }
 
 impl Plan {
@@ -687,96 +596,26 @@ impl Plan {
             {
                 *recorded = basic_user(p.entry).or_else(|| me_user_name(p));
             }
-            let mut actions = Vec::new();
-            let mut successful = None;
-            if p.entry.is_bayeux() {
-                let body = p
-                    .entry
-                    .request
-                    .post_data
-                    .as_ref()
-                    .and_then(|post| post.text.as_deref())
-                    .and_then(|text| serde_json::from_str(text).ok())
-                    .and_then(bayeux_messages);
-                let Some(messages) = body else {
-                    problems.push(format!(
-                        "entries[{}] ({}): the CometD request body is not a JSON message array",
-                        p.index, p.entry.request.url
-                    ));
-                    continue;
-                };
-                let mut reply_to = None;
-                for message in &messages {
-                    let channel = message
-                        .get("channel")
-                        .and_then(Value::as_str)
-                        .unwrap_or_default();
-                    let session = message
-                        .get("clientId")
-                        .and_then(Value::as_str)
-                        .map(str::to_owned);
-                    match channel {
-                        META_HANDSHAKE => actions.push(Action::Handshake { session: None }),
-                        META_SUBSCRIBE => {
-                            actions.extend(subscriptions(message).into_iter().map(|pattern| {
-                                Action::Subscribe {
-                                    pattern,
-                                    session: session.clone(),
-                                }
-                            }))
-                        }
-                        META_UNSUBSCRIBE => {
-                            actions.extend(subscriptions(message).into_iter().map(|pattern| {
-                                Action::Unsubscribe {
-                                    pattern,
-                                    session: session.clone(),
-                                }
-                            }))
-                        }
-                        META_DISCONNECT => actions.push(Action::Disconnect { session }),
-                        META_CONNECT => {
-                            builder.groups[g].actors[a].open_tail = p.entry.response.status <= 0;
-                        }
-                        other => {
-                            skipped.push(format!(
-                                "entries[{}]: a message published on {other:?} (clients cannot publish on GWS)",
-                                p.index
-                            ));
-                            continue;
-                        }
-                    }
-                    if channel != META_CONNECT && reply_to.is_none() {
-                        reply_to = Some(channel);
-                    }
-                }
-                let reply = bayeux_reply(p, reply_to, &mut builder.groups[g].actors[a].notes);
-                successful = reply
-                    .as_ref()
-                    .and_then(|r| r.get("successful"))
-                    .and_then(Value::as_bool);
-                let recorded_client = reply
-                    .as_ref()
-                    .and_then(|r| r.get("clientId"))
-                    .and_then(Value::as_str);
-                for action in &mut actions {
-                    if let Action::Handshake { session } = action {
-                        *session = recorded_client.map(str::to_owned);
-                    }
-                }
+            let planned = if p.entry.is_bayeux() {
+                bayeux_actions(p, actor, &mut skipped)
             } else {
-                match request_body(p) {
-                    Ok(body) => actions.push(Action::Http {
+                request_body(p).map(|body| {
+                    let action = Action::Http {
                         method: p.entry.request.method.to_ascii_uppercase(),
                         target: p.target.clone(),
                         origin: p.origin.clone(),
                         body,
-                    }),
-                    Err(problem) => {
-                        problems.push(problem);
-                        continue;
-                    }
+                    };
+                    (vec![action], None)
+                })
+            };
+            let (actions, successful) = match planned {
+                Ok(planned) => planned,
+                Err(problem) => {
+                    problems.push(problem);
+                    continue;
                 }
-            }
+            };
             let group = &mut builder.groups[g];
             group.start_us = group.start_us.min(p.start_us);
             group.precision_us = precision_us;
