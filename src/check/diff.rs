@@ -143,8 +143,30 @@ impl Pattern {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Masks {
     masked: Vec<Pattern>,
+    /// Masked down to their shape: the value's digits and their count show, not their values.
+    shaped: Vec<Pattern>,
     ignored: Vec<Pattern>,
     unordered: Vec<Pattern>,
+}
+
+/// The shape of a value whose digits change from run to run (a time): `"<shape
+/// 9999-99-99 99:99:99.999+9999>"` for a string, `"<integer of 13 digits>"` for a number, so a
+/// time in another format or unit still shows.
+fn shape(value: &Value) -> Value {
+    Value::String(match value {
+        Value::String(text) => {
+            let digits: String = text
+                .chars()
+                .map(|c| if c.is_ascii_digit() { '9' } else { c })
+                .collect();
+            format!("<shape {digits}>")
+        }
+        Value::Number(n) if n.is_u64() || n.is_i64() => {
+            let digits = n.to_string().trim_start_matches('-').len();
+            format!("<integer of {digits} digits>")
+        }
+        other => format!("<masked {}>", type_name(other)),
+    })
 }
 
 impl Masks {
@@ -154,9 +176,18 @@ impl Masks {
         let parse = |list: &[&str]| list.iter().map(|p| Pattern::parse(p)).collect();
         Self {
             masked: parse(masked),
+            shaped: Vec::new(),
             ignored: parse(ignored),
             unordered: parse(unordered),
         }
+    }
+
+    /// The masks with paths whose values are replaced by their shape (digits masked, their
+    /// count kept): times, whose values differ in every run but whose format must not.
+    pub fn with_shaped(mut self, patterns: &[&str]) -> Self {
+        self.shaped
+            .extend(patterns.iter().map(|p| Pattern::parse(p)));
+        self
     }
 
     /// The masks with more masked paths (e.g. from a scenario).
@@ -179,6 +210,9 @@ impl Masks {
     fn walk<'a>(&self, value: &'a Value, path: &mut Vec<Segment<'a>>) -> Value {
         if Self::any(&self.masked, path) {
             return Value::String(format!("<masked {}>", type_name(value)));
+        }
+        if Self::any(&self.shaped, path) {
+            return shape(value);
         }
         match value {
             Value::Object(map) => {
@@ -730,6 +764,18 @@ mod tests {
             json!({"id": "<masked integer>", "x": {"id": "<masked string>",
                    "a": [{"t": "<masked integer>", "id": "<masked integer>"}]},
                    "a": [{"t": "<masked integer>"}]})
+        );
+    }
+
+    #[test]
+    fn shaped_values_keep_their_format() {
+        let masks = Masks::new(&[], &[], &[]).with_shaped(&["**.timestamp", "**.seconds"]);
+        let value = json!({"m": [{"timestamp": "2026-01-02 03:04:05.678+0000", "seconds": 1767323045678_u64},
+                                 {"timestamp": "2026-01-02T03:04:05Z", "seconds": 1767323045}]});
+        assert_eq!(
+            masks.normalise(&value),
+            json!({"m": [{"timestamp": "<shape 9999-99-99 99:99:99.999+9999>", "seconds": "<integer of 13 digits>"},
+                         {"timestamp": "<shape 9999-99-99T99:99:99Z>", "seconds": "<integer of 10 digits>"}]})
         );
     }
 

@@ -50,18 +50,34 @@ pub fn is_id_key(key: &str) -> bool {
             .any(|suffix| key.len() > suffix.len() && key.ends_with(suffix))
 }
 
-/// Masks hiding every id and time at any depth, and sorting capabilities and participants: two
-/// notifications equal under them say the same thing about (possibly) different chats. Built
-/// once: every response and notification goes through them.
+/// `**.{key}` for each key: patterns matching the keys at any depth.
+fn anywhere(keys: &[&str]) -> Vec<String> {
+    keys.iter().map(|key| format!("**.{key}")).collect()
+}
+
+/// Masks hiding every id at any depth, reducing times to their shape ([`time_masks`]), and
+/// sorting capabilities and participants: two notifications equal under them say the same
+/// thing about (possibly) different chats. Built once: every notification goes through them.
 pub fn id_masks() -> &'static Masks {
     static MASKS: LazyLock<Masks> = LazyLock::new(|| {
-        let masked: Vec<String> = ID_KEYS
-            .iter()
-            .chain(TIME_KEYS)
-            .map(|key| format!("**.{key}"))
-            .collect();
-        let masked: Vec<&str> = masked.iter().map(String::as_str).collect();
-        Masks::new(&masked, &[], crate::check::diff::DEFAULT_UNORDERED)
+        let ids = anywhere(ID_KEYS);
+        let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+        Masks::new(&ids, &[], crate::check::diff::DEFAULT_UNORDERED).with_shaped(&time_patterns())
+    });
+    &MASKS
+}
+
+fn time_patterns() -> Vec<&'static str> {
+    static PATTERNS: LazyLock<Vec<String>> = LazyLock::new(|| anywhere(TIME_KEYS));
+    PATTERNS.iter().map(String::as_str).collect()
+}
+
+/// Masks reducing times to their shape (their values differ in every run; their format and
+/// unit must not) and sorting capabilities and participants: what a notification is compared
+/// under once its ids are remapped.
+pub fn time_masks() -> &'static Masks {
+    static MASKS: LazyLock<Masks> = LazyLock::new(|| {
+        Masks::new(&[], &[], crate::check::diff::DEFAULT_UNORDERED).with_shaped(&time_patterns())
     });
     &MASKS
 }
