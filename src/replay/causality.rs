@@ -13,7 +13,9 @@
 //! - **notifications**: a step waits until its actor has received the counterparts of every
 //!   notification it had certainly received when the step started in the recording (arrived
 //!   at least one precision unit earlier; a notification the step itself caused may arrive
-//!   within that unit, and waiting for it would wait forever);
+//!   within that unit, and waiting for it would wait forever). A CometD disconnect causes
+//!   nothing and nothing reaches its session after it, so it waits for every notification
+//!   that arrived before it ended;
 //! - **values**: a step whose URL or body uses an id first seen in a notification of another
 //!   actor waits for that notification's counterpart (the id's mapping is learned from it).
 //!
@@ -80,7 +82,14 @@ pub fn link(group: &mut GroupPlan) {
             }
         }
         let notes = &group.actors[a].notes;
-        let certain = notes.partition_point(|n| n.arrival_us + precision <= start);
+        let certain = if matches!(step.action, Action::Disconnect { .. }) {
+            // A disconnect causes no notification, and nothing reaches a session after it: it
+            // waits for everything that arrived before it ended (else the replay could close
+            // the session on notifications still on their way).
+            notes.partition_point(|n| n.arrival_us < step.end_us + precision)
+        } else {
+            notes.partition_point(|n| n.arrival_us + precision <= start)
+        };
         if certain > notes_implied[a] {
             notes_implied[a] = certain;
             deps.push(Dep::Notes {
@@ -427,6 +436,15 @@ mod tests {
             vec![vec![], vec![note(4_500, "CHAT")]],
             1000,
         );
+        // A disconnect waits for everything that arrived before it ended.
+        let mut disconnect = step(0, 0, 5_000, 5_100, "/");
+        disconnect.action = Action::Disconnect { session: None };
+        let last = group(
+            vec![disconnect],
+            vec![vec![note(4_500, "A"), note(5_050, "B"), note(7_000, "C")]],
+            1000,
+        );
+        assert_eq!(last.steps[0].deps, [Dep::Notes { actor: 0, count: 2 }]);
         assert_eq!(g.steps[0].deps, [Dep::Note { actor: 1, index: 0 }]);
     }
 
