@@ -338,7 +338,6 @@ mod tests {
             arrival_us,
             channel: "/v2/me/chats".into(),
             kind: String::new(),
-            form: data.clone(),
             chat: Some(chat.into()),
             data,
         }

@@ -28,8 +28,8 @@ use std::collections::{BTreeSet, HashMap};
 use serde_json::Value;
 
 use super::plan::{RecordedNote, kind_of};
-use super::remap::{Origin, Remap, id_masks, time_masks};
-use crate::check::diff::{Masks, unified};
+use super::remap::{Origin, Remap, alike, time_masks};
+use crate::check::diff::unified;
 use crate::check::json::chat_key;
 use crate::check::{Finding, Verdict};
 
@@ -59,7 +59,6 @@ pub struct Received {
 /// Pairs one actor's received notifications with its recorded ones.
 #[derive(Debug)]
 pub struct Matcher {
-    masks: &'static Masks,
     /// Unpaired recorded notifications by kind, in recorded order.
     unpaired: HashMap<String, BTreeSet<usize>>,
     /// Everything received, in arrival order.
@@ -87,7 +86,6 @@ impl Matcher {
             unpaired.entry(note.kind.clone()).or_default().insert(index);
         }
         Self {
-            masks: id_masks(),
             unpaired,
             received: Vec::new(),
         }
@@ -107,14 +105,13 @@ impl Matcher {
             .unpaired
             .get(&kind_of(&channel, &data))
             .and_then(|candidates| {
-                let form = self.masks.normalise(&data);
                 let mut first = None;
                 for &index in candidates.iter().take(CANDIDATES) {
                     let note = &notes[index];
                     if !consistent(note.chat.as_deref(), chat.as_deref(), remap) {
                         continue;
                     }
-                    if note.form == form {
+                    if alike(&note.data, &data) {
                         return Some((index, true));
                     }
                     first.get_or_insert((index, false));
@@ -363,7 +360,6 @@ mod tests {
             arrival_us: 0,
             channel: channel.into(),
             kind: kind_of(channel, &data),
-            form: id_masks().normalise(&data),
             chat: chat_key(&data),
             data,
         }

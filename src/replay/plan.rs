@@ -15,7 +15,6 @@ use serde_json::Value;
 
 use super::causality;
 use super::naming::{basic_user, me_user_name, name_actors};
-use super::remap::id_masks;
 use crate::bayeux::{
     META_CONNECT, META_DISCONNECT, META_HANDSHAKE, META_SUBSCRIBE, META_UNSUBSCRIBE,
 };
@@ -187,8 +186,6 @@ pub struct RecordedNote {
     pub data: Value,
     /// `channel|messageType|notificationType`: only notifications of one kind are paired.
     pub kind: String,
-    /// `data` with ids and times masked (what it says, whatever chat it is about).
-    pub form: Value,
     /// The chat it is about, if any.
     pub chat: Option<String>,
 }
@@ -402,7 +399,6 @@ fn bayeux_reply(
     channel: Option<&str>,
     notes: &mut Vec<RecordedNote>,
 ) -> Option<Value> {
-    let masks = id_masks();
     let mut reply = None;
     for message in parsed
         .response
@@ -425,7 +421,6 @@ fn bayeux_reply(
             arrival_us: parsed.end_us,
             channel: name.to_owned(),
             kind: kind_of(name, &data),
-            form: masks.normalise(&data),
             chat: chat_key(&data),
             data,
         });

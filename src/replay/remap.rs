@@ -22,23 +22,6 @@ use serde_json::Value;
 use crate::check::diff::Masks;
 use crate::check::json::last_segment;
 
-/// Keys whose string values are ids, as [`is_id_key`] decides, spelled out for the masks that
-/// hide ids ([`id_masks`]).
-const ID_KEYS: &[&str] = &[
-    "id",
-    "chatId",
-    "participantId",
-    "userId",
-    "clientId",
-    "referenceId",
-    "uri",
-    "chatUri",
-    "targetUri",
-    "path",
-    "chatPath",
-    "targetPath",
-];
-
 /// Keys whose values are wall-clock times: they differ in every run.
 pub const TIME_KEYS: &[&str] = &["timestamp", "timestampSeconds", "receivedDate"];
 
@@ -55,16 +38,66 @@ fn anywhere(keys: &[&str]) -> Vec<String> {
     keys.iter().map(|key| format!("**.{key}")).collect()
 }
 
-/// Masks hiding every id at any depth, reducing times to their shape ([`time_masks`]), and
-/// sorting capabilities and participants: two notifications equal under them say the same
-/// thing about (possibly) different chats. Built once: every notification goes through them.
-pub fn id_masks() -> &'static Masks {
-    static MASKS: LazyLock<Masks> = LazyLock::new(|| {
-        let ids = anywhere(ID_KEYS);
-        let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
-        Masks::new(&ids, &[], crate::check::diff::DEFAULT_UNORDERED).with_shaped(&time_patterns())
-    });
-    &MASKS
+/// Keys whose arrays are sets (the documentation gives their elements no order), as
+/// `check::diff::DEFAULT_UNORDERED` says for the chat.
+const UNORDERED_KEYS: &[&str] = &["capabilities", "participants"];
+
+/// Whether two documents say the same thing, perhaps about different chats: equal apart from
+/// the values under id keys ([`is_id_key`]) and the digits of times ([`TIME_KEYS`]: same format,
+/// same number of digits), with capabilities and participants in any order. Walks both at once
+/// and allocates nothing: every notification received is compared so with its candidates.
+pub fn alike(recorded: &Value, replayed: &Value) -> bool {
+    alike_at(recorded, replayed, None)
+}
+
+fn alike_at(recorded: &Value, replayed: &Value, key: Option<&str>) -> bool {
+    if key.is_some_and(is_id_key) {
+        return true;
+    }
+    if key.is_some_and(|k| TIME_KEYS.contains(&k)) {
+        return same_shape(recorded, replayed);
+    }
+    match (recorded, replayed) {
+        (Value::Object(old), Value::Object(new)) => {
+            old.len() == new.len()
+                && old
+                    .iter()
+                    .all(|(k, o)| new.get(k).is_some_and(|n| alike_at(o, n, Some(k))))
+        }
+        (Value::Array(old), Value::Array(new)) if old.len() == new.len() => {
+            old.iter().zip(new).all(|(o, n)| alike_at(o, n, None))
+                || (key.is_some_and(|k| UNORDERED_KEYS.contains(&k)) && same_set(old, new))
+        }
+        (old, new) => old == new,
+    }
+}
+
+/// Whether two arrays hold alike elements, in any order.
+fn same_set(old: &[Value], new: &[Value]) -> bool {
+    let mut taken = vec![false; new.len()];
+    old.iter().all(|o| {
+        let found = (0..new.len()).find(|&i| !taken[i] && alike_at(o, &new[i], None));
+        found.map(|i| taken[i] = true).is_some()
+    })
+}
+
+/// Whether two times have one format: strings with digits in the same places and the same
+/// other characters, integers with as many digits.
+fn same_shape(recorded: &Value, replayed: &Value) -> bool {
+    match (recorded, replayed) {
+        (Value::String(old), Value::String(new)) => {
+            old.len() == new.len()
+                && old
+                    .bytes()
+                    .zip(new.bytes())
+                    .all(|(o, n)| o == n || (o.is_ascii_digit() && n.is_ascii_digit()))
+        }
+        (Value::Number(old), Value::Number(new)) => {
+            let digits = |n: &serde_json::Number| n.to_string().trim_start_matches('-').len();
+            old.is_f64() == new.is_f64() && digits(old) == digits(new)
+        }
+        (old, new) => old == new,
+    }
 }
 
 fn time_patterns() -> Vec<&'static str> {
@@ -165,39 +198,30 @@ impl Remap {
     /// different lengths pair elements that look alike with ids masked (a participant list
     /// with one more member still pairs the others correctly).
     pub fn learn(&mut self, recorded: &Value, replayed: &Value, origin: Origin) {
-        self.walk(recorded, replayed, None, origin, id_masks());
+        self.walk(recorded, replayed, None, origin);
     }
 
-    fn walk(
-        &mut self,
-        recorded: &Value,
-        replayed: &Value,
-        key: Option<&str>,
-        origin: Origin,
-        masks: &Masks,
-    ) {
+    fn walk(&mut self, recorded: &Value, replayed: &Value, key: Option<&str>, origin: Origin) {
         match (recorded, replayed) {
             (Value::Object(old), Value::Object(new)) => {
                 for (k, old_value) in old {
                     if let Some(new_value) = new.get(k) {
-                        self.walk(old_value, new_value, Some(k), origin, masks);
+                        self.walk(old_value, new_value, Some(k), origin);
                     }
                 }
             }
             (Value::Array(old), Value::Array(new)) if old.len() == new.len() => {
                 for (o, n) in old.iter().zip(new) {
-                    self.walk(o, n, key, origin, masks);
+                    self.walk(o, n, key, origin);
                 }
             }
             (Value::Array(old), Value::Array(new)) => {
-                let new_forms: Vec<Value> = new.iter().map(|n| masks.normalise(n)).collect();
                 let mut taken = vec![false; new.len()];
                 for o in old {
-                    let form = masks.normalise(o);
-                    let found = (0..new.len()).find(|&i| !taken[i] && new_forms[i] == form);
+                    let found = (0..new.len()).find(|&i| !taken[i] && alike(o, &new[i]));
                     if let Some(i) = found {
                         taken[i] = true;
-                        self.walk(o, &new[i], key, origin, masks);
+                        self.walk(o, &new[i], key, origin);
                     }
                 }
             }
@@ -408,6 +432,32 @@ mod tests {
             json!({"operationName": "Invite", "targetUri": "http://new:2/api/v2/users/V9",
                    "text": "U1 stays: not under an id key", "targetPath": "/users/V9"})
         );
+    }
+
+    #[test]
+    fn alike_ignores_ids_and_the_digits_of_times() {
+        let a = json!({"chat": {"id": "A", "uri": "http://h/api/v2/chats/A", "state": "Chatting",
+            "receivedDate": "2026-01-02 03:04:05.678+0000", "capabilities": ["Leave", "Complete"],
+            "participants": [{"nickname": "Ann", "participantId": "P1"}, {"nickname": "Bob", "participantId": "P2"}]},
+            "messages": [{"index": 1, "timestampSeconds": 1767323045678_u64}]});
+        let mut b = json!({"chat": {"id": "X", "uri": "http://t/api/v2/chats/X", "state": "Chatting",
+            "receivedDate": "2027-11-12 13:14:15.999+0000", "capabilities": ["Complete", "Leave"],
+            "participants": [{"nickname": "Bob", "participantId": "Q2"}, {"nickname": "Ann", "participantId": "Q1"}]},
+            "messages": [{"index": 1, "timestampSeconds": 1767323099999_u64}]});
+        assert!(alike(&a, &b));
+        b["messages"][0]["timestampSeconds"] = json!(1767323045);
+        assert!(!alike(&a, &b), "seconds instead of milliseconds");
+        b["messages"][0]["timestampSeconds"] = json!(1767323045678_u64);
+        b["chat"]["receivedDate"] = json!("2026-01-02T03:04:05Z");
+        assert!(!alike(&a, &b), "another format");
+        b["chat"]["receivedDate"] = json!("2026-01-02 03:04:05.678+0000");
+        b["messages"][0]["index"] = json!(2);
+        assert!(!alike(&a, &b), "not an id: compared");
+        b["messages"][0]["index"] = json!(1);
+        b["messages"] = json!([{"timestampSeconds": 1767323045678_u64, "index": 1}]);
+        assert!(alike(&a, &b), "key order does not matter");
+        b["chat"]["participants"][1]["nickname"] = json!("Sue");
+        assert!(!alike(&a, &b));
     }
 
     #[test]
