@@ -4,23 +4,25 @@
 //!
 //! The capture is made first, in this process, through the recording shim the replay tests use
 //! (`tests/support/recorder.rs`: a reference server whose exchanges become HAR entries named
-//! the way `gws-conform proxy` names actors). A contact centre with one agent per chat
-//! (`agent1..agentN`) and one supervisor per ten agents (`supervisor1..`), coaching them on all
-//! chats:
+//! the way `gws-conform proxy` names actors). A contact centre where each agent
+//! (`agent1..`) handles ten chats at once (`--chats-per-agent`) and each supervisor
+//! (`supervisor1..`) coaches five agents on all their chats:
 //! 1. everyone logs in at once (CometD handshake and subscription, `GET /api/v2/me`,
 //!    StartContactCenterSession), as a contact centre's desktops do; then each supervisor
 //!    starts coaching its agents;
-//! 2. chat by chat, agent *i* goes Ready and customer *i* requests a chat, so routing (fewest
-//!    active chats) offers it to agent *i* in the replay as in the recording;
-//! 3. all chats at once: the agent accepts (its supervisor joins), customer and agent exchange
-//!    `--messages` messages each, the customer reads its transcript, the agent completes the
-//!    chat (the supervisor is revoked);
+//! 2. agent by agent: it goes Ready, then its customers request chats at once. Being the only
+//!    agent with a free slot, it is offered all of them (routing: fewest active chats), in the
+//!    replay as in the recording, in whatever order the requests arrive;
+//! 3. once every chat is routed, all chats at once: the agent accepts the offer naming the
+//!    customer (its supervisor
+//!    joins), customer and agent exchange `--messages` messages each, the customer reads its
+//!    transcript, the agent completes the chat (the supervisor is revoked);
 //! 4. everyone logs out and disconnects, at once.
 //!
-//! Only step 2 is sequential: concurrent requests for chats would be routed in whatever order
-//! they arrive, in the recording and in the replay alike, and the offers would differ. A replay
-//! keeps the recording's order of cause and effect, so the capture's own concurrency bounds the
-//! replay's.
+//! Only the agents going Ready are in sequence: concurrent requests for chats with several
+//! agents free would be routed in whatever order they arrive, and the offers would differ
+//! between the recording and the replay. A replay keeps the recording's order of cause and
+//! effect, so the capture's own concurrency bounds the replay's.
 //!
 //! Then each round plans nothing new: it starts a fresh reference server with the same users
 //! and replays the one group `--as-fast-as-possible` (the library's `replay_group`, as the CLI
@@ -34,8 +36,9 @@
 //! the embedded server runs in this process too, so both sides are counted). Linux only.
 //!
 //! Run: `cargo bench --bench replay_throughput` (options after `--`: `--chats N` (100),
-//! `--messages M` (3), `--rounds R` (5), `--deadline SECONDS` (10), `--micros`: start times
-//! written to the microsecond instead of the millisecond the recorders write). The last line is
+//! `--chats-per-agent K` (10; 1 gives one agent per chat), `--messages M` (3), `--rounds R` (5), `--deadline SECONDS` (10), `--micros`: start times
+//! written to the microsecond instead of the millisecond the recorders write, `--threads N`:
+//! the async runtime's worker threads, shared by the replay and the server (2)). The last line is
 //! `RESULT {json}`. Every wait has a deadline (the replay's own; the set-up's waits are 10 s).
 
 #[path = "../tests/support/recorder.rs"]
@@ -58,12 +61,14 @@ use serde_json::{Value, json};
 use support::{Actor, Customer};
 
 /// Agents one supervisor coaches.
-const AGENTS_PER_SUPERVISOR: usize = 10;
+const AGENTS_PER_SUPERVISOR: usize = 5;
 /// Deadline of every wait of the set-up.
 const SETUP_WAIT: Duration = Duration::from_secs(10);
 
 struct Options {
+    per_agent: usize,
     micros: bool,
+    threads: usize,
     chats: usize,
     messages: usize,
     rounds: usize,
@@ -72,7 +77,9 @@ struct Options {
 
 fn options() -> Result<Options, String> {
     let mut options = Options {
+        per_agent: 10,
         micros: false,
+        threads: 2,
         chats: 100,
         messages: 3,
         rounds: 5,
@@ -103,29 +110,58 @@ fn options() -> Result<Options, String> {
                     .map_err(|e| format!("--deadline: {e}"))?
             }
             "--micros" => options.micros = true,
+            "--chats-per-agent" => {
+                options.per_agent = value("--chats-per-agent")?
+                    .parse()
+                    .map_err(|e| format!("--chats-per-agent: {e}"))?
+            }
+            "--threads" => {
+                options.threads = value("--threads")?
+                    .parse()
+                    .map_err(|e| format!("--threads: {e}"))?
+            }
             // `cargo bench` passes `--bench`; anything else is a mistake.
             "--bench" => {}
             other => return Err(format!("unknown option {other}")),
         }
     }
     if options.chats == 0
+        || options.per_agent == 0
         || options.rounds == 0
+        || options.threads == 0
         || !(options.deadline.is_finite() && options.deadline > 0.0)
     {
-        return Err("--chats, --rounds and --deadline must be positive".to_owned());
+        return Err(
+            "--chats, --chats-per-agent, --rounds, --threads and --deadline must be positive"
+                .to_owned(),
+        );
     }
     Ok(options)
 }
 
-fn supervisors(chats: usize) -> usize {
-    chats.div_ceil(AGENTS_PER_SUPERVISOR)
+/// The recorded contact centre's size.
+#[derive(Debug, Clone, Copy)]
+struct Centre {
+    chats: usize,
+    /// Chats one agent handles at once.
+    per_agent: usize,
 }
 
-fn config(chats: usize) -> ServerConfig {
+impl Centre {
+    fn agents(self) -> usize {
+        self.chats.div_ceil(self.per_agent)
+    }
+
+    fn supervisors(self) -> usize {
+        self.agents().div_ceil(AGENTS_PER_SUPERVISOR)
+    }
+}
+
+fn config(centre: Centre) -> ServerConfig {
     ServerConfig {
         directory: Some(Directory::generated(
-            chats as u32,
-            supervisors(chats) as u32,
+            centre.agents() as u32,
+            centre.supervisors() as u32,
             &IdGen::new(),
         )),
         long_poll_timeout: Duration::from_secs(20),
@@ -134,12 +170,12 @@ fn config(chats: usize) -> ServerConfig {
 }
 
 /// The profile of the generated directory: every user's password is `password`.
-fn profile(chats: usize) -> Profile {
+fn profile(centre: Centre) -> Profile {
     let mut yaml = String::from("users:\n");
-    for i in 1..=chats {
+    for i in 1..=centre.agents() {
         yaml.push_str(&format!("  agent{i}: {{password: password}}\n"));
     }
-    for i in 1..=supervisors(chats) {
+    for i in 1..=centre.supervisors() {
         yaml.push_str(&format!("  supervisor{i}: {{password: password}}\n"));
     }
     let path =
@@ -165,13 +201,14 @@ async fn notification(actor: &Actor, what: &str, matches: impl Fn(&Value) -> boo
 
 /// Records the contact centre described in the module doc; returns the capture and how many
 /// requests per second the recording itself made.
-async fn record(chats: usize, messages: usize, micros: bool) -> (Har, f64) {
-    let recorder = Recorder::start_with(config(chats), micros).await;
+async fn record(centre: Centre, messages: usize, micros: bool) -> (Har, f64) {
+    let (agent_count, supervisor_count) = (centre.agents(), centre.supervisors());
+    let recorder = Recorder::start_with(config(centre), micros).await;
     let base = recorder.base_url();
     let started = Instant::now();
-    let names = (1..=chats)
+    let names = (1..=agent_count)
         .map(|i| format!("agent{i}"))
-        .chain((1..=supervisors(chats)).map(|i| format!("supervisor{i}")));
+        .chain((1..=supervisor_count).map(|i| format!("supervisor{i}")));
     let mut logins = tokio::task::JoinSet::new();
     for (order, name) in names.enumerate() {
         let base = base.clone();
@@ -184,7 +221,7 @@ async fn record(chats: usize, messages: usize, micros: bool) -> (Har, f64) {
     let mut everyone: Vec<(usize, Arc<Actor>)> = logins.join_all().await;
     everyone.sort_by_key(|(order, _)| *order);
     let mut agents: Vec<Arc<Actor>> = everyone.into_iter().map(|(_, actor)| actor).collect();
-    let supervisors = agents.split_off(chats);
+    let supervisors = agents.split_off(agent_count);
     let mut coaching = tokio::task::JoinSet::new();
     for (supervisor, coached) in supervisors.iter().zip(agents.chunks(AGENTS_PER_SUPERVISOR)) {
         let (supervisor, coached) = (supervisor.clone(), coached.to_vec());
@@ -197,30 +234,33 @@ async fn record(chats: usize, messages: usize, micros: bool) -> (Har, f64) {
         });
     }
     coaching.join_all().await;
-    let mut customers = Vec::new();
-    for (i, agent) in agents.iter().enumerate() {
+    // Agent by agent: Ready, then its customers all at once. The agent going Ready is the only
+    // one with fewer than `per_agent` chats, so routing offers it all of them, in the
+    // replay too, whatever order the requests arrive in. No chat ends before every chat is
+    // routed (an agent with a free slot would be offered the next ones).
+    let mut routed = Vec::new();
+    let mut next_customer = 1..=centre.chats;
+    for agent in &agents {
         let ready = json!({"operationName": "Ready"});
         agent.post("/api/v2/me/channels/chat", ready).await.ok();
-        customers.push(Arc::new(
-            Customer::request_at(&base, &format!("customer{}", i + 1)).await,
-        ));
+        let mut requests = tokio::task::JoinSet::new();
+        for n in next_customer.by_ref().take(centre.per_agent) {
+            let base = base.clone();
+            requests.spawn(async move {
+                let nickname = format!("customer{n}");
+                (
+                    nickname.clone(),
+                    Customer::request_at(&base, &nickname).await,
+                )
+            });
+        }
+        for (nickname, customer) in requests.join_all().await {
+            routed.push((agent.clone(), customer, nickname));
+        }
     }
     let mut chats_done = tokio::task::JoinSet::new();
-    for (agent, customer) in agents.iter().cloned().zip(customers) {
-        chats_done.spawn(async move {
-            let offer = notification(&agent, "an offer", |d| d["chat"]["state"] == "Invited").await;
-            let chat = offer["chat"]["id"].as_str().unwrap().to_owned();
-            agent.must(&chat, "Accept", json!({})).await;
-            for k in 1..=messages {
-                customer.say(&format!("question {k}")).await;
-                agent
-                    .must(&chat, "SendMessage", json!({"text": format!("answer {k}")}))
-                    .await;
-            }
-            assert!(!customer.transcript().await.is_empty());
-            agent.must(&chat, "Complete", json!({})).await;
-            notification(&agent, "Completed", |d| d["chat"]["state"] == "Completed").await;
-        });
+    for (agent, customer, nickname) in routed {
+        chats_done.spawn(chat(agent, customer, nickname, messages));
     }
     while let Some(done) = chats_done.join_next().await {
         done.expect("a chat of the recording");
@@ -245,6 +285,32 @@ async fn record(chats: usize, messages: usize, micros: bool) -> (Har, f64) {
     recorder.stop();
     let rate = har.log.entries.len() as f64 / elapsed.as_secs_f64();
     (har, rate)
+}
+
+/// One chat: the agent accepts the offer naming the customer, they exchange `messages`
+/// messages each, the customer reads the transcript, the agent completes the chat.
+async fn chat(agent: Arc<Actor>, customer: Customer, nickname: String, messages: usize) {
+    let offer = notification(&agent, "an offer", |d| {
+        d["chat"]["state"] == "Invited"
+            && d["chat"]["participants"]
+                .as_array()
+                .is_some_and(|list| list.iter().any(|p| p["nickname"] == nickname.as_str()))
+    })
+    .await;
+    let chat = offer["chat"]["id"].as_str().unwrap().to_owned();
+    agent.must(&chat, "Accept", json!({})).await;
+    for k in 1..=messages {
+        customer.say(&format!("question {k}")).await;
+        agent
+            .must(&chat, "SendMessage", json!({"text": format!("answer {k}")}))
+            .await;
+    }
+    assert!(!customer.transcript().await.is_empty());
+    agent.must(&chat, "Complete", json!({})).await;
+    notification(&agent, "Completed", |d| {
+        d["chat"]["state"] == "Completed" && d["chat"]["id"] == chat.as_str()
+    })
+    .await;
 }
 
 /// User + system CPU time of this process so far (`/proc/self/stat`, in clock ticks of 10 ms).
@@ -277,15 +343,19 @@ fn main() {
             std::process::exit(2);
         }
     };
+    let centre = Centre {
+        chats: options.chats,
+        per_agent: options.per_agent,
+    };
     let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(options.threads)
         .enable_all()
         .build()
         .expect("a runtime");
-    let (har, recording_rate) =
-        runtime.block_on(record(options.chats, options.messages, options.micros));
+    let (har, recording_rate) = runtime.block_on(record(centre, options.messages, options.micros));
     let planning = Instant::now();
     let mut plan = Plan::from_har(&har, "replay-bench.har").expect("a replayable capture");
-    plan.resolve_users(&profile(options.chats), &[])
+    plan.resolve_users(&profile(centre), &[])
         .expect("the profile has every user");
     let planning = planning.elapsed();
     let group = Arc::new(plan.groups.remove(0));
@@ -303,12 +373,12 @@ fn main() {
     for round in 1..=options.rounds {
         let mut cpu = Duration::ZERO;
         let run = runtime.block_on(async {
-            let server = start(config(options.chats), "127.0.0.1:0".parse().unwrap())
+            let server = start(config(centre), "127.0.0.1:0".parse().unwrap())
                 .await
                 .expect("start the reference server");
             let ctx = ReplayContext {
                 base_url: server.base_url(),
-                profile: profile(options.chats),
+                profile: profile(centre),
                 pace: Pace::AsFastAsPossible,
                 deadline: Duration::from_secs_f64(options.deadline),
                 request_timeout: Duration::from_secs(10),
@@ -360,8 +430,10 @@ fn main() {
     );
     println!(
         "RESULT {}",
-        json!({"chats": options.chats, "messages": options.messages, "steps": steps,
+        json!({"chats": options.chats, "chats_per_agent": options.per_agent,
+               "messages": options.messages, "steps": steps,
                "start_time_precision": if options.micros { "us" } else { "ms" },
+               "threads": options.threads,
                "notifications": group.notes(), "requests_per_s": r.round(),
                "notifications_checked_per_s": c.round(), "rounds": options.rounds,
                "cpu_us_per_request": cpu.round(),
