@@ -6,9 +6,9 @@
 //! received notification is paired with an unpaired recorded one of the same actor and kind
 //! (`channel|messageType|notificationType`) whose chat is consistent with what is known (the
 //! recorded chat maps to the received one, or neither is mapped yet); among those, the first
-//! that says the same thing with ids and times masked wins, else the first of all (its
-//! differences are then reported). Looking past the first candidate is what tolerates
-//! notifications about different chats arriving in another order.
+//! that says the same thing apart from ids and the digits of times ([`alike`]) wins, else the
+//! first of all (its differences are then reported). Looking past the first candidate is what
+//! tolerates notifications about different chats arriving in another order.
 //!
 //! **Verdict** ([`findings`]), per actor, once the replay is over:
 //! - a pair differs when the recorded notification, with its ids replaced by the learned
@@ -52,7 +52,7 @@ pub struct Received {
     pub data: Value,
     /// The index of its recorded counterpart, if it has one.
     pub matched: Option<usize>,
-    /// Whether it says what its counterpart says, ids and times masked.
+    /// Whether it says what its counterpart says, apart from ids and the digits of times.
     pub alike: bool,
 }
 

@@ -11,11 +11,12 @@
 //!   one target (each actor: the private `actor` module) and turns what happened into the
 //!   [`RunEvent`]s every reporter reads.
 //!
-//! Each actor is an [`HttpActor`] (Basic credentials from the profile, or the profile's
-//! `ContactCenterId` for customers; its own cookie store, so session cookies are the
-//! target's) and, once its recording handshakes, a [`BayeuxClient`] whose own connect loop
-//! receives the notifications: recorded `/meta/connect` requests are never sent, and recorded
-//! headers (credentials, cookies, CSRF tokens: redacted anyway) are not replayed.
+//! Each actor is an [`HttpActor`](crate::driver::http::HttpActor) (Basic credentials from
+//! the profile, or the profile's `ContactCenterId` for customers; its own cookie store, so
+//! session cookies are the target's) and, once its recording handshakes, a
+//! [`BayeuxClient`](crate::driver::bayeux::BayeuxClient) whose own connect loop receives the
+//! notifications: recorded `/meta/connect` requests are never sent, and recorded headers
+//! (credentials, cookies, CSRF tokens: redacted anyway) are not replayed.
 
 mod actor;
 pub mod causality;

@@ -1,5 +1,6 @@
-//! The JSON Lines event stream: every [`RunEvent`] of every scenario, one JSON object per line,
-//! then a `summary` line. The wire format is documented in docs/json-events.md.
+//! The JSON Lines event stream: every [`RunEvent`](crate::event::RunEvent) of every trial (a
+//! scenario, a replayed group), one JSON object per line, then a `summary` line. The wire
+//! format is documented in docs/json-events.md.
 
 use serde_json::json;
 
