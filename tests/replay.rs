@@ -476,7 +476,14 @@ fn bad_arguments_exit_2_and_an_unreachable_target_exits_3() {
     let file = capture("run-record.har");
     let file = file.to_str().unwrap();
     for (args, expected) in [
-        (vec!["--speed", "0"], "--speed must be a positive number"),
+        (
+            vec!["--speed", "0"],
+            "--speed must be between 0.001 and 1000000",
+        ),
+        (
+            vec!["--speed", "NaN"],
+            "--speed must be between 0.001 and 1000000",
+        ),
         (
             vec!["--deadline=-1"],
             "--deadline must be between 0 and 3600 seconds",

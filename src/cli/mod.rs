@@ -37,9 +37,9 @@ pub enum Command {
     /// Each recorded scenario (or the whole capture, when it names none) is replayed as one
     /// trial: its actors' requests are re-sent in their recorded order across actors, each after
     /// the notifications it followed, with the target's ids in place of the recorded ones; what
-    /// each actor receives is then compared with what it received in the recording, ids and
-    /// times masked, in the recorded order within each chat. Credentials come from the
-    /// profile. docs/replay.md describes it.
+    /// each actor receives is then compared with what it received in the recording (ids
+    /// remapped, times compared by their shape), in the recorded order within each chat.
+    /// Credentials come from the profile. docs/replay.md describes it.
     Replay(ReplayArgs),
     /// Validate the documented examples against the schemas and list the errata.
     CheckDocs(CheckDocsArgs),

@@ -36,7 +36,7 @@ pub struct ReplayArgs {
     /// ContactCenterId [default: the reference server's users].
     #[arg(long, value_name = "FILE")]
     pub profile: Option<PathBuf>,
-    /// Replay the recorded gaps between requests this many times faster.
+    /// Replay the recorded gaps between requests this many times faster (0.001 to 1000000).
     #[arg(
         long,
         value_name = "X",
@@ -94,9 +94,9 @@ fn prepare(args: &ReplayArgs) -> Result<(Plan, Profile, Option<String>), i32> {
         eprintln!("error: {message}");
         exit::BAD_INPUT
     };
-    if !(args.speed.is_finite() && args.speed > 0.0) {
+    if !(0.001..=1e6).contains(&args.speed) {
         return Err(bad(format!(
-            "--speed must be a positive number, not {}",
+            "--speed must be between 0.001 and 1000000, not {}",
             args.speed
         )));
     }

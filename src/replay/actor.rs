@@ -193,9 +193,14 @@ pub(super) async fn run_actor(shared: Arc<Shared>, actor: usize) -> ActorRun {
     for (done, &index) in plan.steps.iter().enumerate() {
         let step = &group.steps[index];
         if let Pace::Recorded { speed } = ctx.pace {
-            let offset = (step.start_us - group.start_us).max(0) as f64 / speed;
-            let at = shared.started + Duration::from_secs_f64(offset / 1e6);
-            tokio::time::sleep_until(at.into()).await;
+            let offset = (step.start_us - group.start_us).max(0) as f64 / speed / 1e6;
+            // An offset beyond any clock (an absurd speed) is no reason to panic: no wait.
+            let at = Duration::try_from_secs_f64(offset)
+                .ok()
+                .and_then(|offset| shared.started.checked_add(offset));
+            if let Some(at) = at {
+                tokio::time::sleep_until(at.into()).await;
+            }
         }
         let deadline = Instant::now() + ctx.deadline;
         if let Err(Missed(dep, behind)) = shared.progress.wait(actor, &step.deps, deadline).await {
