@@ -5,6 +5,7 @@
 //! - [`bayeux`]: Bayeux protocol pieces shared by server and client.
 //! - [`driver`]: what the harness uses to talk to a target (the Bayeux client).
 //! - [`har`]: HAR recordings (`run --record`, the recording [`proxy`]).
+//! - [`replay`]: replay of a HAR capture against a target, with the notifications compared.
 //! - [`cli`]: command-line definitions and one function per subcommand.
 
 pub mod bayeux;
@@ -17,6 +18,7 @@ pub mod exit;
 pub mod har;
 pub mod profile;
 pub mod proxy;
+pub mod replay;
 pub mod report;
 pub mod run;
 pub mod scenario;

@@ -107,7 +107,7 @@ fuzz_target!(|data: &[u8]| {
         let notification = |channel| Delivery {
             user_id: USER.to_owned(),
             channel,
-            data: json!({"messageType": "ChatStateChangeMessage", "n": 1}),
+            data: json!({"messageType": "ChatStateChangeMessage", "n": 1}).into(),
         };
         hub.publish(vec![
             notification(CHATS_CHANNEL),

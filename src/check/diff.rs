@@ -11,7 +11,8 @@
 //! - the result is rendered as pretty JSON with sorted keys.
 //!
 //! Masks are data ([`Masks`]): dot-separated path patterns where `*` matches any one key or
-//! array index.
+//! array index, and a leading `**` any number of leading segments (`**.participantId` is every
+//! `participantId`, at any depth).
 //!
 //! **Verdict rule.** The seed page's examples contradict its capability table in documented
 //! ways (errata E5 `SwitchBargeIn`, E6 missing `AddComment`, E7 `StateChanged`; see
@@ -69,22 +70,72 @@ pub const DEFAULT_IGNORED: &[&str] = &["chatPath"];
 /// Arrays compared as sets by default.
 pub const DEFAULT_UNORDERED: &[&str] = &["chat.capabilities", "chat.participants"];
 
-/// A path pattern: segments, `*` matching any one key or index.
+/// Where a value is in a document: a key of an object or an index of an array.
+#[derive(Debug, Clone, Copy)]
+enum Segment<'a> {
+    Key(&'a str),
+    Index(usize),
+}
+
+/// One segment of a pattern: `*`, or a key (also matching the array index it spells).
 #[derive(Debug, Clone, PartialEq, Eq)]
-struct Pattern(Vec<String>);
+enum PatternSegment {
+    Any,
+    Literal {
+        text: String,
+        /// The index `text` spells (`"0"`, `"12"`; not `"01"`).
+        index: Option<usize>,
+    },
+}
+
+impl PatternSegment {
+    fn matches(&self, segment: Segment<'_>) -> bool {
+        match (self, segment) {
+            (PatternSegment::Any, _) => true,
+            (PatternSegment::Literal { text, .. }, Segment::Key(key)) => text == key,
+            (PatternSegment::Literal { index, .. }, Segment::Index(i)) => *index == Some(i),
+        }
+    }
+}
+
+/// A path pattern: segments, `*` matching any one key or index; a leading `**` matching any
+/// number of leading segments.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Pattern {
+    segments: Vec<PatternSegment>,
+    /// Whether the pattern began with `**` (then `segments` must match the end of a path).
+    any_depth: bool,
+}
 
 impl Pattern {
     fn parse(text: &str) -> Self {
-        Self(text.split('.').map(str::to_owned).collect())
+        let (any_depth, rest) = match text.strip_prefix("**") {
+            Some(rest) => (true, rest.strip_prefix('.').unwrap_or(rest)),
+            None => (false, text),
+        };
+        let segment = |text: &str| match text {
+            "*" => PatternSegment::Any,
+            _ => PatternSegment::Literal {
+                text: text.to_owned(),
+                index: text.parse::<usize>().ok().filter(|i| i.to_string() == text),
+            },
+        };
+        Self {
+            segments: rest.split('.').map(segment).collect(),
+            any_depth,
+        }
     }
 
-    fn matches(&self, path: &[String]) -> bool {
-        self.0.len() == path.len()
-            && self
-                .0
-                .iter()
-                .zip(path)
-                .all(|(want, have)| want == "*" || want == have)
+    fn matches(&self, path: &[Segment<'_>]) -> bool {
+        let tail = match path.len().checked_sub(self.segments.len()) {
+            Some(0) => path,
+            Some(skip) if self.any_depth => &path[skip..],
+            _ => return false,
+        };
+        self.segments
+            .iter()
+            .zip(tail)
+            .all(|(want, have)| want.matches(*have))
     }
 }
 
@@ -92,8 +143,30 @@ impl Pattern {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Masks {
     masked: Vec<Pattern>,
+    /// Masked down to their shape: the value's digits and their count show, not their values.
+    shaped: Vec<Pattern>,
     ignored: Vec<Pattern>,
     unordered: Vec<Pattern>,
+}
+
+/// The shape of a value whose digits change from run to run (a time): `"<shape
+/// 9999-99-99 99:99:99.999+9999>"` for a string, `"<integer of 13 digits>"` for a number, so a
+/// time in another format or unit still shows.
+fn shape(value: &Value) -> Value {
+    Value::String(match value {
+        Value::String(text) => {
+            let digits: String = text
+                .chars()
+                .map(|c| if c.is_ascii_digit() { '9' } else { c })
+                .collect();
+            format!("<shape {digits}>")
+        }
+        Value::Number(n) if n.is_u64() || n.is_i64() => {
+            let digits = n.to_string().trim_start_matches('-').len();
+            format!("<integer of {digits} digits>")
+        }
+        other => format!("<masked {}>", type_name(other)),
+    })
 }
 
 impl Masks {
@@ -103,9 +176,18 @@ impl Masks {
         let parse = |list: &[&str]| list.iter().map(|p| Pattern::parse(p)).collect();
         Self {
             masked: parse(masked),
+            shaped: Vec::new(),
             ignored: parse(ignored),
             unordered: parse(unordered),
         }
+    }
+
+    /// The masks with paths whose values are replaced by their shape (digits masked, their
+    /// count kept): times, whose values differ in every run but whose format must not.
+    pub fn with_shaped(mut self, patterns: &[&str]) -> Self {
+        self.shaped
+            .extend(patterns.iter().map(|p| Pattern::parse(p)));
+        self
     }
 
     /// The masks with more masked paths (e.g. from a scenario).
@@ -115,7 +197,7 @@ impl Masks {
         self
     }
 
-    fn any(list: &[Pattern], path: &[String]) -> bool {
+    fn any(list: &[Pattern], path: &[Segment<'_>]) -> bool {
         list.iter().any(|p| p.matches(path))
     }
 
@@ -124,15 +206,19 @@ impl Masks {
         self.walk(value, &mut Vec::new())
     }
 
-    fn walk(&self, value: &Value, path: &mut Vec<String>) -> Value {
+    // The path borrows the document's keys: no allocation per node.
+    fn walk<'a>(&self, value: &'a Value, path: &mut Vec<Segment<'a>>) -> Value {
         if Self::any(&self.masked, path) {
             return Value::String(format!("<masked {}>", type_name(value)));
+        }
+        if Self::any(&self.shaped, path) {
+            return shape(value);
         }
         match value {
             Value::Object(map) => {
                 let mut out = Map::with_capacity(map.len());
                 for (key, inner) in map {
-                    path.push(key.clone());
+                    path.push(Segment::Key(key));
                     if !Self::any(&self.ignored, path) {
                         out.insert(key.clone(), self.walk(inner, path));
                     }
@@ -145,7 +231,7 @@ impl Masks {
                     .iter()
                     .enumerate()
                     .map(|(i, item)| {
-                        path.push(i.to_string());
+                        path.push(Segment::Index(i));
                         let normalised = self.walk(item, path);
                         path.pop();
                         normalised
@@ -666,6 +752,45 @@ mod tests {
                 .contains("\"participantId\": \"<masked integer>\""),
             "{}",
             outcome.residual
+        );
+    }
+
+    #[test]
+    fn a_leading_double_star_matches_at_any_depth() {
+        let masks = Masks::new(&["**.id", "**.a.*.t"], &[], &[]);
+        let value = json!({"id": 1, "x": {"id": "2", "a": [{"t": 3, "id": 4}]}, "a": [{"t": 5}]});
+        assert_eq!(
+            masks.normalise(&value),
+            json!({"id": "<masked integer>", "x": {"id": "<masked string>",
+                   "a": [{"t": "<masked integer>", "id": "<masked integer>"}]},
+                   "a": [{"t": "<masked integer>"}]})
+        );
+    }
+
+    #[test]
+    fn shaped_values_keep_their_format() {
+        let masks = Masks::new(&[], &[], &[]).with_shaped(&["**.timestamp", "**.seconds"]);
+        let value = json!({"m": [{"timestamp": "2026-01-02 03:04:05.678+0000", "seconds": 1767323045678_u64},
+                                 {"timestamp": "2026-01-02T03:04:05Z", "seconds": 1767323045}]});
+        assert_eq!(
+            masks.normalise(&value),
+            json!({"m": [{"timestamp": "<shape 9999-99-99 99:99:99.999+9999>", "seconds": "<integer of 13 digits>"},
+                         {"timestamp": "<shape 9999-99-99T99:99:99Z>", "seconds": "<integer of 10 digits>"}]})
+        );
+    }
+
+    #[test]
+    fn a_numeric_segment_matches_that_index_and_that_key() {
+        let masks = Masks::new(&["a.1", "b.01"], &[], &[]);
+        let value = json!({"a": [0, 1, 2], "b": [0, 1], "c": {"1": 1}});
+        assert_eq!(
+            masks.normalise(&value),
+            json!({"a": [0, "<masked integer>", 2], "b": [0, 1], "c": {"1": 1}})
+        );
+        let keyed = Masks::new(&["c.1"], &[], &[]);
+        assert_eq!(
+            keyed.normalise(&json!({"c": {"1": 1}})),
+            json!({"c": {"1": "<masked integer>"}})
         );
     }
 

@@ -12,7 +12,7 @@
 pub mod bayeux;
 pub mod diff;
 pub mod invariants;
-mod json;
+pub(crate) mod json;
 pub mod modes;
 pub mod schema;
 pub mod visibility;

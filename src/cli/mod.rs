@@ -3,15 +3,18 @@
 mod check_docs;
 mod coverage;
 mod proxy;
+mod replay;
 mod run;
 mod serve;
 mod signal;
+mod trials;
 
 use clap::{Parser, Subcommand};
 
 pub use check_docs::CheckDocsArgs;
 pub use coverage::CoverageArgs;
 pub use proxy::ProxyArgs;
+pub use replay::ReplayArgs;
 pub use run::RunArgs;
 pub use serve::ServeArgs;
 
@@ -43,6 +46,15 @@ pub enum Command {
     /// Ctrl-C (or SIGTERM) stops the proxy and moves the finished file into place.
     /// docs/recording.md describes the file.
     Proxy(ProxyArgs),
+    /// Replay a HAR capture against a target and compare the notifications with the recording.
+    ///
+    /// Each recorded scenario (or the whole capture, when it names none) is replayed as one
+    /// trial: its actors' requests are re-sent in their recorded order across actors, each after
+    /// the notifications it followed, with the target's ids in place of the recorded ones; what
+    /// each actor receives is then compared with what it received in the recording (ids
+    /// remapped, times compared by their shape), in the recorded order within each chat.
+    /// Credentials come from the profile. docs/replay.md describes it.
+    Replay(ReplayArgs),
     /// Validate the documented examples against the schemas and list the errata.
     CheckDocs(CheckDocsArgs),
     /// Show which scenarios cover each requirement of the catalogue.
@@ -57,6 +69,9 @@ pub async fn run(cli: Cli) -> i32 {
             .unwrap_or(crate::exit::COULD_NOT_RUN),
         Command::Serve(args) => serve::run(args).await,
         Command::Proxy(args) => proxy::run(args).await,
+        Command::Replay(args) => tokio::task::spawn_blocking(move || replay::run(args))
+            .await
+            .unwrap_or(crate::exit::COULD_NOT_RUN),
         Command::CheckDocs(args) => check_docs::run(args),
         Command::Coverage(args) => coverage::run(args),
     }

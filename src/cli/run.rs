@@ -5,19 +5,17 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Args;
-use libtest_mimic::{Arguments, Failed, Trial};
+use libtest_mimic::{Arguments, Trial};
 
-use crate::check::Verdict;
+use super::trials::{Collected, ReportSettings};
 use crate::driver::bayeux::BayeuxConfig;
-use crate::event::Outcome;
 use crate::exit;
 use crate::har::{Ending, HarWriter, redact};
 use crate::profile::Profile;
-use crate::report::{json, junit, terminal, write_atomically};
 use crate::run::user_locks::UserLocks;
 use crate::run::{RunContext, ScenarioRun, Verifier, check_reachable, run_scenario};
 use crate::scenario::{self, LoadError, Scenario};
@@ -136,7 +134,7 @@ fn local_or_builtin(given: &Option<PathBuf>, default: &str) -> Option<PathBuf> {
 }
 
 /// Prints located load problems with their snippets; returns the bad-input exit code.
-fn problems(errors: &[LoadError], what: &str) -> i32 {
+pub(super) fn problems(errors: &[LoadError], what: &str) -> i32 {
     for error in errors {
         eprintln!("{}", error.render());
     }
@@ -298,8 +296,7 @@ pub fn run(mut args: RunArgs) -> i32 {
         verifier,
         record: record.clone(),
     };
-    let results: Arc<Mutex<Vec<(Scenario, ScenarioRun)>>> = Arc::default();
-    let could_not_run: Arc<Mutex<Vec<String>>> = Arc::default();
+    let collected: Arc<Collected<Scenario>> = Arc::default();
     // Against one shared target, scenarios sharing a user must not overlap.
     let user_locks = Arc::new(UserLocks::default());
     let trials: Vec<Trial> = scenarios
@@ -308,12 +305,7 @@ pub fn run(mut args: RunArgs) -> i32 {
         .map(|scenario| {
             let name = scenario.name.clone();
             let ignored = scenario.ignore.is_some();
-            let (runtime, base, results, errors) = (
-                runtime.clone(),
-                base.clone(),
-                results.clone(),
-                could_not_run.clone(),
-            );
+            let (runtime, base, collected) = (runtime.clone(), base.clone(), collected.clone());
             let target = args.target.clone();
             let strict = args.strict;
             let user_locks = user_locks.clone();
@@ -323,35 +315,9 @@ pub fn run(mut args: RunArgs) -> i32 {
                     .then(|| user_locks.acquire(scenario.users()));
                 let outcome =
                     runtime.block_on(run_one(&scenario, target.as_deref(), faults, &base));
-                let run = match outcome {
-                    Ok(run) => run,
-                    Err(message) => {
-                        errors
-                            .lock()
-                            .unwrap_or_else(|p| p.into_inner())
-                            .push(message.clone());
-                        return Err(Failed::from(message));
-                    }
-                };
-                let failed = run.outcome != Outcome::Passed
-                    || (strict && run.findings().any(|f| f.verdict == Verdict::NonStrict));
-                let report = terminal::findings(&scenario, &run, strict, |v| {
-                    v == Verdict::Fail || (strict && v == Verdict::NonStrict)
-                });
-                if run.outcome == Outcome::Errored {
-                    errors
-                        .lock()
-                        .unwrap_or_else(|p| p.into_inner())
-                        .push(scenario.name.clone());
-                }
-                results
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .push((scenario, run));
-                if failed {
-                    Err(Failed::from(report))
-                } else {
-                    Ok(())
+                match outcome {
+                    Ok(run) => collected.file(scenario, run, strict),
+                    Err(message) => Err(collected.could_not_run(message)),
                 }
             })
             .with_ignored_flag(ignored)
@@ -388,36 +354,13 @@ pub fn run(mut args: RunArgs) -> i32 {
             }
         }
     }
-    let results = results.lock().unwrap_or_else(|p| p.into_inner());
-    if !args.strict {
-        let notes: String = results
-            .iter()
-            .map(|(scenario, run)| {
-                terminal::findings(scenario, run, false, |v| v == Verdict::NonStrict)
-            })
-            .filter(|text| !text.is_empty())
-            .collect();
-        if !notes.is_empty() {
-            println!(
-                "NON-STRICT findings (documented variants; they fail only with --strict):\n{notes}"
-            );
-        }
-    }
-    if let Some(code) = write_reports(&args, &results) {
-        return code;
-    }
-    let errored = could_not_run
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .len();
-    if errored > 0 && conclusion.num_passed == 0 {
-        return exit::COULD_NOT_RUN;
-    }
-    if conclusion.has_failed() {
-        exit::FAILURES
-    } else {
-        exit::SUCCESS
-    }
+    let settings = ReportSettings {
+        strict: args.strict,
+        junit: args.junit.as_deref(),
+        json: args.json.as_deref(),
+        suite: "scenarios",
+    };
+    collected.finish(&conclusion, settings)
 }
 
 /// Creates the recording and arranges for Ctrl-C (or SIGTERM) to close it and exit with
@@ -454,28 +397,6 @@ fn start_recording(
         std::process::exit(exit::INTERRUPTED);
     });
     Ok(writer)
-}
-
-/// Writes the requested report files; returns an exit code when one cannot be written.
-fn write_reports(args: &RunArgs, results: &[(Scenario, ScenarioRun)]) -> Option<i32> {
-    let mut ordered: Vec<(Scenario, ScenarioRun)> = results.to_vec();
-    ordered.sort_by(|a, b| a.0.name.cmp(&b.0.name));
-    if let Some(path) = &args.junit {
-        let written = junit::render(&ordered, args.strict)
-            .map_err(|e| e.to_string())
-            .and_then(|xml| write_atomically(path, xml.as_bytes()).map_err(|e| e.to_string()));
-        if let Err(e) = written {
-            eprintln!("error: cannot write {}: {e}", path.display());
-            return Some(exit::COULD_NOT_RUN);
-        }
-    }
-    if let Some(path) = &args.json
-        && let Err(e) = write_atomically(path, json::render(&ordered, args.strict).as_bytes())
-    {
-        eprintln!("error: cannot write {}: {e}", path.display());
-        return Some(exit::COULD_NOT_RUN);
-    }
-    None
 }
 
 #[cfg(test)]

@@ -1,18 +1,18 @@
-//! The JSON Lines event stream: every [`RunEvent`] of every scenario, one JSON object per line,
-//! then a `summary` line. The wire format is documented in docs/json-events.md.
+//! The JSON Lines event stream: every [`RunEvent`](crate::event::RunEvent) of every trial (a
+//! scenario, a replayed group), one JSON object per line, then a `summary` line. The wire
+//! format is documented in docs/json-events.md.
 
 use serde_json::json;
 
 use crate::check::Verdict;
 use crate::event::Outcome;
 use crate::run::ScenarioRun;
-use crate::scenario::Scenario;
 
 /// The version of the event format, written in the summary line.
 pub const FORMAT_VERSION: u32 = 1;
 
 /// Renders the stream.
-pub fn render(results: &[(Scenario, ScenarioRun)], strict: bool) -> String {
+pub fn render<S>(results: &[(S, ScenarioRun)], strict: bool) -> String {
     let mut out = String::new();
     let (mut passed, mut failed, mut errored) = (0, 0, 0);
     for (_, run) in results {

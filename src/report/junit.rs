@@ -1,5 +1,5 @@
-//! The JUnit XML report: one testcase per scenario, with every check result of the scenario
-//! inside it (the failure's description lists the failing findings; `system-out` lists every
+//! The JUnit XML report: one testcase per trial (a scenario, a replayed group), with every
+//! check result of the trial inside it (the failure's description lists the failing findings; `system-out` lists every
 //! finding and step), and the requirements it covers as properties.
 
 use std::fmt::Write as _;
@@ -9,9 +9,8 @@ use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, Te
 use crate::check::Verdict;
 use crate::event::{Outcome, RunEvent};
 use crate::run::ScenarioRun;
-use crate::scenario::Scenario;
 
-use super::terminal;
+use super::{Subject, terminal};
 
 fn steps_log(run: &ScenarioRun) -> String {
     let mut out = String::new();
@@ -35,13 +34,15 @@ fn steps_log(run: &ScenarioRun) -> String {
     out
 }
 
-/// Renders the report; `strict` makes NON-STRICT findings failures.
-pub fn render(
-    results: &[(Scenario, ScenarioRun)],
+/// Renders the report as one test suite called `suite`; `strict` makes NON-STRICT findings
+/// failures.
+pub fn render<S: Subject>(
+    suite: &str,
+    results: &[(S, ScenarioRun)],
     strict: bool,
 ) -> Result<String, quick_junit::SerializeError> {
     let mut report = Report::new("gws-conform");
-    let mut suite = TestSuite::new("scenarios");
+    let mut suite = TestSuite::new(suite);
     for (scenario, run) in results {
         let failing = if strict {
             Verdict::NonStrict
@@ -74,10 +75,9 @@ pub fn render(
             }
             _ => TestCaseStatus::success(),
         };
-        let mut case = TestCase::new(scenario.name.clone(), status);
-        case.set_classname(scenario.file.display().to_string())
-            .set_time(run.duration);
-        for requirement in &scenario.covers {
+        let mut case = TestCase::new(scenario.name().to_owned(), status);
+        case.set_classname(scenario.file()).set_time(run.duration);
+        for requirement in scenario.covers() {
             case.add_property(Property::new("covers", requirement.clone()));
         }
         let mut out = steps_log(run);

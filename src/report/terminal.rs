@@ -1,12 +1,12 @@
-//! The text shown for a failed scenario in the libtest-style output, and the summary of
-//! NON-STRICT findings after the run.
+//! The text shown for a failed trial (a scenario, a replayed group) in the libtest-style
+//! output, and the summary of NON-STRICT findings after the run.
 
 use std::fmt::Write as _;
 
+use super::Subject;
 use crate::check::Verdict;
 use crate::event::RunEvent;
 use crate::run::ScenarioRun;
-use crate::scenario::Scenario;
 
 fn tier(verdict: Verdict, strict: bool) -> &'static str {
     match verdict {
@@ -17,23 +17,15 @@ fn tier(verdict: Verdict, strict: bool) -> &'static str {
     }
 }
 
-fn location(scenario: &Scenario, step: Option<usize>) -> String {
-    match step.and_then(|i| scenario.steps.get(i).map(|s| (i, s))) {
-        Some((i, s)) => format!(
-            " (step {} `{}`, {}:{})",
-            i + 1,
-            s.action.keyword(),
-            scenario.file.display(),
-            s.position.line
-        ),
-        None => String::new(),
-    }
+fn location(subject: &(impl Subject + ?Sized), step: Option<usize>) -> String {
+    step.and_then(|i| subject.step_location(i))
+        .unwrap_or_default()
 }
 
-/// The findings of a scenario whose verdict `show` selects, each with its requirement, step
+/// The findings of a trial whose verdict `show` selects, each with its requirement, step
 /// location and evidence, and the steps that could not run at all.
 pub fn findings(
-    scenario: &Scenario,
+    scenario: &(impl Subject + ?Sized),
     run: &ScenarioRun,
     strict: bool,
     show: impl Fn(Verdict) -> bool,

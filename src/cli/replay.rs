@@ -1,0 +1,246 @@
+//! `gws-conform replay FILE.har`: replays a capture against the target (a fresh embedded
+//! reference server per group when no `--target` is given), one libtest-style trial per group,
+//! and exits 0 (the replay matched the recording), 1 (differences), 2 (bad capture, profile or
+//! arguments) or 3 (could not run). docs/replay.md describes it.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use clap::Args;
+use libtest_mimic::{Arguments, Trial};
+
+use super::run::problems;
+use super::trials::{Collected, ReportSettings};
+use crate::driver::bayeux::BayeuxConfig;
+use crate::exit;
+use crate::profile::Profile;
+use crate::replay::{GroupPlan, Pace, Plan, ReplayContext, replay_group};
+use crate::server::{Fault, Faults, ServerConfig, start};
+
+/// Most groups replayed at once against the embedded target.
+const MAX_EMBEDDED_PARALLEL: usize = 64;
+
+/// Options of `replay`.
+#[derive(Debug, Args)]
+pub struct ReplayArgs {
+    /// The capture: a HAR file from `run --record`, the recording proxy, or a browser's devtools.
+    #[arg(value_name = "FILE.har")]
+    pub file: PathBuf,
+    /// The server to replay against (`http://host:port`; recorded paths are kept); without it,
+    /// the profile's `base_url`, or else an embedded reference server per group.
+    #[arg(long, value_name = "URL")]
+    pub target: Option<String>,
+    /// Target profile: the users to log in as (the capture holds no credentials) and the
+    /// ContactCenterId [default: the reference server's users].
+    #[arg(long, value_name = "FILE")]
+    pub profile: Option<PathBuf>,
+    /// Replay the recorded gaps between requests this many times faster (0.001 to 1000000).
+    #[arg(
+        long,
+        value_name = "X",
+        default_value_t = 1.0,
+        conflicts_with = "as_fast_as_possible"
+    )]
+    pub speed: f64,
+    /// Send each request as soon as what it depends on has happened.
+    #[arg(long)]
+    pub as_fast_as_possible: bool,
+    /// Groups replayed at once (default: all of them against the embedded server, where each
+    /// group has its own server; 1 against a target, where chats are routed across groups).
+    #[arg(long, value_name = "N")]
+    pub concurrency: Option<usize>,
+    /// How long a request may wait for what it depends on (a notification, another actor's
+    /// request), in seconds; also how long the replay waits at the end for the last recorded
+    /// notifications.
+    #[arg(long, value_name = "SECONDS", default_value_t = 10.0)]
+    pub deadline: f64,
+    /// Log in as profile user PROFILE wherever the capture shows RECORDED (an actor's name or
+    /// the user it logged in as); repeatable.
+    #[arg(long = "user", value_name = "RECORDED=PROFILE", value_parser = parse_alias)]
+    pub users: Vec<(String, String)>,
+    /// Seed a deliberate non-conformance into the embedded reference server (repeatable; not
+    /// with a target).
+    #[arg(long = "fault", value_name = "NAME", value_parser = Fault::parse_arg)]
+    pub faults: Vec<Fault>,
+    /// Write a JUnit XML report here.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+    /// Write the JSON Lines event stream here (docs/json-events.md).
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+    /// List the groups instead of replaying them.
+    #[arg(long)]
+    pub list: bool,
+    /// One character per group.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+fn parse_alias(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((recorded, user)) if !recorded.is_empty() && !user.is_empty() => {
+            Ok((recorded.to_owned(), user.to_owned()))
+        }
+        _ => Err(format!("expected RECORDED=PROFILE, got {text:?}")),
+    }
+}
+
+/// Checks the arguments, reads the profile and plans the capture; prints what is wrong and
+/// returns the exit code otherwise.
+fn prepare(args: &ReplayArgs) -> Result<(Plan, Profile, Option<String>), i32> {
+    let bad = |message: String| {
+        eprintln!("error: {message}");
+        exit::BAD_INPUT
+    };
+    if !(0.001..=1e6).contains(&args.speed) {
+        return Err(bad(format!(
+            "--speed must be between 0.001 and 1000000, not {}",
+            args.speed
+        )));
+    }
+    if !(args.deadline.is_finite() && args.deadline > 0.0 && args.deadline <= 3600.0) {
+        return Err(bad(format!(
+            "--deadline must be between 0 and 3600 seconds, not {}",
+            args.deadline
+        )));
+    }
+    if args.concurrency == Some(0) {
+        return Err(bad("--concurrency must be at least 1".to_owned()));
+    }
+    let profile = match &args.profile {
+        Some(path) => Profile::load(path).map_err(|errors| problems(&errors, "profile"))?,
+        None => Profile::builtin(),
+    };
+    let target = args.target.clone().or_else(|| profile.base_url.clone());
+    if let Some(target) = &target
+        && !args.faults.is_empty()
+    {
+        return Err(bad(format!(
+            "--fault seeds faults into the embedded reference server; it cannot be used with a target ({target})"
+        )));
+    }
+    let mut plan = Plan::read(&args.file).map_err(|e| bad(e.to_string()))?;
+    plan.resolve_users(&profile, &args.users)
+        .map_err(|problems| {
+            bad(format!(
+                "{} cannot be replayed with this profile:\n  {}",
+                args.file.display(),
+                problems.join("\n  ")
+            ))
+        })?;
+    for skipped in &plan.skipped {
+        eprintln!("note: not replayed: {skipped}");
+    }
+    Ok((plan, profile, target))
+}
+
+/// Replays one group against `target`, or against a fresh embedded server.
+async fn replay_one(
+    group: Arc<GroupPlan>,
+    target: Option<&str>,
+    faults: Faults,
+    ctx: &ReplayContext,
+) -> Result<crate::run::ScenarioRun, String> {
+    let Some(url) = target else {
+        let config = ServerConfig {
+            faults,
+            ..ServerConfig::default()
+        };
+        let server = start(config, SocketAddr::from(([127, 0, 0, 1], 0)))
+            .await
+            .map_err(|e| format!("cannot start the embedded reference server: {e}"))?;
+        let ctx = ReplayContext {
+            base_url: server.base_url(),
+            ..ctx.clone()
+        };
+        let run = replay_group(group, &ctx).await;
+        server.shutdown().await;
+        return Ok(run);
+    };
+    let ctx = ReplayContext {
+        base_url: url.trim_end_matches('/').to_owned(),
+        ..ctx.clone()
+    };
+    Ok(replay_group(group, &ctx).await)
+}
+
+/// Runs the command; returns the exit code.
+pub fn run(args: ReplayArgs) -> i32 {
+    let (plan, profile, target) = match prepare(&args) {
+        Ok(prepared) => prepared,
+        Err(code) => return code,
+    };
+    let faults: Faults = args.faults.iter().copied().collect();
+    if !faults.is_empty() && !args.list {
+        eprintln!("note: the embedded reference server runs with seeded faults: {faults}");
+    }
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => Arc::new(runtime),
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return exit::COULD_NOT_RUN;
+        }
+    };
+    let ctx = ReplayContext {
+        base_url: String::new(),
+        profile,
+        pace: if args.as_fast_as_possible {
+            Pace::AsFastAsPossible
+        } else {
+            Pace::Recorded { speed: args.speed }
+        },
+        deadline: Duration::from_secs_f64(args.deadline),
+        request_timeout: Duration::from_secs(10),
+        bayeux: BayeuxConfig::default(),
+    };
+    let collected: Arc<Collected<Arc<GroupPlan>>> = Arc::default();
+    let trials: Vec<Trial> = plan
+        .groups
+        .into_iter()
+        .map(|group| {
+            let group = Arc::new(group);
+            let name = group.name.clone();
+            let (runtime, ctx, collected, target) = (
+                runtime.clone(),
+                ctx.clone(),
+                collected.clone(),
+                target.clone(),
+            );
+            Trial::test(name, move || {
+                let outcome =
+                    runtime.block_on(replay_one(group.clone(), target.as_deref(), faults, &ctx));
+                match outcome {
+                    Ok(run) => collected.file(group, run, false),
+                    Err(message) => Err(collected.could_not_run(message)),
+                }
+            })
+        })
+        .collect();
+    let threads = args.concurrency.unwrap_or(if target.is_some() {
+        1
+    } else {
+        trials.len().clamp(1, MAX_EMBEDDED_PARALLEL)
+    });
+    let arguments = Arguments {
+        list: args.list,
+        test_threads: Some(threads),
+        quiet: args.quiet,
+        ..Arguments::default()
+    };
+    let conclusion = libtest_mimic::run(&arguments, trials);
+    if args.list {
+        return exit::SUCCESS;
+    }
+    let settings = ReportSettings {
+        strict: false,
+        junit: args.junit.as_deref(),
+        json: args.json.as_deref(),
+        suite: "replay",
+    };
+    collected.finish(&conclusion, settings)
+}

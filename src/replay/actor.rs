@@ -1,0 +1,390 @@
+//! One actor of a replayed group: its steps in order, each when its time has come and what it
+//! depends on has happened ([`run_actor`]), the check of each response against the recorded
+//! one, its CometD sessions, and the task that pairs what they receive with the recording.
+
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, PoisonError};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use tokio::task::JoinHandle;
+
+use super::causality::Missed;
+use super::compare::REQUIREMENT;
+use super::plan::{Action, ActorKind, Dep, GroupPlan, RequestBody, Step};
+use super::remap::Origin;
+use super::{Pace, Shared};
+use crate::bayeux::ChannelPattern;
+use crate::check::{Finding, Verdict};
+use crate::driver::bayeux::{BayeuxClient, Credentials, Cursor, Inbox, WaitError};
+use crate::driver::http::{Auth, Body, Exchange, HttpActor};
+use crate::event::RunEvent;
+
+/// Why a CometD step could not be replayed.
+const NO_SESSION: &str = "there is no CometD session (its handshake failed or it was disconnected)";
+
+/// What one actor's task leaves behind.
+pub(super) struct ActorRun {
+    /// Exchanges and findings, each with the time it happened (for ordering).
+    pub events: Vec<(Instant, RunEvent)>,
+    pub http: Option<HttpActor>,
+    /// Its CometD sessions still open, by the recorded `clientId` each stands for.
+    pub sessions: Vec<(Option<String>, BayeuxClient)>,
+    /// CometD handshakes repeated by the client when the server forgot a session.
+    pub rehandshakes: usize,
+    /// The tasks pairing what its sessions receive.
+    pub matchers: Vec<JoinHandle<()>>,
+    /// Whether it started a contact-centre session it did not end (it is logged out after).
+    pub logged_in: bool,
+}
+
+impl ActorRun {
+    /// The session standing for the recorded `clientId`, else the latest one.
+    fn session(&self, recorded: &Option<String>) -> Option<&BayeuxClient> {
+        let position = self.position(recorded)?;
+        self.sessions.get(position).map(|(_, client)| client)
+    }
+
+    /// Removes and returns that session.
+    fn take_session(&mut self, recorded: &Option<String>) -> Option<BayeuxClient> {
+        let position = self.position(recorded)?;
+        Some(self.sessions.remove(position).1)
+    }
+
+    fn position(&self, recorded: &Option<String>) -> Option<usize> {
+        let named = recorded.as_ref().and_then(|id| {
+            self.sessions
+                .iter()
+                .position(|(s, _)| s.as_ref() == Some(id))
+        });
+        named.or_else(|| self.sessions.len().checked_sub(1))
+    }
+}
+
+/// Pairs an actor's notifications as they arrive, learning ids from each pair, until the
+/// session ends or the replay stops listening.
+async fn match_notifications(shared: Arc<Shared>, actor: usize, inbox: Inbox) {
+    let notes = &shared.group.actors[actor].notes;
+    let mut stop = shared.stop.subscribe();
+    let mut cursor = Cursor::START;
+    loop {
+        // Every wait has a deadline; the loop simply waits again while the replay goes on.
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let next = tokio::select! {
+            biased;
+            next = inbox.wait_for(cursor, "a notification", |_| true, deadline) => next,
+            _ = stop.wait_for(|stop| *stop) => break,
+        };
+        let delivery = match next {
+            Ok(delivery) => delivery,
+            Err(WaitError::Timeout { .. }) => continue,
+            Err(WaitError::SessionEnded { .. }) => break,
+        };
+        cursor = delivery.next();
+        let matched = {
+            let mut remap = shared.remap();
+            let mut matcher = shared.matchers[actor]
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            matcher.offer(notes, delivery.channel, delivery.data, &mut remap)
+        };
+        if let Some(index) = matched {
+            shared.progress.note_matched(actor, index);
+        }
+    }
+}
+
+pub(super) fn replay_finding(check: &str, message: String, details: Vec<String>) -> Finding {
+    Finding {
+        check: check.to_owned(),
+        requirement: REQUIREMENT.to_owned(),
+        verdict: Verdict::Fail,
+        message,
+        details,
+    }
+}
+
+/// What a dependency is, in words.
+fn describe_dep(group: &GroupPlan, dep: Dep) -> String {
+    let name = |actor: usize| group.actors.get(actor).map_or("?", |a| a.name.as_str());
+    match dep {
+        Dep::Steps { actor, count } => {
+            let step = group
+                .actors
+                .get(actor)
+                .and_then(|a| a.steps.get(count.wrapping_sub(1)));
+            let what = step.map_or_else(String::new, |&s| {
+                format!(" ({})", group.steps[s].action.describe())
+            });
+            format!("{}'s step {count}{what} to finish", name(actor))
+        }
+        Dep::Notes { actor, count } => {
+            format!(
+                "{} to receive its first {count} recorded notification(s)",
+                name(actor)
+            )
+        }
+        Dep::Note { actor, index } => {
+            let entry = group
+                .actors
+                .get(actor)
+                .and_then(|a| a.notes.get(index))
+                .map_or(0, |n| n.entry);
+            format!(
+                "{} to receive its recorded notification {} (entries[{entry}])",
+                name(actor),
+                index + 1
+            )
+        }
+    }
+}
+
+/// One actor's steps, in order, each when its time has come and its dependencies are met.
+pub(super) async fn run_actor(shared: Arc<Shared>, actor: usize) -> ActorRun {
+    let group = shared.group.clone();
+    let plan = &group.actors[actor];
+    let ctx = &shared.ctx;
+    let scenario = group.name.clone();
+    let mut run = ActorRun {
+        events: Vec::new(),
+        http: None,
+        sessions: Vec::new(),
+        rehandshakes: 0,
+        matchers: Vec::new(),
+        logged_in: false,
+    };
+    let finding = |step: Option<usize>, finding: Finding| {
+        (
+            Instant::now(),
+            RunEvent::Finding {
+                scenario: scenario.clone(),
+                step,
+                finding,
+            },
+        )
+    };
+    let credentials = match &plan.kind {
+        ActorKind::User {
+            login: Some(user), ..
+        } => ctx.profile.credentials(user).ok(),
+        _ => None,
+    };
+    let auth = match (&plan.kind, &credentials) {
+        (ActorKind::Customer, _) => Auth::ContactCenter(ctx.profile.contact_center_id.clone()),
+        (_, Some(credentials)) => Auth::Basic(credentials.clone()),
+        _ => Auth::Anonymous,
+    };
+    let http = match HttpActor::new(&ctx.base_url, auth, ctx.request_timeout) {
+        Ok(http) => http,
+        Err(e) => {
+            let message = format!("{}: cannot build an HTTP client: {e}", plan.name);
+            run.events.push(finding(
+                None,
+                replay_finding("replay.transport", message, Vec::new()),
+            ));
+            // Nobody should wait for steps that will never run.
+            shared.progress.steps_done(actor, plan.steps.len());
+            return run;
+        }
+    };
+    let target_origin = reqwest::Url::parse(&ctx.base_url)
+        .map(|url| url.origin().ascii_serialization())
+        .unwrap_or_else(|_| ctx.base_url.clone());
+    for (done, &index) in plan.steps.iter().enumerate() {
+        let step = &group.steps[index];
+        if let Pace::Recorded { speed } = ctx.pace {
+            let offset = (step.start_us - group.start_us).max(0) as f64 / speed / 1e6;
+            // An offset beyond any clock (an absurd speed) is no reason to panic: no wait.
+            let at = Duration::try_from_secs_f64(offset)
+                .ok()
+                .and_then(|offset| shared.started.checked_add(offset));
+            if let Some(at) = at {
+                tokio::time::sleep_until(at.into()).await;
+            }
+        }
+        let deadline = Instant::now() + ctx.deadline;
+        if let Err(Missed(dep, behind)) = shared.progress.wait(actor, &step.deps, deadline).await {
+            let behind: String = behind
+                .into_iter()
+                .map(|d| format!(", which waited for {}", describe_dep(&group, d)))
+                .collect();
+            let message = format!(
+                "{}: waited {} s for {}{behind}; the replay no longer follows the recording, \
+                 so the remaining steps run without waiting",
+                plan.name,
+                ctx.deadline.as_secs_f32(),
+                describe_dep(&group, dep)
+            );
+            let f = replay_finding("replay.dependency", message, Vec::new());
+            run.events.push(finding(Some(index), f));
+        }
+        let problem = match &step.action {
+            Action::Http {
+                method,
+                target,
+                origin,
+                body,
+            } => {
+                let fallback = Some((origin.as_str(), target_origin.as_str()));
+                let (path, body) = {
+                    let remap = shared.remap();
+                    let body = body.as_ref().map(|body| match body {
+                        RequestBody::Json(value) => Body::Json(remap.value(value, fallback)),
+                        RequestBody::Text { text, .. } => Body::Raw(text.clone()),
+                    });
+                    (remap.text(target, fallback), body)
+                };
+                if let Some(Body::Json(value)) = &body {
+                    match value.get("operationName").and_then(Value::as_str) {
+                        Some("StartContactCenterSession") => run.logged_in = true,
+                        Some("EndContactCenterSession") => run.logged_in = false,
+                        _ => {}
+                    }
+                }
+                let exchange = http.send(method, &path, body.as_ref(), &[]).await;
+                let problem = check_response(&shared, step, &exchange);
+                run.events.push((
+                    Instant::now(),
+                    RunEvent::Exchange {
+                        scenario: scenario.clone(),
+                        actor: Some(plan.name.clone()),
+                        step: Some(index),
+                        method: exchange.method,
+                        url: exchange.url,
+                        request: exchange.request,
+                        status: exchange.status,
+                        response: exchange.response,
+                        elapsed_ms: exchange.elapsed.as_millis() as u64,
+                        error: exchange.error,
+                    },
+                ));
+                problem
+            }
+            Action::Handshake { session } => {
+                bayeux_handshake(
+                    &shared,
+                    actor,
+                    &http,
+                    credentials.as_ref(),
+                    session,
+                    &mut run,
+                )
+                .await
+            }
+            Action::Subscribe { pattern, session } | Action::Unsubscribe { pattern, session } => {
+                let subscribe = matches!(step.action, Action::Subscribe { .. });
+                match (run.session(session), ChannelPattern::parse(pattern)) {
+                    (None, _) => Some(NO_SESSION.to_owned()),
+                    (_, Err(e)) => Some(format!("{pattern:?} is not a channel pattern: {e}")),
+                    (Some(client), Ok(pattern)) => {
+                        let done = if subscribe {
+                            client.subscribe(&pattern).await
+                        } else {
+                            client.unsubscribe(&pattern).await
+                        };
+                        done.err().map(|e| e.to_string())
+                    }
+                }
+            }
+            Action::Disconnect { session } => match run.take_session(session) {
+                Some(client) => {
+                    run.rehandshakes += client.inbox().rehandshakes();
+                    client.disconnect().await.err().map(|e| e.to_string())
+                }
+                None => Some(NO_SESSION.to_owned()),
+            },
+        };
+        if let Some(problem) = problem {
+            let recorded_failed = step.recorded.successful == Some(false);
+            if !recorded_failed || matches!(step.action, Action::Http { .. }) {
+                let message = format!("{}: {}: {problem}", plan.name, step.action.describe());
+                run.events.push(finding(
+                    Some(index),
+                    replay_finding("replay.response", message, Vec::new()),
+                ));
+            }
+        }
+        shared.progress.steps_done(actor, done + 1);
+    }
+    run.http = Some(http);
+    run
+}
+
+/// Compares a replayed response with the recorded one and learns ids from it; returns what
+/// differs.
+fn check_response(shared: &Shared, step: &Step, exchange: &Exchange) -> Option<String> {
+    let Some(status) = exchange.status else {
+        let error = exchange.error.clone().unwrap_or_default();
+        return Some(format!("no response: {error}"));
+    };
+    shared.reached.store(true, Ordering::Relaxed);
+    let recorded = &step.recorded;
+    if let (Some(old), Some(new)) = (&recorded.body, &exchange.response) {
+        shared.remap().learn(old, new, Origin::Response);
+    }
+    if recorded.status <= 0 {
+        return None;
+    }
+    let code = |body: Option<&Value>| {
+        body.and_then(|b| b.get("statusCode"))
+            .and_then(Value::as_i64)
+    };
+    let (old_code, new_code) = (
+        code(recorded.body.as_ref()),
+        code(exchange.response.as_ref()),
+    );
+    let same_code = old_code.is_none() || old_code == new_code;
+    if i64::from(status) == recorded.status && same_code {
+        return None;
+    }
+    let shown = |code: Option<i64>| code.map_or_else(String::new, |c| format!(" (statusCode {c})"));
+    let body = exchange
+        .response
+        .as_ref()
+        .map(Value::to_string)
+        .unwrap_or_default();
+    Some(format!(
+        "the recording got HTTP {}{}, the replay HTTP {status}{}: {body}",
+        recorded.status,
+        shown(old_code),
+        shown(new_code)
+    ))
+}
+
+/// Handshakes a new Bayeux client for the recorded session `session` (the recording may hold
+/// several at once: a user logged in twice) and starts pairing what it receives.
+async fn bayeux_handshake(
+    shared: &Arc<Shared>,
+    actor: usize,
+    http: &HttpActor,
+    credentials: Option<&crate::profile::Credentials>,
+    session: &Option<String>,
+    run: &mut ActorRun,
+) -> Option<String> {
+    let credentials = credentials.map(|c| Credentials {
+        username: c.user_name.clone(),
+        password: c.password.clone(),
+    });
+    let url = format!("{}/api/v2/notifications", shared.ctx.base_url);
+    match BayeuxClient::connect(
+        http.client().clone(),
+        url,
+        credentials,
+        shared.ctx.bayeux.clone(),
+    )
+    .await
+    {
+        Ok(client) => {
+            shared.reached.store(true, Ordering::Relaxed);
+            let task = tokio::spawn(match_notifications(
+                shared.clone(),
+                actor,
+                client.inbox().clone(),
+            ));
+            run.matchers.push(task);
+            run.sessions.push((session.clone(), client));
+            None
+        }
+        Err(e) => Some(e.to_string()),
+    }
+}

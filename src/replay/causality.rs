@@ -1,0 +1,502 @@
+//! Causality: what each step waits for, so the replay keeps the order of cause and effect the
+//! recording shows, however fast it goes.
+//!
+//! [`link`] derives, once per group, each step's [`Dep`]s from the recording:
+//! - an actor's steps run one after another, in start order (a browser's overlapping requests
+//!   run in sequence: a valid order of what it did);
+//! - **across actors**: a step waits for every step of another actor that ended before it
+//!   started. Start times are only as fine as the file writes them (a millisecond for
+//!   `run --record` and devtools), so a step that ended within that precision before another
+//!   began counts as before it too, provided it also started first (`_gwsSeq`, else start
+//!   order) and, where the file lists exchanges as they completed (`_gwsSeq`), completed
+//!   before it: a few dependencies too many, never a cycle;
+//! - **notifications**: a step waits until its actor has received the counterparts of every
+//!   notification it had certainly received when the step started in the recording (arrived
+//!   at least one precision unit earlier; a notification the step itself caused may arrive
+//!   within that unit, and waiting for it would wait forever). A CometD disconnect causes
+//!   nothing and nothing reaches its session after it, so it waits for every notification
+//!   that arrived before it ended;
+//! - **values**: a step whose URL or body uses an id first seen in a notification of another
+//!   actor waits for that notification's counterpart (the id's mapping is learned from it).
+//!
+//! [`Progress`] is the live side: per actor, how many steps are done and which recorded
+//! notifications have their counterpart, and a wait on a step's dependencies with a deadline.
+//! The first dependency missed makes the whole group give up waiting: the replay no longer
+//! follows the recording, and waiting step after step would only stretch each failure to a
+//! deadline per step, while the rest (the recorded clean-up included) can still run.
+
+use std::collections::HashMap;
+use std::sync::{Mutex, PoisonError};
+use std::time::Instant;
+
+use tokio::sync::watch;
+
+use super::plan::{Action, Dep, GroupPlan, RequestBody};
+use super::remap::{ids_in, tokens};
+
+/// Derives every step's dependencies (see the module doc).
+pub fn link(group: &mut GroupPlan) {
+    let precision = group.precision_us.max(1);
+    // Where each id was first seen in a notification: (arrival, actor, note index).
+    let mut first_seen: HashMap<String, (i64, usize, usize)> = HashMap::new();
+    let mut ids = Vec::new();
+    for (a, actor) in group.actors.iter().enumerate() {
+        for (n, note) in actor.notes.iter().enumerate() {
+            ids.clear();
+            ids_in(&note.data, &mut ids);
+            for id in ids.drain(..) {
+                let seen = first_seen.entry(id).or_insert((note.arrival_us, a, n));
+                if note.arrival_us < seen.0 {
+                    *seen = (note.arrival_us, a, n);
+                }
+            }
+        }
+    }
+    let actors = group.actors.len();
+    // Per actor, the step dependencies its earlier steps already imply.
+    let mut implied = vec![vec![0usize; actors]; actors];
+    let mut notes_implied = vec![0usize; actors];
+    for index in 0..group.steps.len() {
+        let step = &group.steps[index];
+        let (a, seq, start) = (step.actor, step.seq, step.start_us);
+        let mut deps = Vec::new();
+        for (x, other) in group.actors.iter().enumerate() {
+            if x == a {
+                continue;
+            }
+            // The last step of `x` that started before this one and ended before it started
+            // (within the precision; one that completed after it cannot have).
+            let before = other.steps.partition_point(|&s| group.steps[s].seq < seq);
+            let done = group.steps[index].done_rank;
+            let count = (0..before)
+                .rev()
+                .find(|&i| {
+                    let candidate = &group.steps[other.steps[i]];
+                    candidate.end_us < start + precision
+                        && done.zip(candidate.done_rank).is_none_or(|(b, a)| a < b)
+                })
+                .map_or(0, |i| i + 1);
+            if count > implied[a][x] {
+                implied[a][x] = count;
+                deps.push(Dep::Steps { actor: x, count });
+            }
+        }
+        let notes = &group.actors[a].notes;
+        let certain = if matches!(step.action, Action::Disconnect { .. }) {
+            // A disconnect causes no notification, and nothing reaches a session after it: it
+            // waits for everything that arrived before it ended (else the replay could close
+            // the session on notifications still on their way).
+            notes.partition_point(|n| n.arrival_us < step.end_us + precision)
+        } else {
+            notes.partition_point(|n| n.arrival_us + precision <= start)
+        };
+        if certain > notes_implied[a] {
+            notes_implied[a] = certain;
+            deps.push(Dep::Notes {
+                actor: a,
+                count: certain,
+            });
+        }
+        for id in used_ids(&step.action) {
+            if let Some(&(arrival, x, n)) = first_seen.get(&id)
+                && arrival < start + precision
+                && !(x == a && n < notes_implied[a])
+            {
+                deps.push(Dep::Note { actor: x, index: n });
+            }
+        }
+        deps.sort();
+        deps.dedup();
+        group.steps[index].deps = deps;
+    }
+}
+
+/// The ids a step's URL and body carry.
+fn used_ids(action: &Action) -> Vec<String> {
+    let Action::Http { target, body, .. } = action else {
+        return Vec::new();
+    };
+    let mut ids: Vec<String> = tokens(target).map(str::to_owned).collect();
+    if let Some(RequestBody::Json(body)) = body {
+        ids_in(body, &mut ids);
+    }
+    ids
+}
+
+/// Which of an actor's recorded notifications have their counterpart in the replay.
+#[derive(Debug, Clone, Default)]
+pub struct NoteState {
+    matched: Vec<bool>,
+    /// How many leading notifications are all matched.
+    prefix: usize,
+}
+
+impl NoteState {
+    fn new(count: usize) -> Self {
+        Self {
+            matched: vec![false; count],
+            prefix: 0,
+        }
+    }
+
+    fn mark(&mut self, index: usize) {
+        if let Some(flag) = self.matched.get_mut(index) {
+            *flag = true;
+        }
+        while self.matched.get(self.prefix) == Some(&true) {
+            self.prefix += 1;
+        }
+    }
+
+    fn has(&self, index: usize) -> bool {
+        self.matched.get(index).copied().unwrap_or(false)
+    }
+}
+
+/// The live progress of one replayed group.
+#[derive(Debug)]
+pub struct Progress {
+    steps: Vec<watch::Sender<usize>>,
+    notes: Vec<watch::Sender<NoteState>>,
+    /// Set when a dependency was missed: nothing waits any more.
+    gave_up: watch::Sender<bool>,
+    /// What each actor is waiting for now, to explain a miss by what blocked the step missed.
+    waiting: Vec<Mutex<Option<Dep>>>,
+}
+
+/// A dependency that was not met in time, and what held it up: when it was another actor's
+/// step, what that actor was itself waiting for (and so on).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Missed(pub Dep, pub Vec<Dep>);
+
+impl Progress {
+    /// Nothing done yet, for actors with these numbers of recorded notifications.
+    pub fn new(notes_per_actor: &[usize]) -> Self {
+        Self {
+            steps: notes_per_actor
+                .iter()
+                .map(|_| watch::Sender::new(0))
+                .collect(),
+            notes: notes_per_actor
+                .iter()
+                .map(|&n| watch::Sender::new(NoteState::new(n)))
+                .collect(),
+            gave_up: watch::Sender::new(false),
+            waiting: notes_per_actor.iter().map(|_| Mutex::new(None)).collect(),
+        }
+    }
+
+    fn set_waiting(&self, actor: usize, dep: Option<Dep>) {
+        if let Some(slot) = self.waiting.get(actor) {
+            *slot.lock().unwrap_or_else(PoisonError::into_inner) = dep;
+        }
+    }
+
+    /// What held `dep` up: the chain of waits behind another actor's unfinished step.
+    fn blocked_behind(&self, mut dep: Dep) -> Vec<Dep> {
+        let mut chain = Vec::new();
+        while let Dep::Steps { actor, .. } = dep {
+            let Some(next) = self
+                .waiting
+                .get(actor)
+                .and_then(|slot| *slot.lock().unwrap_or_else(PoisonError::into_inner))
+            else {
+                break;
+            };
+            if chain.contains(&next) || chain.len() >= self.waiting.len() {
+                break;
+            }
+            chain.push(next);
+            dep = next;
+        }
+        chain
+    }
+
+    /// Whether a dependency was missed: from then on waits return at once.
+    pub fn gave_up(&self) -> bool {
+        *self.gave_up.borrow()
+    }
+
+    /// Actor `actor` has finished `count` steps.
+    pub fn steps_done(&self, actor: usize, count: usize) {
+        if let Some(sender) = self.steps.get(actor) {
+            sender.send_replace(count);
+        }
+    }
+
+    /// Actor `actor`'s recorded notification `index` has its counterpart.
+    pub fn note_matched(&self, actor: usize, index: usize) {
+        if let Some(sender) = self.notes.get(actor) {
+            sender.send_modify(|state| state.mark(index));
+        }
+    }
+
+    /// Whether `dep` is met now.
+    pub fn met(&self, dep: Dep) -> bool {
+        match dep {
+            Dep::Steps { actor, count } => {
+                self.steps.get(actor).is_none_or(|s| *s.borrow() >= count)
+            }
+            Dep::Notes { actor, count } => self
+                .notes
+                .get(actor)
+                .is_none_or(|s| s.borrow().prefix >= count),
+            Dep::Note { actor, index } => {
+                self.notes.get(actor).is_none_or(|s| s.borrow().has(index))
+            }
+        }
+    }
+
+    /// Waits, as `actor`, until every dependency is met, or the deadline passes: then the
+    /// group gives up and the first dependency not met is returned. Returns at once (`Ok`) when
+    /// the group has given up.
+    pub async fn wait(&self, actor: usize, deps: &[Dep], deadline: Instant) -> Result<(), Missed> {
+        let waited = self.wait_all(actor, deps, deadline).await;
+        self.set_waiting(actor, None);
+        waited
+    }
+
+    async fn wait_all(&self, actor: usize, deps: &[Dep], deadline: Instant) -> Result<(), Missed> {
+        let mut gave_up = self.gave_up.subscribe();
+        for &dep in deps {
+            if self.met(dep) {
+                continue;
+            }
+            if self.gave_up() {
+                return Ok(());
+            }
+            self.set_waiting(actor, Some(dep));
+            let waited = async {
+                match dep {
+                    Dep::Steps { actor, count } => {
+                        let mut changes = self.steps[actor].subscribe();
+                        tokio::time::timeout_at(deadline.into(), changes.wait_for(|n| *n >= count))
+                            .await
+                            .map(|changed| changed.is_ok())
+                    }
+                    Dep::Notes { actor, count } => {
+                        let mut changes = self.notes[actor].subscribe();
+                        tokio::time::timeout_at(
+                            deadline.into(),
+                            changes.wait_for(|s| s.prefix >= count),
+                        )
+                        .await
+                        .map(|changed| changed.is_ok())
+                    }
+                    Dep::Note { actor, index } => {
+                        let mut changes = self.notes[actor].subscribe();
+                        tokio::time::timeout_at(deadline.into(), changes.wait_for(|s| s.has(index)))
+                            .await
+                            .map(|changed| changed.is_ok())
+                    }
+                }
+            };
+            let waited = tokio::select! {
+                waited = waited => waited,
+                _ = gave_up.wait_for(|gave_up| *gave_up) => return Ok(()),
+            };
+            // A closed channel cannot happen while `self` holds the senders.
+            if waited != Ok(true) {
+                let chain = self.blocked_behind(dep);
+                self.gave_up.send_replace(true);
+                return Err(Missed(dep, chain));
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::replay::plan::{ActorKind, ActorPlan, Recorded, RecordedNote, Step};
+    use serde_json::json;
+
+    fn step(actor: usize, seq: u64, start_us: i64, end_us: i64, target: &str) -> Step {
+        Step {
+            actor,
+            entry: seq as usize,
+            seq,
+            start_us,
+            end_us,
+            done_rank: None,
+            action: Action::Http {
+                method: "POST".into(),
+                target: target.into(),
+                origin: "http://h".into(),
+                body: None,
+            },
+            recorded: Recorded::default(),
+            deps: Vec::new(),
+        }
+    }
+
+    fn note(arrival_us: i64, chat: &str) -> RecordedNote {
+        let data = json!({"messageType": "ChatStateChangeMessage", "chat": {"id": chat}});
+        RecordedNote {
+            entry: 0,
+            arrival_us,
+            channel: "/v2/me/chats".into(),
+            kind: String::new(),
+            chat: Some(chat.into()),
+            data,
+        }
+    }
+
+    fn group(steps: Vec<Step>, notes: Vec<Vec<RecordedNote>>, precision_us: i64) -> GroupPlan {
+        let mut actors: Vec<ActorPlan> = notes
+            .into_iter()
+            .enumerate()
+            .map(|(i, notes)| ActorPlan {
+                name: format!("a{i}"),
+                kind: ActorKind::Anonymous,
+                steps: Vec::new(),
+                notes,
+                open_tail: false,
+            })
+            .collect();
+        for (i, s) in steps.iter().enumerate() {
+            actors[s.actor].steps.push(i);
+        }
+        let mut group = GroupPlan {
+            name: "g".into(),
+            source: "g.har".into(),
+            actors,
+            steps,
+            start_us: 0,
+            precision_us,
+        };
+        link(&mut group);
+        group
+    }
+
+    #[test]
+    fn a_step_waits_for_what_ended_before_it_started_in_other_actors() {
+        // a0: 0..10, 20..30; a1: 12..15 (after a0's first), 25..40 (overlaps a0's second).
+        let g = group(
+            vec![
+                step(0, 0, 0, 10, "/a"),
+                step(1, 1, 12, 15, "/b"),
+                step(0, 2, 20, 30, "/c"),
+                step(1, 3, 25, 40, "/d"),
+            ],
+            vec![vec![], vec![]],
+            1,
+        );
+        assert_eq!(g.steps[0].deps, []);
+        assert_eq!(g.steps[1].deps, [Dep::Steps { actor: 0, count: 1 }]);
+        assert_eq!(g.steps[2].deps, [Dep::Steps { actor: 1, count: 1 }]);
+        assert_eq!(g.steps[3].deps, [], "a0's second step was still running");
+    }
+
+    #[test]
+    fn coarse_times_add_dependencies_only_towards_earlier_starts() {
+        // Millisecond stamps: both start "at 0"; a0's step is first by seq.
+        let g = group(
+            vec![step(0, 0, 0, 300, "/a"), step(1, 1, 0, 200, "/b")],
+            vec![vec![], vec![]],
+            1000,
+        );
+        assert_eq!(g.steps[1].deps, [Dep::Steps { actor: 0, count: 1 }]);
+        assert_eq!(g.steps[0].deps, [], "never towards a later start: no cycle");
+        // The file lists exchanges as they completed: a0's step completed after a1's, so it
+        // cannot have ended before a1's started.
+        let mut steps = vec![step(0, 0, 0, 300, "/a"), step(1, 1, 0, 200, "/b")];
+        steps[0].done_rank = Some(1);
+        steps[1].done_rank = Some(0);
+        let g = group(steps, vec![vec![], vec![]], 1000);
+        assert_eq!(g.steps[1].deps, []);
+    }
+
+    #[test]
+    fn notifications_certainly_received_and_ids_first_seen_elsewhere() {
+        let g = group(
+            vec![
+                step(0, 0, 5_000, 5_100, "/x"),
+                step(1, 1, 5_000, 5_100, "/api/v2/chats/CHAT/accept"),
+            ],
+            vec![
+                vec![note(1_000, "OTHER"), note(4_500, "MINE")],
+                vec![note(3_000, "CHAT")],
+            ],
+            1000,
+        );
+        // a0 certainly had the first (4 ms before); the second came within the precision.
+        assert_eq!(g.steps[0].deps, [Dep::Notes { actor: 0, count: 1 }]);
+        assert_eq!(
+            g.steps[1].deps,
+            [
+                Dep::Steps { actor: 0, count: 1 },
+                Dep::Notes { actor: 1, count: 1 }
+            ]
+        );
+        let g = group(
+            vec![step(0, 0, 5_000, 5_100, "/api/v2/chats/CHAT")],
+            vec![vec![], vec![note(4_500, "CHAT")]],
+            1000,
+        );
+        // A disconnect waits for everything that arrived before it ended.
+        let mut disconnect = step(0, 0, 5_000, 5_100, "/");
+        disconnect.action = Action::Disconnect { session: None };
+        let last = group(
+            vec![disconnect],
+            vec![vec![note(4_500, "A"), note(5_050, "B"), note(7_000, "C")]],
+            1000,
+        );
+        assert_eq!(last.steps[0].deps, [Dep::Notes { actor: 0, count: 2 }]);
+        assert_eq!(g.steps[0].deps, [Dep::Note { actor: 1, index: 0 }]);
+    }
+
+    #[tokio::test]
+    async fn waits_end_when_met_or_at_the_deadline() {
+        let progress = std::sync::Arc::new(Progress::new(&[2, 0]));
+        let deps = [
+            Dep::Steps { actor: 1, count: 1 },
+            Dep::Note { actor: 0, index: 1 },
+        ];
+        let later = progress.clone();
+        tokio::spawn(async move {
+            later.steps_done(1, 1);
+            later.note_matched(0, 1);
+        });
+        let deadline = Instant::now() + std::time::Duration::from_secs(5);
+        assert_eq!(progress.wait(1, &deps, deadline).await, Ok(()));
+        assert!(!progress.met(Dep::Notes { actor: 0, count: 1 }));
+        progress.note_matched(0, 0);
+        assert!(progress.met(Dep::Notes { actor: 0, count: 2 }));
+        assert!(
+            progress.met(Dep::Note { actor: 7, index: 0 }),
+            "unknown actors are no obstacle"
+        );
+    }
+
+    #[tokio::test]
+    async fn the_first_miss_ends_every_wait() {
+        let progress = std::sync::Arc::new(Progress::new(&[1, 1]));
+        let never = [Dep::Note { actor: 1, index: 0 }];
+        let long = Instant::now() + std::time::Duration::from_secs(30);
+        let waiting = {
+            let progress = progress.clone();
+            tokio::spawn(async move { progress.wait(0, &never, long).await })
+        };
+        tokio::task::yield_now().await;
+        let soon = Instant::now() + std::time::Duration::from_millis(50);
+        let missed = progress
+            .wait(1, &[Dep::Steps { actor: 0, count: 1 }], soon)
+            .await;
+        // Actor 0's step never finished because actor 0 was waiting for a notification.
+        let chain = vec![Dep::Note { actor: 1, index: 0 }];
+        assert_eq!(
+            missed,
+            Err(Missed(Dep::Steps { actor: 0, count: 1 }, chain))
+        );
+        assert!(progress.gave_up());
+        let other = tokio::time::timeout(std::time::Duration::from_secs(5), waiting).await;
+        assert_eq!(
+            other.unwrap().unwrap(),
+            Ok(()),
+            "the other wait ended, reporting nothing"
+        );
+        assert_eq!(progress.wait(0, &never, long).await, Ok(()));
+    }
+}

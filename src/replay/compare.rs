@@ -1,0 +1,503 @@
+//! Comparison of the notifications each actor receives in the replay with the ones it received
+//! in the recording.
+//!
+//! **Pairing** happens as notifications arrive ([`Matcher::offer`]), because the ids learned
+//! from a pair are what later requests need (an agent accepts the chat its offer named). A
+//! received notification is paired with an unpaired recorded one of the same actor and kind
+//! (`channel|messageType|notificationType`) whose chat is consistent with what is known (the
+//! recorded chat maps to the received one, or neither is mapped yet); among those, the first
+//! that says the same thing apart from ids and the digits of times ([`alike`]) wins, else the
+//! first of all (its differences are then reported). Looking past the first candidate is what
+//! tolerates notifications about different chats arriving in another order.
+//!
+//! **Verdict** ([`findings`]), per actor, once the replay is over:
+//! - a pair differs when the recorded notification, with its ids replaced by the learned
+//!   replayed ones, differs from the received one with times reduced to their shape
+//!   (`timestamp`, `timestampSeconds`, `receivedDate`: their digits differ in every run, their
+//!   format and unit must not) and capabilities and participants compared as sets;
+//! - a recorded notification without counterpart is missing; a received one without
+//!   counterpart is unexpected;
+//! - order: notifications about one chat (and those about no chat, per channel) must arrive in
+//!   the recorded order: the documentation orders a chat's StatusChange, ParticipantsUpdated
+//!   and MessageLogUpdated, and message indexes only grow. Across chats the order is free.
+//!
+//! Every finding cites [`REQUIREMENT`].
+
+use std::collections::{BTreeSet, HashMap};
+
+use serde_json::Value;
+
+use super::plan::{RecordedNote, kind_of};
+use super::remap::{Origin, Remap, alike, time_masks};
+use crate::check::diff::unified;
+use crate::check::json::chat_key;
+use crate::check::{Finding, Verdict};
+
+/// The requirement replay findings cite: the replay must reproduce the recorded behaviour.
+pub const REQUIREMENT: &str = "REPLAY-DIFF";
+
+/// Findings of one kind shown per actor; the rest are counted in one more finding.
+const SHOWN: usize = 10;
+
+/// How many unpaired recorded notifications of a kind a received one is compared with, at
+/// most: bounds the cost when a replay diverges.
+const CANDIDATES: usize = 256;
+
+/// A notification received in the replay, and its recorded counterpart.
+#[derive(Debug, Clone)]
+pub struct Received {
+    /// The Bayeux channel.
+    pub channel: String,
+    /// The message's `data`.
+    pub data: Value,
+    /// The index of its recorded counterpart, if it has one.
+    pub matched: Option<usize>,
+    /// Whether it says what its counterpart says, apart from ids and the digits of times.
+    pub alike: bool,
+}
+
+/// Pairs one actor's received notifications with its recorded ones.
+#[derive(Debug)]
+pub struct Matcher {
+    /// Unpaired recorded notifications by kind, in recorded order.
+    unpaired: HashMap<String, BTreeSet<usize>>,
+    /// Everything received, in arrival order.
+    received: Vec<Received>,
+}
+
+/// Whether a recorded chat and a received chat can be the same, given the ids learned so far.
+fn consistent(recorded: Option<&str>, received: Option<&str>, remap: &Remap) -> bool {
+    match (recorded, received) {
+        (Some(recorded), Some(received)) => match remap.id(recorded) {
+            Some(mapped) => mapped == received,
+            None => remap
+                .recorded_id(received)
+                .is_none_or(|original| original == recorded),
+        },
+        _ => true,
+    }
+}
+
+impl Matcher {
+    /// A matcher for an actor with these recorded notifications.
+    pub fn new(notes: &[RecordedNote]) -> Self {
+        let mut unpaired: HashMap<String, BTreeSet<usize>> = HashMap::new();
+        for (index, note) in notes.iter().enumerate() {
+            unpaired.entry(note.kind.clone()).or_default().insert(index);
+        }
+        Self {
+            unpaired,
+            received: Vec::new(),
+        }
+    }
+
+    /// Files a received notification, pairs it (see the module doc) and learns the ids of the
+    /// pair; returns the index of its recorded counterpart.
+    pub fn offer(
+        &mut self,
+        notes: &[RecordedNote],
+        channel: String,
+        data: Value,
+        remap: &mut Remap,
+    ) -> Option<usize> {
+        let chat = chat_key(&data);
+        let matched = self
+            .unpaired
+            .get(&kind_of(&channel, &data))
+            .and_then(|candidates| {
+                let mut first = None;
+                for &index in candidates.iter().take(CANDIDATES) {
+                    let note = &notes[index];
+                    if !consistent(note.chat.as_deref(), chat.as_deref(), remap) {
+                        continue;
+                    }
+                    if alike(&note.data, &data) {
+                        return Some((index, true));
+                    }
+                    first.get_or_insert((index, false));
+                }
+                first
+            });
+        let alike = matched.is_some_and(|(_, alike)| alike);
+        let matched = matched.map(|(index, _)| index);
+        if let Some(index) = matched {
+            remap.learn(&notes[index].data, &data, Origin::Notification);
+        }
+        if let Some(index) = matched
+            && let Some(candidates) = self.unpaired.get_mut(&notes[index].kind)
+        {
+            candidates.remove(&index);
+        }
+        self.received.push(Received {
+            channel,
+            data,
+            matched,
+            alike,
+        });
+        matched
+    }
+
+    /// Everything received, in arrival order, taken out of the matcher.
+    pub fn take_received(&mut self) -> Vec<Received> {
+        std::mem::take(&mut self.received)
+    }
+}
+
+/// `StatusChange Chatting`, `MessageLogUpdated NewMessages`: what a notification is, in words.
+fn describe(data: &Value) -> String {
+    let text = |pointer: &str| data.pointer(pointer).and_then(Value::as_str);
+    let mut words: Vec<&str> = Vec::new();
+    words.extend(text("/notificationType").or(text("/messageType")));
+    words.extend(text("/chat/state"));
+    if words.is_empty() {
+        return "a notification".to_owned();
+    }
+    words.join(" ")
+}
+
+/// Keeps the first [`SHOWN`] findings of a kind and counts the rest in one more.
+struct Capped {
+    check: &'static str,
+    what: &'static str,
+    verdict: Verdict,
+    shown: Vec<Finding>,
+    hidden: usize,
+}
+
+impl Capped {
+    fn new(check: &'static str, what: &'static str, verdict: Verdict) -> Self {
+        Self {
+            check,
+            what,
+            verdict,
+            shown: Vec::new(),
+            hidden: 0,
+        }
+    }
+
+    fn finding(&self, message: String, details: Vec<String>) -> Finding {
+        Finding {
+            check: self.check.to_owned(),
+            requirement: REQUIREMENT.to_owned(),
+            verdict: self.verdict,
+            message,
+            details,
+        }
+    }
+
+    fn push(&mut self, message: String, details: Vec<String>) {
+        if self.shown.len() < SHOWN {
+            let finding = self.finding(message, details);
+            self.shown.push(finding);
+        } else {
+            self.hidden += 1;
+        }
+    }
+
+    fn finish(mut self, actor: &str, out: &mut Vec<Finding>) {
+        if self.hidden > 0 {
+            let message = format!("{actor}: {} more {} not shown", self.hidden, self.what);
+            let finding = self.finding(message, Vec::new());
+            self.shown.push(finding);
+        }
+        out.extend(self.shown);
+    }
+}
+
+/// The differences between what `actor` received in the replay and in the recording (see the
+/// module doc). With `open_tail` (the recording's last long-poll got no answer), what arrives
+/// after the last paired notification cannot be checked: it is reported as INFO.
+pub fn findings(
+    actor: &str,
+    notes: &[RecordedNote],
+    open_tail: bool,
+    received: &[Received],
+    remap: &Remap,
+) -> Vec<Finding> {
+    let masks = time_masks();
+    let mut differs = Capped::new(
+        "replay.notification",
+        "differing notifications",
+        Verdict::Fail,
+    );
+    let mut unexpected = Capped::new(
+        "replay.unexpected",
+        "unexpected notifications",
+        Verdict::Fail,
+    );
+    let mut missing = Capped::new("replay.missing", "missing notifications", Verdict::Fail);
+    let mut order = Capped::new("replay.order", "notifications out of order", Verdict::Fail);
+    let mut unknown = Capped::new(
+        "replay.unrecorded",
+        "notifications after the recording stopped listening",
+        Verdict::Info,
+    );
+    let tail = if open_tail {
+        received
+            .iter()
+            .rposition(|r| r.matched.is_some())
+            .map_or(0, |last| last + 1)
+    } else {
+        received.len()
+    };
+    let mut paired = vec![false; notes.len()];
+    // Per chat (or per channel for notifications about no chat): the last recorded index seen.
+    let mut streams: HashMap<(String, Option<String>), (usize, usize)> = HashMap::new();
+    for (position, got) in received.iter().enumerate() {
+        let Some(index) = got.matched else {
+            if position >= tail {
+                unknown.push(
+                    format!(
+                        "{actor}: {} on {} arrived after the recording's last long-poll, which got \
+                         no answer: not compared",
+                        describe(&got.data),
+                        got.channel
+                    ),
+                    vec![got.data.to_string()],
+                );
+                continue;
+            }
+            unexpected.push(
+                format!(
+                    "{actor}: {} on {} has no counterpart in the recording",
+                    describe(&got.data),
+                    got.channel
+                ),
+                vec![got.data.to_string()],
+            );
+            continue;
+        };
+        paired[index] = true;
+        let note = &notes[index];
+        // Alike apart from ids and times, with the ids as learned: nothing differs (the common
+        // case, checked without copying either document).
+        let same = got.alike && remap.agrees(&note.data, &got.data);
+        let expected = (!same).then(|| masks.normalise(&remap.value(&note.data, None)));
+        let actual = (!same).then(|| masks.normalise(&got.data));
+        if let (Some(expected), Some(actual)) = (expected, actual)
+            && expected != actual
+        {
+            let label = format!("recorded (entries[{}], ids remapped)", note.entry);
+            differs.push(
+                format!(
+                    "{actor}: {} differs from the recording (entries[{}])",
+                    describe(&got.data),
+                    note.entry
+                ),
+                vec![unified(&expected, &actual, (&label, "replayed"))],
+            );
+        }
+        let stream = (got.channel.clone(), chat_key(&got.data));
+        if let Some(&(last, last_position)) = streams.get(&stream)
+            && last > index
+        {
+            let recorded_at = if note.entry == notes[last].entry {
+                format!("both in entries[{}]", note.entry)
+            } else {
+                format!(
+                    "entries[{}], then entries[{}]",
+                    note.entry, notes[last].entry
+                )
+            };
+            order.push(
+                format!(
+                    "{actor}: {} arrived after {} about the same chat; the recording had them \
+                     the other way round ({recorded_at})",
+                    describe(&got.data),
+                    describe(&received[last_position].data),
+                ),
+                Vec::new(),
+            );
+        }
+        let slot = streams.entry(stream).or_insert((index, position));
+        if index >= slot.0 {
+            *slot = (index, position);
+        }
+    }
+    for (index, note) in notes.iter().enumerate() {
+        if !paired[index] {
+            missing.push(
+                format!(
+                    "{actor}: {} on {} (entries[{}]) was not received",
+                    describe(&note.data),
+                    note.channel,
+                    note.entry
+                ),
+                vec![remap.value(&note.data, None).to_string()],
+            );
+        }
+    }
+    let mut out = Vec::new();
+    differs.finish(actor, &mut out);
+    order.finish(actor, &mut out);
+    missing.finish(actor, &mut out);
+    unexpected.finish(actor, &mut out);
+    unknown.finish(actor, &mut out);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// A receivedDate whose digits depend on the chat (they differ between runs).
+    fn received(chat: &str) -> String {
+        let day = chat.bytes().next().unwrap_or(b'0') % 9 + 1;
+        format!("2026-01-0{day} 03:04:05.678+0000")
+    }
+
+    fn state(chat: &str, state: &str, nickname: &str) -> Value {
+        json!({"messageType": "ChatStateChangeMessage", "notificationType": "StatusChange",
+               "chat": {"id": chat, "state": state, "receivedDate": received(chat),
+                        "participants": [{"nickname": nickname, "participantId": chat}]}})
+    }
+
+    fn recorded(data: Value) -> RecordedNote {
+        let channel = "/v2/me/chats";
+        RecordedNote {
+            entry: 1,
+            arrival_us: 0,
+            channel: channel.into(),
+            kind: kind_of(channel, &data),
+            chat: chat_key(&data),
+            data,
+        }
+    }
+
+    /// Runs the matcher over the arrivals, as the engine does.
+    fn replay(notes: &[RecordedNote], arrivals: &[Value]) -> (Vec<Received>, Remap) {
+        let mut remap = Remap::default();
+        let mut matcher = Matcher::new(notes);
+        for data in arrivals {
+            matcher.offer(notes, "/v2/me/chats".into(), data.clone(), &mut remap);
+        }
+        (matcher.take_received(), remap)
+    }
+
+    #[test]
+    fn chats_arriving_in_another_order_pair_by_content_and_pass() {
+        let notes = [
+            recorded(state("A", "Invited", "Ann")),
+            recorded(state("B", "Invited", "Bob")),
+            recorded(state("A", "Chatting", "Ann")),
+        ];
+        let (received, remap) = replay(
+            &notes,
+            &[
+                state("Y", "Invited", "Bob"),
+                state("X", "Invited", "Ann"),
+                state("X", "Chatting", "Ann"),
+            ],
+        );
+        let matched: Vec<_> = received.iter().map(|r| r.matched).collect();
+        assert_eq!(matched, [Some(1), Some(0), Some(2)]);
+        assert_eq!(remap.id("A"), Some("X"));
+        assert_eq!(findings("agent", &notes, false, &received, &remap), []);
+    }
+
+    #[test]
+    fn a_changed_notification_is_a_diff_and_extra_or_missing_ones_are_reported() {
+        let notes = [
+            recorded(state("A", "Invited", "Ann")),
+            recorded(state("A", "Chatting", "Ann")),
+            recorded(state("A", "Completed", "Ann")),
+        ];
+        let mut changed = state("X", "Chatting", "Ann");
+        changed["chat"]["visibility"] = json!("Agents");
+        let (received, remap) = replay(
+            &notes,
+            &[
+                state("X", "Invited", "Ann"),
+                changed,
+                json!({"messageType": "MessageLogUpdated", "chatUri": "http://h/api/v2/chats/X"}),
+            ],
+        );
+        let found = findings("agent", &notes, false, &received, &remap);
+        let checks: Vec<&str> = found.iter().map(|f| f.check.as_str()).collect();
+        assert_eq!(
+            checks,
+            ["replay.notification", "replay.missing", "replay.unexpected"]
+        );
+        assert!(
+            found[0].details[0].contains("+    \"visibility\": \"Agents\""),
+            "{}",
+            found[0].details[0]
+        );
+        assert!(
+            found[0].message.contains("StatusChange Chatting differs"),
+            "{}",
+            found[0].message
+        );
+        assert!(
+            found[1].message.contains("StatusChange Completed"),
+            "{}",
+            found[1].message
+        );
+        assert!(
+            found
+                .iter()
+                .all(|f| f.requirement == REQUIREMENT && f.verdict == Verdict::Fail)
+        );
+    }
+
+    #[test]
+    fn order_within_a_chat_matters_and_across_chats_does_not() {
+        let notes = [
+            recorded(state("A", "Invited", "Ann")),
+            recorded(state("A", "Chatting", "Ann")),
+        ];
+        let (received, remap) = replay(
+            &notes,
+            &[state("X", "Chatting", "Ann"), state("X", "Invited", "Ann")],
+        );
+        let found = findings("agent", &notes, false, &received, &remap);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].check, "replay.order");
+        assert!(
+            found[0].message.contains(
+                "StatusChange Invited arrived after StatusChange Chatting about the same chat"
+            ),
+            "{}",
+            found[0].message
+        );
+    }
+
+    #[test]
+    fn after_an_unanswered_last_long_poll_extras_are_not_compared() {
+        let notes = [recorded(state("A", "Invited", "Ann"))];
+        let extra = json!({"messageType": "ChannelStateChangeMessageV2", "channels": []});
+        let (received, remap) = replay(
+            &notes,
+            &[extra.clone(), state("X", "Invited", "Ann"), extra],
+        );
+        let found = findings("agent", &notes, true, &received, &remap);
+        let verdicts: Vec<(&str, Verdict)> = found
+            .iter()
+            .map(|f| (f.check.as_str(), f.verdict))
+            .collect();
+        assert_eq!(
+            verdicts,
+            [
+                ("replay.unexpected", Verdict::Fail),
+                ("replay.unrecorded", Verdict::Info)
+            ],
+            "before the last paired one it is unexpected; after it, unknown"
+        );
+        let closed = findings("agent", &notes, false, &received, &remap);
+        assert!(closed.iter().all(|f| f.verdict == Verdict::Fail) && closed.len() == 2);
+    }
+
+    #[test]
+    fn findings_are_capped_per_kind() {
+        let notes: Vec<RecordedNote> = (0..15)
+            .map(|i| recorded(state(&format!("C{i}"), "Invited", "Ann")))
+            .collect();
+        let found = findings("agent", &notes, false, &[], &Remap::default());
+        assert_eq!(found.len(), SHOWN + 1);
+        assert_eq!(
+            found[SHOWN].message,
+            "agent: 5 more missing notifications not shown"
+        );
+    }
+}

@@ -1,0 +1,323 @@
+//! Replay of a HAR capture (from `run --record`, from the recording proxy, or exported by a
+//! browser's devtools) against a target, with the notifications each actor receives compared
+//! to the recorded ones.
+//!
+//! - [`plan`]: the capture as groups of actors and their steps, and what each received (who
+//!   made a request, when the capture does not say, is guessed in the private `naming`);
+//! - [`remap`]: recorded ids → the target's ids, learned from responses and notifications;
+//! - [`causality`]: what each step waits for, and the live progress it waits on;
+//! - [`compare`]: pairing received notifications with recorded ones, and the verdict;
+//! - this module: the engine, [`replay_group`], which runs one group's actors at once against
+//!   one target (each actor: the private `actor` module) and turns what happened into the
+//!   [`RunEvent`]s every reporter reads.
+//!
+//! Each actor is an [`HttpActor`](crate::driver::http::HttpActor) (Basic credentials from
+//! the profile, or the profile's `ContactCenterId` for customers; its own cookie store, so
+//! session cookies are the target's) and, once its recording handshakes, a
+//! [`BayeuxClient`](crate::driver::bayeux::BayeuxClient) whose own connect loop receives the
+//! notifications: recorded `/meta/connect` requests are never sent, and recorded headers
+//! (credentials, cookies, CSRF tokens: redacted anyway) are not replayed.
+
+mod actor;
+pub mod causality;
+pub mod compare;
+mod naming;
+pub mod plan;
+pub mod remap;
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+pub use plan::{GroupPlan, Plan, PlanError};
+
+use crate::check::{Finding, Verdict};
+use crate::driver::bayeux::BayeuxConfig;
+use crate::driver::http::Body;
+use crate::event::{Outcome, RunEvent};
+use crate::profile::Profile;
+use crate::report::Subject;
+use crate::run::ScenarioRun;
+use actor::{ActorRun, replay_finding, run_actor};
+use causality::Progress;
+use compare::{Matcher, REQUIREMENT};
+use plan::{ActorKind, Dep};
+use remap::Remap;
+
+/// After the last step, how long a replay still connected keeps listening for notifications
+/// the recording did not have.
+pub const QUIET: Duration = Duration::from_millis(200);
+
+/// How a replay paces its requests.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Pace {
+    /// The recorded gaps, divided by `speed` (2.0 replays twice as fast).
+    Recorded {
+        /// The speed-up factor, positive.
+        speed: f64,
+    },
+    /// Each request as soon as what it depends on has happened.
+    AsFastAsPossible,
+}
+
+/// Everything a replay needs to know about the target.
+#[derive(Debug, Clone)]
+pub struct ReplayContext {
+    /// The target's base URL (`http://host:port`): recorded paths are sent there.
+    pub base_url: String,
+    /// Credentials and `ContactCenterId`.
+    pub profile: Profile,
+    /// Pacing.
+    pub pace: Pace,
+    /// How long a step may wait for what it depends on (a notification, another actor's
+    /// request); also how long the replay waits at the end for recorded notifications.
+    pub deadline: Duration,
+    /// Deadline of each HTTP request.
+    pub request_timeout: Duration,
+    /// Bayeux client settings.
+    pub bayeux: BayeuxConfig,
+}
+
+impl Subject for GroupPlan {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn file(&self) -> String {
+        self.source.clone()
+    }
+
+    fn covers(&self) -> &[String] {
+        &[]
+    }
+
+    fn step_location(&self, step: usize) -> Option<String> {
+        let s = self.steps.get(step)?;
+        let actor = self.actors.get(s.actor)?;
+        let nth = actor.steps.binary_search(&step).ok()? + 1;
+        Some(format!(
+            " ({}'s step {nth}: {}, entries[{}])",
+            actor.name,
+            s.action.describe(),
+            s.entry
+        ))
+    }
+}
+
+/// What every actor task of a group shares.
+struct Shared {
+    group: Arc<GroupPlan>,
+    ctx: ReplayContext,
+    remap: Mutex<Remap>,
+    progress: Progress,
+    matchers: Vec<Mutex<Matcher>>,
+    /// Whether any request got a response: if none did, the target was unreachable.
+    reached: AtomicBool,
+    started: Instant,
+    stop: watch::Sender<bool>,
+}
+
+impl Shared {
+    fn remap(&self) -> MutexGuard<'_, Remap> {
+        self.remap.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// A remapping that starts with the recorded user names of the agents and supervisors logging
+/// in as another user (`--user`), so lookups by name (`/api/v2/users?userName=…`) find them.
+fn user_names(group: &GroupPlan, profile: &Profile) -> Remap {
+    let mut remap = Remap::default();
+    for actor in &group.actors {
+        if let ActorKind::User {
+            recorded: Some(recorded),
+            login: Some(login),
+        } = &actor.kind
+            && let Ok(credentials) = profile.credentials(login)
+            && credentials.user_name != *recorded
+        {
+            remap.seed(recorded, &credentials.user_name);
+        }
+    }
+    remap
+}
+
+/// Replays one group against `ctx.base_url`: every actor at once, each step when its time has
+/// come and what it depends on has happened; then compares what every actor received with the
+/// recording.
+pub async fn replay_group(group: Arc<GroupPlan>, ctx: &ReplayContext) -> ScenarioRun {
+    let started = Instant::now();
+    let notes: Vec<usize> = group.actors.iter().map(|a| a.notes.len()).collect();
+    let shared = Arc::new(Shared {
+        group: group.clone(),
+        ctx: ctx.clone(),
+        remap: Mutex::new(user_names(&group, &ctx.profile)),
+        progress: Progress::new(&notes),
+        matchers: group
+            .actors
+            .iter()
+            .map(|a| Mutex::new(Matcher::new(&a.notes)))
+            .collect(),
+        reached: AtomicBool::new(false),
+        started,
+        stop: watch::Sender::new(false),
+    });
+    let tasks: Vec<JoinHandle<ActorRun>> = (0..group.actors.len())
+        .map(|actor| tokio::spawn(run_actor(shared.clone(), actor)))
+        .collect();
+    let mut runs = Vec::new();
+    let mut events: Vec<(Instant, RunEvent)> = Vec::new();
+    for (actor, task) in tasks.into_iter().enumerate() {
+        match task.await {
+            Ok(run) => runs.push(run),
+            Err(e) => {
+                let message = format!(
+                    "{}: the replay of this actor stopped: {e}",
+                    group.actors[actor].name
+                );
+                events.push((
+                    Instant::now(),
+                    RunEvent::Finding {
+                        scenario: group.name.clone(),
+                        step: None,
+                        finding: replay_finding("replay.transport", message, Vec::new()),
+                    },
+                ));
+            }
+        }
+    }
+    // The notifications recorded after the last step (a Revoked after the clean-up) may still
+    // be on their way; then a short quiet period catches ones the recording did not have.
+    let all: Vec<Dep> = notes
+        .iter()
+        .enumerate()
+        .map(|(actor, &count)| Dep::Notes { actor, count })
+        .collect();
+    // What is still missing then is reported by the comparison.
+    let _ = shared
+        .progress
+        .wait(0, &all, Instant::now() + ctx.deadline)
+        .await;
+    if runs.iter().any(|r| !r.sessions.is_empty()) {
+        tokio::time::sleep(QUIET).await;
+    }
+    shared.stop.send_replace(true);
+    for run in &mut runs {
+        for task in run.matchers.drain(..) {
+            // The task ends at the stop signal; a join error would mean it panicked.
+            let _ = task.await;
+        }
+    }
+    clean_up(&runs).await;
+    for run in &mut runs {
+        events.append(&mut run.events);
+    }
+    events.sort_by_key(|(at, _)| *at);
+    let mut all = vec![RunEvent::ScenarioStarted {
+        scenario: group.name.clone(),
+    }];
+    all.extend(events.into_iter().map(|(_, event)| event));
+    let remap = shared.remap();
+    for (actor, plan) in group.actors.iter().enumerate() {
+        let mut matcher = shared.matchers[actor]
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let received = matcher.take_received();
+        let findings =
+            compare::findings(&plan.name, &plan.notes, plan.open_tail, &received, &remap);
+        for (seq, got) in received.into_iter().enumerate() {
+            all.push(RunEvent::Notification {
+                scenario: group.name.clone(),
+                actor: plan.name.clone(),
+                seq: seq as u64,
+                channel: got.channel,
+                data: got.data,
+            });
+        }
+        all.extend(findings.into_iter().map(|finding| RunEvent::Finding {
+            scenario: group.name.clone(),
+            step: None,
+            finding,
+        }));
+    }
+    for (run, plan) in runs.iter().zip(&group.actors) {
+        let open = run.sessions.iter().map(|(_, c)| c.inbox().rehandshakes());
+        let rehandshakes = run.rehandshakes + open.sum::<usize>();
+        if rehandshakes > 0 {
+            all.push(RunEvent::Finding {
+                scenario: group.name.clone(),
+                step: None,
+                finding: Finding {
+                    check: "replay.session".to_owned(),
+                    requirement: REQUIREMENT.to_owned(),
+                    verdict: Verdict::Info,
+                    message: format!(
+                        "{}: the CometD session had to handshake again {rehandshakes} time(s); \
+                         notifications published meanwhile may be lost",
+                        plan.name
+                    ),
+                    details: Vec::new(),
+                },
+            });
+        }
+    }
+    if remap.conflicts() > 0 {
+        all.push(RunEvent::Finding {
+            scenario: group.name.clone(),
+            step: None,
+            finding: Finding {
+                check: "replay.remap".to_owned(),
+                requirement: REQUIREMENT.to_owned(),
+                verdict: Verdict::Info,
+                message: format!(
+                    "{} id pair(s) seen in the replay contradicted pairs learned earlier and \
+                     were ignored (the first pairing of an id wins)",
+                    remap.conflicts()
+                ),
+                details: Vec::new(),
+            },
+        });
+    }
+    drop(remap);
+    let failed = all
+        .iter()
+        .filter_map(RunEvent::finding)
+        .any(|f| f.verdict == Verdict::Fail);
+    let outcome = match (shared.reached.load(Ordering::Relaxed), failed) {
+        (false, _) => Outcome::Errored,
+        (true, true) => Outcome::Failed,
+        (true, false) => Outcome::Passed,
+    };
+    let duration = started.elapsed();
+    all.push(RunEvent::ScenarioFinished {
+        scenario: group.name.clone(),
+        outcome,
+        duration_ms: duration.as_millis() as u64,
+    });
+    ScenarioRun {
+        events: all,
+        outcome,
+        duration,
+    }
+}
+
+/// Leaves the target as the replay found it, whatever the recording did: agents and
+/// supervisors still logged in end their contact-centre session, CometD sessions still open
+/// disconnect. Failures here are not findings.
+async fn clean_up(runs: &[ActorRun]) {
+    let end = Body::Json(json!({"operationName": "EndContactCenterSession"}));
+    for run in runs.iter().filter(|r| r.logged_in) {
+        if let Some(http) = &run.http {
+            http.send("POST", "/api/v2/me", Some(&end), &[]).await;
+        }
+    }
+    for run in runs.iter() {
+        for (_, client) in &run.sessions {
+            // Bounded by the client's own request deadline.
+            let _ = client.disconnect().await;
+        }
+    }
+}

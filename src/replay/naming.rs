@@ -1,0 +1,298 @@
+//! Who made each request of a capture, when the capture does not say (`_gwsActor`):
+//! - a customer, by the customer chat API (`/api/v2/chats…`, or a `ContactCenterId` header),
+//!   named after its chat id (`customer:{id}`, as the recording proxy names customers; the id
+//!   comes from the path, or from the reply to RequestChat);
+//! - an agent or supervisor, by readable Basic credentials, or by a readable session cookie
+//!   tied to a user (Basic credentials sent with it or answered by its `Set-Cookie`, or a
+//!   `GET /api/v2/me` made with it), named after the user;
+//! - other authenticated requests (redacted credentials and cookies tell nothing): one actor,
+//!   `user`, as a devtools export is one browser's traffic;
+//! - the rest (no credentials at all): `anonymous`.
+
+use std::collections::HashMap;
+
+use base64::Engine;
+
+#[cfg(test)]
+use super::plan::parse;
+use super::plan::{ActorKind, Parsed};
+use crate::har::model::Entry;
+use crate::har::redact::REDACTED;
+
+/// The session cookie GWS servers (Java servlet containers) issue.
+const SESSION_COOKIE: &str = "JSESSIONID";
+
+/// The user name in readable Basic credentials.
+pub(super) fn basic_user(entry: &Entry) -> Option<String> {
+    let value = entry.request.header("Authorization")?;
+    let (scheme, encoded) = value.split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("basic") || encoded.contains(REDACTED) {
+        return None;
+    }
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(encoded.trim())
+        .ok()?;
+    let text = String::from_utf8(decoded).ok()?;
+    let user = text.split_once(':').map_or(text.as_str(), |(user, _)| user);
+    (!user.is_empty()).then(|| user.to_owned())
+}
+
+/// A readable session cookie sent with the request.
+fn session_sent(entry: &Entry) -> Option<String> {
+    let from_array = entry
+        .request
+        .cookies
+        .iter()
+        .find(|c| c.name.eq_ignore_ascii_case(SESSION_COOKIE))
+        .map(|c| c.value.clone());
+    let from_header = || {
+        entry
+            .request
+            .header("Cookie")?
+            .split(';')
+            .filter_map(|pair| pair.trim().split_once('='))
+            .find(|(name, _)| name.eq_ignore_ascii_case(SESSION_COOKIE))
+            .map(|(_, value)| value.to_owned())
+    };
+    from_array
+        .or_else(from_header)
+        .filter(|v| !v.is_empty() && v != REDACTED)
+}
+
+/// A readable session cookie the response set.
+fn session_set(entry: &Entry) -> Option<String> {
+    let from_array = entry
+        .response
+        .cookies
+        .iter()
+        .find(|c| c.name.eq_ignore_ascii_case(SESSION_COOKIE))
+        .map(|c| c.value.clone());
+    let from_header = || {
+        entry
+            .response
+            .headers
+            .iter()
+            .filter(|h| h.name.eq_ignore_ascii_case("set-cookie"))
+            .filter_map(|h| h.value.split(';').next()?.trim().split_once('='))
+            .find(|(name, _)| name.eq_ignore_ascii_case(SESSION_COOKIE))
+            .map(|(_, value)| value.to_owned())
+    };
+    from_array
+        .or_else(from_header)
+        .filter(|v| !v.is_empty() && v != REDACTED)
+}
+
+/// Whether a request belongs to the customer chat API.
+fn is_customer(parsed: &Parsed<'_>) -> bool {
+    let path = parsed.target.split('?').next().unwrap_or_default();
+    path == "/api/v2/chats"
+        || path.starts_with("/api/v2/chats/")
+        || parsed.entry.request.header("ContactCenterId").is_some()
+}
+
+/// The `userName` of a `GET /api/v2/me` response.
+pub(super) fn me_user_name(parsed: &Parsed<'_>) -> Option<String> {
+    let path = parsed.target.split('?').next().unwrap_or_default();
+    if !parsed.entry.request.method.eq_ignore_ascii_case("GET") || path != "/api/v2/me" {
+        return None;
+    }
+    let name = parsed
+        .response
+        .as_ref()?
+        .pointer("/user/userName")?
+        .as_str()?;
+    Some(name.to_owned())
+}
+
+/// Who made each entry: (actor name, kind), per the module doc.
+pub(super) fn name_actors(parsed: &[Parsed<'_>]) -> Vec<(String, ActorKind)> {
+    // Sessions tied to a user: by Basic credentials sent with them or answered by them, or by
+    // a `GET /api/v2/me` made with them.
+    let mut session_users: HashMap<String, String> = HashMap::new();
+    for p in parsed {
+        let user = basic_user(p.entry).or_else(|| me_user_name(p));
+        if let Some(user) = user {
+            for session in [session_sent(p.entry), session_set(p.entry)]
+                .into_iter()
+                .flatten()
+            {
+                session_users.entry(session).or_insert_with(|| user.clone());
+            }
+        }
+    }
+    parsed
+        .iter()
+        .map(|p| {
+            let role = p.entry.gws_role.as_deref();
+            if let Some(actor) = &p.entry.gws_actor {
+                let kind = match role {
+                    Some("customer") => ActorKind::Customer,
+                    _ if actor.starts_with("customer:") => ActorKind::Customer,
+                    _ => ActorKind::User {
+                        recorded: None,
+                        login: None,
+                    },
+                };
+                return (actor.clone(), kind);
+            }
+            if role == Some("customer") || is_customer(p) {
+                let path = p.target.split('?').next().unwrap_or_default();
+                let id = path
+                    .strip_prefix("/api/v2/chats/")
+                    .and_then(|rest| rest.split('/').next())
+                    .map(str::to_owned)
+                    .or_else(|| {
+                        let id = p.response.as_ref()?.get("id")?.as_str()?;
+                        Some(id.to_owned())
+                    })
+                    .unwrap_or_else(|| format!("entries[{}]", p.index));
+                return (format!("customer:{id}"), ActorKind::Customer);
+            }
+            // A session's first request has no cookie yet; the reply that sets it names it.
+            let user = basic_user(p.entry).or_else(|| {
+                [session_sent(p.entry), session_set(p.entry)]
+                    .into_iter()
+                    .flatten()
+                    .find_map(|s| session_users.get(&s).cloned())
+            });
+            let authenticated = user.is_some()
+                || p.entry.request.header("Authorization").is_some()
+                || p.entry.request.header("Cookie").is_some()
+                || !p.entry.request.cookies.is_empty()
+                || p.entry.is_bayeux()
+                || p.target.starts_with("/api/v2/me")
+                || p.target.starts_with("/api/v2/users");
+            let kind = ActorKind::User {
+                recorded: None,
+                login: None,
+            };
+            match user {
+                Some(user) => (user, kind),
+                None if authenticated => ("user".to_owned(), kind),
+                None => ("anonymous".to_owned(), ActorKind::Anonymous),
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::har::model::{Cookie, Har};
+    use serde_json::json;
+
+    /// Names the actors of a capture given as JSON entries.
+    fn names(entries: serde_json::Value) -> Vec<(String, ActorKind)> {
+        let har: Har = serde_json::from_value(json!({"log": {"entries": entries}})).unwrap();
+        let parsed: Vec<Parsed<'_>> = har
+            .log
+            .entries
+            .iter()
+            .enumerate()
+            .map(|(index, entry)| parse(index, entry).unwrap().0)
+            .collect();
+        name_actors(&parsed)
+    }
+
+    fn user() -> ActorKind {
+        ActorKind::User {
+            recorded: None,
+            login: None,
+        }
+    }
+
+    fn request(method: &str, path: &str, headers: serde_json::Value) -> serde_json::Value {
+        json!({"startedDateTime": "2024-01-01T00:00:00.000Z",
+               "request": {"method": method, "url": format!("http://h{path}"), "headers": headers}})
+    }
+
+    #[test]
+    fn customers_are_named_after_their_chat() {
+        let mut request_chat = request(
+            "POST",
+            "/api/v2/chats",
+            json!([{"name": "contactcenterid", "value": "default"}]),
+        );
+        request_chat["response"] =
+            json!({"status": 200, "content": {"text": "{\"statusCode\":0,\"id\":\"C1\"}"}});
+        let found = names(json!([
+            request_chat,
+            request("GET", "/api/v2/chats/C1/messages?index=0", json!([]))
+        ]));
+        assert_eq!(
+            found,
+            [
+                ("customer:C1".to_owned(), ActorKind::Customer),
+                ("customer:C1".to_owned(), ActorKind::Customer)
+            ]
+        );
+    }
+
+    #[test]
+    fn readable_credentials_and_sessions_name_users() {
+        // agent1:pw, then only the session cookie its reply set.
+        let mut login = request(
+            "GET",
+            "/api/v2/me",
+            json!([{"name": "Authorization", "value": "Basic YWdlbnQxOnB3"}]),
+        );
+        login["response"] = json!({"status": 200, "headers": [{"name": "Set-Cookie", "value": "JSESSIONID=s1; Path=/"}]});
+        let later = request(
+            "POST",
+            "/api/v2/me",
+            json!([{"name": "cookie", "value": "JSESSIONID=s1"}]),
+        );
+        // A session tied to its user by a GET /api/v2/me made with it.
+        let mut me = request(
+            "GET",
+            "/api/v2/me",
+            json!([{"name": "Cookie", "value": "JSESSIONID=s2"}]),
+        );
+        me["response"] =
+            json!({"status": 200, "content": {"text": "{\"user\":{\"userName\":\"sup\"}}"}});
+        let first = request(
+            "POST",
+            "/api/v2/notifications",
+            json!([{"name": "cookie", "value": "JSESSIONID=s2"}]),
+        );
+        let found = names(json!([login, later, first, me]));
+        let found: Vec<&str> = found.iter().map(|(name, _)| name.as_str()).collect();
+        assert_eq!(found, ["agent1", "agent1", "sup", "sup"]);
+    }
+
+    #[test]
+    fn redacted_values_tell_nothing() {
+        let redacted = request(
+            "GET",
+            "/api/v2/me",
+            json!([
+            {"name": "Authorization", "value": "Basic [redacted]"},
+            {"name": "Cookie", "value": "JSESSIONID=[redacted]"}]),
+        );
+        let anonymous = request("GET", "/api/v2/diagnostics/version", json!([]));
+        assert_eq!(
+            names(json!([redacted, anonymous])),
+            [
+                ("user".to_owned(), user()),
+                ("anonymous".to_owned(), ActorKind::Anonymous)
+            ]
+        );
+        let mut entry: Entry = serde_json::from_value(request("GET", "/x", json!([]))).unwrap();
+        entry.request.cookies.push(Cookie {
+            name: "jsessionid".into(),
+            value: REDACTED.into(),
+            ..Cookie::default()
+        });
+        assert_eq!(session_sent(&entry), None);
+        entry.request.cookies[0].value = "abc".into();
+        assert_eq!(session_sent(&entry).as_deref(), Some("abc"));
+    }
+
+    #[test]
+    fn recorder_labels_win() {
+        let mut labelled = request("GET", "/api/v2/chats/C1", json!([]));
+        labelled["_gwsActor"] = json!("agent");
+        labelled["_gwsRole"] = json!("agent");
+        assert_eq!(names(json!([labelled])), [("agent".to_owned(), user())]);
+    }
+}

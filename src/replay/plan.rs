@@ -1,0 +1,707 @@
+//! From a HAR file to what replay will do: groups of actors (one per recorded scenario, or the
+//! whole capture when it names none), each actor's ordered steps (REST requests, and the Bayeux
+//! handshakes, subscriptions and disconnects it made), and the notifications each actor received
+//! in the recording (the messages of every Bayeux reply, `/meta/connect` above all).
+//!
+//! Who made a request: the `_gwsActor` field when present (`run --record`, `proxy`), else as
+//! the private `naming` module guesses it. Which profile user an actor logs in as is settled by
+//! [`Plan::resolve_users`].
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use base64::Engine;
+use serde_json::Value;
+
+use super::causality;
+use super::naming::{basic_user, me_user_name, name_actors};
+use crate::bayeux::{
+    META_CONNECT, META_DISCONNECT, META_HANDSHAKE, META_SUBSCRIBE, META_UNSUBSCRIBE,
+};
+use crate::check::json::chat_key;
+use crate::har::Har;
+use crate::har::model::Entry;
+use crate::profile::Profile;
+use crate::server::clock::parse_rfc3339_micros;
+
+/// What a replayed actor is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ActorKind {
+    /// An agent or supervisor: HTTP Basic credentials from the profile, a session cookie, and
+    /// Bayeux.
+    User {
+        /// The user name the capture shows it logged in as (readable Basic credentials, or the
+        /// `userName` of its `GET /api/v2/me`), if any.
+        recorded: Option<String>,
+        /// The profile user it logs in as ([`Plan::resolve_users`]).
+        login: Option<String>,
+    },
+    /// A customer of the customer chat API: the profile's `ContactCenterId`, no credentials.
+    Customer,
+    /// Requests that carried no credentials at all.
+    Anonymous,
+}
+
+/// A recorded request body.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RequestBody {
+    /// JSON (ids in it are remapped).
+    Json(Value),
+    /// Anything else, sent as recorded, with its content type.
+    Text {
+        /// The body.
+        text: String,
+        /// Its `Content-Type`.
+        mime_type: String,
+    },
+}
+
+/// What one step does.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    /// A REST request.
+    Http {
+        /// Method.
+        method: String,
+        /// Path and query, as recorded (ids are remapped when it is sent).
+        target: String,
+        /// The recorded request's `scheme://host:port`.
+        origin: String,
+        /// The body, if any.
+        body: Option<RequestBody>,
+    },
+    /// `/meta/handshake`: a new Bayeux client of the replay handshakes and starts its own
+    /// connect loop (recorded `/meta/connect` requests are not sent; their notifications are
+    /// compared).
+    Handshake {
+        /// The recorded session's `clientId`, which later steps of that session name.
+        session: Option<String>,
+    },
+    /// `/meta/subscribe` to a channel pattern.
+    Subscribe {
+        /// The pattern.
+        pattern: String,
+        /// The recorded `clientId` it was sent for.
+        session: Option<String>,
+    },
+    /// `/meta/unsubscribe` from a channel pattern.
+    Unsubscribe {
+        /// The pattern.
+        pattern: String,
+        /// The recorded `clientId` it was sent for.
+        session: Option<String>,
+    },
+    /// `/meta/disconnect`.
+    Disconnect {
+        /// The recorded `clientId` it was sent for.
+        session: Option<String>,
+    },
+}
+
+impl Action {
+    /// `POST /api/v2/me`, `CometD handshake`, …, for messages.
+    pub fn describe(&self) -> String {
+        match self {
+            Action::Http { method, target, .. } => format!("{method} {target}"),
+            Action::Handshake { .. } => "CometD handshake".to_owned(),
+            Action::Subscribe { pattern, .. } => format!("CometD subscribe {pattern}"),
+            Action::Unsubscribe { pattern, .. } => format!("CometD unsubscribe {pattern}"),
+            Action::Disconnect { .. } => "CometD disconnect".to_owned(),
+        }
+    }
+}
+
+/// What the recording got back for a step.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Recorded {
+    /// HTTP status; 0 when no response was recorded.
+    pub status: i64,
+    /// The response body, when it was JSON.
+    pub body: Option<Value>,
+    /// For a Bayeux step: the `successful` of its meta reply.
+    pub successful: Option<bool>,
+}
+
+/// What a step waits for before it is sent ([`causality`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Dep {
+    /// Actor `actor` has finished its first `count` steps.
+    Steps {
+        /// The actor (index in the group).
+        actor: usize,
+        /// How many of its steps.
+        count: usize,
+    },
+    /// Actor `actor` has received, in the replay, the counterparts of its first `count`
+    /// recorded notifications.
+    Notes {
+        /// The actor.
+        actor: usize,
+        /// How many of its recorded notifications.
+        count: usize,
+    },
+    /// Actor `actor` has received the counterpart of its recorded notification `index`.
+    Note {
+        /// The actor.
+        actor: usize,
+        /// The notification's index among the actor's recorded notifications.
+        index: usize,
+    },
+}
+
+/// One thing an actor does.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Step {
+    /// The actor (index in the group).
+    pub actor: usize,
+    /// The HAR entry it comes from (index in `log.entries`).
+    pub entry: usize,
+    /// Start order across the file.
+    pub seq: u64,
+    /// Recorded start, microseconds since the epoch.
+    pub start_us: i64,
+    /// Recorded end (start + time).
+    pub end_us: i64,
+    /// Its place in the order the recording's exchanges completed, when the file says
+    /// (`run --record` and the proxy write entries as they complete, with `_gwsSeq`).
+    pub done_rank: Option<usize>,
+    /// What it does.
+    pub action: Action,
+    /// What came back in the recording.
+    pub recorded: Recorded,
+    /// What it waits for.
+    pub deps: Vec<Dep>,
+}
+
+/// A notification an actor received in the recording.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordedNote {
+    /// The HAR entry whose reply carried it.
+    pub entry: usize,
+    /// When that reply ended, microseconds since the epoch.
+    pub arrival_us: i64,
+    /// The Bayeux channel.
+    pub channel: String,
+    /// The message's `data`.
+    pub data: Value,
+    /// `channel|messageType|notificationType`: only notifications of one kind are paired.
+    pub kind: String,
+    /// The chat it is about, if any.
+    pub chat: Option<String>,
+}
+
+/// Who an actor is and what it did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ActorPlan {
+    /// Its name: `_gwsActor`, or as derived (see the module doc).
+    pub name: String,
+    /// What it is.
+    pub kind: ActorKind,
+    /// Its steps, as indexes into [`GroupPlan::steps`], in order.
+    pub steps: Vec<usize>,
+    /// The notifications it received, in arrival order.
+    pub notes: Vec<RecordedNote>,
+    /// Whether its last recorded `/meta/connect` got no answer (abandoned at disconnect):
+    /// whatever the server sent after the last recorded notification is then unknown.
+    pub open_tail: bool,
+}
+
+/// Actors replayed together against one target: a recorded scenario, or a whole capture.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GroupPlan {
+    /// The scenario's name, or the file's.
+    pub name: String,
+    /// The HAR file.
+    pub source: String,
+    /// Its actors, in order of first appearance.
+    pub actors: Vec<ActorPlan>,
+    /// Every step of every actor, in start order.
+    pub steps: Vec<Step>,
+    /// When the first step started, microseconds since the epoch.
+    pub start_us: i64,
+    /// How finely the file's start times are written, in microseconds (1,000 for milliseconds).
+    pub precision_us: i64,
+}
+
+impl GroupPlan {
+    /// How many notifications the recording holds for every actor together.
+    pub fn notes(&self) -> usize {
+        self.actors.iter().map(|a| a.notes.len()).sum()
+    }
+}
+
+/// Everything to replay from one file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Plan {
+    /// The groups, by name.
+    pub groups: Vec<GroupPlan>,
+    /// What was left out, and why (client publishes, which GWS refuses anyway).
+    pub skipped: Vec<String>,
+}
+
+/// Why a capture cannot be replayed.
+#[derive(Debug, thiserror::Error)]
+pub enum PlanError {
+    /// The file is not a HAR document.
+    #[error(transparent)]
+    Read(#[from] crate::har::model::ReadError),
+    /// Some entries cannot be replayed; each message names its entry.
+    #[error("{file} cannot be replayed:\n  {}", problems.join("\n  "))]
+    Entries {
+        /// The file.
+        file: String,
+        /// One line per problem.
+        problems: Vec<String>,
+    },
+}
+
+/// One entry, parsed.
+pub(super) struct Parsed<'a> {
+    /// Its index in `log.entries`.
+    pub index: usize,
+    /// The entry.
+    pub entry: &'a Entry,
+    seq: u64,
+    start_us: i64,
+    end_us: i64,
+    origin: String,
+    /// The URL's path and query.
+    pub target: String,
+    /// The response body, when it is JSON.
+    pub response: Option<Value>,
+}
+
+/// The body of a response as JSON, base64 decoded when needed.
+fn response_json(entry: &Entry) -> Option<Value> {
+    let content = &entry.response.content;
+    let text = content.text.as_deref()?;
+    let bytes = if content.encoding.as_deref() == Some("base64") {
+        base64::engine::general_purpose::STANDARD
+            .decode(text)
+            .ok()?
+    } else {
+        text.as_bytes().to_vec()
+    };
+    serde_json::from_slice(&bytes).ok()
+}
+
+/// Parses an entry's timing and URL; `Err` says what is wrong with it.
+pub(super) fn parse<'a>(index: usize, entry: &'a Entry) -> Result<(Parsed<'a>, u32), String> {
+    let at = |what: &str| {
+        format!(
+            "entries[{index}] ({} {}): {what}",
+            entry.request.method, entry.request.url
+        )
+    };
+    let (start_us, digits) = parse_rfc3339_micros(&entry.started_date_time).ok_or_else(|| {
+        at(&format!(
+            "startedDateTime {:?} is not an RFC 3339 date-time",
+            entry.started_date_time
+        ))
+    })?;
+    if entry.request.method.is_empty()
+        || !entry
+            .request
+            .method
+            .bytes()
+            .all(|b| b.is_ascii_alphabetic())
+    {
+        return Err(at("the request has no valid method"));
+    }
+    let url = reqwest::Url::parse(&entry.request.url)
+        .map_err(|e| at(&format!("the URL is not absolute ({e})")))?;
+    let origin = url.origin().ascii_serialization();
+    let target = match url.query() {
+        Some(query) => format!("{}?{query}", url.path()),
+        None => url.path().to_owned(),
+    };
+    let time_us = if entry.time.is_finite() && entry.time > 0.0 {
+        (entry.time * 1000.0).round() as i64
+    } else {
+        0
+    };
+    Ok((
+        Parsed {
+            index,
+            entry,
+            seq: entry.gws_seq.unwrap_or(index as u64),
+            start_us,
+            end_us: start_us.saturating_add(time_us),
+            origin,
+            target,
+            response: response_json(entry),
+        },
+        digits,
+    ))
+}
+
+/// The request body of a REST entry.
+fn request_body(parsed: &Parsed<'_>) -> Result<Option<RequestBody>, String> {
+    let Some(post) = &parsed.entry.request.post_data else {
+        return Ok(None);
+    };
+    let Some(text) = &post.text else {
+        if post.params.as_ref().is_some_and(|p| !p.is_empty()) {
+            return Err(format!(
+                "entries[{}]: a form body (postData.params) cannot be replayed, only text",
+                parsed.index
+            ));
+        }
+        return Ok(None);
+    };
+    if text.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(match serde_json::from_str(text) {
+        Ok(value) => RequestBody::Json(value),
+        Err(_) => RequestBody::Text {
+            text: text.clone(),
+            mime_type: post.mime_type.clone(),
+        },
+    }))
+}
+
+/// The Bayeux messages of a request or reply body (a message array, or one message).
+fn bayeux_messages(value: Value) -> Option<Vec<Value>> {
+    match value {
+        Value::Array(messages) => Some(messages),
+        message @ Value::Object(_) => Some(vec![message]),
+        _ => None,
+    }
+}
+
+/// A `subscription` field: one pattern or several.
+fn subscriptions(message: &Value) -> Vec<String> {
+    match message.get("subscription") {
+        Some(Value::String(pattern)) => vec![pattern.clone()],
+        Some(Value::Array(patterns)) => patterns
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::to_owned)
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// What a recorded notification is, for pairing: `channel|messageType|notificationType`.
+pub fn kind_of(channel: &str, data: &Value) -> String {
+    let text = |key: &str| data.get(key).and_then(Value::as_str).unwrap_or_default();
+    format!(
+        "{channel}|{}|{}",
+        text("messageType"),
+        text("notificationType")
+    )
+}
+
+/// Builds the notes of a Bayeux reply; returns the meta reply to `channel`.
+fn bayeux_reply(
+    parsed: &Parsed<'_>,
+    channel: Option<&str>,
+    notes: &mut Vec<RecordedNote>,
+) -> Option<Value> {
+    let mut reply = None;
+    for message in parsed
+        .response
+        .clone()
+        .and_then(bayeux_messages)
+        .unwrap_or_default()
+    {
+        let Some(name) = message.get("channel").and_then(Value::as_str) else {
+            continue;
+        };
+        if name.starts_with("/meta/") {
+            if Some(name) == channel && reply.is_none() {
+                reply = Some(message);
+            }
+            continue;
+        }
+        let data = message.get("data").cloned().unwrap_or(Value::Null);
+        notes.push(RecordedNote {
+            entry: parsed.index,
+            arrival_us: parsed.end_us,
+            channel: name.to_owned(),
+            kind: kind_of(name, &data),
+            chat: chat_key(&data),
+            data,
+        });
+    }
+    reply
+}
+
+/// The steps of a CometD entry (its handshake, subscriptions and disconnect; connects are the
+/// replay's own), and the `successful` of the reply to them; files the notifications its reply
+/// carried under `actor`, and client publishes under `skipped`.
+fn bayeux_actions(
+    p: &Parsed<'_>,
+    actor: &mut ActorPlan,
+    skipped: &mut Vec<String>,
+) -> Result<(Vec<Action>, Option<bool>), String> {
+    let messages = p
+        .entry
+        .request
+        .post_data
+        .as_ref()
+        .and_then(|post| post.text.as_deref())
+        .and_then(|text| serde_json::from_str(text).ok())
+        .and_then(bayeux_messages)
+        .ok_or_else(|| {
+            format!(
+                "entries[{}] ({}): the CometD request body is not a JSON message array",
+                p.index, p.entry.request.url
+            )
+        })?;
+    let mut actions = Vec::new();
+    let mut reply_to = None;
+    for message in &messages {
+        let channel = message
+            .get("channel")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        let session = message
+            .get("clientId")
+            .and_then(Value::as_str)
+            .map(str::to_owned);
+        let patterns = || subscriptions(message).into_iter();
+        match channel {
+            META_HANDSHAKE => actions.push(Action::Handshake { session: None }),
+            META_SUBSCRIBE => actions.extend(patterns().map(|pattern| Action::Subscribe {
+                pattern,
+                session: session.clone(),
+            })),
+            META_UNSUBSCRIBE => actions.extend(patterns().map(|pattern| Action::Unsubscribe {
+                pattern,
+                session: session.clone(),
+            })),
+            META_DISCONNECT => actions.push(Action::Disconnect { session }),
+            // Entries are in start order: the last connect decides.
+            META_CONNECT => actor.open_tail = p.entry.response.status <= 0,
+            other => {
+                skipped.push(format!(
+                    "entries[{}]: a message published on {other:?} (clients cannot publish on GWS)",
+                    p.index
+                ));
+                continue;
+            }
+        }
+        if channel != META_CONNECT && reply_to.is_none() {
+            reply_to = Some(channel);
+        }
+    }
+    let reply = bayeux_reply(p, reply_to, &mut actor.notes);
+    let field = |name: &str| reply.as_ref().and_then(|r| r.get(name));
+    let successful = field("successful").and_then(Value::as_bool);
+    // Later steps of this session name it by the clientId its handshake got.
+    let recorded_client = field("clientId").and_then(Value::as_str);
+    for action in &mut actions {
+        if let Action::Handshake { session } = action {
+            *session = recorded_client.map(str::to_owned);
+        }
+    }
+    Ok((actions, successful))
+}
+
+/// Groups and actors under construction.
+#[derive(Default)]
+struct Builder {
+    groups: Vec<GroupPlan>,
+    group_index: HashMap<String, usize>,
+    actor_index: HashMap<(usize, String), usize>,
+}
+
+impl Builder {
+    fn actor(&mut self, group: &str, source: &str, name: &str, kind: ActorKind) -> (usize, usize) {
+        let g = *self.group_index.entry(group.to_owned()).or_insert_with(|| {
+            self.groups.push(GroupPlan {
+                name: group.to_owned(),
+                source: source.to_owned(),
+                actors: Vec::new(),
+                steps: Vec::new(),
+                start_us: i64::MAX,
+                precision_us: 1,
+            });
+            self.groups.len() - 1
+        });
+        let actors = &mut self.groups[g].actors;
+        let a = *self
+            .actor_index
+            .entry((g, name.to_owned()))
+            .or_insert_with(|| {
+                actors.push(ActorPlan {
+                    name: name.to_owned(),
+                    kind,
+                    steps: Vec::new(),
+                    notes: Vec::new(),
+                    open_tail: false,
+                });
+                actors.len() - 1
+            });
+        (g, a)
+    }
+}
+
+impl Plan {
+    /// Reads and plans a HAR file.
+    pub fn read(path: &Path) -> Result<Self, PlanError> {
+        let har = Har::read(path)?;
+        Self::from_har(&har, &path.display().to_string())
+    }
+
+    /// Plans a HAR document; `source` names it (in errors, and as the group of entries that
+    /// name no scenario).
+    pub fn from_har(har: &Har, source: &str) -> Result<Self, PlanError> {
+        let mut problems = Vec::new();
+        let mut parsed = Vec::new();
+        let mut digits = u32::MAX;
+        for (index, entry) in har.log.entries.iter().enumerate() {
+            match parse(index, entry) {
+                Ok((p, d)) => {
+                    digits = digits.min(d);
+                    parsed.push(p);
+                }
+                Err(problem) => problems.push(problem),
+            }
+        }
+        if har.log.entries.is_empty() {
+            problems.push("it holds no entries".to_owned());
+        }
+        // `_gwsSeq` orders requests by start exactly; otherwise the start times do, ties in
+        // file order (devtools list entries by start).
+        if parsed.iter().all(|p| p.entry.gws_seq.is_some()) {
+            parsed.sort_by_key(|p| p.seq);
+        } else {
+            parsed.sort_by_key(|p| (p.start_us, p.index));
+            for (seq, p) in parsed.iter_mut().enumerate() {
+                p.seq = seq as u64;
+            }
+        }
+        let precision_us = 10i64.pow(6u32.saturating_sub(digits.min(6)));
+        let completion_ordered = parsed.iter().all(|p| p.entry.gws_seq.is_some());
+        let names = name_actors(&parsed);
+        let group_default = Path::new(source)
+            .file_name()
+            .map_or_else(|| source.to_owned(), |n| n.to_string_lossy().into_owned());
+        let mut builder = Builder::default();
+        let mut skipped = Vec::new();
+        for (p, (name, kind)) in parsed.iter().zip(names) {
+            let group = p.entry.gws_scenario.as_deref().unwrap_or(&group_default);
+            let (g, a) = builder.actor(group, source, &name, kind);
+            let actor = &mut builder.groups[g].actors[a];
+            if let ActorKind::User { recorded, .. } = &mut actor.kind
+                && recorded.is_none()
+            {
+                *recorded = basic_user(p.entry).or_else(|| me_user_name(p));
+            }
+            let planned = if p.entry.is_bayeux() {
+                bayeux_actions(p, actor, &mut skipped)
+            } else {
+                request_body(p).map(|body| {
+                    let action = Action::Http {
+                        method: p.entry.request.method.to_ascii_uppercase(),
+                        target: p.target.clone(),
+                        origin: p.origin.clone(),
+                        body,
+                    };
+                    (vec![action], None)
+                })
+            };
+            let (actions, successful) = match planned {
+                Ok(planned) => planned,
+                Err(problem) => {
+                    problems.push(problem);
+                    continue;
+                }
+            };
+            let group = &mut builder.groups[g];
+            group.start_us = group.start_us.min(p.start_us);
+            group.precision_us = precision_us;
+            for action in actions {
+                group.actors[a].steps.push(group.steps.len());
+                group.steps.push(Step {
+                    actor: a,
+                    entry: p.index,
+                    seq: p.seq,
+                    start_us: p.start_us,
+                    end_us: p.end_us,
+                    done_rank: completion_ordered.then_some(p.index),
+                    action,
+                    recorded: Recorded {
+                        status: p.entry.response.status,
+                        body: p.response.clone(),
+                        successful,
+                    },
+                    deps: Vec::new(),
+                });
+            }
+        }
+        let mut groups = builder.groups;
+        groups.retain(|g| !g.steps.is_empty());
+        if groups.is_empty() && problems.is_empty() {
+            problems.push("it holds no request to replay".to_owned());
+        }
+        if !problems.is_empty() {
+            return Err(PlanError::Entries {
+                file: source.to_owned(),
+                problems,
+            });
+        }
+        for group in &mut groups {
+            for actor in &mut group.actors {
+                actor.notes.sort_by_key(|n| n.arrival_us);
+            }
+            causality::link(group);
+        }
+        groups.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(Self { groups, skipped })
+    }
+
+    /// Decides which profile user each agent or supervisor logs in as: an alias given for its
+    /// name or recorded user (`--user RECORDED=PROFILE`), else its recorded user name, else its
+    /// name, whichever the profile has; every actor that cannot be settled is one problem.
+    pub fn resolve_users(
+        &mut self,
+        profile: &Profile,
+        aliases: &[(String, String)],
+    ) -> Result<(), Vec<String>> {
+        let alias = |name: &str| {
+            aliases
+                .iter()
+                .find(|(recorded, _)| recorded == name)
+                .map(|(_, user)| user.clone())
+        };
+        let mut problems = Vec::new();
+        for group in &mut self.groups {
+            for actor in &mut group.actors {
+                let ActorKind::User { recorded, login } = &mut actor.kind else {
+                    continue;
+                };
+                let known = |name: &String| profile.users.contains_key(name);
+                let chosen = alias(&actor.name)
+                    .or_else(|| recorded.as_deref().and_then(alias))
+                    .or_else(|| recorded.clone().filter(known))
+                    .or_else(|| Some(actor.name.clone()).filter(known));
+                let where_ = format!("actor `{}` of {}", actor.name, group.name);
+                match (chosen, recorded.as_deref()) {
+                    (Some(user), _) => match profile.credentials(&user) {
+                        Ok(_) => *login = Some(user),
+                        Err(e) => problems.push(format!("{where_}: {e}")),
+                    },
+                    (None, Some(user)) => problems.push(format!(
+                        "{where_} logged in as `{user}`, who is not in the profile; add the user \
+                         to the profile or map it to one: --user {user}=NAME"
+                    )),
+                    (None, None) => problems.push(format!(
+                        "{where_}: the capture does not say which user it is (no readable \
+                         credentials, no GET /api/v2/me with a userName); map it to a profile \
+                         user: --user {}=NAME",
+                        actor.name
+                    )),
+                }
+            }
+        }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(problems)
+        }
+    }
+}

@@ -1,0 +1,617 @@
+//! Remapping: the ids a capture recorded (chat ids, participant ids, user ids, referenceIds, the
+//! server's own address in URIs) are not the ones the target hands out when the capture is
+//! replayed. [`Remap`] learns `recorded → replayed` pairs by walking a recorded response (or
+//! notification) and its replayed counterpart in parallel, and substitutes them in later request
+//! URLs and bodies, and in the recorded notifications before they are compared.
+//!
+//! What counts as an id is decided by the key it is under ([`is_id_key`]): `id`, every `…Id`,
+//! `uri`/`…Uri`, `path`/`…Path`, `url`/`…Url`. A URI or path contributes its last segment (the
+//! resource's id) and its origin (`scheme://host:port`). `referenceId` numbers are learned from
+//! responses only: a notification echoes the referenceId of the response that caused it, so
+//! learning it from notifications would make a wrong echo look right.
+//!
+//! The first pair learned for a value wins; a later, different pair for the same recorded value
+//! (or a second recorded value for the same replayed one) is counted as a conflict and ignored,
+//! so one odd document cannot rewrite what earlier ones established.
+
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+use serde_json::Value;
+
+use crate::check::diff::Masks;
+use crate::check::json::last_segment;
+
+/// Keys whose values are wall-clock times: they differ in every run.
+pub const TIME_KEYS: &[&str] = &["timestamp", "timestampSeconds", "receivedDate"];
+
+/// Whether the value under `key` is an id (or a URI or path naming one).
+pub fn is_id_key(key: &str) -> bool {
+    ["id", "uri", "path", "url"].contains(&key)
+        || ["Id", "Uri", "Path", "Url"]
+            .iter()
+            .any(|suffix| key.len() > suffix.len() && key.ends_with(suffix))
+}
+
+/// `**.{key}` for each key: patterns matching the keys at any depth.
+fn anywhere(keys: &[&str]) -> Vec<String> {
+    keys.iter().map(|key| format!("**.{key}")).collect()
+}
+
+/// Keys whose arrays are sets (the documentation gives their elements no order), as
+/// `check::diff::DEFAULT_UNORDERED` says for the chat.
+const UNORDERED_KEYS: &[&str] = &["capabilities", "participants"];
+
+/// Whether two documents say the same thing, perhaps about different chats: equal apart from
+/// the values under id keys ([`is_id_key`]) and the digits of times ([`TIME_KEYS`]: same format,
+/// same number of digits), with capabilities and participants in any order. Walks both at once
+/// and allocates nothing: every notification received is compared so with its candidates.
+pub fn alike(recorded: &Value, replayed: &Value) -> bool {
+    alike_at(recorded, replayed, None)
+}
+
+fn alike_at(recorded: &Value, replayed: &Value, key: Option<&str>) -> bool {
+    if key.is_some_and(is_id_key) {
+        return true;
+    }
+    if key.is_some_and(|k| TIME_KEYS.contains(&k)) {
+        return same_shape(recorded, replayed);
+    }
+    match (recorded, replayed) {
+        (Value::Object(old), Value::Object(new)) => {
+            old.len() == new.len()
+                && old
+                    .iter()
+                    .all(|(k, o)| new.get(k).is_some_and(|n| alike_at(o, n, Some(k))))
+        }
+        (Value::Array(old), Value::Array(new)) if old.len() == new.len() => {
+            old.iter().zip(new).all(|(o, n)| alike_at(o, n, None))
+                || (key.is_some_and(|k| UNORDERED_KEYS.contains(&k)) && same_set(old, new))
+        }
+        (old, new) => old == new,
+    }
+}
+
+/// Whether two arrays hold alike elements, in any order.
+fn same_set(old: &[Value], new: &[Value]) -> bool {
+    let mut taken = vec![false; new.len()];
+    old.iter().all(|o| {
+        let found = (0..new.len()).find(|&i| !taken[i] && alike_at(o, &new[i], None));
+        found.map(|i| taken[i] = true).is_some()
+    })
+}
+
+/// Whether two times have one format: strings with digits in the same places and the same
+/// other characters, integers with as many digits.
+fn same_shape(recorded: &Value, replayed: &Value) -> bool {
+    match (recorded, replayed) {
+        (Value::String(old), Value::String(new)) => {
+            old.len() == new.len()
+                && old
+                    .bytes()
+                    .zip(new.bytes())
+                    .all(|(o, n)| o == n || (o.is_ascii_digit() && n.is_ascii_digit()))
+        }
+        (Value::Number(old), Value::Number(new)) => {
+            let digits = |n: &serde_json::Number| n.to_string().trim_start_matches('-').len();
+            old.is_f64() == new.is_f64() && digits(old) == digits(new)
+        }
+        (old, new) => old == new,
+    }
+}
+
+fn time_patterns() -> Vec<&'static str> {
+    static PATTERNS: LazyLock<Vec<String>> = LazyLock::new(|| anywhere(TIME_KEYS));
+    PATTERNS.iter().map(String::as_str).collect()
+}
+
+/// Masks reducing times to their shape (their values differ in every run; their format and
+/// unit must not) and sorting capabilities and participants: what a notification is compared
+/// under once its ids are remapped.
+pub fn time_masks() -> &'static Masks {
+    static MASKS: LazyLock<Masks> = LazyLock::new(|| {
+        Masks::new(&[], &[], crate::check::diff::DEFAULT_UNORDERED).with_shaped(&time_patterns())
+    });
+    &MASKS
+}
+
+/// Where a learned pair came from: only responses teach referenceIds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// An HTTP response.
+    Response,
+    /// A notification.
+    Notification,
+}
+
+/// `scheme://authority` of a URI, and the rest; no origin for a path.
+fn split_origin(text: &str) -> (&str, &str) {
+    match text.find("://") {
+        Some(scheme_end) => {
+            let rest = &text[scheme_end + 3..];
+            let end = rest
+                .find(['/', '?', '#'])
+                .map_or(text.len(), |at| scheme_end + 3 + at);
+            text.split_at(end)
+        }
+        None => ("", text),
+    }
+}
+
+/// A bijection being learned between recorded and replayed values.
+#[derive(Debug, Default)]
+struct Bijection<K> {
+    forward: HashMap<K, K>,
+    backward: HashMap<K, K>,
+}
+
+impl<K: Clone + Eq + std::hash::Hash> Bijection<K> {
+    /// Adds `old → new`; `false` when it contradicts a pair already known.
+    fn insert(&mut self, old: K, new: K) -> bool {
+        match (self.forward.get(&old), self.backward.get(&new)) {
+            (Some(known), _) => *known == new,
+            (None, Some(_)) => false,
+            (None, None) => {
+                self.forward.insert(old.clone(), new.clone());
+                self.backward.insert(new, old);
+                true
+            }
+        }
+    }
+}
+
+/// The mappings learned so far for one replayed group.
+#[derive(Debug, Default)]
+pub struct Remap {
+    ids: Bijection<String>,
+    references: Bijection<u64>,
+    origins: Bijection<String>,
+    conflicts: usize,
+}
+
+impl Remap {
+    /// The replayed value of recorded id `old`, if learned.
+    pub fn id(&self, old: &str) -> Option<&str> {
+        self.ids.forward.get(old).map(String::as_str)
+    }
+
+    /// The recorded id that became `new`, if learned.
+    pub fn recorded_id(&self, new: &str) -> Option<&str> {
+        self.ids.backward.get(new).map(String::as_str)
+    }
+
+    /// Declares that recorded value `old` is `new` in the replay (a user name mapped with
+    /// `--user`), as if it had been learned first.
+    pub fn seed(&mut self, old: &str, new: &str) {
+        let learned = self.ids.insert(old.to_owned(), new.to_owned());
+        self.count(learned);
+    }
+
+    /// How many learned pairs contradicted earlier ones (and were ignored).
+    pub fn conflicts(&self) -> usize {
+        self.conflicts
+    }
+
+    /// Learns every id pair found at the same place in `recorded` and `replayed`.
+    ///
+    /// Objects are walked key by key; arrays of equal length element by element; arrays of
+    /// different lengths pair elements that look alike with ids masked (a participant list
+    /// with one more member still pairs the others correctly).
+    pub fn learn(&mut self, recorded: &Value, replayed: &Value, origin: Origin) {
+        self.walk(recorded, replayed, None, origin);
+    }
+
+    fn walk(&mut self, recorded: &Value, replayed: &Value, key: Option<&str>, origin: Origin) {
+        match (recorded, replayed) {
+            (Value::Object(old), Value::Object(new)) => {
+                for (k, old_value) in old {
+                    if let Some(new_value) = new.get(k) {
+                        self.walk(old_value, new_value, Some(k), origin);
+                    }
+                }
+            }
+            (Value::Array(old), Value::Array(new)) if old.len() == new.len() => {
+                for (o, n) in old.iter().zip(new) {
+                    self.walk(o, n, key, origin);
+                }
+            }
+            (Value::Array(old), Value::Array(new)) => {
+                let mut taken = vec![false; new.len()];
+                for o in old {
+                    let found = (0..new.len()).find(|&i| !taken[i] && alike(o, &new[i]));
+                    if let Some(i) = found {
+                        taken[i] = true;
+                        self.walk(o, &new[i], key, origin);
+                    }
+                }
+            }
+            (Value::String(old), Value::String(new)) if key.is_some_and(is_id_key) => {
+                self.learn_text(old, new);
+            }
+            (Value::Number(old), Value::Number(new))
+                if key == Some("referenceId") && origin == Origin::Response =>
+            {
+                if let (Some(old), Some(new)) = (old.as_u64(), new.as_u64()) {
+                    let learned = self.references.insert(old, new);
+                    self.count(learned);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn count(&mut self, learned: bool) {
+        if !learned {
+            self.conflicts += 1;
+        }
+    }
+
+    /// An id, or a URI or path whose last segment is one (and whose origin maps too).
+    fn learn_text(&mut self, old: &str, new: &str) {
+        let (old_origin, old_rest) = split_origin(old);
+        let (new_origin, new_rest) = split_origin(new);
+        if !old_origin.is_empty() && !new_origin.is_empty() {
+            let learned = self
+                .origins
+                .insert(old_origin.to_owned(), new_origin.to_owned());
+            self.count(learned);
+        }
+        let tails = if old_rest.contains('/') || new_rest.contains('/') {
+            last_segment(old_rest).zip(last_segment(new_rest))
+        } else {
+            Some((old_rest, new_rest)).filter(|(o, n)| !o.is_empty() && !n.is_empty())
+        };
+        if let Some((old, new)) = tails {
+            let learned = self.ids.insert(old.to_owned(), new.to_owned());
+            self.count(learned);
+        }
+    }
+
+    /// `text` with every `/`, `?`, `&`, `=`, `;` or `#`-separated token that is a learned id
+    /// replaced, and its origin replaced by the learned one, else by `fallback` (`recorded
+    /// origin → replayed origin`) when it is that origin.
+    pub fn text(&self, text: &str, fallback: Option<(&str, &str)>) -> String {
+        let (origin, rest) = split_origin(text);
+        let mut out = String::with_capacity(text.len());
+        match self.origins.forward.get(origin) {
+            Some(new) => out.push_str(new),
+            None => match fallback {
+                Some((old, new)) if !origin.is_empty() && origin == old => out.push_str(new),
+                _ => out.push_str(origin),
+            },
+        }
+        let mut token_start = 0;
+        for (at, c) in rest.char_indices().chain([(rest.len(), '/')]) {
+            if matches!(c, '/' | '?' | '&' | '=' | ';' | '#') {
+                let token = &rest[token_start..at];
+                out.push_str(self.id(token).unwrap_or(token));
+                if at < rest.len() {
+                    out.push(c);
+                }
+                token_start = at + c.len_utf8();
+            }
+        }
+        out
+    }
+
+    /// A copy of `value` with the learned ids substituted in the strings under id keys (see
+    /// [`Remap::text`]) and referenceIds mapped: a recorded request body made fit for the
+    /// target, or a recorded notification turned into what the replay should receive.
+    pub fn value(&self, value: &Value, fallback: Option<(&str, &str)>) -> Value {
+        self.substitute(value, None, fallback)
+    }
+
+    fn substitute(
+        &self,
+        value: &Value,
+        key: Option<&str>,
+        fallback: Option<(&str, &str)>,
+    ) -> Value {
+        match value {
+            Value::Object(map) => Value::Object(
+                map.iter()
+                    .map(|(k, v)| (k.clone(), self.substitute(v, Some(k), fallback)))
+                    .collect(),
+            ),
+            Value::Array(items) => Value::Array(
+                items
+                    .iter()
+                    .map(|item| self.substitute(item, key, fallback))
+                    .collect(),
+            ),
+            Value::String(text) if key.is_some_and(is_id_key) => {
+                Value::String(self.text(text, fallback))
+            }
+            Value::Number(n) if key == Some("referenceId") => n
+                .as_u64()
+                .and_then(|old| self.references.forward.get(&old))
+                .map_or_else(|| value.clone(), |new| Value::from(*new)),
+            other => other.clone(),
+        }
+    }
+}
+
+impl Remap {
+    /// Whether every id of `recorded`, mapped, is the id at the same place in `replayed`: a
+    /// cheap check for documents already known to be alike apart from ids and times (it looks
+    /// at nothing else).
+    pub fn agrees(&self, recorded: &Value, replayed: &Value) -> bool {
+        self.agree(recorded, replayed, None)
+    }
+
+    fn agree(&self, recorded: &Value, replayed: &Value, key: Option<&str>) -> bool {
+        match (recorded, replayed) {
+            (Value::Object(old), Value::Object(new)) => {
+                old.len() == new.len()
+                    && old
+                        .iter()
+                        .all(|(k, o)| new.get(k).is_some_and(|n| self.agree(o, n, Some(k))))
+            }
+            (Value::Array(old), Value::Array(new)) => {
+                old.len() == new.len() && old.iter().zip(new).all(|(o, n)| self.agree(o, n, key))
+            }
+            (Value::String(old), Value::String(new)) if key.is_some_and(is_id_key) => {
+                self.text(old, None) == *new
+            }
+            (Value::Number(old), Value::Number(new)) if key == Some("referenceId") => {
+                let mapped = old
+                    .as_u64()
+                    .and_then(|old| self.references.forward.get(&old).copied());
+                mapped.map_or(old == new, |mapped| new.as_u64() == Some(mapped))
+            }
+            _ => true,
+        }
+    }
+}
+
+/// Every id a document carries under id keys: whole ids and the last segments of URIs and
+/// paths (referenceIds are left out: requests never carry them). Used to find where a recorded
+/// value first appeared, so a request that uses it can wait for it.
+pub fn ids_in(value: &Value, out: &mut Vec<String>) {
+    fn walk(value: &Value, key: Option<&str>, out: &mut Vec<String>) {
+        match value {
+            Value::Object(map) => map.iter().for_each(|(k, v)| walk(v, Some(k), out)),
+            Value::Array(items) => items.iter().for_each(|item| walk(item, key, out)),
+            Value::String(text) if key.is_some_and(is_id_key) => {
+                let (_, rest) = split_origin(text);
+                let id = if rest.contains('/') {
+                    last_segment(rest)
+                } else {
+                    Some(rest).filter(|r| !r.is_empty())
+                };
+                out.extend(id.map(str::to_owned));
+            }
+            _ => {}
+        }
+    }
+    walk(value, None, out);
+}
+
+/// The tokens of a URL path and query (the candidates [`Remap::text`] may substitute).
+pub fn tokens(text: &str) -> impl Iterator<Item = &str> {
+    split_origin(text)
+        .1
+        .split(['/', '?', '&', '=', ';', '#'])
+        .filter(|t| !t.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn user(id: &str, origin: &str) -> Value {
+        json!({"statusCode": 0, "user": {"id": id, "userName": "agent1",
+               "uri": format!("{origin}/api/v2/users/{id}"), "path": format!("/users/{id}")}})
+    }
+
+    #[test]
+    fn ids_uris_and_origins_are_learned_from_parallel_documents() {
+        let mut remap = Remap::default();
+        remap.learn(
+            &user("U1", "http://old:1"),
+            &user("V9", "http://new:2"),
+            Origin::Response,
+        );
+        assert_eq!(remap.id("U1"), Some("V9"));
+        assert_eq!(remap.recorded_id("V9"), Some("U1"));
+        assert_eq!(remap.id("agent1"), None, "userName is not an id");
+        assert_eq!(remap.conflicts(), 0);
+        assert_eq!(
+            remap.text("/api/v2/users/U1/channels/chat", None),
+            "/api/v2/users/V9/channels/chat"
+        );
+        assert_eq!(
+            remap.text("http://old:1/api/v2/users/U1", None),
+            "http://new:2/api/v2/users/V9"
+        );
+        let body = json!({"operationName": "Invite", "targetUri": "http://old:1/api/v2/users/U1",
+                          "text": "U1 stays: not under an id key", "targetPath": "/users/U1"});
+        assert_eq!(
+            remap.value(&body, None),
+            json!({"operationName": "Invite", "targetUri": "http://new:2/api/v2/users/V9",
+                   "text": "U1 stays: not under an id key", "targetPath": "/users/V9"})
+        );
+    }
+
+    #[test]
+    fn alike_ignores_ids_and_the_digits_of_times() {
+        let a = json!({"chat": {"id": "A", "uri": "http://h/api/v2/chats/A", "state": "Chatting",
+            "receivedDate": "2026-01-02 03:04:05.678+0000", "capabilities": ["Leave", "Complete"],
+            "participants": [{"nickname": "Ann", "participantId": "P1"}, {"nickname": "Bob", "participantId": "P2"}]},
+            "messages": [{"index": 1, "timestampSeconds": 1767323045678_u64}]});
+        let mut b = json!({"chat": {"id": "X", "uri": "http://t/api/v2/chats/X", "state": "Chatting",
+            "receivedDate": "2027-11-12 13:14:15.999+0000", "capabilities": ["Complete", "Leave"],
+            "participants": [{"nickname": "Bob", "participantId": "Q2"}, {"nickname": "Ann", "participantId": "Q1"}]},
+            "messages": [{"index": 1, "timestampSeconds": 1767323099999_u64}]});
+        assert!(alike(&a, &b));
+        b["messages"][0]["timestampSeconds"] = json!(1767323045);
+        assert!(!alike(&a, &b), "seconds instead of milliseconds");
+        b["messages"][0]["timestampSeconds"] = json!(1767323045678_u64);
+        b["chat"]["receivedDate"] = json!("2026-01-02T03:04:05Z");
+        assert!(!alike(&a, &b), "another format");
+        b["chat"]["receivedDate"] = json!("2026-01-02 03:04:05.678+0000");
+        b["messages"][0]["index"] = json!(2);
+        assert!(!alike(&a, &b), "not an id: compared");
+        b["messages"][0]["index"] = json!(1);
+        b["messages"] = json!([{"timestampSeconds": 1767323045678_u64, "index": 1}]);
+        assert!(alike(&a, &b), "key order does not matter");
+        b["chat"]["participants"][1]["nickname"] = json!("Sue");
+        assert!(!alike(&a, &b));
+    }
+
+    #[test]
+    fn agreement_looks_at_ids_only() {
+        let mut remap = Remap::default();
+        remap.learn(
+            &json!({"id": "A"}),
+            &json!({"id": "X"}),
+            Origin::Notification,
+        );
+        remap.learn(
+            &json!({"referenceId": 1}),
+            &json!({"referenceId": 9}),
+            Origin::Response,
+        );
+        let recorded = json!({"chat": {"id": "A", "state": "Chatting"}, "referenceId": 1});
+        let replayed = |id: &str, state: &str, reference: u64| json!({"chat": {"id": id, "state": state}, "referenceId": reference});
+        assert!(remap.agrees(&recorded, &replayed("X", "Chatting", 9)));
+        assert!(!remap.agrees(&recorded, &replayed("Y", "Chatting", 9)));
+        assert!(!remap.agrees(&recorded, &replayed("X", "Chatting", 1)));
+        assert!(!remap.agrees(&recorded, &json!({"chat": {"id": "X"}, "referenceId": 9})));
+        assert!(
+            remap.agrees(&recorded, &replayed("X", "Other", 9)),
+            "not an id: not looked at"
+        );
+    }
+
+    #[test]
+    fn reference_ids_come_from_responses_only() {
+        let mut remap = Remap::default();
+        remap.learn(
+            &json!({"referenceId": 4}),
+            &json!({"referenceId": 1_000_004}),
+            Origin::Notification,
+        );
+        assert_eq!(
+            remap.value(&json!({"referenceId": 4}), None),
+            json!({"referenceId": 4})
+        );
+        remap.learn(
+            &json!({"referenceId": 4}),
+            &json!({"referenceId": 1}),
+            Origin::Response,
+        );
+        assert_eq!(
+            remap.value(&json!({"referenceId": 4}), None),
+            json!({"referenceId": 1})
+        );
+    }
+
+    #[test]
+    fn the_first_pair_wins_and_contradictions_are_counted() {
+        let mut remap = Remap::default();
+        remap.learn(
+            &json!({"chat": {"id": "A"}}),
+            &json!({"chat": {"id": "X"}}),
+            Origin::Notification,
+        );
+        remap.learn(
+            &json!({"chat": {"id": "A"}}),
+            &json!({"chat": {"id": "Y"}}),
+            Origin::Notification,
+        );
+        remap.learn(
+            &json!({"chat": {"id": "B"}}),
+            &json!({"chat": {"id": "X"}}),
+            Origin::Notification,
+        );
+        remap.learn(
+            &json!({"chat": {"id": "A"}}),
+            &json!({"chat": {"id": "X"}}),
+            Origin::Notification,
+        );
+        assert_eq!(remap.id("A"), Some("X"));
+        assert_eq!(remap.id("B"), None);
+        assert_eq!(remap.conflicts(), 2);
+    }
+
+    #[test]
+    fn arrays_of_different_lengths_pair_look_alikes() {
+        let recorded = json!({"participants": [
+            {"nickname": "Ann", "type": "Agent", "participantId": "P1"},
+            {"nickname": "Chris", "type": "Customer", "participantId": "P2"}]});
+        let replayed = json!({"participants": [
+            {"nickname": "Ann", "type": "Agent", "participantId": "Q1"},
+            {"nickname": "Sue", "type": "Agent", "participantId": "Q3"},
+            {"nickname": "Chris", "type": "Customer", "participantId": "Q2"}]});
+        let mut remap = Remap::default();
+        remap.learn(&recorded, &replayed, Origin::Notification);
+        assert_eq!(remap.id("P1"), Some("Q1"));
+        assert_eq!(remap.id("P2"), Some("Q2"));
+        assert_eq!(remap.recorded_id("Q3"), None);
+    }
+
+    #[test]
+    fn unknown_tokens_and_origins_stay_and_the_fallback_origin_applies() {
+        let remap = Remap::default();
+        assert_eq!(
+            remap.text("/api/v2/chats/C1/messages?index=2", None),
+            "/api/v2/chats/C1/messages?index=2"
+        );
+        assert_eq!(
+            remap.text(
+                "http://rec:1/api/v2/users/U",
+                Some(("http://rec:1", "http://t:9"))
+            ),
+            "http://t:9/api/v2/users/U"
+        );
+        assert_eq!(
+            remap.text("http://other/x", Some(("http://rec:1", "http://t:9"))),
+            "http://other/x"
+        );
+        assert_eq!(remap.text("", None), "");
+        let mut seeded = Remap::default();
+        seeded.seed("jdoe", "agent1");
+        assert_eq!(
+            seeded.text("/api/v2/users?userName=jdoe", None),
+            "/api/v2/users?userName=agent1"
+        );
+        assert_eq!(remap.text("ü/ß?é=ø", None), "ü/ß?é=ø");
+    }
+
+    #[test]
+    fn ids_in_documents_and_tokens_of_paths() {
+        let mut ids = Vec::new();
+        ids_in(
+            &json!({"chat": {"id": "C", "uri": "http://h/api/v2/chats/C2", "participants": [
+                {"participantId": "P", "nickname": "N"}]}, "referenceId": 7, "chatPath": "/chats/C3"}),
+            &mut ids,
+        );
+        assert_eq!(ids, ["C", "C2", "P", "C3"]);
+        let found: Vec<&str> = tokens("/api/v2/chats/C1/messages?index=2").collect();
+        assert_eq!(
+            found,
+            ["api", "v2", "chats", "C1", "messages", "index", "2"]
+        );
+    }
+
+    #[test]
+    fn id_keys() {
+        for key in [
+            "id",
+            "chatId",
+            "participantId",
+            "uri",
+            "chatUri",
+            "path",
+            "targetPath",
+            "url",
+        ] {
+            assert!(is_id_key(key), "{key}");
+        }
+        for key in ["Id", "nickname", "text", "valid", "userName", "visibility"] {
+            assert!(!is_id_key(key), "{key}");
+        }
+    }
+}

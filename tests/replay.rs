@@ -1,0 +1,553 @@
+//! `gws-conform replay`: captures replayed against the reference server.
+//!
+//! - a supervisor-monitoring flow recorded through a recording shim (proxy-style actor names)
+//!   replays with no difference, and against servers with seeded faults that change
+//!   notifications or responses, with the differences reported (exit 1 through the CLI);
+//! - a real `run --record` capture (`tests/replay-captures/run-record.har`) and a browser
+//!   devtools export (`tests/replay-captures/devtools.har`: lower-case headers, `_initiator`,
+//!   `_resourceType`, `_priority`, cookie arrays, no `_gws*` fields) replay with no difference;
+//! - malformed captures, unknown users and bad arguments exit 2 with a clear message; an
+//!   unreachable target exits 3.
+
+#[path = "support/recorder.rs"]
+mod recorder;
+mod support;
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+use std::sync::Arc;
+use std::time::Duration;
+
+use gws_conform::check::Verdict;
+use gws_conform::driver::bayeux::BayeuxConfig;
+use gws_conform::event::{Outcome, RunEvent};
+use gws_conform::har::model::Har;
+use gws_conform::profile::Profile;
+use gws_conform::replay::plan::{Action, ActorKind};
+use gws_conform::replay::{Pace, Plan, ReplayContext, replay_group};
+use gws_conform::run::ScenarioRun;
+use gws_conform::server::{Fault, ServerConfig, start};
+use recorder::Recorder;
+use serde_json::json;
+use support::{Actor, Customer};
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn capture(name: &str) -> PathBuf {
+    repo().join("tests/replay-captures").join(name)
+}
+
+fn gws(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_gws-conform"))
+        .args(args)
+        .output()
+        .expect("run gws-conform")
+}
+
+fn text(output: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+/// A file in a fresh temporary directory.
+fn temporary(name: &str, contents: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("gws-replay-test-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, contents).unwrap();
+    path
+}
+
+/// Records a supervisor-monitoring flow: an agent Ready, a supervisor coaching it (all
+/// chats), a customer's chat accepted (the supervisor joins), messages from the customer and
+/// the agent, a switch to BargeIn and a supervisor message, the customer reading its
+/// transcript, the agent completing (the supervisor is revoked), both logging out.
+async fn record_monitoring_flow() -> Har {
+    let recorder = Recorder::start(ServerConfig {
+        long_poll_timeout: Duration::from_secs(5),
+        ..ServerConfig::default()
+    })
+    .await;
+    let base = recorder.base_url();
+    let mut agent = Actor::ready_at(&base, "agent1", "password").await;
+    let mut supervisor = Actor::login_at(&base, "supervisor1", "password").await;
+    supervisor.start_session().await;
+    supervisor
+        .supervise(
+            &agent,
+            json!({"operationName": "Coach", "supervisorMonitoringMode": "AllChats", "nickname": "Sam"}),
+        )
+        .await
+        .ok();
+    let customer = Customer::request_at(&base, "Chris").await;
+    let chat = agent.offered().await;
+    agent.accept(&chat).await;
+    supervisor.expect("ParticipantsUpdated").await;
+    supervisor.expect_state("Chatting").await;
+    supervisor.expect("NewMessages").await;
+    agent.expect("ParticipantsUpdated").await;
+    agent.expect("NewMessages").await;
+    customer.say("hello").await;
+    agent.expect("NewMessages").await;
+    supervisor.expect("NewMessages").await;
+    agent
+        .must(&chat, "SendMessage", json!({"text": "hi, how can I help?"}))
+        .await;
+    agent.expect("NewMessages").await;
+    supervisor.expect("NewMessages").await;
+    supervisor.must(&chat, "SwitchToBargeIn", json!({})).await;
+    supervisor.expect("ParticipantsUpdated").await;
+    supervisor.expect("NewMessages").await;
+    agent.expect("ParticipantsUpdated").await;
+    agent.expect("NewMessages").await;
+    supervisor
+        .must(&chat, "SendMessage", json!({"text": "I am the supervisor"}))
+        .await;
+    supervisor.expect("NewMessages").await;
+    agent.expect("NewMessages").await;
+    assert!(!customer.transcript().await.is_empty());
+    agent.must(&chat, "Complete", json!({})).await;
+    agent.expect_state("Completed").await;
+    supervisor.expect_state("Revoked").await;
+    for actor in [&agent, &supervisor] {
+        actor
+            .post(
+                "/api/v2/me",
+                json!({"operationName": "EndContactCenterSession"}),
+            )
+            .await
+            .ok();
+    }
+    // Let the logouts' channel notifications reach the recording before disconnecting.
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    agent.bayeux.disconnect().await.unwrap();
+    supervisor.bayeux.disconnect().await.unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let har = recorder.har();
+    recorder.stop();
+    har
+}
+
+fn context(base_url: String) -> ReplayContext {
+    ReplayContext {
+        base_url,
+        profile: Profile::builtin(),
+        pace: Pace::AsFastAsPossible,
+        deadline: Duration::from_secs(3),
+        request_timeout: Duration::from_secs(5),
+        bayeux: BayeuxConfig::default(),
+    }
+}
+
+/// Plans `har` with the built-in profile and replays every group against a fresh reference
+/// server with `config`.
+async fn replay_against(har: &Har, config: ServerConfig) -> (Plan, Vec<ScenarioRun>) {
+    let mut plan = Plan::from_har(har, "flow.har").expect("a replayable capture");
+    plan.resolve_users(&Profile::builtin(), &[])
+        .expect("known users");
+    let mut runs = Vec::new();
+    for group in &plan.groups {
+        let server = start(config.clone(), "127.0.0.1:0".parse().unwrap())
+            .await
+            .unwrap();
+        let ctx = context(server.base_url());
+        runs.push(replay_group(Arc::new(group.clone()), &ctx).await);
+        server.shutdown().await;
+    }
+    (plan, runs)
+}
+
+fn failures(run: &ScenarioRun) -> Vec<String> {
+    run.findings()
+        .filter(|f| f.verdict == Verdict::Fail)
+        .map(|f| format!("{}: {}\n{}", f.check, f.message, f.details.join("\n")))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_recorded_monitoring_flow_replays_without_differences() {
+    let har = record_monitoring_flow().await;
+    let (plan, runs) = replay_against(&har, ServerConfig::default()).await;
+    assert_eq!(plan.groups.len(), 1, "no scenario field: one group");
+    let group = &plan.groups[0];
+    let names: Vec<&str> = group.actors.iter().map(|a| a.name.as_str()).collect();
+    assert_eq!(names.len(), 3, "{names:?}");
+    assert!(
+        names.contains(&"agent1") && names.contains(&"supervisor1"),
+        "{names:?}"
+    );
+    assert!(
+        names.iter().any(|n| n.starts_with("customer:")),
+        "{names:?}"
+    );
+    let run = &runs[0];
+    assert_eq!(run.outcome, Outcome::Passed, "{:#?}", failures(run));
+    // Everything was compared: every recorded notification has a counterpart...
+    let received = run
+        .events
+        .iter()
+        .filter(|e| matches!(e, RunEvent::Notification { .. }))
+        .count();
+    assert_eq!(
+        received,
+        group.notes(),
+        "{:#?}",
+        run.findings().collect::<Vec<_>>()
+    );
+    assert!(received >= 20, "only {received} notifications");
+    // ... and every REST request was sent.
+    let sent = run
+        .events
+        .iter()
+        .filter(|e| matches!(e, RunEvent::Exchange { .. }))
+        .count();
+    let http = group
+        .steps
+        .iter()
+        .filter(|s| matches!(s.action, Action::Http { .. }))
+        .count();
+    assert_eq!(sent, http);
+
+    // Through the CLI, at four times the recorded pace.
+    let file = temporary("flow.har", &serde_json::to_string(&har).unwrap());
+    let output = gws(&["replay", file.to_str().unwrap(), "--speed", "4"]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    assert!(
+        text(&output).contains("test result: ok. 1 passed"),
+        "{}",
+        text(&output)
+    );
+
+    // Seeded faults that change what the supervisor receives are reported.
+    let faults = [
+        (Fault::JoinOrderSwapped, "replay.order"),
+        (Fault::JoinWithoutMessageLog, "replay.missing"),
+        (Fault::ReferenceIdWrong, "replay.notification"),
+        (Fault::CoachVisibleToCustomer, "replay.notification"),
+    ];
+    for (fault, check) in faults {
+        let config = ServerConfig {
+            faults: fault.into(),
+            ..ServerConfig::default()
+        };
+        let (_, runs) = replay_against(&har, config).await;
+        let run = &runs[0];
+        assert_eq!(
+            run.outcome,
+            Outcome::Failed,
+            "{} went unnoticed",
+            fault.name()
+        );
+        assert!(
+            run.findings()
+                .any(|f| f.check == check && f.requirement == "REPLAY-DIFF"),
+            "{}: no {check} finding in {:#?}",
+            fault.name(),
+            failures(run)
+        );
+    }
+    let output = gws(&[
+        "replay",
+        file.to_str().unwrap(),
+        "--as-fast-as-possible",
+        "--fault",
+        "reference-id-wrong",
+    ]);
+    let shown = text(&output);
+    assert_eq!(output.status.code(), Some(1), "{shown}");
+    assert!(
+        shown.contains("FAIL [REPLAY-DIFF] replay.notification"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("--- recorded (entries["),
+        "a unified diff: {shown}"
+    );
+    assert!(shown.contains("+  \"referenceId\": 100000"), "{shown}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_request_is_a_response_difference() {
+    let har = record_monitoring_flow().await;
+    let mut plan = Plan::from_har(&har, "flow.har").unwrap();
+    // The supervisor replayed as a plain agent: its Coach request is refused (403).
+    let alias = [("supervisor1".to_owned(), "agent2".to_owned())];
+    plan.resolve_users(&Profile::builtin(), &alias).unwrap();
+    let server = start(ServerConfig::default(), "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let mut ctx = context(server.base_url());
+    ctx.deadline = Duration::from_millis(500);
+    let run = replay_group(Arc::new(plan.groups[0].clone()), &ctx).await;
+    server.shutdown().await;
+    assert_eq!(run.outcome, Outcome::Failed);
+    let found = failures(&run);
+    assert!(
+        found.iter().any(
+            |f| f.starts_with("replay.response: supervisor1: POST /api/v2/users/")
+                && f.contains(
+                    "the recording got HTTP 200 (statusCode 0), the replay HTTP 403 (statusCode 5)"
+                )
+        ),
+        "{found:#?}"
+    );
+    assert!(
+        found
+            .iter()
+            .filter(|f| f.starts_with("replay.dependency: "))
+            .count()
+            == 1,
+        "the first missed dependency is reported, and nothing waits after it: {found:#?}"
+    );
+}
+
+#[test]
+fn a_run_record_capture_replays_without_differences() {
+    let plan = Plan::read(&capture("run-record.har")).unwrap();
+    assert_eq!(plan.groups.len(), 1);
+    let group = &plan.groups[0];
+    assert_eq!(group.name, "switch-monitor-to-bargein");
+    let actors: Vec<(&str, bool)> = group
+        .actors
+        .iter()
+        .map(|a| (a.name.as_str(), a.kind == ActorKind::Customer))
+        .collect();
+    assert_eq!(
+        actors,
+        [("agent", false), ("supervisor", false), ("customer", true)]
+    );
+    assert_eq!(group.precision_us, 1000, "run --record writes milliseconds");
+    let output = gws(&[
+        "replay",
+        capture("run-record.har").to_str().unwrap(),
+        "--as-fast-as-possible",
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    let listed = gws(&[
+        "replay",
+        capture("run-record.har").to_str().unwrap(),
+        "--list",
+    ]);
+    assert_eq!(
+        String::from_utf8_lossy(&listed.stdout).lines().next(),
+        Some("switch-monitor-to-bargein: test")
+    );
+}
+
+#[test]
+fn a_devtools_export_replays_without_differences() {
+    let path = capture("devtools.har");
+    let raw = std::fs::read_to_string(&path).unwrap();
+    assert!(
+        !raw.contains("\"_gws"),
+        "a devtools export has no _gws fields"
+    );
+    for field in [
+        "\"_initiator\"",
+        "\"_resourceType\"",
+        "\"_priority\"",
+        "\"cookies\": [\n",
+    ] {
+        assert!(raw.contains(field), "the export shows {field}");
+    }
+    let plan = Plan::read(&path).unwrap();
+    let group = &plan.groups[0];
+    let kinds: Vec<(&str, &ActorKind)> = group
+        .actors
+        .iter()
+        .map(|a| (a.name.as_str(), &a.kind))
+        .collect();
+    assert_eq!(kinds.len(), 2, "{kinds:?}");
+    assert_eq!(
+        kinds[0].0, "agent1",
+        "named after the user its session cookie belongs to"
+    );
+    assert!(kinds[1].0.starts_with("customer:"), "{kinds:?}");
+    let output = gws(&["replay", path.to_str().unwrap(), "--as-fast-as-possible"]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+}
+
+#[test]
+fn malformed_captures_exit_2_with_the_reason() {
+    let bad_entries = r#"{"log": {"entries": [
+        {"startedDateTime": "yesterday", "request": {"method": "GET", "url": "http://h/api/v2/me"}},
+        {"startedDateTime": "2024-01-01T00:00:00Z", "request": {"method": "GET", "url": "/relative"}},
+        {"startedDateTime": "2024-01-01T00:00:01Z", "request": {"method": "POST",
+          "url": "http://h/api/v2/notifications", "postData": {"mimeType": "application/json", "text": "{oops"}}}
+    ]}}"#;
+    let cases: [(&str, &str, &[&str]); 5] = [
+        ("not-json.har", "this is not JSON", &["is not a HAR file"]),
+        (
+            "no-entries.har",
+            r#"{"log": {"entries": []}}"#,
+            &["holds no entries"],
+        ),
+        (
+            "wrong-shape.har",
+            r#"{"log": {"entries": {"request": 1}}}"#,
+            &["is not a HAR file"],
+        ),
+        (
+            "bad-entries.har",
+            bad_entries,
+            &[
+                "entries[0] (GET http://h/api/v2/me): startedDateTime \"yesterday\" is not an RFC 3339 date-time",
+                "entries[1] (GET /relative): the URL is not absolute",
+                "entries[2] (http://h/api/v2/notifications): the CometD request body is not a JSON message array",
+            ],
+        ),
+        (
+            "only-connects.har",
+            r#"{"log": {"entries": [{"startedDateTime": "2024-01-01T00:00:00Z",
+                "request": {"method": "POST", "url": "http://h/api/v2/notifications",
+                  "postData": {"text": "[{\"channel\": \"/meta/connect\"}]"}}}]}}"#,
+            &["holds no request to replay"],
+        ),
+    ];
+    for (name, contents, expected) in cases {
+        let file = temporary(name, contents);
+        let output = gws(&["replay", file.to_str().unwrap()]);
+        let shown = text(&output);
+        assert_eq!(output.status.code(), Some(2), "{name}: {shown}");
+        for line in expected {
+            assert!(shown.contains(line), "{name}: {line}\n{shown}");
+        }
+        assert!(!shown.contains("panicked"), "{name}: {shown}");
+    }
+    let missing = gws(&["replay", "/nonexistent/capture.har"]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(
+        text(&missing).contains("cannot read /nonexistent/capture.har"),
+        "{}",
+        text(&missing)
+    );
+}
+
+#[test]
+fn users_come_from_the_profile() {
+    // The devtools capture's user, renamed: the profile has no `jdoe`.
+    let raw = std::fs::read_to_string(capture("devtools.har")).unwrap();
+    let file = temporary(
+        "jdoe.har",
+        &raw.replace(r#"\"userName\":\"agent1\""#, r#"\"userName\":\"jdoe\""#),
+    );
+    let output = gws(&["replay", file.to_str().unwrap()]);
+    let shown = text(&output);
+    assert_eq!(output.status.code(), Some(2), "{shown}");
+    assert!(
+        shown.contains("logged in as `jdoe`, who is not in the profile"),
+        "{shown}"
+    );
+    assert!(shown.contains("--user jdoe=NAME"), "{shown}");
+    let output = gws(&[
+        "replay",
+        file.to_str().unwrap(),
+        "--as-fast-as-possible",
+        "--user",
+        "jdoe=agent1",
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+
+    let profile = temporary(
+        "profile.yaml",
+        "users:\n  agent1: {password_env: GWS_REPLAY_TEST_UNSET}\n",
+    );
+    let output = gws(&[
+        "replay",
+        capture("devtools.har").to_str().unwrap(),
+        "--profile",
+        profile.to_str().unwrap(),
+    ]);
+    let shown = text(&output);
+    assert_eq!(output.status.code(), Some(2), "{shown}");
+    assert!(
+        shown.contains("GWS_REPLAY_TEST_UNSET is not set"),
+        "{shown}"
+    );
+}
+
+#[test]
+fn bad_arguments_exit_2_and_an_unreachable_target_exits_3() {
+    let file = capture("run-record.har");
+    let file = file.to_str().unwrap();
+    for (args, expected) in [
+        (
+            vec!["--speed", "0"],
+            "--speed must be between 0.001 and 1000000",
+        ),
+        (
+            vec!["--speed", "NaN"],
+            "--speed must be between 0.001 and 1000000",
+        ),
+        (
+            vec!["--deadline=-1"],
+            "--deadline must be between 0 and 3600 seconds",
+        ),
+        (
+            vec!["--concurrency", "0"],
+            "--concurrency must be at least 1",
+        ),
+        (vec!["--user", "nobody"], "expected RECORDED=PROFILE"),
+        (
+            vec!["--speed", "2", "--as-fast-as-possible"],
+            "cannot be used with",
+        ),
+        (
+            vec![
+                "--target",
+                "http://127.0.0.1:9",
+                "--fault",
+                "join-order-swapped",
+            ],
+            "--fault seeds faults into the embedded reference server",
+        ),
+    ] {
+        let mut all = vec!["replay", file];
+        all.extend(&args);
+        let output = gws(&all);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {}", text(&output));
+        assert!(
+            text(&output).contains(expected),
+            "{args:?}: {}",
+            text(&output)
+        );
+    }
+    // Nothing listens on port 9 (discard) of the loopback interface.
+    let output = gws(&[
+        "replay",
+        file,
+        "--as-fast-as-possible",
+        "--target",
+        "http://127.0.0.1:9",
+    ]);
+    assert_eq!(output.status.code(), Some(3), "{}", text(&output));
+}
+
+#[test]
+fn reports_are_written_like_runs() {
+    let dir = temporary("reports", "").parent().unwrap().to_owned();
+    let (junit, json) = (dir.join("replay.xml"), dir.join("replay.jsonl"));
+    let output = gws(&[
+        "replay",
+        capture("run-record.har").to_str().unwrap(),
+        "--as-fast-as-possible",
+        "--junit",
+        junit.to_str().unwrap(),
+        "--json",
+        json.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert!(xml.contains("<testsuite name=\"replay\""), "{xml}");
+    assert!(xml.contains("switch-monitor-to-bargein"), "{xml}");
+    let lines = std::fs::read_to_string(&json).unwrap();
+    let last: serde_json::Value = serde_json::from_str(lines.lines().last().unwrap()).unwrap();
+    assert_eq!(last["event"], "summary");
+    assert_eq!(last["passed"], 1);
+    assert!(lines.contains("\"event\":\"notification\""));
+}
