@@ -3,7 +3,6 @@
 //! and exits 0 (the replay matched the recording), 1 (differences), 2 (bad capture, profile or
 //! arguments) or 3 (could not run). docs/replay.md describes it.
 
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -12,12 +11,12 @@ use clap::Args;
 use libtest_mimic::{Arguments, Trial};
 
 use super::run::problems;
-use super::trials::{Collected, ReportSettings};
+use super::trials::{Collected, ReportSettings, against_target};
 use crate::driver::bayeux::BayeuxConfig;
 use crate::exit;
 use crate::profile::Profile;
 use crate::replay::{GroupPlan, Pace, Plan, ReplayContext, replay_group};
-use crate::server::{Fault, Faults, ServerConfig, start};
+use crate::server::{Fault, Faults};
 
 /// Most groups replayed at once against the embedded target.
 const MAX_EMBEDDED_PARALLEL: usize = 64;
@@ -143,27 +142,14 @@ async fn replay_one(
     faults: Faults,
     ctx: &ReplayContext,
 ) -> Result<crate::run::ScenarioRun, String> {
-    let Some(url) = target else {
-        let config = ServerConfig {
-            faults,
-            ..ServerConfig::default()
-        };
-        let server = start(config, SocketAddr::from(([127, 0, 0, 1], 0)))
-            .await
-            .map_err(|e| format!("cannot start the embedded reference server: {e}"))?;
+    against_target(target, faults, |base_url| async move {
         let ctx = ReplayContext {
-            base_url: server.base_url(),
+            base_url,
             ..ctx.clone()
         };
-        let run = replay_group(group, &ctx).await;
-        server.shutdown().await;
-        return Ok(run);
-    };
-    let ctx = ReplayContext {
-        base_url: url.trim_end_matches('/').to_owned(),
-        ..ctx.clone()
-    };
-    Ok(replay_group(group, &ctx).await)
+        replay_group(group, &ctx).await
+    })
+    .await
 }
 
 /// Runs the command; returns the exit code.

@@ -3,7 +3,6 @@
 //! exits 0 (conformant), 1 (failures), 2 (bad input) or 3 (could not run). A target is first
 //! checked to be reachable at all, so an unreachable one ends the run at once.
 
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -11,7 +10,7 @@ use std::time::Duration;
 use clap::Args;
 use libtest_mimic::{Arguments, Trial};
 
-use super::trials::{Collected, ReportSettings};
+use super::trials::{Collected, ReportSettings, against_target};
 use crate::driver::bayeux::BayeuxConfig;
 use crate::exit;
 use crate::har::{Ending, HarWriter, redact};
@@ -19,7 +18,7 @@ use crate::profile::Profile;
 use crate::run::user_locks::UserLocks;
 use crate::run::{RunContext, ScenarioRun, Verifier, check_reachable, run_scenario};
 use crate::scenario::{self, LoadError, Scenario};
-use crate::server::{Fault, Faults, ServerConfig, start};
+use crate::server::{Fault, Faults};
 use crate::spec::Catalogue;
 
 /// Most scenarios run at once against the embedded target.
@@ -212,27 +211,14 @@ async fn run_one(
     faults: Faults,
     base: &RunContext,
 ) -> Result<ScenarioRun, String> {
-    let Some(url) = target else {
-        let config = ServerConfig {
-            faults,
-            ..ServerConfig::default()
-        };
-        let server = start(config, SocketAddr::from(([127, 0, 0, 1], 0)))
-            .await
-            .map_err(|e| format!("cannot start the embedded reference server: {e}"))?;
+    against_target(target, faults, |base_url| async move {
         let ctx = RunContext {
-            base_url: server.base_url(),
+            base_url,
             ..base.clone()
         };
-        let run = run_scenario(scenario, &ctx).await;
-        server.shutdown().await;
-        return Ok(run);
-    };
-    let ctx = RunContext {
-        base_url: url.trim_end_matches('/').to_owned(),
-        ..base.clone()
-    };
-    Ok(run_scenario(scenario, &ctx).await)
+        run_scenario(scenario, &ctx).await
+    })
+    .await
 }
 
 /// Runs the command; returns the exit code.

@@ -2,6 +2,8 @@
 //! [`ScenarioRun`]: libtest's verdict and the text it shows for a failure, the summary of
 //! NON-STRICT findings, the report files, and the exit code.
 
+use std::future::Future;
+use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::{Mutex, PoisonError};
 
@@ -12,6 +14,32 @@ use crate::event::Outcome;
 use crate::exit;
 use crate::report::{Subject, json, junit, terminal, write_atomically};
 use crate::run::ScenarioRun;
+use crate::server::{Faults, ServerConfig, start};
+
+/// Runs one trial's `work` against `target`, or, without one, against a fresh embedded
+/// reference server with `faults` that is shut down afterwards; `work` gets the base URL.
+pub(crate) async fn against_target<T, Fut>(
+    target: Option<&str>,
+    faults: Faults,
+    work: impl FnOnce(String) -> Fut,
+) -> Result<T, String>
+where
+    Fut: Future<Output = T>,
+{
+    let Some(url) = target else {
+        let config = ServerConfig {
+            faults,
+            ..ServerConfig::default()
+        };
+        let server = start(config, SocketAddr::from(([127, 0, 0, 1], 0)))
+            .await
+            .map_err(|e| format!("cannot start the embedded reference server: {e}"))?;
+        let result = work(server.base_url()).await;
+        server.shutdown().await;
+        return Ok(result);
+    };
+    Ok(work(url.trim_end_matches('/').to_owned()).await)
+}
 
 /// Where the report files go and how findings weigh.
 #[derive(Debug, Clone, Copy)]
