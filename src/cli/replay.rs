@@ -11,15 +11,14 @@ use clap::Args;
 use libtest_mimic::{Arguments, Trial};
 
 use super::run::problems;
-use super::trials::{Collected, ReportSettings, against_target};
+use super::trials::{
+    Collected, ReportSettings, against_target, seeded_faults, trial_runtime, trial_threads,
+};
 use crate::driver::bayeux::BayeuxConfig;
 use crate::exit;
 use crate::profile::Profile;
 use crate::replay::{GroupPlan, Pace, Plan, ReplayContext, replay_group};
 use crate::server::{Fault, Faults};
-
-/// Most groups replayed at once against the embedded target.
-const MAX_EMBEDDED_PARALLEL: usize = 64;
 
 /// Options of `replay`.
 #[derive(Debug, Args)]
@@ -158,19 +157,10 @@ pub fn run(args: ReplayArgs) -> i32 {
         Ok(prepared) => prepared,
         Err(code) => return code,
     };
-    let faults: Faults = args.faults.iter().copied().collect();
-    if !faults.is_empty() && !args.list {
-        eprintln!("note: the embedded reference server runs with seeded faults: {faults}");
-    }
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(runtime) => Arc::new(runtime),
-        Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
-            return exit::COULD_NOT_RUN;
-        }
+    let faults = seeded_faults(&args.faults, args.list);
+    let runtime = match trial_runtime() {
+        Ok(runtime) => runtime,
+        Err(code) => return code,
     };
     let ctx = ReplayContext {
         base_url: String::new(),
@@ -207,11 +197,7 @@ pub fn run(args: ReplayArgs) -> i32 {
             })
         })
         .collect();
-    let threads = args.concurrency.unwrap_or(if target.is_some() {
-        1
-    } else {
-        trials.len().clamp(1, MAX_EMBEDDED_PARALLEL)
-    });
+    let threads = trial_threads(args.concurrency, target.is_some(), trials.len());
     let arguments = Arguments {
         list: args.list,
         test_threads: Some(threads),

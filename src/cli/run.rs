@@ -10,7 +10,9 @@ use std::time::Duration;
 use clap::Args;
 use libtest_mimic::{Arguments, Trial};
 
-use super::trials::{Collected, ReportSettings, against_target};
+use super::trials::{
+    Collected, ReportSettings, against_target, seeded_faults, trial_runtime, trial_threads,
+};
 use crate::driver::bayeux::BayeuxConfig;
 use crate::exit;
 use crate::har::{Ending, HarWriter, redact};
@@ -20,9 +22,6 @@ use crate::run::{RunContext, ScenarioRun, Verifier, check_reachable, run_scenari
 use crate::scenario::{self, LoadError, Scenario};
 use crate::server::{Fault, Faults};
 use crate::spec::Catalogue;
-
-/// Most scenarios run at once against the embedded target.
-const MAX_EMBEDDED_PARALLEL: usize = 64;
 
 /// Options of `run`.
 #[derive(Debug, Args)]
@@ -239,19 +238,10 @@ pub fn run(mut args: RunArgs) -> i32 {
     {
         return code;
     }
-    let faults: Faults = args.faults.iter().copied().collect();
-    if !faults.is_empty() && !args.list {
-        eprintln!("note: the embedded reference server runs with seeded faults: {faults}");
-    }
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(runtime) => Arc::new(runtime),
-        Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
-            return exit::COULD_NOT_RUN;
-        }
+    let faults = seeded_faults(&args.faults, args.list);
+    let runtime = match trial_runtime() {
+        Ok(runtime) => runtime,
+        Err(code) => return code,
     };
     // One deadline for the whole target: if it cannot be reached at all, say so once and stop,
     // rather than let every scenario fail on its own.
@@ -309,13 +299,7 @@ pub fn run(mut args: RunArgs) -> i32 {
             .with_ignored_flag(ignored)
         })
         .collect();
-    // Scenarios mostly wait (for notifications, for quiet periods), and against the embedded
-    // target each has its own server: run them all at once. A shared target gets one at a time.
-    let threads = args.test_threads.unwrap_or(if args.target.is_some() {
-        1
-    } else {
-        trials.len().clamp(1, MAX_EMBEDDED_PARALLEL)
-    });
+    let threads = trial_threads(args.test_threads, args.target.is_some(), trials.len());
     let arguments = Arguments {
         list: args.list,
         ignored: args.ignored,

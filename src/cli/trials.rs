@@ -5,7 +5,7 @@
 use std::future::Future;
 use std::net::SocketAddr;
 use std::path::Path;
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use libtest_mimic::{Conclusion, Failed};
 
@@ -14,7 +14,43 @@ use crate::event::Outcome;
 use crate::exit;
 use crate::report::{Subject, json, junit, terminal, write_atomically};
 use crate::run::ScenarioRun;
-use crate::server::{Faults, ServerConfig, start};
+use crate::server::{Fault, Faults, ServerConfig, start};
+
+/// Most trials run at once against the embedded target (each has its own server; the cap keeps
+/// the whole run's memory in bounds).
+const MAX_EMBEDDED_PARALLEL: usize = 64;
+
+/// The seeded faults asked for, announced on stderr unless only listing.
+pub(crate) fn seeded_faults(asked: &[Fault], list: bool) -> Faults {
+    let faults: Faults = asked.iter().copied().collect();
+    if !faults.is_empty() && !list {
+        eprintln!("note: the embedded reference server runs with seeded faults: {faults}");
+    }
+    faults
+}
+
+/// The runtime the trials run on (libtest's worker threads block on it).
+pub(crate) fn trial_runtime() -> Result<Arc<tokio::runtime::Runtime>, i32> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map(Arc::new)
+        .map_err(|e| {
+            eprintln!("error: cannot start the async runtime: {e}");
+            exit::COULD_NOT_RUN
+        })
+}
+
+/// How many trials run at once: as asked, else one at a time against a shared target (whose
+/// state trials would otherwise disturb), else all at once up to [`MAX_EMBEDDED_PARALLEL`]
+/// (trials mostly wait, and each has its own embedded server).
+pub(crate) fn trial_threads(asked: Option<usize>, shared_target: bool, trials: usize) -> usize {
+    asked.unwrap_or(if shared_target {
+        1
+    } else {
+        trials.clamp(1, MAX_EMBEDDED_PARALLEL)
+    })
+}
 
 /// Runs one trial's `work` against `target`, or, without one, against a fresh embedded
 /// reference server with `faults` that is shut down afterwards; `work` gets the base URL.
