@@ -15,6 +15,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
 
+use base64::Engine;
 use serde::Deserialize;
 use serde_saphyr::{Location, Spanned};
 
@@ -53,6 +54,21 @@ pub struct Profile {
 
 fn default_contact_center() -> String {
     "default".to_owned()
+}
+
+/// The decoded `user:password` text of an `Authorization` header value using the Basic
+/// scheme (RFC 7617), or `None` for another scheme, bad base64 or non-UTF-8 text. Callers
+/// split it as they need: the server insists on the colon, tools naming users from captures
+/// are lenient.
+pub fn basic_auth_text(header_value: &str) -> Option<String> {
+    let (scheme, encoded) = header_value.split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return None;
+    }
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(encoded.trim())
+        .ok()?;
+    String::from_utf8(decoded).ok()
 }
 
 /// Login name and password of a profile user.

@@ -8,8 +8,9 @@ use std::sync::{Mutex, PoisonError};
 
 use axum::http::HeaderMap;
 use axum::http::header::{AUTHORIZATION, COOKIE, SET_COOKIE};
-use base64::Engine;
 use serde_json::Value;
+
+use crate::profile::basic_auth_text;
 
 /// Session cookies remembered at most; the oldest are forgotten first, so memory stays flat
 /// over a long capture.
@@ -113,14 +114,7 @@ impl Sessions {
 /// The user name of well-formed HTTP Basic credentials.
 fn basic_user(headers: &HeaderMap) -> Option<String> {
     let value = headers.get(AUTHORIZATION)?.to_str().ok()?;
-    let (scheme, encoded) = value.split_once(' ')?;
-    if !scheme.eq_ignore_ascii_case("basic") {
-        return None;
-    }
-    let decoded = base64::engine::general_purpose::STANDARD
-        .decode(encoded.trim())
-        .ok()?;
-    let decoded = String::from_utf8(decoded).ok()?;
+    let decoded = basic_auth_text(value)?;
     let (user, _password) = decoded.split_once(':')?;
     Some(user.to_owned())
 }

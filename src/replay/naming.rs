@@ -11,28 +11,20 @@
 
 use std::collections::HashMap;
 
-use base64::Engine;
-
 #[cfg(test)]
 use super::plan::parse;
 use super::plan::{ActorKind, Parsed};
 use crate::har::model::Entry;
 use crate::har::redact::REDACTED;
+use crate::profile::basic_auth_text;
 
 /// The session cookie GWS servers (Java servlet containers) issue.
 const SESSION_COOKIE: &str = "JSESSIONID";
 
 /// The user name in readable Basic credentials.
 pub(super) fn basic_user(entry: &Entry) -> Option<String> {
-    let value = entry.request.header("Authorization")?;
-    let (scheme, encoded) = value.split_once(' ')?;
-    if !scheme.eq_ignore_ascii_case("basic") || encoded.contains(REDACTED) {
-        return None;
-    }
-    let decoded = base64::engine::general_purpose::STANDARD
-        .decode(encoded.trim())
-        .ok()?;
-    let text = String::from_utf8(decoded).ok()?;
+    // Redacted credentials (`Basic [redacted]`) are not base64, so they read as none.
+    let text = basic_auth_text(entry.request.header("Authorization")?)?;
     let user = text.split_once(':').map_or(text.as_str(), |(user, _)| user);
     (!user.is_empty()).then(|| user.to_owned())
 }

@@ -14,9 +14,9 @@ use axum::http::header::{AUTHORIZATION, COOKIE, SET_COOKIE};
 use axum::http::{HeaderMap, HeaderValue, Method};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use base64::Engine;
 
 use super::AppState;
+use crate::profile::basic_auth_text;
 use crate::server::api_error::ApiError;
 
 /// Sessions a single user may hold at once.
@@ -138,19 +138,15 @@ fn cookie_session(headers: &HeaderMap) -> Option<String> {
 /// malformed one, `None` when there is none.
 fn basic_credentials(headers: &HeaderMap) -> Option<Result<(String, String), ()>> {
     let value = headers.get(AUTHORIZATION)?;
-    Some((|| {
-        let text = value.to_str().map_err(|_| ())?;
-        let (scheme, encoded) = text.split_once(' ').ok_or(())?;
-        if !scheme.eq_ignore_ascii_case("basic") {
-            return Err(());
-        }
-        let decoded = base64::engine::general_purpose::STANDARD
-            .decode(encoded.trim())
-            .map_err(|_| ())?;
-        let decoded = String::from_utf8(decoded).map_err(|_| ())?;
-        let (user, password) = decoded.split_once(':').ok_or(())?;
-        Ok((user.to_owned(), password.to_owned()))
-    })())
+    let credentials = value
+        .to_str()
+        .ok()
+        .and_then(basic_auth_text)
+        .and_then(|text| {
+            let (user, password) = text.split_once(':')?;
+            Some((user.to_owned(), password.to_owned()))
+        });
+    Some(credentials.ok_or(()))
 }
 
 /// Middleware: resolves the caller from Basic credentials or the session cookie (401 with
