@@ -461,28 +461,27 @@ mod tests {
         assert!(Faults::default().is_empty());
     }
 
-    #[test]
-    fn no_fault_leaves_notifications_alone() {
-        let delivery = Delivery {
+    /// A MessageLogUpdated answering request 3, with one message.
+    fn log_update() -> Delivery {
+        Delivery {
             user_id: "u".into(),
             channel: CHATS_CHANNEL,
             data: json!({"messageType": "MessageLogUpdated", "referenceId": 3,
                 "messages": [{"index": 4, "timestampSeconds": 1_700_000_000_000_u64}]})
             .into(),
-        };
+        }
+    }
+
+    #[test]
+    fn no_fault_leaves_notifications_alone() {
+        let delivery = log_update();
         let out = Faults::NONE.rewrite_outbox(vec![delivery.clone()]);
         assert_eq!(out, vec![delivery]);
     }
 
     #[test]
     fn wire_faults_rewrite_the_notification() {
-        let delivery = Delivery {
-            user_id: "u".into(),
-            channel: CHATS_CHANNEL,
-            data: json!({"messageType": "MessageLogUpdated", "referenceId": 3,
-                "messages": [{"index": 4, "timestampSeconds": 1_700_000_000_000_u64}]})
-            .into(),
-        };
+        let delivery = log_update();
         let faults: Faults = [
             Fault::IndexAsString,
             Fault::TimestampInSeconds,
