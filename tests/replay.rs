@@ -321,7 +321,10 @@ fn a_run_record_capture_replays_without_differences() {
         actors,
         [("agent", false), ("supervisor", false), ("customer", true)]
     );
-    assert_eq!(group.precision_us, 1000, "run --record writes milliseconds");
+    assert_eq!(
+        group.precision_us, 1000,
+        "made when run --record wrote milliseconds: they still replay"
+    );
     let output = gws(&[
         "replay",
         capture("run-record.har").to_str().unwrap(),

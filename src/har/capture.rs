@@ -2,15 +2,15 @@
 //! included), the [`CaptureSink`] they hand it to, and its conversion into a redacted HAR
 //! [`Entry`]. The conversion is the only way into a recording, so redaction cannot be skipped.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use base64::Engine;
 
 use super::model::{Content, Entry, Header, PostData, Request, Response, Timings};
 use super::redact;
-use crate::server::clock::format_rfc3339_millis;
+use crate::server::clock::format_rfc3339_micros;
 
 /// Receives completed exchanges (implemented by the HAR writer, and by whatever adds labels on
 /// the way to it). Called from async tasks: implementations must not block for long.
@@ -52,8 +52,11 @@ pub struct CapturedResponse {
 pub struct Capture {
     /// Start order ([`next_seq`]).
     pub seq: u64,
-    /// When the request started.
+    /// When the request started, on the wall clock as read through the monotonic one
+    /// ([`wall_clock`]).
     pub started: SystemTime,
+    /// The same moment on the monotonic clock: the exchange's phases are timed from it.
+    pub started_at: Instant,
     /// Method.
     pub method: String,
     /// Absolute URL.
@@ -85,12 +88,27 @@ pub fn next_seq() -> u64 {
     NEXT.fetch_add(1, Ordering::Relaxed)
 }
 
+/// `at` on the wall clock, read as the wall clock at the first call plus the monotonic time
+/// since. Entries' start times and durations then come from one clock: read separately, the
+/// wall clock (slewed or stepped while a long-poll is held) can put the end of one exchange
+/// before the start of another that caused it, and replay orders exchanges by those times.
+fn wall_clock(at: Instant) -> SystemTime {
+    static ANCHOR: OnceLock<(Instant, SystemTime)> = OnceLock::new();
+    let (instant, system) = *ANCHOR.get_or_init(|| (Instant::now(), SystemTime::now()));
+    match at.checked_duration_since(instant) {
+        Some(after) => system + after,
+        None => system - instant.duration_since(at),
+    }
+}
+
 impl Capture {
     /// A capture of a request starting now, without response or labels yet.
     pub fn start(method: &str, url: &str, http_version: &str) -> Self {
+        let started_at = Instant::now();
         Self {
             seq: next_seq(),
-            started: SystemTime::now(),
+            started: wall_clock(started_at),
+            started_at,
             method: method.to_owned(),
             url: url.to_owned(),
             http_version: http_version.to_owned(),
@@ -123,8 +141,8 @@ impl InFlight {
     pub fn new(sink: Arc<dyn CaptureSink>, capture: Capture) -> Self {
         Self {
             sink,
+            started: capture.started_at,
             capture: Some(capture),
-            started: Instant::now(),
             sent: None,
             headers_at: None,
         }
@@ -319,10 +337,12 @@ impl Entry {
         let started = capture
             .started
             .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_millis() as u64);
+            .map_or(0, |d| d.as_micros() as u64);
         let labels = capture.labels.clone();
         Entry {
-            started_date_time: format_rfc3339_millis(started),
+            // Microseconds: replay orders exchanges of different actors by their start and end,
+            // and milliseconds leave most of a fast run's exchanges tied.
+            started_date_time: format_rfc3339_micros(started),
             time: millis(capture.send + capture.wait + capture.receive),
             request,
             response,

@@ -353,6 +353,7 @@ mod tests {
                 steps: Vec::new(),
                 notes,
                 open_tail: false,
+                listened_until: None,
             })
             .collect();
         for (i, s) in steps.iter().enumerate() {

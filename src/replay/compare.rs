@@ -205,8 +205,9 @@ impl Capped {
 }
 
 /// The differences between what `actor` received in the replay and in the recording (see the
-/// module doc). With `open_tail` (the recording's last long-poll got no answer), what arrives
-/// after the last paired notification cannot be checked: it is reported as INFO.
+/// module doc). With `open_tail` (the recording stopped listening before the session ended,
+/// [`ActorPlan::open_tail`](super::plan::ActorPlan::open_tail)), what arrives after the last
+/// paired notification cannot be checked: it is reported as INFO.
 pub fn findings(
     actor: &str,
     notes: &[RecordedNote],
@@ -248,8 +249,8 @@ pub fn findings(
             if position >= tail {
                 unknown.push(
                     format!(
-                        "{actor}: {} on {} arrived after the recording's last long-poll, which got \
-                         no answer: not compared",
+                        "{actor}: {} on {} arrived after the recording stopped listening (its last \
+                         long-poll got no answer, or no other followed it): not compared",
                         describe(&got.data),
                         got.channel
                     ),

@@ -201,9 +201,15 @@ pub struct ActorPlan {
     pub steps: Vec<usize>,
     /// The notifications it received, in arrival order.
     pub notes: Vec<RecordedNote>,
-    /// Whether its last recorded `/meta/connect` got no answer (abandoned at disconnect):
-    /// whatever the server sent after the last recorded notification is then unknown.
+    /// Whether the recording stopped listening before the actor's session ended: its last
+    /// `/meta/connect` got no answer (abandoned at disconnect), or was answered before the
+    /// session's disconnect (or, without one, before the group's last request) and not
+    /// followed by another. Whatever the server sent after the last recorded notification is
+    /// then unknown.
     pub open_tail: bool,
+    /// When its last recorded `/meta/connect` was answered, microseconds since the epoch
+    /// (`None`: it made none, or the last got no answer).
+    pub listened_until: Option<i64>,
 }
 
 /// Actors replayed together against one target: a recorded scenario, or a whole capture.
@@ -474,7 +480,11 @@ fn bayeux_actions(
             })),
             META_DISCONNECT => actions.push(Action::Disconnect { session }),
             // Entries are in start order: the last connect decides.
-            META_CONNECT => actor.open_tail = p.entry.response.status <= 0,
+            META_CONNECT => {
+                let answered = p.entry.response.status > 0;
+                actor.open_tail = !answered;
+                actor.listened_until = answered.then_some(p.end_us);
+            }
             other => {
                 skipped.push(format!(
                     "entries[{}]: a message published on {other:?} (clients cannot publish on GWS)",
@@ -498,6 +508,54 @@ fn bayeux_actions(
         }
     }
     Ok((actions, successful))
+}
+
+/// Puts an actor's recorded notifications in the order it received them. Where the file lists
+/// exchanges as they completed (`_gwsSeq`), that order is exact, and arrival times computed
+/// from millisecond start times may contradict it (a reply that started later in the same
+/// millisecond and was answered at once); they are raised to keep to it, since causality
+/// looks notifications up by arrival. Otherwise arrival times decide.
+fn order_notes(notes: &mut [RecordedNote], completion_ordered: bool) {
+    if !completion_ordered {
+        notes.sort_by_key(|n| n.arrival_us);
+        return;
+    }
+    // Stable: a reply's notifications keep their order.
+    notes.sort_by_key(|n| n.entry);
+    let mut latest = i64::MIN;
+    for note in notes {
+        latest = latest.max(note.arrival_us);
+        note.arrival_us = latest;
+    }
+}
+
+/// Opens the tail of every actor whose last answered `/meta/connect` ended before its session
+/// did (as far as the file's precision tells): before its last disconnect started or, without
+/// one, before the group's last request started. The server may have queued notifications for it after that answer, which the
+/// recording never fetched (a scenario's clean-up logs out while the connect loop is between
+/// two polls).
+fn open_tails(group: &mut GroupPlan) {
+    let last_start = group
+        .steps
+        .iter()
+        .map(|s| s.start_us)
+        .max()
+        .unwrap_or(i64::MIN);
+    for (a, actor) in group.actors.iter_mut().enumerate() {
+        let Some(answered) = actor.listened_until else {
+            continue;
+        };
+        let session_end = group
+            .steps
+            .iter()
+            .filter(|s| s.actor == a && matches!(s.action, Action::Disconnect { .. }))
+            .map(|s| s.start_us)
+            .max()
+            .unwrap_or(last_start);
+        // Within the file's precision of the session's end, the answer may as well have come
+        // just before it: only a later one shows the connect was still held.
+        actor.open_tail |= answered < session_end + group.precision_us;
+    }
 }
 
 /// Groups and actors under construction.
@@ -532,6 +590,7 @@ impl Builder {
                     steps: Vec::new(),
                     notes: Vec::new(),
                     open_tail: false,
+                    listened_until: None,
                 });
                 actors.len() - 1
             });
@@ -645,8 +704,9 @@ impl Plan {
             });
         }
         for group in &mut groups {
+            open_tails(group);
             for actor in &mut group.actors {
-                actor.notes.sort_by_key(|n| n.arrival_us);
+                order_notes(&mut actor.notes, completion_ordered);
             }
             causality::link(group);
         }

@@ -37,7 +37,7 @@ fn name_values(value: &Value, what: &str) {
     }
 }
 
-/// `YYYY-MM-DDTHH:MM:SS.mmmZ`.
+/// `YYYY-MM-DDTHH:MM:SS.mmmuuuZ`.
 #[track_caller]
 fn rfc3339(value: &Value) {
     let text = value.as_str().expect("startedDateTime is a string");
@@ -45,7 +45,10 @@ fn rfc3339(value: &Value) {
         .chars()
         .map(|c| if c.is_ascii_digit() { 'd' } else { c })
         .collect();
-    assert_eq!(shape, "dddd-dd-ddTdd:dd:dd.dddZ", "startedDateTime {text}");
+    assert_eq!(
+        shape, "dddd-dd-ddTdd:dd:dd.ddddddZ",
+        "startedDateTime {text}"
+    );
 }
 
 /// Asserts the document is HAR 1.2 as the specification requires (every required field, with
