@@ -12,9 +12,10 @@ use tokio::task::JoinHandle;
 use super::causality::Missed;
 use super::compare::REQUIREMENT;
 use super::plan::{Action, ActorKind, Dep, GroupPlan, RequestBody, Step};
-use super::remap::Origin;
+use super::remap::{Origin, time_masks};
 use super::{Pace, Shared};
 use crate::bayeux::ChannelPattern;
+use crate::check::diff::unified;
 use crate::check::{Finding, Verdict};
 use crate::driver::bayeux::{BayeuxClient, Credentials, Cursor, Inbox, WaitError};
 use crate::driver::http::{Auth, Body, Exchange, HttpActor};
@@ -219,88 +220,20 @@ pub(super) async fn run_actor(shared: Arc<Shared>, actor: usize) -> ActorRun {
             run.events.push(finding(Some(index), f));
         }
         let problem = match &step.action {
-            Action::Http {
-                method,
-                target,
-                origin,
-                body,
-            } => {
-                let fallback = Some((origin.as_str(), target_origin.as_str()));
-                let (path, body) = {
-                    let remap = shared.remap();
-                    let body = body.as_ref().map(|body| match body {
-                        RequestBody::Json(value) => Body::Json(remap.value(value, fallback)),
-                        RequestBody::Text { text, .. } => Body::Raw(text.clone()),
-                    });
-                    (remap.text(target, fallback), body)
-                };
-                if let Some(Body::Json(value)) = &body {
-                    match value.get("operationName").and_then(Value::as_str) {
-                        Some("StartContactCenterSession") => run.logged_in = true,
-                        Some("EndContactCenterSession") => run.logged_in = false,
-                        _ => {}
-                    }
-                }
-                let exchange = http.send(method, &path, body.as_ref(), &[]).await;
-                let problem = check_response(&shared, step, &exchange);
-                run.events.push((
-                    Instant::now(),
-                    RunEvent::Exchange {
-                        scenario: scenario.clone(),
-                        actor: Some(plan.name.clone()),
-                        step: Some(index),
-                        method: exchange.method,
-                        url: exchange.url,
-                        request: exchange.request,
-                        status: exchange.status,
-                        response: exchange.response,
-                        elapsed_ms: exchange.elapsed.as_millis() as u64,
-                        error: exchange.error,
-                    },
-                ));
-                problem
+            Action::Http { .. } => {
+                http_step(&shared, actor, index, &http, &target_origin, &mut run).await
             }
-            Action::Handshake { session } => {
-                bayeux_handshake(
-                    &shared,
-                    actor,
-                    &http,
-                    credentials.as_ref(),
-                    session,
-                    &mut run,
-                )
+            _ => bayeux_step(&shared, actor, step, &http, credentials.as_ref(), &mut run)
                 .await
-            }
-            Action::Subscribe { pattern, session } | Action::Unsubscribe { pattern, session } => {
-                let subscribe = matches!(step.action, Action::Subscribe { .. });
-                match (run.session(session), ChannelPattern::parse(pattern)) {
-                    (None, _) => Some(NO_SESSION.to_owned()),
-                    (_, Err(e)) => Some(format!("{pattern:?} is not a channel pattern: {e}")),
-                    (Some(client), Ok(pattern)) => {
-                        let done = if subscribe {
-                            client.subscribe(&pattern).await
-                        } else {
-                            client.unsubscribe(&pattern).await
-                        };
-                        done.err().map(|e| e.to_string())
-                    }
-                }
-            }
-            Action::Disconnect { session } => match run.take_session(session) {
-                Some(client) => {
-                    run.rehandshakes += client.inbox().rehandshakes();
-                    client.disconnect().await.err().map(|e| e.to_string())
-                }
-                None => Some(NO_SESSION.to_owned()),
-            },
+                .map(|problem| (problem, Vec::new())),
         };
-        if let Some(problem) = problem {
+        if let Some((problem, details)) = problem {
             let recorded_failed = step.recorded.successful == Some(false);
             if !recorded_failed || matches!(step.action, Action::Http { .. }) {
                 let message = format!("{}: {}: {problem}", plan.name, step.action.describe());
                 run.events.push(finding(
                     Some(index),
-                    replay_finding("replay.response", message, Vec::new()),
+                    replay_finding("replay.response", message, details),
                 ));
             }
         }
@@ -310,12 +243,113 @@ pub(super) async fn run_actor(shared: Arc<Shared>, actor: usize) -> ActorRun {
     run
 }
 
+/// Sends an HTTP step, with the ids learned so far, and checks the response; files the
+/// exchange in the actor's events.
+async fn http_step(
+    shared: &Arc<Shared>,
+    actor: usize,
+    index: usize,
+    http: &HttpActor,
+    target_origin: &str,
+    run: &mut ActorRun,
+) -> Option<Difference> {
+    let step = &shared.group.steps[index];
+    let Action::Http {
+        method,
+        target,
+        origin,
+        body,
+    } = &step.action
+    else {
+        return None;
+    };
+    let fallback = Some((origin.as_str(), target_origin));
+    let (path, body) = {
+        let remap = shared.remap();
+        let body = body.as_ref().map(|body| match body {
+            RequestBody::Json(value) => Body::Json(remap.value(value, fallback)),
+            RequestBody::Text { text, .. } => Body::Raw(text.clone()),
+        });
+        (remap.text(target, fallback), body)
+    };
+    if let Some(Body::Json(value)) = &body {
+        match value.get("operationName").and_then(Value::as_str) {
+            Some("StartContactCenterSession") => run.logged_in = true,
+            Some("EndContactCenterSession") => run.logged_in = false,
+            _ => {}
+        }
+    }
+    let exchange = http.send(method, &path, body.as_ref(), &[]).await;
+    let problem = check_response(shared, step, &exchange);
+    run.events.push((
+        Instant::now(),
+        RunEvent::Exchange {
+            scenario: shared.group.name.clone(),
+            actor: Some(shared.group.actors[actor].name.clone()),
+            step: Some(index),
+            method: exchange.method,
+            url: exchange.url,
+            request: exchange.request,
+            status: exchange.status,
+            response: exchange.response,
+            elapsed_ms: exchange.elapsed.as_millis() as u64,
+            error: exchange.error,
+        },
+    ));
+    problem
+}
+
+/// Carries out a CometD step (handshake, subscription, disconnect) on the session standing for
+/// the recorded one; returns what went wrong.
+async fn bayeux_step(
+    shared: &Arc<Shared>,
+    actor: usize,
+    step: &Step,
+    http: &HttpActor,
+    credentials: Option<&crate::profile::Credentials>,
+    run: &mut ActorRun,
+) -> Option<String> {
+    match &step.action {
+        Action::Handshake { session } => {
+            bayeux_handshake(shared, actor, http, credentials, session, run).await
+        }
+        Action::Subscribe { pattern, session } | Action::Unsubscribe { pattern, session } => {
+            let subscribe = matches!(step.action, Action::Subscribe { .. });
+            match (run.session(session), ChannelPattern::parse(pattern)) {
+                (None, _) => Some(NO_SESSION.to_owned()),
+                (_, Err(e)) => Some(format!("{pattern:?} is not a channel pattern: {e}")),
+                (Some(client), Ok(pattern)) => {
+                    let done = if subscribe {
+                        client.subscribe(&pattern).await
+                    } else {
+                        client.unsubscribe(&pattern).await
+                    };
+                    done.err().map(|e| e.to_string())
+                }
+            }
+        }
+        Action::Disconnect { session } => match run.take_session(session) {
+            Some(client) => {
+                run.rehandshakes += client.inbox().rehandshakes();
+                client.disconnect().await.err().map(|e| e.to_string())
+            }
+            None => Some(NO_SESSION.to_owned()),
+        },
+        Action::Http { .. } => None,
+    }
+}
+
+/// What differs in a response: the message, and the details (a unified diff of the bodies).
+type Difference = (String, Vec<String>);
+
 /// Compares a replayed response with the recorded one and learns ids from it; returns what
-/// differs.
-fn check_response(shared: &Shared, step: &Step, exchange: &Exchange) -> Option<String> {
+/// differs: the status and `statusCode`, and for a step whose body is compared
+/// ([`Recorded::compare_body`](super::plan::Recorded::compare_body)) the body, with the
+/// recorded ids replaced by the learned ones and times reduced to their shape.
+fn check_response(shared: &Shared, step: &Step, exchange: &Exchange) -> Option<Difference> {
     let Some(status) = exchange.status else {
         let error = exchange.error.clone().unwrap_or_default();
-        return Some(format!("no response: {error}"));
+        return Some((format!("no response: {error}"), Vec::new()));
     };
     shared.reached.store(true, Ordering::Relaxed);
     let recorded = &step.recorded;
@@ -335,7 +369,7 @@ fn check_response(shared: &Shared, step: &Step, exchange: &Exchange) -> Option<S
     );
     let same_code = old_code.is_none() || old_code == new_code;
     if i64::from(status) == recorded.status && same_code {
-        return None;
+        return body_difference(shared, step, exchange);
     }
     let shown = |code: Option<i64>| code.map_or_else(String::new, |c| format!(" (statusCode {c})"));
     let body = exchange
@@ -343,11 +377,33 @@ fn check_response(shared: &Shared, step: &Step, exchange: &Exchange) -> Option<S
         .as_ref()
         .map(Value::to_string)
         .unwrap_or_default();
-    Some(format!(
+    let message = format!(
         "the recording got HTTP {}{}, the replay HTTP {status}{}: {body}",
         recorded.status,
         shown(old_code),
         shown(new_code)
+    );
+    Some((message, Vec::new()))
+}
+
+/// For a step whose body is compared: how the replayed body differs from the recorded one.
+fn body_difference(shared: &Shared, step: &Step, exchange: &Exchange) -> Option<Difference> {
+    let (Some(old), Some(new)) = (&step.recorded.body, &exchange.response) else {
+        return None;
+    };
+    if !step.recorded.compare_body {
+        return None;
+    }
+    let masks = time_masks();
+    let expected = masks.normalise(&shared.remap().value(old, None));
+    let actual = masks.normalise(new);
+    if expected == actual {
+        return None;
+    }
+    let label = format!("recorded (entries[{}], ids remapped)", step.entry);
+    Some((
+        "the body differs from the recording's".to_owned(),
+        vec![unified(&expected, &actual, (&label, "replayed"))],
     ))
 }
 

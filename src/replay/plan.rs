@@ -120,6 +120,11 @@ pub struct Recorded {
     pub body: Option<Value>,
     /// For a Bayeux step: the `successful` of its meta reply.
     pub successful: Option<bool>,
+    /// Whether the replayed body must say what this one says (ids remapped, times reduced to
+    /// their shape): a customer's response (customers have no notifications: what they are
+    /// shown is in these bodies) to a request no other exchange overlapped in the recording,
+    /// so that the state it shows is the one the replay reproduces ([`compare_bodies`]).
+    pub compare_body: bool,
 }
 
 /// What a step waits for before it is sent ([`causality`]).
@@ -558,6 +563,33 @@ fn open_tails(group: &mut GroupPlan) {
     }
 }
 
+/// Marks the customer requests whose response bodies the replay compares: those that no other
+/// step overlapped in the recording (within the file's precision). What a customer is shown
+/// depends on what happened before its request; causality replays every step that ended
+/// before it first and every step that started after it later, so only an overlapping step
+/// can make the replay show another moment. Steps are in start order: an earlier step
+/// overlaps when the latest end so far reaches past this start, a later one when it starts
+/// before this end.
+fn compare_bodies(group: &mut GroupPlan) {
+    let precision = group.precision_us.max(1);
+    let mut latest_end = i64::MIN;
+    for index in 0..group.steps.len() {
+        let step = &group.steps[index];
+        let customer = group.actors[step.actor].kind == ActorKind::Customer;
+        let overlapped = latest_end.saturating_add(precision) > step.start_us
+            || group
+                .steps
+                .get(index + 1)
+                .is_some_and(|next| next.start_us < step.end_us.saturating_add(precision));
+        let compare = customer
+            && !overlapped
+            && step.recorded.status > 0
+            && matches!(step.action, Action::Http { .. });
+        latest_end = latest_end.max(step.end_us);
+        group.steps[index].recorded.compare_body = compare;
+    }
+}
+
 /// Groups and actors under construction.
 #[derive(Default)]
 struct Builder {
@@ -687,6 +719,7 @@ impl Plan {
                         status: p.entry.response.status,
                         body: p.response.clone(),
                         successful,
+                        compare_body: false,
                     },
                     deps: Vec::new(),
                 });
@@ -705,6 +738,7 @@ impl Plan {
         }
         for group in &mut groups {
             open_tails(group);
+            compare_bodies(group);
             for actor in &mut group.actors {
                 order_notes(&mut actor.notes, completion_ordered);
             }
