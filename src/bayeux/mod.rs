@@ -19,5 +19,7 @@ pub const META_UNSUBSCRIBE: &str = "/meta/unsubscribe";
 pub const META_DISCONNECT: &str = "/meta/disconnect";
 /// The only connection type either side speaks.
 pub const LONG_POLLING: &str = "long-polling";
+/// The GWS path of the Bayeux endpoint (CometD over long-polling).
+pub const ENDPOINT: &str = "/api/v2/notifications";
 /// The Bayeux protocol version both sides announce.
 pub const BAYEUX_VERSION: &str = "1.0";

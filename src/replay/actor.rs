@@ -12,9 +12,10 @@ use tokio::task::JoinHandle;
 use super::causality::Missed;
 use super::compare::REQUIREMENT;
 use super::plan::{Action, ActorKind, Dep, GroupPlan, RequestBody, Step};
+use super::protocol::probe_difference;
 use super::remap::{Origin, time_masks};
 use super::{Pace, Shared};
-use crate::bayeux::ChannelPattern;
+use crate::bayeux::{ChannelPattern, ENDPOINT};
 use crate::check::diff::unified;
 use crate::check::{Finding, Verdict};
 use crate::driver::bayeux::{BayeuxClient, Credentials, Cursor, Inbox, WaitError};
@@ -35,6 +36,8 @@ pub(super) struct ActorRun {
     pub rehandshakes: usize,
     /// The tasks pairing what its sessions receive.
     pub matchers: Vec<JoinHandle<()>>,
+    /// The inboxes of every session it opened, closed ones included (their meta replies).
+    pub inboxes: Vec<Inbox>,
     /// Whether it started a contact-centre session it did not end (it is logged out after).
     pub logged_in: bool,
 }
@@ -152,6 +155,7 @@ pub(super) async fn run_actor(shared: Arc<Shared>, actor: usize) -> ActorRun {
         sessions: Vec::new(),
         rehandshakes: 0,
         matchers: Vec::new(),
+        inboxes: Vec::new(),
         logged_in: false,
     };
     let finding = |step: Option<usize>, finding: Finding| {
@@ -228,8 +232,11 @@ pub(super) async fn run_actor(shared: Arc<Shared>, actor: usize) -> ActorRun {
                 .map(|problem| (problem, Vec::new())),
         };
         if let Some((problem, details)) = problem {
+            // A CometD step the recording saw fail may fail again; what a request or a probe
+            // got is compared all the same.
             let recorded_failed = step.recorded.successful == Some(false);
-            if !recorded_failed || matches!(step.action, Action::Http { .. }) {
+            if !recorded_failed || matches!(step.action, Action::Http { .. } | Action::Probe { .. })
+            {
                 let message = format!("{}: {}: {problem}", plan.name, step.action.describe());
                 run.events.push(finding(
                     Some(index),
@@ -335,6 +342,17 @@ async fn bayeux_step(
             }
             None => Some(NO_SESSION.to_owned()),
         },
+        Action::Probe { message } => {
+            let body = Body::Json(Value::Array(vec![message.clone()]));
+            let exchange = http.send("POST", ENDPOINT, Some(&body), &[]).await;
+            let Some(status) = exchange.status else {
+                let error = exchange.error.unwrap_or_default();
+                return Some(format!("no response: {error}"));
+            };
+            shared.reached.store(true, Ordering::Relaxed);
+            let recorded = (step.recorded.status, step.recorded.body.as_ref());
+            probe_difference(message, recorded, (status, exchange.response.as_ref()))
+        }
         Action::Http { .. } => None,
     }
 }
@@ -421,7 +439,7 @@ async fn bayeux_handshake(
         username: c.user_name.clone(),
         password: c.password.clone(),
     });
-    let url = format!("{}/api/v2/notifications", shared.ctx.base_url);
+    let url = format!("{}{ENDPOINT}", shared.ctx.base_url);
     match BayeuxClient::connect(
         http.client().clone(),
         url,
@@ -438,6 +456,7 @@ async fn bayeux_handshake(
                 client.inbox().clone(),
             ));
             run.matchers.push(task);
+            run.inboxes.push(client.inbox().clone());
             run.sessions.push((session.clone(), client));
             None
         }

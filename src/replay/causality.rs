@@ -354,6 +354,7 @@ mod tests {
                 notes,
                 open_tail: false,
                 listened_until: None,
+                advice: Default::default(),
             })
             .collect();
         for (i, s) in steps.iter().enumerate() {

@@ -23,6 +23,7 @@ pub mod causality;
 pub mod compare;
 mod naming;
 pub mod plan;
+pub mod protocol;
 pub mod remap;
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -36,7 +37,7 @@ use tokio::task::JoinHandle;
 pub use plan::{GroupPlan, Plan, PlanError};
 
 use crate::check::{Finding, Verdict};
-use crate::driver::bayeux::BayeuxConfig;
+use crate::driver::bayeux::{BayeuxConfig, Inbox, SessionEvent};
 use crate::driver::http::Body;
 use crate::event::{Outcome, RunEvent};
 use crate::profile::Profile;
@@ -46,6 +47,7 @@ use actor::{ActorRun, replay_finding, run_actor};
 use causality::Progress;
 use compare::{Matcher, REQUIREMENT};
 use plan::{ActorKind, Dep};
+use protocol::{AdviceSeen, advice_findings, note_advice};
 use remap::Remap;
 
 /// After the last step, how long a replay still connected keeps listening for notifications
@@ -244,6 +246,18 @@ pub async fn replay_group(group: Arc<GroupPlan>, ctx: &ReplayContext) -> Scenari
         }));
     }
     for (run, plan) in runs.iter().zip(&group.actors) {
+        let mut advice = AdviceSeen::new();
+        for event in run.inboxes.iter().flat_map(Inbox::events) {
+            if let SessionEvent::MetaReply { channel, reply } = event {
+                note_advice(&mut advice, &channel, &reply);
+            }
+        }
+        let findings = advice_findings(&plan.name, &plan.advice, &advice);
+        all.extend(findings.into_iter().map(|finding| RunEvent::Finding {
+            scenario: group.name.clone(),
+            step: None,
+            finding,
+        }));
         let open = run.sessions.iter().map(|(_, c)| c.inbox().rehandshakes());
         let rehandshakes = run.rehandshakes + open.sum::<usize>();
         if rehandshakes > 0 {

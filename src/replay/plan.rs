@@ -7,7 +7,7 @@
 //! the private `naming` module guesses it. Which profile user an actor logs in as is settled by
 //! [`Plan::resolve_users`].
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use base64::Engine;
@@ -15,6 +15,7 @@ use serde_json::Value;
 
 use super::causality;
 use super::naming::{basic_user, me_user_name, name_actors};
+use super::protocol::{AdviceSeen, note_advice};
 use crate::bayeux::{
     META_CONNECT, META_DISCONNECT, META_HANDSHAKE, META_SUBSCRIBE, META_UNSUBSCRIBE,
 };
@@ -96,6 +97,14 @@ pub enum Action {
         /// The recorded `clientId` it was sent for.
         session: Option<String>,
     },
+    /// A CometD message the recording sent with a `clientId` no recorded handshake gave, and
+    /// that the server refused: a probe of how it answers unknown clients. Re-sent as
+    /// recorded; the refusal is compared
+    /// ([`probe_difference`](super::protocol::probe_difference)).
+    Probe {
+        /// The message.
+        message: Value,
+    },
 }
 
 impl Action {
@@ -107,6 +116,13 @@ impl Action {
             Action::Subscribe { pattern, .. } => format!("CometD subscribe {pattern}"),
             Action::Unsubscribe { pattern, .. } => format!("CometD unsubscribe {pattern}"),
             Action::Disconnect { .. } => "CometD disconnect".to_owned(),
+            Action::Probe { message } => {
+                let channel = message.get("channel").and_then(Value::as_str);
+                format!(
+                    "CometD {} with a clientId no handshake gave",
+                    channel.unwrap_or("message")
+                )
+            }
         }
     }
 }
@@ -215,6 +231,8 @@ pub struct ActorPlan {
     /// When its last recorded `/meta/connect` was answered, microseconds since the epoch
     /// (`None`: it made none, or the last got no answer).
     pub listened_until: Option<i64>,
+    /// The advice fields its successful handshake and connect replies carried.
+    pub advice: AdviceSeen,
 }
 
 /// Actors replayed together against one target: a recorded scenario, or a whole capture.
@@ -404,13 +422,9 @@ pub fn kind_of(channel: &str, data: &Value) -> String {
     )
 }
 
-/// Builds the notes of a Bayeux reply; returns the meta reply to `channel`.
-fn bayeux_reply(
-    parsed: &Parsed<'_>,
-    channel: Option<&str>,
-    notes: &mut Vec<RecordedNote>,
-) -> Option<Value> {
-    let mut reply = None;
+/// Builds the notes of a Bayeux reply; returns its meta replies.
+fn bayeux_reply(parsed: &Parsed<'_>, notes: &mut Vec<RecordedNote>) -> Vec<Value> {
+    let mut replies = Vec::new();
     for message in parsed
         .response
         .clone()
@@ -421,9 +435,7 @@ fn bayeux_reply(
             continue;
         };
         if name.starts_with("/meta/") {
-            if Some(name) == channel && reply.is_none() {
-                reply = Some(message);
-            }
+            replies.push(message);
             continue;
         }
         let data = message.get("data").cloned().unwrap_or(Value::Null);
@@ -436,7 +448,7 @@ fn bayeux_reply(
             data,
         });
     }
-    reply
+    replies
 }
 
 /// The steps of a CometD entry (its handshake, subscriptions and disconnect; connects are the
@@ -445,6 +457,7 @@ fn bayeux_reply(
 fn bayeux_actions(
     p: &Parsed<'_>,
     actor: &mut ActorPlan,
+    issued: &mut HashSet<String>,
     skipped: &mut Vec<String>,
 ) -> Result<(Vec<Action>, Option<bool>), String> {
     let messages = p
@@ -461,8 +474,20 @@ fn bayeux_actions(
                 p.index, p.entry.request.url
             )
         })?;
+    let replies = bayeux_reply(p, &mut actor.notes);
+    for reply in &replies {
+        let channel = reply.get("channel").and_then(Value::as_str);
+        note_advice(&mut actor.advice, channel.unwrap_or_default(), reply);
+    }
+    // The reply to a message: the one of its channel with its id, else of its channel.
+    let reply_to = |message: &Value| {
+        let same = |key: &str, reply: &&Value| reply.get(key) == message.get(key);
+        let mut of_channel = replies.iter().filter(|r| same("channel", r));
+        let first = of_channel.clone().next();
+        of_channel.find(|r| same("id", r)).or(first)
+    };
     let mut actions = Vec::new();
-    let mut reply_to = None;
+    let mut successful = None;
     for message in &messages {
         let channel = message
             .get("channel")
@@ -472,9 +497,22 @@ fn bayeux_actions(
             .get("clientId")
             .and_then(Value::as_str)
             .map(str::to_owned);
+        let reply = reply_to(message);
+        let answered = reply
+            .and_then(|r| r.get("successful"))
+            .and_then(Value::as_bool);
         let patterns = || subscriptions(message).into_iter();
+        let before = actions.len();
         match channel {
-            META_HANDSHAKE => actions.push(Action::Handshake { session: None }),
+            META_HANDSHAKE => {
+                // Later steps of this session name it by the clientId its handshake got.
+                let client = reply
+                    .and_then(|r| r.get("clientId"))
+                    .and_then(Value::as_str)
+                    .map(str::to_owned);
+                issued.extend(client.clone());
+                actions.push(Action::Handshake { session: client });
+            }
             META_SUBSCRIBE => actions.extend(patterns().map(|pattern| Action::Subscribe {
                 pattern,
                 session: session.clone(),
@@ -484,6 +522,17 @@ fn bayeux_actions(
                 session: session.clone(),
             })),
             META_DISCONNECT => actions.push(Action::Disconnect { session }),
+            // Refused, for a session no recorded handshake opened: a probe. (A capture that
+            // began mid-session shows connects of sessions whose handshake it lacks, but they
+            // were answered successfully.)
+            META_CONNECT
+                if answered == Some(false)
+                    && session.as_ref().is_some_and(|id| !issued.contains(id)) =>
+            {
+                actions.push(Action::Probe {
+                    message: message.clone(),
+                });
+            }
             // Entries are in start order: the last connect decides.
             META_CONNECT => {
                 let answered = p.entry.response.status > 0;
@@ -495,21 +544,10 @@ fn bayeux_actions(
                     "entries[{}]: a message published on {other:?} (clients cannot publish on GWS)",
                     p.index
                 ));
-                continue;
             }
         }
-        if channel != META_CONNECT && reply_to.is_none() {
-            reply_to = Some(channel);
-        }
-    }
-    let reply = bayeux_reply(p, reply_to, &mut actor.notes);
-    let field = |name: &str| reply.as_ref().and_then(|r| r.get(name));
-    let successful = field("successful").and_then(Value::as_bool);
-    // Later steps of this session name it by the clientId its handshake got.
-    let recorded_client = field("clientId").and_then(Value::as_str);
-    for action in &mut actions {
-        if let Action::Handshake { session } = action {
-            *session = recorded_client.map(str::to_owned);
+        if actions.len() > before && successful.is_none() {
+            successful = answered;
         }
     }
     Ok((actions, successful))
@@ -623,6 +661,7 @@ impl Builder {
                     notes: Vec::new(),
                     open_tail: false,
                     listened_until: None,
+                    advice: AdviceSeen::new(),
                 });
                 actors.len() - 1
             });
@@ -673,6 +712,8 @@ impl Plan {
             .map_or_else(|| source.to_owned(), |n| n.to_string_lossy().into_owned());
         let mut builder = Builder::default();
         let mut skipped = Vec::new();
+        // Every clientId a recorded handshake was given.
+        let mut issued = HashSet::new();
         for (p, (name, kind)) in parsed.iter().zip(names) {
             let group = p.entry.gws_scenario.as_deref().unwrap_or(&group_default);
             let (g, a) = builder.actor(group, source, &name, kind);
@@ -683,7 +724,7 @@ impl Plan {
                 *recorded = basic_user(p.entry).or_else(|| me_user_name(p));
             }
             let planned = if p.entry.is_bayeux() {
-                bayeux_actions(p, actor, &mut skipped)
+                bayeux_actions(p, actor, &mut issued, &mut skipped)
             } else {
                 request_body(p).map(|body| {
                     let action = Action::Http {

@@ -131,7 +131,7 @@ pub fn router(state: Arc<AppState>) -> Router {
             "/api/v2/users/{user_id}/channels/chat",
             post(users::supervise),
         )
-        .route("/api/v2/notifications", post(notifications::post))
+        .route(crate::bayeux::ENDPOINT, post(notifications::post))
         // CometD clients append `/` (or `/handshake`, `/connect`) to the configured URL.
         .route("/api/v2/notifications/", post(notifications::post))
         .route("/api/v2/notifications/{*rest}", post(notifications::post))
