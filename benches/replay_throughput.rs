@@ -36,8 +36,9 @@
 //! the embedded server runs in this process too, so both sides are counted). Linux only.
 //!
 //! Run: `cargo bench --bench replay_throughput` (options after `--`: `--chats N` (100),
-//! `--chats-per-agent K` (10; 1 gives one agent per chat), `--messages M` (3), `--rounds R` (5), `--deadline SECONDS` (10), `--micros`: start times
-//! written to the microsecond instead of the millisecond the recorders write, `--threads N`:
+//! `--chats-per-agent K` (10; 1 gives one agent per chat), `--messages M` (3), `--rounds R` (5), `--deadline SECONDS` (10), `--millis`: start times
+//! written to the millisecond, as devtools write them, instead of the microsecond the recorders
+//! write, `--threads N`:
 //! the async runtime's worker threads, shared by the replay and the server (2)). The last line is
 //! `RESULT {json}`. Every wait has a deadline (the replay's own; the set-up's waits are 10 s).
 
@@ -67,7 +68,7 @@ const SETUP_WAIT: Duration = Duration::from_secs(10);
 
 struct Options {
     per_agent: usize,
-    micros: bool,
+    millis: bool,
     threads: usize,
     chats: usize,
     messages: usize,
@@ -78,7 +79,7 @@ struct Options {
 fn options() -> Result<Options, String> {
     let mut options = Options {
         per_agent: 10,
-        micros: false,
+        millis: false,
         threads: 2,
         chats: 100,
         messages: 3,
@@ -109,7 +110,7 @@ fn options() -> Result<Options, String> {
                     .parse()
                     .map_err(|e| format!("--deadline: {e}"))?
             }
-            "--micros" => options.micros = true,
+            "--millis" => options.millis = true,
             "--chats-per-agent" => {
                 options.per_agent = value("--chats-per-agent")?
                     .parse()
@@ -201,9 +202,9 @@ async fn notification(actor: &Actor, what: &str, matches: impl Fn(&Value) -> boo
 
 /// Records the contact centre described in the module doc; returns the capture and how many
 /// requests per second the recording itself made.
-async fn record(centre: Centre, messages: usize, micros: bool) -> (Har, f64) {
+async fn record(centre: Centre, messages: usize, millis: bool) -> (Har, f64) {
     let (agent_count, supervisor_count) = (centre.agents(), centre.supervisors());
-    let recorder = Recorder::start_with(config(centre), micros).await;
+    let recorder = Recorder::start_with(config(centre), millis).await;
     let base = recorder.base_url();
     let started = Instant::now();
     let names = (1..=agent_count)
@@ -352,7 +353,7 @@ fn main() {
         .enable_all()
         .build()
         .expect("a runtime");
-    let (har, recording_rate) = runtime.block_on(record(centre, options.messages, options.micros));
+    let (har, recording_rate) = runtime.block_on(record(centre, options.messages, options.millis));
     let planning = Instant::now();
     let mut plan = Plan::from_har(&har, "replay-bench.har").expect("a replayable capture");
     plan.resolve_users(&profile(centre), &[])
@@ -432,7 +433,7 @@ fn main() {
         "RESULT {}",
         json!({"chats": options.chats, "chats_per_agent": options.per_agent,
                "messages": options.messages, "steps": steps,
-               "start_time_precision": if options.micros { "us" } else { "ms" },
+               "start_time_precision": if options.millis { "ms" } else { "us" },
                "threads": options.threads,
                "notifications": group.notes(), "requests_per_s": r.round(),
                "notifications_checked_per_s": c.round(), "rounds": options.rounds,

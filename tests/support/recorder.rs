@@ -9,7 +9,7 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::{Instant, UNIX_EPOCH};
+use std::time::Instant;
 
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -18,7 +18,6 @@ use axum::response::Response;
 use base64::Engine;
 use gws_conform::har::model::{Creator, Entry, Har, Log};
 use gws_conform::har::{Capture, CapturedResponse, header_pairs};
-use gws_conform::server::clock::format_rfc3339_micros;
 use gws_conform::server::{ServerConfig, app};
 
 /// Largest body the shim reads (the server's own limit is far lower).
@@ -26,8 +25,9 @@ const BODY_LIMIT: usize = 16 << 20;
 
 #[derive(Default)]
 struct Shared {
-    /// Write start times to the microsecond (the real recorders write milliseconds).
-    micros: bool,
+    /// Write start times to the millisecond, as browsers' devtools do (the real recorders
+    /// write microseconds).
+    millis: bool,
     entries: Mutex<Vec<Entry>>,
     /// Session cookie → the Basic user it was issued to.
     sessions: Mutex<HashMap<String, String>>,
@@ -97,12 +97,10 @@ async fn record(State(shared): State<Arc<Shared>>, request: Request, next: Next)
     });
     label(&shared, &mut capture);
     let mut entry = Entry::from_capture(&capture);
-    if shared.micros {
-        let since_epoch = capture
-            .started
-            .duration_since(UNIX_EPOCH)
-            .unwrap_or_default();
-        entry.started_date_time = format_rfc3339_micros(since_epoch.as_micros() as u64);
+    if shared.millis {
+        // `…SS.mmmuuuZ` → `…SS.mmmZ`.
+        let text = &mut entry.started_date_time;
+        text.replace_range(text.len() - 4..text.len() - 1, "");
     }
     shared.entries.lock().unwrap().push(entry);
     Response::from_parts(parts, Body::from(body))
@@ -153,18 +151,19 @@ fn label(shared: &Shared, capture: &mut Capture) {
 
 impl Recorder {
     /// Starts a recorded reference server with `config` (its public URL is set to the bound
-    /// address), writing start times to the millisecond, as the real recorders do.
+    /// address), writing start times to the microsecond, as the real recorders do.
     pub async fn start(config: ServerConfig) -> Recorder {
         Self::start_with(config, false).await
     }
 
-    /// [`Recorder::start`], writing start times to the microsecond when `micros` is set.
-    pub async fn start_with(mut config: ServerConfig, micros: bool) -> Recorder {
+    /// [`Recorder::start`], writing start times to the millisecond (as devtools do) when
+    /// `millis` is set.
+    pub async fn start_with(mut config: ServerConfig, millis: bool) -> Recorder {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         config.public_url = Some(format!("http://{addr}"));
         let shared = Arc::new(Shared {
-            micros,
+            millis,
             ..Shared::default()
         });
         let router =
