@@ -198,6 +198,8 @@ async fn notification(actor: &Actor, what: &str, matches: impl Fn(&Value) -> boo
         .await
         .unwrap_or_else(|e| panic!("{}: {e}", actor.name))
         .data
+        .as_ref()
+        .clone()
 }
 
 /// Records the contact centre described in the module doc; returns the capture and how many

@@ -24,6 +24,7 @@
 //! Every finding cites [`REQUIREMENT`].
 
 use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
 
 use serde_json::Value;
 
@@ -48,8 +49,8 @@ const CANDIDATES: usize = 256;
 pub struct Received {
     /// The Bayeux channel.
     pub channel: String,
-    /// The message's `data`.
-    pub data: Value,
+    /// The message's `data` (shared with the session's inbox).
+    pub data: Arc<Value>,
     /// The index of its recorded counterpart, if it has one.
     pub matched: Option<usize>,
     /// Whether it says what its counterpart says, apart from ids and the digits of times.
@@ -97,7 +98,7 @@ impl Matcher {
         &mut self,
         notes: &[RecordedNote],
         channel: String,
-        data: Value,
+        data: Arc<Value>,
         remap: &mut Remap,
     ) -> Option<usize> {
         let chat = chat_key(&data);
@@ -371,7 +372,12 @@ mod tests {
         let mut remap = Remap::default();
         let mut matcher = Matcher::new(notes);
         for data in arrivals {
-            matcher.offer(notes, "/v2/me/chats".into(), data.clone(), &mut remap);
+            matcher.offer(
+                notes,
+                "/v2/me/chats".into(),
+                Arc::new(data.clone()),
+                &mut remap,
+            );
         }
         (matcher.take_received(), remap)
     }

@@ -236,7 +236,7 @@ pub async fn replay_group(group: Arc<GroupPlan>, ctx: &ReplayContext) -> Scenari
                 actor: plan.name.clone(),
                 seq: seq as u64,
                 channel: got.channel,
-                data: got.data,
+                data: Arc::unwrap_or_clone(got.data),
             });
         }
         all.extend(findings.into_iter().map(|finding| RunEvent::Finding {

@@ -285,7 +285,7 @@ impl Runner<'_> {
                     actor: name.clone(),
                     seq: delivery.seq,
                     channel: delivery.channel,
-                    data: delivery.data,
+                    data: std::sync::Arc::unwrap_or_clone(delivery.data),
                 });
             }
         }

@@ -238,7 +238,7 @@ impl Actor {
             .await
             .unwrap_or_else(|e| panic!("{e}"));
         self.cursor = delivery.next();
-        delivery.data
+        (*delivery.data).clone()
     }
 
     /// The next chat notification, which must be of `notificationType`.
@@ -306,7 +306,7 @@ impl Actor {
             .snapshot()
             .into_iter()
             .filter(|d| d.on(&self.chats))
-            .map(|d| d.data)
+            .map(|d| (*d.data).clone())
             .collect()
     }
 }

@@ -27,10 +27,9 @@ pub struct Delivery {
     pub seq: u64,
     /// The channel the message was published on, as sent by the server.
     pub channel: String,
-    /// The message's `data` (`null` if it had none).
-    pub data: Value,
-    /// The whole message as received (for `id`, `ext` and other fields).
-    pub message: Value,
+    /// The message's `data` (`null` if it had none); shared, since every wait hands out a copy
+    /// of the delivery.
+    pub data: Arc<Value>,
     /// When the reply carrying it was read.
     pub received_at: Instant,
 }
@@ -186,14 +185,16 @@ impl Inbox {
 
     pub(crate) fn push_message(&self, channel: String, message: Value) {
         self.log.send_modify(|log| {
-            let data = message.get("data").cloned().unwrap_or(Value::Null);
+            let data = match message {
+                Value::Object(mut message) => message.remove("data").unwrap_or(Value::Null),
+                _ => Value::Null,
+            };
             let seq = log.messages.len() as u64;
             let received_at = Instant::now();
             log.messages.push(Delivery {
                 seq,
                 channel,
-                data,
-                message,
+                data: Arc::new(data),
                 received_at,
             });
             log.taken.push(AtomicBool::new(false));

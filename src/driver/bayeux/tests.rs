@@ -325,7 +325,7 @@ async fn messages_that_arrived_before_the_wait_are_found() {
         .wait_for(first.next(), "next chat", |d| d.on(&chats()), now)
         .await
         .unwrap();
-    assert_eq!(next.data, json!({"n": 2}));
+    assert_eq!(*next.data, json!({"n": 2}));
 
     // `take` hands out each message once.
     let any_chat = |d: &Delivery| d.on(&chats());
