@@ -1,6 +1,7 @@
 //! Golden tests of `gws-conform run` as a user sees it: a passing run, a failing run that names
 //! the broken requirement, malformed scenarios (every problem located, exit 2), an unreachable
-//! target (exit 3), and `--list`. Expected output lives in `tests/golden/`; set
+//! target (exit 3), `--list`, and runs and replays against a served target (CSRF protection
+//! included). Expected output lives in `tests/golden/`; set
 //! `GOLDEN_UPDATE=1` to rewrite it after an intended change.
 
 mod support;
@@ -184,6 +185,40 @@ fn the_suite_runs_against_serve_with_only_target_and_passes_twice() {
     }
     server.kill().unwrap();
     server.wait().unwrap();
+}
+
+#[test]
+fn runs_and_replays_follow_csrf_protection() {
+    // Every POST needs the token a GET gave (GWS's optional CSRF protection): without it each
+    // login's StartContactCenterSession is refused with 403.
+    let (mut server, url) = support::spawn_serve(&["--csrf"]);
+    let dir = std::env::temp_dir().join(format!("gws-conform-csrf-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let har = dir.join("csrf.har");
+    let har = har.to_str().unwrap();
+    let subset = ["switch-monitor", "cancel-monitoring", "monitor-next-chat"];
+    let mut args = vec!["run", "--target", url.as_str(), "--record", har];
+    args.extend(subset);
+    let run = gws(&args);
+    let replay = gws(&[
+        "replay",
+        har,
+        "--target",
+        url.as_str(),
+        "--as-fast-as-possible",
+    ]);
+    let _ = server.kill();
+    let _ = server.wait();
+    let text = |out: &Output| String::from_utf8_lossy(&out.stdout).into_owned();
+    let (run, replay) = (text(&run), text(&replay));
+    assert!(run.contains("4 passed; 0 failed"), "{run}");
+    assert!(replay.contains("4 passed; 0 failed"), "{replay}");
+    let recorded = std::fs::read_to_string(har).unwrap();
+    assert!(
+        recorded.to_ascii_lowercase().contains("x-csrf-token"),
+        "the token is sent"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]

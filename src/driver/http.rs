@@ -2,12 +2,17 @@
 //! and keep the session cookie; customers send `ContactCenterId`. Every request has a
 //! deadline, response bodies are read up to a size limit, and failures are data (an
 //! [`Exchange`] with an `error`), never panics.
+//!
+//! GWS's optional CSRF protection is followed as documented: a response carrying
+//! `X-CSRF-TOKEN` (and `X-CSRF-HEADER`, the name of the header to send it back in) gives the
+//! session's token, which every later POST, PUT and DELETE of the actor carries.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use reqwest::Method;
 use reqwest::cookie::Jar;
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use serde_json::Value;
 
 use super::format_duration;
@@ -74,8 +79,15 @@ pub struct HttpActor {
     timeout: Duration,
     /// The client's cookie store, kept so a tap can see the cookies each request carries.
     jar: Arc<Jar>,
+    /// The CSRF header and token the server gave last, if it gave one.
+    csrf: Arc<Mutex<Option<(HeaderName, HeaderValue)>>>,
     tap: Option<Tap>,
 }
+
+/// The response header carrying the CSRF token (and the default name to send it back in).
+const CSRF_TOKEN: &str = "x-csrf-token";
+/// The response header naming the request header the token goes back in.
+const CSRF_HEADER: &str = "x-csrf-header";
 
 impl HttpActor {
     /// An actor talking to `base` (`http://host:port`), with its own cookie store.
@@ -96,6 +108,7 @@ impl HttpActor {
             auth,
             timeout,
             jar,
+            csrf: Arc::default(),
             tap: None,
         })
     }
@@ -121,7 +134,28 @@ impl HttpActor {
         &self.base
     }
 
-    /// Sends a request to `path` (joined to the base URL).
+    /// The CSRF header and token to send, if the server gave one.
+    fn csrf_token(&self) -> Option<(HeaderName, HeaderValue)> {
+        self.csrf
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Keeps the CSRF token a response carries (a GET's, when the server protects itself).
+    fn learn_csrf(&self, headers: &HeaderMap) {
+        let Some(token) = headers.get(CSRF_TOKEN) else {
+            return;
+        };
+        let name = headers
+            .get(CSRF_HEADER)
+            .and_then(|name| HeaderName::from_bytes(name.as_bytes()).ok())
+            .unwrap_or(HeaderName::from_static(CSRF_TOKEN));
+        *self.csrf.lock().unwrap_or_else(PoisonError::into_inner) = Some((name, token.clone()));
+    }
+
+    /// Sends a request to `path` (joined to the base URL); a POST, PUT or DELETE carries the
+    /// CSRF token the server gave, unless `headers` set that header themselves.
     pub async fn send(
         &self,
         method: &str,
@@ -150,12 +184,21 @@ impl HttpActor {
                 return exchange;
             }
         };
+        let changes_state = matches!(method, Method::POST | Method::PUT | Method::DELETE);
         let mut request = self.client.request(method, &url);
         request = match &self.auth {
             Auth::Basic(c) => request.basic_auth(&c.user_name, Some(&c.password)),
             Auth::ContactCenter(id) => request.header("ContactCenterId", id),
             Auth::Anonymous => request,
         };
+        if changes_state
+            && let Some((name, token)) = self.csrf_token()
+            && !headers
+                .iter()
+                .any(|(n, _)| name.as_str().eq_ignore_ascii_case(n))
+        {
+            request = request.header(name, token);
+        }
         for (name, value) in headers {
             request = request.header(name, value);
         }
@@ -195,6 +238,7 @@ impl HttpActor {
             Ok(Ok(response)) => response,
         };
         trace.response(&response);
+        self.learn_csrf(response.headers());
         let status = response.status().as_u16();
         exchange.status = Some(status);
         let body = async {
