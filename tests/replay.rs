@@ -6,6 +6,8 @@
 //! - a real `run --record` capture (`tests/replay-captures/run-record.har`) and a browser
 //!   devtools export (`tests/replay-captures/devtools.har`: lower-case headers, `_initiator`,
 //!   `_resourceType`, `_priority`, cookie arrays, no `_gws*` fields) replay with no difference;
+//! - a capture whose client handshook again after the server forgot its session (a refused
+//!   connect, a new clientId) replays as one continued session;
 //! - malformed captures, unknown users and bad arguments exit 2 with a clear message; an
 //!   unreachable target exits 3.
 
@@ -339,6 +341,117 @@ fn a_run_record_capture_replays_without_differences() {
     assert_eq!(
         String::from_utf8_lossy(&listed.stdout).lines().next(),
         Some("switch-monitor-to-bargein: test")
+    );
+}
+
+/// `run-record.har` as if the server had forgotten the agent's CometD session after its first
+/// connect: a connect refused with `402::Unknown client` and advice to handshake, a handshake
+/// again (a new clientId) and a subscription again, the session's later requests under the
+/// new clientId.
+fn with_a_forgotten_session() -> Har {
+    let text = std::fs::read_to_string(capture("run-record.har")).unwrap();
+    let mut har: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let entries = har["log"]["entries"].as_array_mut().unwrap();
+    for entry in entries.iter_mut() {
+        let seq = entry["_gwsSeq"].as_u64().unwrap();
+        entry["_gwsSeq"] = json!(seq * 10);
+    }
+    let is_agent_bayeux = |e: &serde_json::Value| {
+        e["_gwsActor"] == "agent"
+            && e["request"]["url"]
+                .as_str()
+                .unwrap()
+                .ends_with("/notifications")
+    };
+    let body = |e: &serde_json::Value| {
+        e["request"]["postData"]["text"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let first_connect = entries
+        .iter()
+        .position(|e| is_agent_bayeux(e) && body(e).contains("/meta/connect"))
+        .unwrap();
+    let old = serde_json::from_str::<serde_json::Value>(&body(&entries[first_connect])).unwrap()[0]
+        ["clientId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let new = "0123456789abcdef0123456789abcdef";
+    let base = entries[first_connect].clone();
+    let seq = base["_gwsSeq"].as_u64().unwrap();
+    let exchange = |offset: u64, request: serde_json::Value, reply: serde_json::Value| {
+        let mut entry = base.clone();
+        entry["_gwsSeq"] = json!(seq + offset);
+        entry["time"] = json!(0.5);
+        entry["request"]["postData"]["text"] = json!(request.to_string());
+        entry["response"]["content"]["text"] = json!(reply.to_string());
+        entry
+    };
+    let refused = exchange(
+        1,
+        json!([{"channel": "/meta/connect", "id": "r1", "clientId": old, "connectionType": "long-polling"}]),
+        json!([{"channel": "/meta/connect", "id": "r1", "clientId": old, "successful": false,
+                "error": "402::Unknown client", "advice": {"reconnect": "handshake", "interval": 0}}]),
+    );
+    let handshake = exchange(
+        2,
+        json!([{"channel": "/meta/handshake", "id": "r2", "version": "1.0", "supportedConnectionTypes": ["long-polling"]}]),
+        json!([{"channel": "/meta/handshake", "id": "r2", "successful": true, "clientId": new, "version": "1.0",
+                "supportedConnectionTypes": ["long-polling"], "advice": {"reconnect": "retry", "interval": 0, "timeout": 30000}}]),
+    );
+    let subscribe = exchange(
+        3,
+        json!([{"channel": "/meta/subscribe", "id": "r3", "clientId": new, "subscription": "/v2/me/*"}]),
+        json!([{"channel": "/meta/subscribe", "id": "r3", "clientId": new, "subscription": "/v2/me/*", "successful": true}]),
+    );
+    // The session's later requests and replies name the new clientId.
+    for entry in entries.iter_mut() {
+        if is_agent_bayeux(entry) && entry["_gwsSeq"].as_u64().unwrap() > seq {
+            for field in [
+                &["request", "postData", "text"][..],
+                &["response", "content", "text"],
+            ] {
+                let slot = field.iter().fold(&mut *entry, |v, k| &mut v[*k]);
+                if let Some(text) = slot.as_str() {
+                    *slot = json!(text.replace(&old, new));
+                }
+            }
+        }
+    }
+    entries.splice(
+        first_connect + 1..first_connect + 1,
+        [refused, handshake, subscribe],
+    );
+    serde_json::from_value(har).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_recorded_handshake_made_again_continues_the_session() {
+    let har = with_a_forgotten_session();
+    let (plan, runs) = replay_against(&har, ServerConfig::default()).await;
+    assert!(
+        plan.skipped
+            .iter()
+            .any(|s| s.contains("a handshake made again after the server forgot clientId")),
+        "{:?}",
+        plan.skipped
+    );
+    let group = &plan.groups[0];
+    let agent = group.actors.iter().position(|a| a.name == "agent").unwrap();
+    let handshakes = group
+        .steps
+        .iter()
+        .filter(|s| s.actor == agent && matches!(s.action, Action::Handshake { .. }))
+        .count();
+    assert_eq!(handshakes, 1, "one session, continued");
+    // One session: no notification arrives twice.
+    assert_eq!(
+        runs[0].outcome,
+        Outcome::Passed,
+        "{:#?}",
+        failures(&runs[0])
     );
 }
 

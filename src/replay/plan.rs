@@ -16,6 +16,7 @@ use serde_json::Value;
 use super::causality;
 use super::naming::{basic_user, me_user_name, name_actors};
 use super::protocol::{AdviceSeen, note_advice};
+use crate::bayeux::message::error_code;
 use crate::bayeux::{
     META_CONNECT, META_DISCONNECT, META_HANDSHAKE, META_SUBSCRIBE, META_UNSUBSCRIBE,
 };
@@ -264,7 +265,8 @@ impl GroupPlan {
 pub struct Plan {
     /// The groups, by name.
     pub groups: Vec<GroupPlan>,
-    /// What was left out, and why (client publishes, which GWS refuses anyway).
+    /// What was left out, and why (client publishes, which GWS refuses anyway; handshakes a
+    /// client made again after the server forgot its session).
     pub skipped: Vec<String>,
 }
 
@@ -451,13 +453,50 @@ fn bayeux_reply(parsed: &Parsed<'_>, notes: &mut Vec<RecordedNote>) -> Vec<Value
     replies
 }
 
+/// The recorded CometD sessions, as the entries are planned in start order.
+#[derive(Default)]
+struct RecordedSessions {
+    /// Every clientId a recorded handshake was given.
+    issued: HashSet<String>,
+    /// Per actor (group, actor), a session the server forgot (it refused a connect with
+    /// `402` or advised a new handshake) whose client has not handshaken again yet.
+    forgotten: HashMap<(usize, usize), String>,
+    /// The clientId of a handshake made again → the session it continues.
+    continued: HashMap<String, String>,
+}
+
+impl RecordedSessions {
+    /// The session a recorded clientId stands for.
+    fn session(&self, client: Option<&str>) -> Option<String> {
+        let client = client?;
+        Some(
+            self.continued
+                .get(client)
+                .map_or(client, String::as_str)
+                .to_owned(),
+        )
+    }
+}
+
+/// Whether a refusal tells the client to handshake again: `402::Unknown client`, or advice
+/// `reconnect: handshake`.
+fn forgets_client(reply: &Value) -> bool {
+    let code = reply
+        .get("error")
+        .and_then(Value::as_str)
+        .and_then(error_code);
+    let reconnect = reply.pointer("/advice/reconnect").and_then(Value::as_str);
+    code == Some(402) || reconnect == Some("handshake")
+}
+
 /// The steps of a CometD entry (its handshake, subscriptions and disconnect; connects are the
 /// replay's own), and the `successful` of the reply to them; files the notifications its reply
-/// carried under `actor`, and client publishes under `skipped`.
+/// carried under `actor`, and client publishes and handshakes made again under `skipped`.
+/// `key` is the actor's (group, actor).
 fn bayeux_actions(
     p: &Parsed<'_>,
-    actor: &mut ActorPlan,
-    issued: &mut HashSet<String>,
+    (actor, key): (&mut ActorPlan, (usize, usize)),
+    sessions: &mut RecordedSessions,
     skipped: &mut Vec<String>,
 ) -> Result<(Vec<Action>, Option<bool>), String> {
     let messages = p
@@ -493,10 +532,8 @@ fn bayeux_actions(
             .get("channel")
             .and_then(Value::as_str)
             .unwrap_or_default();
-        let session = message
-            .get("clientId")
-            .and_then(Value::as_str)
-            .map(str::to_owned);
+        let client = message.get("clientId").and_then(Value::as_str);
+        let session = sessions.session(client);
         let reply = reply_to(message);
         let answered = reply
             .and_then(|r| r.get("successful"))
@@ -510,8 +547,22 @@ fn bayeux_actions(
                     .and_then(|r| r.get("clientId"))
                     .and_then(Value::as_str)
                     .map(str::to_owned);
-                issued.extend(client.clone());
-                actions.push(Action::Handshake { session: client });
+                sessions.issued.extend(client.clone());
+                match (sessions.forgotten.remove(&key), client) {
+                    // The client handshook again because the server forgot its session: the
+                    // replay's client does that by itself when its server forgets; the session
+                    // goes on under the new clientId.
+                    (Some(old), Some(client)) => {
+                        skipped.push(format!(
+                            "entries[{}]: a handshake made again after the server forgot \
+                             clientId {old}: the replay's client handshakes again by itself \
+                             if its server forgets it",
+                            p.index
+                        ));
+                        sessions.continued.insert(client, old);
+                    }
+                    (_, client) => actions.push(Action::Handshake { session: client }),
+                }
             }
             META_SUBSCRIBE => actions.extend(patterns().map(|pattern| Action::Subscribe {
                 pattern,
@@ -527,7 +578,7 @@ fn bayeux_actions(
             // were answered successfully.)
             META_CONNECT
                 if answered == Some(false)
-                    && session.as_ref().is_some_and(|id| !issued.contains(id)) =>
+                    && client.is_some_and(|id| !sessions.issued.contains(id)) =>
             {
                 actions.push(Action::Probe {
                     message: message.clone(),
@@ -535,6 +586,12 @@ fn bayeux_actions(
             }
             // Entries are in start order: the last connect decides.
             META_CONNECT => {
+                if let (Some(session), Some(reply)) = (&session, reply)
+                    && answered == Some(false)
+                    && forgets_client(reply)
+                {
+                    sessions.forgotten.insert(key, session.clone());
+                }
                 let answered = p.entry.response.status > 0;
                 actor.open_tail = !answered;
                 actor.listened_until = answered.then_some(p.end_us);
@@ -712,8 +769,7 @@ impl Plan {
             .map_or_else(|| source.to_owned(), |n| n.to_string_lossy().into_owned());
         let mut builder = Builder::default();
         let mut skipped = Vec::new();
-        // Every clientId a recorded handshake was given.
-        let mut issued = HashSet::new();
+        let mut sessions = RecordedSessions::default();
         for (p, (name, kind)) in parsed.iter().zip(names) {
             let group = p.entry.gws_scenario.as_deref().unwrap_or(&group_default);
             let (g, a) = builder.actor(group, source, &name, kind);
@@ -724,7 +780,7 @@ impl Plan {
                 *recorded = basic_user(p.entry).or_else(|| me_user_name(p));
             }
             let planned = if p.entry.is_bayeux() {
-                bayeux_actions(p, actor, &mut issued, &mut skipped)
+                bayeux_actions(p, (actor, (g, a)), &mut sessions, &mut skipped)
             } else {
                 request_body(p).map(|body| {
                     let action = Action::Http {
