@@ -52,11 +52,9 @@ pub struct CapturedResponse {
 pub struct Capture {
     /// Start order ([`next_seq`]).
     pub seq: u64,
-    /// When the request started, on the wall clock as read through the monotonic one
-    /// ([`wall_clock`]).
-    pub started: SystemTime,
-    /// The same moment on the monotonic clock: the exchange's phases are timed from it.
-    pub started_at: Instant,
+    /// When the request started, on the monotonic clock: the exchange's phases are timed from
+    /// it, and its `startedDateTime` is read from it ([`wall_clock`]).
+    pub started: Instant,
     /// Method.
     pub method: String,
     /// Absolute URL.
@@ -104,11 +102,9 @@ fn wall_clock(at: Instant) -> SystemTime {
 impl Capture {
     /// A capture of a request starting now, without response or labels yet.
     pub fn start(method: &str, url: &str, http_version: &str) -> Self {
-        let started_at = Instant::now();
         Self {
             seq: next_seq(),
-            started: wall_clock(started_at),
-            started_at,
+            started: Instant::now(),
             method: method.to_owned(),
             url: url.to_owned(),
             http_version: http_version.to_owned(),
@@ -131,17 +127,15 @@ impl Capture {
 pub struct InFlight {
     sink: Arc<dyn CaptureSink>,
     capture: Option<Capture>,
-    started: Instant,
     sent: Option<Instant>,
     headers_at: Option<Instant>,
 }
 
 impl InFlight {
-    /// Starts timing `capture` (its request headers and body may still be filled in).
+    /// Times `capture` from its start (its request headers and body may still be filled in).
     pub fn new(sink: Arc<dyn CaptureSink>, capture: Capture) -> Self {
         Self {
             sink,
-            started: capture.started_at,
             capture: Some(capture),
             sent: None,
             headers_at: None,
@@ -182,9 +176,9 @@ impl InFlight {
             return;
         };
         let now = Instant::now();
-        let sent = self.sent.unwrap_or(self.started);
+        let sent = self.sent.unwrap_or(capture.started);
         let headers_at = self.headers_at.unwrap_or(now);
-        capture.send = sent - self.started;
+        capture.send = sent - capture.started;
         capture.wait = headers_at.saturating_duration_since(sent);
         capture.receive = now - headers_at;
         if let Some(response) = &mut capture.response {
@@ -334,8 +328,7 @@ impl Entry {
             receive: millis(capture.receive),
             ..Timings::default()
         };
-        let started = capture
-            .started
+        let started = wall_clock(capture.started)
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_micros() as u64);
         let labels = capture.labels.clone();
