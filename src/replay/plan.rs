@@ -15,8 +15,7 @@ use serde_json::Value;
 
 use super::causality;
 use super::naming::{basic_user, me_user_name, name_actors};
-use super::protocol::{AdviceSeen, note_advice};
-use crate::bayeux::message::error_code;
+use super::protocol::{AdviceSeen, forgets_client, note_advice};
 use crate::bayeux::{
     META_CONNECT, META_DISCONNECT, META_HANDSHAKE, META_SUBSCRIBE, META_UNSUBSCRIBE,
 };
@@ -478,17 +477,6 @@ impl RecordedSessions {
     }
 }
 
-/// Whether a refusal tells the client to handshake again: `402::Unknown client`, or advice
-/// `reconnect: handshake`.
-fn forgets_client(reply: &Value) -> bool {
-    let code = reply
-        .get("error")
-        .and_then(Value::as_str)
-        .and_then(error_code);
-    let reconnect = reply.pointer("/advice/reconnect").and_then(Value::as_str);
-    code == Some(402) || reconnect == Some("handshake")
-}
-
 /// The steps of a CometD entry (its handshake, subscriptions and disconnect; connects are the
 /// replay's own), and the `successful` of the reply to them; files the notifications its reply
 /// carried under `actor`, and client publishes and handshakes made again under `skipped`.
@@ -631,27 +619,24 @@ fn order_notes(notes: &mut [RecordedNote], completion_ordered: bool) {
 
 /// Opens the tail of every actor whose last answered `/meta/connect` ended before its session
 /// did (as far as the file's precision tells): before its last disconnect started or, without
-/// one, before the group's last request started. The server may have queued notifications for it after that answer, which the
-/// recording never fetched (a scenario's clean-up logs out while the connect loop is between
-/// two polls).
+/// one, before the group's last request started. The server may have queued notifications for
+/// it after that answer, which the recording never fetched (a scenario's clean-up logs out
+/// while the connect loop is between two polls).
 fn open_tails(group: &mut GroupPlan) {
-    let last_start = group
-        .steps
-        .iter()
-        .map(|s| s.start_us)
-        .max()
-        .unwrap_or(i64::MIN);
-    for (a, actor) in group.actors.iter_mut().enumerate() {
+    let mut last_start = i64::MIN;
+    let mut disconnected = vec![None; group.actors.len()];
+    for step in &group.steps {
+        last_start = last_start.max(step.start_us);
+        if matches!(step.action, Action::Disconnect { .. }) {
+            let slot: &mut Option<i64> = &mut disconnected[step.actor];
+            *slot = Some(slot.map_or(step.start_us, |s| s.max(step.start_us)));
+        }
+    }
+    for (actor, disconnected) in group.actors.iter_mut().zip(disconnected) {
         let Some(answered) = actor.listened_until else {
             continue;
         };
-        let session_end = group
-            .steps
-            .iter()
-            .filter(|s| s.actor == a && matches!(s.action, Action::Disconnect { .. }))
-            .map(|s| s.start_us)
-            .max()
-            .unwrap_or(last_start);
+        let session_end = disconnected.unwrap_or(last_start);
         // Within the file's precision of the session's end, the answer may as well have come
         // just before it: only a later one shows the connect was still held.
         actor.open_tail |= answered < session_end + group.precision_us;

@@ -1,13 +1,14 @@
 //! Differences in the Bayeux protocol itself, which no notification shows: the advice the
 //! server's handshake and connect replies carry, and how it refuses a message with a `clientId`
-//! it never issued (a probe the recording made, re-sent as recorded).
+//! it never issued (a probe the recording made, re-sent as recorded). Also what a recorded
+//! refusal means for the plan: that the server forgot the session ([`forgets_client`]).
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
 use super::actor::replay_finding;
-use crate::bayeux::message::error_code;
+use crate::bayeux::message::{UNKNOWN_CLIENT, error_code};
 use crate::bayeux::{META_CONNECT, META_HANDSHAKE};
 use crate::check::Finding;
 
@@ -56,17 +57,33 @@ fn reply_to<'a>(response: Option<&'a Value>, message: &Value) -> Option<&'a Valu
     })
 }
 
+/// The code at the front of a reply's `error` (`402::Unknown client` → 402).
+fn refusal_code(reply: &Value) -> Option<u16> {
+    reply
+        .get("error")
+        .and_then(Value::as_str)
+        .and_then(error_code)
+}
+
+/// The `reconnect` a reply advises, as sent.
+fn advised_reconnect(reply: &Value) -> Option<&str> {
+    reply.pointer("/advice/reconnect").and_then(Value::as_str)
+}
+
+/// Whether a refusal tells the client to handshake again, the server having forgotten its
+/// session: `402::Unknown client`, or advice `reconnect: handshake`.
+pub fn forgets_client(reply: &Value) -> bool {
+    refusal_code(reply) == Some(UNKNOWN_CLIENT) || advised_reconnect(reply) == Some("handshake")
+}
+
 /// What a refusal says: `successful`, the error's code, the advised `reconnect`.
 fn refusal(reply: Option<&Value>) -> String {
     let Some(reply) = reply else {
         return "no reply to the message".to_owned();
     };
     let successful = reply.get("successful").and_then(Value::as_bool);
-    let code = reply
-        .get("error")
-        .and_then(Value::as_str)
-        .and_then(error_code);
-    let reconnect = reply.pointer("/advice/reconnect").and_then(Value::as_str);
+    let code = refusal_code(reply);
+    let reconnect = advised_reconnect(reply);
     format!(
         "successful {}, error code {}, advice reconnect {}",
         successful.map_or("absent".to_owned(), |s| s.to_string()),
@@ -133,6 +150,19 @@ mod tests {
              recording's did)"
         );
         assert_eq!(findings[0].check, "replay.bayeux");
+    }
+
+    #[test]
+    fn a_refusal_forgets_the_client_by_code_or_by_advice() {
+        assert!(forgets_client(
+            &json!({"successful": false, "error": "402::Unknown client"})
+        ));
+        assert!(forgets_client(
+            &json!({"successful": false, "advice": {"reconnect": "handshake"}})
+        ));
+        assert!(!forgets_client(
+            &json!({"successful": false, "error": "400::Bad request", "advice": {"reconnect": "retry"}})
+        ));
     }
 
     #[test]
