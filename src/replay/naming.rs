@@ -14,7 +14,7 @@ use std::collections::HashMap;
 #[cfg(test)]
 use super::plan::parse;
 use super::plan::{ActorKind, Parsed};
-use crate::har::model::Entry;
+use crate::har::model::{Cookie, Entry};
 use crate::har::redact::REDACTED;
 use crate::profile::basic_auth_text;
 
@@ -29,49 +29,42 @@ pub(super) fn basic_user(entry: &Entry) -> Option<String> {
     (!user.is_empty()).then(|| user.to_owned())
 }
 
-/// A readable session cookie sent with the request.
-fn session_sent(entry: &Entry) -> Option<String> {
-    let from_array = entry
-        .request
-        .cookies
+/// The session cookie's readable value: from the entry's `cookies` array, else from
+/// `name=value` pairs read out of its headers.
+fn readable_session<'a>(
+    cookies: &[Cookie],
+    mut pairs: impl Iterator<Item = (&'a str, &'a str)>,
+) -> Option<String> {
+    cookies
         .iter()
         .find(|c| c.name.eq_ignore_ascii_case(SESSION_COOKIE))
-        .map(|c| c.value.clone());
-    let from_header = || {
-        entry
-            .request
-            .header("Cookie")?
-            .split(';')
-            .filter_map(|pair| pair.trim().split_once('='))
-            .find(|(name, _)| name.eq_ignore_ascii_case(SESSION_COOKIE))
-            .map(|(_, value)| value.to_owned())
-    };
-    from_array
-        .or_else(from_header)
+        .map(|c| c.value.clone())
+        .or_else(|| {
+            pairs
+                .find(|(name, _)| name.eq_ignore_ascii_case(SESSION_COOKIE))
+                .map(|(_, value)| value.to_owned())
+        })
         .filter(|v| !v.is_empty() && v != REDACTED)
+}
+
+/// A readable session cookie sent with the request.
+fn session_sent(entry: &Entry) -> Option<String> {
+    let header = entry.request.header("Cookie").unwrap_or_default();
+    let pairs = header
+        .split(';')
+        .filter_map(|pair| pair.trim().split_once('='));
+    readable_session(&entry.request.cookies, pairs)
 }
 
 /// A readable session cookie the response set.
 fn session_set(entry: &Entry) -> Option<String> {
-    let from_array = entry
+    let pairs = entry
         .response
-        .cookies
+        .headers
         .iter()
-        .find(|c| c.name.eq_ignore_ascii_case(SESSION_COOKIE))
-        .map(|c| c.value.clone());
-    let from_header = || {
-        entry
-            .response
-            .headers
-            .iter()
-            .filter(|h| h.name.eq_ignore_ascii_case("set-cookie"))
-            .filter_map(|h| h.value.split(';').next()?.trim().split_once('='))
-            .find(|(name, _)| name.eq_ignore_ascii_case(SESSION_COOKIE))
-            .map(|(_, value)| value.to_owned())
-    };
-    from_array
-        .or_else(from_header)
-        .filter(|v| !v.is_empty() && v != REDACTED)
+        .filter(|h| h.name.eq_ignore_ascii_case("set-cookie"))
+        .filter_map(|h| h.value.split(';').next()?.trim().split_once('='));
+    readable_session(&entry.response.cookies, pairs)
 }
 
 /// Whether a request belongs to the customer chat API.
