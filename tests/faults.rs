@@ -23,10 +23,11 @@
 //! whole file when the markers are missing): `GWS_FAULT_MATRIX=docs/fault-matrix.md cargo
 //! test --test faults` refreshes `docs/fault-matrix.md`.
 
+mod support;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -38,6 +39,7 @@ use gws_conform::run::{RunContext, Verifier, run_scenario};
 use gws_conform::scenario::{self, Scenario};
 use gws_conform::server::{Fault, Faults, ServerConfig, start};
 use gws_conform::spec::Catalogue;
+use support::gws;
 
 /// Faults the current scenarios cannot notice, with the reason and what would catch them
 /// (none at present; a fault added without a scenario that catches it must be listed here).
@@ -376,14 +378,6 @@ fn every_fault_breaks_a_catalogued_requirement_or_is_listed_as_not_caught() {
     for (name, _) in NOT_CAUGHT {
         assert!(Fault::from_name(name).is_some(), "NOT_CAUGHT names {name}");
     }
-}
-
-fn gws(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_gws-conform"))
-        .current_dir(repo())
-        .args(args)
-        .output()
-        .expect("run gws-conform")
 }
 
 #[test]

@@ -16,7 +16,6 @@ mod recorder;
 mod support;
 
 use std::path::PathBuf;
-use std::process::{Command, Output};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -31,7 +30,7 @@ use gws_conform::run::ScenarioRun;
 use gws_conform::server::{Fault, ServerConfig, start};
 use recorder::Recorder;
 use serde_json::json;
-use support::{Actor, Customer};
+use support::{Actor, Customer, gws, output_text};
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -39,21 +38,6 @@ fn repo() -> PathBuf {
 
 fn capture(name: &str) -> PathBuf {
     repo().join("tests/replay-captures").join(name)
-}
-
-fn gws(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_gws-conform"))
-        .args(args)
-        .output()
-        .expect("run gws-conform")
-}
-
-fn text(output: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
 }
 
 /// A file in a fresh temporary directory.
@@ -218,11 +202,11 @@ async fn a_recorded_monitoring_flow_replays_without_differences() {
     // Through the CLI, at four times the recorded pace.
     let file = temporary("flow.har", &serde_json::to_string(&har).unwrap());
     let output = gws(&["replay", file.to_str().unwrap(), "--speed", "4"]);
-    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    assert_eq!(output.status.code(), Some(0), "{}", output_text(&output));
     assert!(
-        text(&output).contains("test result: ok. 1 passed"),
+        output_text(&output).contains("test result: ok. 1 passed"),
         "{}",
-        text(&output)
+        output_text(&output)
     );
 
     // Seeded faults that change what the supervisor receives are reported.
@@ -260,7 +244,7 @@ async fn a_recorded_monitoring_flow_replays_without_differences() {
         "--fault",
         "reference-id-wrong",
     ]);
-    let shown = text(&output);
+    let shown = output_text(&output);
     assert_eq!(output.status.code(), Some(1), "{shown}");
     assert!(
         shown.contains("FAIL [REPLAY-DIFF] replay.notification"),
@@ -332,7 +316,7 @@ fn a_run_record_capture_replays_without_differences() {
         capture("run-record.har").to_str().unwrap(),
         "--as-fast-as-possible",
     ]);
-    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    assert_eq!(output.status.code(), Some(0), "{}", output_text(&output));
     let listed = gws(&[
         "replay",
         capture("run-record.har").to_str().unwrap(),
@@ -485,7 +469,7 @@ fn a_devtools_export_replays_without_differences() {
     );
     assert!(kinds[1].0.starts_with("customer:"), "{kinds:?}");
     let output = gws(&["replay", path.to_str().unwrap(), "--as-fast-as-possible"]);
-    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    assert_eq!(output.status.code(), Some(0), "{}", output_text(&output));
 }
 
 #[test]
@@ -528,7 +512,7 @@ fn malformed_captures_exit_2_with_the_reason() {
     for (name, contents, expected) in cases {
         let file = temporary(name, contents);
         let output = gws(&["replay", file.to_str().unwrap()]);
-        let shown = text(&output);
+        let shown = output_text(&output);
         assert_eq!(output.status.code(), Some(2), "{name}: {shown}");
         for line in expected {
             assert!(shown.contains(line), "{name}: {line}\n{shown}");
@@ -538,9 +522,9 @@ fn malformed_captures_exit_2_with_the_reason() {
     let missing = gws(&["replay", "/nonexistent/capture.har"]);
     assert_eq!(missing.status.code(), Some(2));
     assert!(
-        text(&missing).contains("cannot read /nonexistent/capture.har"),
+        output_text(&missing).contains("cannot read /nonexistent/capture.har"),
         "{}",
-        text(&missing)
+        output_text(&missing)
     );
 }
 
@@ -553,7 +537,7 @@ fn users_come_from_the_profile() {
         &raw.replace(r#"\"userName\":\"agent1\""#, r#"\"userName\":\"jdoe\""#),
     );
     let output = gws(&["replay", file.to_str().unwrap()]);
-    let shown = text(&output);
+    let shown = output_text(&output);
     assert_eq!(output.status.code(), Some(2), "{shown}");
     assert!(
         shown.contains("logged in as `jdoe`, who is not in the profile"),
@@ -567,7 +551,7 @@ fn users_come_from_the_profile() {
         "--user",
         "jdoe=agent1",
     ]);
-    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    assert_eq!(output.status.code(), Some(0), "{}", output_text(&output));
 
     let profile = temporary(
         "profile.yaml",
@@ -579,7 +563,7 @@ fn users_come_from_the_profile() {
         "--profile",
         profile.to_str().unwrap(),
     ]);
-    let shown = text(&output);
+    let shown = output_text(&output);
     assert_eq!(output.status.code(), Some(2), "{shown}");
     assert!(
         shown.contains("GWS_REPLAY_TEST_UNSET is not set"),
@@ -626,11 +610,16 @@ fn bad_arguments_exit_2_and_an_unreachable_target_exits_3() {
         let mut all = vec!["replay", file];
         all.extend(&args);
         let output = gws(&all);
-        assert_eq!(output.status.code(), Some(2), "{args:?}: {}", text(&output));
-        assert!(
-            text(&output).contains(expected),
+        assert_eq!(
+            output.status.code(),
+            Some(2),
             "{args:?}: {}",
-            text(&output)
+            output_text(&output)
+        );
+        assert!(
+            output_text(&output).contains(expected),
+            "{args:?}: {}",
+            output_text(&output)
         );
     }
     // Nothing listens on port 9 (discard) of the loopback interface.
@@ -641,7 +630,7 @@ fn bad_arguments_exit_2_and_an_unreachable_target_exits_3() {
         "--target",
         "http://127.0.0.1:9",
     ]);
-    assert_eq!(output.status.code(), Some(3), "{}", text(&output));
+    assert_eq!(output.status.code(), Some(3), "{}", output_text(&output));
 }
 
 #[test]
@@ -657,7 +646,7 @@ fn reports_are_written_like_runs() {
         "--json",
         json.to_str().unwrap(),
     ]);
-    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    assert_eq!(output.status.code(), Some(0), "{}", output_text(&output));
     let xml = std::fs::read_to_string(&junit).unwrap();
     assert!(xml.contains("<testsuite name=\"replay\""), "{xml}");
     assert!(xml.contains("switch-monitor-to-bargein"), "{xml}");

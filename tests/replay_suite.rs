@@ -10,10 +10,11 @@
 //! server, many at once. The check that caught each fault is printed
 //! (`cargo test --test replay_suite -- --nocapture`).
 
+mod support;
+
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -25,28 +26,13 @@ use gws_conform::replay::plan::GroupPlan;
 use gws_conform::replay::{Pace, Plan, ReplayContext, replay_group};
 use gws_conform::server::{Fault, ServerConfig, start};
 use serde_json::Value;
+use support::{gws, output_text};
 
 /// Group replays running at once (each with its own server).
 const PARALLEL: usize = 48;
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn gws(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_gws-conform"))
-        .args(args)
-        .current_dir(repo())
-        .output()
-        .expect("run gws-conform")
-}
-
-fn text(output: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
 }
 
 /// How many scenarios `scenarios/` holds.
@@ -144,7 +130,7 @@ fn the_recorded_suite_replays_without_differences_and_shows_every_seeded_fault()
     let har_arg = har.to_str().unwrap();
 
     let output = gws(&["run", "-q", "--record", har_arg]);
-    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    assert_eq!(output.status.code(), Some(0), "{}", output_text(&output));
 
     let mut plan = Plan::read(&har).expect("the recording replays");
     plan.resolve_users(&Profile::builtin(), &[]).unwrap();
@@ -161,7 +147,7 @@ fn the_recorded_suite_replays_without_differences_and_shows_every_seeded_fault()
         "--json",
         report.to_str().unwrap(),
     ]);
-    let shown = text(&output);
+    let shown = output_text(&output);
     assert_eq!(output.status.code(), Some(0), "{shown}");
     assert!(
         shown.contains(&format!("test result: ok. {} passed", plan.groups.len())),

@@ -6,6 +6,7 @@
 
 pub mod har;
 
+use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
 use gws_conform::bayeux::ChannelPattern;
@@ -590,4 +591,22 @@ pub async fn ready_over_rest(server: &RunningServer, user: &str) {
             .unwrap();
         assert!(response.status().is_success());
     }
+}
+
+/// Runs `gws-conform` with `args` in the repository's directory, to the end.
+pub fn gws(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_gws-conform"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(args)
+        .output()
+        .expect("run gws-conform")
+}
+
+/// What a run of `gws-conform` printed: standard output, then standard error.
+pub fn output_text(output: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
 }
