@@ -17,6 +17,7 @@ pub use proxy::ProxyArgs;
 pub use replay::ReplayArgs;
 pub use run::RunArgs;
 pub use serve::ServeArgs;
+pub use trials::ReportFiles;
 
 /// gws-conform: conformance harness and reference server for the GWS Chat API's supervisor
 /// monitoring.

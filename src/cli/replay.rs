@@ -12,7 +12,8 @@ use libtest_mimic::{Arguments, Trial};
 
 use super::run::problems;
 use super::trials::{
-    Collected, ReportSettings, against_target, seeded_faults, trial_runtime, trial_threads,
+    Collected, ReportFiles, ReportSettings, against_target, seeded_faults, trial_runtime,
+    trial_threads,
 };
 use crate::driver::bayeux::BayeuxConfig;
 use crate::exit;
@@ -62,12 +63,8 @@ pub struct ReplayArgs {
     /// with a target).
     #[arg(long = "fault", value_name = "NAME", value_parser = Fault::parse_arg)]
     pub faults: Vec<Fault>,
-    /// Write a JUnit XML report here.
-    #[arg(long, value_name = "FILE")]
-    pub junit: Option<PathBuf>,
-    /// Write the JSON Lines event stream here (docs/json-events.md).
-    #[arg(long, value_name = "FILE")]
-    pub json: Option<PathBuf>,
+    #[command(flatten)]
+    pub reports: ReportFiles,
     /// List the groups instead of replaying them.
     #[arg(long)]
     pub list: bool,
@@ -210,8 +207,7 @@ pub fn run(args: ReplayArgs) -> i32 {
     }
     let settings = ReportSettings {
         strict: false,
-        junit: args.junit.as_deref(),
-        json: args.json.as_deref(),
+        files: &args.reports,
         suite: "replay",
     };
     collected.finish(&conclusion, settings)

@@ -11,7 +11,8 @@ use clap::Args;
 use libtest_mimic::{Arguments, Trial};
 
 use super::trials::{
-    Collected, ReportSettings, against_target, seeded_faults, trial_runtime, trial_threads,
+    Collected, ReportFiles, ReportSettings, against_target, seeded_faults, trial_runtime,
+    trial_threads,
 };
 use crate::driver::bayeux::BayeuxConfig;
 use crate::exit;
@@ -45,12 +46,8 @@ pub struct RunArgs {
     /// the built-in ones].
     #[arg(long, value_name = "DIR")]
     pub fixtures: Option<PathBuf>,
-    /// Write a JUnit XML report here.
-    #[arg(long, value_name = "FILE")]
-    pub junit: Option<PathBuf>,
-    /// Write the JSON Lines event stream here (docs/json-events.md).
-    #[arg(long, value_name = "FILE")]
-    pub json: Option<PathBuf>,
+    #[command(flatten)]
+    pub reports: ReportFiles,
     /// Record every HTTP exchange of every actor (REST and CometD) to this HAR 1.2 file, with
     /// credentials, cookies and CSRF tokens redacted (docs/recording.md). Entries are written as
     /// they complete; Ctrl-C stops the run and still leaves a valid file (exit code 130).
@@ -326,8 +323,7 @@ pub fn run(mut args: RunArgs) -> i32 {
     }
     let settings = ReportSettings {
         strict: args.strict,
-        junit: args.junit.as_deref(),
-        json: args.json.as_deref(),
+        files: &args.reports,
         suite: "scenarios",
     };
     collected.finish(&conclusion, settings)

@@ -4,9 +4,10 @@
 
 use std::future::Future;
 use std::net::SocketAddr;
-use std::path::Path;
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError};
 
+use clap::Args;
 use libtest_mimic::{Conclusion, Failed};
 
 use crate::check::Verdict;
@@ -77,15 +78,24 @@ where
     Ok(work(url.trim_end_matches('/').to_owned()).await)
 }
 
+/// The report files `run` and `replay` write when asked.
+#[derive(Debug, Args)]
+pub struct ReportFiles {
+    /// Write a JUnit XML report here.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+    /// Write the JSON Lines event stream here (docs/json-events.md).
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+}
+
 /// Where the report files go and how findings weigh.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct ReportSettings<'a> {
     /// NON-STRICT findings fail too.
     pub strict: bool,
-    /// The JUnit XML file, if asked for.
-    pub junit: Option<&'a Path>,
-    /// The JSON Lines file, if asked for.
-    pub json: Option<&'a Path>,
+    /// The report files asked for.
+    pub files: &'a ReportFiles,
     /// The JUnit test suite's name.
     pub suite: &'a str,
 }
@@ -186,7 +196,7 @@ fn write_reports<S: Subject>(
     results: &[(S, ScenarioRun)],
     settings: ReportSettings<'_>,
 ) -> Option<i32> {
-    if let Some(path) = settings.junit {
+    if let Some(path) = &settings.files.junit {
         let written = junit::render(settings.suite, results, settings.strict)
             .map_err(|e| e.to_string())
             .and_then(|xml| write_atomically(path, xml.as_bytes()).map_err(|e| e.to_string()));
@@ -195,7 +205,7 @@ fn write_reports<S: Subject>(
             return Some(exit::COULD_NOT_RUN);
         }
     }
-    if let Some(path) = settings.json
+    if let Some(path) = &settings.files.json
         && let Err(e) = write_atomically(path, json::render(results, settings.strict).as_bytes())
     {
         eprintln!("error: cannot write {}: {e}", path.display());
