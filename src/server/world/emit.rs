@@ -101,7 +101,9 @@ impl Emitter<'_> {
         let data = match memo.iter().find(|(k, _)| *k == key) {
             Some((_, data)) => data.clone(),
             None => {
-                let rendered = self.render.chat_for(chat, member, empty_participants);
+                let rendered = self
+                    .render
+                    .chat_with(chat, member, &key.1, empty_participants);
                 let data = Arc::new(state_change(rendered, notification_type, reference));
                 memo.push((key, data.clone()));
                 data

@@ -81,6 +81,18 @@ impl Renderer {
     /// The chat resource as `viewer` sees it now. With `empty_participants` the list is `[]`,
     /// as in the documented StatusChange that answers Accept.
     pub fn chat_for(&self, chat: &Chat, viewer: &Member, empty_participants: bool) -> Value {
+        let capabilities = self.capabilities(viewer);
+        self.chat_with(chat, viewer, &capabilities, empty_participants)
+    }
+
+    /// [`Renderer::chat_for`] with the viewer's capabilities already worked out.
+    pub fn chat_with(
+        &self,
+        chat: &Chat,
+        viewer: &Member,
+        capabilities: &[&'static str],
+        empty_participants: bool,
+    ) -> Value {
         let participants = if empty_participants {
             Vec::new()
         } else {
@@ -89,7 +101,7 @@ impl Renderer {
         let mut c = Map::new();
         c.insert("receivedDate".into(), json!(format_millis(chat.received)));
         c.insert("chatType".into(), json!("Inbound"));
-        c.insert("capabilities".into(), json!(self.capabilities(viewer)));
+        c.insert("capabilities".into(), json!(capabilities));
         c.insert("uri".into(), json!(self.chat_uri(&chat.id)));
         c.insert("state".into(), json!(member_state(viewer)));
         c.insert("participants".into(), Value::Array(participants));
