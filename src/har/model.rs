@@ -279,6 +279,26 @@ impl Response {
     }
 }
 
+/// The cookies in `headers` as `(name, value)` pairs, names trimmed: every pair of the
+/// `Cookie` headers or, with `set_cookie`, the pair at the front of each `Set-Cookie` header
+/// (its attributes left out). Header names match in any case.
+pub fn cookie_pairs<'a>(
+    headers: impl IntoIterator<Item = (&'a str, &'a str)>,
+    set_cookie: bool,
+) -> impl Iterator<Item = (&'a str, &'a str)> {
+    let (wanted, pairs_per_header) = if set_cookie {
+        ("set-cookie", 1)
+    } else {
+        ("cookie", usize::MAX)
+    };
+    headers
+        .into_iter()
+        .filter(move |(name, _)| name.eq_ignore_ascii_case(wanted))
+        .flat_map(move |(_, value)| value.split(';').take(pairs_per_header))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .map(|(name, value)| (name.trim(), value))
+}
+
 fn header<'a>(headers: &'a [Header], name: &str) -> Option<&'a str> {
     headers
         .iter()
@@ -468,6 +488,21 @@ mod tests {
         }]
       }
     }"#;
+
+    #[test]
+    fn cookie_pairs_read_every_cookie_header_and_the_front_of_each_set_cookie() {
+        let headers = [
+            ("Cookie", "a=1; JSESSIONID=s1"),
+            ("cookie", " b = 2 ;junk"),
+            ("Set-Cookie", "JSESSIONID=s2; Path=/; HttpOnly"),
+            ("set-cookie", "c=3"),
+            ("Accept", "x=y"),
+        ];
+        let sent: Vec<_> = cookie_pairs(headers, false).collect();
+        assert_eq!(sent, [("a", "1"), ("JSESSIONID", "s1"), ("b", " 2")]);
+        let set: Vec<_> = cookie_pairs(headers, true).collect();
+        assert_eq!(set, [("JSESSIONID", "s2"), ("c", "3")]);
+    }
 
     #[test]
     fn a_devtools_export_reads() {

@@ -6,7 +6,7 @@
 //! Names stay so a reader still sees *that* a request was authenticated, which cookie it sent and
 //! that the server asked for a CSRF token; a replay authenticates from its own profile anyway.
 
-use super::model::Cookie;
+use super::model::{Cookie, cookie_pairs};
 
 /// What a secret value is replaced with.
 pub const REDACTED: &str = "[redacted]";
@@ -69,13 +69,9 @@ pub fn header_value(name: &str, value: &str) -> String {
 
 /// The cookies of the request's `Cookie` headers, values redacted.
 pub fn request_cookies<'a>(headers: impl IntoIterator<Item = (&'a str, &'a str)>) -> Vec<Cookie> {
-    headers
-        .into_iter()
-        .filter(|(name, _)| name.eq_ignore_ascii_case("cookie"))
-        .flat_map(|(_, value)| value.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
+    cookie_pairs(headers, false)
         .map(|(name, _)| Cookie {
-            name: name.trim().to_owned(),
+            name: name.to_owned(),
             value: REDACTED.to_owned(),
             ..Cookie::default()
         })

@@ -7,9 +7,10 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::{Mutex, PoisonError};
 
 use axum::http::HeaderMap;
-use axum::http::header::{AUTHORIZATION, COOKIE, SET_COOKIE};
+use axum::http::header::AUTHORIZATION;
 use serde_json::Value;
 
+use crate::har::model::cookie_pairs;
 use crate::profile::basic_auth_text;
 
 /// Session cookies remembered at most; the oldest are forgotten first, so memory stays flat
@@ -51,7 +52,7 @@ impl Names {
             });
         }
         let sessions = self.sessions.lock().unwrap_or_else(PoisonError::into_inner);
-        let known = cookie_pairs(headers, COOKIE).find_map(|pair| sessions.users.get(&pair));
+        let known = cookie_keys(headers, false).find_map(|pair| sessions.users.get(&pair));
         if let Some(user) = known {
             return Some(Actor {
                 name: user.clone(),
@@ -91,7 +92,7 @@ impl Names {
             });
         }
         let mut sessions = self.sessions.lock().unwrap_or_else(PoisonError::into_inner);
-        for pair in cookie_pairs(headers, SET_COOKIE) {
+        for pair in cookie_keys(headers, true) {
             sessions.remember(pair, &actor.name);
         }
         None
@@ -119,22 +120,13 @@ fn basic_user(headers: &HeaderMap) -> Option<String> {
     Some(user.to_owned())
 }
 
-/// `name=value` of every cookie in the `Cookie` headers (`header` = COOKIE) or of every
-/// `Set-Cookie` header (`header` = SET_COOKIE, attributes left out).
-fn cookie_pairs(
-    headers: &HeaderMap,
-    header: axum::http::HeaderName,
-) -> impl Iterator<Item = String> {
-    // A `Cookie` header lists pairs; a `Set-Cookie` header has one pair, then attributes.
-    let pairs_per_header = if header == SET_COOKIE { 1 } else { usize::MAX };
-    headers
-        .get_all(header)
-        .into_iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(move |v| v.split(';').take(pairs_per_header))
-        .map(str::trim)
-        .filter(|pair| pair.contains('='))
-        .map(str::to_owned)
+/// `name=value` of every cookie in the `Cookie` headers or, with `set_cookie`, of every
+/// `Set-Cookie` header (attributes left out).
+fn cookie_keys(headers: &HeaderMap, set_cookie: bool) -> impl Iterator<Item = String> {
+    let headers = headers
+        .iter()
+        .filter_map(|(name, value)| Some((name.as_str(), value.to_str().ok()?)));
+    cookie_pairs(headers, set_cookie).map(|(name, value)| format!("{name}={value}"))
 }
 
 #[cfg(test)]

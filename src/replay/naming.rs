@@ -14,7 +14,7 @@ use std::collections::HashMap;
 #[cfg(test)]
 use super::plan::parse;
 use super::plan::{ActorKind, Parsed};
-use crate::har::model::{Cookie, Entry};
+use crate::har::model::{Cookie, Entry, Header, cookie_pairs};
 use crate::har::redact::REDACTED;
 use crate::profile::basic_auth_text;
 
@@ -29,18 +29,16 @@ pub(super) fn basic_user(entry: &Entry) -> Option<String> {
     (!user.is_empty()).then(|| user.to_owned())
 }
 
-/// The session cookie's readable value: from the entry's `cookies` array, else from
-/// `name=value` pairs read out of its headers.
-fn readable_session<'a>(
-    cookies: &[Cookie],
-    mut pairs: impl Iterator<Item = (&'a str, &'a str)>,
-) -> Option<String> {
+/// The session cookie's readable value: from the entry's `cookies` array, else from its
+/// cookie headers (`Cookie`, or with `set_cookie` `Set-Cookie`).
+fn readable_session(cookies: &[Cookie], headers: &[Header], set_cookie: bool) -> Option<String> {
+    let pairs = headers.iter().map(|h| (h.name.as_str(), h.value.as_str()));
     cookies
         .iter()
         .find(|c| c.name.eq_ignore_ascii_case(SESSION_COOKIE))
         .map(|c| c.value.clone())
         .or_else(|| {
-            pairs
+            cookie_pairs(pairs, set_cookie)
                 .find(|(name, _)| name.eq_ignore_ascii_case(SESSION_COOKIE))
                 .map(|(_, value)| value.to_owned())
         })
@@ -49,22 +47,12 @@ fn readable_session<'a>(
 
 /// A readable session cookie sent with the request.
 fn session_sent(entry: &Entry) -> Option<String> {
-    let header = entry.request.header("Cookie").unwrap_or_default();
-    let pairs = header
-        .split(';')
-        .filter_map(|pair| pair.trim().split_once('='));
-    readable_session(&entry.request.cookies, pairs)
+    readable_session(&entry.request.cookies, &entry.request.headers, false)
 }
 
 /// A readable session cookie the response set.
 fn session_set(entry: &Entry) -> Option<String> {
-    let pairs = entry
-        .response
-        .headers
-        .iter()
-        .filter(|h| h.name.eq_ignore_ascii_case("set-cookie"))
-        .filter_map(|h| h.value.split(';').next()?.trim().split_once('='));
-    readable_session(&entry.response.cookies, pairs)
+    readable_session(&entry.response.cookies, &entry.response.headers, true)
 }
 
 /// Whether a request belongs to the customer chat API.
