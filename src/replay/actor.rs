@@ -65,9 +65,14 @@ impl ActorRun {
     }
 }
 
-/// Pairs an actor's notifications as they arrive, learning ids from each pair, until the
-/// session ends or the replay stops listening.
-async fn match_notifications(shared: Arc<Shared>, actor: usize, inbox: Inbox) {
+/// Pairs the notifications of an actor's session standing for the recorded `session` as they
+/// arrive, learning ids from each pair, until the session ends or the replay stops listening.
+async fn match_notifications(
+    shared: Arc<Shared>,
+    actor: usize,
+    session: Option<String>,
+    inbox: Inbox,
+) {
     let notes = &shared.group.actors[actor].notes;
     let mut stop = shared.stop.subscribe();
     let mut cursor = Cursor::START;
@@ -90,7 +95,7 @@ async fn match_notifications(shared: Arc<Shared>, actor: usize, inbox: Inbox) {
             let mut matcher = shared.matchers[actor]
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner);
-            matcher.offer(notes, delivery.channel, delivery.data, &mut remap)
+            matcher.offer(notes, &session, delivery.channel, delivery.data, &mut remap)
         };
         if let Some(index) = matched {
             shared.progress.note_matched(actor, index);
@@ -453,6 +458,7 @@ async fn bayeux_handshake(
             let task = tokio::spawn(match_notifications(
                 shared.clone(),
                 actor,
+                session.clone(),
                 client.inbox().clone(),
             ));
             run.matchers.push(task);

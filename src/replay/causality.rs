@@ -343,6 +343,7 @@ mod tests {
             kind: String::new(),
             chat: Some(chat.into()),
             data,
+            session: None,
         }
     }
 
@@ -355,8 +356,8 @@ mod tests {
                 kind: ActorKind::Anonymous,
                 steps: Vec::new(),
                 notes,
-                open_tail: false,
-                listened_until: None,
+                open_tails: Default::default(),
+                listened: Default::default(),
                 advice: Default::default(),
             })
             .collect();

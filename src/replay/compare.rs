@@ -3,7 +3,8 @@
 //!
 //! **Pairing** happens as notifications arrive ([`Matcher::offer`]), because the ids learned
 //! from a pair are what later requests need (an agent accepts the chat its offer named). A
-//! received notification is paired with an unpaired recorded one of the same actor and kind
+//! received notification is paired with an unpaired recorded one of the same actor, CometD
+//! session (the replay's session stands for one recorded `clientId`) and kind
 //! (`channel|messageType|notificationType`) whose chat is consistent with what is known (the
 //! recorded chat maps to the received one, or neither is mapped yet); among those, the first
 //! that says the same thing apart from ids and the digits of times ([`alike`]) wins, else the
@@ -17,13 +18,14 @@
 //!   format and unit must not) and capabilities and participants compared as sets;
 //! - a recorded notification without counterpart is missing; a received one without
 //!   counterpart is unexpected;
-//! - order: notifications about one chat (and those about no chat, per channel) must arrive in
-//!   the recorded order: the documentation orders a chat's StatusChange, ParticipantsUpdated
-//!   and MessageLogUpdated, and message indexes only grow. Across chats the order is free.
+//! - order: notifications about one chat (and those about no chat, per channel) must arrive on
+//!   a session in the order its recorded counterpart received them: the documentation orders
+//!   a chat's StatusChange, ParticipantsUpdated and MessageLogUpdated, and message indexes only
+//!   grow. Across chats, and across sessions, the order is free.
 //!
 //! Every finding cites [`REQUIREMENT`].
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
 use serde_json::Value;
@@ -55,13 +57,15 @@ pub struct Received {
     pub matched: Option<usize>,
     /// Whether it says what its counterpart says, apart from ids and the digits of times.
     pub alike: bool,
+    /// The recorded CometD session the replay's session that received it stands for.
+    pub session: Option<String>,
 }
 
 /// Pairs one actor's received notifications with its recorded ones.
 #[derive(Debug)]
 pub struct Matcher {
-    /// Unpaired recorded notifications by kind, in recorded order.
-    unpaired: HashMap<String, BTreeSet<usize>>,
+    /// Unpaired recorded notifications by session and kind, in recorded order.
+    unpaired: HashMap<(Option<String>, String), BTreeSet<usize>>,
     /// Everything received, in arrival order.
     received: Vec<Received>,
 }
@@ -82,9 +86,10 @@ fn consistent(recorded: Option<&str>, received: Option<&str>, remap: &Remap) -> 
 impl Matcher {
     /// A matcher for an actor with these recorded notifications.
     pub fn new(notes: &[RecordedNote]) -> Self {
-        let mut unpaired: HashMap<String, BTreeSet<usize>> = HashMap::new();
+        let mut unpaired: HashMap<(Option<String>, String), BTreeSet<usize>> = HashMap::new();
         for (index, note) in notes.iter().enumerate() {
-            unpaired.entry(note.kind.clone()).or_default().insert(index);
+            let key = (note.session.clone(), note.kind.clone());
+            unpaired.entry(key).or_default().insert(index);
         }
         Self {
             unpaired,
@@ -92,40 +97,40 @@ impl Matcher {
         }
     }
 
-    /// Files a received notification, pairs it (see the module doc) and learns the ids of the
+    /// Files a notification received on the replay's counterpart of the recorded `session`,
+    /// pairs it with one that session received (see the module doc) and learns the ids of the
     /// pair; returns the index of its recorded counterpart.
     pub fn offer(
         &mut self,
         notes: &[RecordedNote],
+        session: &Option<String>,
         channel: String,
         data: Arc<Value>,
         remap: &mut Remap,
     ) -> Option<usize> {
         let chat = chat_key(&data);
-        let matched = self
-            .unpaired
-            .get(&kind_of(&channel, &data))
-            .and_then(|candidates| {
-                let mut first = None;
-                for &index in candidates.iter().take(CANDIDATES) {
-                    let note = &notes[index];
-                    if !consistent(note.chat.as_deref(), chat.as_deref(), remap) {
-                        continue;
-                    }
-                    if alike(&note.data, &data) {
-                        return Some((index, true));
-                    }
-                    first.get_or_insert((index, false));
+        let key = (session.clone(), kind_of(&channel, &data));
+        let matched = self.unpaired.get(&key).and_then(|candidates| {
+            let mut first = None;
+            for &index in candidates.iter().take(CANDIDATES) {
+                let note = &notes[index];
+                if !consistent(note.chat.as_deref(), chat.as_deref(), remap) {
+                    continue;
                 }
-                first
-            });
+                if alike(&note.data, &data) {
+                    return Some((index, true));
+                }
+                first.get_or_insert((index, false));
+            }
+            first
+        });
         let alike = matched.is_some_and(|(_, alike)| alike);
         let matched = matched.map(|(index, _)| index);
         if let Some(index) = matched {
             remap.learn(&notes[index].data, &data, Origin::Notification);
         }
         if let Some(index) = matched
-            && let Some(candidates) = self.unpaired.get_mut(&notes[index].kind)
+            && let Some(candidates) = self.unpaired.get_mut(&key)
         {
             candidates.remove(&index);
         }
@@ -134,6 +139,7 @@ impl Matcher {
             data,
             matched,
             alike,
+            session: key.0,
         });
         matched
     }
@@ -206,13 +212,13 @@ impl Capped {
 }
 
 /// The differences between what `actor` received in the replay and in the recording (see the
-/// module doc). With `open_tail` (the recording stopped listening before the session ended,
-/// [`ActorPlan::open_tail`](super::plan::ActorPlan::open_tail)), what arrives after the last
+/// module doc). On a session of `open_tails` (the recording stopped listening before it ended,
+/// [`ActorPlan::open_tails`](super::plan::ActorPlan::open_tails)), what arrives after its last
 /// paired notification cannot be checked: it is reported as INFO.
 pub fn findings(
     actor: &str,
     notes: &[RecordedNote],
-    open_tail: bool,
+    open_tails: &HashSet<Option<String>>,
     received: &[Received],
     remap: &Remap,
 ) -> Vec<Finding> {
@@ -234,20 +240,28 @@ pub fn findings(
         "notifications after the recording stopped listening",
         Verdict::Info,
     );
-    let tail = if open_tail {
-        received
-            .iter()
-            .rposition(|r| r.matched.is_some())
-            .map_or(0, |last| last + 1)
-    } else {
-        received.len()
-    };
+    // Per open session: the position after its last paired notification.
+    let tails: HashMap<&Option<String>, usize> = open_tails
+        .iter()
+        .map(|session| {
+            let last = received
+                .iter()
+                .rposition(|r| r.matched.is_some() && r.session == *session);
+            (session, last.map_or(0, |last| last + 1))
+        })
+        .collect();
     let mut paired = vec![false; notes.len()];
     // Per chat (or per channel for notifications about no chat): the last recorded index seen.
-    let mut streams: HashMap<(String, Option<String>), (usize, usize)> = HashMap::new();
+    // Sessions are streams of their own: one session's notifications are not ordered against
+    // another's.
+    type Stream = (Option<String>, String, Option<String>);
+    let mut streams: HashMap<Stream, (usize, usize)> = HashMap::new();
     for (position, got) in received.iter().enumerate() {
         let Some(index) = got.matched else {
-            if position >= tail {
+            if tails
+                .get(&got.session)
+                .is_some_and(|&tail| position >= tail)
+            {
                 unknown.push(
                     format!(
                         "{actor}: {} on {} arrived after the recording stopped listening (its last \
@@ -289,7 +303,11 @@ pub fn findings(
                 vec![unified(&expected, &actual, (&label, "replayed"))],
             );
         }
-        let stream = (got.channel.clone(), chat_key(&got.data));
+        let stream = (
+            got.session.clone(),
+            got.channel.clone(),
+            chat_key(&got.data),
+        );
         if let Some(&(last, last_position)) = streams.get(&stream)
             && last > index
         {
@@ -364,22 +382,39 @@ mod tests {
             kind: kind_of(channel, &data),
             chat: chat_key(&data),
             data,
+            session: None,
         }
     }
 
-    /// Runs the matcher over the arrivals, as the engine does.
+    /// Runs the matcher over the arrivals (on the session standing for `None`), as the engine
+    /// does.
     fn replay(notes: &[RecordedNote], arrivals: &[Value]) -> (Vec<Received>, Remap) {
+        let arrivals: Vec<_> = arrivals.iter().map(|a| (None, a.clone())).collect();
+        replay_sessions(notes, &arrivals)
+    }
+
+    /// Runs the matcher over arrivals on the sessions standing for the recorded ones named.
+    fn replay_sessions(
+        notes: &[RecordedNote],
+        arrivals: &[(Option<String>, Value)],
+    ) -> (Vec<Received>, Remap) {
         let mut remap = Remap::default();
         let mut matcher = Matcher::new(notes);
-        for data in arrivals {
+        for (session, data) in arrivals {
             matcher.offer(
                 notes,
+                session,
                 "/v2/me/chats".into(),
                 Arc::new(data.clone()),
                 &mut remap,
             );
         }
         (matcher.take_received(), remap)
+    }
+
+    /// No session's tail is open.
+    fn closed() -> HashSet<Option<String>> {
+        HashSet::new()
     }
 
     #[test]
@@ -400,7 +435,7 @@ mod tests {
         let matched: Vec<_> = received.iter().map(|r| r.matched).collect();
         assert_eq!(matched, [Some(1), Some(0), Some(2)]);
         assert_eq!(remap.id("A"), Some("X"));
-        assert_eq!(findings("agent", &notes, false, &received, &remap), []);
+        assert_eq!(findings("agent", &notes, &closed(), &received, &remap), []);
     }
 
     #[test]
@@ -420,7 +455,7 @@ mod tests {
                 json!({"messageType": "MessageLogUpdated", "chatUri": "http://h/api/v2/chats/X"}),
             ],
         );
-        let found = findings("agent", &notes, false, &received, &remap);
+        let found = findings("agent", &notes, &closed(), &received, &remap);
         let checks: Vec<&str> = found.iter().map(|f| f.check.as_str()).collect();
         assert_eq!(
             checks,
@@ -458,7 +493,7 @@ mod tests {
             &notes,
             &[state("X", "Chatting", "Ann"), state("X", "Invited", "Ann")],
         );
-        let found = findings("agent", &notes, false, &received, &remap);
+        let found = findings("agent", &notes, &closed(), &received, &remap);
         assert_eq!(found.len(), 1, "{found:?}");
         assert_eq!(found[0].check, "replay.order");
         assert!(
@@ -478,7 +513,7 @@ mod tests {
             &notes,
             &[extra.clone(), state("X", "Invited", "Ann"), extra],
         );
-        let found = findings("agent", &notes, true, &received, &remap);
+        let found = findings("agent", &notes, &HashSet::from([None]), &received, &remap);
         let verdicts: Vec<(&str, Verdict)> = found
             .iter()
             .map(|f| (f.check.as_str(), f.verdict))
@@ -491,8 +526,66 @@ mod tests {
             ],
             "before the last paired one it is unexpected; after it, unknown"
         );
-        let closed = findings("agent", &notes, false, &received, &remap);
+        let closed = findings("agent", &notes, &closed(), &received, &remap);
         assert!(closed.iter().all(|f| f.verdict == Verdict::Fail) && closed.len() == 2);
+    }
+
+    #[test]
+    fn each_session_pairs_with_what_its_recorded_counterpart_received() {
+        // The recording's first session stopped listening (its last long-poll abandoned) while
+        // a second one of the same actor went on; in the replay both hear the second login.
+        let on = |session: &str, data: Value| RecordedNote {
+            session: Some(session.to_owned()),
+            ..recorded(data)
+        };
+        let (one, two) = (Some("one".to_owned()), Some("two".to_owned()));
+        let notes = [
+            on("one", state("A", "Invited", "Ann")),
+            on("two", state("B", "Invited", "Bob")),
+        ];
+        let arrivals = [
+            (one.clone(), state("X", "Invited", "Ann")),
+            (one.clone(), state("Y", "Invited", "Bob")),
+            (two.clone(), state("Y", "Invited", "Bob")),
+        ];
+        let (received, remap) = replay_sessions(&notes, &arrivals);
+        let matched: Vec<_> = received.iter().map(|r| r.matched).collect();
+        assert_eq!(
+            matched,
+            [Some(0), None, Some(1)],
+            "not the other session's note"
+        );
+        let found = findings("agent", &notes, &HashSet::from([one]), &received, &remap);
+        let checks: Vec<(&str, Verdict)> = found
+            .iter()
+            .map(|f| (f.check.as_str(), f.verdict))
+            .collect();
+        assert_eq!(checks, [("replay.unrecorded", Verdict::Info)]);
+        let found = findings("agent", &notes, &HashSet::from([two]), &received, &remap);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].check, "replay.unexpected");
+    }
+
+    #[test]
+    fn sessions_are_not_ordered_against_each_other() {
+        let channel_state = |state: &str| {
+            json!({"messageType": "ChannelStateChangeMessageV2",
+                   "channels": [{"channel": "chat", "userState": {"state": state}}]})
+        };
+        let on = |session: &str, data: Value| RecordedNote {
+            session: Some(session.to_owned()),
+            ..recorded(data)
+        };
+        let notes = [
+            on("one", channel_state("NotReady")),
+            on("two", channel_state("Ready")),
+        ];
+        let arrivals = [
+            (Some("two".to_owned()), channel_state("Ready")),
+            (Some("one".to_owned()), channel_state("NotReady")),
+        ];
+        let (received, remap) = replay_sessions(&notes, &arrivals);
+        assert_eq!(findings("agent", &notes, &closed(), &received, &remap), []);
     }
 
     #[test]
@@ -500,7 +593,7 @@ mod tests {
         let notes: Vec<RecordedNote> = (0..15)
             .map(|i| recorded(state(&format!("C{i}"), "Invited", "Ann")))
             .collect();
-        let found = findings("agent", &notes, false, &[], &Remap::default());
+        let found = findings("agent", &notes, &closed(), &[], &Remap::default());
         assert_eq!(found.len(), SHOWN + 1);
         assert_eq!(
             found[SHOWN].message,

@@ -229,7 +229,7 @@ pub async fn replay_group(group: Arc<GroupPlan>, ctx: &ReplayContext) -> Scenari
             .unwrap_or_else(PoisonError::into_inner);
         let received = matcher.take_received();
         let findings =
-            compare::findings(&plan.name, &plan.notes, plan.open_tail, &received, &remap);
+            compare::findings(&plan.name, &plan.notes, &plan.open_tails, &received, &remap);
         for (seq, got) in received.into_iter().enumerate() {
             all.push(RunEvent::Notification {
                 scenario: group.name.clone(),

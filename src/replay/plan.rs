@@ -209,6 +209,18 @@ pub struct RecordedNote {
     pub kind: String,
     /// The chat it is about, if any.
     pub chat: Option<String>,
+    /// The CometD session (recorded `clientId`, as [`Action::Handshake`] names it) it arrived
+    /// on: only what the replay's counterpart of that session receives is paired with it.
+    pub session: Option<String>,
+}
+
+/// When the recording last heard from one of an actor's CometD sessions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Listened {
+    /// Its last `/meta/connect` was answered then (microseconds since the epoch).
+    Until(i64),
+    /// Its last `/meta/connect` got no answer (abandoned by the client).
+    Abandoned,
 }
 
 /// Who an actor is and what it did.
@@ -222,15 +234,15 @@ pub struct ActorPlan {
     pub steps: Vec<usize>,
     /// The notifications it received, in arrival order.
     pub notes: Vec<RecordedNote>,
-    /// Whether the recording stopped listening before the actor's session ended: its last
-    /// `/meta/connect` got no answer (abandoned at disconnect), or was answered before the
-    /// session's disconnect (or, without one, before the group's last request) and not
-    /// followed by another. Whatever the server sent after the last recorded notification is
-    /// then unknown.
-    pub open_tail: bool,
-    /// When its last recorded `/meta/connect` was answered, microseconds since the epoch
-    /// (`None`: it made none, or the last got no answer).
-    pub listened_until: Option<i64>,
+    /// The CometD sessions the recording stopped listening to before they ended: the last
+    /// `/meta/connect` got no answer (abandoned), or was answered before the session's
+    /// disconnect (or, without one, before the group's last request) and not followed by
+    /// another. Whatever the server sent such a session after its last recorded notification
+    /// is unknown.
+    pub open_tails: HashSet<Option<String>>,
+    /// Per CometD session, when the recording last heard from it (sessions that made a
+    /// `/meta/connect`).
+    pub listened: HashMap<Option<String>, Listened>,
     /// The advice fields its successful handshake and connect replies carried.
     pub advice: AdviceSeen,
 }
@@ -423,8 +435,12 @@ pub fn kind_of(channel: &str, data: &Value) -> String {
     )
 }
 
-/// Builds the notes of a Bayeux reply; returns its meta replies.
-fn bayeux_reply(parsed: &Parsed<'_>, notes: &mut Vec<RecordedNote>) -> Vec<Value> {
+/// Builds the notes of a Bayeux reply, which arrived on `session`; returns its meta replies.
+fn bayeux_reply(
+    parsed: &Parsed<'_>,
+    session: Option<&str>,
+    notes: &mut Vec<RecordedNote>,
+) -> Vec<Value> {
     let mut replies = Vec::new();
     for message in parsed
         .response
@@ -447,6 +463,7 @@ fn bayeux_reply(parsed: &Parsed<'_>, notes: &mut Vec<RecordedNote>) -> Vec<Value
             kind: kind_of(name, &data),
             chat: chat_key(&data),
             data,
+            session: session.map(str::to_owned),
         });
     }
     replies
@@ -501,7 +518,12 @@ fn bayeux_actions(
                 p.index, p.entry.request.url
             )
         })?;
-    let replies = bayeux_reply(p, &mut actor.notes);
+    // The session a reply's notifications arrived on: its connect's (the first clientId).
+    let carrier = messages
+        .iter()
+        .find_map(|m| m.get("clientId").and_then(Value::as_str));
+    let carrier = sessions.session(carrier);
+    let replies = bayeux_reply(p, carrier.as_deref(), &mut actor.notes);
     for reply in &replies {
         let channel = reply.get("channel").and_then(Value::as_str);
         note_advice(&mut actor.advice, channel.unwrap_or_default(), reply);
@@ -580,9 +602,12 @@ fn bayeux_actions(
                 {
                     sessions.forgotten.insert(key, session.clone());
                 }
-                let answered = p.entry.response.status > 0;
-                actor.open_tail = !answered;
-                actor.listened_until = answered.then_some(p.end_us);
+                let listened = if p.entry.response.status > 0 {
+                    Listened::Until(p.end_us)
+                } else {
+                    Listened::Abandoned
+                };
+                actor.listened.insert(session.clone(), listened);
             }
             other => {
                 skipped.push(format!(
@@ -617,29 +642,40 @@ fn order_notes(notes: &mut [RecordedNote], completion_ordered: bool) {
     }
 }
 
-/// Opens the tail of every actor whose last answered `/meta/connect` ended before its session
-/// did (as far as the file's precision tells): before its last disconnect started or, without
-/// one, before the group's last request started. The server may have queued notifications for
-/// it after that answer, which the recording never fetched (a scenario's clean-up logs out
-/// while the connect loop is between two polls).
+/// Opens the tail of every CometD session whose last `/meta/connect` got no answer, or was
+/// answered before the session ended (as far as the file's precision tells): before its
+/// disconnect started or, without one, before the group's last request started. The server may
+/// have queued notifications for it after that answer, which the recording never fetched (a
+/// scenario's clean-up logs out while the connect loop is between two polls).
 fn open_tails(group: &mut GroupPlan) {
     let mut last_start = i64::MIN;
-    let mut disconnected = vec![None; group.actors.len()];
+    let mut disconnected: HashMap<(usize, Option<String>), i64> = HashMap::new();
     for step in &group.steps {
         last_start = last_start.max(step.start_us);
-        if matches!(step.action, Action::Disconnect { .. }) {
-            let slot: &mut Option<i64> = &mut disconnected[step.actor];
-            *slot = Some(slot.map_or(step.start_us, |s| s.max(step.start_us)));
+        if let Action::Disconnect { session } = &step.action {
+            let at = disconnected
+                .entry((step.actor, session.clone()))
+                .or_insert(step.start_us);
+            *at = (*at).max(step.start_us);
         }
     }
-    for (actor, disconnected) in group.actors.iter_mut().zip(disconnected) {
-        let Some(answered) = actor.listened_until else {
-            continue;
-        };
-        let session_end = disconnected.unwrap_or(last_start);
-        // Within the file's precision of the session's end, the answer may as well have come
-        // just before it: only a later one shows the connect was still held.
-        actor.open_tail |= answered < session_end + group.precision_us;
+    for (a, actor) in group.actors.iter_mut().enumerate() {
+        for (session, listened) in &actor.listened {
+            let open = match *listened {
+                Listened::Abandoned => true,
+                Listened::Until(answered) => {
+                    let key = (a, session.clone());
+                    let session_end = disconnected.get(&key).copied().unwrap_or(last_start);
+                    // Within the file's precision of the session's end, the answer may as well
+                    // have come just before it: only a later one shows the connect was still
+                    // held.
+                    answered < session_end + group.precision_us
+                }
+            };
+            if open {
+                actor.open_tails.insert(session.clone());
+            }
+        }
     }
 }
 
@@ -701,8 +737,8 @@ impl Builder {
                     kind,
                     steps: Vec::new(),
                     notes: Vec::new(),
-                    open_tail: false,
-                    listened_until: None,
+                    open_tails: HashSet::new(),
+                    listened: HashMap::new(),
                     advice: AdviceSeen::new(),
                 });
                 actors.len() - 1
