@@ -24,6 +24,7 @@ use gws_conform::driver::bayeux::BayeuxConfig;
 use gws_conform::event::{Outcome, RunEvent};
 use gws_conform::har::model::Har;
 use gws_conform::profile::Profile;
+use gws_conform::replay::footprint::{Footprint, Routing, footprints};
 use gws_conform::replay::plan::{Action, ActorKind};
 use gws_conform::replay::{Pace, Plan, ReplayContext, replay_group};
 use gws_conform::run::ScenarioRun;
@@ -311,12 +312,36 @@ fn a_run_record_capture_replays_without_differences() {
         group.precision_us, 1000,
         "made when run --record wrote milliseconds: they still replay"
     );
-    let output = gws(&[
-        "replay",
-        capture("run-record.har").to_str().unwrap(),
-        "--as-fast-as-possible",
-    ]);
-    assert_eq!(output.status.code(), Some(0), "{}", output_text(&output));
+    // The customer's chat is linked to the agent's (through the participants both are
+    // shown): its requests and the agent's Accept are about one chat; the supervisor's mode
+    // switch and everything else stay global.
+    let footprints = footprints(group);
+    let confined: Vec<(String, usize, Routing)> = group
+        .steps
+        .iter()
+        .zip(&footprints)
+        .filter_map(|(step, footprint)| match *footprint {
+            Footprint::Chat { class, routing } => Some((step.action.describe(), class, routing)),
+            Footprint::Global => None,
+        })
+        .collect();
+    let routings: Vec<Routing> = confined.iter().map(|(_, _, routing)| *routing).collect();
+    assert_eq!(
+        routings,
+        [Routing::Untouched, Routing::Read, Routing::Write],
+        "the agent's Accept, the customer's GET and Complete: {confined:?}"
+    );
+    assert!(
+        confined.iter().all(|(_, class, _)| *class == confined[0].1),
+        "one chat: {confined:?}"
+    );
+    let file = capture("run-record.har");
+    for order in [&[][..], &["--in-clock-order"]] {
+        let mut args = vec!["replay", file.to_str().unwrap(), "--as-fast-as-possible"];
+        args.extend(order);
+        let output = gws(&args);
+        assert_eq!(output.status.code(), Some(0), "{}", output_text(&output));
+    }
     let listed = gws(&[
         "replay",
         capture("run-record.har").to_str().unwrap(),

@@ -5,7 +5,10 @@
 //! - an actor's steps run one after another, in start order (a browser's overlapping requests
 //!   run in sequence: a valid order of what it did);
 //! - **across actors**: a step waits for every step of another actor that ended before it
-//!   started. Start times are only as fine as the file writes them (a millisecond for
+//!   started and could affect it or be affected by it: both global, or about one chat, or
+//!   one freeing a routing slot and the other seeing routing ([`footprint`](super::footprint));
+//!   steps in different chats run side by side, however the recording interleaved them.
+//!   Start times are only as fine as the file writes them (a millisecond for
 //!   `run --record` and devtools), so a step that ended within that precision before another
 //!   began counts as before it too, provided it also started first (`_gwsSeq`, else start
 //!   order) and, where the file lists exchanges as they completed (`_gwsSeq`), completed
@@ -31,11 +34,24 @@ use std::time::Instant;
 
 use tokio::sync::watch;
 
+use super::footprint::{ActorSteps, Footprint, footprints};
 use super::plan::{Action, Dep, GroupPlan, RequestBody};
 use super::remap::{ids_in, tokens};
 
-/// Derives every step's dependencies (see the module doc).
-pub fn link(group: &mut GroupPlan) {
+/// How steps of different actors are ordered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OrderBy {
+    /// As the recording's clock says, where one step could affect the other
+    /// ([`footprint`](super::footprint)).
+    #[default]
+    Footprint,
+    /// As the recording's clock says, every step: for a server whose operations reach
+    /// further than the footprints assume.
+    Clock,
+}
+
+/// Derives every step's dependencies (see the module doc), replacing any derived before.
+pub fn link(group: &mut GroupPlan, order: OrderBy) {
     let precision = group.precision_us.max(1);
     // Where each id was first seen in a notification: (arrival, actor, note index).
     let mut first_seen: HashMap<String, (i64, usize, usize)> = HashMap::new();
@@ -53,10 +69,19 @@ pub fn link(group: &mut GroupPlan) {
         }
     }
     let actors = group.actors.len();
+    let footprints = match order {
+        OrderBy::Footprint => footprints(group),
+        OrderBy::Clock => vec![Footprint::Global; group.steps.len()],
+    };
+    let touched: Vec<ActorSteps> = group
+        .actors
+        .iter()
+        .map(|actor| ActorSteps::new(&actor.steps, &footprints))
+        .collect();
     // Per actor, the step dependencies its earlier steps already imply.
     let mut implied = vec![vec![0usize; actors]; actors];
     let mut notes_implied = vec![0usize; actors];
-    for index in 0..group.steps.len() {
+    for (index, &footprint) in footprints.iter().enumerate() {
         let step = &group.steps[index];
         let (a, seq, start) = (step.actor, step.seq, step.start_us);
         let mut deps = Vec::new();
@@ -64,13 +89,13 @@ pub fn link(group: &mut GroupPlan) {
             if x == a {
                 continue;
             }
-            // The last step of `x` that started before this one and ended before it started
-            // (within the precision; one that completed after it cannot have).
+            // The last step of `x` that could affect this one or be affected by it
+            // ([`footprint`]), started before it and ended before it started (within the
+            // precision; one that completed after it cannot have).
             let before = other.steps.partition_point(|&s| group.steps[s].seq < seq);
-            let done = group.steps[index].done_rank;
-            let count = (0..before)
-                .rev()
-                .find(|&i| {
+            let done = step.done_rank;
+            let count = touched[x]
+                .last_conflicting(footprint, implied[a][x], before, |i| {
                     let candidate = &group.steps[other.steps[i]];
                     candidate.end_us < start + precision
                         && done.zip(candidate.done_rank).is_none_or(|(b, a)| a < b)
@@ -348,12 +373,23 @@ mod tests {
     }
 
     fn group(steps: Vec<Step>, notes: Vec<Vec<RecordedNote>>, precision_us: i64) -> GroupPlan {
+        let kinds = vec![ActorKind::Anonymous; notes.len()];
+        group_of(kinds, steps, notes, precision_us)
+    }
+
+    fn group_of(
+        kinds: Vec<ActorKind>,
+        steps: Vec<Step>,
+        notes: Vec<Vec<RecordedNote>>,
+        precision_us: i64,
+    ) -> GroupPlan {
         let mut actors: Vec<ActorPlan> = notes
             .into_iter()
+            .zip(kinds)
             .enumerate()
-            .map(|(i, notes)| ActorPlan {
+            .map(|(i, (notes, kind))| ActorPlan {
                 name: format!("a{i}"),
-                kind: ActorKind::Anonymous,
+                kind,
                 steps: Vec::new(),
                 notes,
                 open_tails: Default::default(),
@@ -372,7 +408,7 @@ mod tests {
             start_us: 0,
             precision_us,
         };
-        link(&mut group);
+        link(&mut group, OrderBy::Footprint);
         group
     }
 
@@ -451,6 +487,88 @@ mod tests {
         );
         assert_eq!(last.steps[0].deps, [Dep::Notes { actor: 0, count: 2 }]);
         assert_eq!(g.steps[0].deps, [Dep::Note { actor: 1, index: 0 }]);
+    }
+
+    #[test]
+    fn only_steps_that_could_affect_each_other_are_ordered() {
+        let operation = |actor, seq, start, target: &str, op: Option<&str>| {
+            let mut step = step(actor, seq, start, start + 10, target);
+            if let Action::Http { method, body, .. } = &mut step.action {
+                match op {
+                    Some(op) => *body = Some(RequestBody::Json(json!({"operationName": op}))),
+                    None => *method = "GET".into(),
+                }
+            }
+            step
+        };
+        // a0, a3: agents in chats S1 and S2; a1: S1's customer (C1), whose transcript names
+        // participant P1, as a0's notification about S1 does; a2: a customer whose chat (C2)
+        // nothing links to a notification.
+        let mut read_s1 = operation(1, 2, 40, "/api/v2/chats/C1/messages", None);
+        read_s1.recorded.body = Some(json!({"messages": [{"from": {"participantId": "P1"}}]}));
+        let steps = vec![
+            operation(0, 0, 0, "/api/v2/me/chats/S1", Some("SendMessage")),
+            operation(3, 1, 20, "/api/v2/me/chats/S2", Some("SendMessage")),
+            read_s1,
+            operation(2, 3, 60, "/api/v2/chats/C2", Some("SendMessage")),
+            operation(3, 4, 80, "/api/v2/me/chats/S2", Some("Complete")),
+            operation(0, 5, 100, "/api/v2/me/chats/S1", Some("SendMessage")),
+        ];
+        let mut joined = note(-10, "S1");
+        joined.data["chat"]["participants"] = json!([{"participantId": "P1"}]);
+        let agent = ActorKind::User {
+            recorded: None,
+            login: None,
+        };
+        let kinds = vec![
+            agent.clone(),
+            ActorKind::Customer,
+            ActorKind::Customer,
+            agent,
+        ];
+        let g = group_of(kinds, steps, vec![vec![joined], vec![], vec![], vec![]], 1);
+        // A message in S2 does not wait for one in S1.
+        assert_eq!(g.steps[1].deps, []);
+        // S1's customer reads after a0's message in S1 (linked through P1), not after S2's.
+        assert_eq!(g.steps[2].deps, [Dep::Steps { actor: 0, count: 1 }]);
+        // An unlinked customer chat is global: after everything before it.
+        assert_eq!(
+            g.steps[3].deps,
+            [
+                Dep::Steps { actor: 0, count: 1 },
+                Dep::Steps { actor: 1, count: 1 },
+                Dep::Steps { actor: 3, count: 1 }
+            ]
+        );
+        // Completing S2 frees a routing slot: after the customers who read routing, not after
+        // a0's message in S1.
+        assert_eq!(
+            g.steps[4].deps,
+            [
+                Dep::Steps { actor: 1, count: 1 },
+                Dep::Steps { actor: 2, count: 1 }
+            ]
+        );
+        // a0's second message in S1 comes after S1's customer read (which must not see it)
+        // and the global step; not after S2's Complete.
+        assert_eq!(
+            g.steps[5].deps,
+            [
+                Dep::Steps { actor: 1, count: 1 },
+                Dep::Steps { actor: 2, count: 1 }
+            ]
+        );
+        // In clock order, every step waits for what ended before it.
+        let mut g = g;
+        link(&mut g, OrderBy::Clock);
+        assert_eq!(g.steps[1].deps, [Dep::Steps { actor: 0, count: 1 }]);
+        assert_eq!(
+            g.steps[2].deps,
+            [
+                Dep::Steps { actor: 0, count: 1 },
+                Dep::Steps { actor: 3, count: 1 }
+            ]
+        );
     }
 
     #[tokio::test]

@@ -6,6 +6,8 @@
 //!   made a request, when the capture does not say, is guessed in the private `naming`);
 //! - [`remap`]: recorded ids → the target's ids, learned from responses and notifications;
 //! - [`causality`]: what each step waits for, and the live progress it waits on;
+//! - [`footprint`]: what server state each step touches, so only steps that could affect each
+//!   other are ordered;
 //! - [`compare`]: pairing received notifications with recorded ones, and the verdict;
 //! - this module: the engine, [`replay_group`], which runs one group's actors at once against
 //!   one target (each actor: the private `actor` module) and turns what happened into the
@@ -21,6 +23,7 @@
 mod actor;
 pub mod causality;
 pub mod compare;
+pub mod footprint;
 mod naming;
 pub mod plan;
 pub mod protocol;

@@ -13,7 +13,7 @@ use std::path::Path;
 use base64::Engine;
 use serde_json::Value;
 
-use super::causality;
+use super::causality::{self, OrderBy};
 use super::naming::{basic_user, me_user_name, name_actors};
 use super::protocol::{AdviceSeen, forgets_client, note_advice};
 use crate::bayeux::{
@@ -860,10 +860,18 @@ impl Plan {
             for actor in &mut group.actors {
                 order_notes(&mut actor.notes, completion_ordered);
             }
-            causality::link(group);
+            causality::link(group, OrderBy::Footprint);
         }
         groups.sort_by(|a, b| a.name.cmp(&b.name));
         Ok(Self { groups, skipped })
+    }
+
+    /// Orders the steps of different actors as `order` says (planning orders them by
+    /// footprint).
+    pub fn order_by(&mut self, order: OrderBy) {
+        for group in &mut self.groups {
+            causality::link(group, order);
+        }
     }
 
     /// Decides which profile user each agent or supervisor logs in as: an alias given for its

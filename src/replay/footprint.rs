@@ -1,0 +1,511 @@
+//! Footprints: which part of the server's state a step can change or observe, so that
+//! [`causality`](super::causality) orders two actors' steps only where one could affect the
+//! other.
+//!
+//! Ordering by the recording's clock alone (a step waits for every step of another actor that
+//! ended before it began) replays a capture of many concurrent chats one exchange at a time:
+//! clients seldom overlap their exchanges, so nearly every pair is ordered, and a replay "as fast
+//! as possible" goes at one round trip per step. Yet a message in one chat cannot change what a
+//! request about another chat sees. A step's [`Footprint`] says what it touches:
+//!
+//! - **one chat**: requests about one chat that change or read nothing else (the operations in
+//!   [`STAFF_CHAT_OPERATIONS`] and [`CUSTOMER_CHAT_OPERATIONS`], a `GET` of the chat or its
+//!   messages). Agents and supervisors name a chat `…/me/chats/{id}`, customers
+//!   `…/chats/{id}` with an id of their own; the two are linked through the `participantId`s
+//!   that the chat's notifications and the customer's transcripts both carry. A customer chat
+//!   the capture links to no notification is not known to be confined: its steps are global.
+//! - **routing**: the queue of chats waiting for an agent, and the agents' load. An operation
+//!   that ends a participation ([`PARTING_OPERATIONS`]) frees a slot and may route a waiting
+//!   chat: it *writes* routing. A customer's request about its chat *reads* it (a waiting chat
+//!   changes when it is routed). Agents' and supervisors' requests about a chat they are in do
+//!   not: routing only offers chats that wait.
+//! - **global**: everything else (logins, agent states, supervision, chat requests, transfers,
+//!   invitations, CometD handshakes and subscriptions, any operation not listed): ordered with
+//!   every step of every actor, as the clock says. A server with operations this list does not
+//!   know is replayed as conservatively as the clock allows.
+//!
+//! Two steps conflict when either is global, when they touch the same chat, or when one writes
+//! routing and the other reads or writes it.
+
+use std::collections::HashMap;
+
+use serde_json::Value;
+
+use super::plan::{Action, ActorKind, GroupPlan, RequestBody};
+
+/// Operations of an agent or supervisor that change one chat only (who the chat routes to,
+/// and everyone's load, stay as they were).
+pub const STAFF_CHAT_OPERATIONS: &[&str] = &[
+    "Accept",
+    "SendMessage",
+    "SendStartTypingNotification",
+    "SendStopTypingNotification",
+    "SendToAgents",
+    "SendStartTypingToAgentsNotification",
+    "SendStopTypingToAgentsNotification",
+    "SetInFocus",
+    "SetDisposition",
+    "AttachUserData",
+    "UpdateUserData",
+    "DeleteUserData",
+    "AddComment",
+];
+
+/// Operations of a customer that change its chat only.
+pub const CUSTOMER_CHAT_OPERATIONS: &[&str] = &[
+    "SendMessage",
+    "SendStartTypingNotification",
+    "SendStopTypingNotification",
+];
+
+/// Operations that end the caller's part in a chat, and so free a routing slot.
+pub const PARTING_OPERATIONS: &[&str] = &["Complete", "Leave", "Reject"];
+
+/// How a step uses routing (the queue of waiting chats and the agents' load).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Routing {
+    /// Neither reads nor changes it.
+    Untouched,
+    /// What it sees depends on it.
+    Read,
+    /// It may change it.
+    Write,
+}
+
+/// What a step touches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Footprint {
+    /// Anything: ordered with every step of every other actor.
+    Global,
+    /// One chat (`class`: the same number for every id the chat goes by) and routing.
+    Chat {
+        /// The chat.
+        class: usize,
+        /// How it uses routing.
+        routing: Routing,
+    },
+}
+
+impl Footprint {
+    /// Whether one of the two steps could change what the other does or sees.
+    pub fn conflicts(self, other: Footprint) -> bool {
+        let (
+            Footprint::Chat { class, routing },
+            Footprint::Chat {
+                class: other_class,
+                routing: other_routing,
+            },
+        ) = (self, other)
+        else {
+            return true;
+        };
+        use Routing::{Read, Write};
+        class == other_class
+            || matches!(
+                (routing, other_routing),
+                (Write, Read | Write) | (Read, Write)
+            )
+    }
+}
+
+/// Every step's footprint, in step order.
+pub fn footprints(group: &GroupPlan) -> Vec<Footprint> {
+    let confined: Vec<Option<Confined>> = group
+        .steps
+        .iter()
+        .map(|step| confined(&group.actors[step.actor].kind, &step.action))
+        .collect();
+    let chats = ChatClasses::link(group, &confined);
+    confined
+        .iter()
+        .map(|confined| match confined {
+            Some(c) => chats
+                .class_of(c)
+                .map_or(Footprint::Global, |class| Footprint::Chat {
+                    class,
+                    routing: c.routing,
+                }),
+            None => Footprint::Global,
+        })
+        .collect()
+}
+
+/// A request confined to one chat: the chat as the caller names it, and how it uses routing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Confined {
+    chat: ChatName,
+    routing: Routing,
+}
+
+/// A chat id, as one side of the API names it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum ChatName {
+    /// Agents' and supervisors' id (`…/me/chats/{id}`, notifications' `chat.id`).
+    Staff(String),
+    /// A customer's id (`…/chats/{id}`).
+    Customer(String),
+    /// A participant of a chat (links the two).
+    Participant(String),
+}
+
+/// Whether `action`, by an actor of `kind`, is confined to one chat (see the module doc).
+fn confined(kind: &ActorKind, action: &Action) -> Option<Confined> {
+    let Action::Http {
+        method,
+        target,
+        body,
+        ..
+    } = action
+    else {
+        return None;
+    };
+    let path = target.split(['?', '#']).next().unwrap_or_default();
+    let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    let at = segments.iter().rposition(|s| *s == "chats")?;
+    let (id, rest) = match &segments[at + 1..] {
+        [id] => (*id, None),
+        [id, rest] => (*id, Some(*rest)),
+        _ => return None,
+    };
+    let staff = at > 0 && segments[at - 1] == "me";
+    let operation = match body {
+        Some(RequestBody::Json(body)) => body.get("operationName").and_then(Value::as_str),
+        _ => None,
+    };
+    let (chat, routing) = match (kind, staff) {
+        (ActorKind::User { .. }, true) => {
+            let routing = match (method.as_str(), rest, operation) {
+                ("GET", None | Some("messages"), _) => Routing::Untouched,
+                ("POST", None, Some(op)) if STAFF_CHAT_OPERATIONS.contains(&op) => {
+                    Routing::Untouched
+                }
+                ("POST", None, Some(op)) if PARTING_OPERATIONS.contains(&op) => Routing::Write,
+                _ => return None,
+            };
+            (ChatName::Staff(id.to_owned()), routing)
+        }
+        (ActorKind::Customer, false) => {
+            let routing = match (method.as_str(), rest, operation) {
+                ("GET", None | Some("messages"), _) => Routing::Read,
+                ("POST", None, Some(op)) if CUSTOMER_CHAT_OPERATIONS.contains(&op) => Routing::Read,
+                ("POST", None, Some("Complete")) => Routing::Write,
+                _ => return None,
+            };
+            (ChatName::Customer(id.to_owned()), routing)
+        }
+        _ => return None,
+    };
+    Some(Confined { chat, routing })
+}
+
+/// Chats as classes of the ids they go by: a staff id, customer ids and participant ids that
+/// the capture shows together (union–find).
+#[derive(Debug, Default)]
+struct ChatClasses {
+    index: HashMap<ChatName, usize>,
+    parent: Vec<usize>,
+    /// Per class root: whether a staff id is in it.
+    has_staff: Vec<bool>,
+}
+
+impl ChatClasses {
+    /// Links every staff chat to the participants its notifications name, and every customer
+    /// chat to the participants its recorded responses name.
+    fn link(group: &GroupPlan, confined: &[Option<Confined>]) -> Self {
+        let mut classes = Self::default();
+        for note in group.actors.iter().flat_map(|actor| &actor.notes) {
+            if let Some(chat) = &note.chat {
+                let staff = classes.id(ChatName::Staff(chat.clone()));
+                classes.join_participants(staff, &note.data);
+            }
+        }
+        for (step, confined) in group.steps.iter().zip(confined) {
+            if let Some(Confined { chat, .. }) = confined {
+                let id = classes.id(chat.clone());
+                if let Some(body) = &step.recorded.body
+                    && matches!(chat, ChatName::Customer(_))
+                {
+                    classes.join_participants(id, body);
+                }
+            }
+        }
+        classes
+    }
+
+    fn id(&mut self, name: ChatName) -> usize {
+        let next = self.parent.len();
+        let staff = matches!(name, ChatName::Staff(_));
+        let id = *self.index.entry(name).or_insert(next);
+        if id == next {
+            self.parent.push(next);
+            self.has_staff.push(staff);
+        }
+        id
+    }
+
+    fn root(&self, mut id: usize) -> usize {
+        while self.parent[id] != id {
+            id = self.parent[id];
+        }
+        id
+    }
+
+    fn join(&mut self, a: usize, b: usize) {
+        let (a, b) = (self.root(a), self.root(b));
+        if a != b {
+            self.parent[b] = a;
+            self.has_staff[a] |= self.has_staff[b];
+        }
+    }
+
+    fn join_participants(&mut self, chat: usize, document: &Value) {
+        let mut participants = Vec::new();
+        participant_ids(document, &mut participants);
+        for participant in participants {
+            let participant = self.id(ChatName::Participant(participant.to_owned()));
+            self.join(chat, participant);
+        }
+    }
+
+    /// The class of a confined step's chat, if the chat is known from both sides it could
+    /// be named from (a customer chat linked to no staff id is not).
+    fn class_of(&self, confined: &Confined) -> Option<usize> {
+        let root = self.root(*self.index.get(&confined.chat)?);
+        match confined.chat {
+            ChatName::Customer(_) if !self.has_staff[root] => None,
+            _ => Some(root),
+        }
+    }
+}
+
+/// The values under `participantId` keys anywhere in `value`.
+fn participant_ids<'a>(value: &'a Value, out: &mut Vec<&'a str>) {
+    match value {
+        Value::Object(map) => {
+            for (key, value) in map {
+                match value {
+                    Value::String(id) if key == "participantId" && !id.is_empty() => out.push(id),
+                    _ => participant_ids(value, out),
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|item| participant_ids(item, out)),
+        _ => {}
+    }
+}
+
+/// One actor's steps sorted by what they touch, to find the last of them that conflicts with
+/// a footprint without walking through every step in between.
+#[derive(Debug, Default)]
+pub struct ActorSteps {
+    /// Every step's position in the actor's sequence.
+    all: Vec<usize>,
+    global: Vec<usize>,
+    by_chat: HashMap<usize, Vec<usize>>,
+    routing_reads: Vec<usize>,
+    routing_writes: Vec<usize>,
+}
+
+impl ActorSteps {
+    /// The index of the steps `steps` (an actor's, in its order) with these footprints
+    /// (indexed by step).
+    pub fn new(steps: &[usize], footprints: &[Footprint]) -> Self {
+        let mut index = Self::default();
+        for (position, &step) in steps.iter().enumerate() {
+            index.all.push(position);
+            match footprints[step] {
+                Footprint::Global => index.global.push(position),
+                Footprint::Chat { class, routing } => {
+                    index.by_chat.entry(class).or_default().push(position);
+                    match routing {
+                        Routing::Untouched => {}
+                        Routing::Read => index.routing_reads.push(position),
+                        Routing::Write => index.routing_writes.push(position),
+                    }
+                }
+            }
+        }
+        index
+    }
+
+    /// The last position in `floor..before` whose step conflicts with `footprint` and passes
+    /// `eligible`.
+    pub fn last_conflicting(
+        &self,
+        footprint: Footprint,
+        floor: usize,
+        before: usize,
+        eligible: impl Fn(usize) -> bool,
+    ) -> Option<usize> {
+        let lists: Vec<&[usize]> = match footprint {
+            Footprint::Global => vec![&self.all],
+            Footprint::Chat { class, routing } => {
+                let mut lists: Vec<&[usize]> = vec![&self.global];
+                lists.extend(self.by_chat.get(&class).map(Vec::as_slice));
+                if routing != Routing::Untouched {
+                    lists.push(&self.routing_writes);
+                }
+                if routing == Routing::Write {
+                    lists.push(&self.routing_reads);
+                }
+                lists
+            }
+        };
+        lists
+            .into_iter()
+            .filter_map(|list| {
+                let end = list.partition_point(|&p| p < before);
+                list[..end]
+                    .iter()
+                    .rev()
+                    .take_while(|&&p| p >= floor)
+                    .find(|&&p| eligible(p))
+                    .copied()
+            })
+            .max()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    const STAFF: ActorKind = ActorKind::User {
+        recorded: None,
+        login: None,
+    };
+
+    fn http(method: &str, target: &str, operation: Option<&str>) -> Action {
+        Action::Http {
+            method: method.into(),
+            target: target.into(),
+            origin: "http://h".into(),
+            body: operation.map(|op| RequestBody::Json(json!({"operationName": op}))),
+        }
+    }
+
+    fn routing_of(kind: &ActorKind, action: &Action) -> Option<Routing> {
+        confined(kind, action).map(|c| c.routing)
+    }
+
+    #[test]
+    fn staff_operations_in_one_chat_are_confined_and_parting_ones_write_routing() {
+        let op = |op| http("POST", "/api/v2/me/chats/S1", Some(op));
+        for local in ["Accept", "SendMessage", "SendToAgents", "UpdateUserData"] {
+            assert_eq!(routing_of(&STAFF, &op(local)), Some(Routing::Untouched));
+        }
+        for parting in PARTING_OPERATIONS {
+            assert_eq!(routing_of(&STAFF, &op(parting)), Some(Routing::Write));
+        }
+        for global in ["Transfer", "Invite", "Consult", "SwitchToCoach", "Unknown"] {
+            assert_eq!(routing_of(&STAFF, &op(global)), None, "{global}");
+        }
+        let get = http("GET", "/gws/api/v2/me/chats/S1/messages?index=2", None);
+        assert_eq!(
+            confined(&STAFF, &get),
+            Some(Confined {
+                chat: ChatName::Staff("S1".into()),
+                routing: Routing::Untouched
+            })
+        );
+        // Not about one chat: the list of chats, the agent's state, a supervisor's request.
+        for global in [
+            http("GET", "/api/v2/me/chats", None),
+            http("POST", "/api/v2/me", Some("EndContactCenterSession")),
+            http("POST", "/api/v2/users/U1/channels/chat", Some("Coach")),
+            http(
+                "POST",
+                "/api/v2/me/chats/S1/extra/deep",
+                Some("SendMessage"),
+            ),
+            http("POST", "/api/v2/me/chats/S1", None),
+            Action::Handshake { session: None },
+        ] {
+            assert_eq!(confined(&STAFF, &global), None, "{global:?}");
+        }
+    }
+
+    #[test]
+    fn customer_requests_about_their_chat_read_routing() {
+        let customer = ActorKind::Customer;
+        let say = http("POST", "/api/v2/chats/C1", Some("SendMessage"));
+        assert_eq!(
+            confined(&customer, &say),
+            Some(Confined {
+                chat: ChatName::Customer("C1".into()),
+                routing: Routing::Read
+            })
+        );
+        let read = http("GET", "/api/v2/chats/C1/messages?index=1", None);
+        assert_eq!(routing_of(&customer, &read), Some(Routing::Read));
+        let complete = http("POST", "/api/v2/chats/C1", Some("Complete"));
+        assert_eq!(routing_of(&customer, &complete), Some(Routing::Write));
+        // A chat request routes; a customer naming a staff path, or anyone unknown, is global.
+        let request = http("POST", "/api/v2/chats", Some("RequestChat"));
+        assert_eq!(routing_of(&customer, &request), None);
+        let staff_path = http("POST", "/api/v2/me/chats/S1", Some("SendMessage"));
+        assert_eq!(routing_of(&customer, &staff_path), None);
+        assert_eq!(routing_of(&ActorKind::Anonymous, &say), None);
+    }
+
+    #[test]
+    fn steps_conflict_on_one_chat_on_routing_writes_and_when_global() {
+        let chat = |class, routing| Footprint::Chat { class, routing };
+        use Routing::{Read, Untouched, Write};
+        assert!(Footprint::Global.conflicts(chat(1, Untouched)));
+        assert!(chat(1, Untouched).conflicts(Footprint::Global));
+        assert!(chat(1, Untouched).conflicts(chat(1, Untouched)));
+        assert!(!chat(1, Untouched).conflicts(chat(2, Untouched)));
+        assert!(!chat(1, Read).conflicts(chat(2, Read)));
+        assert!(chat(1, Read).conflicts(chat(2, Write)));
+        assert!(chat(1, Write).conflicts(chat(2, Write)));
+        assert!(!chat(1, Write).conflicts(chat(2, Untouched)));
+    }
+
+    #[test]
+    fn the_last_conflicting_step_is_found_through_the_index() {
+        use Routing::{Read, Untouched, Write};
+        let footprints = [
+            Footprint::Global,
+            Footprint::Chat {
+                class: 1,
+                routing: Untouched,
+            },
+            Footprint::Chat {
+                class: 2,
+                routing: Write,
+            },
+            Footprint::Chat {
+                class: 2,
+                routing: Untouched,
+            },
+        ];
+        let steps = ActorSteps::new(&[0, 1, 2, 3], &footprints);
+        let any = |_| true;
+        let chat = |class, routing| Footprint::Chat { class, routing };
+        assert_eq!(
+            steps.last_conflicting(Footprint::Global, 0, 4, any),
+            Some(3)
+        );
+        assert_eq!(
+            steps.last_conflicting(chat(1, Untouched), 0, 4, any),
+            Some(1)
+        );
+        assert_eq!(
+            steps.last_conflicting(chat(3, Untouched), 0, 4, any),
+            Some(0)
+        );
+        assert_eq!(steps.last_conflicting(chat(3, Read), 0, 4, any), Some(2));
+        assert_eq!(
+            steps.last_conflicting(chat(2, Untouched), 0, 3, any),
+            Some(2)
+        );
+        // Below the floor (already implied) and ineligible positions do not count.
+        assert_eq!(steps.last_conflicting(chat(3, Untouched), 1, 4, any), None);
+        assert_eq!(
+            steps.last_conflicting(chat(2, Untouched), 0, 4, |p| p != 3),
+            Some(2)
+        );
+    }
+}
