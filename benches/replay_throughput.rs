@@ -21,8 +21,9 @@
 //!
 //! Only the agents going Ready are in sequence: concurrent requests for chats with several
 //! agents free would be routed in whatever order they arrive, and the offers would differ
-//! between the recording and the replay. A replay keeps the recording's order of cause and
-//! effect, so the capture's own concurrency bounds the replay's.
+//! between the recording and the replay. A replay keeps the recording's order between steps
+//! that could affect each other (logins, Ready, chat requests, Completes: global or routing),
+//! and runs the chats' own steps side by side (`gws_conform::replay::footprint`).
 //!
 //! Then each round plans nothing new: it starts a fresh reference server with the same users
 //! and replays the one group `--as-fast-as-possible` (the library's `replay_group`, as the CLI
