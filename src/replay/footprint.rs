@@ -8,9 +8,9 @@
 //! as possible" goes at one round trip per step. Yet a message in one chat cannot change what a
 //! request about another chat sees. A step's [`Footprint`] says what it touches:
 //!
-//! - **one chat**: requests about one chat that change or read nothing else (the operations in
-//!   [`STAFF_CHAT_OPERATIONS`] and [`CUSTOMER_CHAT_OPERATIONS`], a `GET` of the chat or its
-//!   messages). Agents and supervisors name a chat `…/me/chats/{id}`, customers
+//! - **one chat**: requests about one chat that change or read nothing else (agents' and
+//!   supervisors' chat operations but the [`REACHING_OPERATIONS`] and [`PARTING_OPERATIONS`],
+//!   customers' [`CUSTOMER_CHAT_OPERATIONS`], a `GET` of the chat or its messages). Agents and supervisors name a chat `…/me/chats/{id}`, customers
 //!   `…/chats/{id}` with an id of their own; the two are linked through the `participantId`s
 //!   that the chat's notifications and the customer's transcripts both carry. A customer chat
 //!   the capture links to no notification is not known to be confined: its steps are global.
@@ -32,23 +32,20 @@ use std::collections::HashMap;
 use serde_json::Value;
 
 use super::plan::{Action, ActorKind, GroupPlan, RequestBody};
+use crate::scenario::CHAT_OPERATIONS;
 
-/// Operations of an agent or supervisor that change one chat only (who the chat routes to,
-/// and everyone's load, stay as they were).
-pub const STAFF_CHAT_OPERATIONS: &[&str] = &[
-    "Accept",
-    "SendMessage",
-    "SendStartTypingNotification",
-    "SendStopTypingNotification",
-    "SendToAgents",
-    "SendStartTypingToAgentsNotification",
-    "SendStopTypingToAgentsNotification",
-    "SetInFocus",
-    "SetDisposition",
-    "AttachUserData",
-    "UpdateUserData",
-    "DeleteUserData",
-    "AddComment",
+/// Chat operations of agents and supervisors whose effects reach beyond their chat: other
+/// agents, queues, supervision. Every other operation of
+/// [`CHAT_OPERATIONS`] changes its chat only (who
+/// the chat routes to, and everyone's load, stay as they were), apart from the
+/// [`PARTING_OPERATIONS`].
+pub const REACHING_OPERATIONS: &[&str] = &[
+    "Transfer",
+    "Invite",
+    "Consult",
+    "SwitchToMonitor",
+    "SwitchToCoach",
+    "SwitchToBargeIn",
 ];
 
 /// Operations of a customer that change its chat only.
@@ -176,10 +173,12 @@ fn confined(kind: &ActorKind, action: &Action) -> Option<Confined> {
         (ActorKind::User { .. }, true) => {
             let routing = match (method.as_str(), rest, operation) {
                 ("GET", None | Some("messages"), _) => Routing::Untouched,
-                ("POST", None, Some(op)) if STAFF_CHAT_OPERATIONS.contains(&op) => {
+                ("POST", None, Some(op)) if PARTING_OPERATIONS.contains(&op) => Routing::Write,
+                ("POST", None, Some(op))
+                    if CHAT_OPERATIONS.contains(&op) && !REACHING_OPERATIONS.contains(&op) =>
+                {
                     Routing::Untouched
                 }
-                ("POST", None, Some(op)) if PARTING_OPERATIONS.contains(&op) => Routing::Write,
                 _ => return None,
             };
             (ChatName::Staff(id.to_owned()), routing)

@@ -24,7 +24,9 @@ use super::template::{is_valid_name, variables_in, variables_in_value};
 use crate::bayeux::ChannelName;
 use crate::spec::Catalogue;
 
-/// Every chat operation an agent or supervisor may send (for suggestions on typos).
+/// Every chat operation an agent or supervisor may send (for suggestions on typos). The replay
+/// treats each as confined to its chat unless `replay::footprint` lists it as reaching beyond it
+/// or parting: a new operation that reaches further belongs there.
 pub const CHAT_OPERATIONS: &[&str] = &[
     "Accept",
     "Reject",
