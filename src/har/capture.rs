@@ -53,7 +53,7 @@ pub struct Capture {
     /// Start order ([`next_seq`]).
     pub seq: u64,
     /// When the request started, on the monotonic clock: the exchange's phases are timed from
-    /// it, and its `startedDateTime` is read from it ([`wall_clock`]).
+    /// it, and its `startedDateTime` is read from it (`wall_clock`).
     pub started: Instant,
     /// Method.
     pub method: String,

@@ -139,7 +139,7 @@ pub struct Recorded {
     /// Whether the replayed body must say what this one says (ids remapped, times reduced to
     /// their shape): a customer's response (customers have no notifications: what they are
     /// shown is in these bodies) to a request no other exchange overlapped in the recording,
-    /// so that the state it shows is the one the replay reproduces ([`compare_bodies`]).
+    /// so that the state it shows is the one the replay reproduces (`compare_bodies`).
     pub compare_body: bool,
 }
 
