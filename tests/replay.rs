@@ -328,7 +328,7 @@ fn a_run_record_capture_replays_without_differences() {
     let routings: Vec<Routing> = confined.iter().map(|(_, _, routing)| *routing).collect();
     assert_eq!(
         routings,
-        [Routing::Untouched, Routing::Read, Routing::Write],
+        [Routing::Uses, Routing::Uses, Routing::Routes],
         "the agent's Accept, the customer's GET and Complete: {confined:?}"
     );
     assert!(

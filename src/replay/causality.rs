@@ -571,6 +571,37 @@ mod tests {
         );
     }
 
+    #[test]
+    fn an_accept_and_a_reject_in_other_chats_stay_ordered() {
+        // Supervisors monitoring a0 join the chat it accepts, and routing counts them: which
+        // agent a1's Reject re-routes its chat to depends on whether a0 accepted first.
+        let mut accept = step(0, 0, 0, 10, "/api/v2/me/chats/S1");
+        let mut reject = step(1, 1, 20, 30, "/api/v2/me/chats/S2");
+        let mut say = step(1, 2, 40, 50, "/api/v2/me/chats/S2");
+        for (step, op) in [
+            (&mut accept, "Accept"),
+            (&mut reject, "Reject"),
+            (&mut say, "SendMessage"),
+        ] {
+            if let Action::Http { body, .. } = &mut step.action {
+                *body = Some(RequestBody::Json(json!({"operationName": op})));
+            }
+        }
+        let agent = ActorKind::User {
+            recorded: None,
+            login: None,
+        };
+        let g = group_of(
+            vec![agent.clone(), agent],
+            vec![accept, reject, say],
+            vec![vec![], vec![]],
+            1,
+        );
+        assert_eq!(g.steps[1].deps, [Dep::Steps { actor: 0, count: 1 }]);
+        // a1's message in S2 has nothing more to wait for.
+        assert_eq!(g.steps[2].deps, []);
+    }
+
     #[tokio::test]
     async fn waits_end_when_met_or_at_the_deadline() {
         let progress = std::sync::Arc::new(Progress::new(&[2, 0]));

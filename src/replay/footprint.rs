@@ -16,16 +16,17 @@
 //!   the capture links to no notification is not known to be confined: its steps are global.
 //! - **routing**: the queue of chats waiting for an agent, and the agents' load. An operation
 //!   that ends a participation ([`PARTING_OPERATIONS`]) frees a slot and may route a waiting
-//!   chat: it *writes* routing. A customer's request about its chat *reads* it (a waiting chat
-//!   changes when it is routed). Agents' and supervisors' requests about a chat they are in do
-//!   not: routing only offers chats that wait.
+//!   chat: it *routes*. A customer's request about its chat *uses* routing (a waiting chat
+//!   changes when it is routed), and so does an `Accept`: the supervisors monitoring the agent
+//!   join the chat, and routing counts them as busier. Agents' and supervisors' other
+//!   requests about a chat they are in neither: routing only offers chats that wait.
 //! - **global**: everything else (logins, agent states, supervision, chat requests, transfers,
 //!   invitations, CometD handshakes and subscriptions, any operation not listed): ordered with
 //!   every step of every actor, as the clock says. A server with operations this list does not
 //!   know is replayed as conservatively as the clock allows.
 //!
-//! Two steps conflict when either is global, when they touch the same chat, or when one writes
-//! routing and the other reads or writes it.
+//! Two steps conflict when either is global, when they touch the same chat, or when one routes
+//! and the other uses routing or routes too.
 
 use std::collections::HashMap;
 
@@ -61,12 +62,14 @@ pub const PARTING_OPERATIONS: &[&str] = &["Complete", "Leave", "Reject"];
 /// How a step uses routing (the queue of waiting chats and the agents' load).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Routing {
-    /// Neither reads nor changes it.
+    /// Neither depends on it nor changes it.
     Untouched,
-    /// What it sees depends on it.
-    Read,
-    /// It may change it.
-    Write,
+    /// Depends on what routing decides (a customer's view of its chat), or changes agents'
+    /// load without routing anything (an `Accept`, which monitoring supervisors join, and
+    /// whom routing then counts): ordered with the steps that route, not with each other.
+    Uses,
+    /// May route a waiting chat: ends a participation and so frees a slot.
+    Routes,
 }
 
 /// What a step touches.
@@ -96,11 +99,11 @@ impl Footprint {
         else {
             return true;
         };
-        use Routing::{Read, Write};
+        use Routing::{Routes, Uses};
         class == other_class
             || matches!(
                 (routing, other_routing),
-                (Write, Read | Write) | (Read, Write)
+                (Routes, Uses | Routes) | (Uses, Routes)
             )
     }
 }
@@ -173,7 +176,8 @@ fn confined(kind: &ActorKind, action: &Action) -> Option<Confined> {
         (ActorKind::User { .. }, true) => {
             let routing = match (method.as_str(), rest, operation) {
                 ("GET", None | Some("messages"), _) => Routing::Untouched,
-                ("POST", None, Some(op)) if PARTING_OPERATIONS.contains(&op) => Routing::Write,
+                ("POST", None, Some(op)) if PARTING_OPERATIONS.contains(&op) => Routing::Routes,
+                ("POST", None, Some("Accept")) => Routing::Uses,
                 ("POST", None, Some(op))
                     if CHAT_OPERATIONS.contains(&op) && !REACHING_OPERATIONS.contains(&op) =>
                 {
@@ -185,9 +189,9 @@ fn confined(kind: &ActorKind, action: &Action) -> Option<Confined> {
         }
         (ActorKind::Customer, false) => {
             let routing = match (method.as_str(), rest, operation) {
-                ("GET", None | Some("messages"), _) => Routing::Read,
-                ("POST", None, Some(op)) if CUSTOMER_CHAT_OPERATIONS.contains(&op) => Routing::Read,
-                ("POST", None, Some("Complete")) => Routing::Write,
+                ("GET", None | Some("messages"), _) => Routing::Uses,
+                ("POST", None, Some(op)) if CUSTOMER_CHAT_OPERATIONS.contains(&op) => Routing::Uses,
+                ("POST", None, Some("Complete")) => Routing::Routes,
                 _ => return None,
             };
             (ChatName::Customer(id.to_owned()), routing)
@@ -301,8 +305,8 @@ pub struct ActorSteps {
     all: Vec<usize>,
     global: Vec<usize>,
     by_chat: HashMap<usize, Vec<usize>>,
-    routing_reads: Vec<usize>,
-    routing_writes: Vec<usize>,
+    routing_uses: Vec<usize>,
+    routing_routes: Vec<usize>,
 }
 
 impl ActorSteps {
@@ -318,8 +322,8 @@ impl ActorSteps {
                     index.by_chat.entry(class).or_default().push(position);
                     match routing {
                         Routing::Untouched => {}
-                        Routing::Read => index.routing_reads.push(position),
-                        Routing::Write => index.routing_writes.push(position),
+                        Routing::Uses => index.routing_uses.push(position),
+                        Routing::Routes => index.routing_routes.push(position),
                     }
                 }
             }
@@ -342,10 +346,10 @@ impl ActorSteps {
                 let mut lists: Vec<&[usize]> = vec![&self.global];
                 lists.extend(self.by_chat.get(&class).map(Vec::as_slice));
                 if routing != Routing::Untouched {
-                    lists.push(&self.routing_writes);
+                    lists.push(&self.routing_routes);
                 }
-                if routing == Routing::Write {
-                    lists.push(&self.routing_reads);
+                if routing == Routing::Routes {
+                    lists.push(&self.routing_uses);
                 }
                 lists
             }
@@ -391,11 +395,14 @@ mod tests {
     #[test]
     fn staff_operations_in_one_chat_are_confined_and_parting_ones_write_routing() {
         let op = |op| http("POST", "/api/v2/me/chats/S1", Some(op));
-        for local in ["Accept", "SendMessage", "SendToAgents", "UpdateUserData"] {
+        for local in ["SendMessage", "SendToAgents", "UpdateUserData"] {
             assert_eq!(routing_of(&STAFF, &op(local)), Some(Routing::Untouched));
         }
+        // Monitoring supervisors join an accepted chat: the agent's load, which routing reads,
+        // changes with theirs.
+        assert_eq!(routing_of(&STAFF, &op("Accept")), Some(Routing::Uses));
         for parting in PARTING_OPERATIONS {
-            assert_eq!(routing_of(&STAFF, &op(parting)), Some(Routing::Write));
+            assert_eq!(routing_of(&STAFF, &op(parting)), Some(Routing::Routes));
         }
         for global in ["Transfer", "Invite", "Consult", "SwitchToCoach", "Unknown"] {
             assert_eq!(routing_of(&STAFF, &op(global)), None, "{global}");
@@ -433,13 +440,13 @@ mod tests {
             confined(&customer, &say),
             Some(Confined {
                 chat: ChatName::Customer("C1".into()),
-                routing: Routing::Read
+                routing: Routing::Uses
             })
         );
         let read = http("GET", "/api/v2/chats/C1/messages?index=1", None);
-        assert_eq!(routing_of(&customer, &read), Some(Routing::Read));
+        assert_eq!(routing_of(&customer, &read), Some(Routing::Uses));
         let complete = http("POST", "/api/v2/chats/C1", Some("Complete"));
-        assert_eq!(routing_of(&customer, &complete), Some(Routing::Write));
+        assert_eq!(routing_of(&customer, &complete), Some(Routing::Routes));
         // A chat request routes; a customer naming a staff path, or anyone unknown, is global.
         let request = http("POST", "/api/v2/chats", Some("RequestChat"));
         assert_eq!(routing_of(&customer, &request), None);
@@ -449,22 +456,22 @@ mod tests {
     }
 
     #[test]
-    fn steps_conflict_on_one_chat_on_routing_writes_and_when_global() {
+    fn steps_conflict_on_one_chat_when_one_routes_and_when_global() {
         let chat = |class, routing| Footprint::Chat { class, routing };
-        use Routing::{Read, Untouched, Write};
+        use Routing::{Routes, Untouched, Uses};
         assert!(Footprint::Global.conflicts(chat(1, Untouched)));
         assert!(chat(1, Untouched).conflicts(Footprint::Global));
         assert!(chat(1, Untouched).conflicts(chat(1, Untouched)));
         assert!(!chat(1, Untouched).conflicts(chat(2, Untouched)));
-        assert!(!chat(1, Read).conflicts(chat(2, Read)));
-        assert!(chat(1, Read).conflicts(chat(2, Write)));
-        assert!(chat(1, Write).conflicts(chat(2, Write)));
-        assert!(!chat(1, Write).conflicts(chat(2, Untouched)));
+        assert!(!chat(1, Uses).conflicts(chat(2, Uses)));
+        assert!(chat(1, Uses).conflicts(chat(2, Routes)));
+        assert!(chat(1, Routes).conflicts(chat(2, Routes)));
+        assert!(!chat(1, Routes).conflicts(chat(2, Untouched)));
     }
 
     #[test]
     fn the_last_conflicting_step_is_found_through_the_index() {
-        use Routing::{Read, Untouched, Write};
+        use Routing::{Routes, Untouched, Uses};
         let footprints = [
             Footprint::Global,
             Footprint::Chat {
@@ -473,7 +480,7 @@ mod tests {
             },
             Footprint::Chat {
                 class: 2,
-                routing: Write,
+                routing: Routes,
             },
             Footprint::Chat {
                 class: 2,
@@ -495,7 +502,7 @@ mod tests {
             steps.last_conflicting(chat(3, Untouched), 0, 4, any),
             Some(0)
         );
-        assert_eq!(steps.last_conflicting(chat(3, Read), 0, 4, any), Some(2));
+        assert_eq!(steps.last_conflicting(chat(3, Uses), 0, 4, any), Some(2));
         assert_eq!(
             steps.last_conflicting(chat(2, Untouched), 0, 3, any),
             Some(2)
