@@ -1,6 +1,6 @@
 //! `gws-conform serve` as a user runs it: it prints where it listens and serves; a bad users
 //! file or an address in use give a clear message and the documented exit codes; `--help`
-//! lists the limits, and the limit flags take effect.
+//! lists the limits, and the limit flags take effect; Ctrl-C and SIGTERM stop it cleanly.
 
 mod support;
 
@@ -124,4 +124,14 @@ fn serve_prints_its_address_and_answers_requests() {
     );
     child.kill().unwrap();
     child.wait().unwrap();
+}
+
+#[test]
+fn ctrl_c_and_sigterm_stop_it_with_exit_code_0() {
+    for name in ["INT", "TERM"] {
+        let (mut child, _) = support::spawn_serve(&[]);
+        support::har::signal(&child, name);
+        let status = support::har::wait_exit(&mut child, Duration::from_secs(20));
+        assert_eq!(status.code(), Some(0), "after SIG{name}");
+    }
 }

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use clap::Args;
 
+use super::signal::StopSignals;
 use crate::exit;
 use crate::har::{Ending, HarWriter};
 use crate::proxy::{ProxyConfig, start};
@@ -64,6 +65,11 @@ pub async fn run(args: ProxyArgs) -> i32 {
             return exit::COULD_NOT_RUN;
         }
     };
+    // Caught before the address is announced: a client told where to connect may stop it at once.
+    let signals = match StopSignals::listen_or_exit_code() {
+        Ok(signals) => signals,
+        Err(code) => return code,
+    };
     println!(
         "gws-conform recording proxy listening on {}",
         proxy.base_url()
@@ -73,15 +79,7 @@ pub async fn run(args: ProxyArgs) -> i32 {
         args.upstream,
         args.out.display()
     );
-    let stopped = tokio::select! {
-        signal = super::signal::stop_requested() => {
-            if let Err(e) = signal {
-                eprintln!("error: cannot wait for Ctrl-C: {e}");
-            }
-            None
-        }
-        result = proxy.stopped() => Some(result),
-    };
+    let stopped = signals.or_until(proxy.stopped()).await;
     let mut code = exit::SUCCESS;
     match stopped {
         None => proxy.shutdown(GRACE).await,

@@ -10,6 +10,7 @@ use std::time::Duration;
 use clap::Args;
 use libtest_mimic::{Arguments, Trial};
 
+use super::signal::StopSignals;
 use super::trials::{
     Collected, ReportFiles, ReportSettings, against_target, seeded_faults, trial_runtime,
     trial_threads,
@@ -346,8 +347,18 @@ fn start_recording(
     })?;
     let writer = Arc::new(writer);
     let on_stop = writer.clone();
+    // Caught now, not when the task below first runs: a Ctrl-C right after the start still
+    // leaves a valid file.
+    let signals = {
+        let _entered = runtime.enter();
+        StopSignals::listen()
+    };
     runtime.spawn(async move {
-        if let Err(e) = super::signal::stop_requested().await {
+        let stop = match signals {
+            Ok(mut signals) => signals.requested().await,
+            Err(e) => Err(e),
+        };
+        if let Err(e) = stop {
             // Without a handler the signals keep their default effect; the recording is then
             // left in its temporary file, which is valid HAR up to its last entry.
             tracing::warn!("cannot catch Ctrl-C: {e}");

@@ -7,6 +7,7 @@ use std::time::Duration;
 use clap::Args;
 use clap::builder::RangedU64ValueParser;
 
+use super::signal::StopSignals;
 use crate::server::bayeux::{MAX_BATCH, MAX_CHANNEL_LEN};
 use crate::server::ids::IdGen;
 use crate::server::{
@@ -111,7 +112,7 @@ pub fn fault_list() -> String {
     text
 }
 
-/// Runs the server until Ctrl-C; returns the exit code.
+/// Runs the server until Ctrl-C or SIGTERM; returns the exit code.
 pub async fn run(args: ServeArgs) -> i32 {
     if args.list_faults {
         print!("{}", fault_list());
@@ -149,6 +150,11 @@ pub async fn run(args: ServeArgs) -> i32 {
             return crate::exit::COULD_NOT_RUN;
         }
     };
+    // Caught before the address is announced: a client told where to connect may stop it at once.
+    let signals = match StopSignals::listen_or_exit_code() {
+        Ok(signals) => signals,
+        Err(code) => return code,
+    };
     println!(
         "gws-conform reference server listening on {}",
         server.base_url()
@@ -156,15 +162,7 @@ pub async fn run(args: ServeArgs) -> i32 {
     if !faults.is_empty() {
         eprintln!("warning: seeded faults are on, the server does not conform: {faults}");
     }
-    let stopped = tokio::select! {
-        interrupted = tokio::signal::ctrl_c() => {
-            if let Err(e) = interrupted {
-                eprintln!("error: cannot wait for Ctrl-C: {e}");
-            }
-            None
-        }
-        result = server.stopped() => Some(result),
-    };
+    let stopped = signals.or_until(server.stopped()).await;
     match stopped {
         None => {
             server.shutdown().await;

@@ -150,11 +150,16 @@ pub fn scratch(name: &str) -> PathBuf {
 
 /// Sends SIGINT, as Ctrl-C does.
 pub fn interrupt(child: &Child) {
+    signal(child, "INT");
+}
+
+/// Sends the signal `name` (`INT`, `TERM`, …) with `kill`.
+pub fn signal(child: &Child, name: &str) {
     let status = std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
+        .args([format!("-{name}"), child.id().to_string()])
         .status()
         .expect("run kill");
-    assert!(status.success(), "kill -INT failed");
+    assert!(status.success(), "kill -{name} failed");
 }
 
 /// Waits for the process to exit; kills it and fails after `limit`.
