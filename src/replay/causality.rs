@@ -6,9 +6,10 @@
 //!   run in sequence: a valid order of what it did);
 //! - **across actors**: a step waits for every step of another actor that ended before it
 //!   started and could affect it or be affected by it: both global, or about one chat, or
-//!   one freeing a routing slot and the other seeing routing ([`footprint`](super::footprint));
-//!   steps in different chats run side by side, however the recording interleaved them.
-//!   Start times are only as fine as the file writes them (a millisecond for
+//!   one routing and the other using routing ([`footprint`](super::footprint)); steps in
+//!   different chats run side by side, however the recording interleaved them. Steps about
+//!   one chat keep their start order even where their recorded times overlap (the server takes
+//!   one chat's requests as they arrive, and a recorded end may be late). Start times are only as fine as the file writes them (a millisecond for
 //!   `run --record` and devtools), so a step that ended within that precision before another
 //!   began counts as before it too, provided it also started first (`_gwsSeq`, else start
 //!   order) and, where the file lists exchanges as they completed (`_gwsSeq`), completed
@@ -45,8 +46,8 @@ pub enum OrderBy {
     /// ([`footprint`](super::footprint)).
     #[default]
     Footprint,
-    /// As the recording's clock says, every step: for a server whose operations reach
-    /// further than the footprints assume.
+    /// As the recording's clock says, every step (and one chat's steps in start order): for a
+    /// server whose operations reach further than the footprints assume.
     Clock,
 }
 
@@ -69,10 +70,7 @@ pub fn link(group: &mut GroupPlan, order: OrderBy) {
         }
     }
     let actors = group.actors.len();
-    let footprints = match order {
-        OrderBy::Footprint => footprints(group),
-        OrderBy::Clock => vec![Footprint::Global; group.steps.len()],
-    };
+    let footprints = footprints(group);
     let touched: Vec<ActorSteps> = group
         .actors
         .iter()
@@ -90,17 +88,24 @@ pub fn link(group: &mut GroupPlan, order: OrderBy) {
                 continue;
             }
             // The last step of `x` that could affect this one or be affected by it
-            // ([`footprint`]), started before it and ended before it started (within the
-            // precision; one that completed after it cannot have).
+            // ([`footprint`]; in clock order, any), started before it and ended before it
+            // started (within the precision; one that completed after it cannot have), or,
+            // about the same chat, merely started before it.
             let before = other.steps.partition_point(|&s| group.steps[s].seq < seq);
             let done = step.done_rank;
-            let count = touched[x]
-                .last_conflicting(footprint, implied[a][x], before, |i| {
-                    let candidate = &group.steps[other.steps[i]];
-                    candidate.end_us < start + precision
-                        && done.zip(candidate.done_rank).is_none_or(|(b, a)| a < b)
-                })
-                .map_or(0, |i| i + 1);
+            let ended_before = |i: usize| {
+                let candidate = &group.steps[other.steps[i]];
+                candidate.end_us < start + precision
+                    && done.zip(candidate.done_rank).is_none_or(|(b, a)| a < b)
+            };
+            let floor = implied[a][x];
+            let mut last = touched[x].last_conflicting(footprint, floor, before, ended_before);
+            if order == OrderBy::Clock {
+                let any =
+                    touched[x].last_conflicting(Footprint::Global, floor, before, ended_before);
+                last = last.max(any);
+            }
+            let count = last.map_or(0, |i| i + 1);
             if count > implied[a][x] {
                 implied[a][x] = count;
                 deps.push(Dep::Steps { actor: x, count });
@@ -569,6 +574,33 @@ mod tests {
                 Dep::Steps { actor: 3, count: 1 }
             ]
         );
+    }
+
+    #[test]
+    fn one_chats_steps_keep_their_start_order_when_their_times_overlap() {
+        // a1's message in S1 starts before a0's has (by the recording's clock) ended: as when
+        // a recorder writes an end late. It still comes after it; a2's, in S2, does not.
+        let mut steps = vec![
+            step(0, 0, 0, 100, "/api/v2/me/chats/S1"),
+            step(1, 1, 50, 60, "/api/v2/me/chats/S1"),
+            step(2, 2, 50, 60, "/api/v2/me/chats/S2"),
+        ];
+        for step in &mut steps {
+            if let Action::Http { body, .. } = &mut step.action {
+                *body = Some(RequestBody::Json(json!({"operationName": "SendMessage"})));
+            }
+        }
+        let agent = ActorKind::User {
+            recorded: None,
+            login: None,
+        };
+        let g = group_of(vec![agent; 3], steps, vec![vec![], vec![], vec![]], 1);
+        assert_eq!(g.steps[1].deps, [Dep::Steps { actor: 0, count: 1 }]);
+        assert_eq!(g.steps[2].deps, []);
+        let mut g = g;
+        link(&mut g, OrderBy::Clock);
+        assert_eq!(g.steps[1].deps, [Dep::Steps { actor: 0, count: 1 }]);
+        assert_eq!(g.steps[2].deps, [], "overlapping, in another chat");
     }
 
     #[test]

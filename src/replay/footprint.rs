@@ -331,40 +331,50 @@ impl ActorSteps {
         index
     }
 
-    /// The last position in `floor..before` whose step conflicts with `footprint` and passes
-    /// `eligible`.
+    /// The last position in `floor..before` (steps that started first) whose step conflicts
+    /// with `footprint` and, unless it is about the same chat, `ended_before` says ended
+    /// before the step of `footprint` began.
+    ///
+    /// One chat's steps keep their start order, however their recorded times overlap: the
+    /// server takes one chat's requests in the order they arrive, and a recorder may write an
+    /// exchange's end late (a proxy, or the recording server, notes it after the client already
+    /// had the whole response and sent its next request), which would let a customer's next
+    /// message overtake the agent's answer it followed.
     pub fn last_conflicting(
         &self,
         footprint: Footprint,
         floor: usize,
         before: usize,
-        eligible: impl Fn(usize) -> bool,
+        ended_before: impl Fn(usize) -> bool,
     ) -> Option<usize> {
-        let lists: Vec<&[usize]> = match footprint {
-            Footprint::Global => vec![&self.all],
-            Footprint::Chat { class, routing } => {
-                let mut lists: Vec<&[usize]> = vec![&self.global];
-                lists.extend(self.by_chat.get(&class).map(Vec::as_slice));
-                if routing != Routing::Untouched {
-                    lists.push(&self.routing_routes);
-                }
-                if routing == Routing::Routes {
-                    lists.push(&self.routing_uses);
-                }
-                lists
-            }
+        let last = |list: &[usize], ended: &dyn Fn(usize) -> bool| {
+            let end = list.partition_point(|&p| p < before);
+            list[..end]
+                .iter()
+                .rev()
+                .take_while(|&&p| p >= floor)
+                .find(|&&p| ended(p))
+                .copied()
         };
+        let (class, routing) = match footprint {
+            Footprint::Global => return last(&self.all, &ended_before),
+            Footprint::Chat { class, routing } => (class, routing),
+        };
+        let mut lists: Vec<&[usize]> = vec![&self.global];
+        if routing != Routing::Untouched {
+            lists.push(&self.routing_routes);
+        }
+        if routing == Routing::Routes {
+            lists.push(&self.routing_uses);
+        }
+        let same_chat = self
+            .by_chat
+            .get(&class)
+            .and_then(|list| last(list, &|_| true));
         lists
             .into_iter()
-            .filter_map(|list| {
-                let end = list.partition_point(|&p| p < before);
-                list[..end]
-                    .iter()
-                    .rev()
-                    .take_while(|&&p| p >= floor)
-                    .find(|&&p| eligible(p))
-                    .copied()
-            })
+            .filter_map(|list| last(list, &ended_before))
+            .chain(same_chat)
             .max()
     }
 }
@@ -507,11 +517,17 @@ mod tests {
             steps.last_conflicting(chat(2, Untouched), 0, 3, any),
             Some(2)
         );
-        // Below the floor (already implied) and ineligible positions do not count.
+        // Below the floor (already implied) nothing counts; a step that had not ended counts
+        // only when it is about the same chat (one chat's steps keep their start order).
         assert_eq!(steps.last_conflicting(chat(3, Untouched), 1, 4, any), None);
+        let running = |p| p < 2;
         assert_eq!(
-            steps.last_conflicting(chat(2, Untouched), 0, 4, |p| p != 3),
-            Some(2)
+            steps.last_conflicting(chat(2, Untouched), 0, 4, running),
+            Some(3)
+        );
+        assert_eq!(
+            steps.last_conflicting(chat(3, Uses), 0, 4, running),
+            Some(0)
         );
     }
 }

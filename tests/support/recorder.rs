@@ -9,7 +9,6 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
 
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -66,7 +65,6 @@ fn cookie(value: &str) -> Option<String> {
 }
 
 async fn record(State(shared): State<Arc<Shared>>, request: Request, next: Next) -> Response {
-    let started = Instant::now();
     let (parts, body) = request.into_parts();
     let url = format!(
         "http://{}{}",
@@ -88,7 +86,9 @@ async fn record(State(shared): State<Arc<Shared>>, request: Request, next: Next)
     let body = axum::body::to_bytes(body, BODY_LIMIT)
         .await
         .unwrap_or_default();
-    capture.wait = started.elapsed();
+    // Timed from the start the entry shows, and before the response leaves: the client cannot
+    // have had it earlier.
+    capture.wait = capture.started.elapsed();
     capture.response = Some(CapturedResponse {
         status: parts.status.as_u16(),
         http_version: "HTTP/1.1".to_owned(),
