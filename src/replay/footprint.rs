@@ -482,52 +482,34 @@ mod tests {
     #[test]
     fn the_last_conflicting_step_is_found_through_the_index() {
         use Routing::{Routes, Untouched, Uses};
+        let chat = |class, routing| Footprint::Chat { class, routing };
         let footprints = [
             Footprint::Global,
-            Footprint::Chat {
-                class: 1,
-                routing: Untouched,
-            },
-            Footprint::Chat {
-                class: 2,
-                routing: Routes,
-            },
-            Footprint::Chat {
-                class: 2,
-                routing: Untouched,
-            },
+            chat(1, Untouched),
+            chat(2, Routes),
+            chat(2, Untouched),
         ];
         let steps = ActorSteps::new(&[0, 1, 2, 3], &footprints);
-        let any = |_| true;
-        let chat = |class, routing| Footprint::Chat { class, routing };
-        assert_eq!(
-            steps.last_conflicting(Footprint::Global, 0, 4, any),
-            Some(3)
-        );
-        assert_eq!(
-            steps.last_conflicting(chat(1, Untouched), 0, 4, any),
-            Some(1)
-        );
-        assert_eq!(
-            steps.last_conflicting(chat(3, Untouched), 0, 4, any),
-            Some(0)
-        );
-        assert_eq!(steps.last_conflicting(chat(3, Uses), 0, 4, any), Some(2));
-        assert_eq!(
-            steps.last_conflicting(chat(2, Untouched), 0, 3, any),
-            Some(2)
-        );
-        // Below the floor (already implied) nothing counts; a step that had not ended counts
-        // only when it is about the same chat (one chat's steps keep their start order).
-        assert_eq!(steps.last_conflicting(chat(3, Untouched), 1, 4, any), None);
-        let running = |p| p < 2;
-        assert_eq!(
-            steps.last_conflicting(chat(2, Untouched), 0, 4, running),
-            Some(3)
-        );
-        assert_eq!(
-            steps.last_conflicting(chat(3, Uses), 0, 4, running),
-            Some(0)
-        );
+        let ended: fn(usize) -> bool = |_| true;
+        // Only the first two had ended: a step still running counts only when it is about the
+        // same chat (one chat's steps keep their start order).
+        let two_ended: fn(usize) -> bool = |p| p < 2;
+        for (footprint, floor, before, ended, expected) in [
+            (Footprint::Global, 0, 4, ended, Some(3)),
+            (chat(1, Untouched), 0, 4, ended, Some(1)),
+            (chat(3, Untouched), 0, 4, ended, Some(0)),
+            (chat(3, Uses), 0, 4, ended, Some(2)),
+            (chat(2, Untouched), 0, 3, ended, Some(2)),
+            // Below the floor (already implied), nothing counts.
+            (chat(3, Untouched), 1, 4, ended, None),
+            (chat(2, Untouched), 0, 4, two_ended, Some(3)),
+            (chat(3, Uses), 0, 4, two_ended, Some(0)),
+        ] {
+            assert_eq!(
+                steps.last_conflicting(footprint, floor, before, ended),
+                expected,
+                "{footprint:?} in {floor}..{before}"
+            );
+        }
     }
 }
