@@ -857,7 +857,14 @@ async fn send_garbage(server_url: String, kind: usize, rounds: usize) {
                 413,
             ),
         };
-        let response = request.send().await.expect("garbage request");
+        let response = match request.send().await {
+            Ok(response) => response,
+            // The server refuses an oversized body as soon as it is too long and closes the
+            // connection, which can break the client's pipe while it is still writing (the 413
+            // itself: `oversized_bodies_get_413_before_the_rest_is_read`).
+            Err(e) if expected == 413 && e.is_request() => continue,
+            Err(e) => panic!("garbage request: {e:?}"),
+        };
         assert_eq!(response.status().as_u16(), expected, "garbage kind {kind}");
     }
 }
