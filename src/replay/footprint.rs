@@ -301,8 +301,6 @@ fn participant_ids<'a>(value: &'a Value, out: &mut Vec<&'a str>) {
 /// a footprint without walking through every step in between.
 #[derive(Debug, Default)]
 pub struct ActorSteps {
-    /// Every step's position in the actor's sequence.
-    all: Vec<usize>,
     global: Vec<usize>,
     by_chat: HashMap<usize, Vec<usize>>,
     routing_uses: Vec<usize>,
@@ -315,7 +313,6 @@ impl ActorSteps {
     pub fn new(steps: &[usize], footprints: &[Footprint]) -> Self {
         let mut index = Self::default();
         for (position, &step) in steps.iter().enumerate() {
-            index.all.push(position);
             match footprints[step] {
                 Footprint::Global => index.global.push(position),
                 Footprint::Chat { class, routing } => {
@@ -336,10 +333,10 @@ impl ActorSteps {
     /// before the step of `footprint` began.
     ///
     /// One chat's steps keep their start order, however their recorded times overlap: the
-    /// server takes one chat's requests in the order they arrive, and a recorder may write an
-    /// exchange's end late (a proxy, or the recording server, notes it after the client already
-    /// had the whole response and sent its next request), which would let a customer's next
-    /// message overtake the agent's answer it followed.
+    /// server takes one chat's requests in the order they arrive, and a recorder under load
+    /// may write an exchange's end late (after the client already had the whole response and
+    /// sent its next request), which would let a customer's next message overtake the agent's
+    /// answer it followed.
     pub fn last_conflicting(
         &self,
         footprint: Footprint,
@@ -357,7 +354,8 @@ impl ActorSteps {
                 .copied()
         };
         let (class, routing) = match footprint {
-            Footprint::Global => return last(&self.all, &ended_before),
+            // Every step conflicts: positions are the steps themselves.
+            Footprint::Global => return (floor..before).rev().find(|&p| ended_before(p)),
             Footprint::Chat { class, routing } => (class, routing),
         };
         let mut lists: Vec<&[usize]> = vec![&self.global];
@@ -477,6 +475,38 @@ mod tests {
         assert!(chat(1, Uses).conflicts(chat(2, Routes)));
         assert!(chat(1, Routes).conflicts(chat(2, Routes)));
         assert!(!chat(1, Routes).conflicts(chat(2, Untouched)));
+    }
+
+    #[test]
+    fn the_index_finds_what_a_scan_with_conflicts_finds() {
+        // Every footprint against an actor holding one of each: the index must give what a
+        // plain backwards scan with `conflicts` gives (same-chat steps need not have ended).
+        use Routing::{Routes, Untouched, Uses};
+        let mut kinds = vec![Footprint::Global];
+        for class in 1..=2 {
+            for routing in [Untouched, Uses, Routes] {
+                kinds.push(Footprint::Chat { class, routing });
+            }
+        }
+        let positions: Vec<usize> = (0..kinds.len()).collect();
+        let steps = ActorSteps::new(&positions, &kinds);
+        let same_chat = |a: Footprint, b: Footprint| match (a, b) {
+            (Footprint::Chat { class, .. }, Footprint::Chat { class: other, .. }) => class == other,
+            _ => false,
+        };
+        for &footprint in &kinds {
+            for ended_from in 0..=kinds.len() {
+                let ended = |p: usize| p < ended_from;
+                let scanned = (0..kinds.len()).rev().find(|&p| {
+                    footprint.conflicts(kinds[p]) && (ended(p) || same_chat(footprint, kinds[p]))
+                });
+                assert_eq!(
+                    steps.last_conflicting(footprint, 0, kinds.len(), ended),
+                    scanned,
+                    "{footprint:?}, the first {ended_from} ended"
+                );
+            }
+        }
     }
 
     #[test]
