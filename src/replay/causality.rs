@@ -9,8 +9,9 @@
 //!   one routing and the other using routing ([`footprint`](super::footprint)); steps in
 //!   different chats run side by side, however the recording interleaved them. Steps about
 //!   one chat keep their start order even where their recorded times overlap (the server takes
-//!   one chat's requests as they arrive, and a recorded end may be late). Start times are only as fine as the file writes them (a millisecond for
-//!   `run --record` and devtools), so a step that ended within that precision before another
+//!   one chat's requests as they arrive, and a recorded end may be late). Start times are only
+//!   as fine as the file writes them (a microsecond for `run --record` and the proxy, a
+//!   millisecond for devtools), so a step that ended within that precision before another
 //!   began counts as before it too, provided it also started first (`_gwsSeq`, else start
 //!   order) and, where the file lists exchanges as they completed (`_gwsSeq`), completed
 //!   before it: a few dependencies too many, never a cycle;
@@ -364,6 +365,31 @@ mod tests {
         }
     }
 
+    /// An agent or supervisor (no recorded or profile user needed here).
+    const AGENT: ActorKind = ActorKind::User {
+        recorded: None,
+        login: None,
+    };
+
+    /// A step sending chat operation `op`, or a `GET` without one.
+    fn operation(
+        actor: usize,
+        seq: u64,
+        start_us: i64,
+        end_us: i64,
+        target: &str,
+        op: Option<&str>,
+    ) -> Step {
+        let mut step = step(actor, seq, start_us, end_us, target);
+        if let Action::Http { method, body, .. } = &mut step.action {
+            match op {
+                Some(op) => *body = Some(RequestBody::Json(json!({"operationName": op}))),
+                None => *method = "GET".into(),
+            }
+        }
+        step
+    }
+
     fn note(arrival_us: i64, chat: &str) -> RecordedNote {
         let data = json!({"messageType": "ChatStateChangeMessage", "chat": {"id": chat}});
         RecordedNote {
@@ -496,15 +522,8 @@ mod tests {
 
     #[test]
     fn only_steps_that_could_affect_each_other_are_ordered() {
-        let operation = |actor, seq, start, target: &str, op: Option<&str>| {
-            let mut step = step(actor, seq, start, start + 10, target);
-            if let Action::Http { method, body, .. } = &mut step.action {
-                match op {
-                    Some(op) => *body = Some(RequestBody::Json(json!({"operationName": op}))),
-                    None => *method = "GET".into(),
-                }
-            }
-            step
+        let operation = |actor, seq, start, target: &str, op| {
+            operation(actor, seq, start, start + 10, target, op)
         };
         // a0, a3: agents in chats S1 and S2; a1: S1's customer (C1), whose transcript names
         // participant P1, as a0's notification about S1 does; a2: a customer whose chat (C2)
@@ -521,16 +540,7 @@ mod tests {
         ];
         let mut joined = note(-10, "S1");
         joined.data["chat"]["participants"] = json!([{"participantId": "P1"}]);
-        let agent = ActorKind::User {
-            recorded: None,
-            login: None,
-        };
-        let kinds = vec![
-            agent.clone(),
-            ActorKind::Customer,
-            ActorKind::Customer,
-            agent,
-        ];
+        let kinds = vec![AGENT, ActorKind::Customer, ActorKind::Customer, AGENT];
         let g = group_of(kinds, steps, vec![vec![joined], vec![], vec![], vec![]], 1);
         // A message in S2 does not wait for one in S1.
         assert_eq!(g.steps[1].deps, []);
@@ -580,21 +590,13 @@ mod tests {
     fn one_chats_steps_keep_their_start_order_when_their_times_overlap() {
         // a1's message in S1 starts before a0's has (by the recording's clock) ended: as when
         // a recorder writes an end late. It still comes after it; a2's, in S2, does not.
-        let mut steps = vec![
-            step(0, 0, 0, 100, "/api/v2/me/chats/S1"),
-            step(1, 1, 50, 60, "/api/v2/me/chats/S1"),
-            step(2, 2, 50, 60, "/api/v2/me/chats/S2"),
+        let say = Some("SendMessage");
+        let steps = vec![
+            operation(0, 0, 0, 100, "/api/v2/me/chats/S1", say),
+            operation(1, 1, 50, 60, "/api/v2/me/chats/S1", say),
+            operation(2, 2, 50, 60, "/api/v2/me/chats/S2", say),
         ];
-        for step in &mut steps {
-            if let Action::Http { body, .. } = &mut step.action {
-                *body = Some(RequestBody::Json(json!({"operationName": "SendMessage"})));
-            }
-        }
-        let agent = ActorKind::User {
-            recorded: None,
-            login: None,
-        };
-        let g = group_of(vec![agent; 3], steps, vec![vec![], vec![], vec![]], 1);
+        let g = group_of(vec![AGENT; 3], steps, vec![vec![], vec![], vec![]], 1);
         assert_eq!(g.steps[1].deps, [Dep::Steps { actor: 0, count: 1 }]);
         assert_eq!(g.steps[2].deps, []);
         let mut g = g;
@@ -607,28 +609,12 @@ mod tests {
     fn an_accept_and_a_reject_in_other_chats_stay_ordered() {
         // Supervisors monitoring a0 join the chat it accepts, and routing counts them: which
         // agent a1's Reject re-routes its chat to depends on whether a0 accepted first.
-        let mut accept = step(0, 0, 0, 10, "/api/v2/me/chats/S1");
-        let mut reject = step(1, 1, 20, 30, "/api/v2/me/chats/S2");
-        let mut say = step(1, 2, 40, 50, "/api/v2/me/chats/S2");
-        for (step, op) in [
-            (&mut accept, "Accept"),
-            (&mut reject, "Reject"),
-            (&mut say, "SendMessage"),
-        ] {
-            if let Action::Http { body, .. } = &mut step.action {
-                *body = Some(RequestBody::Json(json!({"operationName": op})));
-            }
-        }
-        let agent = ActorKind::User {
-            recorded: None,
-            login: None,
-        };
-        let g = group_of(
-            vec![agent.clone(), agent],
-            vec![accept, reject, say],
-            vec![vec![], vec![]],
-            1,
-        );
+        let steps = vec![
+            operation(0, 0, 0, 10, "/api/v2/me/chats/S1", Some("Accept")),
+            operation(1, 1, 20, 30, "/api/v2/me/chats/S2", Some("Reject")),
+            operation(1, 2, 40, 50, "/api/v2/me/chats/S2", Some("SendMessage")),
+        ];
+        let g = group_of(vec![AGENT, AGENT], steps, vec![vec![], vec![]], 1);
         assert_eq!(g.steps[1].deps, [Dep::Steps { actor: 0, count: 1 }]);
         // a1's message in S2 has nothing more to wait for.
         assert_eq!(g.steps[2].deps, []);
