@@ -57,7 +57,7 @@ use gws_conform::har::model::Har;
 use gws_conform::profile::Profile;
 use gws_conform::replay::{Pace, Plan, ReplayContext, replay_group};
 use gws_conform::server::ids::IdGen;
-use gws_conform::server::{Directory, ServerConfig, start};
+use gws_conform::server::{Directory, ServerConfig};
 use recorder::Recorder;
 use serde_json::{Value, json};
 use support::{Actor, Customer};
@@ -377,9 +377,7 @@ fn main() {
     for round in 1..=options.rounds {
         let mut cpu = Duration::ZERO;
         let run = runtime.block_on(async {
-            let server = start(config(centre), "127.0.0.1:0".parse().unwrap())
-                .await
-                .expect("start the reference server");
+            let server = support::server_with(config(centre)).await;
             let ctx = ReplayContext {
                 base_url: server.base_url(),
                 profile: profile(centre),

@@ -26,7 +26,6 @@
 mod support;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -37,7 +36,7 @@ use gws_conform::event::Outcome;
 use gws_conform::profile::Profile;
 use gws_conform::run::{RunContext, Verifier, run_scenario};
 use gws_conform::scenario::{self, Scenario};
-use gws_conform::server::{Fault, Faults, ServerConfig, start};
+use gws_conform::server::{Fault, Faults, ServerConfig};
 use gws_conform::spec::Catalogue;
 use support::gws;
 
@@ -152,9 +151,7 @@ async fn run_one(scenario: Arc<Scenario>, faults: Faults, verifier: Arc<Verifier
         faults,
         ..ServerConfig::default()
     };
-    let server = start(config, SocketAddr::from(([127, 0, 0, 1], 0)))
-        .await
-        .expect("bind a local port");
+    let server = support::server_with(config).await;
     let ctx = RunContext {
         base_url: server.base_url(),
         profile: Profile::builtin(),
@@ -478,14 +475,14 @@ async fn the_bayeux_protocol_faults_do_what_they_say() {
             long_poll_timeout: Duration::from_millis(200),
             ..ServerConfig::default()
         };
-        start(config, SocketAddr::from(([127, 0, 0, 1], 0)))
+        support::server_with(config)
     };
     let handshake = json!({"channel": "/meta/handshake", "version": "1.0",
         "supportedConnectionTypes": ["long-polling"]});
     let unknown = json!({"channel": "/meta/connect", "clientId": "nobody",
         "connectionType": "long-polling"});
 
-    let clean = server(None).await.unwrap();
+    let clean = server(None).await;
     let reply = bayeux(&clean.base_url(), handshake.clone()).await;
     assert_eq!(reply["advice"]["reconnect"], "retry", "{reply}");
     let reply = bayeux(&clean.base_url(), unknown.clone()).await;
@@ -493,7 +490,7 @@ async fn the_bayeux_protocol_faults_do_what_they_say() {
     assert_eq!(reply["advice"]["reconnect"], "handshake", "{reply}");
     clean.shutdown().await;
 
-    let no_advice = server(Some(Fault::BayeuxNoAdvice)).await.unwrap();
+    let no_advice = server(Some(Fault::BayeuxNoAdvice)).await;
     let reply = bayeux(&no_advice.base_url(), handshake).await;
     assert_eq!(reply["successful"], true, "{reply}");
     assert!(reply.get("advice").is_none(), "{reply}");
@@ -504,7 +501,7 @@ async fn the_bayeux_protocol_faults_do_what_they_say() {
     assert!(reply.get("advice").is_none(), "{reply}");
     no_advice.shutdown().await;
 
-    let not_402 = server(Some(Fault::BayeuxUnknownClient400)).await.unwrap();
+    let not_402 = server(Some(Fault::BayeuxUnknownClient400)).await;
     let reply = bayeux(&not_402.base_url(), unknown).await;
     assert_eq!(reply["error"], "400::Unknown client", "{reply}");
     assert!(reply.get("advice").is_none(), "{reply}");

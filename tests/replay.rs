@@ -28,7 +28,7 @@ use gws_conform::replay::footprint::{Footprint, Routing, footprints};
 use gws_conform::replay::plan::{Action, ActorKind};
 use gws_conform::replay::{Pace, Plan, ReplayContext, replay_group};
 use gws_conform::run::ScenarioRun;
-use gws_conform::server::{Fault, ServerConfig, start};
+use gws_conform::server::{Fault, ServerConfig};
 use recorder::Recorder;
 use serde_json::json;
 use support::{Actor, Customer, gws, output_text};
@@ -139,9 +139,7 @@ async fn replay_against(har: &Har, config: ServerConfig) -> (Plan, Vec<ScenarioR
         .expect("known users");
     let mut runs = Vec::new();
     for group in &plan.groups {
-        let server = start(config.clone(), "127.0.0.1:0".parse().unwrap())
-            .await
-            .unwrap();
+        let server = support::server_with(config.clone()).await;
         let ctx = context(server.base_url());
         runs.push(replay_group(Arc::new(group.clone()), &ctx).await);
         server.shutdown().await;
@@ -265,9 +263,7 @@ async fn a_refused_request_is_a_response_difference() {
     // The supervisor replayed as a plain agent: its Coach request is refused (403).
     let alias = [("supervisor1".to_owned(), "agent2".to_owned())];
     plan.resolve_users(&Profile::builtin(), &alias).unwrap();
-    let server = start(ServerConfig::default(), "127.0.0.1:0".parse().unwrap())
-        .await
-        .unwrap();
+    let server = support::server_with(ServerConfig::default()).await;
     let mut ctx = context(server.base_url());
     ctx.deadline = Duration::from_millis(500);
     let run = replay_group(Arc::new(plan.groups[0].clone()), &ctx).await;

@@ -13,7 +13,6 @@
 mod support;
 
 use std::collections::BTreeMap;
-use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -24,7 +23,7 @@ use gws_conform::event::Outcome;
 use gws_conform::profile::Profile;
 use gws_conform::replay::plan::GroupPlan;
 use gws_conform::replay::{Pace, Plan, ReplayContext, replay_group};
-use gws_conform::server::{Fault, ServerConfig, start};
+use gws_conform::server::{Fault, ServerConfig};
 use serde_json::Value;
 use support::{gws, output_text};
 
@@ -92,9 +91,7 @@ async fn replay_one(group: Arc<GroupPlan>, fault: Fault) -> (String, Vec<String>
         faults: fault.into(),
         ..ServerConfig::default()
     };
-    let server = start(config, SocketAddr::from(([127, 0, 0, 1], 0)))
-        .await
-        .expect("bind a local port");
+    let server = support::server_with(config).await;
     let ctx = ReplayContext {
         base_url: server.base_url(),
         profile: Profile::builtin(),
