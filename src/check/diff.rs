@@ -1,8 +1,13 @@
 //! Diff of a received notification against a documented example (a fixture), shown as a
 //! readable unified diff of canonical JSON.
 //!
-//! Both documents are first normalised:
-//! - **masked** paths (ids, URIs, timestamps, nicknames, `referenceId`) are replaced by a
+//! The received document is first cut to the example's shape: keys the example does not show
+//! are dropped (the documents allow fields they do not show: docs/rulings.md,
+//! `choice-extra-fields`); a key the example shows and the document lacks still shows as a
+//! difference. Both documents are then normalised:
+//! - **masked** paths (ids, URIs, timestamps, nicknames, `referenceId`, message indexes, whose
+//!   start and gaps are open: only their increase is required, which the invariants check) are
+//!   replaced by a
 //!   placeholder naming the value's JSON type (`"<masked string>"`), so a missing id or a
 //!   number where a string belongs still shows;
 //! - **ignored** paths (`chatPath`: optional, absent from the examples) are dropped;
@@ -57,6 +62,7 @@ pub const DEFAULT_MASKED: &[&str] = &[
     "chat.participants.*.nickname",
     "chatUri",
     "referenceId",
+    "messages.*.index",
     "messages.*.timestamp",
     "messages.*.timestampSeconds",
     "messages.*.from.participantId",
@@ -319,6 +325,58 @@ pub struct Example<'a> {
     pub errata: &'a Errata,
 }
 
+/// `actual` without the object keys `example` does not show, at every depth. An array is cut
+/// element by element to the keys the example's elements show between them (an example with
+/// no object elements cuts nothing: an extra element still shows).
+fn cut_to_shape(actual: &Value, example: &Value) -> Value {
+    match (actual, example) {
+        (Value::Object(actual), Value::Object(example)) => Value::Object(
+            actual
+                .iter()
+                .filter_map(|(key, value)| {
+                    let shape = example.get(key)?;
+                    Some((key.clone(), cut_to_shape(value, shape)))
+                })
+                .collect(),
+        ),
+        (Value::Array(items), Value::Array(example)) => match merged_shape(example) {
+            Some(shape) => Value::Array(items.iter().map(|i| cut_to_shape(i, &shape)).collect()),
+            None => Value::Array(items.clone()),
+        },
+        _ => actual.clone(),
+    }
+}
+
+/// The union of the object elements of an example array (`None` when it has none).
+fn merged_shape(elements: &[Value]) -> Option<Value> {
+    elements
+        .iter()
+        .filter(|e| e.is_object())
+        .cloned()
+        .reduce(|mut shape, element| {
+            merge_into(&mut shape, element);
+            shape
+        })
+}
+
+/// Adds `more`'s keys (recursively) to `shape`.
+fn merge_into(shape: &mut Value, more: Value) {
+    match (shape, more) {
+        (Value::Object(shape), Value::Object(more)) => {
+            for (key, value) in more {
+                match shape.get_mut(&key) {
+                    Some(existing) => merge_into(existing, value),
+                    None => {
+                        shape.insert(key, value);
+                    }
+                }
+            }
+        }
+        (Value::Array(shape), Value::Array(more)) => shape.extend(more),
+        _ => {}
+    }
+}
+
 /// Which side of the diff held a documented variant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -402,6 +460,7 @@ pub fn diff_against_example(actual: &Value, example: &Example<'_>, masks: &Masks
         format!("expected (fixtures/{}.json)", fixture_stem(example.name)),
         "actual",
     );
+    let actual = &cut_to_shape(actual, example.value);
     let expected_norm = masks.normalise(example.value);
     let actual_norm = masks.normalise(actual);
     let diff = unified(&expected_norm, &actual_norm, (&labels.0, labels.1));
@@ -708,7 +767,7 @@ mod tests {
     }
 
     #[test]
-    fn missing_capability_or_extra_field_fails() {
+    fn a_missing_capability_field_or_participant_fails() {
         let without_leave: Vec<&str> = COACH.iter().copied().filter(|c| *c != "Leave").collect();
         let outcome = run(&server_value(&without_leave));
         assert_eq!(outcome.verdict, Some(Verdict::Fail));
@@ -717,12 +776,58 @@ mod tests {
             "{}",
             outcome.residual
         );
-        let mut extra = server_value(COACH);
-        extra["chat"]["surprise"] = json!(true);
-        let outcome = run(&extra);
+        let mut without_type = server_value(COACH);
+        without_type["chat"]["participants"][0]
+            .as_object_mut()
+            .expect("a participant")
+            .remove("type");
+        let outcome = run(&without_type);
         assert_eq!(outcome.verdict, Some(Verdict::Fail));
         assert!(
-            outcome.residual.contains("+    \"surprise\": true"),
+            outcome.residual.contains("-        \"type\""),
+            "{}",
+            outcome.residual
+        );
+        let mut one_more = server_value(COACH);
+        let extra_participant = one_more["chat"]["participants"][0].clone();
+        one_more["chat"]["participants"]
+            .as_array_mut()
+            .expect("participants")
+            .push(extra_participant);
+        assert_eq!(run(&one_more).verdict, Some(Verdict::Fail));
+    }
+
+    #[test]
+    fn fields_the_example_does_not_show_pass_at_every_depth() {
+        let mut extra = server_value(COACH);
+        extra["vendor"] = json!({"build": 7});
+        extra["chat"]["surprise"] = json!(true);
+        extra["chat"]["participants"][1]["path"] = json!("/users/x");
+        extra["chat"]["participants"][1]["id"] = json!("x");
+        let outcome = run(&extra);
+        assert_ne!(outcome.verdict, Some(Verdict::Fail), "{}", outcome.residual);
+        assert!(!outcome.diff.contains("surprise"), "{}", outcome.diff);
+    }
+
+    #[test]
+    fn message_indexes_are_masked_to_their_type() {
+        let fixture =
+            json!({"messages": [{"index": 1, "type": "Text"}, {"index": 2, "type": "Text"}]});
+        let example = Example {
+            name: "log",
+            value: &fixture,
+            errata: &Errata::default(),
+        };
+        let elsewhere =
+            json!({"messages": [{"index": 1000, "type": "Text"}, {"index": 1005, "type": "Text"}]});
+        let outcome = diff_against_example(&elsewhere, &example, &Masks::default());
+        assert_eq!(outcome.verdict, None, "{}", outcome.diff);
+        let as_text =
+            json!({"messages": [{"index": "1", "type": "Text"}, {"index": 2, "type": "Text"}]});
+        let outcome = diff_against_example(&as_text, &example, &Masks::default());
+        assert_eq!(outcome.verdict, Some(Verdict::Fail));
+        assert!(
+            outcome.residual.contains("<masked string>"),
             "{}",
             outcome.residual
         );

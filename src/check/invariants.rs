@@ -33,9 +33,13 @@
 //! delivery gives one finding, not an index failure as well.
 //!
 //! **References.** The runner calls [`InvariantChecker::expect_reference`] with every
-//! `referenceId` a request of an actor returned. A notification carrying a `referenceId` no
-//! request of that actor returned is NON-STRICT. As a notification may be read before the
-//! response that announces its `referenceId`, the decision waits for
+//! `referenceId` a request of an actor returned, and [`InvariantChecker::reference_withheld`]
+//! for every successful chat operation of an actor whose response carried none. A notification
+//! carrying a `referenceId` no request of that actor returned is NON-STRICT, unless one of the
+//! actor's chat operations withheld its `referenceId`: the documents show responses without one
+//! (only Invite and Consult return it) while the notifications they cause carry one (the
+//! documented Accept), so an unknown `referenceId` then proves nothing. As a notification may be
+//! read before the response that announces its `referenceId`, the decision waits for
 //! [`InvariantChecker::finish`]. A missing `referenceId` is never a finding.
 //!
 //! **Malformed input.** Every rule reads fields defensively and skips what it cannot read (a
@@ -91,6 +95,8 @@ struct Session {
 #[derive(Debug, Default)]
 struct ActorState {
     references: HashSet<String>,
+    /// A successful chat operation of the actor answered without a `referenceId`.
+    withheld: bool,
     sessions: HashMap<String, Session>,
 }
 
@@ -164,6 +170,13 @@ impl InvariantChecker {
             .insert(reference);
     }
 
+    /// Records that a successful chat operation of `actor` (by name) answered without a
+    /// `referenceId`: its notifications' `referenceId`s can then not be told apart from ones it
+    /// never returned.
+    pub fn reference_withheld(&mut self, actor: &str) {
+        self.actors.entry(actor.to_owned()).or_default().withheld = true;
+    }
+
     /// Checks notification number `seq` that `actor` received (the Bayeux message's `data`).
     pub fn observe(&mut self, actor: &ActorInfo, seq: u64, data: &Value) -> Vec<Finding> {
         let Some(message_type) = text(data, "/messageType") else {
@@ -207,8 +220,10 @@ impl InvariantChecker {
     /// The findings only the end of the run can decide: `referenceId`s no request returned,
     /// and customer views that could not be judged when polled.
     pub fn finish(&mut self) -> Vec<Finding> {
+        let actors = &self.actors;
         let mut findings: Vec<Finding> = std::mem::take(&mut self.references)
             .into_iter()
+            .filter(|p| !actors.get(&p.actor).is_some_and(|a| a.withheld))
             .map(|p| {
                 finding(
                     "invariant.reference",
@@ -925,6 +940,22 @@ mod tests {
             "{}",
             found.message
         );
+    }
+
+    #[test]
+    fn an_unknown_reference_proves_nothing_once_a_response_withheld_its_own() {
+        // As documented: Accept answers {"statusCode":0}, its notifications carry referenceId 17.
+        let mut data = indexes(&[1]);
+        data["referenceId"] = json!(17);
+        let mut checker = InvariantChecker::new();
+        checker.reference_withheld("agent");
+        assert!(checker.observe(&agent(), 1, &data).is_empty());
+        assert!(checker.finish().is_empty());
+        // Another actor withholding proves nothing for this one.
+        let mut checker = InvariantChecker::new();
+        checker.reference_withheld("sup");
+        assert!(checker.observe(&agent(), 1, &data).is_empty());
+        assert_eq!(only(&checker.finish()).requirement, "NOTIF-REFERENCE");
     }
 
     #[test]

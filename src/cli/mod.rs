@@ -5,6 +5,7 @@ mod coverage;
 mod proxy;
 mod replay;
 mod run;
+mod seeding;
 mod serve;
 mod signal;
 mod trials;

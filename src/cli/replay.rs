@@ -11,16 +11,15 @@ use clap::Args;
 use libtest_mimic::{Arguments, Trial};
 
 use super::run::problems;
+use super::seeding::{Seeded, SeedingArgs};
 use super::trials::{
-    Collected, ReportFiles, ReportSettings, against_target, seeded_faults, trial_runtime,
-    trial_threads,
+    Collected, ReportFiles, ReportSettings, against_target, trial_runtime, trial_threads,
 };
 use crate::driver::bayeux::BayeuxConfig;
 use crate::exit;
 use crate::profile::Profile;
 use crate::replay::causality::OrderBy;
 use crate::replay::{GroupPlan, Pace, Plan, ReplayContext, replay_group};
-use crate::server::{Fault, Faults};
 
 /// Options of `replay`.
 #[derive(Debug, Args)]
@@ -65,10 +64,9 @@ pub struct ReplayArgs {
     /// the user it logged in as); repeatable.
     #[arg(long = "user", value_name = "RECORDED=PROFILE", value_parser = parse_alias)]
     pub users: Vec<(String, String)>,
-    /// Seed a deliberate non-conformance into the embedded reference server (repeatable; not
-    /// with a target).
-    #[arg(long = "fault", value_name = "NAME", value_parser = Fault::parse_arg)]
-    pub faults: Vec<Fault>,
+    /// Seeded faults and legal variants of the embedded reference server.
+    #[command(flatten)]
+    pub seeding: SeedingArgs,
     #[command(flatten)]
     pub reports: ReportFiles,
     /// List the groups instead of replaying them.
@@ -115,12 +113,8 @@ fn prepare(args: &ReplayArgs) -> Result<(Plan, Profile, Option<String>), i32> {
         None => Profile::builtin(),
     };
     let target = args.target.clone().or_else(|| profile.base_url.clone());
-    if let Some(target) = &target
-        && !args.faults.is_empty()
-    {
-        return Err(bad(format!(
-            "--fault seeds faults into the embedded reference server; it cannot be used with a target ({target})"
-        )));
+    if let Some(target) = &target {
+        args.seeding.refuse_with_target(target).map_err(bad)?;
     }
     let mut plan = Plan::read(&args.file).map_err(|e| bad(e.to_string()))?;
     if args.in_clock_order {
@@ -144,10 +138,10 @@ fn prepare(args: &ReplayArgs) -> Result<(Plan, Profile, Option<String>), i32> {
 async fn replay_one(
     group: Arc<GroupPlan>,
     target: Option<&str>,
-    faults: Faults,
+    seeded: Seeded,
     ctx: &ReplayContext,
 ) -> Result<crate::run::ScenarioRun, String> {
-    against_target(target, faults, |base_url| async move {
+    against_target(target, seeded, |base_url| async move {
         let ctx = ReplayContext {
             base_url,
             ..ctx.clone()
@@ -163,7 +157,7 @@ pub fn run(args: ReplayArgs) -> i32 {
         Ok(prepared) => prepared,
         Err(code) => return code,
     };
-    let faults = seeded_faults(&args.faults, args.list);
+    let seeded = args.seeding.announced(args.list);
     let runtime = match trial_runtime() {
         Ok(runtime) => runtime,
         Err(code) => return code,
@@ -195,7 +189,7 @@ pub fn run(args: ReplayArgs) -> i32 {
             );
             Trial::test(name, move || {
                 let outcome =
-                    runtime.block_on(replay_one(group.clone(), target.as_deref(), faults, &ctx));
+                    runtime.block_on(replay_one(group.clone(), target.as_deref(), seeded, &ctx));
                 match outcome {
                     Ok(run) => collected.file(group, run, false),
                     Err(message) => Err(collected.could_not_run(message)),

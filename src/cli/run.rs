@@ -10,10 +10,10 @@ use std::time::Duration;
 use clap::Args;
 use libtest_mimic::{Arguments, Trial};
 
+use super::seeding::{Seeded, SeedingArgs};
 use super::signal::StopSignals;
 use super::trials::{
-    Collected, ReportFiles, ReportSettings, against_target, seeded_faults, trial_runtime,
-    trial_threads,
+    Collected, ReportFiles, ReportSettings, against_target, trial_runtime, trial_threads,
 };
 use crate::driver::bayeux::BayeuxConfig;
 use crate::exit;
@@ -22,7 +22,6 @@ use crate::profile::Profile;
 use crate::run::user_locks::UserLocks;
 use crate::run::{RunContext, ScenarioRun, Verifier, check_reachable, run_scenario};
 use crate::scenario::{self, LoadError, Scenario};
-use crate::server::{Fault, Faults};
 use crate::spec::Catalogue;
 
 /// Options of `run`.
@@ -85,10 +84,9 @@ pub struct RunArgs {
     /// Deadline of each scenario as a whole, clean-up aside (same format).
     #[arg(long, value_name = "DURATION", default_value = "120s", value_parser = parse_duration)]
     pub scenario_timeout: Duration,
-    /// Seed a deliberate non-conformance into the embedded reference server (repeatable; not
-    /// with a target; `gws-conform serve --list-faults` lists them).
-    #[arg(long = "fault", value_name = "NAME", value_parser = Fault::parse_arg)]
-    pub faults: Vec<Fault>,
+    /// Seeded faults and legal variants of the embedded reference server.
+    #[command(flatten)]
+    pub seeding: SeedingArgs,
 }
 
 /// A positive duration: `2s`, `1.5s`, `500ms`, or a bare number of seconds.
@@ -110,15 +108,12 @@ fn parse_duration(text: &str) -> Result<Duration, String> {
     Ok(duration)
 }
 
-/// `--fault` only makes sense against the embedded server.
-fn refuse_faults_with_target(args: &RunArgs, target: &str) -> Result<(), i32> {
-    if args.faults.is_empty() {
-        return Ok(());
-    }
-    eprintln!(
-        "error: --fault seeds faults into the embedded reference server; it cannot be used with a target ({target})"
-    );
-    Err(exit::BAD_INPUT)
+/// `--fault` and `--variant` only make sense against the embedded server.
+fn refuse_seeding_with_target(args: &RunArgs, target: &str) -> Result<(), i32> {
+    args.seeding.refuse_with_target(target).map_err(|error| {
+        eprintln!("error: {error}");
+        exit::BAD_INPUT
+    })
 }
 
 /// The directory to read: the one given, else `./{default}` when it exists; `None` means the
@@ -205,10 +200,10 @@ fn selected(args: &RunArgs, name: &str) -> bool {
 async fn run_one(
     scenario: &Scenario,
     target: Option<&str>,
-    faults: Faults,
+    seeded: Seeded,
     base: &RunContext,
 ) -> Result<ScenarioRun, String> {
-    against_target(target, faults, |base_url| async move {
+    against_target(target, seeded, |base_url| async move {
         let ctx = RunContext {
             base_url,
             ..base.clone()
@@ -221,7 +216,7 @@ async fn run_one(
 /// Runs the command; returns the exit code.
 pub fn run(mut args: RunArgs) -> i32 {
     if let Some(target) = &args.target
-        && let Err(code) = refuse_faults_with_target(&args, target)
+        && let Err(code) = refuse_seeding_with_target(&args, target)
     {
         return code;
     }
@@ -232,11 +227,11 @@ pub fn run(mut args: RunArgs) -> i32 {
     // A profile may name its target; `--target` wins.
     args.target = args.target.take().or_else(|| profile.base_url.clone());
     if let Some(target) = &args.target
-        && let Err(code) = refuse_faults_with_target(&args, target)
+        && let Err(code) = refuse_seeding_with_target(&args, target)
     {
         return code;
     }
-    let faults = seeded_faults(&args.faults, args.list);
+    let seeded = args.seeding.announced(args.list);
     let runtime = match trial_runtime() {
         Ok(runtime) => runtime,
         Err(code) => return code,
@@ -288,7 +283,7 @@ pub fn run(mut args: RunArgs) -> i32 {
                     .is_some()
                     .then(|| user_locks.acquire(scenario.users()));
                 let outcome =
-                    runtime.block_on(run_one(&scenario, target.as_deref(), faults, &base));
+                    runtime.block_on(run_one(&scenario, target.as_deref(), seeded, &base));
                 match outcome {
                     Ok(run) => collected.file(scenario, run, strict),
                     Err(message) => Err(collected.could_not_run(message)),

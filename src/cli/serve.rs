@@ -7,11 +7,12 @@ use std::time::Duration;
 use clap::Args;
 use clap::builder::RangedU64ValueParser;
 
+use super::seeding::{SeedingArgs, fault_list, variant_list};
 use super::signal::StopSignals;
 use crate::server::bayeux::{MAX_BATCH, MAX_CHANNEL_LEN};
 use crate::server::ids::IdGen;
 use crate::server::{
-    ConnectionLimits, Directory, Fault, Faults, HubConfig, SESSIONS_PER_USER, ServerConfig, start,
+    ConnectionLimits, Directory, HubConfig, SESSIONS_PER_USER, ServerConfig, start,
 };
 
 /// Options of `serve`.
@@ -47,12 +48,29 @@ pub struct ServeArgs {
     /// connection is closed after it too (held long-polls are not affected).
     #[arg(long, value_name = "MS", default_value_t = ConnectionLimits::default().header_read_timeout.as_millis() as u64, value_parser = clap::value_parser!(u64).range(1..=600_000))]
     pub header_read_timeout: u64,
-    /// Switch on a deliberate non-conformance (repeatable; `--list-faults` lists them).
-    #[arg(long = "fault", value_name = "NAME", value_parser = Fault::parse_arg)]
-    pub faults: Vec<Fault>,
+    /// The origin the server names itself by in `uri` fields (`http://gws.example:9090`), as a
+    /// server behind a reverse proxy does [default: the address it listens on].
+    #[arg(long, value_name = "URL", value_parser = parse_public_url)]
+    pub public_url: Option<String>,
+    /// Seeded faults and legal variants.
+    #[command(flatten)]
+    pub seeding: SeedingArgs,
     /// List the seeded faults (name, requirement it breaks, description) and exit.
     #[arg(long)]
     pub list_faults: bool,
+    /// List the legal variants (name, the choice of docs/rulings.md it exercises,
+    /// description) and exit.
+    #[arg(long)]
+    pub list_variants: bool,
+}
+
+/// An absolute `http(s)://` URL without a trailing slash.
+fn parse_public_url(text: &str) -> Result<String, String> {
+    let url = reqwest::Url::parse(text).map_err(|e| format!("`{text}` is not a URL: {e}"))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        return Err(format!("`{text}` is not an http(s) URL with a host"));
+    }
+    Ok(text.trim_end_matches('/').to_owned())
 }
 
 /// The limits that keep the server's memory bounded whatever clients send, as
@@ -87,35 +105,14 @@ pub fn limits_help() -> String {
     )
 }
 
-/// The fault catalogue as `serve --list-faults` prints it: one line per fault.
-pub fn fault_list() -> String {
-    let width = Fault::ALL.iter().map(|f| f.name().len()).max().unwrap_or(0);
-    let req_width = Fault::ALL
-        .iter()
-        .map(|f| f.requirement().len())
-        .max()
-        .unwrap_or(0);
-    let mut text = String::new();
-    for fault in Fault::ALL {
-        let tier = if fault.strict_only() { " (strict)" } else { "" };
-        text.push_str(&format!(
-            "{:width$}  {:req_width$}  {}{tier}\n",
-            fault.name(),
-            fault.requirement(),
-            fault.description(),
-        ));
-    }
-    text.push_str(&format!(
-        "{} faults. (strict): only a --strict run must fail on that requirement.\n",
-        Fault::ALL.len()
-    ));
-    text
-}
-
 /// Runs the server until Ctrl-C or SIGTERM; returns the exit code.
 pub async fn run(args: ServeArgs) -> i32 {
     if args.list_faults {
         print!("{}", fault_list());
+        return crate::exit::SUCCESS;
+    }
+    if args.list_variants {
+        print!("{}", variant_list());
         return crate::exit::SUCCESS;
     }
     let directory = match &args.users {
@@ -128,8 +125,8 @@ pub async fn run(args: ServeArgs) -> i32 {
         },
         None => None,
     };
-    let faults: Faults = args.faults.iter().copied().collect();
-    let config = ServerConfig {
+    let seeded = args.seeding.seeded();
+    let config = seeded.apply(ServerConfig {
         directory,
         long_poll_timeout: Duration::from_millis(args.long_poll_timeout),
         csrf: args.csrf,
@@ -140,9 +137,9 @@ pub async fn run(args: ServeArgs) -> i32 {
             max_connections: args.max_connections,
             header_read_timeout: Duration::from_millis(args.header_read_timeout),
         },
-        faults,
+        public_url: args.public_url.clone(),
         ..ServerConfig::default()
-    };
+    });
     let mut server = match start(config, args.listen).await {
         Ok(server) => server,
         Err(e) => {
@@ -159,8 +156,17 @@ pub async fn run(args: ServeArgs) -> i32 {
         "gws-conform reference server listening on {}",
         server.base_url()
     );
-    if !faults.is_empty() {
-        eprintln!("warning: seeded faults are on, the server does not conform: {faults}");
+    if !seeded.faults.is_empty() {
+        eprintln!(
+            "warning: seeded faults are on, the server does not conform: {}",
+            seeded.faults
+        );
+    }
+    if !seeded.variants.is_empty() {
+        eprintln!(
+            "note: legal variants are on (the server still conforms): {}",
+            seeded.variants
+        );
     }
     let stopped = signals.or_until(server.stopped()).await;
     match stopped {

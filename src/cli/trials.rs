@@ -3,32 +3,22 @@
 //! NON-STRICT findings, the report files, and the exit code.
 
 use std::future::Future;
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use clap::Args;
 use libtest_mimic::{Conclusion, Failed};
 
+use super::seeding::Seeded;
 use crate::check::Verdict;
 use crate::event::Outcome;
 use crate::exit;
 use crate::report::{Subject, json, junit, terminal, write_atomically};
 use crate::run::ScenarioRun;
-use crate::server::{Fault, Faults, ServerConfig, start};
 
 /// Most trials run at once against the embedded target (each has its own server; the cap keeps
 /// the whole run's memory in bounds).
 const MAX_EMBEDDED_PARALLEL: usize = 64;
-
-/// The seeded faults asked for, announced on stderr unless only listing.
-pub(crate) fn seeded_faults(asked: &[Fault], list: bool) -> Faults {
-    let faults: Faults = asked.iter().copied().collect();
-    if !faults.is_empty() && !list {
-        eprintln!("note: the embedded reference server runs with seeded faults: {faults}");
-    }
-    faults
-}
 
 /// The runtime the trials run on (libtest's worker threads block on it).
 pub(crate) fn trial_runtime() -> Result<Arc<tokio::runtime::Runtime>, i32> {
@@ -54,23 +44,17 @@ pub(crate) fn trial_threads(asked: Option<usize>, shared_target: bool, trials: u
 }
 
 /// Runs one trial's `work` against `target`, or, without one, against a fresh embedded
-/// reference server with `faults` that is shut down afterwards; `work` gets the base URL.
+/// reference server `seeded` as asked that is shut down afterwards; `work` gets the base URL.
 pub(crate) async fn against_target<T, Fut>(
     target: Option<&str>,
-    faults: Faults,
+    seeded: Seeded,
     work: impl FnOnce(String) -> Fut,
 ) -> Result<T, String>
 where
     Fut: Future<Output = T>,
 {
     let Some(url) = target else {
-        let config = ServerConfig {
-            faults,
-            ..ServerConfig::default()
-        };
-        let server = start(config, SocketAddr::from(([127, 0, 0, 1], 0)))
-            .await
-            .map_err(|e| format!("cannot start the embedded reference server: {e}"))?;
+        let server = seeded.start_embedded().await?;
         let result = work(server.base_url()).await;
         server.shutdown().await;
         return Ok(result);

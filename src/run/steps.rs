@@ -6,7 +6,9 @@ use serde_json::{Map, Value, json};
 use super::{Runner, StepError};
 use crate::driver::http::{Body, Exchange, HttpActor};
 use crate::scenario::matcher::MatchError;
-use crate::scenario::model::{Action, Capture, ResponseCheck, Role, StatusCodeCheck, Step};
+use crate::scenario::model::{
+    Action, Capture, ExpectedOutcome, ResponseCheck, Role, StatusCodeCheck, Step,
+};
 use crate::scenario::template::Undefined;
 
 /// A request a step makes: who, and what.
@@ -77,6 +79,11 @@ impl Runner<'_> {
             Action::Login(actor) => return self.login(actor).await,
             Action::Expect(expectation) => return self.expect(expectation).await,
             Action::BayeuxUnknownClient(actor) => return self.probe_unknown_client(actor).await,
+            Action::Refuses {
+                actor,
+                chat,
+                operations,
+            } => return self.refuses(actor, chat, operations).await,
             action => self.request_for(action)?,
         };
         let exchange = self
@@ -95,7 +102,7 @@ impl Runner<'_> {
         // A chat the step expected to get (HTTP 200) needs its id for the customer's later
         // steps; a target that leaves it out is at fault, not the scenario.
         if let Action::RequestChat { customer, .. } = &step.action
-            && step.response.status == 200
+            && step.response.outcome.expects_success()
         {
             let Some(id) = body.get("id").and_then(Value::as_str) else {
                 return Err(self.fail(
@@ -230,7 +237,13 @@ impl Runner<'_> {
                 headers: Vec::new(),
             },
             Action::CustomerMessages { customer, index } => {
-                let query = index.map(|i| format!("?index={i}")).unwrap_or_default();
+                let query = match index {
+                    Some(index) => {
+                        let index = self.vars.render(index).map_err(|e| self.undefined(e))?;
+                        format!("?index={index}")
+                    }
+                    None => String::new(),
+                };
                 Request {
                     actor: Some(customer.clone()),
                     http: self.customer_http(customer)?,
@@ -248,24 +261,7 @@ impl Runner<'_> {
                 chat,
                 operation,
                 params,
-            } => {
-                let chat = self.vars.render(chat).map_err(|e| self.undefined(e))?;
-                let mut body = Map::new();
-                body.insert("operationName".into(), json!(operation));
-                if let Value::Object(extra) = self
-                    .vars
-                    .render_value(params)
-                    .map_err(|e| self.undefined(e))?
-                {
-                    body.extend(extra);
-                }
-                agent(
-                    self,
-                    actor,
-                    &format!("/api/v2/me/chats/{chat}"),
-                    Value::Object(body),
-                )?
-            }
+            } => self.chat_op_request(actor, chat, operation, params)?,
             Action::Http {
                 actor,
                 method,
@@ -308,12 +304,80 @@ impl Runner<'_> {
                     headers: rendered,
                 }
             }
-            Action::Login(_) | Action::Expect(_) | Action::BayeuxUnknownClient(_) => {
+            Action::Login(_)
+            | Action::Expect(_)
+            | Action::BayeuxUnknownClient(_)
+            | Action::Refuses { .. } => {
                 return Err(StepError::CouldNotRun(
                     "internal: not a request step".into(),
                 ));
             }
         })
+    }
+
+    /// `POST /api/v2/me/chats/{chat}` with `operation` and its `params` (templates).
+    fn chat_op_request(
+        &mut self,
+        actor: &str,
+        chat: &str,
+        operation: &str,
+        params: &Value,
+    ) -> Result<Request, StepError> {
+        let chat = self.vars.render(chat).map_err(|e| self.undefined(e))?;
+        let mut body = Map::new();
+        body.insert("operationName".into(), json!(operation));
+        if let Value::Object(extra) = self
+            .vars
+            .render_value(params)
+            .map_err(|e| self.undefined(e))?
+        {
+            body.extend(extra);
+        }
+        Ok(Request {
+            actor: Some(actor.to_owned()),
+            http: self.agent_http(actor)?,
+            method: "POST",
+            path: format!("/api/v2/me/chats/{chat}"),
+            body: Some(Body::Json(Value::Object(body))),
+            headers: Vec::new(),
+        })
+    }
+
+    /// `refuses:`: sends every operation, each of which must be refused, and reports every one
+    /// that was not (the evidence does not stop at the first).
+    async fn refuses(
+        &mut self,
+        actor: &str,
+        chat: &str,
+        operations: &[(String, Value)],
+    ) -> Result<(), StepError> {
+        let refusal = ResponseCheck {
+            outcome: ExpectedOutcome::Refused,
+            ..ResponseCheck::default()
+        };
+        let mut failed = false;
+        for (operation, params) in operations {
+            let request = self.chat_op_request(actor, chat, operation, params)?;
+            let exchange = self
+                .exchange(
+                    request.actor.as_deref(),
+                    &request.http,
+                    request.method,
+                    &request.path,
+                    request.body.as_ref(),
+                    &request.headers,
+                )
+                .await;
+            match self.check_response(Some(actor), &exchange, &refusal) {
+                Ok(()) => {}
+                Err(StepError::Failed) => failed = true,
+                Err(other) => return Err(other),
+            }
+        }
+        if failed {
+            return Err(StepError::Failed);
+        }
+        Ok(())
     }
 
     /// Checks status, statusCode and matchers of a response to `actor`'s request.
@@ -333,8 +397,35 @@ impl Runner<'_> {
         };
         let body = exchange.response.clone().unwrap_or(Value::Null);
         let shown = vec![format!("response body: {body}")];
-        if status != check.status {
-            let mut message = format!("{what}: expected HTTP {}, got HTTP {status}", check.status);
+        let (expected_status, expected_code) = match check.outcome {
+            ExpectedOutcome::Status {
+                status,
+                status_code,
+            } => (status, status_code),
+            ExpectedOutcome::Refused | ExpectedOutcome::SuccessOrRefused => {
+                let success = status == 200 && exchange.status_code() == Some(0);
+                if check.outcome == ExpectedOutcome::SuccessOrRefused && success {
+                    return self.check_body(&what, &body, check, shown);
+                }
+                if let Some(problem) = refusal_problem(status, &body) {
+                    let either = if check.outcome == ExpectedOutcome::Refused {
+                        "a refusal"
+                    } else {
+                        "success (HTTP 200, statusCode 0) or a refusal"
+                    };
+                    return Err(self.fail(
+                        "response.refusal",
+                        format!(
+                            "{what}: expected {either} (HTTP 400 or 403 with a non-zero statusCode and a statusMessage), got {problem}"
+                        ),
+                        shown,
+                    ));
+                }
+                return self.check_body(&what, &body, check, shown);
+            }
+        };
+        if status != expected_status {
+            let mut message = format!("{what}: expected HTTP {expected_status}, got HTTP {status}");
             if let Some(error) = &exchange.error {
                 message = format!("{message} ({error})");
             }
@@ -344,12 +435,12 @@ impl Runner<'_> {
             return Err(self.fail("response", format!("{what}: {error}"), shown));
         }
         let code = exchange.status_code();
-        let code_ok = match check.status_code {
+        let code_ok = match expected_code {
             StatusCodeCheck::Exactly(expected) => code == Some(expected),
             StatusCodeCheck::AnyError => code.is_some_and(|c| c > 0),
         };
         if !code_ok {
-            let expected = match check.status_code {
+            let expected = match expected_code {
                 StatusCodeCheck::Exactly(n) => n.to_string(),
                 StatusCodeCheck::AnyError => "a non-zero value".to_owned(),
             };
@@ -360,7 +451,18 @@ impl Runner<'_> {
                 shown,
             ));
         }
-        if let Err(error) = check.matchers.check(&body, &self.vars) {
+        self.check_body(&what, &body, check, shown)
+    }
+
+    /// Checks a response body's matchers.
+    fn check_body(
+        &mut self,
+        what: &str,
+        body: &Value,
+        check: &ResponseCheck,
+        shown: Vec<String>,
+    ) -> Result<(), StepError> {
+        if let Err(error) = check.matchers.check(body, &self.vars) {
             let mut details = shown;
             details.extend(mismatch_diff(&error));
             return Err(self.fail("response.match", format!("{what}: {error}"), details));
@@ -378,6 +480,7 @@ impl Runner<'_> {
         for capture in captures {
             match capture.path.lookup(document) {
                 Some(value) => self.vars.set(capture.name.clone(), value.clone()),
+                None if capture.optional => self.vars.set(capture.name.clone(), Value::Null),
                 None => {
                     return Err(self.fail(
                         "capture",
@@ -410,4 +513,21 @@ pub(crate) fn mismatch_diff(error: &MatchError) -> Option<String> {
         MatchError::Mismatch(mismatch) => mismatch.diff(),
         MatchError::Undefined(_) => None,
     }
+}
+
+/// What keeps a response from being a refusal as the rulings allow it (docs/rulings.md,
+/// `choice-refusals`): HTTP 400 or 403, a non-zero `statusCode` and a `statusMessage` string.
+fn refusal_problem(status: u16, body: &Value) -> Option<String> {
+    let code = body.get("statusCode").and_then(Value::as_u64);
+    let message = body.get("statusMessage").and_then(Value::as_str);
+    let shown = format!(
+        "HTTP {status} with statusCode {}",
+        code.map_or_else(|| "none".to_owned(), |c| c.to_string())
+    );
+    if !ExpectedOutcome::REFUSAL_STATUSES.contains(&status) || code.is_none_or(|c| c == 0) {
+        return Some(shown);
+    }
+    message
+        .is_none()
+        .then(|| format!("{shown} but no statusMessage"))
 }

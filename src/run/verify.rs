@@ -141,8 +141,12 @@ impl Verifier {
                     let Some(who) = info(actor) else {
                         continue;
                     };
-                    if let Some(reference) = body.get("referenceId") {
-                        invariants.expect_reference(actor, reference);
+                    match body.get("referenceId") {
+                        Some(reference) => invariants.expect_reference(actor, reference),
+                        None if is_successful_chat_operation(method, url, body) => {
+                            invariants.reference_withheld(actor);
+                        }
+                        None => {}
                     }
                     if who.role == Role::Customer
                         && method == "GET"
@@ -169,6 +173,14 @@ impl Verifier {
         findings.extend(invariants.finish());
         findings
     }
+}
+
+/// Whether an exchange is an agent's or supervisor's chat operation that succeeded
+/// (`POST /api/v2/me/chats/{id}`, `statusCode` 0).
+fn is_successful_chat_operation(method: &str, url: &str, body: &Value) -> bool {
+    method == "POST"
+        && url.contains("/api/v2/me/chats/")
+        && body.get("statusCode").and_then(Value::as_u64) == Some(0)
 }
 
 /// The customer chat id and the kind of view of a customer's GET, from its URL.

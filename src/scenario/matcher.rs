@@ -39,6 +39,14 @@ pub enum Matcher {
     All(Matchers),
     /// The seed table's capability set of a mode.
     CapabilitiesOf(Mode),
+    /// Equal to a template's value, unless that value is `null`: then anything passes. With an
+    /// optional capture (`referenceId?`) it says "carries what the response carried, if it
+    /// carried anything" (docs/rulings.md, `choice-reference-ids`).
+    Echoes(Value),
+    /// An absolute URI, of any origin, whose path is this template: URIs carry the server's
+    /// own origin, which behind a proxy is not the one the client used (docs/rulings.md,
+    /// `choice-origin`).
+    UriPath(String),
 }
 
 /// A list of `path: matcher` pairs; all must pass.
@@ -132,6 +140,8 @@ pub const OPERATORS: &[&str] = &[
     "$none",
     "$all",
     "$capabilities_of",
+    "$uri_path",
+    "$echoes",
 ];
 
 fn array(value: &Value, operator: &str) -> Result<Vec<Value>, String> {
@@ -189,6 +199,14 @@ impl Matcher {
                     .and_then(Mode::parse)
                     .ok_or("`$capabilities_of` takes Monitor, Coach or BargeIn")?,
             ),
+            "$echoes" => Matcher::Echoes(argument.clone()),
+            "$uri_path" => Matcher::UriPath(
+                argument
+                    .as_str()
+                    .filter(|p| p.starts_with('/'))
+                    .ok_or("`$uri_path` takes a path starting with `/`")?
+                    .to_owned(),
+            ),
             other => {
                 let hint = super::suggest::did_you_mean(other, OPERATORS);
                 return Err(format!("unknown matcher operator `{other}` {hint}")
@@ -201,13 +219,14 @@ impl Matcher {
     /// Every variable the matcher's templates use.
     pub fn variables(&self) -> Vec<String> {
         match self {
-            Matcher::Equals(v) => variables_in_value(v),
+            Matcher::Equals(v) | Matcher::Echoes(v) => variables_in_value(v),
             Matcher::Not(inner) => inner.variables(),
             Matcher::OneOf(vs)
             | Matcher::Set(vs)
             | Matcher::Contains(vs)
             | Matcher::Excludes(vs) => vs.iter().flat_map(variables_in_value).collect(),
             Matcher::Any(m) | Matcher::None(m) | Matcher::All(m) => m.variables(),
+            Matcher::UriPath(path) => super::template::variables_in(path),
             Matcher::Present | Matcher::Absent | Matcher::Len(_) | Matcher::CapabilitiesOf(_) => {
                 Vec::new()
             }
@@ -223,6 +242,7 @@ impl Matcher {
         let list = |vs: &[Value]| vs.iter().map(show).collect::<Vec<_>>().join(", ");
         match self {
             Matcher::Equals(v) => show(v),
+            Matcher::Echoes(v) => format!("{} (if not null)", show(v)),
             Matcher::Not(inner) => format!("not {}", inner.describe(vars)),
             Matcher::Present => "a value".into(),
             Matcher::Absent => "nothing".into(),
@@ -237,6 +257,10 @@ impl Matcher {
             Matcher::CapabilitiesOf(mode) => {
                 format!("the {} capabilities of the seed table", mode.name())
             }
+            Matcher::UriPath(path) => format!(
+                "a URI with path {}",
+                vars.render(path).unwrap_or_else(|_| path.clone())
+            ),
         }
     }
 
@@ -251,6 +275,10 @@ impl Matcher {
         let items = || actual.and_then(Value::as_array);
         Ok(match self {
             Matcher::Equals(template) => actual == Some(&vars.render_value(template)?),
+            Matcher::Echoes(template) => match vars.render_value(template)? {
+                Value::Null => true,
+                expected => actual == Some(&expected),
+            },
             Matcher::Not(inner) => !inner.test(actual, vars, &mut Notes::default())?,
             Matcher::Present => actual.is_some(),
             Matcher::Absent => actual.is_none(),
@@ -312,6 +340,13 @@ impl Matcher {
                 }
                 _ => false,
             },
+            Matcher::UriPath(path) => {
+                let path = vars.render(path)?;
+                actual
+                    .and_then(Value::as_str)
+                    .and_then(|uri| reqwest::Url::parse(uri).ok())
+                    .is_some_and(|uri| uri.has_host() && uri.path() == path)
+            }
         })
     }
 }

@@ -90,23 +90,51 @@ pub struct Actor {
 pub use crate::spec::Mode;
 
 /// The expected outcome of a request.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct ResponseCheck {
-    /// Expected HTTP status.
-    pub status: u16,
-    /// Expected `statusCode`.
-    pub status_code: StatusCodeCheck,
+    /// Success, a refusal, or an exact status.
+    pub outcome: ExpectedOutcome,
     /// Matchers on the body.
     pub matchers: Matchers,
 }
 
-impl Default for ResponseCheck {
+/// What a response's HTTP status and `statusCode` must be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExpectedOutcome {
+    /// This HTTP status and `statusCode` (the default: 200 and 0).
+    Status {
+        /// Expected HTTP status.
+        status: u16,
+        /// Expected `statusCode`.
+        status_code: StatusCodeCheck,
+    },
+    /// A refusal in any form the rulings allow (docs/rulings.md, `choice-refusals`): HTTP 400
+    /// or 403, a non-zero `statusCode` and a `statusMessage`.
+    Refused,
+    /// Either success (HTTP 200, `statusCode` 0) or a refusal: where the documents leave both
+    /// open (docs/rulings.md, `choice-repeated-cancel`).
+    SuccessOrRefused,
+}
+
+impl Default for ExpectedOutcome {
     fn default() -> Self {
-        Self {
-            status: 200,
-            status_code: StatusCodeCheck::Exactly(0),
-            matchers: Matchers::default(),
-        }
+        ExpectedOutcome::SUCCESS
+    }
+}
+
+impl ExpectedOutcome {
+    /// HTTP 200 with `statusCode` 0.
+    pub const SUCCESS: ExpectedOutcome = ExpectedOutcome::Status {
+        status: 200,
+        status_code: StatusCodeCheck::Exactly(0),
+    };
+
+    /// The HTTP statuses of a refusal.
+    pub const REFUSAL_STATUSES: [u16; 2] = [400, 403];
+
+    /// Whether only a success is expected (the step's body then has what success brings).
+    pub fn expects_success(self) -> bool {
+        matches!(self, ExpectedOutcome::Status { status: 200, .. })
     }
 }
 
@@ -126,6 +154,9 @@ pub struct Capture {
     pub name: String,
     /// Where its value is.
     pub path: JsonPath,
+    /// Written `path?`: the value may be absent, and the variable is then `null` (for what the
+    /// documents make optional, such as most responses' `referenceId`).
+    pub optional: bool,
 }
 
 /// One step.
@@ -283,8 +314,8 @@ pub enum Action {
     CustomerMessages {
         /// The customer actor.
         customer: String,
-        /// `index` query parameter.
-        index: Option<u64>,
+        /// `index` query parameter: a non-negative integer, or a template such as `${first}`.
+        index: Option<String>,
     },
     /// An agent or supervisor chat operation.
     ChatOp {
@@ -315,6 +346,16 @@ pub enum Action {
     /// A Bayeux probe: as this agent or supervisor, a `/meta/connect` with a `clientId` the
     /// server never issued, which must be refused with 402 and `reconnect: handshake`.
     BayeuxUnknownClient(String),
+    /// Chat operations the actor may not carry out: each is sent, and each must be refused
+    /// ([`ExpectedOutcome::Refused`]); every one accepted is reported, not only the first.
+    Refuses {
+        /// The acting agent or supervisor.
+        actor: String,
+        /// The chat id (template).
+        chat: String,
+        /// Each operation's name and further parameters (a JSON object template), in order.
+        operations: Vec<(String, Value)>,
+    },
 }
 
 impl Action {
@@ -335,6 +376,7 @@ impl Action {
             Action::Http { .. } => "http",
             Action::Expect(_) => "expect",
             Action::BayeuxUnknownClient(_) => "bayeux_unknown_client",
+            Action::Refuses { .. } => "refuses",
         }
     }
 }

@@ -79,12 +79,26 @@ pub struct RawStep {
     pub expect: Option<Spanned<RawExpect>>,
     #[serde(default)]
     pub bayeux_unknown_client: Option<Spanned<String>>,
+    #[serde(default)]
+    pub refuses: Option<Spanned<RawRefuses>>,
+}
+
+/// `refuses:`: chat operations that must each be refused; the value of each is its
+/// parameters (a map, or nothing).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRefuses {
+    pub actor: Spanned<String>,
+    pub chat: Spanned<String>,
+    pub operations: Spanned<IndexMap<String, Spanned<Value>>>,
 }
 
 /// `response:` of a request step.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawResponse {
+    #[serde(default)]
+    pub outcome: Option<Spanned<String>>,
     #[serde(default)]
     pub status: Option<Spanned<u16>>,
     #[serde(default, rename = "statusCode")]
@@ -148,7 +162,7 @@ pub struct RawCustomerRef {
 pub struct RawCustomerMessages {
     pub customer: Spanned<String>,
     #[serde(default)]
-    pub index: Option<u64>,
+    pub index: Option<Spanned<Value>>,
 }
 
 /// `chat_op:`.

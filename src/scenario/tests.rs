@@ -3,6 +3,7 @@
 use std::path::Path;
 
 use super::*;
+use model::ExpectedOutcome;
 
 const VALID: &str = r#"
 name: coach-join
@@ -61,7 +62,10 @@ fn a_valid_scenario_loads() {
     assert_eq!(scenario.actors.len(), 3);
     assert_eq!(scenario.steps.len(), 10);
     assert_eq!(scenario.steps[0].position.line, 10);
-    assert_eq!(scenario.steps[8].response.status, 403);
+    assert!(matches!(
+        scenario.steps[8].response.outcome,
+        ExpectedOutcome::Status { status: 403, .. }
+    ));
     assert!(matches!(scenario.steps[5].action, Action::Expect(_)));
     assert_eq!(scenario.actor("customer").unwrap().nickname, "customer");
 }

@@ -14,11 +14,13 @@ use serde_saphyr::{Location, Spanned};
 use super::diagnostic::LoadError;
 use super::matcher::Matchers;
 use super::model::{
-    Action, Actor, Capture, CustomerOperation, Expectation, ExpectedNotification, Mode, Order,
-    Position, ResponseCheck, Role, Scenario, StatusCodeCheck, Step,
+    Action, Actor, Capture, CustomerOperation, Expectation, ExpectedNotification, ExpectedOutcome,
+    Mode, Order, Position, ResponseCheck, Role, Scenario, StatusCodeCheck, Step,
 };
 use super::path::JsonPath;
-use super::raw::{RawCaptures, RawExpect, RawMatchers, RawResponse, RawScenario, RawStep};
+use super::raw::{
+    RawCaptures, RawExpect, RawMatchers, RawRefuses, RawResponse, RawScenario, RawStep,
+};
 use super::suggest::did_you_mean;
 use super::template::{is_valid_name, variables_in, variables_in_value};
 use crate::bayeux::ChannelName;
@@ -57,6 +59,7 @@ const MODES: &[&str] = &["Monitor", "Coach", "BargeIn"];
 const SCOPES: &[&str] = &["NextChat", "AllChats"];
 const ORDERS: &[&str] = &["sequence", "exact", "any"];
 const METHODS: &[&str] = &["GET", "POST", "PUT", "DELETE", "PATCH"];
+const OUTCOMES: &[&str] = &["success", "refused", "success_or_refused"];
 /// The longest wait a scenario may ask for.
 const MAX_WAIT_MS: u64 = 600_000;
 /// How long an expectation waits by default.
@@ -243,10 +246,15 @@ impl Validator<'_> {
                 );
                 continue;
             }
-            match JsonPath::parse(&path.value) {
+            let (text, optional) = match path.value.strip_suffix('?') {
+                Some(text) => (text, true),
+                None => (path.value.as_str(), false),
+            };
+            match JsonPath::parse(text) {
                 Ok(json_path) => out.push(Capture {
                     name: name.clone(),
                     path: json_path,
+                    optional,
                 }),
                 Err(message) => self.error(&path.referenced, message),
             }
@@ -256,35 +264,55 @@ impl Validator<'_> {
 
     fn response(&mut self, raw: &Spanned<RawResponse>) -> ResponseCheck {
         let mut check = ResponseCheck::default();
-        if let Some(status) = &raw.value.status {
-            if !(100..=599).contains(&status.value) {
-                self.error(
-                    &status.referenced,
-                    format!("HTTP status {} is out of range", status.value),
-                );
-            }
-            check.status = status.value;
-        }
-        if let Some(code) = &raw.value.status_code {
-            match &code.value {
-                Value::Number(n) if n.as_u64().is_some() => {
-                    check.status_code = StatusCodeCheck::Exactly(n.as_u64().unwrap_or_default());
-                }
-                Value::String(s) if s == "any_error" => {
-                    check.status_code = StatusCodeCheck::AnyError
-                }
-                _ => self.error(
-                    &code.referenced,
-                    "`statusCode` is a non-negative integer or `any_error`",
-                ),
-            }
-        } else if check.status != 200 {
-            // A refusal without an explicit statusCode: any GWS error code will do.
-            check.status_code = StatusCodeCheck::AnyError;
-        }
         if let Some(matchers) = &raw.value.matchers {
             check.matchers = self.matchers(matchers, &raw.referenced);
         }
+        if let Some(outcome) = &raw.value.outcome {
+            if raw.value.status.is_some() || raw.value.status_code.is_some() {
+                self.error(
+                    &outcome.referenced,
+                    "`outcome` stands for a status and statusCode: give one or the other",
+                );
+            }
+            check.outcome = match self.one_of(outcome, "outcome", OUTCOMES).as_deref() {
+                Some("refused") => ExpectedOutcome::Refused,
+                Some("success_or_refused") => ExpectedOutcome::SuccessOrRefused,
+                _ => ExpectedOutcome::SUCCESS,
+            };
+            return check;
+        }
+        let mut status = 200;
+        if let Some(given) = &raw.value.status {
+            if !(100..=599).contains(&given.value) {
+                self.error(
+                    &given.referenced,
+                    format!("HTTP status {} is out of range", given.value),
+                );
+            }
+            status = given.value;
+        }
+        let status_code = match &raw.value.status_code {
+            Some(code) => match &code.value {
+                Value::Number(n) if n.as_u64().is_some() => {
+                    StatusCodeCheck::Exactly(n.as_u64().unwrap_or_default())
+                }
+                Value::String(s) if s == "any_error" => StatusCodeCheck::AnyError,
+                _ => {
+                    self.error(
+                        &code.referenced,
+                        "`statusCode` is a non-negative integer or `any_error`",
+                    );
+                    StatusCodeCheck::AnyError
+                }
+            },
+            // A refusal without an explicit statusCode: any GWS error code will do.
+            None if status != 200 => StatusCodeCheck::AnyError,
+            None => StatusCodeCheck::Exactly(0),
+        };
+        check.outcome = ExpectedOutcome::Status {
+            status,
+            status_code,
+        };
         check
     }
 
@@ -406,13 +434,14 @@ impl Validator<'_> {
                 "bayeux_unknown_client",
                 step.bayeux_unknown_client.is_some(),
             ),
+            ("refuses", step.refuses.is_some()),
         ]
         .into_iter()
         .filter_map(|(key, set)| set.then_some(key))
         .collect();
         if present.len() != 1 {
             let message = if present.is_empty() {
-                "a step needs an action: one of login, ready, not_ready, logout, monitor, cancel_monitoring, request_chat, customer_op, customer_view, customer_messages, chat_op, http, expect, bayeux_unknown_client".to_owned()
+                "a step needs an action: one of login, ready, not_ready, logout, monitor, cancel_monitoring, request_chat, customer_op, customer_view, customer_messages, chat_op, refuses, http, expect, bayeux_unknown_client".to_owned()
             } else {
                 format!(
                     "a step has exactly one action, this one has {}",
@@ -517,19 +546,32 @@ impl Validator<'_> {
             self.chatting_customer(&view.value.customer, "customer_view")
                 .map(|customer| Action::CustomerView { customer })
         } else if let Some(messages) = &step.customer_messages {
+            let index = match &messages.value.index {
+                None => None,
+                Some(index) => match &index.value {
+                    Value::Number(n) if n.is_u64() => Some(n.to_string()),
+                    Value::String(text) if !variables_in(text).is_empty() => {
+                        self.uses(&index.referenced, variables_in(text));
+                        Some(text.clone())
+                    }
+                    _ => {
+                        self.error(
+                            &index.referenced,
+                            "`index` is a non-negative integer or a `${variable}`",
+                        );
+                        None
+                    }
+                },
+            };
             self.chatting_customer(&messages.value.customer, "customer_messages")
-                .map(|customer| Action::CustomerMessages {
-                    customer,
-                    index: messages.value.index,
-                })
+                .map(|customer| Action::CustomerMessages { customer, index })
         } else if let Some(op) = &step.chat_op {
             let o = &op.value;
             let actor = self.logged_in_actor(&o.actor, &agent_like, "chat_op");
             self.uses(&o.chat.referenced, variables_in(&o.chat.value));
-            let expects_success = step
-                .response
-                .as_ref()
-                .is_none_or(|r| r.value.status.as_ref().is_none_or(|s| s.value == 200));
+            let expects_success = step.response.as_ref().is_none_or(|r| {
+                r.value.outcome.is_none() && r.value.status.as_ref().is_none_or(|s| s.value == 200)
+            });
             if expects_success && !CHAT_OPERATIONS.contains(&o.operation.value.as_str()) {
                 let help = did_you_mean(&o.operation.value, CHAT_OPERATIONS);
                 let message = format!(
@@ -593,11 +635,16 @@ impl Validator<'_> {
         } else if let Some(name) = &step.bayeux_unknown_client {
             self.logged_in_actor(name, &agent_like, "bayeux_unknown_client")
                 .map(Action::BayeuxUnknownClient)
+        } else if let Some(refuses) = &step.refuses {
+            self.refuses(refuses)
         } else {
             None
         };
         // Steps that check what they receive themselves take no `response` or `capture`.
-        let is_request = !matches!(present[0], "login" | "expect" | "bayeux_unknown_client");
+        let is_request = !matches!(
+            present[0],
+            "login" | "expect" | "bayeux_unknown_client" | "refuses"
+        );
         if !is_request && (step.response.is_some() || step.capture.is_some()) {
             self.error(
                 &raw.referenced,
@@ -617,6 +664,40 @@ impl Validator<'_> {
             action: action?,
             response,
             captures,
+        })
+    }
+
+    /// `refuses:`: the operations may be any name (a server must refuse unknown ones too), each
+    /// with a map of parameters or nothing.
+    fn refuses(&mut self, raw: &Spanned<RawRefuses>) -> Option<Action> {
+        let r = &raw.value;
+        let actor = self.logged_in_actor(&r.actor, &[Role::Agent, Role::Supervisor], "refuses");
+        self.uses(&r.chat.referenced, variables_in(&r.chat.value));
+        if r.operations.value.is_empty() {
+            self.error(&r.operations.referenced, "`operations` is empty");
+        }
+        let mut operations = Vec::new();
+        for (name, params) in &r.operations.value {
+            let params = match &params.value {
+                Value::Null => Value::Object(Default::default()),
+                Value::Object(_) => {
+                    self.uses(&params.referenced, variables_in_value(&params.value));
+                    params.value.clone()
+                }
+                _ => {
+                    self.error(
+                        &params.referenced,
+                        format!("the parameters of `{name}` are a map (or nothing)"),
+                    );
+                    continue;
+                }
+            };
+            operations.push((name.clone(), params));
+        }
+        Some(Action::Refuses {
+            actor: actor?,
+            chat: r.chat.value.clone(),
+            operations,
         })
     }
 

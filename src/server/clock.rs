@@ -14,8 +14,19 @@ pub fn now_millis() -> u64 {
 
 /// Formats epoch milliseconds as `YYYY-MM-DD HH:MM:SS.mmm+0000` (UTC).
 pub fn format_millis(millis: u64) -> String {
-    let (date, time) = date_and_time(millis);
-    format!("{date} {time}+0000")
+    format_millis_at(millis, 0)
+}
+
+/// Formats epoch milliseconds as the local time `offset_minutes` east of UTC,
+/// `YYYY-MM-DD HH:MM:SS.mmm±HHMM` (the documented examples are at -0700).
+pub fn format_millis_at(millis: u64, offset_minutes: i64) -> String {
+    let local = (millis as i64)
+        .saturating_add(offset_minutes * 60_000)
+        .max(0) as u64;
+    let (date, time) = date_and_time(local);
+    let sign = if offset_minutes < 0 { '-' } else { '+' };
+    let offset = offset_minutes.unsigned_abs();
+    format!("{date} {time}{sign}{:02}{:02}", offset / 60, offset % 60)
 }
 
 /// Formats epoch microseconds as RFC 3339 in UTC, `YYYY-MM-DDTHH:MM:SS.mmmuuuZ` (the HAR
@@ -140,6 +151,12 @@ mod tests {
     #[test]
     fn formats_known_instants() {
         assert_eq!(format_millis(0), "1970-01-01 00:00:00.000+0000");
+        assert_eq!(
+            format_millis_at(1_399_313_326_000, -420),
+            "2014-05-05 11:08:46.000-0700",
+            "the documented example's instant and offset"
+        );
+        assert_eq!(format_millis_at(0, 330), "1970-01-01 05:30:00.000+0530");
         // The documented sample's timestampSeconds 1399313326000 is 2014-05-05 18:08:46 UTC,
         // i.e. 11:08:46 at -0700 as printed on the seed page.
         assert_eq!(

@@ -12,13 +12,11 @@
 //! SHOULD-level check or a documented variant of the seed page): only a `--strict` run must fail
 //! because of that requirement (other checks may still fail without `--strict`).
 
-use std::fmt;
-use std::str::FromStr;
-
 use axum::http::StatusCode;
 use serde_json::Value;
 
 use super::api_error::ApiError;
+use super::seeded::{Set, catalogue};
 use super::world::model::{Member, Mode, Visibility};
 use super::world::{CHATS_CHANNEL, Delivery, capabilities};
 
@@ -35,150 +33,133 @@ pub struct FaultSpec {
     pub description: &'static str,
 }
 
-macro_rules! faults {
-    ($( $variant:ident => $name:literal, $requirement:literal, $strict_only:literal, $description:literal; )*) => {
-        /// One deliberate non-conformance of the reference server.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        #[allow(missing_docs)] // each variant is described by its `FaultSpec`
-        pub enum Fault {
-            $($variant,)*
-        }
-
-        impl Fault {
-            /// Every fault, in catalogue order.
-            pub const ALL: &'static [Fault] = &[$(Fault::$variant,)*];
-
-            /// Name, requirement, tier and description.
-            pub fn spec(self) -> FaultSpec {
-                match self {
-                    $(Fault::$variant => FaultSpec {
-                        name: $name,
-                        requirement: $requirement,
-                        strict_only: $strict_only,
-                        description: $description,
-                    },)*
-                }
-            }
-        }
-    };
+catalogue! {
+    /// One deliberate non-conformance of the reference server.
+    pub enum Fault: FaultSpec, kind "fault", listed by "gws-conform serve --list-faults" {
+        // Roles and the monitoring lifecycle.
+        AgentMayMonitor => fault("agent-may-monitor", "ROLE-SUPERVISOR", false,
+            "A user without the supervisor role may start monitoring (the role check is skipped).");
+        RoleRefusal401 => fault("role-refusal-401", "ROLE-SUPERVISOR", false,
+            "Monitoring by a user without the supervisor role is refused with 401/statusCode 20 instead of 403/statusCode 5.");
+        MonitorModeUnknown => fault("monitor-mode-unknown", "MON-MODE", false,
+            "The Monitor operation is refused as unknown (400/statusCode 10); only Coach and BargeIn start monitoring.");
+        NextChatMonitorsAll => fault("next-chat-monitors-all", "MON-NEXTCHAT", false,
+            "NextChat monitoring is not used up: the supervisor joins the agent's later chats too.");
+        AllChatsOnlyFirst => fault("all-chats-only-first", "MON-ALLCHATS", false,
+            "AllChats monitoring ends after the first joined chat, as if it were NextChat.");
+        OneAgentPerSupervisor => fault("one-agent-per-supervisor", "MON-MULTI-AGENT", false,
+            "Monitoring a second agent silently ends the supervisor's monitoring of the first.");
+        OneChatPerSupervisor => fault("one-chat-per-supervisor", "MON-MULTI-CHAT", false,
+            "A supervisor joining a chat silently drops out of the chats it was in (one chat at a time).");
+        CancelKeepsMonitoring => fault("cancel-keeps-monitoring", "MON-CANCEL", false,
+            "CancelSupervisorMonitoring answers success but the supervisor keeps joining the agent's chats.");
+        LogoutKeepsMonitoring => fault("logout-keeps-monitoring", "MON-LOGOUT", false,
+            "EndContactCenterSession leaves the supervisor's monitoring active.");
+        AgentLeaveRevokesSupervisor => fault("agent-leave-revokes-supervisor", "MON-CONFERENCE-LEAVE", false,
+            "When a monitored agent leaves a conference or consultation, the supervisors it brought in are revoked with it.");
+        // Joining a chat.
+        JoinBeforeAccept => fault("join-before-accept", "JOIN-ON-ACCEPT", false,
+            "The supervisor joins when the chat is offered to the monitored agent, before the agent accepts.");
+        JoinWithoutMessageLog => fault("join-without-message-log", "JOIN-NOTIFICATIONS", false,
+            "On joining, the supervisor gets ParticipantsUpdated and StatusChange but no MessageLogUpdated.");
+        JoinOrderSwapped => fault("join-order-swapped", "JOIN-ORDER", false,
+            "On joining, the supervisor gets StatusChange before ParticipantsUpdated.");
+        // Capabilities.
+        MonitorCapabilityMisspelled => fault("monitor-capability-misspelled", "CAP-MONITOR", false,
+            "Monitor mode lists SwitchToBargein (lower-case i) for SwitchToBargeIn.");
+        CoachCapabilityMissing => fault("coach-capability-missing", "CAP-COACH", false,
+            "Coach mode does not list Transfer.");
+        CoachCapabilitiesAsExample => fault("coach-capabilities-as-example", "CAP-COACH", true,
+            "Coach mode lists the seed example's capabilities: SwitchBargeIn, no AddComment (errata E5, E6: a documented variant).");
+        BargeInCapabilityExtra => fault("bargein-capability-extra", "CAP-BARGEIN", false,
+            "BargeIn mode also lists Complete.");
+        CapabilitiesNotEnforced => fault("capabilities-not-enforced", "CAP-ENFORCED", false,
+            "A supervisor's operation outside its capabilities is carried out instead of refused.");
+        CapabilityRefusalHttp200 => fault("capability-refusal-http-200", "CAP-ENFORCED", false,
+            "An operation outside the caller's capabilities is refused with HTTP 200 (statusCode 3) instead of 403.");
+        // Visibility.
+        MonitorVisibleToAgents => fault("monitor-visible-to-agents", "VIS-MONITOR", false,
+            "A Monitor-mode supervisor has visibility Agents, so agents see it.");
+        CoachVisibleToCustomer => fault("coach-visible-to-customer", "VIS-COACH", false,
+            "A Coach-mode supervisor has visibility All, so the customer sees it.");
+        BargeInHiddenFromCustomer => fault("bargein-hidden-from-customer", "VIS-BARGEIN", false,
+            "A BargeIn-mode supervisor has visibility Agents, so the customer does not see it.");
+        CustomerSeesAgentMessages => fault("customer-sees-agent-messages", "VIS-CUSTOMER", false,
+            "The customer's message log includes messages with visibility Agents (coaching leaks to the customer).");
+        CustomerSeesSupervisors => fault("customer-sees-supervisors", "VIS-CUSTOMER", false,
+            "The customer's chat view lists every participant, Monitor- and Coach-mode supervisors included.");
+        // Mode switches.
+        SwitchToCoachIgnored => fault("switch-to-coach-ignored", "SWITCH-MONITOR-COACH", false,
+            "SwitchToCoach from Monitor mode succeeds but the supervisor stays in Monitor mode.");
+        SwitchToBargeInUnannounced => fault("switch-to-bargein-unannounced", "SWITCH-COACH-BARGEIN", false,
+            "SwitchToBargeIn from Coach mode changes the mode but notifies nobody.");
+        SwitchToMonitorKeepsVisibility => fault("switch-to-monitor-keeps-visibility", "SWITCH-BARGEIN-MONITOR", false,
+            "SwitchToMonitor from BargeIn mode gives the Monitor capabilities but keeps visibility All.");
+        // Supervisor operations.
+        SupervisorLeaveIgnored => fault("supervisor-leave-ignored", "OP-LEAVE", false,
+            "A supervisor's Leave succeeds but the supervisor stays in the chat.");
+        AddCommentNotStored => fault("add-comment-not-stored", "OP-ADDCOMMENT", false,
+            "AddComment succeeds but the comment is not kept (PropertiesUpdated shows none).");
+        SupervisorMessageAgentsOnly => fault("supervisor-message-agents-only", "OP-SENDMESSAGE", false,
+            "A supervisor's SendMessage is logged with visibility Agents, so it never reaches the customer.");
+        ConsultAsConference => fault("consult-as-conference", "OP-CONSULT", false,
+            "Consult brings the agent in as a conference member, visible to the customer.");
+        // The end of a supervisor's chat.
+        NoRevokeOnComplete => fault("no-revoke-on-complete", "REVOKE-COMPLETED", false,
+            "When the chat is completed, supervisors are dropped from it without a Revoked notification.");
+        TransferKeepsSupervisor => fault("transfer-keeps-supervisor", "REVOKE-QUEUED", false,
+            "When the chat is transferred (placed in a queue), the supervisors stay in it instead of being revoked.");
+        NoRevokeWithoutAgent => fault("no-revoke-without-agent", "REVOKE-NO-AGENT", false,
+            "When no agent remains in the chat, the supervisors stay in it instead of being revoked.");
+        RevokedWithParticipants => fault("revoked-with-participants", "REVOKE-EMPTY", false,
+            "Revoked and Completed notifications list the participants still in the chat.");
+        // The wire form of notifications (applied by `Faults::rewrite_outbox`).
+        StatusChangeMisnamed => fault("status-change-misnamed", "NOTIF-SCHEMA", false,
+            "notificationType StatusChange is sent as StatusChanged.");
+        MessageLogMisnamed => fault("message-log-misnamed", "NOTIF-SCHEMA", false,
+            "messageType MessageLogUpdated is sent as MessageLogUpdate.");
+        IndexAsString => fault("index-as-string", "NOTIF-SCHEMA", false,
+            "Message index is sent as a JSON string (\"3\"), not a number.");
+        TimestampInSeconds => fault("timestamp-in-seconds", "NOTIF-SCHEMA", false,
+            "timestampSeconds holds seconds, not milliseconds (erratum E8 ruling).");
+        MessageIndexRestarts => fault("message-index-restarts", "NOTIF-INDEX", false,
+            "Each MessageLogUpdated numbers its messages from 1, so indexes do not increase across notifications.");
+        ReferenceIdMissing => fault("reference-id-missing", "NOTIF-REFERENCE", false,
+            "Notifications caused by a request carry no referenceId.");
+        ReferenceIdWrong => fault("reference-id-wrong", "NOTIF-REFERENCE", false,
+            "Notifications caused by a request carry a referenceId no response returned.");
+        DuplicateMessageLog => fault("duplicate-message-log", "NOTIF-UNIQUE", true,
+            "Every MessageLogUpdated is delivered twice.");
+        RevokedWithoutReceivedDate => fault("revoked-without-received-date", "NOTIF-EXAMPLE", false,
+            "Revoked and Completed notifications lack the documented example's receivedDate.");
+        // The Bayeux transport.
+        BayeuxNoAdvice => fault("bayeux-no-advice", "BAYEUX-ADVICE", true,
+            "Handshake and connect replies carry no advice (no reconnect, interval or timeout).");
+        BayeuxUnknownClient400 => fault("bayeux-unknown-client-400", "BAYEUX-UNKNOWN-CLIENT", false,
+            "An unknown clientId is answered 400::Unknown client without advice, instead of 402 with reconnect handshake.");
+        BayeuxRedelivery => fault("bayeux-redelivery", "NOTIF-UNIQUE", true,
+            "The connect after a delivery repeats the messages already delivered (duplicates across reconnects).");
+        BayeuxBatchTruncated => fault("bayeux-batch-truncated", "JOIN-NOTIFICATIONS", false,
+            "A connect delivers only the first queued message; the rest are lost across the reconnect.");
+    }
 }
 
-faults! {
-    // Roles and the monitoring lifecycle.
-    AgentMayMonitor => "agent-may-monitor", "ROLE-SUPERVISOR", false,
-        "A user without the supervisor role may start monitoring (the role check is skipped).";
-    RoleRefusal401 => "role-refusal-401", "ROLE-SUPERVISOR", false,
-        "Monitoring by a user without the supervisor role is refused with 401/statusCode 20 instead of 403/statusCode 5.";
-    MonitorModeUnknown => "monitor-mode-unknown", "MON-MODE", false,
-        "The Monitor operation is refused as unknown (400/statusCode 10); only Coach and BargeIn start monitoring.";
-    NextChatMonitorsAll => "next-chat-monitors-all", "MON-NEXTCHAT", false,
-        "NextChat monitoring is not used up: the supervisor joins the agent's later chats too.";
-    AllChatsOnlyFirst => "all-chats-only-first", "MON-ALLCHATS", false,
-        "AllChats monitoring ends after the first joined chat, as if it were NextChat.";
-    OneAgentPerSupervisor => "one-agent-per-supervisor", "MON-MULTI-AGENT", false,
-        "Monitoring a second agent silently ends the supervisor's monitoring of the first.";
-    OneChatPerSupervisor => "one-chat-per-supervisor", "MON-MULTI-CHAT", false,
-        "A supervisor joining a chat silently drops out of the chats it was in (one chat at a time).";
-    CancelKeepsMonitoring => "cancel-keeps-monitoring", "MON-CANCEL", false,
-        "CancelSupervisorMonitoring answers success but the supervisor keeps joining the agent's chats.";
-    LogoutKeepsMonitoring => "logout-keeps-monitoring", "MON-LOGOUT", false,
-        "EndContactCenterSession leaves the supervisor's monitoring active.";
-    AgentLeaveRevokesSupervisor => "agent-leave-revokes-supervisor", "MON-CONFERENCE-LEAVE", false,
-        "When a monitored agent leaves a conference or consultation, the supervisors it brought in are revoked with it.";
-    // Joining a chat.
-    JoinBeforeAccept => "join-before-accept", "JOIN-ON-ACCEPT", false,
-        "The supervisor joins when the chat is offered to the monitored agent, before the agent accepts.";
-    JoinWithoutMessageLog => "join-without-message-log", "JOIN-NOTIFICATIONS", false,
-        "On joining, the supervisor gets ParticipantsUpdated and StatusChange but no MessageLogUpdated.";
-    JoinOrderSwapped => "join-order-swapped", "JOIN-ORDER", false,
-        "On joining, the supervisor gets StatusChange before ParticipantsUpdated.";
-    // Capabilities.
-    MonitorCapabilityMisspelled => "monitor-capability-misspelled", "CAP-MONITOR", false,
-        "Monitor mode lists SwitchToBargein (lower-case i) for SwitchToBargeIn.";
-    CoachCapabilityMissing => "coach-capability-missing", "CAP-COACH", false,
-        "Coach mode does not list Transfer.";
-    CoachCapabilitiesAsExample => "coach-capabilities-as-example", "CAP-COACH", true,
-        "Coach mode lists the seed example's capabilities: SwitchBargeIn, no AddComment (errata E5, E6: a documented variant).";
-    BargeInCapabilityExtra => "bargein-capability-extra", "CAP-BARGEIN", false,
-        "BargeIn mode also lists Complete.";
-    CapabilitiesNotEnforced => "capabilities-not-enforced", "CAP-ENFORCED", false,
-        "A supervisor's operation outside its capabilities is carried out instead of refused.";
-    CapabilityRefusalHttp200 => "capability-refusal-http-200", "CAP-ENFORCED", false,
-        "An operation outside the caller's capabilities is refused with HTTP 200 (statusCode 3) instead of 403.";
-    // Visibility.
-    MonitorVisibleToAgents => "monitor-visible-to-agents", "VIS-MONITOR", false,
-        "A Monitor-mode supervisor has visibility Agents, so agents see it.";
-    CoachVisibleToCustomer => "coach-visible-to-customer", "VIS-COACH", false,
-        "A Coach-mode supervisor has visibility All, so the customer sees it.";
-    BargeInHiddenFromCustomer => "bargein-hidden-from-customer", "VIS-BARGEIN", false,
-        "A BargeIn-mode supervisor has visibility Agents, so the customer does not see it.";
-    CustomerSeesAgentMessages => "customer-sees-agent-messages", "VIS-CUSTOMER", false,
-        "The customer's message log includes messages with visibility Agents (coaching leaks to the customer).";
-    CustomerSeesSupervisors => "customer-sees-supervisors", "VIS-CUSTOMER", false,
-        "The customer's chat view lists every participant, Monitor- and Coach-mode supervisors included.";
-    // Mode switches.
-    SwitchToCoachIgnored => "switch-to-coach-ignored", "SWITCH-MONITOR-COACH", false,
-        "SwitchToCoach from Monitor mode succeeds but the supervisor stays in Monitor mode.";
-    SwitchToBargeInUnannounced => "switch-to-bargein-unannounced", "SWITCH-COACH-BARGEIN", false,
-        "SwitchToBargeIn from Coach mode changes the mode but notifies nobody.";
-    SwitchToMonitorKeepsVisibility => "switch-to-monitor-keeps-visibility", "SWITCH-BARGEIN-MONITOR", false,
-        "SwitchToMonitor from BargeIn mode gives the Monitor capabilities but keeps visibility All.";
-    // Supervisor operations.
-    SupervisorLeaveIgnored => "supervisor-leave-ignored", "OP-LEAVE", false,
-        "A supervisor's Leave succeeds but the supervisor stays in the chat.";
-    AddCommentNotStored => "add-comment-not-stored", "OP-ADDCOMMENT", false,
-        "AddComment succeeds but the comment is not kept (PropertiesUpdated shows none).";
-    SupervisorMessageAgentsOnly => "supervisor-message-agents-only", "OP-SENDMESSAGE", false,
-        "A supervisor's SendMessage is logged with visibility Agents, so it never reaches the customer.";
-    ConsultAsConference => "consult-as-conference", "OP-CONSULT", false,
-        "Consult brings the agent in as a conference member, visible to the customer.";
-    // The end of a supervisor's chat.
-    NoRevokeOnComplete => "no-revoke-on-complete", "REVOKE-COMPLETED", false,
-        "When the chat is completed, supervisors are dropped from it without a Revoked notification.";
-    TransferKeepsSupervisor => "transfer-keeps-supervisor", "REVOKE-QUEUED", false,
-        "When the chat is transferred (placed in a queue), the supervisors stay in it instead of being revoked.";
-    NoRevokeWithoutAgent => "no-revoke-without-agent", "REVOKE-NO-AGENT", false,
-        "When no agent remains in the chat, the supervisors stay in it instead of being revoked.";
-    RevokedWithParticipants => "revoked-with-participants", "REVOKE-EMPTY", false,
-        "Revoked and Completed notifications list the participants still in the chat.";
-    // The wire form of notifications (applied by `Faults::rewrite_outbox`).
-    StatusChangeMisnamed => "status-change-misnamed", "NOTIF-SCHEMA", false,
-        "notificationType StatusChange is sent as StatusChanged.";
-    MessageLogMisnamed => "message-log-misnamed", "NOTIF-SCHEMA", false,
-        "messageType MessageLogUpdated is sent as MessageLogUpdate.";
-    IndexAsString => "index-as-string", "NOTIF-SCHEMA", false,
-        "Message index is sent as a JSON string (\"3\"), not a number.";
-    TimestampInSeconds => "timestamp-in-seconds", "NOTIF-SCHEMA", false,
-        "timestampSeconds holds seconds, not milliseconds (erratum E8 ruling).";
-    MessageIndexRestarts => "message-index-restarts", "NOTIF-INDEX", false,
-        "Each MessageLogUpdated numbers its messages from 1, so indexes do not increase across notifications.";
-    ReferenceIdMissing => "reference-id-missing", "NOTIF-REFERENCE", false,
-        "Notifications caused by a request carry no referenceId.";
-    ReferenceIdWrong => "reference-id-wrong", "NOTIF-REFERENCE", false,
-        "Notifications caused by a request carry a referenceId no response returned.";
-    DuplicateMessageLog => "duplicate-message-log", "NOTIF-UNIQUE", true,
-        "Every MessageLogUpdated is delivered twice.";
-    RevokedWithoutReceivedDate => "revoked-without-received-date", "NOTIF-EXAMPLE", false,
-        "Revoked and Completed notifications lack the documented example's receivedDate.";
-    // The Bayeux transport.
-    BayeuxNoAdvice => "bayeux-no-advice", "BAYEUX-ADVICE", true,
-        "Handshake and connect replies carry no advice (no reconnect, interval or timeout).";
-    BayeuxUnknownClient400 => "bayeux-unknown-client-400", "BAYEUX-UNKNOWN-CLIENT", false,
-        "An unknown clientId is answered 400::Unknown client without advice, instead of 402 with reconnect handshake.";
-    BayeuxRedelivery => "bayeux-redelivery", "NOTIF-UNIQUE", true,
-        "The connect after a delivery repeats the messages already delivered (duplicates across reconnects).";
-    BayeuxBatchTruncated => "bayeux-batch-truncated", "JOIN-NOTIFICATIONS", false,
-        "A connect delivers only the first queued message; the rest are lost across the reconnect.";
+/// The spec of one fault (a `const fn` so the catalogue reads as a table).
+const fn fault(
+    name: &'static str,
+    requirement: &'static str,
+    strict_only: bool,
+    description: &'static str,
+) -> FaultSpec {
+    FaultSpec {
+        name,
+        requirement,
+        strict_only,
+        description,
+    }
 }
-
-const _: () = assert!(Fault::ALL.len() <= 64, "Faults is a 64-bit set");
 
 impl Fault {
-    /// The command-line name.
-    pub fn name(self) -> &'static str {
-        self.spec().name
-    }
-
     /// The requirement id it breaks.
     pub fn requirement(self) -> &'static str {
         self.spec().requirement
@@ -193,70 +174,12 @@ impl Fault {
     pub fn description(self) -> &'static str {
         self.spec().description
     }
-
-    /// The fault of that name.
-    pub fn from_name(name: &str) -> Option<Fault> {
-        Fault::ALL.iter().copied().find(|f| f.name() == name)
-    }
-
-    /// Parses a command-line value: an unknown name is an error with a suggestion.
-    pub fn parse_arg(name: &str) -> Result<Fault, String> {
-        name.parse()
-    }
-}
-
-impl fmt::Display for Fault {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-impl FromStr for Fault {
-    type Err = String;
-
-    fn from_str(name: &str) -> Result<Self, Self::Err> {
-        Fault::from_name(name).ok_or_else(|| {
-            let closest = Fault::ALL
-                .iter()
-                .map(|f| (strsim::jaro_winkler(name, f.name()), f.name()))
-                .filter(|(score, _)| *score >= 0.8)
-                .max_by(|a, b| a.0.total_cmp(&b.0));
-            let hint = closest
-                .map(|(_, c)| format!("did you mean `{c}`? "))
-                .unwrap_or_default();
-            format!("unknown fault `{name}`; {hint}(`gws-conform serve --list-faults` lists them)")
-        })
-    }
 }
 
 /// A set of seeded faults; empty by default (the server conforms).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
-pub struct Faults(u64);
+pub type Faults = Set<Fault>;
 
 impl Faults {
-    /// No fault.
-    pub const NONE: Faults = Faults(0);
-
-    /// Whether `fault` is switched on.
-    pub fn has(self, fault: Fault) -> bool {
-        self.0 & (1 << fault as u32) != 0
-    }
-
-    /// This set with `fault` switched on too.
-    pub fn with(self, fault: Fault) -> Self {
-        Faults(self.0 | (1 << fault as u32))
-    }
-
-    /// Whether no fault is switched on.
-    pub fn is_empty(self) -> bool {
-        self.0 == 0
-    }
-
-    /// The faults switched on, in catalogue order.
-    pub fn iter(self) -> impl Iterator<Item = Fault> {
-        Fault::ALL.iter().copied().filter(move |f| self.has(*f))
-    }
-
     /// The refusal of an operation outside the caller's capabilities (403, statusCode 3).
     pub fn capability_refusal(self, refusal: ApiError) -> ApiError {
         if self.has(Fault::CapabilityRefusalHttp200) {
@@ -395,25 +318,6 @@ impl Faults {
     }
 }
 
-impl From<Fault> for Faults {
-    fn from(fault: Fault) -> Self {
-        Faults::NONE.with(fault)
-    }
-}
-
-impl FromIterator<Fault> for Faults {
-    fn from_iter<I: IntoIterator<Item = Fault>>(faults: I) -> Self {
-        faults.into_iter().fold(Faults::NONE, Faults::with)
-    }
-}
-
-impl fmt::Display for Faults {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let names: Vec<&str> = self.iter().map(Fault::name).collect();
-        f.write_str(&names.join(", "))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -448,17 +352,6 @@ mod tests {
         );
         let error = "zzz".parse::<Fault>().unwrap_err();
         assert!(!error.contains("did you mean"), "{error}");
-    }
-
-    #[test]
-    fn the_set_holds_what_was_added() {
-        let set: Faults = [Fault::IndexAsString, Fault::BayeuxRedelivery]
-            .into_iter()
-            .collect();
-        assert!(set.has(Fault::IndexAsString) && set.has(Fault::BayeuxRedelivery));
-        assert!(!set.has(Fault::AgentMayMonitor));
-        assert_eq!(set.to_string(), "index-as-string, bayeux-redelivery");
-        assert!(Faults::default().is_empty());
     }
 
     /// A MessageLogUpdated answering request 3, with one message.

@@ -11,6 +11,8 @@ mod http;
 pub mod ids;
 mod listener;
 mod params;
+pub mod seeded;
+pub mod variants;
 pub mod world;
 
 use std::net::SocketAddr;
@@ -26,6 +28,7 @@ pub use directory::Directory;
 pub use faults::{Fault, Faults};
 pub use http::SESSIONS_PER_USER;
 pub use listener::ConnectionLimits;
+pub use variants::{Variant, Variants};
 
 use bayeux::Hub;
 use http::{AppState, HttpSettings};
@@ -51,12 +54,16 @@ pub struct ServerConfig {
     pub csrf: bool,
     /// Largest request body accepted, in bytes.
     pub max_body_bytes: usize,
-    /// The base URL rendered into `uri` fields; [`start`] fills it from the bound address.
+    /// The base URL rendered into `uri` fields (a server behind a proxy is reached at another
+    /// URL than the one it names itself by); [`start`] fills it from the bound address, or with
+    /// [`variants::OTHER_ORIGIN`] under that variant.
     pub public_url: Option<String>,
     /// Bounds on TCP connections (count, time to send a request's head).
     pub connections: ConnectionLimits,
     /// Deliberate non-conformances to switch on (none by default).
     pub faults: Faults,
+    /// Legal variants of the server's choices to switch on (none by default).
+    pub variants: Variants,
 }
 
 impl Default for ServerConfig {
@@ -73,6 +80,7 @@ impl Default for ServerConfig {
             public_url: None,
             connections: ConnectionLimits::default(),
             faults: Faults::NONE,
+            variants: Variants::NONE,
         }
     }
 }
@@ -103,6 +111,7 @@ fn build(config: ServerConfig) -> (Router, Arc<AppState>) {
         .unwrap_or_else(|| "http://localhost".to_owned());
     let world = World::new(Arc::new(directory), ids.clone(), &base)
         .with_faults(config.faults)
+        .with_variants(config.variants)
         .with_max_open_chats(config.max_open_chats);
     let hub = Hub::new(HubConfig {
         long_poll_timeout: config.long_poll_timeout,
@@ -110,12 +119,14 @@ fn build(config: ServerConfig) -> (Router, Arc<AppState>) {
         max_queue: config.max_queue,
         max_clients_per_user: config.max_clients_per_user,
         faults: config.faults,
+        variants: config.variants,
         ..HubConfig::default()
     });
     Hub::spawn_expiry(&hub);
     let settings = HttpSettings {
         csrf: config.csrf,
         max_body_bytes: config.max_body_bytes,
+        variants: config.variants,
     };
     let state = Arc::new(AppState::new(world, hub, ids, settings));
     (http::router(state.clone()), state)
@@ -167,7 +178,11 @@ pub async fn start(mut config: ServerConfig, addr: SocketAddr) -> std::io::Resul
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let addr = listener.local_addr()?;
     if config.public_url.is_none() {
-        config.public_url = Some(format!("http://{addr}"));
+        config.public_url = Some(if config.variants.has(Variant::OtherOrigin) {
+            variants::OTHER_ORIGIN.to_owned()
+        } else {
+            format!("http://{addr}")
+        });
     }
     let limits = config.connections;
     let (router, state) = build(config);

@@ -14,6 +14,7 @@ use tokio::time::Instant;
 
 use crate::bayeux::{ChannelName, ChannelPattern};
 use crate::server::faults::{Fault, Faults};
+use crate::server::variants::{Variant, Variants};
 use crate::server::world::Delivery;
 
 /// Limits and timings of the hub.
@@ -34,6 +35,8 @@ pub struct HubConfig {
     pub max_subscriptions: usize,
     /// Seeded non-conformances (none by default).
     pub faults: Faults,
+    /// Legal variants of the server's choices (none by default).
+    pub variants: Variants,
 }
 
 impl Default for HubConfig {
@@ -45,6 +48,7 @@ impl Default for HubConfig {
             max_clients_per_user: 64,
             max_subscriptions: 32,
             faults: Faults::NONE,
+            variants: Variants::NONE,
         }
     }
 }
@@ -52,11 +56,15 @@ impl Default for HubConfig {
 /// A serialised Bayeux message, shared between the queues of every client that receives it.
 pub type Wire = Arc<str>;
 
-/// The Bayeux message carrying `delivery`, as JSON text.
-fn serialise(delivery: &Delivery) -> Wire {
+/// The Bayeux message carrying `delivery`, as JSON text (`data` first under
+/// [`Variant::KeysReversed`]).
+fn serialise(delivery: &Delivery, variants: Variants) -> Wire {
     // Written directly: `json!` would deep-copy the notification first.
     let data = serde_json::to_string(&*delivery.data).unwrap_or_default();
     let channel = serde_json::to_string(delivery.channel).unwrap_or_default();
+    if variants.has(Variant::KeysReversed) {
+        return format!("{{\"data\":{data},\"channel\":{channel}}}").into();
+    }
     format!("{{\"channel\":{channel},\"data\":{data}}}").into()
 }
 
@@ -120,6 +128,11 @@ impl Client {
         let before = state.subscriptions.len();
         state.subscriptions.retain(|p| p != pattern);
         state.subscriptions.len() != before
+    }
+
+    /// Whether no connect of the client has been answered yet (CometD advises on the first one).
+    pub fn never_connected(&self) -> bool {
+        self.state().connect_generation == 0
     }
 
     /// Whether the client was expelled, expired or disconnected.
@@ -278,7 +291,7 @@ impl Hub {
                         if let Some((_, _, wire)) = known {
                             return wire.clone();
                         }
-                        let wire = serialise(delivery);
+                        let wire = serialise(delivery, self.config.variants);
                         serialised.push((&delivery.data, delivery.channel, wire.clone()));
                         wire
                     })
@@ -360,6 +373,10 @@ impl Hub {
             let first = state.queue.pop_front();
             state.queue.clear();
             return first.into_iter().collect();
+        }
+        if self.config.variants.has(Variant::SplitDeliveries) {
+            // One message per reply; the rest stay queued, so the next connect returns at once.
+            return state.queue.pop_front().into_iter().collect();
         }
         let fresh: Vec<Wire> = state.queue.drain(..).collect();
         if !faults.has(Fault::BayeuxRedelivery) {

@@ -14,6 +14,7 @@ use crate::bayeux::{
 };
 use crate::server::faults::Fault;
 use crate::server::ids::IdGen;
+use crate::server::variants::Variant;
 
 /// Most messages accepted in one request; a larger batch is refused whole.
 pub const MAX_BATCH: usize = 64;
@@ -84,9 +85,13 @@ fn unknown_client(hub: &Hub, r: Map<String, Value>) -> Value {
     value
 }
 
-/// Adds the advice of a successful handshake or connect to its reply.
-fn add_advice(hub: &Hub, r: &mut Map<String, Value>) {
-    if hub.config().faults.has(Fault::BayeuxNoAdvice) {
+/// Adds the advice of a successful handshake or connect to its reply. `first` says whether
+/// the reply is a handshake's or a client's first connect's: under [`Variant::CometdAdvice`]
+/// only those carry advice, as CometD servers send it (the advice never changes here).
+fn add_advice(hub: &Hub, r: &mut Map<String, Value>, first: bool) {
+    if hub.config().faults.has(Fault::BayeuxNoAdvice)
+        || (!first && hub.config().variants.has(Variant::CometdAdvice))
+    {
         return;
     }
     let advice = json!({
@@ -125,6 +130,8 @@ pub fn parse_batch(body: &[u8]) -> Result<Vec<Value>, BatchError> {
 
 /// A connect found in a batch, answered after the hold.
 struct PendingConnect {
+    /// Whether this is the client's first connect.
+    first: bool,
     client: Arc<super::hub::Client>,
     reply: Map<String, Value>,
     timeout: Duration,
@@ -186,6 +193,7 @@ pub async fn handle_batch(hub: &Hub, ids: &IdGen, user_id: &str, messages: Vec<V
                     connect_reply_slot = Some(replies.len());
                     replies.push(Value::Null);
                     pending = Some(PendingConnect {
+                        first: client.never_connected(),
                         client,
                         reply: r,
                         timeout,
@@ -227,7 +235,7 @@ pub async fn handle_batch(hub: &Hub, ids: &IdGen, user_id: &str, messages: Vec<V
             ConnectOutcome::Delivered(messages) => {
                 delivered = messages;
                 r.insert("successful".into(), json!(true));
-                add_advice(hub, &mut r);
+                add_advice(hub, &mut r, connect.first);
                 Value::Object(r)
             }
             ConnectOutcome::Gone => unknown_client(hub, r),
@@ -241,10 +249,11 @@ pub async fn handle_batch(hub: &Hub, ids: &IdGen, user_id: &str, messages: Vec<V
         }
         body.push_str(message);
     }
-    for (i, reply) in replies.iter().enumerate() {
+    for (i, reply) in replies.iter_mut().enumerate() {
         if i > 0 || !delivered.is_empty() {
             body.push(',');
         }
+        hub.config().variants.rewrite_bayeux(reply);
         body.push_str(&reply.to_string());
     }
     body.push(']');
@@ -279,7 +288,7 @@ fn handshake(
     r.insert("clientId".into(), json!(client.id));
     r.insert("version".into(), json!(BAYEUX_VERSION));
     r.insert("supportedConnectionTypes".into(), json!([LONG_POLLING]));
-    add_advice(hub, &mut r);
+    add_advice(hub, &mut r, true);
     Value::Object(r)
 }
 

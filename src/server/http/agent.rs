@@ -16,6 +16,7 @@ use super::users::user_resource;
 use super::{AppState, success};
 use crate::server::api_error::ApiError;
 use crate::server::params::{operation_name, unknown_operation};
+use crate::server::variants::Variant;
 use crate::server::world::ChatOp;
 
 /// `GET /api/v2/me[?subresources=*]`.
@@ -144,7 +145,17 @@ pub async fn post_chat(
 ) -> Result<axum::Json<Value>, ApiError> {
     let chat_id = path_param(path)?;
     let op = ChatOp::parse(&body)?;
+    // Invite and Consult are the operations documented to answer with a referenceId.
+    let documented = matches!(op, ChatOp::Invite { .. } | ChatOp::Consult { .. });
     let reference =
         state.with_world(|world| world.chat_operation(&caller.user_id, &chat_id, op))?;
+    if !documented
+        && state
+            .settings
+            .variants
+            .has(Variant::ReferenceIdsAsDocumented)
+    {
+        return Ok(success(json!({})));
+    }
     Ok(success(json!({"referenceId": reference})))
 }

@@ -7,6 +7,7 @@ mod body;
 mod customer;
 mod notifications;
 mod users;
+mod wire_variants;
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -28,6 +29,8 @@ pub struct HttpSettings {
     pub csrf: bool,
     /// Largest request body accepted.
     pub max_body_bytes: usize,
+    /// Legal variants of the server's choices (the wire-form ones are applied here).
+    pub variants: crate::server::Variants,
 }
 
 /// Everything a request handler may touch.
@@ -150,9 +153,17 @@ pub fn router(state: Arc<AppState>) -> Router {
             "/api/v2/chats/{chat_id}/messages",
             get(customer::get_messages),
         );
-    authenticated
+    let router = authenticated
         .merge(public)
         .fallback(not_found)
-        .method_not_allowed_fallback(method_not_allowed)
+        .method_not_allowed_fallback(method_not_allowed);
+    if !state.settings.variants.rewrites_bodies() {
+        return router.with_state(state);
+    }
+    router
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            wire_variants::rewrite_json_bodies,
+        ))
         .with_state(state)
 }

@@ -72,6 +72,7 @@ impl World {
             user_data,
             comment: None,
             declined_by: Vec::new(),
+            numbering: self.variants.numbering(),
         };
         let author = chat.customer_author();
         chat.push_message("ParticipantJoined", author, None, Visibility::All, now);

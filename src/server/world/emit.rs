@@ -5,8 +5,9 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use super::model::{Audience, Chat, MemberStatus, Visibility};
+use super::model::{Audience, Chat, Member, MemberStatus, Visibility};
 use super::render::{Renderer, member_state, state_change};
+use crate::server::variants::Variant;
 
 /// The Bayeux channel chat notifications go out on.
 pub const CHATS_CHANNEL: &str = "/v2/me/chats";
@@ -28,20 +29,29 @@ pub struct Delivery {
 /// The user that made the request a notification answers, with the request's `referenceId`.
 pub type Requester<'r> = Option<(&'r str, u64)>;
 
-/// The `MessageLogUpdated` already rendered for each audience and `referenceId` during one
-/// pass over a chat's members (`None`: that audience may see none of the new messages). The
-/// chat does not change during the pass, so equal keys mean equal notifications.
-type LogMemo = Vec<((Audience, Option<u64>), Option<Arc<Value>>)>;
+/// The `MessageLogUpdated` already rendered for each audience, `referenceId` and chat id (the
+/// one the member knows the chat by) during one pass over a chat's members (`None`: that
+/// audience may see none of the new messages). The chat does not change during the pass, so
+/// equal keys mean equal notifications.
+type LogMemo<'c> = Vec<((Audience, Option<u64>, &'c str), Option<Arc<Value>>)>;
 
 /// What decides how a member is shown a chat: its audience (which participants it sees), its
-/// capabilities and its state; with the `referenceId` it gets and whether participants are
-/// emptied, the whole notification (the notification type is the same for a whole pass).
-type StateKey = (Audience, Vec<&'static str>, &'static str, Option<u64>, bool);
+/// capabilities, its state and the id it knows the chat by; with the `referenceId` it gets and
+/// whether participants are emptied, the whole notification (the notification type is the
+/// same for a whole pass).
+type StateKey<'c> = (
+    Audience,
+    Vec<&'static str>,
+    &'static str,
+    &'c str,
+    Option<u64>,
+    bool,
+);
 
 /// The `ChatStateChangeMessage`s already rendered during one pass over a chat's members.
 /// Members with equal keys (e.g. several supervisors in the same mode) share one value, so a
 /// chat of N members costs one rendering per distinct view, not N renderings of N participants.
-type StateMemo = Vec<(StateKey, Arc<Value>)>;
+type StateMemo<'c> = Vec<(StateKey<'c>, Arc<Value>)>;
 
 fn reference_for(requester: Requester<'_>, user_id: &str) -> Option<u64> {
     requester.and_then(|(who, reference)| (who == user_id).then_some(reference))
@@ -80,12 +90,12 @@ impl Emitter<'_> {
 
     /// [`Emitter::state`] with `view` = (notificationType, referenceId, empty participants),
     /// reusing what `memo` holds from earlier members of the same pass.
-    fn shared_state(
+    fn shared_state<'c>(
         &mut self,
-        chat: &Chat,
+        chat: &'c Chat,
         user_id: &str,
         view: (&str, Option<u64>, bool),
-        memo: &mut StateMemo,
+        memo: &mut StateMemo<'c>,
     ) {
         let Some(member) = chat.member(user_id) else {
             return;
@@ -95,6 +105,7 @@ impl Emitter<'_> {
             member.audience(),
             self.render.capabilities(member),
             member_state(member),
+            member.chat_id.as_str(),
             reference,
             empty_participants,
         );
@@ -112,11 +123,12 @@ impl Emitter<'_> {
         self.push(user_id, data);
     }
 
-    /// A StatusChange telling `user_id` the chat is over for it (`Completed` or `Revoked`).
-    pub fn ended(&mut self, chat: &Chat, user_id: &str, state: &str, reference: Option<u64>) {
-        let rendered = self.render.ended_chat(chat, state);
+    /// A StatusChange telling former member `member` the chat is over for it (`Completed` or
+    /// `Revoked`).
+    pub fn ended(&mut self, chat: &Chat, member: &Member, state: &str, reference: Option<u64>) {
+        let rendered = self.render.ended_chat(chat, member, state);
         self.push(
-            user_id,
+            &member.user_id,
             Arc::new(state_change(rendered, "StatusChange", reference)),
         );
     }
@@ -128,24 +140,24 @@ impl Emitter<'_> {
     }
 
     /// [`Emitter::history`], reusing what `memo` holds from earlier members of the same pass.
-    fn shared_history(
+    fn shared_history<'c>(
         &mut self,
-        chat: &Chat,
+        chat: &'c Chat,
         user_id: &str,
         from: u64,
         reference: Option<u64>,
-        memo: &mut LogMemo,
+        memo: &mut LogMemo<'c>,
     ) {
         let Some(member) = chat.member(user_id) else {
             return;
         };
-        let key = (member.audience(), reference);
+        let key = (member.audience(), reference, member.chat_id.as_str());
         let data = match memo.iter().find(|(k, _)| *k == key) {
             Some((_, data)) => data.clone(),
             None => {
                 let messages = self.render.visible_messages(chat, key.0, from);
                 let data = (!messages.is_empty())
-                    .then(|| Arc::new(self.render.message_log(&chat.id, messages, reference)));
+                    .then(|| Arc::new(self.render.message_log(key.2, messages, reference)));
                 memo.push((key, data.clone()));
                 data
             }
@@ -183,8 +195,13 @@ impl Emitter<'_> {
             }
             let reference = reference_for(requester, &user_id);
             let view = ("ParticipantsUpdated", reference, false);
-            self.shared_state(chat, &user_id, view, &mut states);
-            self.shared_history(chat, &user_id, new_from, reference, &mut logs);
+            if self.render.variants().has(Variant::LogBeforeParticipants) {
+                self.shared_history(chat, &user_id, new_from, reference, &mut logs);
+                self.shared_state(chat, &user_id, view, &mut states);
+            } else {
+                self.shared_state(chat, &user_id, view, &mut states);
+                self.shared_history(chat, &user_id, new_from, reference, &mut logs);
+            }
         }
     }
 

@@ -22,14 +22,17 @@ impl World {
         let (chat, mut emit) = self.chat_and_emitter(chat_id)?;
         let position = chat.members.iter().position(|m| m.user_id == user_id)?;
         let member = chat.members.remove(position);
-        emit.ended(chat, user_id, state, reference);
-        (member.status == MemberStatus::Chatting).then(|| {
+        emit.ended(chat, &member, state, reference);
+        let left = (member.status == MemberStatus::Chatting).then(|| {
             let visibility = member.visibility();
             let author = chat.author_of(&member);
             let index =
                 chat.push_message("ParticipantLeft", author, None, visibility, now_millis());
             (index, visibility)
-        })
+        });
+        // A former member's own id for the chat names nothing any more.
+        self.member_chat_ids.remove(&member.chat_id);
+        left
     }
 
     /// Removes a member and tells the remaining chatting members who can see it.

@@ -31,6 +31,7 @@ use super::api_error::ApiError;
 use super::directory::Directory;
 use super::faults::Faults;
 use super::ids::IdGen;
+use super::variants::{Variant, Variants};
 use emit::Emitter;
 use model::{Chat, Mode};
 use render::Renderer;
@@ -70,6 +71,9 @@ pub struct World {
     sessions: HashMap<String, ChannelState>,
     chats: HashMap<String, Chat>,
     customer_index: HashMap<String, String>,
+    /// The chat id each agent and supervisor knows a chat by, when it is not the chat's own
+    /// ([`Variant::OwnChatIds`]): member-side id -> chat id.
+    member_chat_ids: HashMap<String, String>,
     /// Chats waiting for an agent, oldest first.
     queue: VecDeque<String>,
     /// Chats over for every agent, oldest first; kept for the customer side.
@@ -83,6 +87,8 @@ pub struct World {
     max_open_chats: usize,
     /// Seeded non-conformances (none by default).
     faults: Faults,
+    /// Legal variants of the server's choices (none by default).
+    variants: Variants,
 }
 
 impl World {
@@ -95,6 +101,7 @@ impl World {
             sessions: HashMap::new(),
             chats: HashMap::new(),
             customer_index: HashMap::new(),
+            member_chat_ids: HashMap::new(),
             queue: VecDeque::new(),
             ended: VecDeque::new(),
             monitoring: Vec::new(),
@@ -103,6 +110,7 @@ impl World {
             outbox: Vec::new(),
             max_open_chats: DEFAULT_MAX_OPEN_CHATS,
             faults: Faults::NONE,
+            variants: Variants::NONE,
         }
     }
 
@@ -127,6 +135,32 @@ impl World {
         self
     }
 
+    /// This world with the legal `variants` switched on.
+    pub fn with_variants(mut self, variants: Variants) -> Self {
+        self.variants = variants;
+        self.render = self.render.with_variants(variants);
+        self
+    }
+
+    /// The id a new member of chat `chat_id` will know it by: the chat's own, or a fresh one
+    /// of its own under [`Variant::OwnChatIds`].
+    fn member_chat_id(&mut self, chat_id: &str) -> String {
+        if !self.variants.has(Variant::OwnChatIds) {
+            return chat_id.to_owned();
+        }
+        let own = self.ids.chat_id();
+        self.member_chat_ids.insert(own.clone(), chat_id.to_owned());
+        own
+    }
+
+    /// The chat an agent or supervisor names by `given` (its own id for it, or the chat's).
+    fn resolve_chat_id(&self, given: &str) -> String {
+        self.member_chat_ids
+            .get(given)
+            .cloned()
+            .unwrap_or_else(|| given.to_owned())
+    }
+
     /// A shared handle on the user directory (it never changes while a server runs).
     pub fn directory_handle(&self) -> Arc<Directory> {
         self.directory.clone()
@@ -144,7 +178,8 @@ impl World {
 
     /// Takes the notifications caused since the last call, in delivery order.
     pub fn take_outbox(&mut self) -> Vec<Delivery> {
-        self.faults.rewrite_outbox(std::mem::take(&mut self.outbox))
+        let outbox = self.faults.rewrite_outbox(std::mem::take(&mut self.outbox));
+        self.variants.rewrite_outbox(outbox)
     }
 
     fn next_reference(&mut self) -> u64 {
@@ -179,20 +214,19 @@ impl World {
             .collect()
     }
 
-    /// The chat and `user_id`'s place in it: 404 for an unknown chat, 403 for somebody
-    /// else's.
-    fn membership(
-        &self,
-        user_id: &str,
-        chat_id: &str,
-    ) -> Result<(&Chat, &model::Member), ApiError> {
+    /// The chat `user_id` names `given` and its place in it: 404 for an unknown chat, 403 for
+    /// somebody else's (also for another member's own id of a chat `user_id` is in).
+    fn membership(&self, user_id: &str, given: &str) -> Result<(&Chat, &model::Member), ApiError> {
         let chat = self
             .chats
-            .get(chat_id)
-            .ok_or_else(|| ApiError::not_found(format!("Chat {chat_id} not found")))?;
-        let member = chat.member(user_id).ok_or_else(|| {
-            ApiError::forbidden(format!("You are not a participant of chat {chat_id}"))
-        })?;
+            .get(&self.resolve_chat_id(given))
+            .ok_or_else(|| ApiError::not_found(format!("Chat {given} not found")))?;
+        let member = chat
+            .member(user_id)
+            .filter(|m| m.chat_id == given)
+            .ok_or_else(|| {
+                ApiError::forbidden(format!("You are not a participant of chat {given}"))
+            })?;
         Ok((chat, member))
     }
 
@@ -214,6 +248,10 @@ impl World {
                 && let Some(chat) = self.chats.remove(&old)
             {
                 self.customer_index.remove(&chat.customer_chat_id);
+                // Members' own ids went when they left; these are the ones still in it.
+                for member in &chat.members {
+                    self.member_chat_ids.remove(&member.chat_id);
+                }
             }
         }
     }

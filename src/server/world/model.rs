@@ -121,6 +121,9 @@ pub struct Member {
     pub role: MemberRole,
     /// Invited, chatting or left.
     pub status: MemberStatus,
+    /// The id this member knows the chat by: the chat's own id, unless each party has an id of
+    /// its own for the interaction (a choice the documents leave open).
+    pub chat_id: String,
 }
 
 impl Member {
@@ -189,10 +192,36 @@ impl PartyKind {
     }
 }
 
+/// How a chat numbers its messages: the documents only show that indexes increase.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Numbering {
+    /// 1, 2, 3, ...
+    #[default]
+    Consecutive,
+    /// From 1000, in steps of 1, 2 and 3 in turn.
+    Skipping,
+}
+
+impl Numbering {
+    /// The first index a skipping chat uses.
+    const FIRST_SKIPPED: u64 = 1000;
+
+    /// The index of the message after one at `last` (`None`: the chat's first message).
+    pub fn next(self, last: Option<u64>) -> u64 {
+        match (self, last) {
+            (Numbering::Consecutive, None) => 1,
+            (Numbering::Consecutive, Some(last)) => last + 1,
+            (Numbering::Skipping, None) => Self::FIRST_SKIPPED,
+            // Steps of 1, 2, 3 in turn, so gaps of every size between indexes appear.
+            (Numbering::Skipping, Some(last)) => last + 1 + last % 3,
+        }
+    }
+}
+
 /// One entry of the chat's message log.
 #[derive(Debug, Clone)]
 pub struct Message {
-    /// Position in the chat's log, from 1, strictly increasing.
+    /// Position in the chat's log, strictly increasing (see [`Numbering`]).
     pub index: u64,
     /// `Text`, `ParticipantJoined`, `ParticipantLeft`, `TypingStarted`, `TypingStopped`, `Notice`.
     pub kind: &'static str,
@@ -251,6 +280,8 @@ pub struct Chat {
     pub comment: Option<String>,
     /// Agents that rejected or transferred the chat away; routing skips them.
     pub declined_by: Vec<String>,
+    /// How its messages are numbered.
+    pub numbering: Numbering,
 }
 
 impl Chat {
@@ -287,7 +318,7 @@ impl Chat {
         visibility: Visibility,
         timestamp: u64,
     ) -> u64 {
-        let index = self.messages.last().map_or(1, |m| m.index + 1);
+        let index = self.numbering.next(self.messages.last().map(|m| m.index));
         self.messages.push(Message {
             index,
             kind,
@@ -335,6 +366,17 @@ mod tests {
         assert!(Audience::Agent.sees(Agents));
         assert!(!Audience::Agent.sees(Supervisors));
         assert!(Audience::Supervisor.sees(Supervisors));
+    }
+
+    #[test]
+    fn consecutive_numbering_starts_at_one_and_skipping_numbering_elsewhere_with_gaps() {
+        assert_eq!(Numbering::Consecutive.next(None), 1);
+        assert_eq!(Numbering::Consecutive.next(Some(7)), 8);
+        let mut indexes = vec![Numbering::Skipping.next(None)];
+        for _ in 0..5 {
+            indexes.push(Numbering::Skipping.next(indexes.last().copied()));
+        }
+        assert_eq!(indexes, [1000, 1002, 1005, 1006, 1008, 1011]);
     }
 
     #[test]

@@ -12,6 +12,7 @@ use crate::server::faults::Fault;
 use crate::server::params::{
     operation_name, optional_string as string_param, required_string, unknown_operation,
 };
+use crate::server::variants::Variant;
 
 /// Where a Transfer sends the chat.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -251,14 +252,19 @@ impl World {
         chat_id: &str,
         op: ChatOp,
     ) -> Result<u64, ApiError> {
-        let (_, member) = self.membership(user_id, chat_id)?;
+        let (chat, member) = self.membership(user_id, chat_id)?;
         let unchecked = member.mode().is_some() && self.faults.has(Fault::CapabilitiesNotEnforced);
         if !capabilities::of(member).contains(&op.name()) && !unchecked {
-            return Err(self.faults.capability_refusal(ApiError::forbidden(format!(
+            let refusal = ApiError::forbidden(format!(
                 "Operation {} is not among your capabilities in chat {chat_id}",
                 op.name()
-            ))));
+            ));
+            return Err(self
+                .faults
+                .capability_refusal(self.variants.capability_refusal(refusal)));
         }
+        // From here on the chat's own id: `chat_id` may be the caller's own id for it.
+        let chat_id = &chat.id.clone();
         self.validate_target(user_id, chat_id, &op)?;
         let reference = self.next_reference();
         self.apply(user_id, chat_id, op, reference);
@@ -552,7 +558,17 @@ impl World {
     fn transfer(&mut self, user_id: &str, chat_id: &str, target: Target, reference: u64) {
         // The chat is placed in a queue (or offered to one agent): the initiator is done, and
         // everyone else, supervisors included, is revoked.
-        self.remove_member(chat_id, user_id, "Completed", Some(reference));
+        let supervisor = self
+            .chats
+            .get(chat_id)
+            .and_then(|c| c.member(user_id))
+            .is_some_and(|m| m.mode().is_some());
+        let state = if supervisor && self.variants.has(Variant::TransferRevokesInitiator) {
+            "Revoked"
+        } else {
+            "Completed"
+        };
+        self.remove_member(chat_id, user_id, state, Some(reference));
         let spare_supervisors = self.faults.has(Fault::TransferKeepsSupervisor);
         self.revoke_where(chat_id, |m| m.is_agent() || !spare_supervisors);
         let Some(chat) = self.chats.get_mut(chat_id) else {
@@ -595,6 +611,7 @@ impl World {
             .by_id(agent)
             .map(|u| u.user_name.clone())
             .unwrap_or_default();
+        let member_chat_id = self.member_chat_id(chat_id);
         let Some((chat, mut emit)) = self.chat_and_emitter(chat_id) else {
             return;
         };
@@ -605,6 +622,7 @@ impl World {
             nickname,
             role: MemberRole::Agent(kind),
             status: MemberStatus::Invited(invitation),
+            chat_id: member_chat_id,
         });
         emit.state(chat, agent, "StatusChange", None, false);
         if routed && self.faults.has(Fault::JoinBeforeAccept) {

@@ -4,8 +4,9 @@
 use serde_json::{Map, Value, json};
 
 use super::model::{Audience, Author, Chat, Member, MemberStatus, Message, Visibility};
-use crate::server::clock::format_millis;
+use crate::server::clock::format_millis_at;
 use crate::server::faults::{Fault, Faults};
+use crate::server::variants::Variants;
 
 /// The wire `state` of a chat as a member sees it.
 pub fn member_state(member: &Member) -> &'static str {
@@ -21,6 +22,7 @@ pub fn member_state(member: &Member) -> &'static str {
 pub struct Renderer {
     base: String,
     faults: Faults,
+    variants: Variants,
 }
 
 impl Renderer {
@@ -29,12 +31,28 @@ impl Renderer {
         Self {
             base: base.trim_end_matches('/').to_owned(),
             faults: Faults::NONE,
+            variants: Variants::NONE,
         }
     }
 
     /// This renderer with the seeded `faults` switched on.
     pub fn with_faults(self, faults: Faults) -> Self {
         Self { faults, ..self }
+    }
+
+    /// This renderer with the legal `variants` switched on.
+    pub fn with_variants(self, variants: Variants) -> Self {
+        Self { variants, ..self }
+    }
+
+    /// The legal variants the server runs with.
+    pub fn variants(&self) -> Variants {
+        self.variants
+    }
+
+    /// A GWS timestamp of epoch milliseconds, in the server's time zone.
+    fn timestamp(&self, millis: u64) -> String {
+        format_millis_at(millis, self.variants.utc_offset_minutes())
     }
 
     /// The URI of a chat resource.
@@ -78,7 +96,8 @@ impl Renderer {
         self.faults.listed_capabilities(viewer)
     }
 
-    /// The chat resource as `viewer` sees it now. With `empty_participants` the list is `[]`,
+    /// The chat resource as `viewer` sees it now (under the id `viewer` knows it by). With
+    /// `empty_participants` the list is `[]`,
     /// as in the documented StatusChange that answers Accept.
     pub fn chat_for(&self, chat: &Chat, viewer: &Member, empty_participants: bool) -> Value {
         let capabilities = self.capabilities(viewer);
@@ -99,10 +118,10 @@ impl Renderer {
             self.participants(chat, viewer.audience())
         };
         let mut c = Map::new();
-        c.insert("receivedDate".into(), json!(format_millis(chat.received)));
+        c.insert("receivedDate".into(), json!(self.timestamp(chat.received)));
         c.insert("chatType".into(), json!("Inbound"));
         c.insert("capabilities".into(), json!(capabilities));
-        c.insert("uri".into(), json!(self.chat_uri(&chat.id)));
+        c.insert("uri".into(), json!(self.chat_uri(&viewer.chat_id)));
         c.insert("state".into(), json!(member_state(viewer)));
         c.insert("participants".into(), Value::Array(participants));
         if !chat.user_data.is_empty() {
@@ -111,25 +130,25 @@ impl Renderer {
         if let Some(comment) = &chat.comment {
             c.insert("comment".into(), json!(comment));
         }
-        c.insert("id".into(), json!(chat.id));
+        c.insert("id".into(), json!(viewer.chat_id));
         Value::Object(c)
     }
 
-    /// The chat resource of a chat that is over for its viewer (`Completed`, `Revoked`):
-    /// empty participants and capabilities, as in the documented Revoked example.
-    pub fn ended_chat(&self, chat: &Chat, state: &str) -> Value {
+    /// The chat resource of a chat that is over for its former member `viewer` (`Completed`,
+    /// `Revoked`): empty participants and capabilities, as in the documented Revoked example.
+    pub fn ended_chat(&self, chat: &Chat, viewer: &Member, state: &str) -> Value {
         let participants = if self.faults.has(Fault::RevokedWithParticipants) {
             self.participants(chat, Audience::Supervisor)
         } else {
             Vec::new()
         };
         json!({
-            "receivedDate": format_millis(chat.received),
+            "receivedDate": self.timestamp(chat.received),
             "participants": participants,
             "capabilities": [],
-            "uri": self.chat_uri(&chat.id),
+            "uri": self.chat_uri(&viewer.chat_id),
             "state": state,
-            "id": chat.id,
+            "id": viewer.chat_id,
         })
     }
 
@@ -141,7 +160,7 @@ impl Renderer {
         if let Some(text) = &message.text {
             m.insert("text".into(), json!(text));
         }
-        m.insert("timestamp".into(), json!(format_millis(message.timestamp)));
+        m.insert("timestamp".into(), json!(self.timestamp(message.timestamp)));
         m.insert("visibility".into(), json!(message.visibility.as_str()));
         m.insert("type".into(), json!(message.kind));
         m.insert("timestampSeconds".into(), json!(message.timestamp));
@@ -159,7 +178,8 @@ impl Renderer {
             .collect()
     }
 
-    /// A `MessageLogUpdated` / `NewMessages` notification.
+    /// A `MessageLogUpdated` / `NewMessages` notification about the chat its recipient knows
+    /// as `chat_id`.
     pub fn message_log(
         &self,
         chat_id: &str,

@@ -9,6 +9,7 @@ use crate::server::clock::now_millis;
 use crate::server::directory::Role;
 use crate::server::faults::Fault;
 use crate::server::params::unknown_operation;
+use crate::server::variants::Variant;
 
 /// `supervisorMonitoringMode`: how many of the agent's chats the supervisor joins.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,9 +38,12 @@ impl World {
             .by_id(supervisor)
             .ok_or_else(ApiError::unauthenticated)?;
         if !caller.has_role(Role::Supervisor) && !self.faults.has(Fault::AgentMayMonitor) {
-            return Err(self.faults.role_refusal(ApiError::no_permission(
+            let refusal = ApiError::no_permission(
                 "The supervisor role ([htcc] roles=supervisor) is required",
-            )));
+            );
+            return Err(self
+                .faults
+                .role_refusal(self.variants.role_refusal(refusal)));
         }
         let target = self
             .directory
@@ -91,6 +95,9 @@ impl World {
         self.check_supervision(supervisor, agent)?;
         let watching = |m: &Monitoring| m.supervisor == supervisor && m.agent == agent;
         if !self.monitoring.iter().any(watching) {
+            if self.variants.has(Variant::RepeatedCancelSucceeds) {
+                return Ok(());
+            }
             return Err(ApiError::wrong_state(
                 "Monitoring of this agent is not active",
             ));
@@ -150,6 +157,7 @@ impl World {
                 .unwrap_or_default()
         });
         let faults = self.faults;
+        let member_chat_id = self.member_chat_id(chat_id);
         let Some((chat, mut emit)) = self.chat_and_emitter(chat_id) else {
             return;
         };
@@ -163,6 +171,7 @@ impl World {
                 visibility: faults.supervisor_visibility(watch.mode),
             },
             status: MemberStatus::Chatting,
+            chat_id: member_chat_id,
         };
         let visibility = member.visibility();
         let author = chat.author_of(&member);
