@@ -48,3 +48,17 @@ pub struct Finding {
     /// Evidence: a unified diff, schema errors with instance paths, the offending JSON.
     pub details: Vec<String>,
 }
+
+impl Finding {
+    /// The finding weighed by its requirement's level: a failure of a SHOULD requirement is
+    /// NON-STRICT (reported; fails only under `--strict`), whichever check found it. Every
+    /// run and replay weighs its findings this way, so a tier follows the catalogue.
+    pub fn weighed(mut self, catalogue: &crate::spec::Catalogue) -> Self {
+        if self.verdict == Verdict::Fail
+            && catalogue.level(&self.requirement) == Some(crate::spec::Level::Should)
+        {
+            self.verdict = Verdict::NonStrict;
+        }
+        self
+    }
+}

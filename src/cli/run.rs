@@ -182,7 +182,11 @@ fn prepare(args: &RunArgs) -> Result<(Vec<Scenario>, Arc<Verifier>, Profile), i3
                 .map_err(|e| bad(format!("scenario {}: {e}", scenario.name)))?;
         }
     }
-    Ok((scenarios, Arc::new(verifier), profile))
+    Ok((
+        scenarios,
+        Arc::new(verifier.with_catalogue(catalogue)),
+        profile,
+    ))
 }
 
 fn selected(args: &RunArgs, name: &str) -> bool {

@@ -46,6 +46,7 @@ use crate::event::{Outcome, RunEvent};
 use crate::profile::Profile;
 use crate::report::Subject;
 use crate::run::ScenarioRun;
+use crate::spec::Catalogue;
 use actor::{ActorRun, replay_finding, run_actor};
 use causality::Progress;
 use compare::{Matcher, REQUIREMENT};
@@ -299,6 +300,12 @@ pub async fn replay_group(group: Arc<GroupPlan>, ctx: &ReplayContext) -> Scenari
         });
     }
     drop(remap);
+    // Every finding weighs as its requirement's level says, as in `run`.
+    for event in &mut all {
+        if let RunEvent::Finding { finding, .. } = event {
+            *finding = finding.clone().weighed(Catalogue::builtin_shared());
+        }
+    }
     let failed = all
         .iter()
         .filter_map(RunEvent::finding)

@@ -11,7 +11,7 @@ use super::{Runner, StepError};
 use crate::bayeux::ChannelPattern;
 use crate::check::{Finding, Verdict};
 use crate::driver::bayeux::{Cursor, Delivery, Inbox, WaitError};
-use crate::scenario::model::{Expectation, ExpectedNotification, Order};
+use crate::scenario::model::{Capture, Expectation, ExpectedNotification, Order};
 use crate::scenario::template::Variables;
 
 /// How much of a notification a failure message shows.
@@ -69,6 +69,29 @@ fn explain(
         .collect()
 }
 
+/// Why an expectation failed, before it is recorded as a finding.
+struct Failure {
+    check: &'static str,
+    message: String,
+    details: Vec<String>,
+}
+
+/// The notifications an expectation's items matched, in item order, and the cursor after the
+/// last one used.
+struct Matched<'e> {
+    pairs: Vec<(&'e ExpectedNotification, Delivery)>,
+    end: Cursor,
+}
+
+/// Every item once per `count`, in listed order.
+fn wanted(expectation: &Expectation) -> Vec<&ExpectedNotification> {
+    expectation
+        .items
+        .iter()
+        .flat_map(|item| std::iter::repeat_n(item, item.count as usize))
+        .collect()
+}
+
 impl Runner<'_> {
     pub(crate) async fn expect(&mut self, expectation: &Expectation) -> Result<(), StepError> {
         let Some(session) = self.agents.get(&expectation.actor) else {
@@ -78,96 +101,40 @@ impl Runner<'_> {
             )));
         };
         let inbox = session.bayeux.inbox().clone();
-        let mut cursor = session.cursor;
+        let cursor = session.cursor;
         let channel = ChannelPattern::parse(&expectation.channel)
             .map_err(|e| StepError::CouldNotRun(e.to_string()))?;
         let deadline = Instant::now() + expectation.within;
         let actor = expectation.actor.as_str();
-        match expectation.order {
-            Order::Sequence => {
-                for item in &expectation.items {
-                    for _ in 0..item.count {
-                        let vars = self.vars.clone();
-                        let found = inbox
-                            .wait_for(
-                                cursor,
-                                &item.matchers.describe(&self.vars),
-                                |d| d.on(&channel) && item.matchers.check(&d.data, &vars).is_ok(),
-                                deadline,
-                            )
-                            .await;
-                        match found {
-                            Ok(delivery) => {
-                                self.matched(item, &delivery)?;
-                                cursor = delivery.next();
-                            }
-                            Err(error) => {
-                                let details = explain(&inbox, cursor, &channel, item, &self.vars);
-                                return Err(self.fail(
-                                    "expect",
-                                    format!(
-                                        "{actor}: no notification matching {} within {} ms{}",
-                                        item.matchers.describe(&self.vars),
-                                        expectation.within.as_millis(),
-                                        session_note(&error)
-                                    ),
-                                    details,
-                                ));
-                            }
-                        }
-                    }
-                }
-            }
-            Order::Exact => {
-                for item in &expectation.items {
-                    for _ in 0..item.count {
-                        let next = inbox
-                            .wait_for(
-                                cursor,
-                                "the next notification",
-                                |d| d.on(&channel),
-                                deadline,
-                            )
-                            .await;
-                        let delivery = match next {
-                            Ok(delivery) => delivery,
-                            Err(error) => {
-                                return Err(self.fail(
-                                    "expect",
-                                    format!(
-                                        "{actor}: expected next a notification matching {}, but none arrived within {} ms{}",
-                                        item.matchers.describe(&self.vars),
-                                        expectation.within.as_millis(),
-                                        session_note(&error)
-                                    ),
-                                    Vec::new(),
-                                ));
-                            }
-                        };
-                        if let Err(why) = item.matchers.check(&delivery.data, &self.vars) {
-                            let mut details = vec![short(&delivery.data)];
-                            details.extend(mismatch_diff(&why));
-                            return Err(self.fail(
-                                "expect.order",
-                                format!(
-                                    "{actor}: the next notification (#{}) does not match {}: {why}",
-                                    delivery.seq,
-                                    item.matchers.describe(&self.vars)
-                                ),
-                                details,
-                            ));
-                        }
-                        self.matched(item, &delivery)?;
-                        cursor = delivery.next();
-                    }
-                }
-            }
+        let found = match expectation.order {
             Order::Any => {
-                cursor = self
-                    .expect_any(expectation, &inbox, cursor, &channel, deadline)
-                    .await?
+                self.match_any(expectation, &inbox, cursor, &channel, deadline)
+                    .await
             }
+            ordered => match self
+                .match_ordered(expectation, ordered, &inbox, cursor, &channel, deadline)
+                .await
+            {
+                Ok(matched) => Ok(matched),
+                // Every item may still have arrived, in another order: that is a finding of
+                // its own (citing the order's requirement), and the scenario goes on.
+                Err(failure) => match self
+                    .match_any(expectation, &inbox, cursor, &channel, deadline)
+                    .await
+                {
+                    Ok(matched) => {
+                        self.out_of_order(expectation, &inbox, cursor, &channel, &matched);
+                        Ok(matched)
+                    }
+                    Err(_) => Err(failure),
+                },
+            },
+        };
+        let matched = found.map_err(|f| self.fail(f.check, f.message, f.details))?;
+        for (item, delivery) in &matched.pairs {
+            self.matched(item, delivery)?;
         }
+        let cursor = matched.end;
         if let Some(quiet) = expectation.quiet {
             let until = Instant::now() + quiet;
             if let Ok(extra) = inbox
@@ -191,21 +158,148 @@ impl Runner<'_> {
         Ok(())
     }
 
-    /// Matches every item to distinct notifications in any order; returns the cursor after
-    /// the last one used.
-    async fn expect_any(
+    /// Matches the items in listed order: in `Sequence`, each the first matching notification
+    /// after the previous one; in `Exact`, each the very next notification. Captures are set as
+    /// items match, so a later item may use an earlier one's.
+    async fn match_ordered<'e>(
+        &mut self,
+        expectation: &'e Expectation,
+        order: Order,
+        inbox: &Inbox,
+        from: Cursor,
+        channel: &ChannelPattern,
+        deadline: Instant,
+    ) -> Result<Matched<'e>, Failure> {
+        let actor = expectation.actor.as_str();
+        let mut cursor = from;
+        let mut pairs = Vec::new();
+        for item in wanted(expectation) {
+            let vars = self.vars.clone();
+            let found = if order == Order::Exact {
+                inbox
+                    .wait_for(cursor, "the next notification", |d| d.on(channel), deadline)
+                    .await
+            } else {
+                inbox
+                    .wait_for(
+                        cursor,
+                        &item.matchers.describe(&self.vars),
+                        |d| d.on(channel) && item.matchers.check(&d.data, &vars).is_ok(),
+                        deadline,
+                    )
+                    .await
+            };
+            let delivery = match found {
+                Ok(delivery) => delivery,
+                Err(error) if order == Order::Exact => {
+                    return Err(Failure {
+                        check: "expect",
+                        message: format!(
+                            "{actor}: expected next a notification matching {}, but none arrived within {} ms{}",
+                            item.matchers.describe(&self.vars),
+                            expectation.within.as_millis(),
+                            session_note(&error)
+                        ),
+                        details: Vec::new(),
+                    });
+                }
+                Err(error) => {
+                    return Err(Failure {
+                        check: "expect",
+                        message: format!(
+                            "{actor}: no notification matching {} within {} ms{}",
+                            item.matchers.describe(&self.vars),
+                            expectation.within.as_millis(),
+                            session_note(&error)
+                        ),
+                        details: explain(inbox, cursor, channel, item, &self.vars),
+                    });
+                }
+            };
+            if let Err(why) = item.matchers.check(&delivery.data, &self.vars) {
+                let mut details = vec![short(&delivery.data)];
+                details.extend(mismatch_diff(&why));
+                return Err(Failure {
+                    check: "expect.order",
+                    message: format!(
+                        "{actor}: the next notification (#{}) does not match {}: {why}",
+                        delivery.seq,
+                        item.matchers.describe(&self.vars)
+                    ),
+                    details,
+                });
+            }
+            self.capture_what_is_there(&item.captures, &delivery.data);
+            cursor = delivery.next();
+            pairs.push((item, delivery));
+        }
+        Ok(Matched { pairs, end: cursor })
+    }
+
+    /// Reports that every item of an ordered expectation arrived, but not in the listed order
+    /// (or, for `exact`, with others in between): what arrived, and which item each matched.
+    fn out_of_order(
         &mut self,
         expectation: &Expectation,
         inbox: &Inbox,
         from: Cursor,
         channel: &ChannelPattern,
-        deadline: Instant,
-    ) -> Result<Cursor, StepError> {
-        let wanted: Vec<&ExpectedNotification> = expectation
-            .items
-            .iter()
-            .flat_map(|item| std::iter::repeat_n(item, item.count as usize))
+        matched: &Matched<'_>,
+    ) {
+        let position = |item: &ExpectedNotification| {
+            expectation
+                .items
+                .iter()
+                .position(|i| std::ptr::eq(i, item))
+                .map_or(0, |p| p + 1)
+        };
+        let details = inbox
+            .snapshot()
+            .into_iter()
+            .filter(|d| d.next() > from && d.next() <= matched.end && d.on(channel))
+            .map(|d| {
+                let item = matched
+                    .pairs
+                    .iter()
+                    .find(|(_, m)| m.seq == d.seq)
+                    .map_or_else(
+                        || "no item".to_owned(),
+                        |(i, _)| format!("item {}", position(i)),
+                    );
+                format!("#{} ({item}): {}", d.seq, short(&d.data))
+            })
             .collect();
+        let requirement = expectation
+            .order_requirement
+            .clone()
+            .unwrap_or_else(|| self.current_requirement());
+        let how = if expectation.order == Order::Exact {
+            "exactly in the listed order, with nothing in between"
+        } else {
+            "in the listed order"
+        };
+        self.finding(Finding {
+            check: "expect.order".to_owned(),
+            requirement,
+            verdict: Verdict::Fail,
+            message: format!(
+                "{}: every expected notification arrived, but not {how}",
+                expectation.actor
+            ),
+            details,
+        });
+    }
+
+    /// Matches every item to distinct notifications in any order.
+    async fn match_any<'e>(
+        &mut self,
+        expectation: &'e Expectation,
+        inbox: &Inbox,
+        from: Cursor,
+        channel: &ChannelPattern,
+        deadline: Instant,
+    ) -> Result<Matched<'e>, Failure> {
+        let wanted = wanted(expectation);
         let mut seen = from;
         loop {
             let received: Vec<Delivery> = inbox
@@ -213,20 +307,34 @@ impl Runner<'_> {
                 .into_iter()
                 .filter(|d| d.next() > from && d.on(channel))
                 .collect();
+            // Passes until nothing more matches: an item may use what another captured (an
+            // ordered expectation checked in any order), so it can only match after that one.
             let mut used: Vec<Option<&Delivery>> = vec![None; wanted.len()];
-            for (slot, item) in wanted.iter().enumerate() {
-                used[slot] = received.iter().find(|d| {
-                    !used.iter().flatten().any(|u| u.seq == d.seq)
-                        && item.matchers.check(&d.data, &self.vars).is_ok()
-                });
+            let mut progress = true;
+            while progress {
+                progress = false;
+                for (slot, item) in wanted.iter().enumerate() {
+                    if used[slot].is_some() {
+                        continue;
+                    }
+                    used[slot] = received.iter().find(|d| {
+                        !used.iter().flatten().any(|u| u.seq == d.seq)
+                            && item.matchers.check(&d.data, &self.vars).is_ok()
+                    });
+                    if let Some(delivery) = used[slot] {
+                        self.capture_what_is_there(&item.captures, &delivery.data);
+                        progress = true;
+                    }
+                }
             }
             if used.iter().all(Option::is_some) {
-                let mut end = from;
-                for (item, delivery) in wanted.iter().zip(used.iter().flatten()) {
-                    self.matched(item, delivery)?;
-                    end = end.max(delivery.next());
-                }
-                return Ok(end);
+                let pairs: Vec<_> = wanted
+                    .iter()
+                    .zip(used.iter().flatten())
+                    .map(|(item, delivery)| (*item, (*delivery).clone()))
+                    .collect();
+                let end = pairs.iter().map(|(_, d)| d.next()).fold(from, Cursor::max);
+                return Ok(Matched { pairs, end });
             }
             if let Some(last) = received.last() {
                 seen = seen.max(last.next());
@@ -245,9 +353,9 @@ impl Runner<'_> {
                     .iter()
                     .map(|d| format!("#{}: {}", d.seq, short(&d.data)))
                     .collect();
-                return Err(self.fail(
-                    "expect",
-                    format!(
+                return Err(Failure {
+                    check: "expect",
+                    message: format!(
                         "{}: within {} ms, no notification matched: {}{}",
                         expectation.actor,
                         expectation.within.as_millis(),
@@ -255,7 +363,17 @@ impl Runner<'_> {
                         session_note(&error)
                     ),
                     details,
-                ));
+                });
+            }
+        }
+    }
+
+    /// Sets the captures a matched notification has values for (the rest are reported when the
+    /// expectation as a whole has matched).
+    fn capture_what_is_there(&mut self, captures: &[Capture], document: &Value) {
+        for capture in captures {
+            if let Some(value) = capture.path.lookup(document) {
+                self.vars.set(capture.name.clone(), value.clone());
             }
         }
     }

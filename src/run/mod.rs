@@ -132,12 +132,12 @@ impl<'a> Runner<'a> {
         Ok(http.with_tap(recording.tap(actor, role)))
     }
 
-    /// Records a finding of the current step.
+    /// Records a finding of the current step, weighed by its requirement's level.
     pub(crate) fn finding(&mut self, finding: Finding) {
         self.events.push(RunEvent::Finding {
             scenario: self.scenario.name.clone(),
             step: self.step,
-            finding,
+            finding: finding.weighed(self.ctx.verifier.catalogue()),
         });
     }
 

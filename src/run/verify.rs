@@ -12,6 +12,7 @@ use crate::check::diff::{Errata, Example, Masks, diff_against_example};
 use crate::check::invariants::{ActorInfo, CustomerView, InvariantChecker, Role};
 use crate::check::schema::{SchemaError, SchemaSet};
 use crate::event::RunEvent;
+use crate::spec::Catalogue;
 
 /// Why the checks' data could not be loaded.
 #[derive(Debug, thiserror::Error)]
@@ -29,13 +30,15 @@ pub enum VerifyLoadError {
     },
 }
 
-/// Schemas, fixtures and errata, loaded once per run and shared by every scenario.
+/// Schemas, fixtures, errata and the requirement catalogue (which weighs every finding by its
+/// requirement's level), loaded once per run and shared by every scenario.
 #[derive(Debug)]
 pub struct Verifier {
     schemas: SchemaSet,
     fixtures: HashMap<String, Value>,
     errata: Errata,
     masks: Masks,
+    catalogue: Catalogue,
 }
 
 impl Verifier {
@@ -98,7 +101,20 @@ impl Verifier {
             fixtures: examples,
             errata,
             masks: Masks::default(),
+            catalogue: Catalogue::builtin_shared().clone(),
         })
+    }
+
+    /// These checks citing `catalogue` (the one the scenarios were loaded with) instead of the
+    /// built-in one.
+    pub fn with_catalogue(mut self, catalogue: Catalogue) -> Self {
+        self.catalogue = catalogue;
+        self
+    }
+
+    /// The requirement catalogue findings are weighed by.
+    pub fn catalogue(&self) -> &Catalogue {
+        &self.catalogue
     }
 
     /// Whether a fixture of this name exists.

@@ -252,6 +252,9 @@ pub struct Expectation {
     pub channel: String,
     /// Then nothing else for this long.
     pub quiet: Option<Duration>,
+    /// The requirement a finding that every item arrived, but not in the listed order, cites
+    /// (`None`: the step's first).
+    pub order_requirement: Option<String>,
     /// The notifications.
     pub items: Vec<ExpectedNotification>,
 }

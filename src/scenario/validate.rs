@@ -365,7 +365,6 @@ impl Validator<'_> {
             );
         }
         let mut items = Vec::new();
-        let mut later_captures = Vec::new();
         for item in &expect.notifications {
             let matchers = self.matchers(&item.value.matchers, &item.referenced);
             let count = match &item.value.count {
@@ -388,13 +387,10 @@ impl Validator<'_> {
                 );
             }
             let captures = self.captures(item.value.capture.as_ref());
-            // In sequence and exact order items match one after the other, so an item may use
-            // what an earlier one captured; in any order nothing is known until all matched.
-            if order == Some(Order::Any) {
-                later_captures.extend(captures.iter().map(|c| c.name.clone()));
-            } else {
-                self.defined.extend(captures.iter().map(|c| c.name.clone()));
-            }
+            // An item may use what an earlier one captured: in sequence and exact order items
+            // match one after the other, and in any order an item is tried again once others
+            // have matched.
+            self.defined.extend(captures.iter().map(|c| c.name.clone()));
             items.push(ExpectedNotification {
                 position: position(&item.referenced),
                 matchers,
@@ -403,13 +399,22 @@ impl Validator<'_> {
                 fixture: item.value.fixture.as_ref().map(|f| f.value.clone()),
             });
         }
-        self.defined.extend(later_captures);
+        let order_requirement = expect.order_requirement.as_ref().and_then(|id| {
+            if order == Some(Order::Any) {
+                self.error(
+                    &id.referenced,
+                    "`order_requirement` is for `order: sequence` or `exact`",
+                );
+            }
+            self.requirement_ids(std::slice::from_ref(id)).pop()
+        });
         Some(Expectation {
             actor: actor?,
             order: order?,
             within,
             channel,
             quiet,
+            order_requirement,
             items,
         })
     }

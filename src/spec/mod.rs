@@ -8,6 +8,7 @@ mod mode;
 pub use mode::Mode;
 
 use std::collections::HashSet;
+use std::sync::LazyLock;
 
 use serde::Deserialize;
 
@@ -69,6 +70,17 @@ impl Catalogue {
     /// The catalogue compiled into the binary.
     pub fn builtin() -> Self {
         Self::parse(BUILTIN).expect("the built-in catalogue is valid (tested)")
+    }
+
+    /// The catalogue compiled into the binary, parsed once.
+    pub fn builtin_shared() -> &'static Catalogue {
+        static BUILTIN_CATALOGUE: LazyLock<Catalogue> = LazyLock::new(Catalogue::builtin);
+        &BUILTIN_CATALOGUE
+    }
+
+    /// The level of requirement `id`, if the catalogue has it.
+    pub fn level(&self, id: &str) -> Option<Level> {
+        self.get(id).map(|r| r.level)
     }
 
     /// A requirement by id.
