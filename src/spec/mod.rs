@@ -148,6 +148,25 @@ mod tests {
     }
 
     #[test]
+    fn every_link_inside_docs_rulings_md_reaches_an_anchor() {
+        let anchors = rulings_anchors();
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/rulings.md");
+        let text = std::fs::read_to_string(path).expect("docs/rulings.md is readable");
+        let links: Vec<&str> = text
+            .split("](#")
+            .skip(1)
+            .filter_map(|rest| rest.split_once(')').map(|(anchor, _)| anchor))
+            .collect();
+        assert!(links.len() > 50, "{}", links.len());
+        for link in links {
+            assert!(
+                anchors.contains(link),
+                "docs/rulings.md links to #{link}, which it lacks"
+            );
+        }
+    }
+
+    #[test]
     fn sources_are_optional_in_a_private_catalogue() {
         let text = "requirements:\n  - {id: A, level: MUST, text: t, source: s}\n";
         let catalogue = Catalogue::parse(text).expect("parses");
