@@ -228,6 +228,56 @@ fn check_docs_accepts_the_fixtures_and_explains_the_errata() {
     assert_eq!(out.status.code(), Some(0), "{stdout}");
     assert!(stdout.contains("explained by erratum E5"), "{stdout}");
     assert!(stdout.contains("E5   NON-STRICT"), "{stdout}");
+    assert!(
+        stdout.contains("ok   each declares draft 2020-12, its $id, a title and a description"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("FAIL"), "{stdout}");
+}
+
+#[test]
+fn check_docs_fails_on_a_stale_erratum_and_a_schema_without_its_id() {
+    let base = std::env::temp_dir().join(format!("gws-conform-docs-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&base);
+    for dir in ["fixtures", "schemas"] {
+        std::fs::create_dir_all(base.join(dir)).unwrap();
+        for entry in std::fs::read_dir(repo().join(dir)).unwrap() {
+            let entry = entry.unwrap();
+            if entry.path().is_file() {
+                std::fs::copy(entry.path(), base.join(dir).join(entry.file_name())).unwrap();
+            }
+        }
+    }
+    // The example follows the table: E5's failure goes away, so the erratum is stale.
+    let fixture = base.join("fixtures/chat-started-status-change.json");
+    let fixed = std::fs::read_to_string(&fixture)
+        .unwrap()
+        .replace("\"SwitchBargeIn\"", "\"SwitchToBargeIn\"");
+    std::fs::write(&fixture, fixed).unwrap();
+    let schema = base.join("schemas/version-response.schema.json");
+    let renamed = std::fs::read_to_string(&schema).unwrap().replace(
+        "schemas/version-response.schema.json",
+        "schemas/version.schema.json",
+    );
+    std::fs::write(&schema, renamed).unwrap();
+    let out = gws(&[
+        "check-docs",
+        "--fixtures",
+        base.join("fixtures").to_str().unwrap(),
+        "--schemas",
+        base.join("schemas").to_str().unwrap(),
+    ]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains("FAIL version-response.schema.json: $id is not https://gws-conform.dev/schemas/version-response.schema.json"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("FAIL E5: expects chat-started-status-change.json to fail its schema at /chat/capabilities/13, but it does not"),
+        "{stdout}"
+    );
+    std::fs::remove_dir_all(base).unwrap();
 }
 
 #[test]
@@ -235,8 +285,9 @@ fn check_docs_fails_on_an_unexplained_fixture_error() {
     let dir = std::env::temp_dir().join(format!("gws-conform-fixtures-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
-    for file in ["errata.json", "chat-completed-status-change-revoked.json"] {
-        std::fs::copy(repo().join("fixtures").join(file), dir.join(file)).unwrap();
+    for entry in std::fs::read_dir(repo().join("fixtures")).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), dir.join(entry.file_name())).unwrap();
     }
     let broken = std::fs::read_to_string(dir.join("chat-completed-status-change-revoked.json"))
         .unwrap()

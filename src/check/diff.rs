@@ -27,8 +27,8 @@
 //! - residual empty, the actual document uses a variant (it copies the example's error) →
 //!   the erratum's tier (NON-STRICT for E5–E7), citing `NOTIF-EXAMPLE`;
 //! - residual empty, only the example uses a variant (the server follows the table, which is
-//!   normative) → INFO: reported with the erratum ids, never fails a run (DESIGN.md: "the
-//!   table's form passes");
+//!   normative) → INFO: reported with the erratum ids, never fails a run (the table's form
+//!   passes: `docs/rulings.md#ruling-precedence`);
 //! - anything left in the residual → FAIL citing `NOTIF-EXAMPLE`, with the residual diff.
 //!
 //! [`ExampleDiff::explained`] says which errata explained which differences, with a small

@@ -481,6 +481,28 @@ mod tests {
     }
 
     #[test]
+    fn a_schema_the_metaschema_rejects_does_not_load() {
+        // Compiling validates each file against the 2020-12 metaschema, so `check-docs` and
+        // `run` need no separate metaschema check.
+        let invalid = r#"{
+            "$schema": "https://json-schema.org/draft/2020-12/schema",
+            "$id": "https://gws-conform.dev/schemas/odd.schema.json",
+            "type": 5
+        }"#;
+        let err = SchemaSet::from_sources([
+            (NOTIFICATION_SCHEMA, ENTRY),
+            ("ping.schema.json", PING),
+            ("item.schema.json", ITEM),
+            ("odd.schema.json", invalid),
+        ])
+        .expect_err("the metaschema rejects a numeric type");
+        assert!(
+            matches!(&err, SchemaError::Compile { file, .. } if file == "odd.schema.json"),
+            "{err}"
+        );
+    }
+
+    #[test]
     fn load_errors_name_the_file() {
         let err = SchemaSet::from_sources([(NOTIFICATION_SCHEMA, ENTRY), ("bad.schema.json", "{")])
             .expect_err("not JSON");

@@ -57,7 +57,8 @@ pub enum Command {
     /// remapped, times compared by their shape), in the recorded order within each chat.
     /// Credentials come from the profile. docs/replay.md describes it.
     Replay(ReplayArgs),
-    /// Validate the documented examples against the schemas and list the errata.
+    /// Check the schema files, validate the documented examples against them, and check the
+    /// errata against the examples.
     CheckDocs(CheckDocsArgs),
     /// Show which scenarios cover each requirement of the catalogue.
     Coverage(CoverageArgs),

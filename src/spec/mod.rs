@@ -1,6 +1,7 @@
 //! What the documentation requires: the requirement catalogue (`scenarios/requirements.yaml`,
-//! each requirement with an id, a level, a paraphrase and its source section) and the seed
-//! page's capability table.
+//! each requirement with an id, a level, a paraphrase, its source in words and its citations:
+//! the public pages and the rulings of `docs/rulings.md` it rests on) and the seed page's
+//! capability table.
 
 pub mod capabilities;
 mod mode;
@@ -33,8 +34,14 @@ pub struct Requirement {
     pub level: Level,
     /// The statement, paraphrased.
     pub text: String,
-    /// Where it comes from.
+    /// Where it comes from, in words: the page and section, or the ruling.
     pub source: String,
+    /// The citations a reader can check: public URLs (`https://…`: a Genesys page, the Bayeux
+    /// specification) and rulings of this repository (`docs/rulings.md#<anchor>`). Optional in
+    /// the file format, so a private catalogue need not cite public pages; the built-in
+    /// catalogue cites at least one for every requirement (tested).
+    #[serde(default)]
+    pub sources: Vec<String>,
 }
 
 /// The catalogue.
@@ -111,6 +118,77 @@ mod tests {
             assert!(catalogue.get(id).is_some(), "{id}");
         }
         assert!(catalogue.requirements().len() > 40);
+    }
+
+    /// What the built-in catalogue's citations may be: a public page, or a ruling anchor.
+    const RULINGS: &str = "docs/rulings.md#";
+
+    /// The anchors `docs/rulings.md` defines (`<a id="…">`).
+    fn rulings_anchors() -> HashSet<String> {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/rulings.md");
+        let text = std::fs::read_to_string(path).expect("docs/rulings.md is readable");
+        text.split("id=\"")
+            .skip(1)
+            .filter_map(|rest| rest.split_once('"').map(|(id, _)| id.to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn every_builtin_requirement_cites_a_page_or_a_ruling_that_exists() {
+        let anchors = rulings_anchors();
+        assert!(anchors.contains("ruling-visibility"), "{anchors:?}");
+        for requirement in Catalogue::builtin().requirements() {
+            let id = &requirement.id;
+            assert!(
+                !requirement.sources.is_empty(),
+                "{id} cites nothing: give `sources` a page URL or a docs/rulings.md anchor"
+            );
+            for citation in &requirement.sources {
+                if let Some(anchor) = citation.strip_prefix(RULINGS) {
+                    assert!(
+                        anchors.contains(anchor),
+                        "{id} cites {citation}, but docs/rulings.md has no id=\"{anchor}\""
+                    );
+                } else {
+                    assert!(
+                        citation.starts_with("https://") && !citation.contains(char::is_whitespace),
+                        "{id} cites {citation:?}: neither an https URL nor {RULINGS}<anchor>"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn every_link_inside_docs_rulings_md_reaches_an_anchor() {
+        let anchors = rulings_anchors();
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/rulings.md");
+        let text = std::fs::read_to_string(path).expect("docs/rulings.md is readable");
+        let links: Vec<&str> = text
+            .split("](#")
+            .skip(1)
+            .filter_map(|rest| rest.split_once(')').map(|(anchor, _)| anchor))
+            .collect();
+        assert!(links.len() > 50, "{}", links.len());
+        for link in links {
+            assert!(
+                anchors.contains(link),
+                "docs/rulings.md links to #{link}, which it lacks"
+            );
+        }
+    }
+
+    #[test]
+    fn sources_are_optional_in_a_private_catalogue() {
+        let text = "requirements:\n  - {id: A, level: MUST, text: t, source: s}\n";
+        let catalogue = Catalogue::parse(text).expect("parses");
+        assert!(catalogue.get("A").expect("listed").sources.is_empty());
+        let cited = "requirements:\n  - {id: B, level: SHOULD, text: t, source: s, sources: [https://example.org/p]}\n";
+        let catalogue = Catalogue::parse(cited).expect("parses");
+        assert_eq!(
+            catalogue.get("B").expect("listed").sources,
+            ["https://example.org/p"]
+        );
     }
 
     #[test]

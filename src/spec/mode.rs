@@ -41,7 +41,7 @@ impl Mode {
         }
     }
 
-    /// The supervisor participant's `visibility` in the mode (DESIGN.md "Modes").
+    /// The supervisor participant's `visibility` in the mode (`docs/rulings.md#ruling-visibility`).
     pub fn visibility(self) -> &'static str {
         match self {
             Mode::Monitor => "Supervisors",
