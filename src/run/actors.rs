@@ -77,7 +77,9 @@ impl Runner<'_> {
         Ok(exchange)
     }
 
-    /// `login`: HTTP session, CometD handshake and subscription, StartContactCenterSession.
+    /// `login`: HTTP session, CometD handshake and subscription, StartContactCenterSession, then
+    /// NotReady: whether a new session starts Ready is the server's choice (docs/rulings.md,
+    /// `choice-initial-readiness`), so the harness makes it Not Ready until a `ready` step.
     pub(crate) async fn login(&mut self, actor: &str) -> Result<(), StepError> {
         let Some(spec) = self.scenario.actor(actor) else {
             return Err(StepError::CouldNotRun(format!("unknown actor {actor}")));
@@ -133,6 +135,15 @@ impl Runner<'_> {
         let start = json!({"operationName": "StartContactCenterSession", "channels": ["chat"]});
         self.setup(actor, &http, "POST", "/api/v2/me", Some(start))
             .await?;
+        let not_ready = json!({"operationName": "NotReady"});
+        self.setup(
+            actor,
+            &http,
+            "POST",
+            "/api/v2/me/channels/chat",
+            Some(not_ready),
+        )
+        .await?;
         self.vars
             .set(format!("{actor}.id"), Value::String(user_id.clone()));
         self.vars.set(format!("{actor}.uri"), Value::String(uri));

@@ -18,6 +18,8 @@ pub struct IdGen {
     salt: u64,
     counter: AtomicU64,
     secret: RandomState,
+    /// Public ids are UUIDs rather than GWS-shaped (a legal variant: no format is documented).
+    uuids: bool,
 }
 
 impl Default for IdGen {
@@ -42,7 +44,22 @@ impl IdGen {
             salt,
             counter: AtomicU64::new(1),
             secret,
+            uuids: false,
         }
+    }
+
+    /// This generator handing out UUIDs for user, interaction and participant ids.
+    pub fn with_uuids(mut self, uuids: bool) -> Self {
+        self.uuids = uuids;
+        self
+    }
+
+    /// A public id in the generator's style: `gws_shaped` from one counter word, or a UUID.
+    fn public(&self, gws_shaped: impl FnOnce(u64) -> String) -> String {
+        if self.uuids {
+            return uuid_shaped(self.next(), self.next());
+        }
+        gws_shaped(self.next())
     }
 
     fn next(&self) -> u64 {
@@ -64,17 +81,17 @@ impl IdGen {
 
     /// A user id: 32 lower-case hex digits, like `90cc5439ff6848748e5e67811273f266`.
     pub fn user_id(&self) -> String {
-        format!("{:016x}{:016x}", self.next(), self.next())
+        self.public(|word| format!("{word:016x}{:016x}", self.next()))
     }
 
     /// An interaction id: 16 upper-case hex digits, like the documented `0001Da9PFC93000S`.
     pub fn chat_id(&self) -> String {
-        format!("{:016X}", self.next())
+        self.public(|word| format!("{word:016X}"))
     }
 
     /// A participant id: 16 upper-case hex digits, like `00AF5367D3D0000A`.
     pub fn participant_id(&self) -> String {
-        format!("{:016X}", self.next())
+        self.public(|word| format!("{word:016X}"))
     }
 
     /// The id the customer side uses for its chat: UUID-shaped, like the documented
@@ -152,6 +169,17 @@ mod tests {
         assert_eq!(mix(counter), seen, "the public ids are invertible");
         let predicted = uuid_shaped(mix(counter.wrapping_add(1)), mix(counter.wrapping_add(2)));
         assert_ne!(ids.customer_chat_id(), predicted);
+    }
+
+    #[test]
+    fn uuid_style_hands_out_unique_uuids() {
+        let ids = IdGen::new().with_uuids(true);
+        let mut seen = HashSet::new();
+        for id in [ids.chat_id(), ids.participant_id(), ids.user_id()] {
+            assert_eq!(id.len(), 36, "{id}");
+            assert_eq!(id.matches('-').count(), 4, "{id}");
+            assert!(seen.insert(id));
+        }
     }
 
     #[test]

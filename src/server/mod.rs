@@ -104,7 +104,7 @@ pub struct ServerStats {
 }
 
 fn build(config: ServerConfig) -> (Router, Arc<AppState>) {
-    let ids = Arc::new(IdGen::new());
+    let ids = Arc::new(IdGen::new().with_uuids(config.variants.has(Variant::UuidIds)));
     let directory = config.directory.unwrap_or_else(|| Directory::builtin(&ids));
     let base = config
         .public_url

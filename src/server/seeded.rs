@@ -229,7 +229,7 @@ mod tests {
     use super::*;
 
     #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-    struct Spec {
+    pub struct Spec {
         name: &'static str,
     }
 
@@ -259,6 +259,9 @@ mod tests {
     #[test]
     fn names_parse_and_unknown_ones_get_a_suggestion_and_the_list_command() {
         assert_eq!("second-one".parse::<Sample>(), Ok(Sample::Second));
+        assert_eq!(Sample::parse_arg("third"), Ok(Sample::Third));
+        assert_eq!(Sample::from_name("first-one"), Some(Sample::First));
+        assert_eq!(Sample::from_name("fourth"), None);
         assert_eq!(Sample::Second.to_string(), "second-one");
         let error = "second-on".parse::<Sample>().unwrap_err();
         assert_eq!(

@@ -39,9 +39,9 @@ catalogue! {
     pub enum Variant: VariantSpec, kind "variant", listed by "gws-conform serve --list-variants" {
         OwnChatIds => variant("own-chat-ids", "choice-ids",
             "Each agent and supervisor knows the chat by an id of its own (chat.id, chat.uri, chatUri, chatPath, /api/v2/me/chats/{id}), as the customer does.");
-        Refusals400 => variant("refusals-400", "choice-refusals",
+        Refusals400 => variant("refusals-400", "choice-refusal-status",
             "Operations outside the caller's capabilities are refused with HTTP 400 and statusCode 2, supervisor functions without the role with HTTP 400 and statusCode 3.");
-        OtherOrigin => variant("other-origin", "choice-origin",
+        OtherOrigin => variant("other-origin", "choice-uri-origin",
             "URIs carry the server's own origin (http://10.10.15.212:9090, the documented examples'), not the URL the client used, as behind a reverse proxy.");
         IndexesSkip => variant("indexes-skip", "choice-index",
             "Message indexes start at 1000 and skip (steps of 1, 2 and 3 in turn).");
@@ -51,18 +51,30 @@ catalogue! {
             "The supervisor who transfers the chat receives Revoked (the chat is placed in a queue), not Completed.");
         RepeatedCancelSucceeds => variant("repeated-cancel-succeeds", "choice-repeated-cancel",
             "CancelSupervisorMonitoring with nothing left to cancel succeeds.");
-        SplitDeliveries => variant("split-deliveries", "choice-delivery-split",
+        SplitDeliveries => variant("split-deliveries", "choice-bayeux-delivery",
             "Each long-poll reply carries one notification; the others an operation caused wait for the next connects.");
-        CometdAdvice => variant("cometd-advice", "choice-advice",
+        CometdAdvice => variant("cometd-advice", "choice-bayeux-advice",
             "Bayeux advice on the handshake reply and the first connect reply only, afterwards only when it changes, as CometD servers send it.");
         KeysReversed => variant("keys-reversed", "choice-key-order",
             "Every JSON object (notifications, REST bodies, Bayeux replies) has its keys in reverse order.");
-        ReferenceIdsAsDocumented => variant("reference-ids-as-documented", "choice-reference-ids",
+        ReferenceIdsAsDocumented => variant("reference-ids-as-documented", "choice-reference-id",
             "Responses carry a referenceId only for Invite and Consult, as documented; notifications still carry the referenceId of the request that caused them, as the documented Accept notification does.");
-        OtherTimeZone => variant("other-time-zone", "choice-time-zone",
+        OtherTimeZone => variant("other-time-zone", "choice-timestamp-offset",
             "Timestamps and receivedDate in the -0700 offset of the documented examples instead of +0000.");
-        LogBeforeParticipants => variant("log-before-participants", "choice-notification-order",
+        LogBeforeParticipants => variant("log-before-participants", "choice-order",
             "When a participant joins, leaves or changes mode, the others get the MessageLogUpdated before the ParticipantsUpdated (the order of the documented RemoveParticipantFromConference).");
+        AgentsStartReady => variant("agents-start-ready", "choice-initial-readiness",
+            "StartContactCenterSession leaves agents and supervisors Ready on chat, not Not Ready.");
+        RoutingNewestReady => variant("routing-newest-ready", "choice-routing",
+            "A waiting chat goes to the agent that became Ready most recently, whatever its load.");
+        UuidIds => variant("uuid-ids", "choice-id-format",
+            "Interaction, participant and user ids are UUIDs (8-4-4-4-12 hex digits) instead of GWS-shaped ones.");
+        SetInFocusNotifies => variant("set-in-focus-notifies", "choice-set-in-focus",
+            "SetInFocus sends the chatting members a PropertiesUpdated.");
+        SupervisorLeaveLeftChat => variant("supervisor-leave-left-chat", "choice-supervisor-leave",
+            "A supervisor who leaves gets state LeftChat (with empty participants and capabilities), not Completed.");
+        SwitchLoggedAsJoin => variant("switch-logged-as-join", "choice-switch-log",
+            "A mode switch is logged as a ParticipantJoined of the supervisor with its new visibility, not as a Notice.");
     }
 }
 

@@ -10,6 +10,7 @@ use super::model::{AgentKind, MemberStatus};
 use super::{ChannelState, Delivery, World};
 use crate::server::api_error::ApiError;
 use crate::server::faults::Fault;
+use crate::server::variants::Variant;
 
 /// Fixed ids of the agent states, as GWS reports a configured state's GUID.
 fn user_state(state: Option<ChannelState>) -> Value {
@@ -47,8 +48,9 @@ impl World {
         });
     }
 
-    /// `StartContactCenterSession`: logs the user in on the chat channel, Not Ready.
-    /// Starting an already started session is a no-op success.
+    /// `StartContactCenterSession`: logs the user in on the chat channel, Not Ready (Ready
+    /// under [`Variant::AgentsStartReady`]). Starting an already started session is a no-op
+    /// success.
     pub fn start_session(&mut self, user_id: &str, channels: &[String]) -> Result<(), ApiError> {
         if !channels.iter().any(|c| c == "chat") {
             return Err(ApiError::invalid(
@@ -56,9 +58,15 @@ impl World {
             ));
         }
         if !self.sessions.contains_key(user_id) {
-            self.sessions
-                .insert(user_id.to_owned(), ChannelState::NotReady);
+            let state = if self.variants.has(Variant::AgentsStartReady) {
+                self.next_ready += 1;
+                ChannelState::Ready(self.next_ready)
+            } else {
+                ChannelState::NotReady
+            };
+            self.sessions.insert(user_id.to_owned(), state);
             self.announce_channel_state(user_id);
+            self.route();
         }
         Ok(())
     }
@@ -139,7 +147,8 @@ impl World {
     }
 
     /// Offers waiting chats, oldest first, each to the Ready agent with the fewest active chats
-    /// (ties: the one Ready longest), skipping agents that declined it or are already in it.
+    /// (ties: the one Ready longest; under [`Variant::RoutingNewestReady`], the one Ready most
+    /// recently, whatever its load), skipping agents that declined it or are already in it.
     pub(super) fn route(&mut self) {
         if self.queue.is_empty() {
             return;
@@ -154,6 +163,7 @@ impl World {
         }
         let mut load: HashMap<String, usize> =
             load.into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
+        let newest_first = self.variants.has(Variant::RoutingNewestReady);
         let waiting: Vec<String> = self.queue.drain(..).collect();
         for chat_id in waiting {
             let Some(chat) = self.chats.get(&chat_id) else {
@@ -172,7 +182,13 @@ impl World {
                 .filter(|(user, _)| {
                     !chat.declined_by.iter().any(|d| d == *user) && chat.member(user).is_none()
                 })
-                .min_by_key(|(user, since)| (load.get(user.as_str()).copied().unwrap_or(0), *since))
+                .min_by_key(|(user, since)| {
+                    if newest_first {
+                        (0, u64::MAX - *since)
+                    } else {
+                        (load.get(user.as_str()).copied().unwrap_or(0), *since)
+                    }
+                })
                 .map(|(user, _)| user.clone());
             match chosen {
                 Some(agent) => {

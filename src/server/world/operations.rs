@@ -386,7 +386,13 @@ impl World {
                 reference,
             ),
             // Documented as a plain success; it changes nothing others can see.
-            ChatOp::SetInFocus => {}
+            ChatOp::SetInFocus => {
+                if self.variants.has(Variant::SetInFocusNotifies)
+                    && let Some((chat, mut emit)) = self.chat_and_emitter(chat_id)
+                {
+                    emit.properties_changed(chat, (user_id, reference));
+                }
+            }
             ChatOp::SetDisposition { disposition, key } => {
                 self.update_properties(chat_id, requester, |chat| {
                     chat.user_data.insert(key, Value::String(disposition));
@@ -485,7 +491,12 @@ impl World {
             // In a conference or consultation, or a supervisor, or finishing a LeftChat: the
             // member is done; the chat goes on for the others.
             let agent = member.is_agent();
-            self.remove_and_announce(chat_id, user_id, "Completed", Some(reference));
+            let state = if !agent && self.variants.has(Variant::SupervisorLeaveLeftChat) {
+                "LeftChat"
+            } else {
+                "Completed"
+            };
+            self.remove_and_announce(chat_id, user_id, state, Some(reference));
             if agent && self.faults.has(Fault::AgentLeaveRevokesSupervisor) {
                 self.revoke_where(chat_id, |m| {
                     matches!(&m.role, MemberRole::Supervisor { monitored, .. } if monitored == user_id)

@@ -201,7 +201,7 @@ impl World {
         mode: Mode,
         reference: u64,
     ) {
-        let faults = self.faults;
+        let (faults, variants) = (self.faults, self.variants);
         let Some((chat, mut emit)) = self.chat_and_emitter(chat_id) else {
             return;
         };
@@ -228,15 +228,18 @@ impl World {
         if !keeps_visibility {
             *shown = faults.supervisor_visibility(*current);
         }
-        let wider = before.max(*shown);
+        let (now_shown, wider) = (*shown, before.max(*shown));
         let author = chat.author_of(&chat.members[position]);
         let text = match mode {
             Mode::Monitor => "SWITCH_TO_MONITOR",
             Mode::Coach => "SWITCH_TO_COACH",
             Mode::BargeIn => "SWITCH_TO_BARGE_IN",
         };
-        let notice =
-            chat.push_message("Notice", author, Some(text.to_owned()), wider, now_millis());
+        let notice = if variants.has(Variant::SwitchLoggedAsJoin) {
+            chat.push_message("ParticipantJoined", author, None, now_shown, now_millis())
+        } else {
+            chat.push_message("Notice", author, Some(text.to_owned()), wider, now_millis())
+        };
         if faults.has(Fault::SwitchToBargeInUnannounced)
             && (from, mode) == (Mode::Coach, Mode::BargeIn)
         {
