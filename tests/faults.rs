@@ -36,7 +36,7 @@ use gws_conform::event::Outcome;
 use gws_conform::profile::Profile;
 use gws_conform::run::{RunContext, Verifier, run_scenario};
 use gws_conform::scenario::{self, Scenario};
-use gws_conform::server::{Fault, Faults, ServerConfig};
+use gws_conform::server::{Fault, Faults, ServerConfig, Variant, Variants};
 use gws_conform::spec::Catalogue;
 use support::gws;
 
@@ -49,6 +49,29 @@ const PARALLEL: usize = 72;
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// How the embedded server of one suite run is seeded.
+#[derive(Debug, Clone, Copy, Default)]
+struct Config {
+    faults: Faults,
+    variants: Variants,
+}
+
+impl Config {
+    fn fault(fault: Fault, variants: Variants) -> Self {
+        Self {
+            faults: fault.into(),
+            variants,
+        }
+    }
+
+    fn variants(variants: Variants) -> Self {
+        Self {
+            faults: Faults::NONE,
+            variants,
+        }
+    }
 }
 
 /// What one scenario run left behind that the assertions and the matrix need.
@@ -117,20 +140,19 @@ impl Suite {
         }
     }
 
-    /// Runs the whole suite once per configuration (`None`: clean), all concurrently; one
-    /// list of summaries per configuration, in scenario order.
-    fn run(&self, configs: &[Option<Fault>]) -> Vec<Vec<Summary>> {
+    /// Runs the whole suite once per configuration, all concurrently; one list of summaries
+    /// per configuration, in scenario order.
+    fn run(&self, configs: &[Config]) -> Vec<Vec<Summary>> {
         self.runtime.block_on(async {
             let permits = Arc::new(tokio::sync::Semaphore::new(PARALLEL));
             let mut tasks = Vec::new();
-            for config in configs {
-                let faults = config.map_or(Faults::NONE, Faults::from);
+            for &config in configs {
                 for scenario in &self.scenarios {
                     let (scenario, verifier, permits) =
                         (scenario.clone(), self.verifier.clone(), permits.clone());
                     tasks.push(tokio::spawn(async move {
                         let _permit = permits.acquire_owned().await.unwrap();
-                        run_one(scenario, faults, verifier).await
+                        run_one(scenario, config, verifier).await
                     }));
                 }
             }
@@ -146,9 +168,10 @@ impl Suite {
     }
 }
 
-async fn run_one(scenario: Arc<Scenario>, faults: Faults, verifier: Arc<Verifier>) -> Summary {
+async fn run_one(scenario: Arc<Scenario>, seeded: Config, verifier: Arc<Verifier>) -> Summary {
     let config = ServerConfig {
-        faults,
+        faults: seeded.faults,
+        variants: seeded.variants,
         ..ServerConfig::default()
     };
     let server = support::server_with(config).await;
@@ -222,15 +245,15 @@ fn row(fault: Fault, suite: &[Summary]) -> Row {
     }
 }
 
-fn matrix(rows: &[Row], scenarios: usize, elapsed: Duration) -> String {
+fn matrix(rows: &[(Row, Row)], scenarios: usize, elapsed: Duration) -> String {
     let mut text = format!(
-        "{} faults × {scenarios} scenarios, run in {:.0} s (debug build, the clean suite included).\n\n",
+        "{} faults × {scenarios} scenarios, each without and with every legal variant on, run in {:.0} s (debug build, the clean suite and the variant matrix included).\n\n",
         rows.len(),
         elapsed.as_secs_f64()
     );
-    text.push_str("| Fault | Breaks | Caught by (scenarios citing it) | Scenarios failing | Requirements cited |\n");
-    text.push_str("|---|---|---|---|---|\n");
-    for row in rows {
+    text.push_str("| Fault | Breaks | Caught by (scenarios citing it) | With all variants | Scenarios failing | Requirements cited |\n");
+    text.push_str("|---|---|---|---|---|---|\n");
+    for (row, with_variants) in rows {
         let breaks = if row.fault.strict_only() {
             format!("{} (strict)", row.fault.requirement())
         } else {
@@ -244,6 +267,10 @@ fn matrix(rows: &[Row], scenarios: usize, elapsed: Duration) -> String {
             }
             _ => row.caught_by.join(", "),
         };
+        let with_variants = match with_variants.caught_by.len() {
+            0 => "**not caught**".to_owned(),
+            n => format!("{n}"),
+        };
         let cited: Vec<String> = row
             .cited
             .iter()
@@ -256,7 +283,7 @@ fn matrix(rows: &[Row], scenarios: usize, elapsed: Duration) -> String {
             })
             .collect();
         text.push_str(&format!(
-            "| `{}` | {breaks} | {caught} | {} | {} |\n",
+            "| `{}` | {breaks} | {caught} | {with_variants} | {} | {} |\n",
             row.fault.name(),
             row.failing.len(),
             if cited.is_empty() {
@@ -266,7 +293,28 @@ fn matrix(rows: &[Row], scenarios: usize, elapsed: Duration) -> String {
             }
         ));
     }
-    text.push_str("\n`*`: cited by NON-STRICT findings only. (strict): the requirement is checked at NON-STRICT level, so only a `--strict` run must fail on it.\n");
+    text.push_str("\n`*`: cited by NON-STRICT findings only. (strict): the requirement is checked at NON-STRICT level, so only a `--strict` run must fail on it. With all variants: the scenarios that catch the fault when every legal variant is on too.\n");
+    text
+}
+
+/// The variant matrix: each legal variant alone and all together, with what failed (nothing
+/// may, even under `--strict`).
+fn variant_matrix(runs: &[(String, &[Summary])]) -> String {
+    let mut text = String::from(
+        "| Variant | Choice (docs/rulings.md) | Scenarios | Failing | Failing under --strict |\n|---|---|---|---|---|\n",
+    );
+    for (name, suite) in runs {
+        let choice = Variant::from_name(name).map_or_else(
+            || "every choice below".to_owned(),
+            |v| format!("[{}](rulings.md#{})", v.choice(), v.choice()),
+        );
+        let failing = suite.iter().filter(|s| s.failed()).count();
+        let strict = suite.iter().filter(|s| s.fails_strict()).count();
+        text.push_str(&format!(
+            "| `{name}` | {choice} | {} | {failing} | {strict} |\n",
+            suite.len()
+        ));
+    }
     text
 }
 
@@ -289,72 +337,146 @@ fn write_matrix(path: &Path, matrix: &str) {
     std::fs::write(&path, new).unwrap();
 }
 
-#[test]
-fn every_fault_is_caught_and_the_clean_server_passes() {
-    let started = Instant::now();
-    let suite = Suite::load();
-    // The clean run first and alone, so that nothing competes with the baseline.
-    let clean = suite.run(&[None]).remove(0);
-    let faulty: Vec<Option<Fault>> = Fault::ALL.iter().copied().map(Some).collect();
-    let suites = suite.run(&faulty);
-    let elapsed = started.elapsed();
+/// Where each configuration's suite run is in the one batch the test runs.
+struct Batch {
+    clean: Vec<Summary>,
+    faults: Vec<Vec<Summary>>,
+    variants: Vec<Vec<Summary>>,
+    all_variants: Vec<Summary>,
+    faults_with_variants: Vec<Vec<Summary>>,
+}
 
-    let clean_failures: Vec<String> = clean
+impl Batch {
+    /// Runs the clean suite first and alone (nothing competes with the baseline), then every
+    /// other configuration at once: each fault, each variant, all variants, and each fault
+    /// with every variant on.
+    fn run(suite: &Suite) -> Self {
+        let clean = suite.run(&[Config::default()]).remove(0);
+        let all = Variants::all();
+        let mut configs: Vec<Config> = Fault::ALL
+            .iter()
+            .map(|f| Config::fault(*f, Variants::NONE))
+            .collect();
+        configs.extend(Variant::ALL.iter().map(|v| Config::variants((*v).into())));
+        configs.push(Config::variants(all));
+        configs.extend(Fault::ALL.iter().map(|f| Config::fault(*f, all)));
+        let mut runs = suite.run(&configs).into_iter();
+        let mut take = |n: usize| runs.by_ref().take(n).collect::<Vec<_>>();
+        let faults = take(Fault::ALL.len());
+        let variants = take(Variant::ALL.len());
+        let all_variants = take(1).remove(0);
+        let faults_with_variants = take(Fault::ALL.len());
+        Self {
+            clean,
+            faults,
+            variants,
+            all_variants,
+            faults_with_variants,
+        }
+    }
+}
+
+/// Every failure, and under `strict` every NON-STRICT finding, of a run that must pass.
+fn failures_of(suite: &[Summary], strict: bool) -> Vec<String> {
+    suite
         .iter()
         .flat_map(|s| {
             s.findings
                 .iter()
-                .filter(|f| f.0 == Verdict::Fail)
+                .filter(|f| f.0 == Verdict::Fail || (strict && f.0 == Verdict::NonStrict))
                 .map(move |f| format!("{}: [{}] {} {}", s.scenario, f.1, f.2, f.3))
                 .chain(
                     (s.outcome != Outcome::Passed)
                         .then(|| format!("{}: {:?}", s.scenario, s.outcome)),
                 )
         })
-        .collect();
+        .collect()
+}
 
-    let rows: Vec<Row> = Fault::ALL
+/// What is wrong with one fault's rows: not caught (or caught though listed as not), or
+/// scenarios that could not run.
+fn fault_problems(row: &Row, suite: &[Summary], with: &str) -> Vec<String> {
+    let name = row.fault.name();
+    let listed = NOT_CAUGHT.iter().any(|(n, _)| *n == name);
+    let mut problems = Vec::new();
+    let errored: Vec<&str> = suite
         .iter()
-        .zip(&suites)
-        .map(|(fault, suite)| row(*fault, suite))
+        .filter(|s| s.outcome == Outcome::Errored)
+        .map(|s| s.scenario.as_str())
         .collect();
-    let text = matrix(&rows, clean.len(), elapsed);
+    if !errored.is_empty() {
+        problems.push(format!(
+            "{name}{with}: scenarios could not run: {errored:?}"
+        ));
+    }
+    match (row.caught_by.is_empty(), listed) {
+        (true, false) => problems.push(format!(
+            "{name} ({}) is not caught{with}: no {} finding cites it; failing scenarios: {:?}; cited: {:?}",
+            row.fault.requirement(),
+            if row.fault.strict_only() { "NON-STRICT" } else { "FAIL" },
+            row.failing,
+            row.cited.keys().collect::<Vec<_>>()
+        )),
+        (false, true) => problems.push(format!(
+            "{name} is now caught{with} (by {:?}): remove it from NOT_CAUGHT",
+            row.caught_by
+        )),
+        _ => {}
+    }
+    problems
+}
+
+#[test]
+fn every_fault_is_caught_every_legal_variant_passes_and_the_clean_server_passes() {
+    let started = Instant::now();
+    let suite = Suite::load();
+    let batch = Batch::run(&suite);
+    let elapsed = started.elapsed();
+
+    let rows: Vec<(Row, Row)> = Fault::ALL
+        .iter()
+        .zip(batch.faults.iter().zip(&batch.faults_with_variants))
+        .map(|(fault, (alone, with))| (row(*fault, alone), row(*fault, with)))
+        .collect();
+    let mut variant_runs: Vec<(String, &[Summary])> = Variant::ALL
+        .iter()
+        .zip(&batch.variants)
+        .map(|(v, s)| (v.name().to_owned(), s.as_slice()))
+        .collect();
+    variant_runs.push(("all".to_owned(), batch.all_variants.as_slice()));
+    let text = format!(
+        "{}\n### Legal variants\n\nEvery legal variant alone and all together (`--variant all`), the whole suite each time.\n\n{}",
+        matrix(&rows, batch.clean.len(), elapsed),
+        variant_matrix(&variant_runs)
+    );
     println!("{text}");
     if let Some(path) = std::env::var_os("GWS_FAULT_MATRIX") {
         write_matrix(Path::new(&path), &text);
     }
 
-    assert!(
-        clean_failures.is_empty(),
-        "the clean reference server must pass the suite:\n{}",
-        clean_failures.join("\n")
-    );
     let mut problems = Vec::new();
-    for (row, suite) in rows.iter().zip(&suites) {
-        let name = row.fault.name();
-        let listed = NOT_CAUGHT.iter().any(|(n, _)| *n == name);
-        let errored: Vec<&str> = suite
-            .iter()
-            .filter(|s| s.outcome == Outcome::Errored)
-            .map(|s| s.scenario.as_str())
-            .collect();
-        if !errored.is_empty() {
-            problems.push(format!("{name}: scenarios could not run: {errored:?}"));
+    let clean = failures_of(&batch.clean, true);
+    if !clean.is_empty() {
+        problems.push(format!(
+            "the clean reference server must pass the suite, --strict included:\n{}",
+            clean.join("\n")
+        ));
+    }
+    for (name, suite) in &variant_runs {
+        let failures = failures_of(suite, true);
+        if !failures.is_empty() {
+            problems.push(format!(
+                "legal variant {name} must pass the suite, --strict included (a check pins a choice the documents leave open):\n{}",
+                failures.join("\n")
+            ));
         }
-        match (row.caught_by.is_empty(), listed) {
-            (true, false) => problems.push(format!(
-                "{name} ({}) is not caught: no {} finding cites it; failing scenarios: {:?}; cited: {:?}",
-                row.fault.requirement(),
-                if row.fault.strict_only() { "NON-STRICT" } else { "FAIL" },
-                row.failing,
-                row.cited.keys().collect::<Vec<_>>()
-            )),
-            (false, true) => problems.push(format!(
-                "{name} is now caught (by {:?}): remove it from NOT_CAUGHT",
-                row.caught_by
-            )),
-            _ => {}
-        }
+    }
+    for ((row, with), (alone_suite, with_suite)) in rows
+        .iter()
+        .zip(batch.faults.iter().zip(&batch.faults_with_variants))
+    {
+        problems.extend(fault_problems(row, alone_suite, ""));
+        problems.extend(fault_problems(with, with_suite, " with every variant on"));
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }

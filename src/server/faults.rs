@@ -62,7 +62,7 @@ catalogue! {
             "The supervisor joins when the chat is offered to the monitored agent, before the agent accepts.");
         JoinWithoutMessageLog => fault("join-without-message-log", "JOIN-NOTIFICATIONS", false,
             "On joining, the supervisor gets ParticipantsUpdated and StatusChange but no MessageLogUpdated.");
-        JoinOrderSwapped => fault("join-order-swapped", "JOIN-ORDER", false,
+        JoinOrderSwapped => fault("join-order-swapped", "JOIN-ORDER", true,
             "On joining, the supervisor gets StatusChange before ParticipantsUpdated.");
         // Capabilities.
         MonitorCapabilityMisspelled => fault("monitor-capability-misspelled", "CAP-MONITOR", false,
@@ -124,13 +124,13 @@ catalogue! {
             "timestampSeconds holds seconds, not milliseconds (erratum E8 ruling).");
         MessageIndexRestarts => fault("message-index-restarts", "NOTIF-INDEX", false,
             "Each MessageLogUpdated numbers its messages from 1, so indexes do not increase across notifications.");
-        ReferenceIdMissing => fault("reference-id-missing", "NOTIF-REFERENCE", false,
+        ReferenceIdMissing => fault("reference-id-missing", "NOTIF-REFERENCE", true,
             "Notifications caused by a request carry no referenceId.");
-        ReferenceIdWrong => fault("reference-id-wrong", "NOTIF-REFERENCE", false,
+        ReferenceIdWrong => fault("reference-id-wrong", "NOTIF-REFERENCE", true,
             "Notifications caused by a request carry a referenceId no response returned.");
         DuplicateMessageLog => fault("duplicate-message-log", "NOTIF-UNIQUE", true,
             "Every MessageLogUpdated is delivered twice.");
-        RevokedWithoutReceivedDate => fault("revoked-without-received-date", "NOTIF-EXAMPLE", false,
+        RevokedWithoutReceivedDate => fault("revoked-without-received-date", "NOTIF-EXAMPLE", true,
             "Revoked and Completed notifications lack the documented example's receivedDate.");
         // The Bayeux transport.
         BayeuxNoAdvice => fault("bayeux-no-advice", "BAYEUX-ADVICE", true,

@@ -374,11 +374,12 @@ impl Hub {
             state.queue.clear();
             return first.into_iter().collect();
         }
-        if self.config.variants.has(Variant::SplitDeliveries) {
+        let fresh: Vec<Wire> = if self.config.variants.has(Variant::SplitDeliveries) {
             // One message per reply; the rest stay queued, so the next connect returns at once.
-            return state.queue.pop_front().into_iter().collect();
-        }
-        let fresh: Vec<Wire> = state.queue.drain(..).collect();
+            state.queue.pop_front().into_iter().collect()
+        } else {
+            state.queue.drain(..).collect()
+        };
         if !faults.has(Fault::BayeuxRedelivery) {
             return fresh;
         }

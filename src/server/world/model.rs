@@ -212,8 +212,15 @@ impl Numbering {
             (Numbering::Consecutive, None) => 1,
             (Numbering::Consecutive, Some(last)) => last + 1,
             (Numbering::Skipping, None) => Self::FIRST_SKIPPED,
-            // Steps of 1, 2, 3 in turn, so gaps of every size between indexes appear.
-            (Numbering::Skipping, Some(last)) => last + 1 + last % 3,
+            // Steps of 1, 2, 3 in turn (a cycle of 6), so gaps of every size appear.
+            (Numbering::Skipping, Some(last)) => {
+                let step = match last.saturating_sub(Self::FIRST_SKIPPED) % 6 {
+                    0 => 1,
+                    1 => 2,
+                    _ => 3,
+                };
+                last + step
+            }
         }
     }
 }
@@ -376,7 +383,7 @@ mod tests {
         for _ in 0..5 {
             indexes.push(Numbering::Skipping.next(indexes.last().copied()));
         }
-        assert_eq!(indexes, [1000, 1002, 1005, 1006, 1008, 1011]);
+        assert_eq!(indexes, [1000, 1001, 1003, 1006, 1007, 1009]);
     }
 
     #[test]
