@@ -311,7 +311,7 @@ async fn an_http_500_is_a_finding() {
         }))
     })
     .await;
-    assert_only_monitoring_fails(&hostile, &["expected HTTP 403, got HTTP 500"]).await;
+    assert_only_monitoring_fails(&hostile, &["expected a refusal", "got HTTP 500"]).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -625,7 +625,7 @@ fn bad_arguments_exit_2_and_an_unreachable_target_exits_3() {
                 "--fault",
                 "join-order-swapped",
             ],
-            "--fault seeds faults into the embedded reference server",
+            "--fault changes the embedded reference server",
         ),
     ] {
         let mut all = vec!["replay", file];

@@ -180,7 +180,7 @@ async fn an_expected_notification_that_never_comes_fails() {
 }
 
 #[tokio::test]
-async fn the_wrong_order_fails_an_exact_expectation() {
+async fn the_wrong_order_fails_an_exact_expectation_and_the_scenario_goes_on() {
     let steps = r#"
   - expect:
       actor: supervisor
@@ -188,13 +188,73 @@ async fn the_wrong_order_fails_an_exact_expectation() {
       notifications:
         - match: {notificationType: StatusChange}
         - match: {notificationType: ParticipantsUpdated}
+  - expect:
+      actor: supervisor
+      notifications:
+        - match: {messageType: MessageLogUpdated}
+"#;
+    let run = run(steps).await;
+    assert_fails(
+        &run,
+        "expect.order",
+        "CAP-COACH",
+        "every expected notification arrived, but not exactly in the listed order",
+    );
+    let order = run
+        .findings()
+        .find(|f| f.check == "expect.order")
+        .expect("the order finding");
+    assert!(
+        order.details.iter().any(|d| d.contains("(item 2)")),
+        "the evidence says which item each notification matched: {order:#?}"
+    );
+    assert!(
+        run.events.iter().any(|e| matches!(
+            e,
+            gws_conform::event::RunEvent::Step { step, passed: true, .. } if *step == 7
+        )),
+        "the next step still ran"
+    );
+}
+
+#[tokio::test]
+async fn an_exact_expectation_whose_item_never_arrives_says_what_came_instead() {
+    let steps = r#"
+  - expect:
+      actor: supervisor
+      order: exact
+      within: 500
+      notifications:
+        - match: {notificationType: ParticipantsUpdated}
+        - match: {notificationType: StatusChange, chat.state: Revoked}
 "#;
     assert_fails(
         &run(steps).await,
         "expect.order",
         "CAP-COACH",
-        "does not match notificationType = \"StatusChange\"",
+        "does not match notificationType = \"StatusChange\", chat.state = \"Revoked\"",
     );
+}
+
+#[tokio::test]
+async fn an_order_only_failure_cites_the_order_requirement_at_its_level() {
+    let steps = r#"
+  - expect:
+      actor: supervisor
+      order: exact
+      order_requirement: JOIN-ORDER
+      notifications:
+        - match: {notificationType: StatusChange}
+        - match: {notificationType: ParticipantsUpdated}
+"#;
+    let run = run(steps).await;
+    let order = run
+        .findings()
+        .find(|f| f.check == "expect.order")
+        .unwrap_or_else(|| panic!("{:#?}", run.findings().collect::<Vec<_>>()));
+    assert_eq!(order.requirement, "JOIN-ORDER");
+    assert_eq!(order.verdict, Verdict::NonStrict, "JOIN-ORDER is a SHOULD");
+    assert_eq!(run.outcome, Outcome::Passed);
 }
 
 #[tokio::test]
@@ -234,7 +294,7 @@ async fn a_notification_during_a_quiet_period_fails() {
 }
 
 #[tokio::test]
-async fn a_notification_unlike_the_documented_example_fails_the_diff() {
+async fn a_notification_unlike_the_documented_example_is_a_non_strict_difference() {
     // The supervisor's StatusChange diffed against the documented Revoked example.
     let steps = r#"
   - expect:
@@ -244,9 +304,10 @@ async fn a_notification_unlike_the_documented_example_fails_the_diff() {
           fixture: chat-completed-status-change-revoked
 "#;
     let run = run(steps).await;
+    // NOTIF-EXAMPLE is a SHOULD: the difference is reported NON-STRICT, a plain run passes.
     let diff = run
         .findings()
-        .find(|f| f.requirement == "NOTIF-EXAMPLE" && f.verdict == Verdict::Fail)
+        .find(|f| f.requirement == "NOTIF-EXAMPLE" && f.verdict == Verdict::NonStrict)
         .unwrap_or_else(|| panic!("{:#?}", run.findings().collect::<Vec<_>>()));
     assert!(
         diff.details
@@ -254,7 +315,7 @@ async fn a_notification_unlike_the_documented_example_fails_the_diff() {
             .any(|d| d.contains("-") && d.contains("Revoked")),
         "{diff:#?}"
     );
-    assert_eq!(run.outcome, Outcome::Failed);
+    assert_eq!(run.outcome, Outcome::Passed);
 }
 
 #[tokio::test]

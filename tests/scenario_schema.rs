@@ -27,6 +27,7 @@ const ACTIONS: &[&str] = &[
     "customer_view",
     "customer_messages",
     "chat_op",
+    "refuses",
     "http",
     "expect",
     "bayeux_unknown_client",
@@ -138,13 +139,14 @@ steps:
           count: 1
           capture: {chat: chat.id}
   - chat_op: {actor: agent, chat: "${chat}", operation: Accept, params: {nickname: Ann}}
-    capture: {accept_ref: referenceId}
+    capture: {accept_ref: referenceId?}
   - covers: [CAP-COACH]
     expect:
       actor: supervisor
       order: exact
       within: 3000
       quiet: 300
+      order_requirement: JOIN-ORDER
       notifications:
         - match:
             notificationType: ParticipantsUpdated
@@ -164,6 +166,8 @@ steps:
             messageType: MessageLogUpdated
             messages: {$all: {type: ParticipantJoined}}
             messages.0.from: {$none: {nickname: Nobody}}
+            chatUri: {$uri_path: "/api/v2/chats/${chat}"}
+            referenceId: {$echoes: "${accept_ref}"}
   - expect:
       actor: agent
       order: any
@@ -176,14 +180,25 @@ steps:
     response: {status: 200, statusCode: 0, match: {chat.participants: {$none: {nickname: Sam}}}}
   - customer_messages: {customer: customer, index: 1}
     capture: {first: messages.0.index}
+  - customer_messages: {customer: customer, index: "${first}"}
+  - customer_messages: {customer: customer}
   - chat_op: {actor: supervisor, chat: "${chat}", operation: SendMessage, params: {text: "${first}"}}
     response: {status: 403, statusCode: any_error}
   - chat_op: {actor: supervisor, chat: "${chat}", operation: NoSuchOperation}
     response: {status: 400}
+  - chat_op: {actor: supervisor, chat: "${chat}", operation: AnotherUnknownOne}
+    response: {outcome: refused}
+  - refuses:
+      actor: supervisor
+      chat: "${chat}"
+      operations:
+        SendMessage: {text: hi}
+        Complete:
   - http: {actor: supervisor, method: POST, path: /api/v2/me, body: {operationName: Ready}, headers: {X-Chat: "${chat}"}}
   - http: {method: GET, path: "/api/v2/users/${agent.id}", body: raw text}
     response: {status: 401, match: {statusMessage: {$present: true}}}
   - cancel_monitoring: {supervisor: supervisor, agent: agent}
+    response: {outcome: success_or_refused}
   - expect: {actor: agent, quiet: 100}
   - bayeux_unknown_client: supervisor
   - logout: supervisor

@@ -526,3 +526,24 @@ fn run_takes_variants_for_the_embedded_server_only() {
     assert_eq!(with_target.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&with_target.stderr).contains("--variant"));
 }
+
+#[tokio::test]
+async fn ready_on_me_only_accepts_readiness_at_me_and_not_on_the_channel() {
+    let server = server(Variant::ReadyOnMeOnly).await;
+    let mut agent = Actor::login(&server, "agent1").await;
+    agent.start_session().await;
+    let on_channel = agent
+        .post(
+            "/api/v2/me/channels/chat",
+            json!({"operationName": "Ready"}),
+        )
+        .await;
+    assert_eq!(on_channel.status, 404, "{}", on_channel.body);
+    agent
+        .post("/api/v2/me", json!({"operationName": "Ready"}))
+        .await
+        .ok();
+    Customer::request(&server, "Chris").await;
+    agent.offered().await;
+    server.shutdown().await;
+}

@@ -77,6 +77,34 @@ impl Runner<'_> {
         Ok(exchange)
     }
 
+    /// `Ready` or `NotReady` on chat: at `/api/v2/me/channels/chat`, the endpoint the
+    /// documents show, or, when the server has no such resource there (HTTP 404 or 405), at
+    /// `/api/v2/me`, where public client code sends them (docs/rulings.md,
+    /// `choice-ready-endpoint`). Returns the exchange that counts.
+    pub(crate) async fn readiness(
+        &mut self,
+        actor: &str,
+        http: &HttpActor,
+        ready: bool,
+    ) -> Exchange {
+        let body = Body::Json(json!({"operationName": if ready { "Ready" } else { "NotReady" }}));
+        let channel = self
+            .exchange(
+                Some(actor),
+                http,
+                "POST",
+                "/api/v2/me/channels/chat",
+                Some(&body),
+                &[],
+            )
+            .await;
+        if !matches!(channel.status, Some(404 | 405)) {
+            return channel;
+        }
+        self.exchange(Some(actor), http, "POST", "/api/v2/me", Some(&body), &[])
+            .await
+    }
+
     /// `login`: HTTP session, CometD handshake and subscription, StartContactCenterSession, then
     /// NotReady: whether a new session starts Ready is the server's choice (docs/rulings.md,
     /// `choice-initial-readiness`), so the harness makes it Not Ready until a `ready` step.
@@ -135,15 +163,8 @@ impl Runner<'_> {
         let start = json!({"operationName": "StartContactCenterSession", "channels": ["chat"]});
         self.setup(actor, &http, "POST", "/api/v2/me", Some(start))
             .await?;
-        let not_ready = json!({"operationName": "NotReady"});
-        self.setup(
-            actor,
-            &http,
-            "POST",
-            "/api/v2/me/channels/chat",
-            Some(not_ready),
-        )
-        .await?;
+        let exchange = self.readiness(actor, &http, false).await;
+        self.check_response(Some(actor), &exchange, &ResponseCheck::default())?;
         self.vars
             .set(format!("{actor}.id"), Value::String(user_id.clone()));
         self.vars.set(format!("{actor}.uri"), Value::String(uri));

@@ -75,7 +75,7 @@ impl Runner<'_> {
     }
 
     async fn run_step(&mut self, step: &Step) -> Result<(), StepError> {
-        let request = match &step.action {
+        let (actor, exchange) = match &step.action {
             Action::Login(actor) => return self.login(actor).await,
             Action::Expect(expectation) => return self.expect(expectation).await,
             Action::BayeuxUnknownClient(actor) => return self.probe_unknown_client(actor).await,
@@ -84,19 +84,30 @@ impl Runner<'_> {
                 chat,
                 operations,
             } => return self.refuses(actor, chat, operations).await,
-            action => self.request_for(action)?,
+            Action::Ready(actor) | Action::NotReady(actor) => {
+                let ready = matches!(step.action, Action::Ready(_));
+                let http = self.agent_http(actor)?;
+                (
+                    Some(actor.clone()),
+                    self.readiness(actor, &http, ready).await,
+                )
+            }
+            action => {
+                let request = self.request_for(action)?;
+                let exchange = self
+                    .exchange(
+                        request.actor.as_deref(),
+                        &request.http,
+                        request.method,
+                        &request.path,
+                        request.body.as_ref(),
+                        &request.headers,
+                    )
+                    .await;
+                (request.actor, exchange)
+            }
         };
-        let exchange = self
-            .exchange(
-                request.actor.as_deref(),
-                &request.http,
-                request.method,
-                &request.path,
-                request.body.as_ref(),
-                &request.headers,
-            )
-            .await;
-        self.check_response(request.actor.as_deref(), &exchange, &step.response)?;
+        self.check_response(actor.as_deref(), &exchange, &step.response)?;
         let body = exchange.response.clone().unwrap_or(Value::Null);
         self.capture(&step.captures, &body, "response")?;
         // A chat the step expected to get (HTTP 200) needs its id for the customer's later
@@ -134,18 +145,6 @@ impl Runner<'_> {
                 })
             };
         Ok(match action {
-            Action::Ready(actor) => agent(
-                self,
-                actor,
-                "/api/v2/me/channels/chat",
-                json!({"operationName": "Ready"}),
-            )?,
-            Action::NotReady(actor) => agent(
-                self,
-                actor,
-                "/api/v2/me/channels/chat",
-                json!({"operationName": "NotReady"}),
-            )?,
             Action::Logout(actor) => agent(
                 self,
                 actor,
@@ -305,6 +304,8 @@ impl Runner<'_> {
                 }
             }
             Action::Login(_)
+            | Action::Ready(_)
+            | Action::NotReady(_)
             | Action::Expect(_)
             | Action::BayeuxUnknownClient(_)
             | Action::Refuses { .. } => {
@@ -403,6 +404,10 @@ impl Runner<'_> {
                 status_code,
             } => (status, status_code),
             ExpectedOutcome::Refused | ExpectedOutcome::SuccessOrRefused => {
+                // A body that is not a usable GWS body (not JSON, cut short) says so first.
+                if let Some(error) = &exchange.error {
+                    return Err(self.fail("response", format!("{what}: {error}"), shown));
+                }
                 let success = status == 200 && exchange.status_code() == Some(0);
                 if check.outcome == ExpectedOutcome::SuccessOrRefused && success {
                     return self.check_body(&what, &body, check, shown);

@@ -575,7 +575,11 @@ impl Validator<'_> {
             let actor = self.logged_in_actor(&o.actor, &agent_like, "chat_op");
             self.uses(&o.chat.referenced, variables_in(&o.chat.value));
             let expects_success = step.response.as_ref().is_none_or(|r| {
-                r.value.outcome.is_none() && r.value.status.as_ref().is_none_or(|s| s.value == 200)
+                r.value
+                    .outcome
+                    .as_ref()
+                    .is_none_or(|o| o.value == "success")
+                    && r.value.status.as_ref().is_none_or(|s| s.value == 200)
             });
             if expects_success && !CHAT_OPERATIONS.contains(&o.operation.value.as_str()) {
                 let help = did_you_mean(&o.operation.value, CHAT_OPERATIONS);

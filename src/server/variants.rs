@@ -73,6 +73,8 @@ catalogue! {
             "SetInFocus sends the chatting members a PropertiesUpdated.");
         SupervisorLeaveLeftChat => variant("supervisor-leave-left-chat", "choice-supervisor-leave",
             "A supervisor who leaves gets state LeftChat (with empty participants and capabilities), not Completed.");
+        ReadyOnMeOnly => variant("ready-on-me-only", "choice-ready-endpoint",
+            "Ready and NotReady are accepted at /api/v2/me only (as the public client code sends them); /api/v2/me/channels/chat answers 404.");
         SwitchLoggedAsJoin => variant("switch-logged-as-join", "choice-switch-log",
             "A mode switch is logged as a ParticipantJoined of the supervisor with its new visibility, not as a Notice.");
     }

@@ -100,6 +100,9 @@ pub async fn post_chat_channel(
     Extension(caller): Extension<Caller>,
     JsonObject(body): JsonObject,
 ) -> Result<axum::Json<Value>, ApiError> {
+    if state.settings.variants.has(Variant::ReadyOnMeOnly) {
+        return Err(ApiError::not_found("No such resource"));
+    }
     let ready = match operation_name(&body)?.as_str() {
         "Ready" => true,
         "NotReady" => false,
