@@ -84,6 +84,41 @@ pub fn advice(actor: &str, events: &[SessionEvent]) -> Vec<Finding> {
     findings
 }
 
+/// The refused `/meta/connect` replies of `actor`'s session: a connect on a session the server
+/// handed out is answered `successful: true` (Bayeux 1.0 §4.2.2); a single refusal is a
+/// finding, even when the client recovered (it may have lost what was published meanwhile),
+/// with the server's `error` and advice as evidence. One finding for the session, counting
+/// the refusals.
+pub fn connect_refusals(actor: &str, events: &[SessionEvent]) -> Option<Finding> {
+    let refused: Vec<&Value> = events
+        .iter()
+        .filter_map(|event| match event {
+            SessionEvent::MetaReply { channel, reply }
+                if channel == META_CONNECT
+                    && reply.get("successful") != Some(&Value::Bool(true)) =>
+            {
+                Some(reply)
+            }
+            _ => None,
+        })
+        .collect();
+    let first = refused.first()?;
+    let error = first
+        .get("error")
+        .and_then(Value::as_str)
+        .unwrap_or("no error given");
+    Some(Finding {
+        check: "bayeux.connect".to_owned(),
+        requirement: REPLY.to_owned(),
+        verdict: Verdict::Fail,
+        message: format!(
+            "{actor}: {} /meta/connect of its live CometD session refused (first: {error})",
+            refused.len()
+        ),
+        details: refused.iter().take(3).map(|r| r.to_string()).collect(),
+    })
+}
+
 /// A finding when `actor`'s session ended on its own before the scenario was over: requests
 /// kept failing (no reply within the deadline, malformed replies, HTTP errors), or the server
 /// advised `reconnect: none`. Either way the actor stopped receiving notifications.

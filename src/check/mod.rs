@@ -6,15 +6,21 @@
 //! - [`schema`]: every notification against `schemas/notification.schema.json` (compiled once).
 //! - [`diff`]: a notification against a documented example, masked, as a unified diff.
 //! - [`invariants`]: the stateful rules checked on every notification of every scenario.
+//! - [`references`]: where chat notifications arrive and which chat they name.
+//! - [`joining`]: what a party is shown on joining (the customer listed, a complete history).
+//! - [`transcript`]: the customer's transcript reads.
 //! - [`visibility`]: what the customer may see, for the invariants.
 //! - [`modes`]: the seed table per supervisor mode, and the documented variants (errata).
 
 pub mod bayeux;
 pub mod diff;
 pub mod invariants;
+pub mod joining;
 pub(crate) mod json;
 pub mod modes;
+pub mod references;
 pub mod schema;
+pub mod transcript;
 pub mod visibility;
 
 #[cfg(test)]

@@ -331,6 +331,7 @@ impl Runner<'_> {
         for name in names {
             let events = self.agents[name].bayeux.inbox().events();
             findings.extend(bayeux_check::advice(name, &events));
+            findings.extend(bayeux_check::connect_refusals(name, &events));
         }
         for finding in findings {
             self.finding(finding);

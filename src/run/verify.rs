@@ -10,7 +10,10 @@ use serde_json::Value;
 use crate::check::Finding;
 use crate::check::diff::{Errata, Example, Masks, diff_against_example};
 use crate::check::invariants::{ActorInfo, CustomerView, InvariantChecker, Role};
+use crate::check::joining::Joining;
+use crate::check::references::ChatReferences;
 use crate::check::schema::{SchemaError, SchemaSet};
+use crate::check::transcript::Transcripts;
 use crate::event::RunEvent;
 use crate::spec::Catalogue;
 
@@ -139,11 +142,15 @@ impl Verifier {
     }
 
     /// Checks a whole scenario's exchanges and notifications: every notification against the
-    /// schemas, and the invariants over each actor's stream, the customers' polls and the
-    /// referenceIds the actors' requests returned.
+    /// schemas, and the invariants over each actor's stream (which chat each names and where it
+    /// arrives, what a party is shown on joining), the customers' polls and transcript reads,
+    /// and the referenceIds the actors' requests returned.
     pub fn check_run(&self, actors: &[ActorInfo], events: &[RunEvent]) -> Vec<Finding> {
         let mut findings = Vec::new();
         let mut invariants = InvariantChecker::new();
+        let mut references = ChatReferences::new();
+        let mut joining = Joining::new();
+        let mut transcripts = Transcripts::new();
         let info = |name: &str| actors.iter().find(|a| a.name == name);
         for event in events {
             match event {
@@ -168,12 +175,20 @@ impl Verifier {
                         && method == "GET"
                         && let Some((chat_id, view)) = customer_view(url, body)
                     {
+                        if let CustomerView::Messages(read) = view {
+                            findings.extend(transcripts.observe(actor, chat_id, url, read));
+                        }
                         findings.extend(invariants.observe_customer_view(who, chat_id, view));
                     }
                 }
                 RunEvent::Notification {
-                    actor, seq, data, ..
+                    actor,
+                    seq,
+                    channel,
+                    data,
+                    ..
                 } => {
+                    findings.extend(references.observe(actor, *seq, channel, data));
                     for mut finding in self.schemas.validate_notification(data) {
                         finding.message =
                             format!("{actor} notification #{seq}: {}", finding.message);
@@ -181,12 +196,15 @@ impl Verifier {
                     }
                     if let Some(who) = info(actor) {
                         findings.extend(invariants.observe(who, *seq, data));
+                        findings.extend(joining.observe(who, *seq, data));
                     }
                 }
                 _ => {}
             }
         }
         findings.extend(invariants.finish());
+        findings.extend(references.finish());
+        findings.extend(joining.finish(actors));
         findings
     }
 }
