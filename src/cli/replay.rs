@@ -69,6 +69,9 @@ pub struct ReplayArgs {
     pub seeding: SeedingArgs,
     #[command(flatten)]
     pub reports: ReportFiles,
+    /// NON-STRICT findings fail too (a SHOULD requirement's difference, as in `run`).
+    #[arg(long)]
+    pub strict: bool,
     /// List the groups instead of replaying them.
     #[arg(long)]
     pub list: bool,
@@ -187,11 +190,12 @@ pub fn run(args: ReplayArgs) -> i32 {
                 collected.clone(),
                 target.clone(),
             );
+            let strict = args.strict;
             Trial::test(name, move || {
                 let outcome =
                     runtime.block_on(replay_one(group.clone(), target.as_deref(), seeded, &ctx));
                 match outcome {
-                    Ok(run) => collected.file(group, run, false),
+                    Ok(run) => collected.file(group, run, strict),
                     Err(message) => Err(collected.could_not_run(message)),
                 }
             })
@@ -209,7 +213,7 @@ pub fn run(args: ReplayArgs) -> i32 {
         return exit::SUCCESS;
     }
     let settings = ReportSettings {
-        strict: false,
+        strict: args.strict,
         files: &args.reports,
         suite: "replay",
     };

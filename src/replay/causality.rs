@@ -425,7 +425,6 @@ mod tests {
                 notes,
                 open_tails: Default::default(),
                 listened: Default::default(),
-                advice: Default::default(),
             })
             .collect();
         for (i, s) in steps.iter().enumerate() {

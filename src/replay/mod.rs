@@ -39,6 +39,7 @@ use tokio::task::JoinHandle;
 
 pub use plan::{GroupPlan, Plan, PlanError};
 
+use crate::check::bayeux as bayeux_check;
 use crate::check::{Finding, Verdict};
 use crate::driver::bayeux::{BayeuxConfig, Inbox, SessionEvent};
 use crate::driver::http::Body;
@@ -51,7 +52,6 @@ use actor::{ActorRun, replay_finding, run_actor};
 use causality::Progress;
 use compare::{Matcher, REQUIREMENT};
 use plan::{ActorKind, Dep};
-use protocol::{AdviceSeen, advice_findings, note_advice};
 use remap::Remap;
 
 /// After the last step, how long a replay still connected keeps listening for notifications
@@ -250,13 +250,10 @@ pub async fn replay_group(group: Arc<GroupPlan>, ctx: &ReplayContext) -> Scenari
         }));
     }
     for (run, plan) in runs.iter().zip(&group.actors) {
-        let mut advice = AdviceSeen::new();
-        for event in run.inboxes.iter().flat_map(Inbox::events) {
-            if let SessionEvent::MetaReply { channel, reply } = event {
-                note_advice(&mut advice, &channel, &reply);
-            }
-        }
-        let findings = advice_findings(&plan.name, &plan.advice, &advice);
+        // The replayed sessions' Bayeux replies are judged as `run` judges them.
+        let events: Vec<SessionEvent> = run.inboxes.iter().flat_map(Inbox::events).collect();
+        let mut findings = bayeux_check::advice(&plan.name, &events);
+        findings.extend(bayeux_check::connect_refusals(&plan.name, &events));
         all.extend(findings.into_iter().map(|finding| RunEvent::Finding {
             scenario: group.name.clone(),
             step: None,

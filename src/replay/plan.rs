@@ -15,7 +15,7 @@ use serde_json::Value;
 
 use super::causality::{self, OrderBy};
 use super::naming::{basic_user, me_user_name, name_actors};
-use super::protocol::{AdviceSeen, forgets_client, note_advice};
+use super::protocol::forgets_client;
 use crate::bayeux::{
     META_CONNECT, META_DISCONNECT, META_HANDSHAKE, META_SUBSCRIBE, META_UNSUBSCRIBE,
 };
@@ -243,8 +243,6 @@ pub struct ActorPlan {
     /// Per CometD session, when the recording last heard from it (sessions that made a
     /// `/meta/connect`).
     pub listened: HashMap<Option<String>, Listened>,
-    /// The advice fields its successful handshake and connect replies carried.
-    pub advice: AdviceSeen,
 }
 
 /// Actors replayed together against one target: a recorded scenario, or a whole capture.
@@ -524,10 +522,6 @@ fn bayeux_actions(
         .find_map(|m| m.get("clientId").and_then(Value::as_str));
     let carrier = sessions.session(carrier);
     let replies = bayeux_reply(p, carrier.as_deref(), &mut actor.notes);
-    for reply in &replies {
-        let channel = reply.get("channel").and_then(Value::as_str);
-        note_advice(&mut actor.advice, channel.unwrap_or_default(), reply);
-    }
     // The reply to a message: the one of its channel with its id, else of its channel.
     let reply_to = |message: &Value| {
         let same = |key: &str, reply: &&Value| reply.get(key) == message.get(key);
@@ -739,7 +733,6 @@ impl Builder {
                     notes: Vec::new(),
                     open_tails: HashSet::new(),
                     listened: HashMap::new(),
-                    advice: AdviceSeen::new(),
                 });
                 actors.len() - 1
             });

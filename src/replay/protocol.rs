@@ -1,54 +1,13 @@
-//! Differences in the Bayeux protocol itself, which no notification shows: the advice the
-//! server's handshake and connect replies carry, and how it refuses a message with a `clientId`
-//! it never issued (a probe the recording made, re-sent as recorded). Also what a recorded
-//! refusal means for the plan: that the server forgot the session ([`forgets_client`]).
-
-use std::collections::{BTreeMap, BTreeSet};
+//! Differences in the Bayeux protocol itself, which no notification shows: how the server
+//! refuses a message with a `clientId` it never issued (a probe the recording made, re-sent as
+//! recorded). Also what a recorded refusal means for the plan: that the server forgot the
+//! session ([`forgets_client`]). The advice the replayed sessions got is judged as `run` judges
+//! it (`check::bayeux`), not against the recording's: a server may advise as CometD servers do
+//! (docs/rulings.md, `choice-bayeux-advice`).
 
 use serde_json::Value;
 
-use super::actor::replay_finding;
 use crate::bayeux::message::{UNKNOWN_CLIENT, error_code};
-use crate::bayeux::{META_CONNECT, META_HANDSHAKE};
-use crate::check::Finding;
-
-/// Advice fields seen in successful handshake and connect replies, by meta channel.
-pub type AdviceSeen = BTreeMap<String, BTreeSet<String>>;
-
-/// Files the advice fields of a successful handshake or connect `reply` on `channel` (other
-/// replies tell nothing about what the server advises).
-pub fn note_advice(seen: &mut AdviceSeen, channel: &str, reply: &Value) {
-    if !matches!(channel, META_HANDSHAKE | META_CONNECT)
-        || reply.get("successful") != Some(&Value::Bool(true))
-    {
-        return;
-    }
-    let fields = seen.entry(channel.to_owned()).or_default();
-    if let Some(advice) = reply.get("advice").and_then(Value::as_object) {
-        fields.extend(advice.keys().cloned());
-    }
-}
-
-/// One finding per meta channel whose replies in the replay never advised a field the
-/// recording's did (a client relies on `reconnect`, `interval` and `timeout`). Channels the
-/// replay got no successful reply on are left to the other checks (the session failed).
-pub fn advice_findings(actor: &str, recorded: &AdviceSeen, replayed: &AdviceSeen) -> Vec<Finding> {
-    recorded
-        .iter()
-        .filter_map(|(channel, fields)| {
-            let got = replayed.get(channel)?;
-            let lost: Vec<&str> = fields.difference(got).map(String::as_str).collect();
-            (!lost.is_empty()).then(|| {
-                let message = format!(
-                    "{actor}: the server's {channel} replies no longer advise {} (the \
-                     recording's did)",
-                    lost.join(", ")
-                );
-                replay_finding("replay.bayeux", message, Vec::new())
-            })
-        })
-        .collect()
-}
 
 /// The reply to `message` in a Bayeux response: the message of its channel with its `id`.
 fn reply_to<'a>(response: Option<&'a Value>, message: &Value) -> Option<&'a Value> {
@@ -113,44 +72,6 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-
-    #[test]
-    fn lost_advice_fields_are_reported_per_channel() {
-        let mut recorded = AdviceSeen::new();
-        let full = json!({"successful": true, "advice": {"reconnect": "retry", "interval": 0, "timeout": 30000}});
-        note_advice(&mut recorded, META_HANDSHAKE, &full);
-        note_advice(&mut recorded, META_CONNECT, &full);
-        // Refusals and subscriptions tell nothing.
-        note_advice(
-            &mut recorded,
-            META_CONNECT,
-            &json!({"successful": false, "advice": {"x": 1}}),
-        );
-        note_advice(
-            &mut recorded,
-            "/meta/subscribe",
-            &json!({"successful": true, "advice": {"y": 1}}),
-        );
-        assert_eq!(recorded[META_CONNECT].len(), 3);
-        assert_eq!(recorded.len(), 2);
-
-        let mut replayed = AdviceSeen::new();
-        note_advice(&mut replayed, META_HANDSHAKE, &full);
-        assert!(advice_findings("agent", &recorded, &replayed).is_empty());
-        note_advice(
-            &mut replayed,
-            META_CONNECT,
-            &json!({"successful": true, "advice": {"reconnect": "retry"}}),
-        );
-        let findings = advice_findings("agent", &recorded, &replayed);
-        assert_eq!(findings.len(), 1);
-        assert_eq!(
-            findings[0].message,
-            "agent: the server's /meta/connect replies no longer advise interval, timeout (the \
-             recording's did)"
-        );
-        assert_eq!(findings[0].check, "replay.bayeux");
-    }
 
     #[test]
     fn a_refusal_forgets_the_client_by_code_or_by_advice() {

@@ -43,9 +43,10 @@ pub enum Matcher {
     /// optional capture (`referenceId?`) it says "carries what the response carried, if it
     /// carried anything" (docs/rulings.md, `choice-reference-ids`).
     Echoes(Value),
-    /// An absolute URI, of any origin, whose path is this template: URIs carry the server's
-    /// own origin, which behind a proxy is not the one the client used (docs/rulings.md,
-    /// `choice-origin`).
+    /// An absolute URI, of any origin, whose path is this template, after any context path the
+    /// server is deployed under: URIs carry the server's own origin, which behind a proxy is not
+    /// the one the client used (docs/rulings.md, `choice-uri-origin`), and the documented
+    /// `/api/v2/me` response shows a context path (`/cloud-web/api/v2/users/…`).
     UriPath(String),
 }
 
@@ -345,7 +346,7 @@ impl Matcher {
                 actual
                     .and_then(Value::as_str)
                     .and_then(|uri| reqwest::Url::parse(uri).ok())
-                    .is_some_and(|uri| uri.has_host() && uri.path() == path)
+                    .is_some_and(|uri| uri.has_host() && uri.path().ends_with(&path))
             }
         })
     }

@@ -18,7 +18,7 @@ use serde_json::Value;
 use super::api_error::ApiError;
 use super::seeded::{Set, catalogue};
 use super::world::model::{Member, Mode, Visibility};
-use super::world::{CHATS_CHANNEL, Delivery, capabilities};
+use super::world::{CHANNELS_CHANNEL, CHATS_CHANNEL, Delivery, capabilities};
 
 /// What the catalogue of faults says about one fault.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -141,6 +141,43 @@ catalogue! {
             "The connect after a delivery repeats the messages already delivered (duplicates across reconnects).");
         BayeuxBatchTruncated => fault("bayeux-batch-truncated", "JOIN-NOTIFICATIONS", false,
             "A connect delivers only the first queued message; the rest are lost across the reconnect.");
+        BayeuxConnectRefusedOnce => fault("bayeux-connect-refused-once", "BAYEUX-REPLY", false,
+            "The second /meta/connect of every client is refused (500::, reconnect retry); the session then goes on.");
+        // Where notifications arrive and which chat they name.
+        PropertiesOnWrongChannel => fault("properties-on-wrong-channel", "NOTIF-CHANNEL", false,
+            "PropertiesUpdated notifications are published on /v2/me/channels instead of /v2/me/chats.");
+        ChatUriOtherChat => fault("chat-uri-other-chat", "NOTIF-CHAT-REF", false,
+            "A MessageLogUpdated's chatUri and chatPath name another chat than the one its messages belong to.");
+        // What a party is shown on joining.
+        JoinHistoryCutShort => fault("join-history-cut-short", "JOIN-HISTORY", false,
+            "The history a supervisor receives on joining leaves out the chat's first message.");
+        CustomerMissingFromView => fault("customer-missing-from-view", "JOIN-PARTICIPANTS", false,
+            "Supervisors are shown the chat's participants without the customer.");
+        // The customer's transcript.
+        TranscriptIndexOffByOne => fault("transcript-index-off-by-one", "CUSTOMER-TRANSCRIPT", false,
+            "GET .../messages?index=N also returns the entry before N.");
+        TranscriptRepeatsReceived => fault("transcript-repeats-received", "CUSTOMER-TRANSCRIPT", false,
+            "GET .../messages without index returns every entry again, not only those the customer has not received.");
+        // Mode switches beyond a fresh join.
+        RevokedOnSwitchToMonitor => fault("revoked-on-switch-to-monitor", "SWITCH-COACH-MONITOR", false,
+            "SwitchToMonitor from Coach mode revokes the supervisor from the chat.");
+        StaleCapabilitiesAfterSecondSwitch => fault("stale-capabilities-after-second-switch", "SWITCH-COACH-BARGEIN", false,
+            "A supervisor's second mode switch in a chat changes its visibility but keeps the previous mode's capabilities.");
+        SwitchInSecondChatSwitchesFirst => fault("switch-in-second-chat-switches-first", "MON-MULTI-CHAT", false,
+            "A mode switch in a supervisor's second chat switches its first chat instead.");
+        SwitchRefusedAfterAgentLeft => fault("switch-refused-after-agent-left", "MON-CONFERENCE-LEAVE", false,
+            "Once the monitored agent has left a conference, the supervisor's mode switches are refused.");
+        // Operations of the Coach and BargeIn capabilities.
+        SupervisorTypingAgentsOnly => fault("supervisor-typing-agents-only", "OP-TYPING", false,
+            "A BargeIn supervisor's SendStartTypingNotification is logged with visibility Agents, so the customer is not told.");
+        InviteAsConsult => fault("invite-as-consult", "OP-INVITE", false,
+            "Invite brings the agent in as a consultant, hidden from the customer.");
+        UpdateUserDataIgnored => fault("update-user-data-ignored", "OP-UPDATEUSERDATA", false,
+            "UpdateUserData succeeds and sends PropertiesUpdated, but the user data is unchanged.");
+        DeleteUserDataIgnored => fault("delete-user-data-ignored", "OP-DELETEUSERDATA", false,
+            "DeleteUserData succeeds and sends PropertiesUpdated, but the keys stay.");
+        DispositionUnderOtherKey => fault("disposition-under-other-key", "OP-SETDISPOSITION", false,
+            "SetDisposition writes the disposition under Disposition instead of the documented default key DispositionCode.");
     }
 }
 
@@ -252,6 +289,13 @@ impl Faults {
                 .data
                 .get("messageType")
                 .is_some_and(|t| t == "MessageLogUpdated");
+            let properties = delivery
+                .data
+                .get("notificationType")
+                .is_some_and(|t| t == "PropertiesUpdated");
+            if properties && self.has(Fault::PropertiesOnWrongChannel) {
+                delivery.channel = CHANNELS_CHANNEL;
+            }
             self.rewrite_notification(std::sync::Arc::make_mut(&mut delivery.data));
             if log && self.has(Fault::DuplicateMessageLog) {
                 out.push(delivery.clone());
@@ -284,6 +328,9 @@ impl Faults {
         if self.has(Fault::ReferenceIdMissing) {
             n.remove("referenceId");
         }
+        if self.has(Fault::ChatUriOtherChat) {
+            other_chat(n);
+        }
         if self.has(Fault::RevokedWithoutReceivedDate)
             && let Some(Value::Object(chat)) = n.get_mut("chat")
             && matches!(
@@ -314,6 +361,18 @@ impl Faults {
             {
                 *stamp = Value::from(millis / 1000);
             }
+        }
+    }
+}
+
+/// Points a MessageLogUpdated's `chatUri` and `chatPath` at another chat (its id reversed).
+fn other_chat(notification: &mut serde_json::Map<String, Value>) {
+    for (key, at) in [("chatUri", "/chats/"), ("chatPath", "/chats/")] {
+        if let Some(Value::String(text)) = notification.get_mut(key)
+            && let Some((before, id)) = text.rsplit_once(at)
+        {
+            let other: String = id.chars().rev().collect();
+            *text = format!("{before}{at}{other}x");
         }
     }
 }

@@ -178,11 +178,17 @@ pub async fn start(mut config: ServerConfig, addr: SocketAddr) -> std::io::Resul
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let addr = listener.local_addr()?;
     if config.public_url.is_none() {
-        config.public_url = Some(if config.variants.has(Variant::OtherOrigin) {
+        let origin = if config.variants.has(Variant::OtherOrigin) {
             variants::OTHER_ORIGIN.to_owned()
         } else {
             format!("http://{addr}")
-        });
+        };
+        let context = if config.variants.has(Variant::ContextPath) {
+            variants::CONTEXT_PATH
+        } else {
+            ""
+        };
+        config.public_url = Some(format!("{origin}{context}"));
     }
     let limits = config.connections;
     let (router, state) = build(config);

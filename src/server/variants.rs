@@ -43,6 +43,8 @@ catalogue! {
             "Operations outside the caller's capabilities are refused with HTTP 400 and statusCode 2, supervisor functions without the role with HTTP 400 and statusCode 3.");
         OtherOrigin => variant("other-origin", "choice-uri-origin",
             "URIs carry the server's own origin (http://10.10.15.212:9090, the documented examples'), not the URL the client used, as behind a reverse proxy.");
+        ContextPath => variant("context-path", "choice-uri-origin",
+            "URIs carry a context path the server is deployed under (http://HOST:PORT/cloud-web/api/v2/...), as the documented /api/v2/me response does.");
         IndexesSkip => variant("indexes-skip", "choice-index",
             "Message indexes start at 1000 and skip (steps of 1, 2 and 3 in turn).");
         ExtraFields => variant("extra-fields", "choice-extra-fields",
@@ -110,6 +112,9 @@ pub type Variants = Set<Variant>;
 
 /// The origin URIs carry under [`Variant::OtherOrigin`]: the documented examples' own.
 pub const OTHER_ORIGIN: &str = "http://10.10.15.212:9090";
+
+/// The context path URIs carry under [`Variant::ContextPath`]: the documented one.
+pub const CONTEXT_PATH: &str = "/cloud-web";
 
 /// The key [`Variant::ExtraFields`] adds to objects: no document shows it.
 const EXTRA_KEY: &str = "vendorExtension";

@@ -79,6 +79,8 @@ struct ClientState {
     gone: bool,
     /// Messages the next connect delivers again (only with [`Fault::BayeuxRedelivery`]).
     redeliver: Vec<Wire>,
+    /// A connect of this client was refused (only with [`Fault::BayeuxConnectRefusedOnce`]).
+    refused_once: bool,
 }
 
 /// One handshaken Bayeux client of one user.
@@ -128,6 +130,15 @@ impl Client {
         let before = state.subscriptions.len();
         state.subscriptions.retain(|p| p != pattern);
         state.subscriptions.len() != before
+    }
+
+    /// Whether this connect is the one [`Fault::BayeuxConnectRefusedOnce`] refuses: the
+    /// client's second, once.
+    pub fn refuse_this_connect(&self) -> bool {
+        let mut state = self.state();
+        let refuse = state.connect_generation == 1 && !state.refused_once;
+        state.refused_once |= refuse;
+        refuse
     }
 
     /// Whether no connect of the client has been answered yet (CometD advises on the first one).
@@ -211,6 +222,7 @@ impl Hub {
                 holding: false,
                 gone: false,
                 redeliver: Vec::new(),
+                refused_once: false,
             }),
             wake: Notify::new(),
         });

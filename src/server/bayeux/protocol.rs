@@ -190,6 +190,14 @@ pub async fn handle_batch(hub: &Hub, ids: &IdGen, user_id: &str, messages: Vec<V
                         replies.push(failure(r, "400::Unsupported connectionType"));
                         continue;
                     }
+                    if hub.config().faults.has(Fault::BayeuxConnectRefusedOnce)
+                        && client.refuse_this_connect()
+                    {
+                        let mut value = failure(r, "500::Internal error");
+                        value["advice"] = json!({"reconnect": "retry", "interval": 0});
+                        replies.push(value);
+                        continue;
+                    }
                     connect_reply_slot = Some(replies.len());
                     replies.push(Value::Null);
                     pending = Some(PendingConnect {

@@ -154,7 +154,18 @@ impl World {
     ) -> Result<Vec<Value>, ApiError> {
         let chat = self.customer_chat(customer_chat_id)?;
         let chat_id = chat.id.clone();
-        let start = from.unwrap_or(chat.customer.read_cursor);
+        let start = match from {
+            // One entry too many: from the last entry before N.
+            Some(n) if self.faults.has(Fault::TranscriptIndexOffByOne) => chat
+                .messages
+                .iter()
+                .rev()
+                .find(|m| m.index < n && Audience::Customer.sees(m.visibility))
+                .map_or(n, |m| m.index),
+            Some(n) => n,
+            None if self.faults.has(Fault::TranscriptRepeatsReceived) => 0,
+            None => chat.customer.read_cursor,
+        };
         let audience = if self.faults.has(Fault::CustomerSeesAgentMessages) {
             Audience::Agent
         } else {

@@ -85,6 +85,8 @@ pub enum MemberRole {
         monitored: String,
         /// The participant visibility: the mode's, unless a seeded fault says otherwise.
         visibility: Visibility,
+        /// How many times it switched mode in this chat.
+        switches: u32,
     },
 }
 

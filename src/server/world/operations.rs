@@ -254,7 +254,11 @@ impl World {
     ) -> Result<u64, ApiError> {
         let (chat, member) = self.membership(user_id, chat_id)?;
         let unchecked = member.mode().is_some() && self.faults.has(Fault::CapabilitiesNotEnforced);
-        if !capabilities::of(member).contains(&op.name()) && !unchecked {
+        let deserted = matches!(op, ChatOp::SwitchTo(_))
+            && self.faults.has(Fault::SwitchRefusedAfterAgentLeft)
+            && matches!(&member.role, MemberRole::Supervisor { monitored, .. }
+                if chat.member(monitored).is_none_or(|m| m.status != MemberStatus::Chatting));
+        if (!capabilities::of(member).contains(&op.name()) && !unchecked) || deserted {
             let refusal = ApiError::forbidden(format!(
                 "Operation {} is not among your capabilities in chat {chat_id}",
                 op.name()
@@ -345,14 +349,27 @@ impl World {
                     };
                 self.say(user_id, chat_id, "Text", Some(text), visibility, reference)
             }
-            ChatOp::SendStartTypingNotification => self.say(
-                user_id,
-                chat_id,
-                "TypingStarted",
-                None,
-                Visibility::All,
-                reference,
-            ),
+            ChatOp::SendStartTypingNotification => {
+                let supervisor = self
+                    .chats
+                    .get(chat_id)
+                    .and_then(|c| c.member(user_id))
+                    .is_some_and(|m| m.mode().is_some());
+                let visibility = if supervisor && self.faults.has(Fault::SupervisorTypingAgentsOnly)
+                {
+                    Visibility::Agents
+                } else {
+                    Visibility::All
+                };
+                self.say(
+                    user_id,
+                    chat_id,
+                    "TypingStarted",
+                    None,
+                    visibility,
+                    reference,
+                )
+            }
             ChatOp::SendStopTypingNotification => self.say(
                 user_id,
                 chat_id,
@@ -394,18 +411,36 @@ impl World {
                 }
             }
             ChatOp::SetDisposition { disposition, key } => {
+                let key = if key == DEFAULT_DISPOSITION_KEY
+                    && self.faults.has(Fault::DispositionUnderOtherKey)
+                {
+                    "Disposition".to_owned()
+                } else {
+                    key
+                };
                 self.update_properties(chat_id, requester, |chat| {
                     chat.user_data.insert(key, Value::String(disposition));
                 })
             }
-            ChatOp::AttachUserData { user_data } | ChatOp::UpdateUserData { user_data } => {
+            ChatOp::AttachUserData { user_data } => {
                 self.update_properties(chat_id, requester, |chat| chat.user_data.extend(user_data))
             }
-            ChatOp::DeleteUserData { keys } => self.update_properties(chat_id, requester, |chat| {
-                for key in &keys {
-                    chat.user_data.remove(key);
-                }
-            }),
+            ChatOp::UpdateUserData { user_data } => {
+                let kept = !self.faults.has(Fault::UpdateUserDataIgnored);
+                self.update_properties(chat_id, requester, |chat| {
+                    if kept {
+                        chat.user_data.extend(user_data);
+                    }
+                })
+            }
+            ChatOp::DeleteUserData { keys } => {
+                let kept = !self.faults.has(Fault::DeleteUserDataIgnored);
+                self.update_properties(chat_id, requester, |chat| {
+                    for key in keys.iter().filter(|_| kept) {
+                        chat.user_data.remove(key);
+                    }
+                })
+            }
             ChatOp::AddComment { comment } => {
                 let kept = !self.faults.has(Fault::AddCommentNotStored);
                 self.update_properties(chat_id, requester, |chat| {
@@ -416,7 +451,12 @@ impl World {
             }
             ChatOp::Transfer { target, .. } => self.transfer(user_id, chat_id, target, reference),
             ChatOp::Invite { agent } => {
-                self.invite(user_id, chat_id, agent, AgentKind::Conference, reference)
+                let kind = if self.faults.has(Fault::InviteAsConsult) {
+                    AgentKind::Consultant
+                } else {
+                    AgentKind::Conference
+                };
+                self.invite(user_id, chat_id, agent, kind, reference)
             }
             ChatOp::Consult { agent } => {
                 let kind = if self.faults.has(Fault::ConsultAsConference) {
@@ -426,8 +466,39 @@ impl World {
                 };
                 self.invite(user_id, chat_id, agent, kind, reference)
             }
-            ChatOp::SwitchTo(mode) => self.switch_mode(user_id, chat_id, mode, reference),
+            ChatOp::SwitchTo(mode) => {
+                let from = self
+                    .chats
+                    .get(chat_id)
+                    .and_then(|c| c.member(user_id))
+                    .and_then(|m| m.mode());
+                if self.faults.has(Fault::RevokedOnSwitchToMonitor)
+                    && (from, mode) == (Some(Mode::Coach), Mode::Monitor)
+                {
+                    self.remove_and_announce(chat_id, user_id, "Revoked", None);
+                    return;
+                }
+                let chat_id = self.switched_chat(user_id, chat_id);
+                self.switch_mode(user_id, &chat_id, mode, reference)
+            }
         }
+    }
+
+    /// The chat a mode switch applies to: the one it was asked in, or, under
+    /// [`Fault::SwitchInSecondChatSwitchesFirst`], the supervisor's oldest other chat.
+    fn switched_chat(&self, user_id: &str, chat_id: &str) -> String {
+        if !self.faults.has(Fault::SwitchInSecondChatSwitchesFirst) {
+            return chat_id.to_owned();
+        }
+        self.chats
+            .values()
+            .filter(|c| c.id != chat_id)
+            .filter(|c| {
+                c.member(user_id)
+                    .is_some_and(|m| m.status == MemberStatus::Chatting)
+            })
+            .min_by_key(|c| (c.received, c.id.clone()))
+            .map_or_else(|| chat_id.to_owned(), |c| c.id.clone())
     }
 
     fn accept(&mut self, user_id: &str, chat_id: &str, nickname: Option<String>, reference: u64) {

@@ -85,7 +85,9 @@ impl Renderer {
             .filter(|m| m.status == MemberStatus::Chatting && audience.sees(m.visibility()))
             .map(|m| self.participant(&chat.author_of(m)))
             .collect();
-        if chat.customer.active() {
+        let hidden =
+            audience == Audience::Supervisor && self.faults.has(Fault::CustomerMissingFromView);
+        if chat.customer.active() && !hidden {
             list.push(self.participant(&chat.customer_author()));
         }
         list

@@ -169,6 +169,7 @@ impl World {
                 mode: watch.mode,
                 monitored: watch.agent.clone(),
                 visibility: faults.supervisor_visibility(watch.mode),
+                switches: 0,
             },
             status: MemberStatus::Chatting,
             chat_id: member_chat_id,
@@ -186,7 +187,10 @@ impl World {
             emit.state(chat, supervisor, notification_type, None, false);
         }
         if !faults.has(Fault::JoinWithoutMessageLog) {
-            emit.history(chat, supervisor, 1, None);
+            // The whole log, or from its second entry when the history is cut short.
+            let skip = usize::from(faults.has(Fault::JoinHistoryCutShort));
+            let from = chat.messages.get(skip).map_or(0, |m| m.index);
+            emit.history(chat, supervisor, from, None);
         }
         emit.participants_changed(chat, visibility, joined, None, Some(supervisor));
     }
@@ -211,6 +215,7 @@ impl World {
         let MemberRole::Supervisor {
             mode: current,
             visibility: shown,
+            switches,
             ..
         } = &mut chat.members[position].role
         else {
@@ -218,15 +223,19 @@ impl World {
         };
         let from = *current;
         let before = *shown;
-        let ignored =
-            faults.has(Fault::SwitchToCoachIgnored) && (from, mode) == (Mode::Monitor, Mode::Coach);
+        *switches += 1;
+        // A stale second switch shows the new mode's visibility but keeps the old capabilities.
+        let stale = faults.has(Fault::StaleCapabilitiesAfterSecondSwitch) && *switches >= 2;
+        let ignored = stale
+            || (faults.has(Fault::SwitchToCoachIgnored)
+                && (from, mode) == (Mode::Monitor, Mode::Coach));
         if !ignored {
             *current = mode;
         }
         let keeps_visibility = faults.has(Fault::SwitchToMonitorKeepsVisibility)
             && (from, mode) == (Mode::BargeIn, Mode::Monitor);
         if !keeps_visibility {
-            *shown = faults.supervisor_visibility(*current);
+            *shown = faults.supervisor_visibility(if stale { mode } else { *current });
         }
         let (now_shown, wider) = (*shown, before.max(*shown));
         let author = chat.author_of(&chat.members[position]);
