@@ -195,12 +195,13 @@ pub async fn run_scenario(scenario: &Scenario, ctx: &RunContext) -> ScenarioRun 
         Err(StepError::CouldNotRun(message)) => Some(message.clone()),
         _ => None,
     };
-    let failed = result.is_err()
-        || runner
-            .events
-            .iter()
-            .filter_map(RunEvent::finding)
-            .any(|f| f.verdict == Verdict::Fail);
+    // A step that stopped the scenario recorded why as a finding, weighed by its requirement's
+    // level: a SHOULD's is NON-STRICT, so it fails the scenario only under --strict.
+    let failed = runner
+        .events
+        .iter()
+        .filter_map(RunEvent::finding)
+        .any(|f| f.verdict == Verdict::Fail);
     let outcome = match (could_not_run, failed) {
         (Some(_), _) => Outcome::Errored,
         (None, true) => Outcome::Failed,

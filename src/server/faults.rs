@@ -109,7 +109,7 @@ catalogue! {
             "When the chat is completed, supervisors are dropped from it without a Revoked notification.");
         TransferKeepsSupervisor => fault("transfer-keeps-supervisor", "REVOKE-QUEUED", false,
             "When the chat is transferred (placed in a queue), the supervisors stay in it instead of being revoked.");
-        NoRevokeWithoutAgent => fault("no-revoke-without-agent", "REVOKE-NO-AGENT", false,
+        NoRevokeWithoutAgent => fault("no-revoke-without-agent", "REVOKE-NO-AGENT", true,
             "When no agent remains in the chat, the supervisors stay in it instead of being revoked.");
         RevokedWithParticipants => fault("revoked-with-participants", "REVOKE-EMPTY", false,
             "Revoked and Completed notifications list the participants still in the chat.");

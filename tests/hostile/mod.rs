@@ -1,3 +1,5 @@
+#![allow(dead_code)] // each test binary uses a different subset of these helpers
+
 //! Hostile targets for `tests/hostile_targets.rs`: a raw HTTP/1.1 front end on a tokio
 //! `TcpListener` that, per request, answers by itself, never answers, or forwards the request to
 //! an in-process reference server and corrupts what comes back. Raw bytes rather than an HTTP
