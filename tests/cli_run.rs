@@ -179,7 +179,7 @@ fn the_suite_runs_against_serve_with_only_target_and_passes_twice() {
         }
         assert_eq!(out.status.code(), Some(0), "round {round}:\n{stdout}");
         assert!(
-            stdout.contains("9 passed; 0 failed"),
+            stdout.contains("12 passed; 0 failed"),
             "round {round}:\n{stdout}"
         );
     }

@@ -4,11 +4,14 @@
 //! instances (one per rule a schema states) fail. The pages are listed in
 //! `docs/rulings.md#sources`.
 
+mod support;
+
 use std::path::Path;
 use std::sync::OnceLock;
 
 use gws_conform::check::schema::SchemaSet;
 use serde_json::{Value, json};
+use support::seed_table;
 
 fn schemas() -> &'static SchemaSet {
     static SET: OnceLock<SchemaSet> = OnceLock::new();
@@ -23,42 +26,6 @@ fn fixture(name: &str) -> Value {
         .join("fixtures")
         .join(name);
     serde_json::from_str(&std::fs::read_to_string(path).expect("readable")).expect("JSON")
-}
-
-/// The table of the Supervisor Monitoring page, column by column (an oracle independent of
-/// `gws_conform::spec`).
-fn table(mode: &str) -> Vec<&'static str> {
-    let shared = [
-        "Leave",
-        "SetInFocus",
-        "SetDisposition",
-        "AttachUserData",
-        "DeleteUserData",
-        "UpdateUserData",
-        "AddComment",
-        "Transfer",
-        "Invite",
-        "Consult",
-        "SendToAgents",
-        "SendStartTypingToAgentsNotification",
-        "SendStopTypingToAgentsNotification",
-    ];
-    match mode {
-        "Monitor" => vec!["Leave", "SwitchToCoach", "SwitchToBargeIn"],
-        "Coach" => [&shared[..], &["SwitchToMonitor", "SwitchToBargeIn"]].concat(),
-        "BargeIn" => [
-            &shared[..],
-            &[
-                "SendMessage",
-                "SendStartTypingNotification",
-                "SendStopTypingNotification",
-                "SwitchToMonitor",
-                "SwitchToCoach",
-            ],
-        ]
-        .concat(),
-        other => panic!("no mode {other}"),
-    }
 }
 
 const MODES: [(&str, &str); 3] = [
@@ -284,7 +251,7 @@ fn documented_response_and_request_samples_pass() {
 #[test]
 fn each_column_of_the_table_passes_its_mode_in_any_order_and_no_other() {
     for (mode, schema) in MODES {
-        let column = table(mode);
+        let column = seed_table(mode);
         let mut reversed = column.clone();
         reversed.reverse();
         passes(schema, &format!("{mode} column"), &json!(column));
@@ -321,7 +288,7 @@ fn capability_sets_other_than_the_table_columns_fail() {
         ("BargeIn", "SwitchToBargeIn"),
     ];
     for ((mode, schema), (_, other)) in MODES.into_iter().zip(intruder) {
-        let column = table(mode);
+        let column = seed_table(mode);
         let mut replaced = column.clone();
         replaced[0] = other;
         let missing = &column[1..];

@@ -8,42 +8,11 @@ mod support;
 use std::time::Duration;
 
 use serde_json::json;
-use support::{Actor, Customer, capabilities, messages, participant, server};
+use support::{Actor, Customer, capabilities, messages, participant, seed_table, server};
 
-/// The seed page's table, written out here independently of the server's own constants.
+/// The seed page's column for `mode`, sorted as [`capabilities`] returns them.
 fn table(mode: &str) -> Vec<String> {
-    let monitor = vec!["Leave", "SwitchToCoach", "SwitchToBargeIn"];
-    let shared = vec![
-        "Leave",
-        "SetInFocus",
-        "SetDisposition",
-        "AttachUserData",
-        "DeleteUserData",
-        "UpdateUserData",
-        "AddComment",
-        "Transfer",
-        "Invite",
-        "Consult",
-        "SendToAgents",
-        "SendStartTypingToAgentsNotification",
-        "SendStopTypingToAgentsNotification",
-        "SwitchToMonitor",
-    ];
-    let mut list: Vec<&str> = match mode {
-        "Monitor" => monitor,
-        "Coach" => [shared, vec!["SwitchToBargeIn"]].concat(),
-        "BargeIn" => [
-            shared,
-            vec![
-                "SendMessage",
-                "SendStartTypingNotification",
-                "SendStopTypingNotification",
-                "SwitchToCoach",
-            ],
-        ]
-        .concat(),
-        other => panic!("no mode {other}"),
-    };
+    let mut list = seed_table(mode);
     list.sort();
     list.into_iter().map(str::to_owned).collect()
 }

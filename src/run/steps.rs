@@ -94,16 +94,7 @@ impl Runner<'_> {
             }
             action => {
                 let request = self.request_for(action)?;
-                let exchange = self
-                    .exchange(
-                        request.actor.as_deref(),
-                        &request.http,
-                        request.method,
-                        &request.path,
-                        request.body.as_ref(),
-                        &request.headers,
-                    )
-                    .await;
+                let exchange = self.send(&request).await;
                 (request.actor, exchange)
             }
         };
@@ -316,6 +307,19 @@ impl Runner<'_> {
         })
     }
 
+    /// Sends a step's request.
+    async fn send(&mut self, request: &Request) -> Exchange {
+        self.exchange(
+            request.actor.as_deref(),
+            &request.http,
+            request.method,
+            &request.path,
+            request.body.as_ref(),
+            &request.headers,
+        )
+        .await
+    }
+
     /// `POST /api/v2/me/chats/{chat}` with `operation` and its `params` (templates).
     fn chat_op_request(
         &mut self,
@@ -359,16 +363,7 @@ impl Runner<'_> {
         let mut failed = false;
         for (operation, params) in operations {
             let request = self.chat_op_request(actor, chat, operation, params)?;
-            let exchange = self
-                .exchange(
-                    request.actor.as_deref(),
-                    &request.http,
-                    request.method,
-                    &request.path,
-                    request.body.as_ref(),
-                    &request.headers,
-                )
-                .await;
+            let exchange = self.send(&request).await;
             match self.check_response(Some(actor), &exchange, &refusal) {
                 Ok(()) => {}
                 Err(StepError::Failed) => failed = true,

@@ -381,24 +381,10 @@ fn other_chat(notification: &mut serde_json::Map<String, Value>) {
 mod tests {
     use super::*;
     use serde_json::json;
-    use std::collections::HashSet;
 
     #[test]
     fn names_are_unique_kebab_case_and_described() {
-        let mut seen = HashSet::new();
-        for fault in Fault::ALL {
-            let spec = fault.spec();
-            assert!(seen.insert(spec.name), "duplicate name {}", spec.name);
-            assert!(
-                spec.name
-                    .chars()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'),
-                "{}",
-                spec.name
-            );
-            assert!(!spec.description.is_empty() && !spec.description.contains('\n'));
-            assert_eq!(Fault::from_name(spec.name), Some(*fault));
-        }
+        crate::server::seeded::assert_well_named(Fault::description);
         assert!(Fault::ALL.len() >= 25);
     }
 

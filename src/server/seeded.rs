@@ -224,6 +224,25 @@ macro_rules! catalogue {
 
 pub(crate) use catalogue;
 
+/// Asserts a catalogue's names are unique, kebab-case and found by [`Switch::from_name`], and
+/// each `description` is one line (for the catalogues' own tests).
+#[cfg(test)]
+pub(crate) fn assert_well_named<T: Switch>(description: impl Fn(T) -> &'static str) {
+    let mut seen = std::collections::HashSet::new();
+    for switch in T::ALL {
+        let name = switch.name();
+        assert!(seen.insert(name), "duplicate name {name}");
+        assert!(
+            name.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'),
+            "{name}"
+        );
+        let text = description(*switch);
+        assert!(!text.is_empty() && !text.contains('\n'), "{name}: {text:?}");
+        assert_eq!(T::from_name(name), Some(*switch));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

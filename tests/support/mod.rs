@@ -400,6 +400,42 @@ impl Customer {
     }
 }
 
+/// The seed page's capability table, one mode's column in the table's order, written out here
+/// independently of the crate's own constants (an oracle for the tests).
+pub fn seed_table(mode: &str) -> Vec<&'static str> {
+    let shared = [
+        "Leave",
+        "SetInFocus",
+        "SetDisposition",
+        "AttachUserData",
+        "DeleteUserData",
+        "UpdateUserData",
+        "AddComment",
+        "Transfer",
+        "Invite",
+        "Consult",
+        "SendToAgents",
+        "SendStartTypingToAgentsNotification",
+        "SendStopTypingToAgentsNotification",
+    ];
+    match mode {
+        "Monitor" => vec!["Leave", "SwitchToCoach", "SwitchToBargeIn"],
+        "Coach" => [&shared[..], &["SwitchToMonitor", "SwitchToBargeIn"]].concat(),
+        "BargeIn" => [
+            &shared[..],
+            &[
+                "SendMessage",
+                "SendStartTypingNotification",
+                "SendStopTypingNotification",
+                "SwitchToMonitor",
+                "SwitchToCoach",
+            ],
+        ]
+        .concat(),
+        other => panic!("no mode {other}"),
+    }
+}
+
 /// The capabilities of a notification's chat, sorted.
 pub fn capabilities(data: &Value) -> Vec<String> {
     let mut list: Vec<String> = data["chat"]["capabilities"]
