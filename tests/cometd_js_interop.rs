@@ -13,151 +13,23 @@
 //! script's exit status alone. Needs `node` (>= 20) and `npm` on PATH; the packages are installed
 //! with `npm ci` on first run (the npm registry must be reachable then).
 
-use std::io::Read;
+mod support;
+
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
-use std::process::{Command, ExitStatus, Stdio};
-use std::sync::mpsc;
-use std::thread;
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use gws_conform::server::{self, ServerConfig};
 use serde_json::Value;
+use support::node::{ensure_node_modules, interop_dir, program, run_with_deadline};
 
 /// What the customer types; passed to the script so that the assertion below checks the text
 /// this test chose, not one the script could have made up.
 const CUSTOMER_TEXT: &str = "Hello from Chris, sent through the CometD JS interop test";
 
-/// `npm ci` downloads two small packages and their four dependencies.
-const NPM_DEADLINE: Duration = Duration::from_secs(240);
 /// The script gives up on its own after 60 s and explains why; this is the backstop that keeps
 /// a wedged node from hanging `cargo test`.
 const FLOW_DEADLINE: Duration = Duration::from_secs(120);
-
-fn js_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/interop/cometd-js")
-}
-
-fn program(name: &str) -> String {
-    // npm is a batch script on Windows, which Command does not resolve by bare name.
-    if cfg!(windows) && name == "npm" {
-        "npm.cmd".to_owned()
-    } else {
-        name.to_owned()
-    }
-}
-
-struct Finished {
-    status: ExitStatus,
-    stdout: String,
-    stderr: String,
-}
-
-/// Runs `command` to completion or kills it at `deadline`. Err carries a description of what
-/// went wrong including whatever the process printed.
-fn run_with_deadline(
-    mut command: Command,
-    what: &str,
-    deadline: Duration,
-) -> Result<Finished, String> {
-    let mut child = command
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| format!("could not start {what}: {e} (is it installed and on PATH?)"))?;
-
-    // Drain both pipes on threads so a chatty child cannot block on a full pipe; the channel
-    // lets us stop waiting for them if a grandchild we cannot kill keeps a pipe open.
-    let (tx, rx) = mpsc::channel();
-    let spawn_reader = |mut pipe: Box<dyn Read + Send>, is_stdout: bool| {
-        let tx = tx.clone();
-        thread::spawn(move || {
-            let mut buf = Vec::new();
-            let _ = pipe.read_to_end(&mut buf);
-            let _ = tx.send((is_stdout, String::from_utf8_lossy(&buf).into_owned()));
-        });
-    };
-    spawn_reader(
-        Box::new(child.stdout.take().expect("stdout is piped")),
-        true,
-    );
-    spawn_reader(
-        Box::new(child.stderr.take().expect("stderr is piped")),
-        false,
-    );
-    drop(tx);
-
-    let started = Instant::now();
-    let (status, timed_out) = loop {
-        if let Some(status) = child
-            .try_wait()
-            .map_err(|e| format!("waiting for {what}: {e}"))?
-        {
-            break (status, false);
-        }
-        if started.elapsed() > deadline {
-            let _ = child.kill();
-            break (
-                child.wait().map_err(|e| format!("reaping {what}: {e}"))?,
-                true,
-            );
-        }
-        thread::sleep(Duration::from_millis(50));
-    };
-
-    let (mut stdout, mut stderr) = (String::new(), String::new());
-    for _ in 0..2 {
-        match rx.recv_timeout(Duration::from_secs(5)) {
-            Ok((true, text)) => stdout = text,
-            Ok((false, text)) => stderr = text,
-            Err(_) => break,
-        }
-    }
-    if timed_out {
-        return Err(format!(
-            "{what} did not finish within {deadline:?} and was killed\n--- stdout ---\n{stdout}\n--- stderr ---\n{stderr}"
-        ));
-    }
-    Ok(Finished {
-        status,
-        stdout,
-        stderr,
-    })
-}
-
-/// Installs the pinned packages unless they are already there.
-fn ensure_node_modules(dir: &Path) {
-    let installed = ["cometd", "cometd-nodejs-client"].iter().all(|package| {
-        dir.join("node_modules")
-            .join(package)
-            .join("package.json")
-            .is_file()
-    });
-    if installed {
-        return;
-    }
-    // `npm ci` installs exactly what the lock file pins; without one, fall back to a resolve.
-    let subcommand = if dir.join("package-lock.json").is_file() {
-        "ci"
-    } else {
-        "install"
-    };
-    let mut npm = Command::new(program("npm"));
-    npm.args([subcommand, "--no-audit", "--no-fund"])
-        .current_dir(dir);
-    let what = format!("`npm {subcommand}` in {}", dir.display());
-    match run_with_deadline(npm, &what, NPM_DEADLINE) {
-        Ok(done) if done.status.success() => {}
-        Ok(done) => panic!(
-            "{what} failed ({}); the CometD JS interop test needs node and npm with access to the npm registry\n--- stdout ---\n{}\n--- stderr ---\n{}",
-            done.status, done.stdout, done.stderr
-        ),
-        Err(e) => panic!(
-            "{e}\nthe CometD JS interop test needs node and npm with access to the npm registry"
-        ),
-    }
-}
 
 /// One notification line printed by agent-flow.mjs.
 struct Notification {
@@ -229,8 +101,8 @@ fn parse_notifications(stdout: &str) -> Vec<Notification> {
 
 #[test]
 fn official_cometd_js_client_receives_agent_and_supervisor_chat_notifications() {
-    let dir = js_dir();
-    ensure_node_modules(&dir);
+    let dir = interop_dir("cometd-js");
+    ensure_node_modules(&dir, &["cometd", "cometd-nodejs-client"]);
 
     // The server runs on its own multi-threaded runtime while this thread blocks on node.
     let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");

@@ -41,12 +41,16 @@ fn advice_problem(reply: &Value) -> Option<String> {
 
 /// The advice findings of `actor`'s session, from its recorded meta replies: every successful
 /// handshake reply, and the first successful connect reply after each, must advise
-/// `reconnect`, `interval` and `timeout`. Bayeux 1.0 makes advice optional (§3.6), but a
-/// long-polling client cannot tell a held connect from a dead server without `timeout`, and
-/// CometD servers (GWS runs CometD) always send it there; so a missing one is NON-STRICT. One
-/// finding per kind of reply, however many sessions repeat the problem.
+/// `reconnect`, `interval` and `timeout`; that connect reply may leave advice out altogether
+/// when the handshake reply's was complete, since that advice is still in force. Bayeux 1.0
+/// makes advice optional (§3.6), but a long-polling client cannot tell a held connect from a
+/// dead server without `timeout`, and CometD servers (GWS runs CometD) always send it on the
+/// handshake; so a missing one is NON-STRICT. One finding per kind of reply, however many
+/// sessions repeat the problem.
 pub fn advice(actor: &str, events: &[SessionEvent]) -> Vec<Finding> {
     let mut first_connect_pending = false;
+    // Whether the last successful handshake reply carried complete advice.
+    let mut handshake_advised = false;
     let mut findings: Vec<Finding> = Vec::new();
     for event in events {
         let SessionEvent::MetaReply { channel, reply } = event else {
@@ -58,10 +62,20 @@ pub fn advice(actor: &str, events: &[SessionEvent]) -> Vec<Finding> {
         let which = match channel.as_str() {
             META_HANDSHAKE => {
                 first_connect_pending = true;
+                handshake_advised = advice_problem(reply).is_none();
                 "the successful /meta/handshake reply"
             }
             META_CONNECT if first_connect_pending => {
                 first_connect_pending = false;
+                // Any Bayeux response MAY carry advice, a connect response included, and advice
+                // received stays in force until new advice supersedes it (Bayeux 1.0, "advice"
+                // and "Connect Response": https://docs.cometd.org/current/reference/#_bayeux_advice,
+                // #_bayeux_meta_connect). The official CometD server for NodeJS advises a connect
+                // only when it may hold it, so a first connect answered at once with waiting
+                // messages comes back without advice; the handshake's still applies.
+                if handshake_advised && reply.get("advice").is_none() {
+                    continue;
+                }
                 "the first successful /meta/connect reply"
             }
             _ => continue,
@@ -225,6 +239,53 @@ mod tests {
             reply(META_CONNECT, json!({"successful": true})),
         ];
         assert!(advice("agent", &events).is_empty());
+    }
+
+    #[test]
+    fn a_first_connect_reply_may_leave_out_advice_the_handshake_gave_in_full() {
+        // As cometd-nodejs-server answers a first connect that finds messages waiting.
+        let events = [
+            reply(
+                META_HANDSHAKE,
+                json!({"successful": true, "advice": good_advice()}),
+            ),
+            reply(META_CONNECT, json!({"id": "3", "successful": true})),
+        ];
+        assert!(advice("agent", &events).is_empty());
+
+        // Without complete advice on the handshake, the client has no timeout to go by.
+        let events = [
+            reply(
+                META_HANDSHAKE,
+                json!({"successful": true, "advice": {"reconnect": "retry"}}),
+            ),
+            reply(META_CONNECT, json!({"successful": true})),
+        ];
+        let findings = advice("agent", &events);
+        assert_eq!(findings.len(), 2, "{findings:#?}");
+        assert_eq!(
+            findings[1].message,
+            "agent: the first successful /meta/connect reply carries no advice"
+        );
+
+        // Advice that is there is still checked, however complete the handshake's was.
+        let events = [
+            reply(
+                META_HANDSHAKE,
+                json!({"successful": true, "advice": good_advice()}),
+            ),
+            reply(
+                META_CONNECT,
+                json!({"successful": true, "advice": {"reconnect": "later"}}),
+            ),
+        ];
+        let findings = advice("agent", &events);
+        assert_eq!(findings.len(), 1, "{findings:#?}");
+        assert!(
+            findings[0].message.contains("`reconnect` is \"later\""),
+            "{}",
+            findings[0].message
+        );
     }
 
     #[test]

@@ -5,6 +5,7 @@
 #![allow(dead_code)] // each test binary uses a different subset of these helpers
 
 pub mod har;
+pub mod node;
 
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
