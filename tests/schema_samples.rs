@@ -242,6 +242,17 @@ fn documented_response_and_request_samples_pass() {
             json!({"channel": "/meta/connect", "successful": false, "error": "402::Unknown client",
                 "advice": {"reconnect": "handshake", "interval": 0}}),
         ),
+        (
+            "bayeux-meta-reply.schema.json",
+            "a connect reply without clientId (the official CometD server's)",
+            json!({"id": "5", "channel": "/meta/connect", "successful": true}),
+        ),
+        (
+            "bayeux-meta-reply.schema.json",
+            "a subscribe reply without clientId (the official CometD server's)",
+            json!({"id": "2", "channel": "/meta/subscribe", "successful": true,
+                "subscription": "/v2/me/chats"}),
+        ),
     ];
     for (schema, what, sample) in &samples {
         passes(schema, what, sample);
