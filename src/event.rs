@@ -67,6 +67,10 @@ pub enum RunEvent {
         seq: u64,
         /// Bayeux channel.
         channel: String,
+        /// When the long-poll reply carrying it was read, in milliseconds from the scenario's
+        /// start (`None` where arrival times are not kept: replay).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        at_ms: Option<u64>,
         /// The notification (`data`).
         data: Value,
     },

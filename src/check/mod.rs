@@ -9,6 +9,7 @@
 //! - [`references`]: where chat notifications arrive and which chat they name.
 //! - [`joining`]: what a party is shown on joining (the customer listed, a complete history).
 //! - [`transcript`]: the customer's transcript reads.
+//! - [`revocation`]: no removal of a supervisor the documents do not call for.
 //! - [`visibility`]: what the customer may see, for the invariants.
 //! - [`modes`]: the seed table per supervisor mode, and the documented variants (errata).
 
@@ -19,6 +20,7 @@ pub mod joining;
 pub(crate) mod json;
 pub mod modes;
 pub mod references;
+pub mod revocation;
 pub mod schema;
 pub mod transcript;
 pub mod visibility;

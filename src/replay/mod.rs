@@ -240,6 +240,7 @@ pub async fn replay_group(group: Arc<GroupPlan>, ctx: &ReplayContext) -> Scenari
                 actor: plan.name.clone(),
                 seq: seq as u64,
                 channel: got.channel,
+                at_ms: None,
                 data: Arc::unwrap_or_clone(got.data),
             });
         }

@@ -317,6 +317,12 @@ impl Runner<'_> {
                     actor: name.clone(),
                     seq: delivery.seq,
                     channel: delivery.channel,
+                    at_ms: Some(
+                        delivery
+                            .received_at
+                            .saturating_duration_since(self.started)
+                            .as_millis() as u64,
+                    ),
                     data: std::sync::Arc::unwrap_or_clone(delivery.data),
                 });
             }

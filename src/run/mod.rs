@@ -85,6 +85,8 @@ pub(crate) struct Runner<'a> {
     events: Vec<RunEvent>,
     step: Option<usize>,
     recording: Option<record::Recording>,
+    /// When the scenario started (notifications' arrival times are measured from it).
+    started: Instant,
 }
 
 impl<'a> Runner<'a> {
@@ -103,6 +105,7 @@ impl<'a> Runner<'a> {
                 .record
                 .as_ref()
                 .map(|writer| record::Recording::new(writer.clone(), &scenario.name)),
+            started: Instant::now(),
         }
     }
 

@@ -12,6 +12,7 @@ use crate::check::diff::{Errata, Example, Masks, diff_against_example};
 use crate::check::invariants::{ActorInfo, CustomerView, InvariantChecker, Role};
 use crate::check::joining::Joining;
 use crate::check::references::ChatReferences;
+use crate::check::revocation::Revocations;
 use crate::check::schema::{SchemaError, SchemaSet};
 use crate::check::transcript::Transcripts;
 use crate::event::RunEvent;
@@ -151,6 +152,7 @@ impl Verifier {
         let mut references = ChatReferences::new();
         let mut joining = Joining::new();
         let mut transcripts = Transcripts::new();
+        let mut revocations = Revocations::new();
         let info = |name: &str| actors.iter().find(|a| a.name == name);
         for event in events {
             match event {
@@ -158,12 +160,14 @@ impl Verifier {
                     actor: Some(actor),
                     method,
                     url,
+                    request,
                     response: Some(body),
                     ..
                 } => {
                     let Some(who) = info(actor) else {
                         continue;
                     };
+                    revocations.exchange(actor, method, url, request.as_ref());
                     match body.get("referenceId") {
                         Some(reference) => invariants.expect_reference(actor, reference),
                         None if is_successful_chat_operation(method, url, body) => {
@@ -185,6 +189,7 @@ impl Verifier {
                     actor,
                     seq,
                     channel,
+                    at_ms,
                     data,
                     ..
                 } => {
@@ -197,6 +202,9 @@ impl Verifier {
                     if let Some(who) = info(actor) {
                         findings.extend(invariants.observe(who, *seq, data));
                         findings.extend(joining.observe(who, *seq, data));
+                        if let Some(at_ms) = at_ms {
+                            revocations.observe(who, *at_ms, data);
+                        }
                     }
                 }
                 _ => {}
@@ -205,6 +213,7 @@ impl Verifier {
         findings.extend(invariants.finish());
         findings.extend(references.finish());
         findings.extend(joining.finish(actors));
+        findings.extend(revocations.finish(actors));
         findings
     }
 }

@@ -165,6 +165,8 @@ catalogue! {
             "A supervisor's second mode switch in a chat changes its visibility but keeps the previous mode's capabilities.");
         SwitchInSecondChatSwitchesFirst => fault("switch-in-second-chat-switches-first", "MON-MULTI-CHAT", false,
             "A mode switch in a supervisor's second chat switches its first chat instead.");
+        RevokedWhenAgentInvites => fault("revoked-when-agent-invites", "MON-STAYS", false,
+            "When an agent invites or consults another agent, the chat's supervisors are revoked though the chat goes on.");
         SwitchRefusedAfterAgentLeft => fault("switch-refused-after-agent-left", "MON-CONFERENCE-LEAVE", false,
             "Once the monitored agent has left a conference, the supervisor's mode switches are refused.");
         // Operations of the Coach and BargeIn capabilities.

@@ -675,6 +675,9 @@ impl World {
             inviter: user_id.to_owned(),
             reference,
         };
+        if self.faults.has(Fault::RevokedWhenAgentInvites) {
+            self.revoke_where(chat_id, |m| m.mode().is_some() && m.user_id != user_id);
+        }
         self.offer(chat_id, &agent, Some(invitation), kind);
     }
 
