@@ -126,7 +126,7 @@ impl Revocations {
                 Some("Completed" | "Revoked" | "LeftChat")
             )
         };
-        let before = stream.iter().filter(|s| s.at_ms < at).last()?;
+        let before = stream.iter().rfind(|s| s.at_ms < at)?;
         if ended(before) {
             return None;
         }
