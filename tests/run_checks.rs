@@ -340,3 +340,35 @@ async fn a_structured_mismatch_is_shown_as_a_unified_diff() {
         "{diff}"
     );
 }
+
+#[tokio::test]
+async fn log_entries_are_found_in_any_grouping_and_a_missing_one_fails() {
+    let found = r#"
+  - expect:
+      actor: supervisor
+      entries:
+        - {type: ParticipantJoined, from.nickname: Chris}
+        - {type: ParticipantJoined, from.type: Agent}
+"#;
+    let passed = run(found).await;
+    assert_eq!(
+        passed.outcome,
+        Outcome::Passed,
+        "{:#?}",
+        passed.findings().collect::<Vec<_>>()
+    );
+    let missing = r#"
+  - expect:
+      actor: supervisor
+      within: 500
+      entries:
+        - {type: ParticipantJoined, from.nickname: Chris}
+        - {type: Text, text: never sent}
+"#;
+    assert_fails(
+        &run(missing).await,
+        "expect",
+        "CAP-COACH",
+        "no log entry matched: type = \"Text\", text = \"never sent\"",
+    );
+}

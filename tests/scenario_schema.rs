@@ -174,6 +174,12 @@ steps:
       notifications:
         - match: {notificationType: ParticipantsUpdated, chat.capabilities: {$set: [Accept, Reject]}}
         - match: {messageType: MessageLogUpdated, messages: {$excludes: [{type: Notice}]}}
+  - expect:
+      actor: agent
+      within: 1000
+      entries:
+        - {type: ParticipantJoined, from.nickname: Sam}
+        - {type: {$one_of: [Text, Notice]}}
   - customer_op: {customer: customer, operation: SendMessage, text: Hello}
   - customer_op: {customer: customer, operation: SendStartTypingNotification}
   - customer_view: {customer: customer}

@@ -547,3 +547,34 @@ async fn ready_on_me_only_accepts_readiness_at_me_and_not_on_the_channel() {
     agent.offered().await;
     server.shutdown().await;
 }
+
+#[tokio::test]
+async fn batched_logs_gather_entries_of_one_chat_in_one_notification() {
+    let server = server(Variant::BatchedLogs).await;
+    let mut m = Monitored::start(&server, "Coach").await;
+    m.agent.next_chat().await; // the supervisor joining: ParticipantsUpdated
+    m.agent.next_chat().await; // and its log entry
+    let chat = m.supervisor_chat();
+    for text in ["one", "two", "three"] {
+        m.supervisor
+            .must(&chat, "SendToAgents", json!({"text": text}))
+            .await;
+    }
+    let mut texts = Vec::new();
+    let mut notifications = 0;
+    while texts.len() < 3 {
+        let log = m.agent.expect("NewMessages").await;
+        notifications += 1;
+        texts.extend(
+            messages(&log)
+                .iter()
+                .map(|m| m["text"].as_str().unwrap().to_owned()),
+        );
+    }
+    assert_eq!(texts, ["one", "two", "three"]);
+    assert!(
+        notifications < 3,
+        "the entries were gathered: {notifications} notifications"
+    );
+    server.shutdown().await;
+}

@@ -107,6 +107,10 @@ impl Runner<'_> {
         let deadline = Instant::now() + expectation.within;
         let actor = expectation.actor.as_str();
         let found = match expectation.order {
+            _ if !expectation.entries.is_empty() => {
+                self.match_entries(expectation, &inbox, cursor, &channel, deadline)
+                    .await
+            }
             Order::Any => {
                 self.match_any(expectation, &inbox, cursor, &channel, deadline)
                     .await
@@ -363,6 +367,85 @@ impl Runner<'_> {
                         session_note(&error)
                     ),
                     details,
+                });
+            }
+        }
+    }
+
+    /// Matches every entry of `expectation.entries` to a distinct log entry among the
+    /// `messages` of the MessageLogUpdated notifications after `from`, in any order and any
+    /// grouping; the cursor goes past the last notification used.
+    async fn match_entries<'e>(
+        &mut self,
+        expectation: &'e Expectation,
+        inbox: &Inbox,
+        from: Cursor,
+        channel: &ChannelPattern,
+        deadline: Instant,
+    ) -> Result<Matched<'e>, Failure> {
+        let mut seen = from;
+        loop {
+            let received: Vec<Delivery> = inbox
+                .snapshot()
+                .into_iter()
+                .filter(|d| d.next() > from && d.on(channel))
+                .collect();
+            // Every entry of every log update, with the notification it came in.
+            let logged: Vec<(&Delivery, &Value)> = received
+                .iter()
+                .flat_map(|d| {
+                    d.data
+                        .get("messages")
+                        .and_then(Value::as_array)
+                        .into_iter()
+                        .flatten()
+                        .map(move |entry| (d, entry))
+                })
+                .collect();
+            let mut used: Vec<Option<usize>> = vec![None; expectation.entries.len()];
+            for (slot, matchers) in expectation.entries.iter().enumerate() {
+                used[slot] = (0..logged.len()).find(|i| {
+                    !used.contains(&Some(*i)) && matchers.check(logged[*i].1, &self.vars).is_ok()
+                });
+            }
+            if used.iter().all(Option::is_some) {
+                let end = used
+                    .iter()
+                    .flatten()
+                    .map(|i| logged[*i].0.next())
+                    .fold(from, Cursor::max);
+                return Ok(Matched {
+                    pairs: Vec::new(),
+                    end,
+                });
+            }
+            if let Some(last) = received.last() {
+                seen = seen.max(last.next());
+            }
+            if let Err(error) = inbox
+                .wait_for(seen, "another notification", |d| d.on(channel), deadline)
+                .await
+            {
+                let missing: Vec<String> = expectation
+                    .entries
+                    .iter()
+                    .zip(&used)
+                    .filter(|(_, u)| u.is_none())
+                    .map(|(matchers, _)| matchers.describe(&self.vars))
+                    .collect();
+                return Err(Failure {
+                    check: "expect",
+                    message: format!(
+                        "{}: within {} ms, no log entry matched: {}{}",
+                        expectation.actor,
+                        expectation.within.as_millis(),
+                        missing.join("; "),
+                        session_note(&error)
+                    ),
+                    details: received
+                        .iter()
+                        .map(|d| format!("#{}: {}", d.seq, short(&d.data)))
+                        .collect(),
                 });
             }
         }

@@ -257,6 +257,9 @@ pub struct Expectation {
     pub order_requirement: Option<String>,
     /// The notifications.
     pub items: Vec<ExpectedNotification>,
+    /// Log entries that must arrive among the `messages` of MessageLogUpdated notifications, in
+    /// any order and any grouping (a server may gather several entries in one notification).
+    pub entries: Vec<Matchers>,
 }
 
 /// What a step does. Strings may hold `${variables}`; values are JSON templates.

@@ -207,6 +207,8 @@ pub struct RawExpect {
     pub order_requirement: Option<Spanned<String>>,
     #[serde(default)]
     pub notifications: Vec<Spanned<RawItem>>,
+    #[serde(default)]
+    pub entries: Vec<Spanned<RawMatchers>>,
 }
 
 /// One expected notification.

@@ -358,12 +358,23 @@ impl Validator<'_> {
             },
             None => "/v2/me/chats".to_owned(),
         };
-        if expect.notifications.is_empty() && quiet.is_none() {
+        if expect.notifications.is_empty() && expect.entries.is_empty() && quiet.is_none() {
             self.error(
                 &raw.referenced,
-                "`expect` needs `notifications`, or `quiet` to state that nothing arrives",
+                "`expect` needs `notifications` or `entries`, or `quiet` to state that nothing arrives",
             );
         }
+        if !expect.notifications.is_empty() && !expect.entries.is_empty() {
+            self.error(
+                &raw.referenced,
+                "`expect` takes `notifications` or `entries`, not both (use two steps)",
+            );
+        }
+        let entries = expect
+            .entries
+            .iter()
+            .map(|entry| self.matchers(&entry.value, &entry.referenced))
+            .collect();
         let mut items = Vec::new();
         for item in &expect.notifications {
             let matchers = self.matchers(&item.value.matchers, &item.referenced);
@@ -416,6 +427,7 @@ impl Validator<'_> {
             quiet,
             order_requirement,
             items,
+            entries,
         })
     }
 

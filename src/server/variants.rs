@@ -53,6 +53,8 @@ catalogue! {
             "The supervisor who transfers the chat receives Revoked (the chat is placed in a queue), not Completed.");
         RepeatedCancelSucceeds => variant("repeated-cancel-succeeds", "choice-repeated-cancel",
             "CancelSupervisorMonitoring with nothing left to cancel succeeds.");
+        BatchedLogs => variant("batched-logs", "choice-log-batching",
+            "A long-poll with messages waiting gathers for a moment, and consecutive MessageLogUpdated of one chat (with the same referenceId, or none) reach the party as one, several entries in its messages.");
         SplitDeliveries => variant("split-deliveries", "choice-bayeux-delivery",
             "Each long-poll reply carries one notification; the others an operation caused wait for the next connects.");
         CometdAdvice => variant("cometd-advice", "choice-bayeux-advice",

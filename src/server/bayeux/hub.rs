@@ -56,6 +56,53 @@ impl Default for HubConfig {
 /// A serialised Bayeux message, shared between the queues of every client that receives it.
 pub type Wire = Arc<str>;
 
+/// How long a long-poll with messages waiting lets more gather under
+/// [`Variant::BatchedLogs`].
+pub const BATCH_WINDOW: Duration = Duration::from_millis(40);
+
+/// Consecutive `MessageLogUpdated` messages of one chat on one channel, with the same
+/// `referenceId` (or none), merged into one carrying all their entries in order (the
+/// documents give `messages` as an array: a server may gather entries).
+fn merge_logs(messages: Vec<Wire>) -> Vec<Wire> {
+    let mut merged: Vec<(serde_json::Value, bool)> = Vec::with_capacity(messages.len());
+    for wire in messages {
+        let Ok(message) = serde_json::from_str::<serde_json::Value>(&wire) else {
+            continue;
+        };
+        let joins = |earlier: &serde_json::Value| {
+            let log = |m: &serde_json::Value| {
+                m.pointer("/data/messageType")
+                    .and_then(serde_json::Value::as_str)
+                    == Some("MessageLogUpdated")
+            };
+            log(earlier)
+                && log(&message)
+                && earlier.get("channel") == message.get("channel")
+                && earlier.pointer("/data/chatUri") == message.pointer("/data/chatUri")
+                && earlier.pointer("/data/referenceId") == message.pointer("/data/referenceId")
+        };
+        match merged.last_mut() {
+            Some((earlier, changed)) if joins(earlier) => {
+                let entries = message
+                    .pointer("/data/messages")
+                    .and_then(serde_json::Value::as_array)
+                    .cloned()
+                    .unwrap_or_default();
+                if let Some(serde_json::Value::Array(list)) = earlier.pointer_mut("/data/messages")
+                {
+                    list.extend(entries);
+                    *changed = true;
+                }
+            }
+            _ => merged.push((message, false)),
+        }
+    }
+    merged
+        .into_iter()
+        .map(|(message, _)| Wire::from(message.to_string()))
+        .collect()
+}
+
 /// The Bayeux message carrying `delivery`, as JSON text (`data` first under
 /// [`Variant::KeysReversed`]).
 fn serialise(delivery: &Delivery, variants: Variants) -> Wire {
@@ -337,8 +384,22 @@ impl Hub {
 
     /// A long-poll: returns queued messages at once, or holds until a message is queued, the
     /// hold `timeout` passes, a newer connect of the same client supersedes this one, or the
-    /// hub closes.
+    /// hub closes. Under [`Variant::BatchedLogs`] it first lets messages gather for
+    /// [`BATCH_WINDOW`] and merges consecutive log updates of one chat.
     pub async fn connect(&self, client: &Client, timeout: Duration) -> ConnectOutcome {
+        let outcome = self.long_poll(client, timeout).await;
+        match outcome {
+            ConnectOutcome::Delivered(messages)
+                if self.config.variants.has(Variant::BatchedLogs) =>
+            {
+                ConnectOutcome::Delivered(merge_logs(messages))
+            }
+            other => other,
+        }
+    }
+
+    async fn long_poll(&self, client: &Client, timeout: Duration) -> ConnectOutcome {
+        let mut gathered = !self.config.variants.has(Variant::BatchedLogs);
         let generation = {
             let mut state = client.state();
             state.connect_generation += 1;
@@ -355,7 +416,7 @@ impl Hub {
             // Register interest before looking, so a publish between the look and the wait
             // still wakes us.
             notified.as_mut().enable();
-            {
+            let gather = {
                 let mut state = client.state();
                 if state.gone {
                     return ConnectOutcome::Gone;
@@ -367,12 +428,21 @@ impl Hub {
                     return ConnectOutcome::Delivered(Vec::new());
                 }
                 let pending = !state.queue.is_empty() || !state.redeliver.is_empty();
-                if pending || closing || Instant::now() >= deadline {
+                let gather = pending && !gathered && !closing;
+                if !gather && (pending || closing || Instant::now() >= deadline) {
                     let messages = self.take_messages(&mut state);
                     state.holding = false;
                     state.last_seen = Instant::now();
                     return ConnectOutcome::Delivered(messages);
                 }
+                gather
+            };
+            if gather {
+                // Let what the same moment publishes gather before the reply (the lock is
+                // released: publishing goes on meanwhile).
+                gathered = true;
+                tokio::time::sleep(BATCH_WINDOW).await;
+                continue;
             }
             let _ = tokio::time::timeout_at(deadline, notified).await;
         }
