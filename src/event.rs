@@ -7,7 +7,7 @@
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::check::{Finding, Verdict};
+use crate::check::{Cause, Finding, NotificationRef};
 
 /// How a scenario ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -98,6 +98,13 @@ pub enum RunEvent {
         /// The finding.
         #[serde(flatten)]
         finding: Finding,
+        /// The notifications it is about, if any.
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        notifications: Vec<NotificationRef>,
+        /// The earlier finding this one is a consequence of, if any: then it is shown as
+        /// blocked by that root cause, not as a failure of its own requirement.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        blocked_by: Option<Cause>,
     },
     /// A scenario ended.
     ScenarioFinished {
@@ -111,6 +118,18 @@ pub enum RunEvent {
 }
 
 impl RunEvent {
+    /// A finding of `scenario` (at `step`, if a step's check made it) about no notification in
+    /// particular, and a root cause until shown otherwise.
+    pub fn found(scenario: &str, step: Option<usize>, finding: Finding) -> Self {
+        RunEvent::Finding {
+            scenario: scenario.to_owned(),
+            step,
+            finding,
+            notifications: Vec::new(),
+            blocked_by: None,
+        }
+    }
+
     /// The finding carried by this event, if any.
     pub fn finding(&self) -> Option<&Finding> {
         match self {
@@ -118,11 +137,4 @@ impl RunEvent {
             _ => None,
         }
     }
-}
-
-/// Whether findings make a scenario fail (`strict` turns NON-STRICT into failures).
-pub fn fails(findings: &[&Finding], strict: bool) -> bool {
-    findings
-        .iter()
-        .any(|f| f.verdict == Verdict::Fail || (strict && f.verdict == Verdict::NonStrict))
 }

@@ -24,3 +24,5 @@ pub mod run;
 pub mod scenario;
 pub mod server;
 pub mod spec;
+pub mod trial;
+pub mod verdict;

@@ -19,15 +19,8 @@
 //! revoked by a transfer may join the same chat again when it reaches another monitored agent,
 //! and then legitimately receives the history from index 1 again.
 //!
-//! **Duplicates.** The identity of a notification is its canonical JSON (sorted keys), the
-//! `referenceId` included, so notifications caused by two identical requests differ when the
-//! server numbers its requests. Within one session, a notification is a duplicate when:
-//! - it is a MessageLogUpdated equal to any earlier one (messages carry indexes and
-//!   timestamps, so a legitimate log update never repeats), or
-//! - it is a ChatStateChangeMessage equal to the notification just before it in the session,
-//!   unless it is a PropertiesUpdated without `referenceId` (repeating an identical user-data
-//!   operation legitimately yields an identical snapshot). A snapshot that comes back after a
-//!   different one (A, B, A) is the state returning, not a duplicate.
+//! **Duplicates.** A notification that repeats an earlier one, by the rule of
+//! [`super::repeats`], is a duplicate.
 //!
 //! A duplicate is reported once and not checked again (the first copy was), so one extra
 //! delivery gives one finding, not an index failure as well.
@@ -52,8 +45,9 @@ use std::collections::{HashMap, HashSet};
 
 use serde_json::Value;
 
-use super::json::{canonical, chat_key};
+use super::json::chat_key;
 use super::modes::{self, CapabilityMatch, Mode};
+use super::repeats::Repeats;
 use super::visibility::VisibilityLedger;
 use super::{Finding, Verdict};
 
@@ -85,10 +79,6 @@ pub enum CustomerView<'a> {
 #[derive(Debug, Default)]
 struct Session {
     last_index: Option<u64>,
-    /// Canonical texts of the session's MessageLogUpdated.
-    logs: HashSet<String>,
-    /// Canonical text of the session's latest notification.
-    last: Option<String>,
 }
 
 /// What is known about one actor.
@@ -98,6 +88,8 @@ struct ActorState {
     /// A successful chat operation of the actor answered without a `referenceId`.
     withheld: bool,
     sessions: HashMap<String, Session>,
+    /// Which of the actor's notifications repeat an earlier one.
+    repeats: Repeats,
 }
 
 /// A `referenceId` not (yet) returned by a request of the actor.
@@ -286,12 +278,10 @@ impl InvariantChecker {
             .or_default()
     }
 
-    /// The chat is over for the actor: a later notification about it starts afresh, except
-    /// that an immediate repeat of the ending notification is still a duplicate.
+    /// The chat is over for the actor: a later notification about it starts afresh (the
+    /// repeats' own sessions end by themselves).
     fn end_session(&mut self, actor: &ActorInfo, chat: &str) {
-        let session = self.session(&actor.name, chat);
-        session.last_index = None;
-        session.logs.clear();
+        self.session(&actor.name, chat).last_index = None;
     }
 
     fn duplicate(
@@ -301,17 +291,12 @@ impl InvariantChecker {
         chat: &str,
         data: &Value,
     ) -> Option<Finding> {
-        let identity = canonical(data);
-        let is_log = text(data, "/messageType") == Some("MessageLogUpdated");
-        let repeatable = text(data, "/notificationType") == Some("PropertiesUpdated")
-            && data.get("referenceId").is_none();
-        let session = self.session(&actor.name, chat);
-        let duplicate = if is_log {
-            !session.logs.insert(identity.clone())
-        } else {
-            !repeatable && session.last.as_deref() == Some(identity.as_str())
-        };
-        session.last = Some(identity);
+        let duplicate = self
+            .actors
+            .entry(actor.name.clone())
+            .or_default()
+            .repeats
+            .observe(chat, data);
         duplicate.then(|| {
             finding(
                 "invariant.unique",

@@ -12,6 +12,7 @@
 //! - [`revocation`]: no removal of a supervisor the documents do not call for.
 //! - [`visibility`]: what the customer may see, for the invariants.
 //! - [`modes`]: the seed table per supervisor mode, and the documented variants (errata).
+//! - [`signature`]: a finding's stable signature (folding, baselines).
 
 pub mod bayeux;
 pub mod diff;
@@ -20,8 +21,10 @@ pub mod joining;
 pub(crate) mod json;
 pub mod modes;
 pub mod references;
+pub mod repeats;
 pub mod revocation;
 pub mod schema;
+pub mod signature;
 pub mod transcript;
 pub mod visibility;
 
@@ -68,5 +71,111 @@ impl Finding {
             self.verdict = Verdict::NonStrict;
         }
         self
+    }
+}
+
+/// A notification a finding is about: who received it, its position in their inbox, and the
+/// place in it the finding concerns (a dotted path such as `chat.capabilities`; `None`: the
+/// notification as a whole). It lets a step that failed on a notification be traced to a check
+/// that had already found that notification at fault.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct NotificationRef {
+    /// The receiving actor.
+    pub actor: String,
+    /// Position in the actor's inbox (0-based), as in the `notification` event.
+    pub seq: u64,
+    /// Where in the notification (dotted path), if the finding concerns one place.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+}
+
+impl NotificationRef {
+    /// The whole of notification `seq` of `actor`.
+    pub fn whole(actor: &str, seq: u64) -> Self {
+        Self {
+            actor: actor.to_owned(),
+            seq,
+            path: None,
+        }
+    }
+
+    /// Whether two references concern the same notification at places that overlap: the same
+    /// receiver and position, and paths of which one contains the other (a reference to the
+    /// whole notification overlaps every place in it).
+    pub fn overlaps(&self, other: &NotificationRef) -> bool {
+        self.actor == other.actor
+            && self.seq == other.seq
+            && match (&self.path, &other.path) {
+                (Some(a), Some(b)) => contains_path(a, b) || contains_path(b, a),
+                _ => true,
+            }
+    }
+}
+
+/// Whether dotted path `outer` is `inner` or one of its ancestors (`chat` contains
+/// `chat.capabilities`, not `chatType`).
+fn contains_path(outer: &str, inner: &str) -> bool {
+    outer.is_empty()
+        || inner
+            .strip_prefix(outer)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))
+}
+
+/// A finding and the notifications it is about (none for findings about exchanges or whole
+/// sessions).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Located {
+    /// The finding.
+    pub finding: Finding,
+    /// What it is about.
+    pub notifications: Vec<NotificationRef>,
+}
+
+impl Located {
+    /// A finding about the whole of one notification.
+    pub fn at(finding: Finding, actor: &str, seq: u64) -> Self {
+        Self {
+            finding,
+            notifications: vec![NotificationRef::whole(actor, seq)],
+        }
+    }
+}
+
+/// The root cause a finding is a consequence of: the requirement, check and signature of the
+/// earlier finding that explains it (see docs/verdicts.md).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Cause {
+    /// The root cause's requirement.
+    pub requirement: String,
+    /// The root cause's check.
+    pub check: String,
+    /// The root cause's signature ([`signature::of`]).
+    pub signature: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(path: Option<&str>) -> NotificationRef {
+        NotificationRef {
+            actor: "supervisor".to_owned(),
+            seq: 3,
+            path: path.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn references_overlap_on_the_same_notification_at_nested_places() {
+        assert!(at(Some("chat")).overlaps(&at(Some("chat.capabilities"))));
+        assert!(at(Some("chat.capabilities")).overlaps(&at(Some("chat"))));
+        assert!(at(None).overlaps(&at(Some("messages.0.index"))));
+        assert!(at(Some("")).overlaps(&at(Some("messages"))));
+        assert!(!at(Some("chat")).overlaps(&at(Some("chatType"))));
+        assert!(!at(Some("chat.participants")).overlaps(&at(Some("chat.capabilities"))));
+        let other_seq = NotificationRef::whole("supervisor", 4);
+        assert!(!at(None).overlaps(&other_seq));
+        let other_actor = NotificationRef::whole("agent", 3);
+        assert!(!at(None).overlaps(&other_actor));
     }
 }

@@ -11,6 +11,11 @@
 //! A notification that fails its schema only because it uses a documented variant of the
 //! seed page (errata E5, E6, E7: see [`super::modes`]) gets a NON-STRICT finding naming the
 //! errata instead of a failure.
+//!
+//! A schema error cites the requirement of the rule it breaks: a subschema may carry
+//! `"x-requirement": "CAP-COACH"`, and every error raised under it (the innermost annotated
+//! subschema wins) cites that requirement; errors under no annotation cite NOTIF-SCHEMA. A
+//! notification breaking rules of two requirements gets one finding per requirement.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -20,7 +25,7 @@ use serde_json::Value;
 
 use super::json::display_pointer;
 use super::modes::{errata_of, notification_table_form};
-use super::{Finding, Verdict};
+use super::{Finding, Located, NotificationRef, Verdict};
 
 /// The file name of the schema every notification is validated against.
 pub const NOTIFICATION_SCHEMA: &str = "notification.schema.json";
@@ -28,8 +33,10 @@ pub const NOTIFICATION_SCHEMA: &str = "notification.schema.json";
 pub const DEFAULT_BASE_URI: &str = "https://gws-conform.dev/schemas/";
 /// The check id of schema findings.
 pub const CHECK_ID: &str = "schema";
-/// The requirement schema findings cite.
+/// The requirement schema findings cite when the rule they break names none.
 pub const REQUIREMENT: &str = "NOTIF-SCHEMA";
+/// The keyword a subschema names its requirement with (see the module documentation).
+pub const REQUIREMENT_KEYWORD: &str = "x-requirement";
 /// The longest error message kept in a finding; longer ones (which print whole instances)
 /// are cut, since the instance path already says where the problem is.
 const MAX_MESSAGE_CHARS: usize = 400;
@@ -111,6 +118,20 @@ struct Source {
 /// only for the errors it reports.
 pub struct SchemaSet {
     validators: HashMap<String, Validator>,
+    /// The source of every schema that names a requirement somewhere, by `$id`, to find the
+    /// requirement of the rule an error breaks.
+    annotated: HashMap<String, Value>,
+}
+
+/// One schema error: where in the instance, what, and the requirement of the rule.
+#[derive(Debug, Clone, PartialEq)]
+struct RuleError {
+    /// The instance path as a JSON pointer (empty for the root).
+    pointer: String,
+    /// `"<instance path>: <message>"`.
+    line: String,
+    /// The requirement of the innermost annotated subschema, or [`REQUIREMENT`].
+    requirement: String,
 }
 
 impl std::fmt::Debug for SchemaSet {
@@ -173,7 +194,15 @@ impl SchemaSet {
         if !validators.contains_key(NOTIFICATION_SCHEMA) {
             return Err(SchemaError::MissingEntry);
         }
-        Ok(Self { validators })
+        let annotated = sources
+            .into_iter()
+            .filter(|source| names_a_requirement(&source.contents))
+            .map(|source| (source.id, source.contents))
+            .collect();
+        Ok(Self {
+            validators,
+            annotated,
+        })
     }
 
     /// Whether the set has a schema of that file name.
@@ -193,7 +222,11 @@ impl SchemaSet {
     /// name gives one error saying so.
     pub fn validate(&self, schema_name: &str, value: &Value) -> Vec<String> {
         match self.validators.get(schema_name) {
-            Some(validator) => errors(validator, value),
+            Some(validator) => self
+                .errors(validator, value)
+                .into_iter()
+                .map(|e| e.line)
+                .collect(),
             None => vec![format!(
                 "/: no schema named {schema_name} in the schema set"
             )],
@@ -202,19 +235,51 @@ impl SchemaSet {
 
     /// Validates a notification (a Bayeux message's `data`). No finding when it is valid; a
     /// NON-STRICT finding naming the errata when it is valid once its documented variants
-    /// are put in the table's form; otherwise a failure listing every schema error.
+    /// are put in the table's form; otherwise one failure per requirement whose rules it
+    /// breaks, listing those errors.
     pub fn validate_notification(&self, data: &Value) -> Vec<Finding> {
+        self.judge_notification(data)
+            .into_iter()
+            .map(|(finding, _)| finding)
+            .collect()
+    }
+
+    /// [`Self::validate_notification`] for notification `seq` of `actor`: each finding with the
+    /// places in the notification its errors are at.
+    pub fn validate_notification_of(&self, actor: &str, seq: u64, data: &Value) -> Vec<Located> {
+        self.judge_notification(data)
+            .into_iter()
+            .map(|(mut finding, pointers)| {
+                finding.message = format!("{actor} notification #{seq}: {}", finding.message);
+                let notifications = pointers
+                    .iter()
+                    .map(|pointer| NotificationRef {
+                        actor: actor.to_owned(),
+                        seq,
+                        path: Some(dotted(pointer)),
+                    })
+                    .collect();
+                Located {
+                    finding,
+                    notifications,
+                }
+            })
+            .collect()
+    }
+
+    /// The findings of a notification, each with the instance paths of its errors.
+    fn judge_notification(&self, data: &Value) -> Vec<(Finding, Vec<String>)> {
         let Some(entry) = self.validators.get(NOTIFICATION_SCHEMA) else {
             return Vec::new(); // unreachable: the constructor requires the entry schema
         };
         if entry.is_valid(data) {
             return Vec::new();
         }
-        let details = errors(entry, data);
+        let errors = self.errors(entry, data);
         if let Some((fixed, substitutions)) = notification_table_form(data)
             && entry.is_valid(&fixed)
         {
-            return vec![Finding {
+            let finding = Finding {
                 check: CHECK_ID.to_owned(),
                 requirement: REQUIREMENT.to_owned(),
                 verdict: Verdict::NonStrict,
@@ -223,17 +288,121 @@ impl SchemaSet {
                     describe(data),
                     errata_of(&substitutions).join(", ")
                 ),
-                details,
-            }];
+                details: errors.iter().map(|e| e.line.clone()).collect(),
+            };
+            return vec![(finding, pointers(&errors))];
         }
-        vec![Finding {
-            check: CHECK_ID.to_owned(),
-            requirement: REQUIREMENT.to_owned(),
-            verdict: Verdict::Fail,
-            message: failure_message(data, &details),
-            details,
-        }]
+        let mut requirements: Vec<&str> = Vec::new();
+        for error in &errors {
+            if !requirements.contains(&error.requirement.as_str()) {
+                requirements.push(&error.requirement);
+            }
+        }
+        requirements
+            .into_iter()
+            .map(|requirement| {
+                let group: Vec<RuleError> = errors
+                    .iter()
+                    .filter(|e| e.requirement == requirement)
+                    .cloned()
+                    .collect();
+                let finding = Finding {
+                    check: CHECK_ID.to_owned(),
+                    requirement: requirement.to_owned(),
+                    verdict: Verdict::Fail,
+                    message: failure_message(data, &group),
+                    details: group.iter().map(|e| e.line.clone()).collect(),
+                };
+                (finding, pointers(&group))
+            })
+            .collect()
     }
+
+    /// Every error of `value` against `validator`, without duplicates (a value failing the
+    /// same way under two branches is reported once).
+    fn errors(&self, validator: &Validator, value: &Value) -> Vec<RuleError> {
+        let mut out: Vec<RuleError> = Vec::new();
+        for error in validator.iter_errors(value) {
+            let pointer = error.instance_path().to_string();
+            // A structured value is at the instance path for all to see; its whole text would
+            // drown the message.
+            let message = match error.instance().as_ref() {
+                Value::Array(_) | Value::Object(_) => error.masked_with("the value").to_string(),
+                _ => error.to_string(),
+            };
+            let line = format!("{}: {}", display_pointer(&pointer), shorten(&message));
+            if out.iter().any(|e| e.line == line) {
+                continue;
+            }
+            let requirement = error
+                .absolute_keyword_location()
+                .and_then(|uri| self.requirement_at(uri.as_str()))
+                .unwrap_or(REQUIREMENT)
+                .to_owned();
+            out.push(RuleError {
+                pointer,
+                line,
+                requirement,
+            });
+        }
+        out
+    }
+
+    /// The requirement named by the innermost annotated subschema on the way to a keyword
+    /// (`<$id>#<JSON pointer>`), if any.
+    fn requirement_at(&self, location: &str) -> Option<&str> {
+        let (id, fragment) = location.split_once('#').unwrap_or((location, ""));
+        let mut node = self.annotated.get(id)?;
+        let mut named = requirement_named(node);
+        for segment in fragment.split('/').skip(1) {
+            let segment = segment.replace("~1", "/").replace("~0", "~");
+            node = match node {
+                Value::Object(map) => map.get(&segment)?,
+                Value::Array(items) => items.get(segment.parse::<usize>().ok()?)?,
+                _ => return named,
+            };
+            named = requirement_named(node).or(named);
+        }
+        named
+    }
+}
+
+/// The requirement a subschema names, if it names one.
+fn requirement_named(schema: &Value) -> Option<&str> {
+    schema.get(REQUIREMENT_KEYWORD).and_then(Value::as_str)
+}
+
+/// Whether a schema names a requirement anywhere.
+fn names_a_requirement(schema: &Value) -> bool {
+    match schema {
+        Value::Object(map) => {
+            map.contains_key(REQUIREMENT_KEYWORD) || map.values().any(names_a_requirement)
+        }
+        Value::Array(items) => items.iter().any(names_a_requirement),
+        _ => false,
+    }
+}
+
+/// The distinct instance paths of some errors, as JSON pointers.
+fn pointers(errors: &[RuleError]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for error in errors {
+        if !out.contains(&error.pointer) {
+            out.push(error.pointer.clone());
+        }
+    }
+    out
+}
+
+/// A JSON pointer as a dotted path (`/chat/capabilities` → `chat.capabilities`; the root is
+/// the empty path).
+fn dotted(pointer: &str) -> String {
+    pointer
+        .split('/')
+        .skip(1)
+        .map(|segment| segment.replace("~1", "/").replace("~0", "~"))
+        .collect::<Vec<_>>()
+        .join(".")
 }
 
 fn parse_source(name: &str, text: &str) -> Result<Source, SchemaError> {
@@ -296,24 +465,6 @@ fn file_named_in(message: &str, sources: &[Source]) -> String {
         .map_or_else(|| "(set)".to_owned(), |s| s.name.clone())
 }
 
-/// Every error of `value` against `validator` as `"<instance path>: <message>"`, without
-/// duplicates (a value failing the same way under two branches is reported once).
-fn errors(validator: &Validator, value: &Value) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    for error in validator.iter_errors(value) {
-        let path = error.instance_path().to_string();
-        let line = format!(
-            "{}: {}",
-            display_pointer(&path),
-            shorten(&error.to_string())
-        );
-        if !out.contains(&line) {
-            out.push(line);
-        }
-    }
-    out
-}
-
 fn shorten(message: &str) -> String {
     if message.chars().count() <= MAX_MESSAGE_CHARS {
         return message.to_owned();
@@ -334,10 +485,10 @@ fn describe(data: &Value) -> String {
 
 /// The finding's one line: an unknown type is named as such, since it is the most common
 /// and most useful thing to say.
-fn failure_message(data: &Value, details: &[String]) -> String {
+fn failure_message(data: &Value, errors: &[RuleError]) -> String {
     let unknown = |key: &str| {
-        let pointer = format!("/{key}: ");
-        details.iter().any(|d| d.starts_with(&pointer))
+        let pointer = format!("/{key}");
+        errors.iter().any(|e| e.pointer == pointer)
     };
     let shown = |key: &str| {
         data.get(key)
@@ -354,11 +505,16 @@ fn failure_message(data: &Value, details: &[String]) -> String {
             shown("messageType")
         )
     } else {
+        let at: Vec<String> = pointers(errors)
+            .iter()
+            .map(|p| display_pointer(p).to_owned())
+            .collect();
         format!(
-            "{} does not match its schema ({} error{})",
+            "{} does not match its schema at {} ({} error{})",
             describe(data),
-            details.len(),
-            if details.len() == 1 { "" } else { "s" }
+            at.join(", "),
+            errors.len(),
+            if errors.len() == 1 { "" } else { "s" }
         )
     }
 }
@@ -596,26 +752,57 @@ mod tests {
         wrong["chat"]["state"] = json!("Revoked");
         wrong["chat"]["participants"][0]["visibility"] = json!("Everyone");
         let findings = set.validate_notification(&wrong);
-        assert_eq!(findings.len(), 1, "{findings:#?}");
-        let details = &findings[0].details;
-        assert_eq!(findings[0].verdict, Verdict::Fail);
-        assert!(
-            details
-                .iter()
-                .any(|d| d.starts_with("/chat/participants/0/visibility: ")),
-            "{details:#?}"
+        // One finding per requirement whose rules it breaks: the visibility's enum is the
+        // schema's own, the ended chat's emptiness is REVOKE-EMPTY's (`x-requirement`).
+        let requirements: Vec<&str> = findings.iter().map(|f| f.requirement.as_str()).collect();
+        assert_eq!(
+            requirements,
+            ["NOTIF-SCHEMA", "REVOKE-EMPTY"],
+            "{findings:#?}"
+        );
+        assert!(findings.iter().all(|f| f.verdict == Verdict::Fail));
+        let details = |i: usize| findings[i].details.clone();
+        assert_eq!(
+            details(0),
+            [
+                "/chat/participants/0/visibility: \"Everyone\" is not one of \"All\", \"Agents\" or \"Supervisors\""
+            ]
         );
         assert!(
-            details
-                .iter()
-                .any(|d| d.starts_with("/chat/participants: ")),
-            "{details:#?}"
+            findings[0]
+                .message
+                .ends_with("at /chat/participants/0/visibility (1 error)"),
+            "{}",
+            findings[0].message
+        );
+        for path in ["/chat/participants: ", "/chat/capabilities: "] {
+            assert!(
+                details(1).iter().any(|d| d.starts_with(path)),
+                "{:#?}",
+                details(1)
+            );
+        }
+        // A structured value is not spelled out in the message: the path says where it is.
+        assert!(
+            details(1).iter().all(|d| d.contains("the value")),
+            "{:#?}",
+            details(1)
+        );
+        let located = set.validate_notification_of("supervisor", 4, &wrong);
+        let paths: Vec<Option<&str>> = located[1]
+            .notifications
+            .iter()
+            .map(|n| n.path.as_deref())
+            .collect();
+        assert_eq!(
+            paths,
+            [Some("chat.capabilities"), Some("chat.participants")]
         );
         assert!(
-            details
-                .iter()
-                .any(|d| d.starts_with("/chat/capabilities: ")),
-            "{details:#?}"
+            located[1]
+                .finding
+                .message
+                .starts_with("supervisor notification #4: ")
         );
         let mut unknown = reference_sample();
         unknown["notificationType"] = json!("ChatGotBetter");

@@ -6,8 +6,10 @@ mod proxy;
 mod replay;
 mod run;
 mod seeding;
+mod selection;
 mod serve;
 mod signal;
+mod target;
 mod trials;
 
 use clap::{Parser, Subcommand};

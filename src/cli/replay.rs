@@ -8,18 +8,20 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Args;
-use libtest_mimic::{Arguments, Trial};
 
 use super::run::problems;
 use super::seeding::{Seeded, SeedingArgs};
+use super::target::parse_target;
 use super::trials::{
-    Collected, ReportFiles, ReportSettings, against_target, trial_runtime, trial_threads,
+    Execution, ReportFiles, ReportSettings, Trial, against_target, execute, finish, trial_runtime,
+    trial_threads,
 };
 use crate::driver::bayeux::BayeuxConfig;
 use crate::exit;
 use crate::profile::Profile;
 use crate::replay::causality::OrderBy;
 use crate::replay::{GroupPlan, Pace, Plan, ReplayContext, replay_group};
+use crate::spec::Catalogue;
 
 /// Options of `replay`.
 #[derive(Debug, Args)]
@@ -75,6 +77,9 @@ pub struct ReplayArgs {
     /// List the groups instead of replaying them.
     #[arg(long)]
     pub list: bool,
+    /// Start no group after one fails (the rest are reported as not run).
+    #[arg(long)]
+    pub fail_fast: bool,
     /// One character per group.
     #[arg(long, short)]
     pub quiet: bool,
@@ -115,7 +120,13 @@ fn prepare(args: &ReplayArgs) -> Result<(Plan, Profile, Option<String>), i32> {
         Some(path) => Profile::load(path).map_err(|errors| problems(&errors, "profile"))?,
         None => Profile::builtin(),
     };
-    let target = args.target.clone().or_else(|| profile.base_url.clone());
+    let target = args
+        .target
+        .clone()
+        .or_else(|| profile.base_url.clone())
+        .map(|url| parse_target(&url))
+        .transpose()
+        .map_err(bad)?;
     if let Some(target) = &target {
         args.seeding.refuse_with_target(target).map_err(bad)?;
     }
@@ -177,45 +188,37 @@ pub fn run(args: ReplayArgs) -> i32 {
         request_timeout: Duration::from_secs(10),
         bayeux: BayeuxConfig::default(),
     };
-    let collected: Arc<Collected<Arc<GroupPlan>>> = Arc::default();
-    let trials: Vec<Trial> = plan
-        .groups
-        .into_iter()
-        .map(|group| {
-            let group = Arc::new(group);
-            let name = group.name.clone();
-            let (runtime, ctx, collected, target) = (
-                runtime.clone(),
-                ctx.clone(),
-                collected.clone(),
-                target.clone(),
-            );
-            let strict = args.strict;
-            Trial::test(name, move || {
-                let outcome =
-                    runtime.block_on(replay_one(group.clone(), target.as_deref(), seeded, &ctx));
-                match outcome {
-                    Ok(run) => collected.file(group, run, strict),
-                    Err(message) => Err(collected.could_not_run(message)),
-                }
-            })
-        })
-        .collect();
-    let threads = trial_threads(args.concurrency, target.is_some(), trials.len());
-    let arguments = Arguments {
-        list: args.list,
-        test_threads: Some(threads),
-        quiet: args.quiet,
-        ..Arguments::default()
-    };
-    let conclusion = libtest_mimic::run(&arguments, trials);
     if args.list {
+        for group in &plan.groups {
+            println!("{}", group.name);
+        }
         return exit::SUCCESS;
     }
+    let trials: Vec<Trial<Arc<GroupPlan>>> = plan
+        .groups
+        .into_iter()
+        .map(|group| Trial {
+            subject: Arc::new(group),
+            ignored: false,
+        })
+        .collect();
+    let execution = Execution {
+        threads: trial_threads(args.concurrency, target.is_some(), trials.len()),
+        fail_fast: args.fail_fast,
+        quiet: args.quiet,
+        strict: args.strict,
+        noun: "groups",
+    };
+    let executed = execute(trials, execution, |group: &Arc<GroupPlan>| {
+        runtime.block_on(replay_one(group.clone(), target.as_deref(), seeded, &ctx))
+    });
+    let catalogue = Catalogue::builtin_shared();
     let settings = ReportSettings {
         strict: args.strict,
         files: &args.reports,
         suite: "replay",
+        noun: "groups",
+        catalogue,
     };
-    collected.finish(&conclusion, settings)
+    finish(executed, 0, settings)
 }

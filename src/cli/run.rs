@@ -8,12 +8,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Args;
-use libtest_mimic::{Arguments, Trial};
 
 use super::seeding::{Seeded, SeedingArgs};
+use super::selection::SelectionArgs;
 use super::signal::StopSignals;
+use super::target::parse_target;
 use super::trials::{
-    Collected, ReportFiles, ReportSettings, against_target, trial_runtime, trial_threads,
+    Execution, ReportFiles, ReportSettings, Trial, against_target, execute, finish, trial_runtime,
+    trial_threads,
 };
 use crate::driver::bayeux::BayeuxConfig;
 use crate::exit;
@@ -27,8 +29,8 @@ use crate::spec::Catalogue;
 /// Options of `run`.
 #[derive(Debug, Args)]
 pub struct RunArgs {
-    /// Run only scenarios whose name contains one of these.
-    pub filters: Vec<String>,
+    #[command(flatten)]
+    pub selection: SelectionArgs,
     /// The server to test (`http://host:port`); without it, the profile's `base_url`, or else
     /// an embedded reference server per scenario.
     #[arg(long, value_name = "URL")]
@@ -56,18 +58,12 @@ pub struct RunArgs {
     /// NON-STRICT findings fail too.
     #[arg(long)]
     pub strict: bool,
-    /// List the scenarios instead of running them.
+    /// List the selected scenarios instead of running them.
     #[arg(long)]
     pub list: bool,
-    /// Filters match scenario names exactly.
+    /// Start no scenario after one fails (the rest are reported as not run).
     #[arg(long)]
-    pub exact: bool,
-    /// Run only scenarios marked `ignore`.
-    #[arg(long)]
-    pub ignored: bool,
-    /// Run scenarios marked `ignore` too.
-    #[arg(long)]
-    pub include_ignored: bool,
+    pub fail_fast: bool,
     /// Scenarios run at once (default: all of them against the embedded server, where each
     /// scenario has its own server; 1 against a target, where chats are routed across
     /// scenarios). Scenarios that share a profile user never overlap.
@@ -136,8 +132,19 @@ pub(super) fn problems(errors: &[LoadError], what: &str) -> i32 {
     exit::BAD_INPUT
 }
 
-/// Loads what a run needs; prints problems and returns the exit code on failure.
-fn prepare(args: &RunArgs) -> Result<(Vec<Scenario>, Arc<Verifier>, Profile), i32> {
+/// What a run needs, loaded.
+struct Prepared {
+    /// The selected scenarios, each with whether it is only listed (marked `ignore`).
+    scenarios: Vec<(Scenario, bool)>,
+    /// How many scenarios the selection left out.
+    filtered_out: usize,
+    verifier: Arc<Verifier>,
+    profile: Profile,
+}
+
+/// Loads what a run needs and selects the scenarios; prints problems and returns the exit
+/// code on failure.
+fn prepare(args: &RunArgs) -> Result<Prepared, i32> {
     let bad = |message: String| {
         eprintln!("error: {message}");
         exit::BAD_INPUT
@@ -171,33 +178,49 @@ fn prepare(args: &RunArgs) -> Result<(Vec<Scenario>, Arc<Verifier>, Profile), i3
         None => scenario::load_builtin(&catalogue, &fixture_exists),
     };
     let scenarios = loaded.map_err(|errors| problems(&errors, "scenarios"))?;
+    let selected = args
+        .selection
+        .select(scenarios, &catalogue)
+        .map_err(|why| {
+            eprintln!("error: {why}");
+            eprintln!("error: nothing was run (`gws-conform run --list` lists the scenarios)");
+            exit::BAD_INPUT
+        })?;
     let profile = match &args.profile {
         Some(path) => Profile::load(path).map_err(|errors| problems(&errors, "profile"))?,
         None => Profile::builtin(),
     };
-    for scenario in &scenarios {
+    // Only the users the selected scenarios log in as need credentials; every missing one is
+    // reported at once.
+    let mut missing: Vec<String> = Vec::new();
+    for (scenario, listed_only) in &selected.scenarios {
+        if *listed_only || args.list {
+            continue;
+        }
         for user in scenario.users() {
-            profile
-                .credentials(user)
-                .map_err(|e| bad(format!("scenario {}: {e}", scenario.name)))?;
+            if let Err(e) = profile.credentials(user) {
+                let line = format!("{e} (used by scenario {})", scenario.name);
+                if !missing.contains(&line) {
+                    missing.push(line);
+                }
+            }
         }
     }
-    Ok((
-        scenarios,
-        Arc::new(verifier.with_catalogue(catalogue)),
+    if !missing.is_empty() {
+        for line in &missing {
+            eprintln!("error: {line}");
+        }
+        return Err(bad(format!(
+            "{} problem(s) with the profile's users; nothing was run",
+            missing.len()
+        )));
+    }
+    Ok(Prepared {
+        scenarios: selected.scenarios,
+        filtered_out: selected.filtered_out,
+        verifier: Arc::new(verifier.with_catalogue(catalogue)),
         profile,
-    ))
-}
-
-fn selected(args: &RunArgs, name: &str) -> bool {
-    args.filters.is_empty()
-        || args.filters.iter().any(|f| {
-            if args.exact {
-                name == f
-            } else {
-                name.contains(f.as_str())
-            }
-        })
+    })
 }
 
 /// Runs one scenario against `target`, or against a fresh embedded server.
@@ -219,23 +242,46 @@ async fn run_one(
 
 /// Runs the command; returns the exit code.
 pub fn run(mut args: RunArgs) -> i32 {
-    if let Some(target) = &args.target
-        && let Err(code) = refuse_seeding_with_target(&args, target)
-    {
-        return code;
+    if let Some(target) = args.target.take() {
+        match parse_target(&target) {
+            Ok(url) => args.target = Some(url),
+            Err(why) => {
+                eprintln!("error: {why}");
+                return exit::BAD_INPUT;
+            }
+        }
+        if let Err(code) = refuse_seeding_with_target(&args, &target) {
+            return code;
+        }
     }
-    let (scenarios, verifier, profile) = match prepare(&args) {
-        Ok(loaded) => loaded,
+    let prepared = match prepare(&args) {
+        Ok(prepared) => prepared,
         Err(code) => return code,
     };
-    // A profile may name its target; `--target` wins.
-    args.target = args.target.take().or_else(|| profile.base_url.clone());
-    if let Some(target) = &args.target
-        && let Err(code) = refuse_seeding_with_target(&args, target)
-    {
-        return code;
+    if args.list {
+        for (scenario, _) in &prepared.scenarios {
+            println!("{}", scenario.name);
+        }
+        return exit::SUCCESS;
     }
-    let seeded = args.seeding.announced(args.list);
+    // A profile may name its target; `--target` wins.
+    if args.target.is_none()
+        && let Some(url) = &prepared.profile.base_url
+    {
+        match parse_target(url) {
+            Ok(url) => args.target = Some(url),
+            Err(why) => {
+                eprintln!("error: the profile's base_url: {why}");
+                return exit::BAD_INPUT;
+            }
+        }
+        if let Some(target) = &args.target
+            && let Err(code) = refuse_seeding_with_target(&args, target)
+        {
+            return code;
+        }
+    }
+    let seeded = args.seeding.announced(false);
     let runtime = match trial_runtime() {
         Ok(runtime) => runtime,
         Err(code) => return code,
@@ -243,72 +289,53 @@ pub fn run(mut args: RunArgs) -> i32 {
     // One deadline for the whole target: if it cannot be reached at all, say so once and stop,
     // rather than let every scenario fail on its own.
     if let Some(target) = &args.target
-        && !args.list
         && let Err(why) = runtime.block_on(check_reachable(target, args.request_timeout))
     {
         eprintln!("error: cannot reach the target {target}: {why}");
         eprintln!("error: nothing was run");
         return exit::COULD_NOT_RUN;
     }
-    let record = match args.record.as_ref().filter(|_| !args.list) {
+    let record = match &args.record {
         Some(path) => match start_recording(path, args.target.as_deref(), &runtime) {
             Ok(writer) => Some(writer),
             Err(code) => return code,
         },
         None => None,
     };
+    let catalogue = prepared.verifier.catalogue().clone();
     let base = RunContext {
         base_url: String::new(),
-        profile: profile.clone(),
+        profile: prepared.profile,
         request_timeout: args.request_timeout,
         scenario_timeout: args.scenario_timeout,
         bayeux: BayeuxConfig {
             request_margin: args.request_timeout,
             ..BayeuxConfig::default()
         },
-        verifier,
+        verifier: prepared.verifier,
         record: record.clone(),
     };
-    let collected: Arc<Collected<Scenario>> = Arc::default();
-    // Against one shared target, scenarios sharing a user must not overlap.
-    let user_locks = Arc::new(UserLocks::default());
-    let trials: Vec<Trial> = scenarios
+    let trials: Vec<Trial<Scenario>> = prepared
+        .scenarios
         .into_iter()
-        .filter(|s| selected(&args, &s.name))
-        .map(|scenario| {
-            let name = scenario.name.clone();
-            let ignored = scenario.ignore.is_some();
-            let (runtime, base, collected) = (runtime.clone(), base.clone(), collected.clone());
-            let target = args.target.clone();
-            let strict = args.strict;
-            let user_locks = user_locks.clone();
-            Trial::test(name, move || {
-                let _users = target
-                    .is_some()
-                    .then(|| user_locks.acquire(scenario.users()));
-                let outcome =
-                    runtime.block_on(run_one(&scenario, target.as_deref(), seeded, &base));
-                match outcome {
-                    Ok(run) => collected.file(scenario, run, strict),
-                    Err(message) => Err(collected.could_not_run(message)),
-                }
-            })
-            .with_ignored_flag(ignored)
-        })
+        .map(|(subject, ignored)| Trial { subject, ignored })
         .collect();
-    let threads = trial_threads(args.test_threads, args.target.is_some(), trials.len());
-    let arguments = Arguments {
-        list: args.list,
-        ignored: args.ignored,
-        include_ignored: args.include_ignored,
-        test_threads: Some(threads),
+    let execution = Execution {
+        threads: trial_threads(args.test_threads, args.target.is_some(), trials.len()),
+        fail_fast: args.fail_fast,
         quiet: args.quiet,
-        ..Arguments::default()
+        strict: args.strict,
+        noun: "scenarios",
     };
-    let conclusion = libtest_mimic::run(&arguments, trials);
-    if args.list {
-        return exit::SUCCESS;
-    }
+    // Against one shared target, scenarios sharing a user must not overlap.
+    let user_locks = UserLocks::default();
+    let target = args.target.as_deref();
+    let executed = execute(trials, execution, |scenario: &Scenario| {
+        let _users = target
+            .is_some()
+            .then(|| user_locks.acquire(scenario.users()));
+        runtime.block_on(run_one(scenario, target, seeded, &base))
+    });
     if let Some(writer) = record {
         match writer.finish(Ending::Complete) {
             Ok(entries) => eprintln!(
@@ -325,8 +352,10 @@ pub fn run(mut args: RunArgs) -> i32 {
         strict: args.strict,
         files: &args.reports,
         suite: "scenarios",
+        noun: "scenarios",
+        catalogue: &catalogue,
     };
-    collected.finish(&conclusion, settings)
+    finish(executed, prepared.filtered_out, settings)
 }
 
 /// Creates the recording and arranges for Ctrl-C (or SIGTERM) to close it and exit with

@@ -1,26 +1,30 @@
-//! What `run` and `replay` share once each trial (a scenario, a replayed group) has a
-//! [`ScenarioRun`]: libtest's verdict and the text it shows for a failure, the summary of
-//! NON-STRICT findings, the report files, and the exit code.
+//! What `run` and `replay` share: running their trials (a scenario, a replayed group) on a
+//! pool of worker threads, printing a line per trial as it ends, then the verdict (root causes
+//! and the requirement matrix), the report files and the exit code.
 
 use std::future::Future;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, mpsc};
+use std::time::{Duration, Instant};
 
 use clap::Args;
-use libtest_mimic::{Conclusion, Failed};
 
 use super::seeding::Seeded;
 use crate::check::Verdict;
 use crate::event::Outcome;
 use crate::exit;
-use crate::report::{Subject, json, junit, terminal, write_atomically};
-use crate::run::ScenarioRun;
+use crate::report::terminal::{self, Line};
+use crate::report::{json, junit, write_atomically};
+use crate::spec::Catalogue;
+use crate::trial::{ScenarioRun, Subject};
+use crate::verdict::matrix::{Matrix, Status};
 
 /// Most trials run at once against the embedded target (each has its own server; the cap keeps
 /// the whole run's memory in bounds).
 const MAX_EMBEDDED_PARALLEL: usize = 64;
 
-/// The runtime the trials run on (libtest's worker threads block on it).
+/// The runtime the trials run on (the worker threads block on it).
 pub(crate) fn trial_runtime() -> Result<Arc<tokio::runtime::Runtime>, i32> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -82,106 +86,233 @@ pub(crate) struct ReportSettings<'a> {
     pub files: &'a ReportFiles,
     /// The JUnit test suite's name.
     pub suite: &'a str,
+    /// What the terminal calls the trials (`scenarios`, `groups`).
+    pub noun: &'static str,
+    /// The requirements the matrix lists.
+    pub catalogue: &'a Catalogue,
 }
 
-/// Every trial's result, filed from libtest's worker threads.
-pub(crate) struct Collected<S> {
-    results: Mutex<Vec<(S, ScenarioRun)>>,
-    /// Trials that could not run at all, by message.
-    could_not_run: Mutex<Vec<String>>,
+/// A trial to run.
+pub(crate) struct Trial<S> {
+    /// What it runs.
+    pub subject: S,
+    /// Marked `ignore`: listed, not run.
+    pub ignored: bool,
 }
 
-impl<S> Default for Collected<S> {
-    fn default() -> Self {
-        Self {
-            results: Mutex::default(),
-            could_not_run: Mutex::default(),
+/// Why a trial did not give a [`ScenarioRun`].
+#[derive(Debug, Clone)]
+pub(crate) enum Unrun {
+    /// Marked `ignore`.
+    Ignored,
+    /// It could not run, for a reason on the harness's side (an embedded server that would not
+    /// start).
+    CouldNotRun(String),
+    /// The run stopped before it started (`--fail-fast`).
+    NotStarted,
+}
+
+/// How a trial ended.
+pub(crate) type TrialResult = Result<ScenarioRun, Unrun>;
+
+/// How the trials of one run are run.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Execution {
+    /// Trials at once.
+    pub threads: usize,
+    /// Start no trial after one fails.
+    pub fail_fast: bool,
+    /// One character per trial instead of a line.
+    pub quiet: bool,
+    /// NON-STRICT findings fail a trial too.
+    pub strict: bool,
+    /// What the terminal calls the trials (`scenarios`, `groups`).
+    pub noun: &'static str,
+}
+
+/// Every trial's result, in the order given, and how long it all took.
+pub(crate) struct Executed<S> {
+    /// Each trial with how it ended.
+    pub results: Vec<(S, TrialResult)>,
+    /// Wall time of the whole run.
+    pub elapsed: Duration,
+}
+
+/// Runs `trials` on `execution.threads` worker threads, each calling `work` (which blocks),
+/// printing each trial's line as it ends.
+pub(crate) fn execute<S, W>(trials: Vec<Trial<S>>, execution: Execution, work: W) -> Executed<S>
+where
+    S: Subject + Send + Sync,
+    W: Fn(&S) -> Result<ScenarioRun, String> + Sync,
+{
+    let started = Instant::now();
+    let total = trials.len();
+    let next = AtomicUsize::new(0);
+    let stop = AtomicBool::new(false);
+    let (sender, receiver) = mpsc::channel::<(usize, TrialResult)>();
+    let mut results: Vec<Option<TrialResult>> = (0..total).map(|_| None).collect();
+    let mut printer = terminal::Progress::start(total, execution.noun, execution.quiet);
+    std::thread::scope(|scope| {
+        for _ in 0..execution.threads.clamp(1, total.max(1)) {
+            let sender = sender.clone();
+            let (trials, next, stop, work) = (&trials, &next, &stop, &work);
+            scope.spawn(move || {
+                loop {
+                    let index = next.fetch_add(1, Ordering::SeqCst);
+                    let Some(trial) = trials.get(index) else {
+                        break;
+                    };
+                    let result = if trial.ignored {
+                        Err(Unrun::Ignored)
+                    } else if stop.load(Ordering::SeqCst) {
+                        Err(Unrun::NotStarted)
+                    } else {
+                        work(&trial.subject).map_err(Unrun::CouldNotRun)
+                    };
+                    if execution.fail_fast && fails(&result, execution.strict) {
+                        stop.store(true, Ordering::SeqCst);
+                    }
+                    if sender.send((index, result)).is_err() {
+                        break;
+                    }
+                }
+            });
         }
+        drop(sender);
+        for (index, result) in receiver {
+            printer.ended(&line(&trials[index].subject, &result, execution.strict));
+            results[index] = Some(result);
+        }
+    });
+    let results = trials
+        .into_iter()
+        .zip(results)
+        .map(|(trial, result)| (trial.subject, result.unwrap_or(Err(Unrun::NotStarted))))
+        .collect();
+    Executed {
+        results,
+        elapsed: started.elapsed(),
     }
 }
 
-impl<S: Subject> Collected<S> {
-    /// Files a trial that could not run (its target could not be started or reached); returns
-    /// libtest's failure.
-    pub fn could_not_run(&self, message: String) -> Failed {
-        self.could_not_run
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .push(message.clone());
-        Failed::from(message)
+/// Whether a trial's result fails the run.
+fn fails(result: &TrialResult, strict: bool) -> bool {
+    match result {
+        Ok(run) => run_fails(run, strict),
+        Err(Unrun::CouldNotRun(_)) => true,
+        Err(Unrun::Ignored | Unrun::NotStarted) => false,
     }
+}
 
-    /// Files a trial's run; returns libtest's verdict, with the findings that failed it as the
-    /// text libtest shows.
-    pub fn file(&self, subject: S, run: ScenarioRun, strict: bool) -> Result<(), Failed> {
-        let failed = run.outcome != Outcome::Passed
-            || (strict && run.findings().any(|f| f.verdict == Verdict::NonStrict));
-        let report = terminal::findings(&subject, &run, strict, |v| {
-            v == Verdict::Fail || (strict && v == Verdict::NonStrict)
-        });
-        if run.outcome == Outcome::Errored {
-            self.could_not_run
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .push(subject.name().to_owned());
-        }
-        self.results
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .push((subject, run));
-        if failed {
-            Err(Failed::from(report))
-        } else {
-            Ok(())
-        }
+/// Whether a run fails: it did not pass, or, under `--strict`, it has a NON-STRICT finding.
+fn run_fails(run: &ScenarioRun, strict: bool) -> bool {
+    run.outcome == Outcome::Failed
+        || run.outcome == Outcome::Errored
+        || (strict && run.findings().any(|f| f.verdict == Verdict::NonStrict))
+}
+
+/// The terminal's line for a trial that ended.
+fn line<S: Subject>(subject: &S, result: &TrialResult, strict: bool) -> Line {
+    match result {
+        Ok(run) if run.outcome == Outcome::Errored => Line::Errored {
+            name: subject.name().to_owned(),
+            duration: run.duration,
+        },
+        Ok(run) if run_fails(run, strict) => Line::Failed {
+            name: subject.name().to_owned(),
+            duration: run.duration,
+            causes: terminal::causes_of(run, strict),
+        },
+        Ok(run) => Line::Passed {
+            name: subject.name().to_owned(),
+            duration: run.duration,
+        },
+        Err(Unrun::Ignored) => Line::Ignored {
+            name: subject.name().to_owned(),
+        },
+        Err(Unrun::CouldNotRun(_)) => Line::Errored {
+            name: subject.name().to_owned(),
+            duration: Duration::ZERO,
+        },
+        Err(Unrun::NotStarted) => Line::NotRun {
+            name: subject.name().to_owned(),
+        },
     }
+}
 
-    /// After libtest's run: prints the NON-STRICT findings (unless they already failed under
-    /// `--strict`), writes the report files, and returns the exit code.
-    pub fn finish(&self, conclusion: &Conclusion, settings: ReportSettings<'_>) -> i32 {
-        let mut results = self.results.lock().unwrap_or_else(PoisonError::into_inner);
-        // Reports list trials by name, whatever order they finished in.
-        results.sort_by(|a, b| a.0.name().cmp(b.0.name()));
-        if !settings.strict {
-            let notes: String = results
-                .iter()
-                .map(|(subject, run)| {
-                    terminal::findings(subject, run, false, |v| v == Verdict::NonStrict)
-                })
-                .filter(|text| !text.is_empty())
-                .collect();
-            if !notes.is_empty() {
-                println!(
-                    "NON-STRICT findings (documented variants; they fail only with --strict):\n{notes}"
-                );
+/// After the run: prints the verdict (the trials that could not run, the root causes, the
+/// requirement counts and the totals), writes the report files, and returns the exit code.
+pub(crate) fn finish<S: Subject>(
+    executed: Executed<S>,
+    filtered_out: usize,
+    settings: ReportSettings<'_>,
+) -> i32 {
+    let mut ran: Vec<(S, ScenarioRun)> = Vec::new();
+    let mut totals = terminal::Totals {
+        filtered_out,
+        elapsed: executed.elapsed,
+        ..terminal::Totals::default()
+    };
+    let mut could_not_run: Vec<(String, String)> = Vec::new();
+    for (subject, result) in executed.results {
+        match result {
+            Ok(run) => {
+                match run.outcome {
+                    Outcome::Errored => totals.errored += 1,
+                    _ if run_fails(&run, settings.strict) => totals.failed += 1,
+                    _ => totals.passed += 1,
+                }
+                ran.push((subject, run));
+            }
+            Err(Unrun::Ignored) => totals.ignored += 1,
+            Err(Unrun::NotStarted) => totals.not_run += 1,
+            Err(Unrun::CouldNotRun(message)) => {
+                totals.errored += 1;
+                could_not_run.push((subject.name().to_owned(), message));
             }
         }
-        if let Some(code) = write_reports(&results, settings) {
-            return code;
-        }
-        let errored = self
-            .could_not_run
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .len();
-        if errored > 0 && conclusion.num_passed == 0 {
-            return exit::COULD_NOT_RUN;
-        }
-        if conclusion.has_failed() {
-            exit::FAILURES
-        } else {
-            exit::SUCCESS
-        }
+    }
+    // Reports list trials by name, whatever order they finished in.
+    ran.sort_by(|a, b| a.0.name().cmp(b.0.name()));
+    let matrix = Matrix::build(settings.catalogue, &ran);
+    print!(
+        "{}",
+        terminal::verdict(
+            &ran,
+            &could_not_run,
+            &matrix,
+            &totals,
+            terminal::Wording {
+                strict: settings.strict,
+                noun: settings.noun,
+            }
+        )
+    );
+    if let Some(code) = write_reports(&ran, &matrix, &totals, settings) {
+        return code;
+    }
+    if totals.errored > 0 && totals.passed == 0 && totals.failed == 0 {
+        return exit::COULD_NOT_RUN;
+    }
+    let failing = matrix.rows.iter().any(|row| {
+        row.status == Status::Fail || (settings.strict && row.status == Status::NonStrict)
+    });
+    if failing || totals.failed > 0 || totals.errored > 0 {
+        exit::FAILURES
+    } else {
+        exit::SUCCESS
     }
 }
 
 /// Writes the requested report files; returns an exit code when one cannot be written.
 fn write_reports<S: Subject>(
     results: &[(S, ScenarioRun)],
+    matrix: &Matrix,
+    totals: &terminal::Totals,
     settings: ReportSettings<'_>,
 ) -> Option<i32> {
     if let Some(path) = &settings.files.junit {
-        let written = junit::render(settings.suite, results, settings.strict)
+        let written = junit::render(settings.suite, results, matrix, settings.strict)
             .map_err(|e| e.to_string())
             .and_then(|xml| write_atomically(path, xml.as_bytes()).map_err(|e| e.to_string()));
         if let Err(e) = written {
@@ -189,11 +320,12 @@ fn write_reports<S: Subject>(
             return Some(exit::COULD_NOT_RUN);
         }
     }
-    if let Some(path) = &settings.files.json
-        && let Err(e) = write_atomically(path, json::render(results, settings.strict).as_bytes())
-    {
-        eprintln!("error: cannot write {}: {e}", path.display());
-        return Some(exit::COULD_NOT_RUN);
+    if let Some(path) = &settings.files.json {
+        let stream = json::render(results, matrix, totals, settings.strict);
+        if let Err(e) = write_atomically(path, stream.as_bytes()) {
+            eprintln!("error: cannot write {}: {e}", path.display());
+            return Some(exit::COULD_NOT_RUN);
+        }
     }
     None
 }

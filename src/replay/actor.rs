@@ -164,14 +164,7 @@ pub(super) async fn run_actor(shared: Arc<Shared>, actor: usize) -> ActorRun {
         logged_in: false,
     };
     let finding = |step: Option<usize>, finding: Finding| {
-        (
-            Instant::now(),
-            RunEvent::Finding {
-                scenario: scenario.clone(),
-                step,
-                finding,
-            },
-        )
+        (Instant::now(), RunEvent::found(&scenario, step, finding))
     };
     let credentials = match &plan.kind {
         ActorKind::User {

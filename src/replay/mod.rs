@@ -45,9 +45,10 @@ use crate::driver::bayeux::{BayeuxConfig, Inbox, SessionEvent};
 use crate::driver::http::Body;
 use crate::event::{Outcome, RunEvent};
 use crate::profile::Profile;
-use crate::report::Subject;
 use crate::run::ScenarioRun;
 use crate::spec::Catalogue;
+use crate::trial::Subject;
+use crate::verdict::attribution::attribute;
 use actor::{ActorRun, replay_finding, run_actor};
 use causality::Progress;
 use compare::{Matcher, REQUIREMENT};
@@ -186,11 +187,11 @@ pub async fn replay_group(group: Arc<GroupPlan>, ctx: &ReplayContext) -> Scenari
                 );
                 events.push((
                     Instant::now(),
-                    RunEvent::Finding {
-                        scenario: group.name.clone(),
-                        step: None,
-                        finding: replay_finding("replay.transport", message, Vec::new()),
-                    },
+                    RunEvent::found(
+                        &group.name,
+                        None,
+                        replay_finding("replay.transport", message, Vec::new()),
+                    ),
                 ));
             }
         }
@@ -244,29 +245,29 @@ pub async fn replay_group(group: Arc<GroupPlan>, ctx: &ReplayContext) -> Scenari
                 data: Arc::unwrap_or_clone(got.data),
             });
         }
-        all.extend(findings.into_iter().map(|finding| RunEvent::Finding {
-            scenario: group.name.clone(),
-            step: None,
-            finding,
-        }));
+        all.extend(
+            findings
+                .into_iter()
+                .map(|finding| RunEvent::found(&group.name, None, finding)),
+        );
     }
     for (run, plan) in runs.iter().zip(&group.actors) {
         // The replayed sessions' Bayeux replies are judged as `run` judges them.
         let events: Vec<SessionEvent> = run.inboxes.iter().flat_map(Inbox::events).collect();
         let mut findings = bayeux_check::advice(&plan.name, &events);
         findings.extend(bayeux_check::connect_refusals(&plan.name, &events));
-        all.extend(findings.into_iter().map(|finding| RunEvent::Finding {
-            scenario: group.name.clone(),
-            step: None,
-            finding,
-        }));
+        all.extend(
+            findings
+                .into_iter()
+                .map(|finding| RunEvent::found(&group.name, None, finding)),
+        );
         let open = run.sessions.iter().map(|(_, c)| c.inbox().rehandshakes());
         let rehandshakes = run.rehandshakes + open.sum::<usize>();
         if rehandshakes > 0 {
-            all.push(RunEvent::Finding {
-                scenario: group.name.clone(),
-                step: None,
-                finding: Finding {
+            all.push(RunEvent::found(
+                &group.name,
+                None,
+                Finding {
                     check: "replay.session".to_owned(),
                     requirement: REQUIREMENT.to_owned(),
                     verdict: Verdict::Info,
@@ -277,14 +278,14 @@ pub async fn replay_group(group: Arc<GroupPlan>, ctx: &ReplayContext) -> Scenari
                     ),
                     details: Vec::new(),
                 },
-            });
+            ));
         }
     }
     if remap.conflicts() > 0 {
-        all.push(RunEvent::Finding {
-            scenario: group.name.clone(),
-            step: None,
-            finding: Finding {
+        all.push(RunEvent::found(
+            &group.name,
+            None,
+            Finding {
                 check: "replay.remap".to_owned(),
                 requirement: REQUIREMENT.to_owned(),
                 verdict: Verdict::Info,
@@ -295,7 +296,7 @@ pub async fn replay_group(group: Arc<GroupPlan>, ctx: &ReplayContext) -> Scenari
                 ),
                 details: Vec::new(),
             },
-        });
+        ));
     }
     drop(remap);
     // Every finding weighs as its requirement's level says, as in `run`.
@@ -304,6 +305,8 @@ pub async fn replay_group(group: Arc<GroupPlan>, ctx: &ReplayContext) -> Scenari
             *finding = finding.clone().weighed(Catalogue::builtin_shared());
         }
     }
+    // A replayed step declares no requirement.
+    attribute(&mut all, |_, _| false);
     let failed = all
         .iter()
         .filter_map(RunEvent::finding)

@@ -1,45 +1,62 @@
 //! The JSON Lines event stream: every [`RunEvent`](crate::event::RunEvent) of every trial (a
-//! scenario, a replayed group), one JSON object per line, then a `summary` line. The wire
-//! format is documented in docs/json-events.md.
+//! scenario, a replayed group), one JSON object per line, then one `requirement` line per row
+//! of the requirement matrix, then a `summary` line. The wire format is documented in
+//! docs/json-events.md.
 
 use serde_json::json;
 
-use crate::check::Verdict;
-use crate::event::Outcome;
-use crate::run::ScenarioRun;
+use super::terminal::Totals;
+use crate::trial::ScenarioRun;
+use crate::verdict::matrix::Matrix;
 
 /// The version of the event format, written in the summary line.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 
 /// Renders the stream.
-pub fn render<S>(results: &[(S, ScenarioRun)], strict: bool) -> String {
+pub fn render<S>(
+    results: &[(S, ScenarioRun)],
+    matrix: &Matrix,
+    totals: &Totals,
+    strict: bool,
+) -> String {
     let mut out = String::new();
-    let (mut passed, mut failed, mut errored) = (0, 0, 0);
+    let mut line = |value: serde_json::Result<String>| {
+        if let Ok(text) = value {
+            out.push_str(&text);
+            out.push('\n');
+        }
+    };
     for (_, run) in results {
         for event in &run.events {
-            if let Ok(line) = serde_json::to_string(event) {
-                out.push_str(&line);
-                out.push('\n');
-            }
-        }
-        let non_strict_fails = strict && run.findings().any(|f| f.verdict == Verdict::NonStrict);
-        match run.outcome {
-            Outcome::Passed if !non_strict_fails => passed += 1,
-            Outcome::Errored => errored += 1,
-            Outcome::Ignored => {}
-            _ => failed += 1,
+            line(serde_json::to_string(event));
         }
     }
+    for row in &matrix.rows {
+        let mut object = serde_json::Map::new();
+        object.insert("event".to_owned(), json!("requirement"));
+        if let Ok(serde_json::Value::Object(fields)) = serde_json::to_value(row) {
+            object.extend(fields);
+        }
+        line(serde_json::to_string(&object));
+    }
+    let requirements: serde_json::Map<String, serde_json::Value> = matrix
+        .counts()
+        .into_iter()
+        .map(|(status, n)| (status.label().to_owned(), json!(n)))
+        .collect();
     let summary = json!({
         "event": "summary",
         "format_version": FORMAT_VERSION,
         "strict": strict,
-        "scenarios": results.len(),
-        "passed": passed,
-        "failed": failed,
-        "errored": errored,
+        "scenarios": totals.passed + totals.failed + totals.errored + totals.ignored + totals.not_run,
+        "passed": totals.passed,
+        "failed": totals.failed,
+        "errored": totals.errored,
+        "ignored": totals.ignored,
+        "not_run": totals.not_run,
+        "filtered_out": totals.filtered_out,
+        "requirements": requirements,
     });
-    out.push_str(&summary.to_string());
-    out.push('\n');
+    line(Ok(summary.to_string()));
     out
 }

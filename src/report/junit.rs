@@ -1,6 +1,9 @@
-//! The JUnit XML report: one testcase per trial (a scenario, a replayed group), with every
-//! check result of the trial inside it (the failure's description lists the failing findings; `system-out` lists every
-//! finding and step), and the requirements it covers as properties.
+//! The JUnit XML report: two test suites. The first has one testcase per trial (a scenario, a
+//! replayed group), with every check result of the trial inside it (the failure's description
+//! lists the failing findings; `system-out` lists every finding and step) and the requirements
+//! it covers as properties. The second, `requirements`, has one testcase per row of the
+//! requirement matrix: FAIL (and NON-STRICT under `--strict`) is a failure carrying the root
+//! cause, BLOCKED and NOT RUN are skipped with the reason, PASS passes.
 
 use std::fmt::Write as _;
 
@@ -8,9 +11,11 @@ use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, Te
 
 use crate::check::Verdict;
 use crate::event::{Outcome, RunEvent};
-use crate::run::ScenarioRun;
+use crate::trial::{ScenarioRun, Subject};
+use crate::verdict::matrix::{Matrix, Row, Status};
 
-use super::{Subject, terminal};
+/// The name of the suite of requirements.
+pub const REQUIREMENTS_SUITE: &str = "requirements";
 
 fn steps_log(run: &ScenarioRun) -> String {
     let mut out = String::new();
@@ -34,57 +39,192 @@ fn steps_log(run: &ScenarioRun) -> String {
     out
 }
 
-/// Renders the report as one test suite called `suite`; `strict` makes NON-STRICT findings
-/// failures.
+/// A finding's tier as the report writes it.
+fn tier(verdict: Verdict, strict: bool) -> &'static str {
+    match verdict {
+        Verdict::Fail => "FAIL",
+        Verdict::NonStrict if strict => "FAIL (strict)",
+        Verdict::NonStrict => "NON-STRICT",
+        Verdict::Info => "INFO",
+    }
+}
+
+/// The findings of a trial whose verdict `show` selects, each with its requirement, step
+/// location, root cause when it is a consequence, and evidence; and the steps that could not
+/// run at all.
+fn findings(
+    subject: &impl Subject,
+    run: &ScenarioRun,
+    strict: bool,
+    show: impl Fn(Verdict) -> bool,
+) -> String {
+    let location = |step: Option<usize>| {
+        step.and_then(|i| subject.step_location(i))
+            .unwrap_or_default()
+    };
+    let mut out = String::new();
+    for event in &run.events {
+        match event {
+            RunEvent::Step {
+                step,
+                message: Some(message),
+                ..
+            } => {
+                let _ = writeln!(
+                    out,
+                    "ERROR could not run: {message}{}",
+                    location(Some(*step))
+                );
+            }
+            RunEvent::Finding {
+                step,
+                finding,
+                blocked_by,
+                ..
+            } if show(finding.verdict) => {
+                let consequence = blocked_by.as_ref().map_or_else(String::new, |cause| {
+                    format!(" [blocked by {} {}]", cause.requirement, cause.check)
+                });
+                let _ = writeln!(
+                    out,
+                    "{} [{}] {}: {}{}{consequence}",
+                    tier(finding.verdict, strict),
+                    finding.requirement,
+                    finding.check,
+                    finding.message,
+                    location(*step)
+                );
+                for detail in &finding.details {
+                    for line in detail.lines() {
+                        let _ = writeln!(out, "    {line}");
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// The testcase of one trial.
+fn trial_case(subject: &impl Subject, run: &ScenarioRun, strict: bool) -> TestCase {
+    let failing = if strict {
+        Verdict::NonStrict
+    } else {
+        Verdict::Fail
+    };
+    let failed = run.outcome != Outcome::Passed || run.findings().any(|f| f.verdict >= failing);
+    let status = match run.outcome {
+        Outcome::Ignored => TestCaseStatus::skipped(),
+        Outcome::Errored => {
+            let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
+            status
+                .set_message("the scenario could not run")
+                .set_description(findings(subject, run, strict, |_| true) + &steps_log(run));
+            status
+        }
+        _ if failed => {
+            let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
+            let first = run.findings().find(|f| f.verdict >= failing);
+            let message = first.map_or_else(
+                || "a step failed".to_owned(),
+                |f| format!("[{}] {}", f.requirement, f.message),
+            );
+            status
+                .set_message(message)
+                .set_description(findings(subject, run, strict, |v| v >= failing));
+            status
+        }
+        _ => TestCaseStatus::success(),
+    };
+    let mut case = TestCase::new(subject.name().to_owned(), status);
+    case.set_classname(subject.file()).set_time(run.duration);
+    for requirement in subject.covers() {
+        case.add_property(Property::new("covers", requirement.clone()));
+    }
+    let mut out = steps_log(run);
+    out.push_str(&findings(subject, run, strict, |_| true));
+    case.set_system_out(out);
+    case
+}
+
+/// The testcase of one requirement.
+fn requirement_case(row: &Row, strict: bool) -> TestCase {
+    let root = |verdict| {
+        row.root_causes_of(verdict).next().map(|cause| {
+            let where_ = cause
+                .occurrences
+                .iter()
+                .map(|o| format!("{}{}", o.trial, o.location.as_deref().unwrap_or_default()))
+                .collect::<Vec<_>>()
+                .join("\n");
+            (
+                format!(
+                    "[{}] {}: {}",
+                    row.requirement, cause.first.check, cause.first.message
+                ),
+                format!(
+                    "{}\nfound {} time(s):\n{where_}",
+                    cause.first.details.join("\n"),
+                    cause.occurrences.len()
+                ),
+            )
+        })
+    };
+    let failure = match row.status {
+        Status::Fail => root(Verdict::Fail),
+        Status::NonStrict if strict => root(Verdict::NonStrict),
+        _ => None,
+    };
+    let status = match (failure, row.status) {
+        (Some((message, description)), _) => {
+            let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
+            status.set_message(message).set_description(description);
+            status
+        }
+        (None, Status::Blocked) => {
+            let mut status = TestCaseStatus::skipped();
+            let causes: Vec<&str> = row.blocked_by.iter().map(String::as_str).collect();
+            status.set_message(format!("blocked by {}", causes.join(", ")));
+            status
+        }
+        (None, Status::NotRun) => {
+            let mut status = TestCaseStatus::skipped();
+            status.set_message("not run: no trial exercised it");
+            status
+        }
+        (None, _) => TestCaseStatus::success(),
+    };
+    let mut case = TestCase::new(row.requirement.clone(), status);
+    case.set_classname(REQUIREMENTS_SUITE);
+    case.add_property(Property::new("status", row.status.label()));
+    if let Some(level) = row.level {
+        case.add_property(Property::new("level", level));
+    }
+    for scenario in &row.scenarios {
+        case.add_property(Property::new("scenario", scenario.clone()));
+    }
+    case
+}
+
+/// Renders the report: the trials as test suite `suite`, the matrix as the suite of
+/// requirements; `strict` makes NON-STRICT findings failures.
 pub fn render<S: Subject>(
     suite: &str,
     results: &[(S, ScenarioRun)],
+    matrix: &Matrix,
     strict: bool,
 ) -> Result<String, quick_junit::SerializeError> {
     let mut report = Report::new("gws-conform");
-    let mut suite = TestSuite::new(suite);
-    for (scenario, run) in results {
-        let failing = if strict {
-            Verdict::NonStrict
-        } else {
-            Verdict::Fail
-        };
-        let failed = run.outcome != Outcome::Passed || run.findings().any(|f| f.verdict >= failing);
-        let status = match run.outcome {
-            Outcome::Ignored => TestCaseStatus::skipped(),
-            Outcome::Errored => {
-                let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
-                status
-                    .set_message("the scenario could not run")
-                    .set_description(
-                        terminal::findings(scenario, run, strict, |_| true) + &steps_log(run),
-                    );
-                status
-            }
-            _ if failed => {
-                let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
-                let first = run.findings().find(|f| f.verdict >= failing);
-                let message = first.map_or_else(
-                    || "a step failed".to_owned(),
-                    |f| format!("[{}] {}", f.requirement, f.message),
-                );
-                status
-                    .set_message(message)
-                    .set_description(terminal::findings(scenario, run, strict, |v| v >= failing));
-                status
-            }
-            _ => TestCaseStatus::success(),
-        };
-        let mut case = TestCase::new(scenario.name().to_owned(), status);
-        case.set_classname(scenario.file()).set_time(run.duration);
-        for requirement in scenario.covers() {
-            case.add_property(Property::new("covers", requirement.clone()));
-        }
-        let mut out = steps_log(run);
-        out.push_str(&terminal::findings(scenario, run, strict, |_| true));
-        case.set_system_out(out);
-        suite.add_test_case(case);
+    let mut trials = TestSuite::new(suite);
+    for (subject, run) in results {
+        trials.add_test_case(trial_case(subject, run, strict));
     }
-    report.add_test_suite(suite);
+    report.add_test_suite(trials);
+    let mut requirements = TestSuite::new(REQUIREMENTS_SUITE);
+    for row in &matrix.rows {
+        requirements.add_test_case(requirement_case(row, strict));
+    }
+    report.add_test_suite(requirements);
     report.to_string()
 }

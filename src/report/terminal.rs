@@ -1,70 +1,327 @@
-//! The text shown for a failed trial (a scenario, a replayed group) in the libtest-style
-//! output, and the summary of NON-STRICT findings after the run.
+//! What `run` and `replay` print: a line per trial as it ends (libtest's look, with its time
+//! and, when it failed, the requirements to blame), then the verdict: the trials that could
+//! not run, each root cause once with its evidence, the requirement counts and the totals.
+//! The full detail (every finding, every occurrence, the whole matrix) is in the JSON Lines
+//! and JUnit reports.
 
+use std::collections::BTreeSet;
 use std::fmt::Write as _;
+use std::io::Write as _;
+use std::time::Duration;
 
-use super::Subject;
 use crate::check::Verdict;
 use crate::event::RunEvent;
-use crate::run::ScenarioRun;
+use crate::trial::{ScenarioRun, Subject};
+use crate::verdict::matrix::{Matrix, Row, Status};
 
-fn tier(verdict: Verdict, strict: bool) -> &'static str {
-    match verdict {
-        Verdict::Fail => "FAIL",
-        Verdict::NonStrict if strict => "FAIL (strict)",
-        Verdict::NonStrict => "NON-STRICT",
-        Verdict::Info => "INFO",
+/// Evidence lines shown per FAIL root cause; the rest are in the reports.
+const SHOWN_DETAILS: usize = 4;
+/// Characters shown of one evidence line.
+const SHOWN_CHARS: usize = 200;
+/// Requirements named in a `blocks:` line before the rest are counted.
+const SHOWN_BLOCKED: usize = 6;
+
+/// How a trial ended, as its line says.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Line {
+    /// It passed.
+    Passed {
+        /// The trial.
+        name: String,
+        /// How long it took.
+        duration: Duration,
+    },
+    /// It failed; `causes` are the requirements of its root causes.
+    Failed {
+        /// The trial.
+        name: String,
+        /// How long it took.
+        duration: Duration,
+        /// The requirements to blame.
+        causes: Vec<String>,
+    },
+    /// It could not run.
+    Errored {
+        /// The trial.
+        name: String,
+        /// How long it took.
+        duration: Duration,
+    },
+    /// Marked `ignore`.
+    Ignored {
+        /// The trial.
+        name: String,
+    },
+    /// Not started: the run stopped first.
+    NotRun {
+        /// The trial.
+        name: String,
+    },
+}
+
+impl Line {
+    /// The line, or with `quiet` the one character, printed for the trial.
+    fn render(&self, quiet: bool) -> String {
+        let seconds = |d: &Duration| format!("{:.2}s", d.as_secs_f64());
+        match (self, quiet) {
+            (Line::Passed { .. }, true) => ".".to_owned(),
+            (Line::Failed { .. }, true) => "F".to_owned(),
+            (Line::Errored { .. }, true) => "E".to_owned(),
+            (Line::Ignored { .. }, true) => "i".to_owned(),
+            (Line::NotRun { .. }, true) => "-".to_owned(),
+            (Line::Passed { name, duration }, false) => {
+                format!("test {name} ... ok ({})\n", seconds(duration))
+            }
+            (
+                Line::Failed {
+                    name,
+                    duration,
+                    causes,
+                },
+                false,
+            ) => format!(
+                "test {name} ... FAILED ({}) {}\n",
+                seconds(duration),
+                causes.join(", ")
+            ),
+            (Line::Errored { name, duration }, false) => {
+                format!(
+                    "test {name} ... ERROR ({}) could not run\n",
+                    seconds(duration)
+                )
+            }
+            (Line::Ignored { name }, false) => format!("test {name} ... ignored\n"),
+            (Line::NotRun { name }, false) => format!("test {name} ... not run\n"),
+        }
     }
 }
 
-fn location(subject: &(impl Subject + ?Sized), step: Option<usize>) -> String {
-    step.and_then(|i| subject.step_location(i))
-        .unwrap_or_default()
-}
-
-/// The findings of a trial whose verdict `show` selects, each with its requirement, step
-/// location and evidence, and the steps that could not run at all.
-pub fn findings(
-    scenario: &(impl Subject + ?Sized),
-    run: &ScenarioRun,
-    strict: bool,
-    show: impl Fn(Verdict) -> bool,
-) -> String {
-    let mut out = String::new();
+/// The requirements a failed trial's line blames: the root cause of each finding that fails it
+/// (its own requirement, or the one it is blocked by), each once.
+pub fn causes_of(run: &ScenarioRun, strict: bool) -> Vec<String> {
+    let mut causes: Vec<String> = Vec::new();
     for event in &run.events {
-        if let RunEvent::Step {
-            step,
-            message: Some(message),
+        let RunEvent::Finding {
+            finding,
+            blocked_by,
             ..
         } = event
-        {
-            let _ = writeln!(
-                out,
-                "ERROR could not run: {message}{}",
-                location(scenario, Some(*step))
-            );
-            continue;
-        }
-        let RunEvent::Finding { step, finding, .. } = event else {
+        else {
             continue;
         };
-        if !show(finding.verdict) {
+        if !(finding.verdict == Verdict::Fail || strict && finding.verdict == Verdict::NonStrict) {
             continue;
         }
-        let location = location(scenario, *step);
-        let _ = writeln!(
-            out,
-            "{} [{}] {}: {}{location}",
-            tier(finding.verdict, strict),
-            finding.requirement,
-            finding.check,
-            finding.message
-        );
-        for detail in &finding.details {
-            for line in detail.lines() {
-                let _ = writeln!(out, "    {line}");
-            }
+        let cause = blocked_by
+            .as_ref()
+            .map_or(&finding.requirement, |c| &c.requirement);
+        if !causes.contains(cause) {
+            causes.push(cause.clone());
         }
     }
+    causes
+}
+
+/// Prints the trials' lines as they end.
+pub struct Progress {
+    quiet: bool,
+}
+
+impl Progress {
+    /// Prints the header of a run of `total` trials called `noun` (`scenarios`, `groups`).
+    pub fn start(total: usize, noun: &str, quiet: bool) -> Self {
+        println!("\nrunning {total} {noun}");
+        Self { quiet }
+    }
+
+    /// Prints a trial's line (or character).
+    pub fn ended(&mut self, line: &Line) {
+        let mut out = std::io::stdout().lock();
+        let _ = out.write_all(line.render(self.quiet).as_bytes());
+        let _ = out.flush();
+    }
+}
+
+/// How many trials ended each way, and how long the run took.
+#[derive(Debug, Clone, Default)]
+pub struct Totals {
+    /// Passed.
+    pub passed: usize,
+    /// Failed.
+    pub failed: usize,
+    /// Could not run.
+    pub errored: usize,
+    /// Marked `ignore`.
+    pub ignored: usize,
+    /// Not started: the run stopped first.
+    pub not_run: usize,
+    /// Left out by the filters.
+    pub filtered_out: usize,
+    /// Wall time.
+    pub elapsed: Duration,
+}
+
+/// Where the verdict's text needs to know how findings weigh and what trials are called.
+#[derive(Debug, Clone, Copy)]
+pub struct Wording {
+    /// NON-STRICT findings fail too.
+    pub strict: bool,
+    /// What the trials are called (`scenarios`, `groups`).
+    pub noun: &'static str,
+}
+
+/// The verdict printed after the trials' lines.
+pub fn verdict<S: Subject>(
+    ran: &[(S, ScenarioRun)],
+    could_not_run: &[(String, String)],
+    matrix: &Matrix,
+    totals: &Totals,
+    wording: Wording,
+) -> String {
+    let mut out = String::from("\n");
+    let errored = errored_trials(ran).chain(could_not_run.iter().cloned());
+    let errored: Vec<(String, String)> = errored.collect();
+    if !errored.is_empty() {
+        out.push_str("could not run:\n");
+        for (name, why) in &errored {
+            let _ = writeln!(out, "    {name}: {why}");
+        }
+        out.push('\n');
+    }
+    let roots: Vec<&Row> = matrix.root_causes().collect();
+    if !roots.is_empty() {
+        out.push_str("root causes:\n");
+        for row in roots {
+            root_cause(&mut out, row, ran, wording);
+        }
+        out.push('\n');
+    }
+    let counts: Vec<String> = matrix
+        .counts()
+        .into_iter()
+        .filter(|(_, n)| *n > 0)
+        .map(|(status, n)| format!("{n} {}", status.label()))
+        .collect();
+    let _ = writeln!(
+        out,
+        "requirements: {} (the whole matrix is in the --json and --junit reports)",
+        counts.join(", ")
+    );
+    let failing = totals.failed > 0
+        || totals.errored > 0
+        || matrix
+            .rows
+            .iter()
+            .any(|r| r.status == Status::Fail || (wording.strict && r.status == Status::NonStrict));
+    let _ = writeln!(
+        out,
+        "test result: {}. {} passed; {} failed; {} could not run; {} ignored; {} not run; {} filtered out; finished in {:.2}s",
+        if failing { "FAILED" } else { "ok" },
+        totals.passed,
+        totals.failed,
+        totals.errored,
+        totals.ignored,
+        totals.not_run,
+        totals.filtered_out,
+        totals.elapsed.as_secs_f64()
+    );
     out
+}
+
+/// The trials that ran but could not finish for a reason on the harness's side, with why.
+fn errored_trials<S: Subject>(
+    ran: &[(S, ScenarioRun)],
+) -> impl Iterator<Item = (String, String)> + '_ {
+    ran.iter().flat_map(|(subject, run)| {
+        run.events.iter().filter_map(move |event| match event {
+            RunEvent::Step {
+                step,
+                message: Some(message),
+                ..
+            } => Some((
+                subject.name().to_owned(),
+                format!(
+                    "{message}{}",
+                    subject.step_location(*step).unwrap_or_default()
+                ),
+            )),
+            _ => None,
+        })
+    })
+}
+
+/// One root cause: its first finding with where it was, its evidence, how often and where it
+/// was found, and what it blocked.
+fn root_cause<S: Subject>(out: &mut String, row: &Row, ran: &[(S, ScenarioRun)], wording: Wording) {
+    let Some(cause) = row.root_causes.first() else {
+        return;
+    };
+    let tier = match (cause.first.verdict, wording.strict) {
+        (Verdict::NonStrict, true) => "FAIL (strict)",
+        (Verdict::NonStrict, false) => "NON-STRICT",
+        _ => "FAIL",
+    };
+    let first = &cause.occurrences[0];
+    let _ = writeln!(
+        out,
+        "{tier} [{}] {}: {}{}",
+        row.requirement,
+        cause.first.check,
+        cause.first.message,
+        first.location.as_deref().unwrap_or_default()
+    );
+    // A NON-STRICT note fails nothing: its line and where it was found are enough here.
+    if tier != "NON-STRICT" {
+        let details = cause.first.details.iter().flat_map(|d| d.lines());
+        for line in details.clone().take(SHOWN_DETAILS) {
+            let _ = writeln!(out, "    {}", clip(line));
+        }
+        let hidden = details.count().saturating_sub(SHOWN_DETAILS);
+        if hidden > 0 {
+            let _ = writeln!(out, "    … {hidden} more line(s)");
+        }
+    }
+    let found = row
+        .root_causes
+        .iter()
+        .map(|c| c.occurrences.len())
+        .sum::<usize>();
+    let trials: BTreeSet<&str> = row
+        .root_causes
+        .iter()
+        .flat_map(|c| c.occurrences.iter().map(|o| o.trial.as_str()))
+        .collect();
+    let mut seen = format!(
+        "    found {found} time(s) in {} of {} {}, first in {}",
+        trials.len(),
+        ran.len(),
+        wording.noun,
+        first.trial
+    );
+    if row.root_causes.len() > 1 {
+        let _ = write!(seen, " ({} different findings)", row.root_causes.len());
+    }
+    if !row.blocks.is_empty() {
+        let named: Vec<&str> = row
+            .blocks
+            .iter()
+            .take(SHOWN_BLOCKED)
+            .map(String::as_str)
+            .collect();
+        let more = row.blocks.len().saturating_sub(SHOWN_BLOCKED);
+        let _ = write!(seen, "; blocks {}", named.join(", "));
+        if more > 0 {
+            let _ = write!(seen, " and {more} more");
+        }
+    }
+    let _ = writeln!(out, "{seen}");
+}
+
+/// `line`, cut to [`SHOWN_CHARS`] characters.
+fn clip(line: &str) -> String {
+    if line.chars().count() <= SHOWN_CHARS {
+        return line.to_owned();
+    }
+    let cut: String = line.chars().take(SHOWN_CHARS).collect();
+    format!("{cut}…")
 }

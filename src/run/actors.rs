@@ -24,6 +24,8 @@ pub(crate) struct AgentSession {
     /// Where the actor's next expectation starts looking.
     pub cursor: Cursor,
     pub user_id: String,
+    /// Which of its notifications repeat an earlier one.
+    pub repeated: std::sync::Arc<super::repeated::Repeated>,
 }
 
 /// A customer.
@@ -179,6 +181,7 @@ impl Runner<'_> {
                 bayeux,
                 cursor: Cursor::default(),
                 user_id,
+                repeated: std::sync::Arc::default(),
             },
         );
         Ok(())
@@ -328,16 +331,20 @@ impl Runner<'_> {
             }
         }
         self.events.extend(received);
-        let mut findings = self
+        let located = self
             .ctx
             .verifier
             .check_run(&self.actors_info(), &self.events);
+        let mut findings = Vec::new();
         let mut names: Vec<&String> = self.agents.keys().collect();
         names.sort();
         for name in names {
             let events = self.agents[name].bayeux.inbox().events();
             findings.extend(bayeux_check::advice(name, &events));
             findings.extend(bayeux_check::connect_refusals(name, &events));
+        }
+        for located in located {
+            self.located(located);
         }
         for finding in findings {
             self.finding(finding);

@@ -6,12 +6,14 @@ use std::time::Instant;
 
 use serde_json::Value;
 
+use super::repeated::{Fresh, Repeated};
 use super::steps::mismatch_diff;
 use super::{Runner, StepError};
 use crate::bayeux::ChannelPattern;
-use crate::check::{Finding, Verdict};
+use crate::check::{Finding, Located, NotificationRef, Verdict};
 use crate::driver::bayeux::{Cursor, Delivery, Inbox, WaitError};
-use crate::scenario::model::{Capture, Expectation, ExpectedNotification, Order};
+use crate::scenario::matcher::{MatchError, Matchers};
+use crate::scenario::model::{Capture, Expectation, ExpectedNotification, Mode, Order};
 use crate::scenario::template::Variables;
 
 /// How much of a notification a failure message shows.
@@ -37,23 +39,29 @@ fn session_note(error: &WaitError) -> String {
     }
 }
 
-/// For each notification received after `from` on the channel, why it does not match.
+/// For each notification received after `from` on the channel, why it does not match; and
+/// each one that does not as a near miss, at the place it differs.
 fn explain(
-    inbox: &Inbox,
+    actor: &str,
+    inbox: &Fresh<'_>,
     from: Cursor,
     channel: &ChannelPattern,
     item: &ExpectedNotification,
     vars: &Variables,
-) -> Vec<String> {
+) -> (Vec<String>, Vec<NotificationRef>) {
     let received: Vec<Delivery> = inbox
         .snapshot()
         .into_iter()
         .filter(|d| d.next() > from && d.on(channel))
         .collect();
     if received.is_empty() {
-        return vec!["nothing arrived on the channel".to_owned()];
+        return (
+            vec!["nothing arrived on the channel".to_owned()],
+            Vec::new(),
+        );
     }
-    received
+    let mut near_misses = Vec::new();
+    let details = received
         .iter()
         .map(|d| match item.matchers.check(&d.data, vars) {
             Ok(_) => format!(
@@ -61,12 +69,66 @@ fn explain(
                 d.seq,
                 short(&d.data)
             ),
-            Err(why) => match mismatch_diff(&why) {
-                Some(diff) => format!("#{}: {why}\n{diff}", d.seq),
-                None => format!("#{}: {why} — {}", d.seq, short(&d.data)),
-            },
+            Err(why) => {
+                near_misses.extend(near_miss(actor, d.seq, &why, ""));
+                match mismatch_diff(&why) {
+                    Some(diff) => format!("#{}: {why}\n{diff}", d.seq),
+                    None => format!("#{}: {why} — {}", d.seq, short(&d.data)),
+                }
+            }
+        })
+        .collect();
+    (details, near_misses)
+}
+
+/// Notification `seq` of `actor` as a near miss of an item: where it differs (under `prefix`,
+/// for a log entry inside the notification). `None` when the item could not be checked at all.
+fn near_miss(actor: &str, seq: u64, why: &MatchError, prefix: &str) -> Option<NotificationRef> {
+    let MatchError::Mismatch(mismatch) = why else {
+        return None;
+    };
+    Some(NotificationRef {
+        actor: actor.to_owned(),
+        seq,
+        path: Some(format!("{prefix}{}", mismatch.path)),
+    })
+}
+
+/// Every near miss of the `missing` items among the notifications `received`.
+fn near_misses<'i>(
+    actor: &str,
+    received: &[Delivery],
+    missing: impl Iterator<Item = &'i Matchers> + Clone,
+    vars: &Variables,
+) -> Vec<NotificationRef> {
+    received
+        .iter()
+        .flat_map(|d| {
+            missing.clone().filter_map(move |matchers| {
+                near_miss(actor, d.seq, &matchers.check(&d.data, vars).err()?, "")
+            })
         })
         .collect()
+}
+
+/// Whether `data` matches, fully or, with `relaxed`, with the matchers that have a requirement
+/// of their own set aside.
+fn fits(matchers: &Matchers, data: &Value, vars: &Variables, relaxed: bool) -> bool {
+    if relaxed {
+        matchers.check_relaxed(data, vars).is_ok()
+    } else {
+        matchers.check(data, vars).is_ok()
+    }
+}
+
+/// The index of `entry` in its notification's `messages`.
+fn entry_position(delivery: &Delivery, entry: &Value) -> usize {
+    delivery
+        .data
+        .get("messages")
+        .and_then(Value::as_array)
+        .and_then(|messages| messages.iter().position(|m| std::ptr::eq(m, entry)))
+        .unwrap_or_default()
 }
 
 /// Why an expectation failed, before it is recorded as a finding.
@@ -74,6 +136,8 @@ struct Failure {
     check: &'static str,
     message: String,
     details: Vec<String>,
+    /// The notifications that came closest, at the place each differs.
+    near_misses: Vec<NotificationRef>,
 }
 
 /// The notifications an expectation's items matched, in item order, and the cursor after the
@@ -102,50 +166,68 @@ impl Runner<'_> {
         };
         let inbox = session.bayeux.inbox().clone();
         let cursor = session.cursor;
+        let repeated = session.repeated.clone();
         let channel = ChannelPattern::parse(&expectation.channel)
             .map_err(|e| StepError::CouldNotRun(e.to_string()))?;
         let deadline = Instant::now() + expectation.within;
         let actor = expectation.actor.as_str();
-        let found = match expectation.order {
-            _ if !expectation.entries.is_empty() => {
-                self.match_entries(expectation, &inbox, cursor, &channel, deadline)
-                    .await
-            }
-            Order::Any => {
-                self.match_any(expectation, &inbox, cursor, &channel, deadline)
-                    .await
-            }
-            ordered => match self
-                .match_ordered(expectation, ordered, &inbox, cursor, &channel, deadline)
+        // A notification that is the one expected but breaks a requirement a matcher enforces
+        // by itself (the capability set, the echoed referenceId) is told apart from one that
+        // never came: with those matchers set aside, what is there now is matched again.
+        let matched = match self
+            .find(
+                expectation,
+                &inbox,
+                &repeated,
+                cursor,
+                &channel,
+                deadline,
+                false,
+            )
+            .await
+        {
+            Ok(matched) => matched,
+            Err(failure) => match self
+                .find(
+                    expectation,
+                    &inbox,
+                    &repeated,
+                    cursor,
+                    &channel,
+                    Instant::now(),
+                    true,
+                )
                 .await
             {
-                Ok(matched) => Ok(matched),
-                // Every item may still have arrived, in another order: that is a finding of
-                // its own (citing the order's requirement), and the scenario goes on.
-                Err(failure) => match self
-                    .match_any(expectation, &inbox, cursor, &channel, deadline)
-                    .await
-                {
-                    Ok(matched) => {
-                        self.out_of_order(expectation, &inbox, cursor, &channel, &matched);
-                        Ok(matched)
-                    }
-                    Err(_) => Err(failure),
-                },
+                Ok(matched) => {
+                    self.set_aside(actor, &matched)?;
+                    matched
+                }
+                Err(_) => {
+                    return Err(self.fail_at(
+                        failure.check,
+                        failure.message,
+                        failure.details,
+                        failure.near_misses,
+                    ));
+                }
             },
         };
-        let matched = found.map_err(|f| self.fail(f.check, f.message, f.details))?;
         for (item, delivery) in &matched.pairs {
-            self.matched(item, delivery)?;
+            self.matched(actor, item, delivery)?;
         }
         let cursor = matched.end;
         if let Some(quiet) = expectation.quiet {
             let until = Instant::now() + quiet;
-            if let Ok(extra) = inbox
+            let fresh = Fresh {
+                inbox: &inbox,
+                repeated: &repeated,
+            };
+            if let Ok(extra) = fresh
                 .wait_for(cursor, "anything", |d| d.on(&channel), until)
                 .await
             {
-                return Err(self.fail(
+                return Err(self.fail_at(
                     "expect.quiet",
                     format!(
                         "{actor}: expected nothing more for {} ms, got notification #{}",
@@ -153,6 +235,7 @@ impl Runner<'_> {
                         extra.seq
                     ),
                     vec![short(&extra.data)],
+                    vec![NotificationRef::whole(actor, extra.seq)],
                 ));
             }
         }
@@ -162,6 +245,99 @@ impl Runner<'_> {
         Ok(())
     }
 
+    /// Matches an expectation's notifications (or log entries) as its order says; an ordered
+    /// expectation whose items all arrived in another order matches with a finding of its own.
+    /// With `relaxed`, matchers with a requirement of their own do not decide a match.
+    #[allow(clippy::too_many_arguments)]
+    async fn find<'e>(
+        &mut self,
+        expectation: &'e Expectation,
+        inbox: &Inbox,
+        repeated: &Repeated,
+        cursor: Cursor,
+        channel: &ChannelPattern,
+        deadline: Instant,
+        relaxed: bool,
+    ) -> Result<Matched<'e>, Failure> {
+        // Repeats are looked past.
+        let inbox = &Fresh { inbox, repeated };
+        match expectation.order {
+            _ if !expectation.entries.is_empty() => {
+                self.match_entries(expectation, inbox, cursor, channel, deadline, relaxed)
+                    .await
+            }
+            Order::Any => {
+                self.match_any(expectation, inbox, cursor, channel, deadline, relaxed)
+                    .await
+            }
+            ordered => match self
+                .match_ordered(
+                    expectation,
+                    ordered,
+                    inbox,
+                    cursor,
+                    channel,
+                    deadline,
+                    relaxed,
+                )
+                .await
+            {
+                Ok(matched) => Ok(matched),
+                // Every item may still have arrived, in another order: that is a finding of
+                // its own (citing the order's requirement), and the scenario goes on.
+                Err(failure) => match self
+                    .match_any(expectation, inbox, cursor, channel, deadline, relaxed)
+                    .await
+                {
+                    Ok(matched) => {
+                        self.out_of_order(expectation, inbox, cursor, channel, &matched);
+                        Ok(matched)
+                    }
+                    Err(_) => Err(failure),
+                },
+            },
+        }
+    }
+
+    /// Records, for each notification matched with matchers set aside, each mismatch set aside
+    /// as a finding of that matcher's requirement; fails the step when one is a failure (a
+    /// SHOULD requirement's is NON-STRICT, and the step goes on).
+    fn set_aside(&mut self, actor: &str, matched: &Matched<'_>) -> Result<(), StepError> {
+        let mut failed = false;
+        for (item, delivery) in &matched.pairs {
+            let Ok(relaxed) = item.matchers.check_relaxed(&delivery.data, &self.vars) else {
+                continue;
+            };
+            for (mismatch, requirement) in relaxed.set_aside {
+                let finding = Finding {
+                    check: "expect.matcher".to_owned(),
+                    requirement: requirement.to_owned(),
+                    verdict: Verdict::Fail,
+                    message: format!(
+                        "{actor}: notification #{} is the one expected, but {mismatch}",
+                        delivery.seq
+                    ),
+                    details: vec![short(&delivery.data)],
+                };
+                let finding = finding.weighed(self.ctx.verifier.catalogue());
+                failed |= finding.verdict == Verdict::Fail;
+                self.located(Located {
+                    finding,
+                    notifications: vec![NotificationRef {
+                        actor: actor.to_owned(),
+                        seq: delivery.seq,
+                        path: Some(mismatch.path),
+                    }],
+                });
+            }
+        }
+        if failed {
+            Err(StepError::Failed)
+        } else {
+            Ok(())
+        }
+    }
+
     /// Matches the items in listed order: in `Sequence`, each the first matching notification
     /// after the previous one; in `Exact`, each the very next notification. Captures are set as
     /// items match, so a later item may use an earlier one's.
@@ -169,10 +345,11 @@ impl Runner<'_> {
         &mut self,
         expectation: &'e Expectation,
         order: Order,
-        inbox: &Inbox,
+        inbox: &Fresh<'_>,
         from: Cursor,
         channel: &ChannelPattern,
         deadline: Instant,
+        relaxed: bool,
     ) -> Result<Matched<'e>, Failure> {
         let actor = expectation.actor.as_str();
         let mut cursor = from;
@@ -188,7 +365,7 @@ impl Runner<'_> {
                     .wait_for(
                         cursor,
                         &item.matchers.describe(&self.vars),
-                        |d| d.on(channel) && item.matchers.check(&d.data, &vars).is_ok(),
+                        |d| d.on(channel) && fits(&item.matchers, &d.data, &vars, relaxed),
                         deadline,
                     )
                     .await
@@ -205,9 +382,12 @@ impl Runner<'_> {
                             session_note(&error)
                         ),
                         details: Vec::new(),
+                        near_misses: Vec::new(),
                     });
                 }
                 Err(error) => {
+                    let (details, near_misses) =
+                        explain(actor, inbox, cursor, channel, item, &self.vars);
                     return Err(Failure {
                         check: "expect",
                         message: format!(
@@ -216,11 +396,14 @@ impl Runner<'_> {
                             expectation.within.as_millis(),
                             session_note(&error)
                         ),
-                        details: explain(inbox, cursor, channel, item, &self.vars),
+                        details,
+                        near_misses,
                     });
                 }
             };
-            if let Err(why) = item.matchers.check(&delivery.data, &self.vars) {
+            if !fits(&item.matchers, &delivery.data, &self.vars, relaxed)
+                && let Err(why) = item.matchers.check(&delivery.data, &self.vars)
+            {
                 let mut details = vec![short(&delivery.data)];
                 details.extend(mismatch_diff(&why));
                 return Err(Failure {
@@ -231,6 +414,9 @@ impl Runner<'_> {
                         item.matchers.describe(&self.vars)
                     ),
                     details,
+                    near_misses: near_miss(actor, delivery.seq, &why, "")
+                        .into_iter()
+                        .collect(),
                 });
             }
             self.capture_what_is_there(&item.captures, &delivery.data);
@@ -245,7 +431,7 @@ impl Runner<'_> {
     fn out_of_order(
         &mut self,
         expectation: &Expectation,
-        inbox: &Inbox,
+        inbox: &Fresh<'_>,
         from: Cursor,
         channel: &ChannelPattern,
         matched: &Matched<'_>,
@@ -298,10 +484,11 @@ impl Runner<'_> {
     async fn match_any<'e>(
         &mut self,
         expectation: &'e Expectation,
-        inbox: &Inbox,
+        inbox: &Fresh<'_>,
         from: Cursor,
         channel: &ChannelPattern,
         deadline: Instant,
+        relaxed: bool,
     ) -> Result<Matched<'e>, Failure> {
         let wanted = wanted(expectation);
         let mut seen = from;
@@ -323,7 +510,7 @@ impl Runner<'_> {
                     }
                     used[slot] = received.iter().find(|d| {
                         !used.iter().flatten().any(|u| u.seq == d.seq)
-                            && item.matchers.check(&d.data, &self.vars).is_ok()
+                            && fits(&item.matchers, &d.data, &self.vars, relaxed)
                     });
                     if let Some(delivery) = used[slot] {
                         self.capture_what_is_there(&item.captures, &delivery.data);
@@ -347,12 +534,19 @@ impl Runner<'_> {
                 .wait_for(seen, "another notification", |d| d.on(channel), deadline)
                 .await
             {
-                let missing: Vec<String> = wanted
+                let missing = wanted
                     .iter()
                     .zip(&used)
                     .filter(|(_, u)| u.is_none())
-                    .map(|(item, _)| item.matchers.describe(&self.vars))
+                    .map(|(item, _)| &item.matchers);
+                let unused: Vec<Delivery> = received
+                    .iter()
+                    .filter(|d| !used.iter().flatten().any(|u| u.seq == d.seq))
+                    .cloned()
                     .collect();
+                let near_misses =
+                    near_misses(&expectation.actor, &unused, missing.clone(), &self.vars);
+                let missing: Vec<String> = missing.map(|m| m.describe(&self.vars)).collect();
                 let details = received
                     .iter()
                     .map(|d| format!("#{}: {}", d.seq, short(&d.data)))
@@ -367,6 +561,7 @@ impl Runner<'_> {
                         session_note(&error)
                     ),
                     details,
+                    near_misses,
                 });
             }
         }
@@ -378,10 +573,11 @@ impl Runner<'_> {
     async fn match_entries<'e>(
         &mut self,
         expectation: &'e Expectation,
-        inbox: &Inbox,
+        inbox: &Fresh<'_>,
         from: Cursor,
         channel: &ChannelPattern,
         deadline: Instant,
+        relaxed: bool,
     ) -> Result<Matched<'e>, Failure> {
         let mut seen = from;
         loop {
@@ -405,7 +601,7 @@ impl Runner<'_> {
             let mut used: Vec<Option<usize>> = vec![None; expectation.entries.len()];
             for (slot, matchers) in expectation.entries.iter().enumerate() {
                 used[slot] = (0..logged.len()).find(|i| {
-                    !used.contains(&Some(*i)) && matchers.check(logged[*i].1, &self.vars).is_ok()
+                    !used.contains(&Some(*i)) && fits(matchers, logged[*i].1, &self.vars, relaxed)
                 });
             }
             if used.iter().all(Option::is_some) {
@@ -426,13 +622,31 @@ impl Runner<'_> {
                 .wait_for(seen, "another notification", |d| d.on(channel), deadline)
                 .await
             {
-                let missing: Vec<String> = expectation
+                let missing = expectation
                     .entries
                     .iter()
                     .zip(&used)
                     .filter(|(_, u)| u.is_none())
-                    .map(|(matchers, _)| matchers.describe(&self.vars))
+                    .map(|(matchers, _)| matchers);
+                let vars = &self.vars;
+                let near_misses = logged
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| !used.contains(&Some(*i)))
+                    .flat_map(|(_, (delivery, entry))| {
+                        let position = entry_position(delivery, entry);
+                        missing.clone().filter_map(move |matchers| {
+                            let why = matchers.check(entry, vars).err()?;
+                            near_miss(
+                                &expectation.actor,
+                                delivery.seq,
+                                &why,
+                                &format!("messages.{position}."),
+                            )
+                        })
+                    })
                     .collect();
+                let missing: Vec<String> = missing.map(|m| m.describe(&self.vars)).collect();
                 return Err(Failure {
                     check: "expect",
                     message: format!(
@@ -446,6 +660,7 @@ impl Runner<'_> {
                         .iter()
                         .map(|d| format!("#{}: {}", d.seq, short(&d.data)))
                         .collect(),
+                    near_misses,
                 });
             }
         }
@@ -464,20 +679,25 @@ impl Runner<'_> {
     /// A notification matched an item: note a documented variant, diff a fixture, capture.
     fn matched(
         &mut self,
+        actor: &str,
         item: &ExpectedNotification,
         delivery: &Delivery,
     ) -> Result<(), StepError> {
         if let Ok(notes) = item.matchers.check(&delivery.data, &self.vars)
             && notes.documented_variant
         {
-            let requirement = self.current_requirement();
-            self.finding(Finding {
-                check: "expect.documented-variant".to_owned(),
-                requirement,
-                verdict: Verdict::NonStrict,
-                message: "the capabilities are the seed example's variant (SwitchBargeIn, no AddComment), not the table's".to_owned(),
-                details: vec![short(&delivery.data)],
-            });
+            // The seed example's variant is a variant of the Coach capability set.
+            self.located(Located::at(
+                Finding {
+                    check: "expect.documented-variant".to_owned(),
+                    requirement: Mode::Coach.capability_requirement().to_owned(),
+                    verdict: Verdict::NonStrict,
+                    message: "the capabilities are the seed example's variant (SwitchBargeIn, no AddComment), not the table's".to_owned(),
+                    details: vec![short(&delivery.data)],
+                },
+                actor,
+                delivery.seq,
+            ));
         }
         if let Some(fixture) = &item.fixture
             && let Some(finding) = self
@@ -485,7 +705,7 @@ impl Runner<'_> {
                 .verifier
                 .compare_with_fixture(fixture, &delivery.data)
         {
-            self.finding(finding);
+            self.located(Located::at(finding, actor, delivery.seq));
         }
         self.capture(&item.captures, &delivery.data, "notification")
     }

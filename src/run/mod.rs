@@ -7,6 +7,7 @@ mod actors;
 mod expect;
 mod reach;
 mod record;
+mod repeated;
 mod steps;
 pub mod user_locks;
 pub mod verify;
@@ -15,7 +16,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::check::{Finding, Verdict};
+use crate::check::{Finding, Located, NotificationRef, Verdict};
 use crate::driver::bayeux::BayeuxConfig;
 use crate::driver::format_duration;
 use crate::driver::http::{Auth, HttpActor};
@@ -23,7 +24,10 @@ use crate::event::{Outcome, RunEvent};
 use crate::har::HarWriter;
 use crate::profile::Profile;
 use crate::scenario::Scenario;
+use crate::scenario::model::CoversFrom;
 use crate::scenario::template::Variables;
+pub use crate::trial::ScenarioRun;
+use crate::verdict::attribution::attribute;
 use actors::{AgentSession, CustomerSession};
 pub use reach::check_reachable;
 pub use verify::Verifier;
@@ -45,24 +49,6 @@ pub struct RunContext {
     pub verifier: Arc<Verifier>,
     /// Where every exchange of every actor is recorded (`run --record`).
     pub record: Option<Arc<HarWriter>>,
-}
-
-/// The result of one scenario.
-#[derive(Debug, Clone)]
-pub struct ScenarioRun {
-    /// Everything that happened, in order.
-    pub events: Vec<RunEvent>,
-    /// How it ended.
-    pub outcome: Outcome,
-    /// Wall time.
-    pub duration: Duration,
-}
-
-impl ScenarioRun {
-    /// Every finding of the run.
-    pub fn findings(&self) -> impl Iterator<Item = &Finding> {
-        self.events.iter().filter_map(RunEvent::finding)
-    }
 }
 
 /// Why a step stopped the scenario.
@@ -137,10 +123,21 @@ impl<'a> Runner<'a> {
 
     /// Records a finding of the current step, weighed by its requirement's level.
     pub(crate) fn finding(&mut self, finding: Finding) {
+        self.located(Located {
+            finding,
+            notifications: Vec::new(),
+        });
+    }
+
+    /// Records a finding of the current step about some notifications, weighed by its
+    /// requirement's level.
+    pub(crate) fn located(&mut self, located: Located) {
         self.events.push(RunEvent::Finding {
             scenario: self.scenario.name.clone(),
             step: self.step,
-            finding: finding.weighed(self.ctx.verifier.catalogue()),
+            finding: located.finding.weighed(self.ctx.verifier.catalogue()),
+            notifications: located.notifications,
+            blocked_by: None,
         });
     }
 
@@ -151,13 +148,28 @@ impl<'a> Runner<'a> {
         message: impl Into<String>,
         details: Vec<String>,
     ) -> StepError {
+        self.fail_at(check, message, details, Vec::new())
+    }
+
+    /// [`Self::fail`] for a check that judged some notifications (the near misses of an
+    /// expectation, at the place each differs).
+    pub(crate) fn fail_at(
+        &mut self,
+        check: &str,
+        message: impl Into<String>,
+        details: Vec<String>,
+        notifications: Vec<NotificationRef>,
+    ) -> StepError {
         let requirement = self.current_requirement();
-        self.finding(Finding {
-            check: check.to_owned(),
-            requirement,
-            verdict: Verdict::Fail,
-            message: message.into(),
-            details,
+        self.located(Located {
+            finding: Finding {
+                check: check.to_owned(),
+                requirement,
+                verdict: Verdict::Fail,
+                message: message.into(),
+                details,
+            },
+            notifications,
         });
         StepError::Failed
     }
@@ -194,6 +206,11 @@ pub async fn run_scenario(scenario: &Scenario, ctx: &RunContext) -> ScenarioRun 
     runner.check_sessions();
     runner.clean_up().await;
     runner.collect_notifications();
+    attribute(&mut runner.events, |step, requirement| {
+        scenario.steps.get(step).is_some_and(|s| {
+            s.covers_from == CoversFrom::Declared && s.covers.iter().any(|c| c == requirement)
+        })
+    });
     let could_not_run = match &result {
         Err(StepError::CouldNotRun(message)) => Some(message.clone()),
         _ => None,

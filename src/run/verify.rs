@@ -7,7 +7,6 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use crate::check::Finding;
 use crate::check::diff::{Errata, Example, Masks, diff_against_example};
 use crate::check::invariants::{ActorInfo, CustomerView, InvariantChecker, Role};
 use crate::check::joining::Joining;
@@ -15,6 +14,7 @@ use crate::check::references::ChatReferences;
 use crate::check::revocation::Revocations;
 use crate::check::schema::{SchemaError, SchemaSet};
 use crate::check::transcript::Transcripts;
+use crate::check::{Finding, Located};
 use crate::event::RunEvent;
 use crate::spec::Catalogue;
 
@@ -145,9 +145,12 @@ impl Verifier {
     /// Checks a whole scenario's exchanges and notifications: every notification against the
     /// schemas, and the invariants over each actor's stream (which chat each names and where it
     /// arrives, what a party is shown on joining), the customers' polls and transcript reads,
-    /// and the referenceIds the actors' requests returned.
-    pub fn check_run(&self, actors: &[ActorInfo], events: &[RunEvent]) -> Vec<Finding> {
-        let mut findings = Vec::new();
+    /// and the referenceIds the actors' requests returned. A finding raised on seeing one
+    /// notification is located at it.
+    pub fn check_run(&self, actors: &[ActorInfo], events: &[RunEvent]) -> Vec<Located> {
+        let mut located: Vec<Located> = Vec::new();
+        // Findings about exchanges, or about a stream as a whole.
+        let mut findings: Vec<Finding> = Vec::new();
         let mut invariants = InvariantChecker::new();
         let mut references = ChatReferences::new();
         let mut joining = Joining::new();
@@ -193,19 +196,16 @@ impl Verifier {
                     data,
                     ..
                 } => {
-                    findings.extend(references.observe(actor, *seq, channel, data));
-                    for mut finding in self.schemas.validate_notification(data) {
-                        finding.message =
-                            format!("{actor} notification #{seq}: {}", finding.message);
-                        findings.push(finding);
-                    }
+                    let mut here = references.observe(actor, *seq, channel, data);
+                    located.extend(self.schemas.validate_notification_of(actor, *seq, data));
                     if let Some(who) = info(actor) {
-                        findings.extend(invariants.observe(who, *seq, data));
-                        findings.extend(joining.observe(who, *seq, data));
+                        here.extend(invariants.observe(who, *seq, data));
+                        here.extend(joining.observe(who, *seq, data));
                         if let Some(at_ms) = at_ms {
                             revocations.observe(who, *at_ms, data);
                         }
                     }
+                    located.extend(here.into_iter().map(|f| Located::at(f, actor, *seq)));
                 }
                 _ => {}
             }
@@ -214,7 +214,11 @@ impl Verifier {
         findings.extend(references.finish());
         findings.extend(joining.finish(actors));
         findings.extend(revocations.finish(actors));
-        findings
+        located.extend(findings.into_iter().map(|finding| Located {
+            finding,
+            notifications: Vec::new(),
+        }));
+        located
     }
 }
 

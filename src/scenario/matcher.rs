@@ -68,6 +68,16 @@ impl Notes {
     }
 }
 
+/// A relaxed match ([`Matchers::check_relaxed`]): what was accepted beyond the letter of the
+/// table, and each mismatch of a matcher with a requirement of its own, with that requirement.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Relaxed {
+    /// As for a full match.
+    pub notes: Notes,
+    /// The mismatches set aside.
+    pub set_aside: Vec<(Mismatch, &'static str)>,
+}
+
 /// Why a document did not match.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Mismatch {
@@ -215,6 +225,17 @@ impl Matcher {
                     .to_owned());
             }
         })
+    }
+
+    /// The requirement the matcher enforces by itself, whatever the step it is in covers: the
+    /// seed table's capability set of a mode is that mode's `CAP-*` requirement, and echoing a
+    /// response's `referenceId` is NOTIF-REFERENCE.
+    pub fn requirement(&self) -> Option<&'static str> {
+        match self {
+            Matcher::CapabilitiesOf(mode) => Some(mode.capability_requirement()),
+            Matcher::Echoes(_) => Some("NOTIF-REFERENCE"),
+            _ => None,
+        }
     }
 
     /// Every variable the matcher's templates use.
@@ -420,32 +441,56 @@ impl Matchers {
 
     /// Checks a document; the first failing matcher is reported.
     pub fn check(&self, document: &Value, vars: &Variables) -> Result<Notes, MatchError> {
+        self.check_with(document, vars, false)
+            .map(|relaxed| relaxed.notes)
+    }
+
+    /// Checks a document with the matchers that enforce a requirement of their own
+    /// ([`Matcher::requirement`]) set aside: their mismatches are returned with that
+    /// requirement instead of failing the match. It tells a notification that is the one
+    /// expected but breaks such a requirement from one that is not the one expected.
+    pub fn check_relaxed(&self, document: &Value, vars: &Variables) -> Result<Relaxed, MatchError> {
+        self.check_with(document, vars, true)
+    }
+
+    fn check_with(
+        &self,
+        document: &Value,
+        vars: &Variables,
+        relaxed: bool,
+    ) -> Result<Relaxed, MatchError> {
         let mut notes = Notes::default();
+        let mut set_aside = Vec::new();
         for (path, matcher) in &self.0 {
             let actual = path.lookup(document);
-            if !matcher
+            if matcher
                 .test(actual, vars, &mut notes)
                 .map_err(MatchError::Undefined)?
             {
-                let documents = match (matcher, actual) {
-                    (Matcher::Equals(template), Some(found))
-                        if template.is_object() || template.is_array() =>
-                    {
-                        vars.render_value(template)
-                            .ok()
-                            .map(|expected| Box::new((expected, found.clone())))
-                    }
-                    _ => None,
-                };
-                return Err(MatchError::Mismatch(Mismatch {
-                    path: path.to_string(),
-                    expected: matcher.describe(vars),
-                    actual: actual.map_or_else(|| "<absent>".to_owned(), Value::to_string),
-                    documents,
-                }));
+                continue;
+            }
+            let documents = match (matcher, actual) {
+                (Matcher::Equals(template), Some(found))
+                    if template.is_object() || template.is_array() =>
+                {
+                    vars.render_value(template)
+                        .ok()
+                        .map(|expected| Box::new((expected, found.clone())))
+                }
+                _ => None,
+            };
+            let mismatch = Mismatch {
+                path: path.to_string(),
+                expected: matcher.describe(vars),
+                actual: actual.map_or_else(|| "<absent>".to_owned(), Value::to_string),
+                documents,
+            };
+            match matcher.requirement().filter(|_| relaxed) {
+                Some(requirement) => set_aside.push((mismatch, requirement)),
+                None => return Err(MatchError::Mismatch(mismatch)),
             }
         }
-        Ok(notes)
+        Ok(Relaxed { notes, set_aside })
     }
 }
 

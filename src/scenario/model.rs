@@ -166,14 +166,29 @@ pub struct Step {
     pub position: Position,
     /// Optional note for reports.
     pub note: Option<String>,
-    /// Requirement ids this step's checks cite.
+    /// Requirement ids this step's checks cite: those the step declares, else the requirement
+    /// governing its operation ([`Action::requirement`]), else the scenario's first.
     pub covers: Vec<String>,
+    /// Where `covers` comes from.
+    pub covers_from: CoversFrom,
     /// What it does.
     pub action: Action,
     /// How its response must look (request steps).
     pub response: ResponseCheck,
     /// Values to capture from its response.
     pub captures: Vec<Capture>,
+}
+
+/// Where a step's requirements come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CoversFrom {
+    /// The step's own `covers`: its author says what it checks.
+    Declared,
+    /// The requirement governing the step's operation.
+    Operation,
+    /// The scenario's `covers` (the step declares nothing and its action has no requirement
+    /// of its own: an `expect`, an `http` request).
+    Scenario,
 }
 
 /// A customer operation on its chat.
@@ -365,6 +380,35 @@ pub enum Action {
 }
 
 impl Action {
+    /// The requirement governing the operation itself, whatever the scenario is about: a
+    /// supervisor's chat operation is its `OP-*` requirement, starting and cancelling
+    /// monitoring are MON-MODE and MON-CANCEL, `refuses` is CAP-ENFORCED, and the chat API's
+    /// own operations (sessions, readiness, an agent's or a customer's chat operations) are
+    /// BASE-CHAT. `None` for steps whose requirement depends on what they expect (`expect`,
+    /// `http`) or on the supervisor's mode (mode switches). `role` tells an actor's role.
+    pub fn requirement(&self, role: impl Fn(&str) -> Option<Role>) -> Option<&'static str> {
+        Some(match self {
+            Action::Login(_)
+            | Action::Ready(_)
+            | Action::NotReady(_)
+            | Action::Logout(_)
+            | Action::RequestChat { .. }
+            | Action::CustomerOp { .. } => "BASE-CHAT",
+            Action::CustomerView { .. } | Action::CustomerMessages { .. } => "VIS-CUSTOMER",
+            Action::Monitor { .. } => "MON-MODE",
+            Action::CancelMonitoring { .. } => "MON-CANCEL",
+            Action::Refuses { .. } => "CAP-ENFORCED",
+            Action::BayeuxUnknownClient(_) => "BAYEUX-UNKNOWN-CLIENT",
+            Action::ChatOp {
+                actor, operation, ..
+            } => match role(actor) {
+                Some(Role::Supervisor) => supervisor_operation_requirement(operation)?,
+                _ => "BASE-CHAT",
+            },
+            Action::Http { .. } | Action::Expect(_) => return None,
+        })
+    }
+
     /// The action key, as written in the file.
     pub fn keyword(&self) -> &'static str {
         match self {
@@ -385,4 +429,28 @@ impl Action {
             Action::Refuses { .. } => "refuses",
         }
     }
+}
+
+/// The requirement of a supervisor's chat operation, by `operationName`; `None` for the mode
+/// switches (whose requirement depends on the mode switched from) and unknown names.
+fn supervisor_operation_requirement(operation: &str) -> Option<&'static str> {
+    Some(match operation {
+        "Leave" => "OP-LEAVE",
+        "SetInFocus" => "OP-SETINFOCUS",
+        "SetDisposition" => "OP-SETDISPOSITION",
+        "AttachUserData" => "OP-ATTACHUSERDATA",
+        "UpdateUserData" => "OP-UPDATEUSERDATA",
+        "DeleteUserData" => "OP-DELETEUSERDATA",
+        "AddComment" => "OP-ADDCOMMENT",
+        "Transfer" => "OP-TRANSFER",
+        "Invite" => "OP-INVITE",
+        "Consult" => "OP-CONSULT",
+        "SendToAgents" => "OP-SENDTOAGENTS",
+        "SendStartTypingToAgentsNotification" | "SendStopTypingToAgentsNotification" => {
+            "OP-TYPING-AGENTS"
+        }
+        "SendMessage" => "OP-SENDMESSAGE",
+        "SendStartTypingNotification" | "SendStopTypingNotification" => "OP-TYPING",
+        _ => return None,
+    })
 }

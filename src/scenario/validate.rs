@@ -14,8 +14,8 @@ use serde_saphyr::{Location, Spanned};
 use super::diagnostic::LoadError;
 use super::matcher::Matchers;
 use super::model::{
-    Action, Actor, Capture, CustomerOperation, Expectation, ExpectedNotification, ExpectedOutcome,
-    Mode, Order, Position, ResponseCheck, Role, Scenario, StatusCodeCheck, Step,
+    Action, Actor, Capture, CoversFrom, CustomerOperation, Expectation, ExpectedNotification,
+    ExpectedOutcome, Mode, Order, Position, ResponseCheck, Role, Scenario, StatusCodeCheck, Step,
 };
 use super::path::JsonPath;
 use super::raw::{
@@ -468,10 +468,7 @@ impl Validator<'_> {
             self.error(&raw.referenced, message);
             return None;
         }
-        let covers = match &step.covers {
-            Some(ids) => self.requirement_ids(ids),
-            None => scenario_covers.iter().take(1).cloned().collect(),
-        };
+        let declared = step.covers.as_ref().map(|ids| self.requirement_ids(ids));
         let agent_like = [Role::Agent, Role::Supervisor];
         let action = if let Some(name) = &step.login {
             let actor = self.actor(name, &agent_like, "login");
@@ -678,11 +675,25 @@ impl Validator<'_> {
         };
         let captures = self.captures(step.capture.as_ref());
         self.defined.extend(captures.iter().map(|c| c.name.clone()));
+        let action = action?;
+        let role = |name: &str| self.actors.iter().find(|a| a.name == name).map(|a| a.role);
+        let operation = action
+            .requirement(role)
+            .filter(|id| self.ctx.catalogue.get(id).is_some());
+        let (covers, covers_from) = match (declared, operation) {
+            (Some(ids), _) => (ids, CoversFrom::Declared),
+            (None, Some(id)) => (vec![id.to_owned()], CoversFrom::Operation),
+            (None, None) => (
+                scenario_covers.iter().take(1).cloned().collect(),
+                CoversFrom::Scenario,
+            ),
+        };
         Some(Step {
             position: position(&raw.referenced),
             note: step.note.clone(),
             covers,
-            action: action?,
+            covers_from,
+            action,
             response,
             captures,
         })

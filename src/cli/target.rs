@@ -1,0 +1,75 @@
+//! The target's URL as given on the command line or in a profile: an absolute `http` or
+//! `https` URL with a host. Anything else is refused before anything runs, with the fix.
+
+/// The target URL, checked; an error says what is wrong and how to write it.
+pub fn parse_target(text: &str) -> Result<String, String> {
+    let text = text.trim();
+    let with_scheme = || format!("http://{text}");
+    let has_scheme = text.contains("://");
+    let parsed = reqwest::Url::parse(text).ok().filter(|_| has_scheme);
+    let Some(url) = parsed else {
+        return Err(if has_scheme {
+            format!("the target `{text}` is not a URL")
+        } else {
+            format!(
+                "the target `{text}` has no scheme; write it as a URL, e.g. `--target {}`",
+                with_scheme()
+            )
+        });
+    };
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(format!(
+            "the target `{text}` is not an http or https URL (scheme `{}`)",
+            url.scheme()
+        ));
+    }
+    if !url.has_host() || url.host_str().is_some_and(str::is_empty) {
+        return Err(format!("the target `{text}` names no host"));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(format!(
+            "the target `{text}` has a query or fragment; give the server's base URL"
+        ));
+    }
+    Ok(text.trim_end_matches('/').to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_base_url_is_taken_as_given() {
+        assert_eq!(
+            parse_target("http://127.0.0.1:8090/").as_deref(),
+            Ok("http://127.0.0.1:8090")
+        );
+        assert_eq!(
+            parse_target("https://gws.example/cloud-web").as_deref(),
+            Ok("https://gws.example/cloud-web")
+        );
+    }
+
+    #[test]
+    fn a_target_without_a_scheme_is_refused_with_the_fix() {
+        for text in ["127.0.0.1:8090", "localhost:8090", "gws.example"] {
+            let error = parse_target(text).unwrap_err();
+            assert!(
+                error.contains("has no scheme")
+                    && error.contains(&format!("--target http://{text}")),
+                "{error}"
+            );
+        }
+    }
+
+    #[test]
+    fn other_schemes_and_hostless_urls_are_refused() {
+        assert!(
+            parse_target("ftp://h/")
+                .unwrap_err()
+                .contains("scheme `ftp`")
+        );
+        assert!(parse_target("http://").unwrap_err().contains("not a URL"));
+        assert!(parse_target("http://h/?x=1").unwrap_err().contains("query"));
+    }
+}

@@ -1,0 +1,108 @@
+//! A trial: one scenario of `run` or one replayed group of `replay`, as reports and verdicts
+//! see it: the [`Subject`] that ran (its name, file, the requirements it covers, where its
+//! steps are) and the [`ScenarioRun`] it produced.
+
+use std::time::Duration;
+
+use crate::check::Finding;
+use crate::event::{Outcome, RunEvent};
+use crate::scenario::Scenario;
+
+/// The result of one scenario.
+#[derive(Debug, Clone)]
+pub struct ScenarioRun {
+    /// Everything that happened, in order.
+    pub events: Vec<RunEvent>,
+    /// How it ended.
+    pub outcome: Outcome,
+    /// Wall time.
+    pub duration: Duration,
+}
+
+impl ScenarioRun {
+    /// Every finding of the run.
+    pub fn findings(&self) -> impl Iterator<Item = &Finding> {
+        self.events.iter().filter_map(RunEvent::finding)
+    }
+}
+
+/// What a report says about the thing a trial ran.
+pub trait Subject {
+    /// The trial's name.
+    fn name(&self) -> &str;
+    /// The file it came from (JUnit's `classname`).
+    fn file(&self) -> String;
+    /// The requirement ids it covers.
+    fn covers(&self) -> &[String];
+    /// Where step `step` (as numbered in the run's events) is, as a parenthesised suffix for a
+    /// finding's line (` (step 2 `expect`, file:line)`); `None` when unknown.
+    fn step_location(&self, step: usize) -> Option<String>;
+    /// How many steps it has (none when it has no steps of its own).
+    fn step_count(&self) -> usize {
+        0
+    }
+    /// The requirements step `step` says it checks (none when unknown).
+    fn step_covers(&self, step: usize) -> &[String] {
+        let _ = step;
+        &[]
+    }
+}
+
+impl<T: Subject + ?Sized> Subject for std::sync::Arc<T> {
+    fn name(&self) -> &str {
+        (**self).name()
+    }
+
+    fn file(&self) -> String {
+        (**self).file()
+    }
+
+    fn covers(&self) -> &[String] {
+        (**self).covers()
+    }
+
+    fn step_location(&self, step: usize) -> Option<String> {
+        (**self).step_location(step)
+    }
+
+    fn step_count(&self) -> usize {
+        (**self).step_count()
+    }
+
+    fn step_covers(&self, step: usize) -> &[String] {
+        (**self).step_covers(step)
+    }
+}
+
+impl Subject for Scenario {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn file(&self) -> String {
+        self.file.display().to_string()
+    }
+
+    fn covers(&self) -> &[String] {
+        &self.covers
+    }
+
+    fn step_location(&self, step: usize) -> Option<String> {
+        let s = self.steps.get(step)?;
+        Some(format!(
+            " (step {} `{}`, {}:{})",
+            step + 1,
+            s.action.keyword(),
+            self.file.display(),
+            s.position.line
+        ))
+    }
+
+    fn step_count(&self) -> usize {
+        self.steps.len()
+    }
+
+    fn step_covers(&self, step: usize) -> &[String] {
+        self.steps.get(step).map_or(&[], |s| s.covers.as_slice())
+    }
+}
