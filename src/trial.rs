@@ -7,6 +7,7 @@ use std::time::Duration;
 use crate::check::Finding;
 use crate::event::{Outcome, RunEvent};
 use crate::scenario::Scenario;
+use crate::scenario::model::{Action, CoversFrom};
 
 /// The result of one scenario.
 #[derive(Debug, Clone)]
@@ -46,6 +47,11 @@ pub trait Subject {
         let _ = step;
         &[]
     }
+    /// Whether step `step`'s author declares that it checks `requirement` (its own `covers`).
+    fn declares(&self, step: usize, requirement: &str) -> bool {
+        let _ = (step, requirement);
+        false
+    }
 }
 
 impl<T: Subject + ?Sized> Subject for std::sync::Arc<T> {
@@ -71,6 +77,10 @@ impl<T: Subject + ?Sized> Subject for std::sync::Arc<T> {
 
     fn step_covers(&self, step: usize) -> &[String] {
         (**self).step_covers(step)
+    }
+
+    fn declares(&self, step: usize, requirement: &str) -> bool {
+        (**self).declares(step, requirement)
     }
 }
 
@@ -104,5 +114,21 @@ impl Subject for Scenario {
 
     fn step_covers(&self, step: usize) -> &[String] {
         self.steps.get(step).map_or(&[], |s| s.covers.as_slice())
+    }
+
+    fn declares(&self, step: usize, requirement: &str) -> bool {
+        let Some(step) = self.steps.get(step) else {
+            return false;
+        };
+        let in_items = match &step.action {
+            Action::Expect(expectation) => expectation
+                .items
+                .iter()
+                .any(|item| item.covers.iter().any(|c| c == requirement)),
+            _ => false,
+        };
+        in_items
+            || (step.covers_from == CoversFrom::Declared
+                && step.covers.iter().any(|c| c == requirement))
     }
 }

@@ -7,10 +7,12 @@
 //! its requests. Within one session of one chat, a notification repeats when:
 //! - it is a MessageLogUpdated equal to any earlier one (messages carry indexes and
 //!   timestamps, so a legitimate log update never repeats), or
-//! - it is a ChatStateChangeMessage equal to the notification just before it in the session,
-//!   unless it is a PropertiesUpdated without `referenceId` (repeating an identical user-data
-//!   operation legitimately yields an identical snapshot). A snapshot that comes back after a
-//!   different one (A, B, A) is the state returning, not a repeat.
+//! - it is a ChatStateChangeMessage equal to the session's latest ChatStateChangeMessage (log
+//!   updates in between change no state), unless it is a PropertiesUpdated without
+//!   `referenceId` (repeating an identical user-data operation legitimately yields an identical
+//!   snapshot). A snapshot that comes back after a different one (A, B, A) is the state
+//!   returning, not a repeat; one that comes back after a log update only (A, log, A) is a
+//!   redelivery.
 //!
 //! A chat that ends (`Revoked`, `Completed`) ends the session: a later notification about it
 //! starts afresh (a supervisor revoked by a transfer may join the same chat again and receive
@@ -33,8 +35,8 @@ pub struct Repeats {
 struct Session {
     /// Canonical texts of the session's MessageLogUpdated.
     logs: HashSet<String>,
-    /// Canonical text of the session's latest notification.
-    last: Option<String>,
+    /// Canonical text of the session's latest ChatStateChangeMessage.
+    last_state: Option<String>,
 }
 
 impl Repeats {
@@ -54,11 +56,12 @@ impl Repeats {
             && data.get("referenceId").is_none();
         let session = self.sessions.entry(chat.to_owned()).or_default();
         let repeat = if is_log {
-            !session.logs.insert(identity.clone())
+            !session.logs.insert(identity)
         } else {
-            !repeatable && session.last.as_deref() == Some(identity.as_str())
+            let repeat = !repeatable && session.last_state.as_deref() == Some(identity.as_str());
+            session.last_state = Some(identity);
+            repeat
         };
-        session.last = Some(identity);
         if !repeat && matches!(text("/chat/state"), Some("Revoked" | "Completed")) {
             session.logs.clear();
         }
@@ -92,11 +95,16 @@ mod tests {
     }
 
     #[test]
-    fn a_state_change_repeats_only_right_after_itself() {
+    fn a_state_change_repeats_only_right_after_the_same_state() {
         let mut repeats = Repeats::new();
         assert!(!repeats.observe("c", &state("Chatting")));
         assert!(repeats.observe("c", &state("Chatting")));
         assert!(!repeats.observe("c", &log(1)));
+        assert!(
+            repeats.observe("c", &state("Chatting")),
+            "A, log, A is a redelivery"
+        );
+        assert!(!repeats.observe("c", &state("LeftChat")));
         assert!(
             !repeats.observe("c", &state("Chatting")),
             "A, B, A is the state returning"

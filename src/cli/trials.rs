@@ -18,6 +18,7 @@ use crate::report::terminal::{self, Line};
 use crate::report::{json, junit, write_atomically};
 use crate::spec::Catalogue;
 use crate::trial::{ScenarioRun, Subject};
+use crate::verdict::attribution::agree;
 use crate::verdict::matrix::{Matrix, Status};
 
 /// Most trials run at once against the embedded target (each has its own server; the cap keeps
@@ -274,6 +275,7 @@ pub(crate) fn finish<S: Subject>(
     }
     // Reports list trials by name, whatever order they finished in.
     ran.sort_by(|a, b| a.0.name().cmp(b.0.name()));
+    agree(&mut ran);
     let matrix = Matrix::build(settings.catalogue, &ran);
     print!(
         "{}",

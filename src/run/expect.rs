@@ -28,6 +28,20 @@ fn short(value: &Value) -> String {
     format!("{cut}…")
 }
 
+/// `ChatStateChangeMessage/StatusChange Chatting` or what a notification says it is.
+fn kind(data: &Value) -> String {
+    let text = |pointer: &str| data.pointer(pointer).and_then(Value::as_str);
+    let mut out = text("/messageType").unwrap_or("a notification").to_owned();
+    for part in [text("/notificationType"), text("/chat/state")]
+        .into_iter()
+        .flatten()
+    {
+        out.push(if out.contains('/') { ' ' } else { '/' });
+        out.push_str(part);
+    }
+    out
+}
+
 /// Why nothing more can arrive, when a wait ended because the actor's CometD session did
 /// (the server stopped answering its long-poll, say) rather than at the deadline.
 fn session_note(error: &WaitError) -> String {
@@ -138,6 +152,14 @@ struct Failure {
     details: Vec<String>,
     /// The notifications that came closest, at the place each differs.
     near_misses: Vec<NotificationRef>,
+    /// What the missing notification would have proved, when its item says (`covers`).
+    requirement: Option<String>,
+}
+
+/// What the first of the `missing` items proves, when it says (otherwise the step's
+/// requirement stands: an item saying nothing is the step's own).
+fn proven_by<'i>(missing: impl IntoIterator<Item = &'i ExpectedNotification>) -> Option<String> {
+    missing.into_iter().next()?.covers.first().cloned()
 }
 
 /// The notifications an expectation's items matched, in item order, and the cursor after the
@@ -204,12 +226,20 @@ impl Runner<'_> {
                     matched
                 }
                 Err(_) => {
-                    return Err(self.fail_at(
-                        failure.check,
-                        failure.message,
-                        failure.details,
-                        failure.near_misses,
-                    ));
+                    let requirement = failure
+                        .requirement
+                        .unwrap_or_else(|| self.current_requirement());
+                    self.located(Located {
+                        finding: Finding {
+                            check: failure.check.to_owned(),
+                            requirement,
+                            verdict: Verdict::Fail,
+                            message: failure.message,
+                            details: failure.details,
+                        },
+                        notifications: failure.near_misses,
+                    });
+                    return Err(StepError::Failed);
                 }
             },
         };
@@ -227,16 +257,25 @@ impl Runner<'_> {
                 .wait_for(cursor, "anything", |d| d.on(&channel), until)
                 .await
             {
-                return Err(self.fail_at(
-                    "expect.quiet",
-                    format!(
-                        "{actor}: expected nothing more for {} ms, got notification #{}",
-                        quiet.as_millis(),
-                        extra.seq
-                    ),
-                    vec![short(&extra.data)],
-                    vec![NotificationRef::whole(actor, extra.seq)],
-                ));
+                // A notification that came before the operation this quiet period follows was
+                // not caused by it: it belongs to the actor's previous expectation.
+                let requirement = self.requirement_of_arrival(actor, extra.received_at);
+                self.located(Located {
+                    finding: Finding {
+                        check: "expect.quiet".to_owned(),
+                        requirement,
+                        verdict: Verdict::Fail,
+                        message: format!(
+                            "{actor}: expected nothing more for {} ms, got notification #{} ({})",
+                            quiet.as_millis(),
+                            extra.seq,
+                            kind(&extra.data)
+                        ),
+                        details: vec![short(&extra.data)],
+                    },
+                    notifications: vec![NotificationRef::whole(actor, extra.seq)],
+                });
+                return Err(StepError::Failed);
             }
         }
         if let Some(session) = self.agents.get_mut(actor) {
@@ -383,6 +422,7 @@ impl Runner<'_> {
                         ),
                         details: Vec::new(),
                         near_misses: Vec::new(),
+                        requirement: proven_by([item]),
                     });
                 }
                 Err(error) => {
@@ -398,6 +438,7 @@ impl Runner<'_> {
                         ),
                         details,
                         near_misses,
+                        requirement: proven_by([item]),
                     });
                 }
             };
@@ -417,6 +458,7 @@ impl Runner<'_> {
                     near_misses: near_miss(actor, delivery.seq, &why, "")
                         .into_iter()
                         .collect(),
+                    requirement: proven_by([item]),
                 });
             }
             self.capture_what_is_there(&item.captures, &delivery.data);
@@ -546,6 +588,13 @@ impl Runner<'_> {
                     .collect();
                 let near_misses =
                     near_misses(&expectation.actor, &unused, missing.clone(), &self.vars);
+                let requirement = proven_by(
+                    wanted
+                        .iter()
+                        .zip(&used)
+                        .filter(|(_, u)| u.is_none())
+                        .map(|(item, _)| *item),
+                );
                 let missing: Vec<String> = missing.map(|m| m.describe(&self.vars)).collect();
                 let details = received
                     .iter()
@@ -562,6 +611,7 @@ impl Runner<'_> {
                     ),
                     details,
                     near_misses,
+                    requirement,
                 });
             }
         }
@@ -661,6 +711,7 @@ impl Runner<'_> {
                         .map(|d| format!("#{}: {}", d.seq, short(&d.data)))
                         .collect(),
                     near_misses,
+                    requirement: None,
                 });
             }
         }

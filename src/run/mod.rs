@@ -24,9 +24,9 @@ use crate::event::{Outcome, RunEvent};
 use crate::har::HarWriter;
 use crate::profile::Profile;
 use crate::scenario::Scenario;
-use crate::scenario::model::CoversFrom;
 use crate::scenario::template::Variables;
 pub use crate::trial::ScenarioRun;
+use crate::trial::Subject;
 use crate::verdict::attribution::attribute;
 use actors::{AgentSession, CustomerSession};
 pub use reach::check_reachable;
@@ -73,6 +73,8 @@ pub(crate) struct Runner<'a> {
     recording: Option<record::Recording>,
     /// When the scenario started (notifications' arrival times are measured from it).
     started: Instant,
+    /// When each step that ran began, by index.
+    step_started: Vec<Instant>,
 }
 
 impl<'a> Runner<'a> {
@@ -92,12 +94,17 @@ impl<'a> Runner<'a> {
                 .as_ref()
                 .map(|writer| record::Recording::new(writer.clone(), &scenario.name)),
             started: Instant::now(),
+            step_started: Vec::new(),
         }
     }
 
     /// Makes step `index` (or none: the clean-up) the current one.
     fn enter_step(&mut self, index: Option<usize>) {
         self.step = index;
+        if let Some(index) = index {
+            self.step_started.resize(index + 1, Instant::now());
+            self.step_started[index] = Instant::now();
+        }
         if let Some(recording) = &self.recording {
             let line = |i: usize| self.scenario.steps.get(i).map_or(0, |s| s.position.line);
             recording.steps().enter(index.map(|i| (i, line(i))));
@@ -174,6 +181,27 @@ impl<'a> Runner<'a> {
         StepError::Failed
     }
 
+    /// The requirement an unexpected notification of `actor` that arrived `at` is charged to:
+    /// when it came before the current step's previous step began (so that step did not cause
+    /// it), the requirement of the actor's previous expectation, whose window it arrived in;
+    /// otherwise the current step's.
+    pub(crate) fn requirement_of_arrival(&self, actor: &str, at: Instant) -> String {
+        let Some(current) = self.step else {
+            return self.current_requirement();
+        };
+        let before_previous = current
+            .checked_sub(1)
+            .and_then(|previous| self.step_started.get(previous))
+            .is_some_and(|began| at < *began);
+        let earlier_expectation = self.scenario.steps[..current].iter().rev().find(|step| {
+            matches!(&step.action, crate::scenario::model::Action::Expect(e) if e.actor == actor)
+        });
+        match earlier_expectation.and_then(|step| step.covers.first()) {
+            Some(requirement) if before_previous => requirement.clone(),
+            _ => self.current_requirement(),
+        }
+    }
+
     fn current_requirement(&self) -> String {
         self.step
             .and_then(|i| self.scenario.steps.get(i))
@@ -207,9 +235,7 @@ pub async fn run_scenario(scenario: &Scenario, ctx: &RunContext) -> ScenarioRun 
     runner.clean_up().await;
     runner.collect_notifications();
     attribute(&mut runner.events, |step, requirement| {
-        scenario.steps.get(step).is_some_and(|s| {
-            s.covers_from == CoversFrom::Declared && s.covers.iter().any(|c| c == requirement)
-        })
+        scenario.declares(step, requirement)
     });
     let could_not_run = match &result {
         Err(StepError::CouldNotRun(message)) => Some(message.clone()),

@@ -252,6 +252,9 @@ pub struct ExpectedNotification {
     pub captures: Vec<Capture>,
     /// A documented example to diff it against.
     pub fixture: Option<String>,
+    /// The requirements its arrival proves, when the item says (`covers`): a step that fails
+    /// because it never came cites these instead of the step's.
+    pub covers: Vec<String>,
 }
 
 /// An `expect` step.

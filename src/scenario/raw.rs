@@ -223,4 +223,6 @@ pub struct RawItem {
     pub capture: Option<RawCaptures>,
     #[serde(default)]
     pub fixture: Option<Spanned<String>>,
+    #[serde(default)]
+    pub covers: Option<Vec<Spanned<String>>>,
 }

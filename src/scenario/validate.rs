@@ -402,12 +402,19 @@ impl Validator<'_> {
             // match one after the other, and in any order an item is tried again once others
             // have matched.
             self.defined.extend(captures.iter().map(|c| c.name.clone()));
+            let covers = item
+                .value
+                .covers
+                .as_ref()
+                .map(|ids| self.requirement_ids(ids))
+                .unwrap_or_default();
             items.push(ExpectedNotification {
                 position: position(&item.referenced),
                 matchers,
                 count,
                 captures,
                 fixture: item.value.fixture.as_ref().map(|f| f.value.clone()),
+                covers,
             });
         }
         let order_requirement = expect.order_requirement.as_ref().and_then(|id| {

@@ -8,11 +8,19 @@
 //! reject (one that cannot be judged at all), not of another rule the same notification
 //! breaks. Both are then root causes, each of its own requirement.
 //!
+//! Across the trials of a run ([`agree`]), the same step failure (the same check saying the
+//! same thing, ids and numbers aside) cited under several requirements is one deviation seen
+//! from several scenarios: it is charged to the requirement most of them cite, and the others
+//! are marked as its consequences.
+//!
 //! Marking never changes a verdict: a finding is only marked as a consequence of a finding
 //! that weighs at least as much, so whatever fails the trial still fails it.
 
-use crate::check::{Cause, Finding, NotificationRef, schema, signature};
+use std::collections::HashMap;
+
+use crate::check::{Cause, Finding, NotificationRef, Verdict, schema, signature};
 use crate::event::RunEvent;
+use crate::trial::{ScenarioRun, Subject};
 
 /// A finding that may explain others: where it is in the events, and what it is about.
 struct Candidate {
@@ -85,6 +93,113 @@ pub fn attribute(events: &mut [RunEvent], declares: impl Fn(usize, &str) -> bool
         causes[index] = cause.clone();
         *blocked_by = cause;
     }
+}
+
+/// Marks, across the events of every trial of a run, each root-cause step finding whose
+/// failure (its check and masked message, whatever requirement it cites) is cited under
+/// another requirement by steps that declare it, or, when no step declares any, more often:
+/// as a consequence of that requirement's finding, when that one weighs at least as much.
+/// A step's finding citing a requirement the step declares keeps it. Ties go to the
+/// requirement cited first.
+pub fn agree<S: Subject>(trials: &mut [(S, ScenarioRun)]) {
+    // Per failure: each requirement citing it, with how often (by declaring steps, by all)
+    // and its heaviest finding.
+    let mut citations: HashMap<String, Vec<Citation>> = HashMap::new();
+    for (subject, run) in trials.iter() {
+        for (step, finding) in root_step_findings(&run.events) {
+            let declared = subject.declares(step, &finding.requirement);
+            let cited = citations.entry(failure_key(finding)).or_default();
+            let citation = match cited
+                .iter_mut()
+                .position(|c| c.finding.requirement == finding.requirement)
+            {
+                Some(i) => &mut cited[i],
+                None => {
+                    cited.push(Citation {
+                        declared: 0,
+                        all: 0,
+                        finding: finding.clone(),
+                    });
+                    cited.last_mut().expect("just pushed")
+                }
+            };
+            citation.all += 1;
+            citation.declared += usize::from(declared);
+            if finding.verdict > citation.finding.verdict {
+                citation.finding = finding.clone();
+            }
+        }
+    }
+    let charged: HashMap<String, Finding> = citations
+        .into_iter()
+        .filter(|(_, cited)| cited.len() > 1)
+        .filter_map(|(key, cited)| {
+            // The first of the most cited: `max_by_key` keeps the last of equals.
+            let winner = cited
+                .into_iter()
+                .rev()
+                .max_by_key(|c| (c.declared, c.all))?;
+            Some((key, winner.finding))
+        })
+        .collect();
+    for (subject, run) in trials.iter_mut() {
+        for event in run.events.iter_mut() {
+            let RunEvent::Finding {
+                step: Some(step),
+                finding,
+                blocked_by,
+                ..
+            } = event
+            else {
+                continue;
+            };
+            if blocked_by.is_some()
+                || finding.verdict == Verdict::Info
+                || subject.declares(*step, &finding.requirement)
+            {
+                continue;
+            }
+            let Some(root) = charged.get(&failure_key(finding)) else {
+                continue;
+            };
+            if root.requirement != finding.requirement && root.verdict >= finding.verdict {
+                *blocked_by = Some(Cause {
+                    requirement: root.requirement.clone(),
+                    check: root.check.clone(),
+                    signature: signature::of(root),
+                });
+            }
+        }
+    }
+}
+
+/// How often one requirement cites one failure.
+struct Citation {
+    /// By steps that declare the requirement.
+    declared: usize,
+    /// By any step.
+    all: usize,
+    /// The heaviest of those findings.
+    finding: Finding,
+}
+
+/// The step findings of a trial that are root causes (not yet marked as consequences), with
+/// their step.
+fn root_step_findings(events: &[RunEvent]) -> impl Iterator<Item = (usize, &Finding)> {
+    events.iter().filter_map(|event| match event {
+        RunEvent::Finding {
+            step: Some(step),
+            finding,
+            blocked_by: None,
+            ..
+        } if finding.verdict != Verdict::Info => Some((*step, finding)),
+        _ => None,
+    })
+}
+
+/// What a failure says, whatever requirement it cites: its check and masked message.
+fn failure_key(finding: &Finding) -> String {
+    format!("{}: {}", finding.check, signature::mask(&finding.message))
 }
 
 #[cfg(test)]
@@ -285,6 +400,136 @@ mod tests {
         assert_eq!(
             causes(&malformed),
             [Some("NOTIF-SCHEMA".to_owned()), None, None]
+        );
+    }
+
+    fn trial(findings: &[(&str, &str)]) -> Vec<RunEvent> {
+        findings
+            .iter()
+            .map(|(requirement, message)| {
+                let mut finding = finding(requirement, "expect", Verdict::Fail);
+                finding.message = (*message).to_owned();
+                event(Some(7), finding, &[])
+            })
+            .collect()
+    }
+
+    #[test]
+    fn one_failure_cited_under_several_requirements_is_charged_to_the_most_cited() {
+        let missing = "supervisor: within 5000 ms, no notification matched: messageType = \"MessageLogUpdated\"";
+        let mut trials = vec![
+            trial(&[("JOIN-NOTIFICATIONS", missing)]),
+            trial(&[("MON-ALLCHATS", &missing.replace("5000", "3000"))]),
+            trial(&[("JOIN-NOTIFICATIONS", missing)]),
+            trial(&[(
+                "MON-CANCEL",
+                "supervisor: POST: expected HTTP 200, got HTTP 400",
+            )]),
+        ];
+        let trials = agree_undeclared(trials);
+        let causes: Vec<Vec<Option<String>>> = trials.iter().map(|t| causes(t)).collect();
+        assert_eq!(
+            causes,
+            [
+                vec![None],
+                vec![Some("JOIN-NOTIFICATIONS".to_owned())],
+                vec![None],
+                vec![None]
+            ]
+        );
+    }
+
+    #[test]
+    fn a_failure_cited_once_each_goes_to_the_first_and_consequences_stay_as_they_are() {
+        let mut trials = vec![
+            trial(&[("CAP-COACH", "the same words")]),
+            trial(&[("VIS-COACH", "the same words")]),
+        ];
+        let RunEvent::Finding { blocked_by, .. } = &mut trials[0][0] else {
+            unreachable!()
+        };
+        *blocked_by = Some(Cause {
+            requirement: "NOTIF-SCHEMA".to_owned(),
+            check: "schema".to_owned(),
+            signature: "s".to_owned(),
+        });
+        let trials = agree_undeclared(trials);
+        assert_eq!(causes(&trials[0]), [Some("NOTIF-SCHEMA".to_owned())]);
+        assert_eq!(causes(&trials[1]), [None], "a consequence takes no part");
+    }
+
+    /// A trial whose steps declare the requirements `declared` says.
+    struct Declaring(fn(&str) -> bool);
+
+    impl Subject for Declaring {
+        fn name(&self) -> &str {
+            "t"
+        }
+
+        fn file(&self) -> String {
+            String::new()
+        }
+
+        fn covers(&self) -> &[String] {
+            &[]
+        }
+
+        fn step_location(&self, _: usize) -> Option<String> {
+            None
+        }
+
+        fn declares(&self, _: usize, requirement: &str) -> bool {
+            (self.0)(requirement)
+        }
+    }
+
+    fn run(events: Vec<RunEvent>) -> ScenarioRun {
+        ScenarioRun {
+            events,
+            outcome: crate::event::Outcome::Failed,
+            duration: std::time::Duration::ZERO,
+        }
+    }
+
+    /// [`agree`] over trials whose steps declare nothing; the trials' events after it.
+    fn agree_undeclared(trials: Vec<Vec<RunEvent>>) -> Vec<Vec<RunEvent>> {
+        let mut trials: Vec<(Declaring, ScenarioRun)> = trials
+            .into_iter()
+            .map(|events| (Declaring(|_| false), run(events)))
+            .collect();
+        agree(&mut trials);
+        trials.into_iter().map(|(_, run)| run.events).collect()
+    }
+
+    #[test]
+    fn a_declared_requirement_wins_and_keeps_its_findings() {
+        let quiet = "supervisor: expected nothing more for 200 ms, got notification #4";
+        let mut trials = vec![
+            trial(&[("JOIN-ON-ACCEPT", quiet)]),
+            trial(&[("CAP-ENFORCED", quiet)]),
+            trial(&[("CAP-ENFORCED", quiet)]),
+            trial(&[("MON-CANCEL", quiet)]),
+        ];
+        // The first and the last trial's steps declare what they cite.
+        let mut trials: Vec<(Declaring, ScenarioRun)> = trials
+            .into_iter()
+            .enumerate()
+            .map(|(i, events)| {
+                let subject = if i == 0 || i == 3 {
+                    Declaring(|r| r == "JOIN-ON-ACCEPT" || r == "MON-CANCEL")
+                } else {
+                    Declaring(|_| false)
+                };
+                (subject, run(events))
+            })
+            .collect();
+        agree(&mut trials);
+        let trials: Vec<Vec<RunEvent>> = trials.into_iter().map(|(_, run)| run.events).collect();
+        let causes: Vec<Vec<Option<String>>> = trials.iter().map(|t| causes(t)).collect();
+        let join = Some("JOIN-ON-ACCEPT".to_owned());
+        assert_eq!(
+            causes,
+            [vec![None], vec![join.clone()], vec![join], vec![None]]
         );
     }
 }
