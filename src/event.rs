@@ -71,6 +71,10 @@ pub enum RunEvent {
         /// start (`None` where arrival times are not kept: replay).
         #[serde(skip_serializing_if = "Option::is_none")]
         at_ms: Option<u64>,
+        /// Whether its client saw it come back in a redelivered block (see
+        /// [`crate::driver::bayeux::Delivery::redelivered`]).
+        #[serde(skip_serializing_if = "std::ops::Not::not")]
+        redelivered: bool,
         /// The notification (`data`).
         data: Value,
     },

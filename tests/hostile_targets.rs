@@ -448,7 +448,7 @@ async fn a_long_poll_that_never_returns_hits_its_deadline_and_is_a_finding() {
     );
     run.assert_failure(
         MONITORING,
-        "ROLE-SUPERVISOR",
+        "BASE-CHAT",
         &[
             "agent: no notification matching",
             "the CometD session ended first",
@@ -477,7 +477,7 @@ async fn a_scenario_that_outlasts_its_deadline_is_a_finding() {
     run.assert_ended(1, Duration::from_secs(4) * 3 + SLACK);
     run.assert_failure(
         MONITORING,
-        "ROLE-SUPERVISOR",
+        "BASE-CHAT",
         &["scenario.deadline: the scenario did not finish within 2 s"],
     );
 }

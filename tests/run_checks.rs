@@ -115,7 +115,7 @@ async fn a_wrong_http_status_fails() {
     assert_fails(
         &run(steps).await,
         "response.status",
-        "CAP-COACH",
+        "OP-SENDTOAGENTS",
         "expected HTTP 403, got HTTP 200",
     );
 }
@@ -129,7 +129,7 @@ async fn a_wrong_status_code_fails() {
     assert_fails(
         &run(steps).await,
         "response.statusCode",
-        "CAP-COACH",
+        "OP-SENDMESSAGE",
         "expected statusCode 5, got 3",
     );
 }
@@ -143,7 +143,7 @@ async fn a_body_matcher_fails() {
     assert_fails(
         &run(steps).await,
         "response.match",
-        "CAP-COACH",
+        "VIS-CUSTOMER",
         "chat.state: expected \"WaitingForAgent\", found \"Chatting\"",
     );
 }
@@ -157,7 +157,7 @@ async fn a_missing_capture_fails() {
     assert_fails(
         &run(steps).await,
         "capture",
-        "CAP-COACH",
+        "VIS-CUSTOMER",
         "cannot capture `nothing`",
     );
 }

@@ -171,6 +171,18 @@ impl InvariantChecker {
 
     /// Checks notification number `seq` that `actor` received (the Bayeux message's `data`).
     pub fn observe(&mut self, actor: &ActorInfo, seq: u64, data: &Value) -> Vec<Finding> {
+        self.observe_delivery(actor, seq, data, false)
+    }
+
+    /// [`Self::observe`], for a notification whose client saw it come back in a redelivered
+    /// block when `redelivered`.
+    pub fn observe_delivery(
+        &mut self,
+        actor: &ActorInfo,
+        seq: u64,
+        data: &Value,
+        redelivered: bool,
+    ) -> Vec<Finding> {
         let Some(message_type) = text(data, "/messageType") else {
             return Vec::new(); // not a notification the rules can read: the schema's job
         };
@@ -178,7 +190,7 @@ impl InvariantChecker {
         let is_chat = matches!(message_type, "ChatStateChangeMessage" | "MessageLogUpdated");
         let mut findings = Vec::new();
         if let (true, Some(chat)) = (is_chat, chat.as_deref()) {
-            if let Some(duplicate) = self.duplicate(actor, seq, chat, data) {
+            if let Some(duplicate) = self.duplicate(actor, seq, chat, data, redelivered) {
                 return vec![duplicate];
             }
             if matches!(actor.role, Role::Agent | Role::Supervisor) {
@@ -290,13 +302,14 @@ impl InvariantChecker {
         seq: u64,
         chat: &str,
         data: &Value,
+        redelivered: bool,
     ) -> Option<Finding> {
         let duplicate = self
             .actors
             .entry(actor.name.clone())
             .or_default()
             .repeats
-            .observe(chat, data);
+            .observe(chat, data, redelivered);
         duplicate.then(|| {
             finding(
                 "invariant.unique",

@@ -7,12 +7,15 @@
 //! its requests. Within one session of one chat, a notification repeats when:
 //! - it is a MessageLogUpdated equal to any earlier one (messages carry indexes and
 //!   timestamps, so a legitimate log update never repeats), or
-//! - it is a ChatStateChangeMessage equal to the session's latest ChatStateChangeMessage (log
-//!   updates in between change no state), unless it is a PropertiesUpdated without
-//!   `referenceId` (repeating an identical user-data operation legitimately yields an identical
-//!   snapshot). A snapshot that comes back after a different one (A, B, A) is the state
-//!   returning, not a repeat; one that comes back after a log update only (A, log, A) is a
-//!   redelivery.
+//! - it is a ChatStateChangeMessage equal to the notification just before it in the session,
+//!   unless it is a PropertiesUpdated without `referenceId` (repeating an identical user-data
+//!   operation legitimately yields an identical snapshot). A snapshot that comes back after a
+//!   different notification (A, B, A) may be a new notification that happens to look the same
+//!   (a mode switch the party cannot see), so it is not a repeat by itself; or
+//! - the Bayeux client saw it come back in a redelivered block (the start of a long-poll reply
+//!   repeating two or more messages that ended the previous one:
+//!   `crate::driver::bayeux::Delivery::redelivered`), which a server only sends by delivering
+//!   again what it already delivered.
 //!
 //! A chat that ends (`Revoked`, `Completed`) ends the session: a later notification about it
 //! starts afresh (a supervisor revoked by a transfer may join the same chat again and receive
@@ -35,8 +38,8 @@ pub struct Repeats {
 struct Session {
     /// Canonical texts of the session's MessageLogUpdated.
     logs: HashSet<String>,
-    /// Canonical text of the session's latest ChatStateChangeMessage.
-    last_state: Option<String>,
+    /// Canonical text of the session's latest notification.
+    last: Option<String>,
 }
 
 impl Repeats {
@@ -45,10 +48,10 @@ impl Repeats {
         Self::default()
     }
 
-    /// Whether `data`, the receiver's next notification about chat `chat`, repeats an earlier
-    /// one; it is remembered either way, and a notification that ends the chat (and repeats
-    /// nothing) ends the session.
-    pub fn observe(&mut self, chat: &str, data: &Value) -> bool {
+    /// Whether `data`, the receiver's next notification about chat `chat` (`redelivered` as its
+    /// client saw it), repeats an earlier one; it is remembered either way, and a notification
+    /// that ends the chat (and repeats nothing) ends the session.
+    pub fn observe(&mut self, chat: &str, data: &Value, redelivered: bool) -> bool {
         let text = |pointer: &str| data.pointer(pointer).and_then(Value::as_str);
         let identity = canonical(data);
         let is_log = text("/messageType") == Some("MessageLogUpdated");
@@ -56,12 +59,12 @@ impl Repeats {
             && data.get("referenceId").is_none();
         let session = self.sessions.entry(chat.to_owned()).or_default();
         let repeat = if is_log {
-            !session.logs.insert(identity)
+            !session.logs.insert(identity.clone())
         } else {
-            let repeat = !repeatable && session.last_state.as_deref() == Some(identity.as_str());
-            session.last_state = Some(identity);
-            repeat
+            !repeatable && session.last.as_deref() == Some(identity.as_str())
         };
+        session.last = Some(identity);
+        let repeat = repeat || redelivered;
         if !repeat && matches!(text("/chat/state"), Some("Revoked" | "Completed")) {
             session.logs.clear();
         }
@@ -85,34 +88,33 @@ mod tests {
     #[test]
     fn a_log_update_seen_before_repeats_wherever_it_comes() {
         let mut repeats = Repeats::new();
-        assert!(!repeats.observe("c", &log(1)));
-        assert!(!repeats.observe("c", &log(2)));
-        assert!(repeats.observe("c", &log(1)));
+        assert!(!repeats.observe("c", &log(1), false));
+        assert!(!repeats.observe("c", &log(2), false));
+        assert!(repeats.observe("c", &log(1), false));
         assert!(
-            !repeats.observe("other", &log(1)),
+            !repeats.observe("other", &log(1), false),
             "another chat's log is its own"
         );
     }
 
     #[test]
-    fn a_state_change_repeats_only_right_after_the_same_state() {
+    fn a_state_change_repeats_right_after_itself_or_when_redelivered() {
         let mut repeats = Repeats::new();
-        assert!(!repeats.observe("c", &state("Chatting")));
-        assert!(repeats.observe("c", &state("Chatting")));
-        assert!(!repeats.observe("c", &log(1)));
+        assert!(!repeats.observe("c", &state("Chatting"), false));
+        assert!(repeats.observe("c", &state("Chatting"), false));
+        assert!(!repeats.observe("c", &log(1), false));
         assert!(
-            repeats.observe("c", &state("Chatting")),
-            "A, log, A is a redelivery"
+            !repeats.observe("c", &state("Chatting"), false),
+            "A, B, A may be a new notification"
         );
-        assert!(!repeats.observe("c", &state("LeftChat")));
         assert!(
-            !repeats.observe("c", &state("Chatting")),
-            "A, B, A is the state returning"
+            repeats.observe("c", &state("Chatting"), true),
+            "what came back in a redelivered block is a repeat"
         );
         let properties = json!({"messageType": "ChatStateChangeMessage", "notificationType": "PropertiesUpdated", "chat": {}});
-        assert!(!repeats.observe("c", &properties));
+        assert!(!repeats.observe("c", &properties, false));
         assert!(
-            !repeats.observe("c", &properties),
+            !repeats.observe("c", &properties, false),
             "an identical snapshot may come again"
         );
     }
@@ -120,11 +122,11 @@ mod tests {
     #[test]
     fn an_ended_chat_starts_afresh_but_its_ending_still_repeats() {
         let mut repeats = Repeats::new();
-        assert!(!repeats.observe("c", &log(1)));
-        assert!(!repeats.observe("c", &state("Revoked")));
-        assert!(repeats.observe("c", &state("Revoked")));
+        assert!(!repeats.observe("c", &log(1), false));
+        assert!(!repeats.observe("c", &state("Revoked"), false));
+        assert!(repeats.observe("c", &state("Revoked"), false));
         assert!(
-            !repeats.observe("c", &log(1)),
+            !repeats.observe("c", &log(1), false),
             "the history again, after joining again"
         );
     }

@@ -191,10 +191,10 @@ fn prepare(args: &RunArgs) -> Result<Prepared, i32> {
         None => Profile::builtin(),
     };
     // Only the users the selected scenarios log in as need credentials; every missing one is
-    // reported at once.
+    // reported at once (by `--list` too, so a profile can be checked without a run).
     let mut missing: Vec<String> = Vec::new();
     for (scenario, listed_only) in &selected.scenarios {
-        if *listed_only || args.list {
+        if *listed_only {
             continue;
         }
         for user in scenario.users() {

@@ -242,6 +242,7 @@ pub async fn replay_group(group: Arc<GroupPlan>, ctx: &ReplayContext) -> Scenari
                 seq: seq as u64,
                 channel: got.channel,
                 at_ms: None,
+                redelivered: false,
                 data: Arc::unwrap_or_clone(got.data),
             });
         }

@@ -122,6 +122,14 @@ pub fn causes_of(run: &ScenarioRun, strict: bool) -> Vec<String> {
     causes
 }
 
+/// `count` and `noun` (a plural such as `scenarios`), the noun singular for one.
+fn counted(count: usize, noun: &str) -> String {
+    match count {
+        1 => format!("1 {}", noun.strip_suffix('s').unwrap_or(noun)),
+        n => format!("{n} {noun}"),
+    }
+}
+
 /// Prints the trials' lines as they end.
 pub struct Progress {
     quiet: bool,
@@ -130,7 +138,7 @@ pub struct Progress {
 impl Progress {
     /// Prints the header of a run of `total` trials called `noun` (`scenarios`, `groups`).
     pub fn start(total: usize, noun: &str, quiet: bool) -> Self {
-        println!("\nrunning {total} {noun}");
+        println!("\nrunning {}", counted(total, noun));
         Self { quiet }
     }
 
@@ -272,11 +280,11 @@ fn root_cause<S: Subject>(out: &mut String, row: &Row, ran: &[(S, ScenarioRun)],
     );
     // A NON-STRICT note fails nothing: its line and where it was found are enough here.
     if tier != "NON-STRICT" {
-        let details = cause.first.details.iter().flat_map(|d| d.lines());
-        for line in details.clone().take(SHOWN_DETAILS) {
+        let details = salient(&cause.first.details);
+        for line in details.iter().take(SHOWN_DETAILS) {
             let _ = writeln!(out, "    {}", clip(line));
         }
-        let hidden = details.count().saturating_sub(SHOWN_DETAILS);
+        let hidden = details.len().saturating_sub(SHOWN_DETAILS);
         if hidden > 0 {
             let _ = writeln!(out, "    … {hidden} more line(s)");
         }
@@ -291,11 +299,14 @@ fn root_cause<S: Subject>(out: &mut String, row: &Row, ran: &[(S, ScenarioRun)],
         .iter()
         .flat_map(|c| c.occurrences.iter().map(|o| o.trial.as_str()))
         .collect();
+    let times = match found {
+        1 => "once".to_owned(),
+        n => format!("{n} times"),
+    };
     let mut seen = format!(
-        "    found {found} time(s) in {} of {} {}, first in {}",
+        "    found {times} in {} of {}, first in {}",
         trials.len(),
-        ran.len(),
-        wording.noun,
+        counted(ran.len(), wording.noun),
         first.trial
     );
     if row.root_causes.len() > 1 {
@@ -315,6 +326,16 @@ fn root_cause<S: Subject>(out: &mut String, row: &Row, ran: &[(S, ScenarioRun)],
         }
     }
     let _ = writeln!(out, "{seen}");
+}
+
+/// The lines of `details` worth showing first: of a unified diff, its header and the lines
+/// that differ (its context and hunk headers stay in the JSON and JUnit reports).
+fn salient(details: &[String]) -> Vec<&str> {
+    let lines = details.iter().flat_map(|d| d.lines());
+    let is_diff = lines.clone().any(|line| line.starts_with("--- "));
+    lines
+        .filter(|line| !is_diff || line.starts_with(['-', '+']))
+        .collect()
 }
 
 /// `line`, cut to [`SHOWN_CHARS`] characters.

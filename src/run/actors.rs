@@ -326,6 +326,7 @@ impl Runner<'_> {
                             .saturating_duration_since(self.started)
                             .as_millis() as u64,
                     ),
+                    redelivered: delivery.redelivered,
                     data: std::sync::Arc::unwrap_or_clone(delivery.data),
                 });
             }

@@ -6,15 +6,16 @@ use std::time::Instant;
 
 use serde_json::Value;
 
-use super::repeated::{Fresh, Repeated};
+use super::repeated::Fresh;
 use super::steps::mismatch_diff;
 use super::{Runner, StepError};
 use crate::bayeux::ChannelPattern;
 use crate::check::{Finding, Located, NotificationRef, Verdict};
-use crate::driver::bayeux::{Cursor, Delivery, Inbox, WaitError};
+use crate::driver::bayeux::{Cursor, Delivery, WaitError};
 use crate::scenario::matcher::{MatchError, Matchers};
-use crate::scenario::model::{Capture, Expectation, ExpectedNotification, Mode, Order};
+use crate::scenario::model::{Capture, CoversFrom, Expectation, ExpectedNotification, Mode, Order};
 use crate::scenario::template::Variables;
+use crate::spec::Level;
 
 /// How much of a notification a failure message shows.
 const SHOWN_CHARS: usize = 300;
@@ -125,6 +126,16 @@ fn near_misses<'i>(
         .collect()
 }
 
+/// Where and how long an expectation looks: the inbox without its repeats, the channel, the
+/// deadline, and whether matchers with a requirement of their own are set aside.
+#[derive(Clone, Copy)]
+struct Search<'a> {
+    inbox: Fresh<'a>,
+    channel: &'a ChannelPattern,
+    deadline: Instant,
+    relaxed: bool,
+}
+
 /// Whether `data` matches, fully or, with `relaxed`, with the matchers that have a requirement
 /// of their own set aside.
 fn fits(matchers: &Matchers, data: &Value, vars: &Variables, relaxed: bool) -> bool {
@@ -196,31 +207,24 @@ impl Runner<'_> {
         // A notification that is the one expected but breaks a requirement a matcher enforces
         // by itself (the capability set, the echoed referenceId) is told apart from one that
         // never came: with those matchers set aside, what is there now is matched again.
-        let matched = match self
-            .find(
-                expectation,
-                &inbox,
-                &repeated,
-                cursor,
-                &channel,
-                deadline,
-                false,
-            )
-            .await
-        {
+        // Repeats are looked past.
+        let search = Search {
+            inbox: Fresh {
+                inbox: &inbox,
+                repeated: &repeated,
+            },
+            channel: &channel,
+            deadline,
+            relaxed: false,
+        };
+        let now = Search {
+            deadline: Instant::now(),
+            relaxed: true,
+            ..search
+        };
+        let matched = match self.find(expectation, &search, cursor).await {
             Ok(matched) => matched,
-            Err(failure) => match self
-                .find(
-                    expectation,
-                    &inbox,
-                    &repeated,
-                    cursor,
-                    &channel,
-                    Instant::now(),
-                    true,
-                )
-                .await
-            {
+            Err(failure) => match self.find(expectation, &now, cursor).await {
                 Ok(matched) => {
                     self.set_aside(actor, &matched)?;
                     matched
@@ -287,49 +291,33 @@ impl Runner<'_> {
     /// Matches an expectation's notifications (or log entries) as its order says; an ordered
     /// expectation whose items all arrived in another order matches with a finding of its own.
     /// With `relaxed`, matchers with a requirement of their own do not decide a match.
-    #[allow(clippy::too_many_arguments)]
     async fn find<'e>(
         &mut self,
         expectation: &'e Expectation,
-        inbox: &Inbox,
-        repeated: &Repeated,
+        search: &Search<'_>,
         cursor: Cursor,
-        channel: &ChannelPattern,
-        deadline: Instant,
-        relaxed: bool,
     ) -> Result<Matched<'e>, Failure> {
-        // Repeats are looked past.
-        let inbox = &Fresh { inbox, repeated };
         match expectation.order {
             _ if !expectation.entries.is_empty() => {
-                self.match_entries(expectation, inbox, cursor, channel, deadline, relaxed)
-                    .await
+                self.match_entries(expectation, search, cursor).await
             }
-            Order::Any => {
-                self.match_any(expectation, inbox, cursor, channel, deadline, relaxed)
-                    .await
-            }
+            Order::Any => self.match_any(expectation, search, cursor).await,
             ordered => match self
-                .match_ordered(
-                    expectation,
-                    ordered,
-                    inbox,
-                    cursor,
-                    channel,
-                    deadline,
-                    relaxed,
-                )
+                .match_ordered(expectation, ordered, search, cursor)
                 .await
             {
                 Ok(matched) => Ok(matched),
                 // Every item may still have arrived, in another order: that is a finding of
                 // its own (citing the order's requirement), and the scenario goes on.
-                Err(failure) => match self
-                    .match_any(expectation, inbox, cursor, channel, deadline, relaxed)
-                    .await
-                {
+                Err(failure) => match self.match_any(expectation, search, cursor).await {
                     Ok(matched) => {
-                        self.out_of_order(expectation, inbox, cursor, channel, &matched);
+                        self.out_of_order(
+                            expectation,
+                            &search.inbox,
+                            cursor,
+                            search.channel,
+                            &matched,
+                        );
                         Ok(matched)
                     }
                     Err(_) => Err(failure),
@@ -339,18 +327,30 @@ impl Runner<'_> {
     }
 
     /// Records, for each notification matched with matchers set aside, each mismatch set aside
-    /// as a finding of that matcher's requirement; fails the step when one is a failure (a
-    /// SHOULD requirement's is NON-STRICT, and the step goes on).
+    /// as a finding; fails the step when one is a failure. A SHOULD matcher's finding cites its
+    /// own requirement (NON-STRICT: the step goes on); a MUST matcher's cites the step's
+    /// declared requirement when it declares one (the Coach capabilities after SwitchToCoach
+    /// are the switch's to give), else the matcher's.
     fn set_aside(&mut self, actor: &str, matched: &Matched<'_>) -> Result<(), StepError> {
         let mut failed = false;
+        let declared = self
+            .step
+            .and_then(|i| self.scenario.steps.get(i))
+            .filter(|step| step.covers_from == CoversFrom::Declared)
+            .and_then(|step| step.covers.first().cloned());
         for (item, delivery) in &matched.pairs {
             let Ok(relaxed) = item.matchers.check_relaxed(&delivery.data, &self.vars) else {
                 continue;
             };
             for (mismatch, requirement) in relaxed.set_aside {
+                let soft = self.ctx.verifier.catalogue().level(requirement) == Some(Level::Should);
+                let requirement = match &declared {
+                    Some(declared) if !soft => declared.clone(),
+                    _ => requirement.to_owned(),
+                };
                 let finding = Finding {
                     check: "expect.matcher".to_owned(),
-                    requirement: requirement.to_owned(),
+                    requirement,
                     verdict: Verdict::Fail,
                     message: format!(
                         "{actor}: notification #{} is the one expected, but {mismatch}",
@@ -384,12 +384,16 @@ impl Runner<'_> {
         &mut self,
         expectation: &'e Expectation,
         order: Order,
-        inbox: &Fresh<'_>,
+        search: &Search<'_>,
         from: Cursor,
-        channel: &ChannelPattern,
-        deadline: Instant,
-        relaxed: bool,
     ) -> Result<Matched<'e>, Failure> {
+        let Search {
+            inbox,
+            channel,
+            deadline,
+            relaxed,
+        } = *search;
+        let inbox = &inbox;
         let actor = expectation.actor.as_str();
         let mut cursor = from;
         let mut pairs = Vec::new();
@@ -526,12 +530,16 @@ impl Runner<'_> {
     async fn match_any<'e>(
         &mut self,
         expectation: &'e Expectation,
-        inbox: &Fresh<'_>,
+        search: &Search<'_>,
         from: Cursor,
-        channel: &ChannelPattern,
-        deadline: Instant,
-        relaxed: bool,
     ) -> Result<Matched<'e>, Failure> {
+        let Search {
+            inbox,
+            channel,
+            deadline,
+            relaxed,
+        } = *search;
+        let inbox = &inbox;
         let wanted = wanted(expectation);
         let mut seen = from;
         loop {
@@ -623,12 +631,16 @@ impl Runner<'_> {
     async fn match_entries<'e>(
         &mut self,
         expectation: &'e Expectation,
-        inbox: &Fresh<'_>,
+        search: &Search<'_>,
         from: Cursor,
-        channel: &ChannelPattern,
-        deadline: Instant,
-        relaxed: bool,
     ) -> Result<Matched<'e>, Failure> {
+        let Search {
+            inbox,
+            channel,
+            deadline,
+            relaxed,
+        } = *search;
+        let inbox = &inbox;
         let mut seen = from;
         loop {
             let received: Vec<Delivery> = inbox

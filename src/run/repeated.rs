@@ -48,6 +48,7 @@ impl Repeated {
 }
 
 /// An inbox seen without its repeats.
+#[derive(Clone, Copy)]
 pub(crate) struct Fresh<'a> {
     /// The actor's inbox.
     pub inbox: &'a Inbox,
@@ -94,8 +95,9 @@ impl State {
             data.get("messageType").and_then(|t| t.as_str()),
             Some("ChatStateChangeMessage" | "MessageLogUpdated")
         );
-        let repeat =
-            is_chat && chat_key(data).is_some_and(|chat| self.repeats.observe(&chat, data));
+        let repeat = is_chat
+            && chat_key(data)
+                .is_some_and(|chat| self.repeats.observe(&chat, data, delivery.redelivered));
         if repeat {
             self.seqs.insert(delivery.seq);
         }
@@ -116,6 +118,7 @@ mod tests {
             channel: "/v2/me/chats".to_owned(),
             data: Arc::new(data),
             received_at: Instant::now(),
+            redelivered: false,
         }
     }
 

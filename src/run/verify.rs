@@ -193,13 +193,14 @@ impl Verifier {
                     seq,
                     channel,
                     at_ms,
+                    redelivered,
                     data,
                     ..
                 } => {
                     let mut here = references.observe(actor, *seq, channel, data);
                     located.extend(self.schemas.validate_notification_of(actor, *seq, data));
                     if let Some(who) = info(actor) {
-                        here.extend(invariants.observe(who, *seq, data));
+                        here.extend(invariants.observe_delivery(who, *seq, data, *redelivered));
                         here.extend(joining.observe(who, *seq, data));
                         if let Some(at_ms) = at_ms {
                             revocations.observe(who, *at_ms, data);

@@ -5,8 +5,10 @@
 //!
 //! A step that declares the requirement its finding cites (its own `covers`) checks that
 //! requirement directly: its failure is a consequence only of a notification the schemas
-//! reject (one that cannot be judged at all), not of another rule the same notification
-//! breaks. Both are then root causes, each of its own requirement.
+//! reject (one that cannot be judged at all), or of a finding of another requirement the step
+//! also declares, not of another rule the same notification breaks. Both are then root
+//! causes, each of its own requirement, until the whole run says which explains the other
+//! ([`agree`]).
 //!
 //! Across the trials of a run ([`agree`]), the same step failure (the same check saying the
 //! same thing, ids and numbers aside) cited under several requirements is one deviation seen
@@ -73,7 +75,9 @@ pub fn attribute(events: &mut [RunEvent], declares: impl Fn(usize, &str) -> bool
             .filter(|c| c.index != index && c.step.is_none_or(|earlier| earlier < *step))
             .filter(|c| c.finding.verdict >= finding.verdict)
             .filter(|c| {
-                c.finding.check == schema::CHECK_ID || !declares(*step, &finding.requirement)
+                c.finding.check == schema::CHECK_ID
+                    || !declares(*step, &finding.requirement)
+                    || declares(*step, &c.finding.requirement)
             })
             .filter(|c| {
                 c.notifications
@@ -95,13 +99,15 @@ pub fn attribute(events: &mut [RunEvent], declares: impl Fn(usize, &str) -> bool
     }
 }
 
-/// Marks, across the events of every trial of a run, each root-cause step finding whose
+/// Marks consequences across the trials of a run: first by [`settle_overlaps`], then each
+/// root-cause step finding whose
 /// failure (its check and masked message, whatever requirement it cites) is cited under
 /// another requirement by steps that declare it, or, when no step declares any, more often:
 /// as a consequence of that requirement's finding, when that one weighs at least as much.
 /// A step's finding citing a requirement the step declares keeps it. Ties go to the
 /// requirement cited first.
 pub fn agree<S: Subject>(trials: &mut [(S, ScenarioRun)]) {
+    settle_overlaps(trials);
     // Per failure: each requirement citing it, with how often (by declaring steps, by all)
     // and its heaviest finding.
     let mut citations: HashMap<String, Vec<Citation>> = HashMap::new();
@@ -168,6 +174,109 @@ pub fn agree<S: Subject>(trials: &mut [(S, ScenarioRun)]) {
                     check: root.check.clone(),
                     signature: signature::of(root),
                 });
+            }
+        }
+    }
+}
+
+/// Settles, across trials, which of two root causes at the same notification explains the
+/// other, when a step that declares requirement R failed there and a check found the place
+/// breaking another requirement C: if C is broken in some trial where no declared step of
+/// another requirement failed, C stands on its own and explains R's failure (a Monitor-mode
+/// supervisor visible to agents makes every switch to Monitor show it too); otherwise C is
+/// broken only where declared steps failed, and the failure at the same place explains it (a
+/// switch that keeps the old visibility breaks the visibility rule only after the switch). A
+/// finding is only explained by one that weighs at least as much.
+fn settle_overlaps<S: Subject>(trials: &mut [(S, ScenarioRun)]) {
+    struct Root {
+        index: usize,
+        step: Option<usize>,
+        finding: Finding,
+        notifications: Vec<NotificationRef>,
+    }
+    let roots: Vec<Vec<Root>> = trials
+        .iter()
+        .map(|(_, run)| {
+            run.events
+                .iter()
+                .enumerate()
+                .filter_map(|(index, event)| match event {
+                    RunEvent::Finding {
+                        step,
+                        finding,
+                        notifications,
+                        blocked_by: None,
+                        ..
+                    } if finding.verdict != Verdict::Info => Some(Root {
+                        index,
+                        step: *step,
+                        finding: finding.clone(),
+                        notifications: notifications.clone(),
+                    }),
+                    _ => None,
+                })
+                .collect()
+        })
+        .collect();
+    let declared = |subject: &S, root: &Root| {
+        root.step
+            .is_some_and(|step| subject.declares(step, &root.finding.requirement))
+    };
+    // The requirements some check found broken in a trial with no declared step failure of
+    // another requirement.
+    let mut alone: std::collections::HashSet<String> = std::collections::HashSet::new();
+    for ((subject, _), roots) in trials.iter().zip(&roots) {
+        for check in roots.iter().filter(|r| r.step.is_none()) {
+            let requirement = &check.finding.requirement;
+            if !roots
+                .iter()
+                .any(|r| declared(subject, r) && r.finding.requirement != *requirement)
+            {
+                alone.insert(requirement.clone());
+            }
+        }
+    }
+    let overlap = |a: &Root, b: &Root| {
+        a.notifications
+            .iter()
+            .any(|x| b.notifications.iter().any(|y| x.overlaps(y)))
+    };
+    let cause = |root: &Root| Cause {
+        requirement: root.finding.requirement.clone(),
+        check: root.finding.check.clone(),
+        signature: signature::of(&root.finding),
+    };
+    for ((subject, run), roots) in trials.iter_mut().zip(&roots) {
+        let mut marks: Vec<(usize, Cause)> = Vec::new();
+        let steps: Vec<&Root> = roots.iter().filter(|r| declared(subject, r)).collect();
+        let checks: Vec<&Root> = roots.iter().filter(|r| r.step.is_none()).collect();
+        for step in &steps {
+            let explaining = checks.iter().find(|check| {
+                check.finding.requirement != step.finding.requirement
+                    && alone.contains(&check.finding.requirement)
+                    && check.finding.verdict >= step.finding.verdict
+                    && overlap(check, step)
+            });
+            if let Some(check) = explaining {
+                marks.push((step.index, cause(check)));
+            }
+        }
+        for check in &checks {
+            if alone.contains(&check.finding.requirement) {
+                continue;
+            }
+            let explaining = steps.iter().find(|step| {
+                step.finding.requirement != check.finding.requirement
+                    && step.finding.verdict >= check.finding.verdict
+                    && overlap(step, check)
+            });
+            if let Some(step) = explaining {
+                marks.push((check.index, cause(step)));
+            }
+        }
+        for (index, cause) in marks {
+            if let Some(RunEvent::Finding { blocked_by, .. }) = run.events.get_mut(index) {
+                *blocked_by = Some(cause);
             }
         }
     }
@@ -417,7 +526,7 @@ mod tests {
     #[test]
     fn one_failure_cited_under_several_requirements_is_charged_to_the_most_cited() {
         let missing = "supervisor: within 5000 ms, no notification matched: messageType = \"MessageLogUpdated\"";
-        let mut trials = vec![
+        let trials = vec![
             trial(&[("JOIN-NOTIFICATIONS", missing)]),
             trial(&[("MON-ALLCHATS", &missing.replace("5000", "3000"))]),
             trial(&[("JOIN-NOTIFICATIONS", missing)]),
@@ -504,7 +613,7 @@ mod tests {
     #[test]
     fn a_declared_requirement_wins_and_keeps_its_findings() {
         let quiet = "supervisor: expected nothing more for 200 ms, got notification #4";
-        let mut trials = vec![
+        let trials = vec![
             trial(&[("JOIN-ON-ACCEPT", quiet)]),
             trial(&[("CAP-ENFORCED", quiet)]),
             trial(&[("CAP-ENFORCED", quiet)]),

@@ -32,7 +32,16 @@ pub struct Delivery {
     pub data: Arc<Value>,
     /// When the reply carrying it was read.
     pub received_at: Instant,
+    /// Whether it came back in a redelivered block: the reply carrying it began with two or
+    /// more messages equal to the ones that ended the previous reply, and it is one of them.
+    /// A server repeating what a reconnect already delivered does that; a server sending a new
+    /// notification that happens to equal an earlier one does not repeat a whole block.
+    pub redelivered: bool,
 }
+
+/// The fewest messages a repeated block has for [`Delivery::redelivered`]: one message equal
+/// to the one before it is left to the notification-level rules.
+const REDELIVERED_BLOCK: usize = 2;
 
 impl Delivery {
     /// Whether the message's channel matches `pattern`.
@@ -49,6 +58,21 @@ impl Delivery {
         let data: String = self.data.to_string().chars().take(DATA_CHARS).collect();
         format!("#{} {} {data}", self.seq, self.channel)
     }
+}
+
+/// How many messages at the start of `reply` repeat (channel and data) the same number at the
+/// end of `previous`: the longest such block of at least [`REDELIVERED_BLOCK`], else 0.
+fn repeated_block(previous: &[Delivery], reply: &[Delivery]) -> usize {
+    let same = |a: &Delivery, b: &Delivery| a.channel == b.channel && a.data == b.data;
+    (REDELIVERED_BLOCK..=previous.len().min(reply.len()))
+        .rev()
+        .find(|&n| {
+            previous[previous.len() - n..]
+                .iter()
+                .zip(&reply[..n])
+                .all(|(a, b)| same(a, b))
+        })
+        .unwrap_or(0)
 }
 
 /// A position in the inbox; waits from a cursor only consider messages at or after it.
@@ -152,6 +176,8 @@ fn list(received: &[String]) -> String {
 #[derive(Debug, Default)]
 struct Log {
     messages: Vec<Delivery>,
+    /// How many messages the latest reply that carried any delivered (the tail of `messages`).
+    last_reply: usize,
     /// Parallel to `messages`: claimed by [`Inbox::take`]. Atomic so a claim can be made while
     /// only holding the watch channel's read lock, inside the wait's check.
     taken: Vec<AtomicBool>,
@@ -183,21 +209,37 @@ impl Inbox {
         }
     }
 
-    pub(crate) fn push_message(&self, channel: String, message: Value) {
+    /// Files the messages one reply delivered, as `(channel, message)`, all at once (so no wait
+    /// sees half a reply), marking a block that repeats the end of the previous reply.
+    pub(crate) fn push_reply(&self, messages: Vec<(String, Value)>) {
+        if messages.is_empty() {
+            return;
+        }
         self.log.send_modify(|log| {
-            let data = match message {
-                Value::Object(mut message) => message.remove("data").unwrap_or(Value::Null),
-                _ => Value::Null,
-            };
-            let seq = log.messages.len() as u64;
             let received_at = Instant::now();
-            log.messages.push(Delivery {
-                seq,
-                channel,
-                data: Arc::new(data),
-                received_at,
-            });
-            log.taken.push(AtomicBool::new(false));
+            let start = log.messages.len();
+            for (channel, message) in messages {
+                let data = match message {
+                    Value::Object(mut message) => message.remove("data").unwrap_or(Value::Null),
+                    _ => Value::Null,
+                };
+                let seq = log.messages.len() as u64;
+                log.messages.push(Delivery {
+                    seq,
+                    channel,
+                    data: Arc::new(data),
+                    received_at,
+                    redelivered: false,
+                });
+                log.taken.push(AtomicBool::new(false));
+            }
+            let previous_start = start - log.last_reply.min(start);
+            let (earlier, reply) = log.messages.split_at_mut(start);
+            let block = repeated_block(&earlier[previous_start..], reply);
+            for delivery in &mut reply[..block] {
+                delivery.redelivered = true;
+            }
+            log.last_reply = reply.len();
         });
     }
 

@@ -179,6 +179,7 @@ impl Session {
         // What arrived instead, should the reply be missing.
         let mut channels = Vec::new();
         let mut meta = None;
+        let mut delivered = Vec::new();
         for message in reply {
             let Some(name) = message.get("channel").and_then(Value::as_str) else {
                 tracing::warn!(%message, "bayeux message without a channel ignored");
@@ -190,7 +191,7 @@ impl Session {
             };
             channels.push(name.to_owned());
             if !name.starts_with("/meta/") {
-                self.inbox.push_message(name.to_owned(), message);
+                delivered.push((name.to_owned(), message));
             } else if name == channel && meta.is_none() {
                 // A reply without an id (or with a non-string one) is still taken as ours.
                 let reply_id = message.get("id").and_then(Value::as_str);
@@ -199,6 +200,7 @@ impl Session {
                 }
             }
         }
+        self.inbox.push_reply(delivered);
         let message = meta.ok_or_else(|| {
             let received = match channels.len() {
                 0 => "an empty array".to_owned(),
