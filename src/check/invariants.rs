@@ -51,6 +51,9 @@ use super::repeats::Repeats;
 use super::visibility::VisibilityLedger;
 use super::{Finding, Verdict};
 
+/// The check id of the finding that a notification repeats an earlier one (NOTIF-UNIQUE).
+pub const UNIQUE_CHECK: &str = "invariant.unique";
+
 /// What kind of party an actor is (the scenario model's roles).
 pub use crate::scenario::model::Role;
 
@@ -312,7 +315,7 @@ impl InvariantChecker {
             .observe(chat, data, redelivered);
         duplicate.then(|| {
             finding(
-                "invariant.unique",
+                UNIQUE_CHECK,
                 "NOTIF-UNIQUE",
                 Verdict::NonStrict,
                 format!(

@@ -10,8 +10,9 @@ use super::repeated::Fresh;
 use super::steps::mismatch_diff;
 use super::{Runner, StepError};
 use crate::bayeux::ChannelPattern;
+use crate::check::json::canonical;
 use crate::check::{Finding, Located, NotificationRef, Verdict};
-use crate::driver::bayeux::{Cursor, Delivery, WaitError};
+use crate::driver::bayeux::{Cursor, Delivery, Inbox, WaitError};
 use crate::scenario::matcher::{MatchError, Matchers};
 use crate::scenario::model::{Capture, CoversFrom, Expectation, ExpectedNotification, Mode, Order};
 use crate::scenario::template::Variables;
@@ -136,6 +137,23 @@ struct Search<'a> {
     relaxed: bool,
 }
 
+/// The requirement a notification delivered twice breaks.
+const REPEAT_REQUIREMENT: &str = "NOTIF-UNIQUE";
+
+/// Whether `delivery` is the same notification as the one the actor received just before it.
+fn repeats_previous(inbox: &Inbox, delivery: &Delivery) -> bool {
+    let Some(previous) = delivery.seq.checked_sub(1) else {
+        return false;
+    };
+    inbox
+        .snapshot()
+        .iter()
+        .find(|d| d.seq == previous)
+        .is_some_and(|d| {
+            d.channel == delivery.channel && canonical(&d.data) == canonical(&delivery.data)
+        })
+}
+
 /// Whether `data` matches, fully or, with `relaxed`, with the matchers that have a requirement
 /// of their own set aside.
 fn fits(matchers: &Matchers, data: &Value, vars: &Variables, relaxed: bool) -> bool {
@@ -257,10 +275,19 @@ impl Runner<'_> {
                 inbox: &inbox,
                 repeated: &repeated,
             };
-            if let Ok(extra) = fresh
-                .wait_for(cursor, "anything", |d| d.on(&channel), until)
+            let mut from = cursor;
+            while let Ok(extra) = fresh
+                .wait_for(from, "anything", |d| d.on(&channel), until)
                 .await
             {
+                // The same notification again, right after itself, is a repeat whatever its
+                // kind (one operation, one notification): NOTIF-UNIQUE's to judge, at its
+                // level, and the window goes on.
+                if repeats_previous(&inbox, &extra) {
+                    self.repeat_in_quiet(actor, &extra);
+                    from = extra.next();
+                    continue;
+                }
                 // A notification that came before the operation this quiet period follows was
                 // not caused by it: it belongs to the actor's previous expectation.
                 let requirement = self.requirement_of_arrival(actor, extra.received_at);
@@ -324,6 +351,27 @@ impl Runner<'_> {
                 },
             },
         }
+    }
+
+    /// Records notification `extra`, a copy of the one just before it that came in a quiet
+    /// window, as a repeat (NOTIF-UNIQUE, at that requirement's level).
+    fn repeat_in_quiet(&mut self, actor: &str, extra: &Delivery) {
+        let finding = Finding {
+            check: "expect.quiet".to_owned(),
+            requirement: REPEAT_REQUIREMENT.to_owned(),
+            verdict: Verdict::Fail,
+            message: format!(
+                "{actor}: notification #{} ({}) in a quiet period repeats the one just before it",
+                extra.seq,
+                kind(&extra.data)
+            ),
+            details: vec![short(&extra.data)],
+        }
+        .weighed(self.ctx.verifier.catalogue());
+        self.located(Located {
+            finding,
+            notifications: vec![NotificationRef::whole(actor, extra.seq)],
+        });
     }
 
     /// Records, for each notification matched with matchers set aside, each mismatch set aside

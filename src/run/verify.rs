@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use crate::check::diff::{Errata, Example, Masks, diff_against_example};
-use crate::check::invariants::{ActorInfo, CustomerView, InvariantChecker, Role};
+use crate::check::invariants::{self, ActorInfo, CustomerView, InvariantChecker, Role};
 use crate::check::joining::Joining;
 use crate::check::references::ChatReferences;
 use crate::check::revocation::Revocations;
@@ -200,10 +200,16 @@ impl Verifier {
                     let mut here = references.observe(actor, *seq, channel, data);
                     located.extend(self.schemas.validate_notification_of(actor, *seq, data));
                     if let Some(who) = info(actor) {
-                        here.extend(invariants.observe_delivery(who, *seq, data, *redelivered));
-                        here.extend(joining.observe(who, *seq, data));
-                        if let Some(at_ms) = at_ms {
-                            revocations.observe(who, *at_ms, data);
+                        let observed = invariants.observe_delivery(who, *seq, data, *redelivered);
+                        // A repeat is NOTIF-UNIQUE's alone: the rules about a chat's first
+                        // notifications and its end judge the notification when it first came.
+                        let repeat = observed.iter().any(|f| f.check == invariants::UNIQUE_CHECK);
+                        here.extend(observed);
+                        if !repeat {
+                            here.extend(joining.observe(who, *seq, data));
+                            if let Some(at_ms) = at_ms {
+                                revocations.observe(who, *at_ms, data);
+                            }
                         }
                     }
                     located.extend(here.into_iter().map(|f| Located::at(f, actor, *seq)));
