@@ -17,7 +17,7 @@ use std::collections::{HashMap, HashSet};
 
 use serde_json::Value;
 
-use super::{Finding, Verdict};
+use super::{Finding, Located, NotificationRef, Verdict};
 
 /// The channel chat notifications are published on.
 pub const CHATS_CHANNEL: &str = "/v2/me/chats";
@@ -49,6 +49,15 @@ pub struct ChatReferences {
     named: Vec<Named>,
 }
 
+/// Notification `seq` of `actor`, at `field`.
+fn at_field(actor: &str, seq: u64, field: &str) -> NotificationRef {
+    NotificationRef {
+        actor: actor.to_owned(),
+        seq,
+        path: Some(field.to_owned()),
+    }
+}
+
 fn finding(requirement: &str, check: &str, message: String, data: &Value) -> Finding {
     Finding {
         check: check.to_owned(),
@@ -65,8 +74,9 @@ impl ChatReferences {
         Self::default()
     }
 
-    /// Checks notification `seq` that `actor` received on `channel`.
-    pub fn observe(&mut self, actor: &str, seq: u64, channel: &str, data: &Value) -> Vec<Finding> {
+    /// Checks notification `seq` that `actor` received on `channel`; a chat-reference finding
+    /// is located at the field it judged (`chat.uri`, `chatUri`, `chatPath`).
+    pub fn observe(&mut self, actor: &str, seq: u64, channel: &str, data: &Value) -> Vec<Located> {
         let kind = data.get("messageType").and_then(Value::as_str);
         if !matches!(kind, Some("ChatStateChangeMessage" | "MessageLogUpdated")) {
             return Vec::new();
@@ -74,11 +84,15 @@ impl ChatReferences {
         let kind = kind.unwrap_or_default();
         let mut findings = Vec::new();
         if channel != CHATS_CHANNEL {
-            findings.push(finding(
-                CHANNEL_REQUIREMENT,
-                "invariant.channel",
-                format!("notification #{seq} to {actor} ({kind}) arrived on {channel}, not {CHATS_CHANNEL}"),
-                data,
+            findings.push(Located::at(
+                finding(
+                    CHANNEL_REQUIREMENT,
+                    "invariant.channel",
+                    format!("notification #{seq} to {actor} ({kind}) arrived on {channel}, not {CHATS_CHANNEL}"),
+                    data,
+                ),
+                actor,
+                seq,
             ));
         }
         let problem = if kind == "ChatStateChangeMessage" {
@@ -86,18 +100,20 @@ impl ChatReferences {
         } else {
             self.message_log(actor, seq, data)
         };
-        findings.extend(problem.map(|why| {
-            finding(
+        findings.extend(problem.map(|(field, why)| Located {
+            finding: finding(
                 REFERENCE_REQUIREMENT,
                 "invariant.chat-reference",
                 format!("notification #{seq} to {actor} ({kind}): {why}"),
                 data,
-            )
+            ),
+            notifications: vec![at_field(actor, seq, field)],
         }));
         findings
     }
 
-    fn state_change(&mut self, actor: &str, data: &Value) -> Option<String> {
+    /// What is wrong with a ChatStateChangeMessage's reference, and the field that says it.
+    fn state_change(&mut self, actor: &str, data: &Value) -> Option<(&'static str, String)> {
         // A missing or mistyped id is the schema's to report.
         let id = data.pointer("/chat/id")?.as_str()?;
         self.known
@@ -107,21 +123,37 @@ impl ChatReferences {
         let uri = data.pointer("/chat/uri")?.as_str()?;
         match chat_id_of_uri(uri) {
             Some(named) if named == id => None,
-            Some(named) => Some(format!("chat.uri names chat {named}, chat.id is {id}")),
-            None => Some(format!("chat.uri {uri} is not a chat resource URI")),
+            Some(named) => Some((
+                "chat.uri",
+                format!("chat.uri names chat {named}, chat.id is {id}"),
+            )),
+            None => Some((
+                "chat.uri",
+                format!("chat.uri {uri} is not a chat resource URI"),
+            )),
         }
     }
 
-    fn message_log(&mut self, actor: &str, seq: u64, data: &Value) -> Option<String> {
+    /// What is wrong with a MessageLogUpdated's reference, and the field that says it.
+    fn message_log(
+        &mut self,
+        actor: &str,
+        seq: u64,
+        data: &Value,
+    ) -> Option<(&'static str, String)> {
         let uri = data.get("chatUri")?.as_str()?;
         let Some(chat) = chat_id_of_uri(uri) else {
-            return Some(format!("chatUri {uri} is not a chat resource URI"));
+            return Some((
+                "chatUri",
+                format!("chatUri {uri} is not a chat resource URI"),
+            ));
         };
         if let Some(path) = data.get("chatPath").and_then(Value::as_str)
             && path != format!("/chats/{chat}")
         {
-            return Some(format!(
-                "chatPath {path} and chatUri {uri} name different chats"
+            return Some((
+                "chatPath",
+                format!("chatPath {path} and chatUri {uri} name different chats"),
             ));
         }
         self.named.push(Named {
@@ -132,21 +164,25 @@ impl ChatReferences {
         None
     }
 
-    /// The `MessageLogUpdated`s naming a chat their party was never told of.
-    pub fn finish(&mut self) -> Vec<Finding> {
+    /// The `MessageLogUpdated`s naming a chat their party was never told of, each located at
+    /// its `chatUri`.
+    pub fn finish(&mut self) -> Vec<Located> {
         let known = &self.known;
         std::mem::take(&mut self.named)
             .into_iter()
             .filter(|n| !known.get(&n.actor).is_some_and(|ids| ids.contains(&n.chat)))
-            .map(|n| Finding {
-                check: "invariant.chat-reference".to_owned(),
-                requirement: REFERENCE_REQUIREMENT.to_owned(),
-                verdict: Verdict::Fail,
-                message: format!(
-                    "notification #{} to {} (MessageLogUpdated) names chat {}, which no ChatStateChangeMessage to {} named",
-                    n.seq, n.actor, n.chat, n.actor
-                ),
-                details: Vec::new(),
+            .map(|n| Located {
+                finding: Finding {
+                    check: "invariant.chat-reference".to_owned(),
+                    requirement: REFERENCE_REQUIREMENT.to_owned(),
+                    verdict: Verdict::Fail,
+                    message: format!(
+                        "notification #{} to {} (MessageLogUpdated) names chat {}, which no ChatStateChangeMessage to {} named",
+                        n.seq, n.actor, n.chat, n.actor
+                    ),
+                    details: Vec::new(),
+                },
+                notifications: vec![at_field(&n.actor, n.seq, "chatUri")],
             })
             .collect()
     }
@@ -207,11 +243,15 @@ mod tests {
             &state("C1", "http://h/api/v2/chats/C2"),
         );
         assert_eq!(findings.len(), 1);
-        assert_eq!(findings[0].requirement, REFERENCE_REQUIREMENT);
+        assert_eq!(findings[0].finding.requirement, REFERENCE_REQUIREMENT);
         assert!(
-            findings[0].message.contains("names chat C2"),
+            findings[0].finding.message.contains("names chat C2"),
             "{}",
-            findings[0].message
+            findings[0].finding.message
+        );
+        assert_eq!(
+            findings[0].notifications[0].path.as_deref(),
+            Some("chat.uri")
         );
         let bad = checker.observe(
             "a",
@@ -220,16 +260,20 @@ mod tests {
             &state("C1", "http://h/api/v2/users/C1"),
         );
         assert!(
-            bad[0].message.contains("not a chat resource"),
+            bad[0].finding.message.contains("not a chat resource"),
             "{}",
-            bad[0].message
+            bad[0].finding.message
         );
         let split = log("http://h/api/v2/chats/C1", Some("/chats/C9"));
         let findings = checker.observe("a", 3, CHATS_CHANNEL, &split);
         assert!(
-            findings[0].message.contains("different chats"),
+            findings[0].finding.message.contains("different chats"),
             "{}",
-            findings[0].message
+            findings[0].finding.message
+        );
+        assert_eq!(
+            findings[0].notifications[0].path.as_deref(),
+            Some("chatPath")
         );
     }
 
@@ -281,9 +325,17 @@ mod tests {
         let findings = checker.finish();
         assert_eq!(findings.len(), 1, "{findings:#?}");
         assert!(
-            findings[0].message.contains("names chat C7"),
+            findings[0].finding.message.contains("names chat C7"),
             "{}",
-            findings[0].message
+            findings[0].finding.message
+        );
+        assert_eq!(
+            (
+                findings[0].notifications[0].seq,
+                findings[0].notifications[0].path.as_deref()
+            ),
+            (3, Some("chatUri")),
+            "located where it was judged"
         );
     }
 
@@ -297,7 +349,7 @@ mod tests {
             &state("C1", "http://h/api/v2/chats/C1"),
         );
         assert_eq!(findings.len(), 1);
-        assert_eq!(findings[0].requirement, CHANNEL_REQUIREMENT);
+        assert_eq!(findings[0].finding.requirement, CHANNEL_REQUIREMENT);
         let channels = json!({"messageType": "ChannelStateChangeMessageV2", "channels": []});
         assert!(
             checker

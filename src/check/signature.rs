@@ -13,6 +13,8 @@ const ORIGIN: &str = "<origin>";
 const NUMBER: &str = "#";
 /// The shortest token taken for an id.
 const MIN_ID_CHARS: usize = 8;
+/// The fewest digits a token of letters and digits other than hex needs to be taken for an id.
+const MIN_ID_DIGITS: usize = 3;
 
 /// The signature of a finding: its requirement, check and masked message.
 pub fn of(finding: &Finding) -> String {
@@ -64,9 +66,13 @@ fn strip_origin(text: &str) -> Option<&str> {
 
 /// Appends a word-like token: an id as [`ID`], otherwise with its digit runs as [`NUMBER`].
 fn mask_token(token: &str, out: &mut String) {
+    // Hex ids, and ids of other alphabets (`0A7B729174B1258Ex`, `u9k2m7q4`): digits mixed
+    // among letters, as no word of a message has.
+    let digits = token.bytes().filter(u8::is_ascii_digit).count();
     let id_like = token.len() >= MIN_ID_CHARS
-        && token.bytes().any(|b| b.is_ascii_digit())
-        && token.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-');
+        && digits > 0
+        && (token.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-')
+            || digits >= MIN_ID_DIGITS && token.bytes().any(|b| b.is_ascii_alphabetic()));
     if id_like {
         out.push_str(ID);
         return;
@@ -108,13 +114,17 @@ mod tests {
             mask("notification #12 to agent2"),
             "notification ## to agent#"
         );
+        assert_eq!(
+            mask("names chat 0A7B729174B1258Ex, then chat u9k2m7q4"),
+            "names chat <id>, then chat <id>"
+        );
     }
 
     #[test]
     fn words_and_names_stay() {
         assert_eq!(
-            mask("capabilities are not the table's set (SwitchToBargeIn, deadbeef)"),
-            "capabilities are not the table's set (SwitchToBargeIn, deadbeef)"
+            mask("capabilities are not the table's set (SwitchToBargeIn, deadbeef, supervisor12)"),
+            "capabilities are not the table's set (SwitchToBargeIn, deadbeef, supervisor#)"
         );
     }
 

@@ -197,8 +197,9 @@ impl Verifier {
                     data,
                     ..
                 } => {
-                    let mut here = references.observe(actor, *seq, channel, data);
                     located.extend(self.schemas.validate_notification_of(actor, *seq, data));
+                    located.extend(references.observe(actor, *seq, channel, data));
+                    let mut here = Vec::new();
                     if let Some(who) = info(actor) {
                         let observed = invariants.observe_delivery(who, *seq, data, *redelivered);
                         // A repeat is NOTIF-UNIQUE's alone: the rules about a chat's first
@@ -218,7 +219,7 @@ impl Verifier {
             }
         }
         findings.extend(invariants.finish());
-        findings.extend(references.finish());
+        located.extend(references.finish());
         findings.extend(joining.finish(actors));
         findings.extend(revocations.finish(actors));
         located.extend(findings.into_iter().map(|finding| Located {

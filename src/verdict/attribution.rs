@@ -5,8 +5,10 @@
 //!
 //! A step that declares the requirement its finding cites (its own `covers`) checks that
 //! requirement directly: its failure is a consequence only of a notification the schemas
-//! reject (one that cannot be judged at all), or of a finding of another requirement the step
-//! also declares, not of another rule the same notification breaks. Both are then root
+//! reject (one that cannot be judged at all), of a finding of another requirement the step
+//! also declares, or of a finding located at the very field the step failed on (a `chatUri`
+//! the chat-reference check found naming another chat), not of another rule the same
+//! notification breaks. Both are then root
 //! causes, each of its own requirement, until the whole run says which explains the other
 //! ([`agree`]).
 //!
@@ -78,6 +80,7 @@ pub fn attribute(events: &mut [RunEvent], declares: impl Fn(usize, &str) -> bool
                 c.finding.check == schema::CHECK_ID
                     || !declares(*step, &finding.requirement)
                     || declares(*step, &c.finding.requirement)
+                    || pinpoints(&c.notifications, notifications)
             })
             .filter(|c| {
                 c.notifications
@@ -97,6 +100,17 @@ pub fn attribute(events: &mut [RunEvent], declares: impl Fn(usize, &str) -> bool
         causes[index] = cause.clone();
         *blocked_by = cause;
     }
+}
+
+/// Whether a finding located at `found` names a field of a notification that a step's finding
+/// (`judged`) names too: the step failed on exactly the part the other check found wrong.
+fn pinpoints(found: &[NotificationRef], judged: &[NotificationRef]) -> bool {
+    found.iter().any(|at| {
+        at.path.is_some()
+            && judged
+                .iter()
+                .any(|there| there.path.is_some() && at.overlaps(there))
+    })
 }
 
 /// Marks consequences across the trials of a run: first by [`settle_overlaps`], then each
@@ -510,6 +524,37 @@ mod tests {
             causes(&malformed),
             [Some("NOTIF-SCHEMA".to_owned()), None, None]
         );
+    }
+
+    #[test]
+    fn a_step_checking_its_own_requirement_yields_to_a_check_of_the_very_field_it_failed_on() {
+        let events = |found_at: Option<&str>| {
+            vec![
+                event(
+                    Some(4),
+                    finding("JOIN-NOTIFICATIONS", "expect.order", Verdict::Fail),
+                    &[(3, Some("chatUri"))],
+                ),
+                event(
+                    None,
+                    finding("NOTIF-CHAT-REF", "invariant.chat-reference", Verdict::Fail),
+                    &[(3, found_at)],
+                ),
+            ]
+        };
+        let declares =
+            |step: usize, requirement: &str| step == 4 && requirement == "JOIN-NOTIFICATIONS";
+        let mut same_field = events(Some("chatUri"));
+        attribute(&mut same_field, declares);
+        assert_eq!(
+            causes(&same_field),
+            [Some("NOTIF-CHAT-REF".to_owned()), None]
+        );
+        for elsewhere in [None, Some("messages")] {
+            let mut other = events(elsewhere);
+            attribute(&mut other, declares);
+            assert_eq!(causes(&other), [None, None], "found at {elsewhere:?}");
+        }
     }
 
     fn trial(findings: &[(&str, &str)]) -> Vec<RunEvent> {
