@@ -69,10 +69,6 @@ const DIAGNOSIS_PENDING: &[(&str, &str)] = &[
         "response checks of the customer's views are not located at the exchange the customer-visibility invariant judged, so a step declaring VIS-COACH or OP-TYPING-AGENTS stays a root cause",
     ),
     (
-        "supervisor-message-agents-only",
-        "a message that never reaches the agent is only a missing notification, cited under each scenario's declared requirement",
-    ),
-    (
         "bayeux-batch-truncated",
         "lost notifications are only missing ones, cited under each step's requirement",
     ),
