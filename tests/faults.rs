@@ -61,10 +61,6 @@ const DIAGNOSIS_PENDING: &[(&str, &str)] = &[
         "no check sees the supervisor join before the agent's Accept: the early notifications surface later, in the quiet periods of steps checking other requirements",
     ),
     (
-        "coach-visible-to-customer",
-        "the invariant finds the wrong visibility in the supervisor's notifications; the agents' expectations that fail on the same participant are other actors' notifications, so nothing links them",
-    ),
-    (
         "customer-sees-agent-messages",
         "response checks of the customer's views are not located at the exchange the customer-visibility invariant judged, so a step declaring VIS-COACH or OP-TYPING-AGENTS stays a root cause",
     ),
