@@ -9,6 +9,7 @@ mod reach;
 mod record;
 mod repeated;
 mod steps;
+pub mod stop;
 pub mod user_locks;
 pub mod verify;
 
@@ -30,6 +31,7 @@ use crate::trial::Subject;
 use crate::verdict::attribution::attribute;
 use actors::{AgentSession, CustomerSession};
 pub use reach::check_reachable;
+pub use stop::{Stop, StopCause};
 pub use verify::Verifier;
 
 /// Everything a scenario run needs to know about the target and the checks.
@@ -214,21 +216,35 @@ impl<'a> Runner<'a> {
 /// Runs one scenario to completion (or to its first failed step) and checks everything the
 /// actors received.
 pub async fn run_scenario(scenario: &Scenario, ctx: &RunContext) -> ScenarioRun {
+    run_scenario_until(scenario, ctx, &Stop::new()).await
+}
+
+/// [`run_scenario`], leaving the steps when `stop` is requested: the scenario then could not
+/// run (it is no verdict on the target), and its actors are cleaned up as after any end.
+pub async fn run_scenario_until(scenario: &Scenario, ctx: &RunContext, stop: &Stop) -> ScenarioRun {
     let started = Instant::now();
     let mut runner = Runner::new(scenario, ctx);
     runner.events.push(RunEvent::ScenarioStarted {
         scenario: scenario.name.clone(),
     });
-    let result = match tokio::time::timeout(ctx.scenario_timeout, runner.run_steps()).await {
-        Ok(result) => result,
-        Err(_) => Err(runner.fail(
-            "scenario.deadline",
-            format!(
-                "the scenario did not finish within {}",
-                format_duration(ctx.scenario_timeout)
-            ),
-            Vec::new(),
-        )),
+    let steps = tokio::time::timeout(ctx.scenario_timeout, runner.run_steps());
+    let result = tokio::select! {
+        ended = steps => match ended {
+            Ok(result) => result,
+            Err(_) => Err(runner.fail(
+                "scenario.deadline",
+                format!(
+                    "the scenario did not finish within {}",
+                    format_duration(ctx.scenario_timeout)
+                ),
+                Vec::new(),
+            )),
+        },
+        () = stop.requested() => Err(StepError::CouldNotRun(format!(
+            "stopped{}: {}",
+            runner.step.map(|i| format!(" at step {}", i + 1)).unwrap_or_default(),
+            stop.cause().map(|c| c.describe()).unwrap_or_default()
+        ))),
     };
     runner.enter_step(None);
     runner.check_sessions();
