@@ -3,7 +3,7 @@
 //! NON-STRICT findings, the report files, and the exit code.
 
 use std::future::Future;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use clap::Args;
@@ -13,7 +13,8 @@ use super::seeding::Seeded;
 use crate::check::Verdict;
 use crate::event::Outcome;
 use crate::exit;
-use crate::report::{Subject, json, junit, terminal, write_atomically};
+use crate::output;
+use crate::report::{Subject, json, junit, terminal};
 use crate::run::ScenarioRun;
 
 /// Most trials run at once against the embedded target (each has its own server; the cap keeps
@@ -65,12 +66,22 @@ where
 /// The report files `run` and `replay` write when asked.
 #[derive(Debug, Args)]
 pub struct ReportFiles {
-    /// Write a JUnit XML report here.
+    /// Write a JUnit XML report here (`-`: standard output).
     #[arg(long, value_name = "FILE")]
     pub junit: Option<PathBuf>,
-    /// Write the JSON Lines event stream here (docs/json-events.md).
+    /// Write the JSON Lines event stream here (`-`: standard output; docs/json-events.md).
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
+}
+
+impl ReportFiles {
+    /// The report files asked for, by flag, for [`output::preflight`].
+    pub fn outputs(&self) -> [(&'static str, Option<&Path>); 2] {
+        [
+            ("--json", self.json.as_deref()),
+            ("--junit", self.junit.as_deref()),
+        ]
+    }
 }
 
 /// Where the report files go and how findings weigh.
@@ -183,14 +194,14 @@ fn write_reports<S: Subject>(
     if let Some(path) = &settings.files.junit {
         let written = junit::render(settings.suite, results, settings.strict)
             .map_err(|e| e.to_string())
-            .and_then(|xml| write_atomically(path, xml.as_bytes()).map_err(|e| e.to_string()));
+            .and_then(|xml| output::write(path, xml.as_bytes()).map_err(|e| e.to_string()));
         if let Err(e) = written {
             eprintln!("error: cannot write {}: {e}", path.display());
             return Some(exit::COULD_NOT_RUN);
         }
     }
     if let Some(path) = &settings.files.json
-        && let Err(e) = write_atomically(path, json::render(results, settings.strict).as_bytes())
+        && let Err(e) = output::write(path, json::render(results, settings.strict).as_bytes())
     {
         eprintln!("error: cannot write {}: {e}", path.display());
         return Some(exit::COULD_NOT_RUN);
