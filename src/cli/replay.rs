@@ -145,6 +145,9 @@ fn prepare(args: &ReplayArgs) -> Result<(Plan, Profile, Option<String>), i32> {
     for skipped in &plan.skipped {
         eprintln!("note: not replayed: {skipped}");
     }
+    if let Some(caution) = &plan.caution {
+        eprintln!("warning: {caution}");
+    }
     Ok((plan, profile, target))
 }
 
@@ -167,6 +170,9 @@ async fn replay_one(
 
 /// Runs the command; returns the exit code.
 pub fn run(args: ReplayArgs) -> i32 {
+    if let Err(code) = super::check_outputs(&args.reports.outputs()) {
+        return code;
+    }
     let (plan, profile, target) = match prepare(&args) {
         Ok(prepared) => prepared,
         Err(code) => return code,

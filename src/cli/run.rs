@@ -52,7 +52,8 @@ pub struct RunArgs {
     pub reports: ReportFiles,
     /// Record every HTTP exchange of every actor (REST and CometD) to this HAR 1.2 file, with
     /// credentials, cookies and CSRF tokens redacted (docs/recording.md). Entries are written as
-    /// they complete; Ctrl-C stops the run and still leaves a valid file (exit code 130).
+    /// they complete (`-`, a FIFO or a device is streamed to); Ctrl-C stops the run and still
+    /// leaves a valid file (exit code 130).
     #[arg(long, value_name = "FILE.har")]
     pub record: Option<PathBuf>,
     /// NON-STRICT findings fail too.
@@ -242,6 +243,11 @@ async fn run_one(
 
 /// Runs the command; returns the exit code.
 pub fn run(mut args: RunArgs) -> i32 {
+    // Every output is checked before anything is loaded or run: a bad path costs nothing.
+    let [json, junit] = args.reports.outputs();
+    if let Err(code) = super::check_outputs(&[json, junit, ("--record", args.record.as_deref())]) {
+        return code;
+    }
     if let Some(target) = args.target.take() {
         match parse_target(&target) {
             Ok(url) => args.target = Some(url),

@@ -3,7 +3,7 @@
 //! and the requirement matrix), the report files and the exit code.
 
 use std::future::Future;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, mpsc};
 use std::time::{Duration, Instant};
@@ -14,8 +14,9 @@ use super::seeding::Seeded;
 use crate::check::Verdict;
 use crate::event::Outcome;
 use crate::exit;
+use crate::output;
 use crate::report::terminal::{self, Line};
-use crate::report::{json, junit, write_atomically};
+use crate::report::{json, junit};
 use crate::spec::Catalogue;
 use crate::trial::{ScenarioRun, Subject};
 use crate::verdict::attribution::agree;
@@ -70,12 +71,22 @@ where
 /// The report files `run` and `replay` write when asked.
 #[derive(Debug, Args)]
 pub struct ReportFiles {
-    /// Write a JUnit XML report here.
+    /// Write a JUnit XML report here (`-`: standard output).
     #[arg(long, value_name = "FILE")]
     pub junit: Option<PathBuf>,
-    /// Write the JSON Lines event stream here (docs/json-events.md).
+    /// Write the JSON Lines event stream here (`-`: standard output; docs/json-events.md).
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
+}
+
+impl ReportFiles {
+    /// The report files asked for, by flag, for [`output::preflight`].
+    pub fn outputs(&self) -> [(&'static str, Option<&Path>); 2] {
+        [
+            ("--json", self.json.as_deref()),
+            ("--junit", self.junit.as_deref()),
+        ]
+    }
 }
 
 /// Where the report files go and how findings weigh.
@@ -316,7 +327,7 @@ fn write_reports<S: Subject>(
     if let Some(path) = &settings.files.junit {
         let written = junit::render(settings.suite, results, matrix, settings.strict)
             .map_err(|e| e.to_string())
-            .and_then(|xml| write_atomically(path, xml.as_bytes()).map_err(|e| e.to_string()));
+            .and_then(|xml| output::write(path, xml.as_bytes()).map_err(|e| e.to_string()));
         if let Err(e) = written {
             eprintln!("error: cannot write {}: {e}", path.display());
             return Some(exit::COULD_NOT_RUN);
@@ -324,7 +335,7 @@ fn write_reports<S: Subject>(
     }
     if let Some(path) = &settings.files.json {
         let stream = json::render(results, matrix, totals, settings.strict);
-        if let Err(e) = write_atomically(path, stream.as_bytes()) {
+        if let Err(e) = output::write(path, stream.as_bytes()) {
             eprintln!("error: cannot write {}: {e}", path.display());
             return Some(exit::COULD_NOT_RUN);
         }
