@@ -250,6 +250,23 @@ pub fn run(mut args: RunArgs) -> i32 {
         eprintln!("error: nothing was run");
         return exit::COULD_NOT_RUN;
     }
+    // An interrupted earlier run may have left these scenarios' users logged in, Ready,
+    // monitoring or in chats: bring them back to logged out first.
+    if let Some(target) = &args.target
+        && !args.list
+        && let Err(code) = super::clean::before_run(
+            &runtime,
+            target,
+            &profile,
+            scenarios.iter().filter(|s| {
+                selected(&args, &s.name)
+                    && (args.include_ignored || args.ignored == s.ignore.is_some())
+            }),
+            args.request_timeout,
+        )
+    {
+        return code;
+    }
     let record = match args.record.as_ref().filter(|_| !args.list) {
         Some(path) => match start_recording(path, args.target.as_deref(), &runtime) {
             Ok(writer) => Some(writer),

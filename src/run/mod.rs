@@ -5,8 +5,10 @@
 
 mod actors;
 mod expect;
+pub mod janitor;
 mod reach;
 mod record;
+mod requests;
 mod steps;
 pub mod user_locks;
 pub mod verify;
