@@ -1,6 +1,7 @@
 //! Command-line interface: clap definitions and one function per subcommand.
 
 mod check_docs;
+mod clean;
 mod coverage;
 mod proxy;
 mod replay;

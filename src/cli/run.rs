@@ -301,6 +301,24 @@ pub fn run(mut args: RunArgs) -> i32 {
         eprintln!("error: nothing was run");
         return exit::COULD_NOT_RUN;
     }
+    // An interrupted earlier run may have left these scenarios' users logged in, Ready,
+    // monitoring or in chats: bring them back to logged out first. Only the users of the
+    // scenarios that will run are touched (those marked `ignore` are only listed).
+    if let Some(target) = &args.target
+        && let Err(code) = super::clean::before_run(
+            &runtime,
+            target,
+            &prepared.profile,
+            prepared
+                .scenarios
+                .iter()
+                .filter(|(_, listed_only)| !listed_only)
+                .map(|(scenario, _)| scenario),
+            args.request_timeout,
+        )
+    {
+        return code;
+    }
     let record = match &args.record {
         Some(path) => match start_recording(path, args.target.as_deref(), &runtime) {
             Ok(writer) => Some(writer),
