@@ -1,7 +1,8 @@
 //! Output files never harm what is at their path (src/output.rs), through the real binary:
 //!
 //! - `--json`, `--junit` and `--record` of `run` each go to standard output for `-` (no file
-//!   named `-`), through a FIFO (still a FIFO), a character device (still one), a symlink to a
+//!   named `-`, and nothing else on standard output: the terminal report then goes to standard
+//!   error, for `replay` too), through a FIFO (still a FIFO), a character device (still one), a symlink to a
 //!   FIFO (still a symlink), a symlink to a regular file (still a symlink, the file replaced),
 //!   and replace a regular file atomically (a new inode), leaving no temporary file;
 //! - `proxy --out` streams to a FIFO and through a symlink to one;
@@ -256,7 +257,8 @@ impl Case {
     fn check(self, output: &Output) {
         let what = format!("{} to {:?}", self.flag, self.kind);
         match self.kind {
-            Kind::Stdout => assert_mixed(self.flag, &stdout(output), &what),
+            // The terminal report went to standard error: the output is all there is.
+            Kind::Stdout => assert_whole(self.flag, &stdout(output), &what),
             Kind::Fifo | Kind::LinkToFifo => {
                 let text = self.reader.expect("a FIFO reader").text();
                 assert_whole(self.flag, &text, &what);
@@ -314,21 +316,23 @@ fn assert_whole(flag: &str, text: &str, what: &str) {
     }
 }
 
-/// Asserts standard output, which also has the run's progress lines, holds the output of
-/// `flag`.
+/// Asserts the terminal report (a trial's line, the verdict) is on standard error and not on
+/// standard output, as when an output is `-`.
 #[track_caller]
-fn assert_mixed(flag: &str, stdout: &str, what: &str) {
-    let found = match flag {
-        "--json" => stdout
-            .lines()
-            .any(|line| serde_json::from_str::<Value>(line).is_ok_and(|e| e["event"] == "summary")),
-        "--junit" => stdout.contains("<testsuites") && stdout.contains(SCENARIO),
-        _ => {
-            stdout.contains(r#"{"log":{"version":"1.2""#)
-                && stdout.contains(r#""_gwsStatus":"complete""#)
-        }
-    };
-    assert!(found, "{what}: not on standard output:\n{stdout}");
+fn assert_report_on_stderr(output: &Output, line: &str, verdict: &str) {
+    let (out, err) = (stdout(output), stderr(output));
+    assert!(
+        err.lines().any(|l| l.starts_with(line)),
+        "no {line:?} on standard error:\n{err}"
+    );
+    assert!(
+        err.lines().any(|l| l.starts_with(verdict)),
+        "no {verdict:?} on standard error:\n{err}"
+    );
+    assert!(
+        !out.contains("test result:") && !out.contains("\nrunning "),
+        "the terminal report is on standard output too:\n{out}"
+    );
 }
 
 const FLAGS: [&str; 3] = ["--json", "--junit", "--record"];
@@ -353,6 +357,15 @@ fn every_flag_to_each_of(name: &str, kinds: [Kind; 3]) {
             "{args:?}\n{}",
             stderr(&output)
         );
+        let test_line = format!("test {SCENARIO} ... ok");
+        if cases.iter().any(|case| matches!(case.kind, Kind::Stdout)) {
+            assert_report_on_stderr(&output, &test_line, "test result: ok.");
+        } else {
+            // Nothing on standard output: the terminal report stays there.
+            let out = stdout(&output);
+            assert!(out.contains(&test_line), "{args:?}: {out}");
+            assert!(out.contains("test result: ok."), "{args:?}: {out}");
+        }
         for case in cases {
             case.check(&output);
         }
@@ -368,6 +381,64 @@ fn stdout_fifos_and_devices_are_written_through() {
 #[test]
 fn symlinks_stay_and_regular_files_are_replaced_atomically() {
     every_flag_to_each_of("links", [Kind::LinkToFifo, Kind::LinkToFile, Kind::File]);
+}
+
+#[test]
+fn with_an_output_on_standard_output_the_terminal_report_goes_to_standard_error() {
+    let dir = Scratch::new("report-on-stderr");
+    let scenario = "agent-accepts-under-monitoring";
+    let output = gws(&dir.0, &["run", "--exact", scenario, "--json", "-"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    // Standard output is JSON Lines and nothing else, ending with the summary.
+    let out = stdout(&output);
+    let events: Vec<Value> = out
+        .lines()
+        .map(|line| {
+            serde_json::from_str(line)
+                .unwrap_or_else(|e| panic!("not JSON Lines only ({e}): {line:?} in\n{out}"))
+        })
+        .collect();
+    assert_eq!(
+        events.last().map(|e| &e["event"]),
+        Some(&Value::from("summary")),
+        "{out}"
+    );
+    assert!(
+        events.iter().any(|e| e["scenario"] == scenario),
+        "the scenario's events: {out}"
+    );
+    assert_report_on_stderr(
+        &output,
+        &format!("test {scenario} ... ok"),
+        "test result: ok. 1 passed; 0 failed",
+    );
+
+    // `replay` shares the report flags, and the rule.
+    let capture =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/replay-captures/run-record.har");
+    let output = gws(
+        &dir.0,
+        &[
+            "replay",
+            text(&capture),
+            "--as-fast-as-possible",
+            "--junit",
+            "-",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let out = stdout(&output);
+    assert!(out.starts_with("<?xml"), "JUnit XML only: {out}");
+    assert!(
+        out.trim_end().ends_with("</testsuites>"),
+        "JUnit XML only: {out}"
+    );
+    assert_report_on_stderr(
+        &output,
+        "test switch-monitor-to-bargein ... ok",
+        "test result: ok. 1 passed",
+    );
+    dir.assert_clean();
 }
 
 /// A directory nobody may create files in, root included: `chmod 555` stops other users,

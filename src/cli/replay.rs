@@ -21,6 +21,7 @@ use crate::exit;
 use crate::profile::Profile;
 use crate::replay::causality::OrderBy;
 use crate::replay::{GroupPlan, Pace, Plan, ReplayContext, replay_group};
+use crate::report::terminal::Console;
 use crate::spec::Catalogue;
 
 /// Options of `replay`.
@@ -69,6 +70,7 @@ pub struct ReplayArgs {
     /// Seeded faults and legal variants of the embedded reference server.
     #[command(flatten)]
     pub seeding: SeedingArgs,
+    /// The report files (`--json`, `--junit`).
     #[command(flatten)]
     pub reports: ReportFiles,
     /// NON-STRICT findings fail too (a SHOULD requirement's difference, as in `run`).
@@ -170,9 +172,12 @@ async fn replay_one(
 
 /// Runs the command; returns the exit code.
 pub fn run(args: ReplayArgs) -> i32 {
-    if let Err(code) = super::check_outputs(&args.reports.outputs()) {
+    let outputs = args.reports.outputs();
+    if let Err(code) = super::check_outputs(&outputs) {
         return code;
     }
+    // Standard output may carry a report file; the terminal report then goes to stderr.
+    let console = Console::beside(&outputs);
     let (plan, profile, target) = match prepare(&args) {
         Ok(prepared) => prepared,
         Err(code) => return code,
@@ -214,6 +219,7 @@ pub fn run(args: ReplayArgs) -> i32 {
         quiet: args.quiet,
         strict: args.strict,
         noun: "groups",
+        console,
     };
     let executed = execute(trials, execution, |group: &Arc<GroupPlan>| {
         runtime.block_on(replay_one(group.clone(), target.as_deref(), seeded, &ctx))
@@ -225,6 +231,7 @@ pub fn run(args: ReplayArgs) -> i32 {
         suite: "replay",
         noun: "groups",
         catalogue,
+        console,
     };
     finish(executed, 0, settings)
 }

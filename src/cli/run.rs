@@ -20,7 +20,9 @@ use super::trials::{
 use crate::driver::bayeux::BayeuxConfig;
 use crate::exit;
 use crate::har::{Ending, HarWriter, redact};
+use crate::output::shown;
 use crate::profile::Profile;
+use crate::report::terminal::Console;
 use crate::run::user_locks::UserLocks;
 use crate::run::{RunContext, ScenarioRun, Verifier, check_reachable, run_scenario};
 use crate::scenario::{self, LoadError, Scenario};
@@ -29,6 +31,8 @@ use crate::spec::Catalogue;
 /// Options of `run`.
 #[derive(Debug, Args)]
 pub struct RunArgs {
+    /// Which scenarios run (name filters, `--exact`, `--skip`, `--requirement`, `--tag`, the
+    /// `ignore` marks).
     #[command(flatten)]
     pub selection: SelectionArgs,
     /// The server to test (`http://host:port`); without it, the profile's `base_url`, or else
@@ -48,6 +52,7 @@ pub struct RunArgs {
     /// the built-in ones].
     #[arg(long, value_name = "DIR")]
     pub fixtures: Option<PathBuf>,
+    /// The report files (`--json`, `--junit`).
     #[command(flatten)]
     pub reports: ReportFiles,
     /// Record every HTTP exchange of every actor (REST and CometD) to this HAR 1.2 file, with
@@ -245,9 +250,13 @@ async fn run_one(
 pub fn run(mut args: RunArgs) -> i32 {
     // Every output is checked before anything is loaded or run: a bad path costs nothing.
     let [json, junit] = args.reports.outputs();
-    if let Err(code) = super::check_outputs(&[json, junit, ("--record", args.record.as_deref())]) {
+    let outputs = [json, junit, ("--record", args.record.as_deref())];
+    if let Err(code) = super::check_outputs(&outputs) {
         return code;
     }
+    // Standard output may carry a report file or the recording; the terminal report then goes
+    // to stderr.
+    let console = Console::beside(&outputs);
     if let Some(target) = args.target.take() {
         match parse_target(&target) {
             Ok(url) => args.target = Some(url),
@@ -350,6 +359,7 @@ pub fn run(mut args: RunArgs) -> i32 {
         quiet: args.quiet,
         strict: args.strict,
         noun: "scenarios",
+        console,
     };
     // Against one shared target, scenarios sharing a user must not overlap.
     let user_locks = UserLocks::default();
@@ -364,7 +374,7 @@ pub fn run(mut args: RunArgs) -> i32 {
         match writer.finish(Ending::Complete) {
             Ok(entries) => eprintln!(
                 "recorded {entries} exchanges in {}",
-                writer.destination().display()
+                shown(writer.destination())
             ),
             Err(e) => {
                 eprintln!("error: {e}");
@@ -378,6 +388,7 @@ pub fn run(mut args: RunArgs) -> i32 {
         suite: "scenarios",
         noun: "scenarios",
         catalogue: &catalogue,
+        console,
     };
     finish(executed, prepared.filtered_out, settings)
 }
@@ -419,7 +430,7 @@ fn start_recording(
         match on_stop.finish(Ending::Interrupted) {
             Ok(entries) => eprintln!(
                 "\ninterrupted: {entries} exchanges recorded in {}",
-                on_stop.destination().display()
+                shown(on_stop.destination())
             ),
             Err(e) => eprintln!("\ninterrupted; error: {e}"),
         }

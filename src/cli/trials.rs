@@ -1,6 +1,8 @@
 //! What `run` and `replay` share: running their trials (a scenario, a replayed group) on a
 //! pool of worker threads, printing a line per trial as it ends, then the verdict (root causes
-//! and the requirement matrix), the report files and the exit code.
+//! and the requirement matrix), the report files and the exit code. The lines and the verdict
+//! go to standard error instead of standard output when an output file is `-`
+//! ([`Console::beside`]).
 
 use std::future::Future;
 use std::path::{Path, PathBuf};
@@ -15,7 +17,7 @@ use crate::check::Verdict;
 use crate::event::Outcome;
 use crate::exit;
 use crate::output;
-use crate::report::terminal::{self, Line};
+use crate::report::terminal::{self, Console, Line};
 use crate::report::{json, junit};
 use crate::spec::Catalogue;
 use crate::trial::{ScenarioRun, Subject};
@@ -102,6 +104,8 @@ pub(crate) struct ReportSettings<'a> {
     pub noun: &'static str,
     /// The requirements the matrix lists.
     pub catalogue: &'a Catalogue,
+    /// Where the verdict is printed.
+    pub console: Console,
 }
 
 /// A trial to run.
@@ -140,6 +144,8 @@ pub(crate) struct Execution {
     pub strict: bool,
     /// What the terminal calls the trials (`scenarios`, `groups`).
     pub noun: &'static str,
+    /// Where the trials' lines are printed.
+    pub console: Console,
 }
 
 /// Every trial's result, in the order given, and how long it all took.
@@ -163,7 +169,8 @@ where
     let stop = AtomicBool::new(false);
     let (sender, receiver) = mpsc::channel::<(usize, TrialResult)>();
     let mut results: Vec<Option<TrialResult>> = (0..total).map(|_| None).collect();
-    let mut printer = terminal::Progress::start(total, execution.noun, execution.quiet);
+    let mut printer =
+        terminal::Progress::start(total, execution.noun, execution.quiet, execution.console);
     std::thread::scope(|scope| {
         for _ in 0..execution.threads.clamp(1, total.max(1)) {
             let sender = sender.clone();
@@ -288,19 +295,16 @@ pub(crate) fn finish<S: Subject>(
     ran.sort_by(|a, b| a.0.name().cmp(b.0.name()));
     agree(&mut ran);
     let matrix = Matrix::build(settings.catalogue, &ran);
-    print!(
-        "{}",
-        terminal::verdict(
-            &ran,
-            &could_not_run,
-            &matrix,
-            &totals,
-            terminal::Wording {
-                strict: settings.strict,
-                noun: settings.noun,
-            }
-        )
-    );
+    settings.console.print(&terminal::verdict(
+        &ran,
+        &could_not_run,
+        &matrix,
+        &totals,
+        terminal::Wording {
+            strict: settings.strict,
+            noun: settings.noun,
+        },
+    ));
     if let Some(code) = write_reports(&ran, &matrix, &totals, settings) {
         return code;
     }
