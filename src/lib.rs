@@ -5,6 +5,8 @@
 //! - [`bayeux`]: Bayeux protocol pieces shared by server and client.
 //! - [`driver`]: what the harness uses to talk to a target (the Bayeux client).
 //! - [`har`]: HAR recordings (`run --record`, the recording [`proxy`]).
+//! - [`output`]: output files (reports, recordings): checked before a command starts, written
+//!   without harming what is at their path.
 //! - [`replay`]: replay of a HAR capture against a target, with the notifications compared.
 //! - [`cli`]: command-line definitions and one function per subcommand.
 
@@ -16,6 +18,7 @@ pub mod embedded;
 pub mod event;
 pub mod exit;
 pub mod har;
+pub mod output;
 pub mod profile;
 pub mod proxy;
 pub mod replay;

@@ -190,7 +190,7 @@ async fn the_file_grows_while_the_proxy_runs_and_csrf_tokens_stay_out() {
                 .to_owned(),
         );
         // Recorded before the response was passed on, and on disk: nothing is kept in memory.
-        let on_disk = Har::read(writer.temporary_path()).unwrap();
+        let on_disk = Har::read(writer.temporary_path().unwrap()).unwrap();
         assert_eq!(on_disk.log.entries.len(), n);
         assert!(!out.exists());
     }

@@ -1,6 +1,7 @@
 //! Command-line interface: clap definitions and one function per subcommand.
 
 mod check_docs;
+mod clean;
 mod coverage;
 mod proxy;
 mod replay;
@@ -47,7 +48,8 @@ pub enum Command {
     /// them) is forwarded and written to --out as it completes, with credentials, cookies and
     /// CSRF tokens redacted and each entry named after its user (Basic user name, or the user
     /// its session cookie was issued to) or customer (`customer:{chat id}`) in `_gwsActor`.
-    /// Ctrl-C (or SIGTERM) stops the proxy and moves the finished file into place.
+    /// Ctrl-C (or SIGTERM) stops the proxy and closes the file (moving it into place when it is
+    /// a regular file; `-`, a FIFO or a device is streamed to).
     /// docs/recording.md describes the file.
     Proxy(ProxyArgs),
     /// Replay a HAR capture against a target and compare the notifications with the recording.
@@ -64,6 +66,15 @@ pub enum Command {
     CheckDocs(CheckDocsArgs),
     /// Show which scenarios cover each requirement of the catalogue.
     Coverage(CoverageArgs),
+}
+
+/// Checks every output a command will write (`flag`, path) before it does any work
+/// ([`crate::output::preflight`]); prints the problem and returns the bad-input exit code.
+fn check_outputs(outputs: &[(&str, Option<&std::path::Path>)]) -> Result<(), i32> {
+    crate::output::preflight(outputs).map_err(|e| {
+        eprintln!("error: {e}");
+        crate::exit::BAD_INPUT
+    })
 }
 
 /// Runs the parsed command and returns the process exit code.

@@ -1,5 +1,5 @@
 //! `gws-conform proxy`: the recording reverse proxy, until Ctrl-C (or SIGTERM), which closes
-//! the recording and renames it into place.
+//! the recording (and moves it into place when it is a regular file).
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -11,6 +11,7 @@ use clap::Args;
 use super::signal::StopSignals;
 use crate::exit;
 use crate::har::{Ending, HarWriter};
+use crate::output::{names_stdout, shown};
 use crate::proxy::{ProxyConfig, start};
 
 /// How long requests in flight at Ctrl-C get to complete (and be recorded).
@@ -27,7 +28,8 @@ pub struct ProxyArgs {
     #[arg(long, value_name = "URL")]
     pub upstream: String,
     /// The HAR file to write (docs/recording.md). Entries are written as exchanges complete;
-    /// the file appears, complete, when the proxy stops.
+    /// a regular file appears, complete, when the proxy stops; `-` (standard output), a FIFO or
+    /// a device is streamed to.
     #[arg(long, value_name = "FILE.har")]
     pub out: PathBuf,
     /// Longest wait for the upstream's response, in seconds. Long-polls are held as long as the
@@ -41,6 +43,9 @@ pub struct ProxyArgs {
 
 /// Runs the proxy until Ctrl-C; returns the exit code.
 pub async fn run(args: ProxyArgs) -> i32 {
+    if let Err(code) = super::check_outputs(&[("--out", Some(&args.out))]) {
+        return code;
+    }
     let made_by = format!("gws-conform proxy in front of {}", args.upstream);
     let writer = match HarWriter::create(&args.out, &made_by) {
         Ok(writer) => Arc::new(writer),
@@ -70,14 +75,20 @@ pub async fn run(args: ProxyArgs) -> i32 {
         Ok(signals) => signals,
         Err(code) => return code,
     };
-    println!(
+    let listening = format!(
         "gws-conform recording proxy listening on {}",
         proxy.base_url()
     );
+    // Standard output may be the recording itself.
+    if names_stdout(&args.out) {
+        eprintln!("{listening}");
+    } else {
+        println!("{listening}");
+    }
     eprintln!(
         "forwarding to {}, recording to {} (Ctrl-C stops and writes the file)",
         args.upstream,
-        args.out.display()
+        shown(&args.out)
     );
     let stopped = signals.or_until(proxy.stopped()).await;
     let mut code = exit::SUCCESS;
@@ -90,7 +101,7 @@ pub async fn run(args: ProxyArgs) -> i32 {
         }
     }
     match writer.finish(Ending::Stopped) {
-        Ok(entries) => eprintln!("recorded {entries} exchanges in {}", args.out.display()),
+        Ok(entries) => eprintln!("recorded {entries} exchanges in {}", shown(&args.out)),
         Err(e) => {
             eprintln!("error: {e}");
             code = exit::COULD_NOT_RUN;

@@ -21,6 +21,7 @@ use crate::exit;
 use crate::profile::Profile;
 use crate::replay::causality::OrderBy;
 use crate::replay::{GroupPlan, Pace, Plan, ReplayContext, replay_group};
+use crate::report::terminal::Console;
 use crate::spec::Catalogue;
 
 /// Options of `replay`.
@@ -69,6 +70,7 @@ pub struct ReplayArgs {
     /// Seeded faults and legal variants of the embedded reference server.
     #[command(flatten)]
     pub seeding: SeedingArgs,
+    /// The report files (`--json`, `--junit`).
     #[command(flatten)]
     pub reports: ReportFiles,
     /// NON-STRICT findings fail too (a SHOULD requirement's difference, as in `run`).
@@ -145,6 +147,9 @@ fn prepare(args: &ReplayArgs) -> Result<(Plan, Profile, Option<String>), i32> {
     for skipped in &plan.skipped {
         eprintln!("note: not replayed: {skipped}");
     }
+    if let Some(caution) = &plan.caution {
+        eprintln!("warning: {caution}");
+    }
     Ok((plan, profile, target))
 }
 
@@ -167,6 +172,12 @@ async fn replay_one(
 
 /// Runs the command; returns the exit code.
 pub fn run(args: ReplayArgs) -> i32 {
+    let outputs = args.reports.outputs();
+    if let Err(code) = super::check_outputs(&outputs) {
+        return code;
+    }
+    // Standard output may carry a report file; the terminal report then goes to stderr.
+    let console = Console::beside(&outputs);
     let (plan, profile, target) = match prepare(&args) {
         Ok(prepared) => prepared,
         Err(code) => return code,
@@ -208,6 +219,7 @@ pub fn run(args: ReplayArgs) -> i32 {
         quiet: args.quiet,
         strict: args.strict,
         noun: "groups",
+        console,
     };
     let executed = execute(trials, execution, |group: &Arc<GroupPlan>| {
         runtime.block_on(replay_one(group.clone(), target.as_deref(), seeded, &ctx))
@@ -219,6 +231,7 @@ pub fn run(args: ReplayArgs) -> i32 {
         suite: "replay",
         noun: "groups",
         catalogue,
+        console,
     };
     finish(executed, 0, settings)
 }

@@ -20,7 +20,9 @@ use super::trials::{
 use crate::driver::bayeux::BayeuxConfig;
 use crate::exit;
 use crate::har::{Ending, HarWriter, redact};
+use crate::output::shown;
 use crate::profile::Profile;
+use crate::report::terminal::Console;
 use crate::run::user_locks::UserLocks;
 use crate::run::{RunContext, ScenarioRun, Verifier, check_reachable, run_scenario};
 use crate::scenario::{self, LoadError, Scenario};
@@ -29,6 +31,8 @@ use crate::spec::Catalogue;
 /// Options of `run`.
 #[derive(Debug, Args)]
 pub struct RunArgs {
+    /// Which scenarios run (name filters, `--exact`, `--skip`, `--requirement`, `--tag`, the
+    /// `ignore` marks).
     #[command(flatten)]
     pub selection: SelectionArgs,
     /// The server to test (`http://host:port`); without it, the profile's `base_url`, or else
@@ -48,11 +52,13 @@ pub struct RunArgs {
     /// the built-in ones].
     #[arg(long, value_name = "DIR")]
     pub fixtures: Option<PathBuf>,
+    /// The report files (`--json`, `--junit`).
     #[command(flatten)]
     pub reports: ReportFiles,
     /// Record every HTTP exchange of every actor (REST and CometD) to this HAR 1.2 file, with
     /// credentials, cookies and CSRF tokens redacted (docs/recording.md). Entries are written as
-    /// they complete; Ctrl-C stops the run and still leaves a valid file (exit code 130).
+    /// they complete (`-`, a FIFO or a device is streamed to); Ctrl-C stops the run and still
+    /// leaves a valid file (exit code 130).
     #[arg(long, value_name = "FILE.har")]
     pub record: Option<PathBuf>,
     /// NON-STRICT findings fail too.
@@ -242,6 +248,15 @@ async fn run_one(
 
 /// Runs the command; returns the exit code.
 pub fn run(mut args: RunArgs) -> i32 {
+    // Every output is checked before anything is loaded or run: a bad path costs nothing.
+    let [json, junit] = args.reports.outputs();
+    let outputs = [json, junit, ("--record", args.record.as_deref())];
+    if let Err(code) = super::check_outputs(&outputs) {
+        return code;
+    }
+    // Standard output may carry a report file or the recording; the terminal report then goes
+    // to stderr.
+    let console = Console::beside(&outputs);
     if let Some(target) = args.target.take() {
         match parse_target(&target) {
             Ok(url) => args.target = Some(url),
@@ -295,6 +310,24 @@ pub fn run(mut args: RunArgs) -> i32 {
         eprintln!("error: nothing was run");
         return exit::COULD_NOT_RUN;
     }
+    // An interrupted earlier run may have left these scenarios' users logged in, Ready,
+    // monitoring or in chats: bring them back to logged out first. Only the users of the
+    // scenarios that will run are touched (those marked `ignore` are only listed).
+    if let Some(target) = &args.target
+        && let Err(code) = super::clean::before_run(
+            &runtime,
+            target,
+            &prepared.profile,
+            prepared
+                .scenarios
+                .iter()
+                .filter(|(_, listed_only)| !listed_only)
+                .map(|(scenario, _)| scenario),
+            args.request_timeout,
+        )
+    {
+        return code;
+    }
     let record = match &args.record {
         Some(path) => match start_recording(path, args.target.as_deref(), &runtime) {
             Ok(writer) => Some(writer),
@@ -326,6 +359,7 @@ pub fn run(mut args: RunArgs) -> i32 {
         quiet: args.quiet,
         strict: args.strict,
         noun: "scenarios",
+        console,
     };
     // Against one shared target, scenarios sharing a user must not overlap.
     let user_locks = UserLocks::default();
@@ -340,7 +374,7 @@ pub fn run(mut args: RunArgs) -> i32 {
         match writer.finish(Ending::Complete) {
             Ok(entries) => eprintln!(
                 "recorded {entries} exchanges in {}",
-                writer.destination().display()
+                shown(writer.destination())
             ),
             Err(e) => {
                 eprintln!("error: {e}");
@@ -354,6 +388,7 @@ pub fn run(mut args: RunArgs) -> i32 {
         suite: "scenarios",
         noun: "scenarios",
         catalogue: &catalogue,
+        console,
     };
     finish(executed, prepared.filtered_out, settings)
 }
@@ -395,7 +430,7 @@ fn start_recording(
         match on_stop.finish(Ending::Interrupted) {
             Ok(entries) => eprintln!(
                 "\ninterrupted: {entries} exchanges recorded in {}",
-                on_stop.destination().display()
+                shown(on_stop.destination())
             ),
             Err(e) => eprintln!("\ninterrupted; error: {e}"),
         }

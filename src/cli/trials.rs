@@ -1,9 +1,11 @@
 //! What `run` and `replay` share: running their trials (a scenario, a replayed group) on a
 //! pool of worker threads, printing a line per trial as it ends, then the verdict (root causes
-//! and the requirement matrix), the report files and the exit code.
+//! and the requirement matrix), the report files and the exit code. The lines and the verdict
+//! go to standard error instead of standard output when an output file is `-`
+//! ([`Console::beside`]).
 
 use std::future::Future;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, mpsc};
 use std::time::{Duration, Instant};
@@ -14,8 +16,9 @@ use super::seeding::Seeded;
 use crate::check::Verdict;
 use crate::event::Outcome;
 use crate::exit;
-use crate::report::terminal::{self, Line};
-use crate::report::{json, junit, write_atomically};
+use crate::output;
+use crate::report::terminal::{self, Console, Line};
+use crate::report::{json, junit};
 use crate::spec::Catalogue;
 use crate::trial::{ScenarioRun, Subject};
 use crate::verdict::attribution::agree;
@@ -70,12 +73,22 @@ where
 /// The report files `run` and `replay` write when asked.
 #[derive(Debug, Args)]
 pub struct ReportFiles {
-    /// Write a JUnit XML report here.
+    /// Write a JUnit XML report here (`-`: standard output).
     #[arg(long, value_name = "FILE")]
     pub junit: Option<PathBuf>,
-    /// Write the JSON Lines event stream here (docs/json-events.md).
+    /// Write the JSON Lines event stream here (`-`: standard output; docs/json-events.md).
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
+}
+
+impl ReportFiles {
+    /// The report files asked for, by flag, for [`output::preflight`].
+    pub fn outputs(&self) -> [(&'static str, Option<&Path>); 2] {
+        [
+            ("--json", self.json.as_deref()),
+            ("--junit", self.junit.as_deref()),
+        ]
+    }
 }
 
 /// Where the report files go and how findings weigh.
@@ -91,6 +104,8 @@ pub(crate) struct ReportSettings<'a> {
     pub noun: &'static str,
     /// The requirements the matrix lists.
     pub catalogue: &'a Catalogue,
+    /// Where the verdict is printed.
+    pub console: Console,
 }
 
 /// A trial to run.
@@ -129,6 +144,8 @@ pub(crate) struct Execution {
     pub strict: bool,
     /// What the terminal calls the trials (`scenarios`, `groups`).
     pub noun: &'static str,
+    /// Where the trials' lines are printed.
+    pub console: Console,
 }
 
 /// Every trial's result, in the order given, and how long it all took.
@@ -152,7 +169,8 @@ where
     let stop = AtomicBool::new(false);
     let (sender, receiver) = mpsc::channel::<(usize, TrialResult)>();
     let mut results: Vec<Option<TrialResult>> = (0..total).map(|_| None).collect();
-    let mut printer = terminal::Progress::start(total, execution.noun, execution.quiet);
+    let mut printer =
+        terminal::Progress::start(total, execution.noun, execution.quiet, execution.console);
     std::thread::scope(|scope| {
         for _ in 0..execution.threads.clamp(1, total.max(1)) {
             let sender = sender.clone();
@@ -277,19 +295,16 @@ pub(crate) fn finish<S: Subject>(
     ran.sort_by(|a, b| a.0.name().cmp(b.0.name()));
     agree(&mut ran);
     let matrix = Matrix::build(settings.catalogue, &ran);
-    print!(
-        "{}",
-        terminal::verdict(
-            &ran,
-            &could_not_run,
-            &matrix,
-            &totals,
-            terminal::Wording {
-                strict: settings.strict,
-                noun: settings.noun,
-            }
-        )
-    );
+    settings.console.print(&terminal::verdict(
+        &ran,
+        &could_not_run,
+        &matrix,
+        &totals,
+        terminal::Wording {
+            strict: settings.strict,
+            noun: settings.noun,
+        },
+    ));
     if let Some(code) = write_reports(&ran, &matrix, &totals, settings) {
         return code;
     }
@@ -316,7 +331,7 @@ fn write_reports<S: Subject>(
     if let Some(path) = &settings.files.junit {
         let written = junit::render(settings.suite, results, matrix, settings.strict)
             .map_err(|e| e.to_string())
-            .and_then(|xml| write_atomically(path, xml.as_bytes()).map_err(|e| e.to_string()));
+            .and_then(|xml| output::write(path, xml.as_bytes()).map_err(|e| e.to_string()));
         if let Err(e) = written {
             eprintln!("error: cannot write {}: {e}", path.display());
             return Some(exit::COULD_NOT_RUN);
@@ -324,7 +339,7 @@ fn write_reports<S: Subject>(
     }
     if let Some(path) = &settings.files.json {
         let stream = json::render(results, matrix, totals, settings.strict);
-        if let Err(e) = write_atomically(path, stream.as_bytes()) {
+        if let Err(e) = output::write(path, stream.as_bytes()) {
             eprintln!("error: cannot write {}: {e}", path.display());
             return Some(exit::COULD_NOT_RUN);
         }

@@ -86,7 +86,8 @@ pub struct Log {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
     /// Extension: `"recording"` while the file is being written, then `"complete"`,
-    /// `"interrupted"` (a run stopped early) or `"stopped"` (the proxy stopped).
+    /// `"interrupted"` (a run stopped early), `"stopped"` (the proxy stopped) or `"incomplete"`
+    /// (some exchanges could not be written).
     #[serde(
         rename = "_gwsStatus",
         default,

@@ -277,6 +277,27 @@ pub struct Plan {
     /// What was left out, and why (client publishes, which GWS refuses anyway; handshakes a
     /// client made again after the server forgot its session).
     pub skipped: Vec<String>,
+    /// Why the capture may lack exchanges, when its recorder said so (`_gwsStatus`): the
+    /// differences a replay finds may then be only the recording's gaps.
+    pub caution: Option<String>,
+}
+
+/// The caution a capture's `_gwsStatus` calls for: none for a recording that ended normally
+/// (`complete`, or `stopped` for the proxy) or a file that does not say (devtools exports).
+fn caution(har: &Har, source: &str) -> Option<String> {
+    let status = har.log.gws_status.as_deref()?;
+    if matches!(status, "complete" | "stopped") {
+        return None;
+    }
+    let why = har
+        .log
+        .comment
+        .as_deref()
+        .map_or_else(String::new, |comment| format!(" ({comment})"));
+    Some(format!(
+        "{source} is marked `{status}`{why}: exchanges are missing from it, so some differences \
+         may be only the recording's gaps"
+    ))
 }
 
 /// Why a capture cannot be replayed.
@@ -856,7 +877,11 @@ impl Plan {
             causality::link(group, OrderBy::Footprint);
         }
         groups.sort_by(|a, b| a.name.cmp(&b.name));
-        Ok(Self { groups, skipped })
+        Ok(Self {
+            groups,
+            skipped,
+            caution: caution(har, source),
+        })
     }
 
     /// Orders the steps of different actors as `order` says (planning orders them by

@@ -3,10 +3,13 @@
 //! not run, each root cause once with its evidence, the requirement counts and the totals.
 //! The full detail (every finding, every occurrence, the whole matrix) is in the JSON Lines
 //! and JUnit reports.
+//!
+//! All of it goes to standard output, or to standard error when standard output carries an
+//! output file itself (`--json -`, `--junit -`, `--record -`; see [`Console`]).
 
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
-use std::io::Write as _;
+use std::path::Path;
 use std::time::Duration;
 
 use crate::check::Verdict;
@@ -130,23 +133,62 @@ fn counted(count: usize, noun: &str) -> String {
     }
 }
 
+/// Where the terminal report (the trials' lines and the verdict) is printed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Console {
+    /// Standard output, the usual place.
+    #[default]
+    Stdout,
+    /// Standard error: standard output carries an output file (`-`), and nothing else.
+    Stderr,
+}
+
+impl Console {
+    /// Standard error when one of a command's `outputs` (`flag`, path, as given to
+    /// [`crate::output::preflight`]) is `-`, standard output otherwise.
+    pub fn beside(outputs: &[(&str, Option<&Path>)]) -> Self {
+        let to_stdout = outputs
+            .iter()
+            .filter_map(|(_, path)| *path)
+            .any(crate::output::names_stdout);
+        if to_stdout {
+            Self::Stderr
+        } else {
+            Self::Stdout
+        }
+    }
+
+    /// Prints `text` as it is, at once (a trial's line shows as the trial ends). A console
+    /// that cannot be written to is no reason to stop a run: the report files still are.
+    pub fn print(self, text: &str) {
+        fn put(mut out: impl std::io::Write, text: &str) {
+            let _ = out.write_all(text.as_bytes());
+            let _ = out.flush();
+        }
+        match self {
+            Self::Stdout => put(std::io::stdout().lock(), text),
+            Self::Stderr => put(std::io::stderr().lock(), text),
+        }
+    }
+}
+
 /// Prints the trials' lines as they end.
 pub struct Progress {
     quiet: bool,
+    console: Console,
 }
 
 impl Progress {
-    /// Prints the header of a run of `total` trials called `noun` (`scenarios`, `groups`).
-    pub fn start(total: usize, noun: &str, quiet: bool) -> Self {
-        println!("\nrunning {}", counted(total, noun));
-        Self { quiet }
+    /// Prints the header of a run of `total` trials called `noun` (`scenarios`, `groups`) on
+    /// `console`.
+    pub fn start(total: usize, noun: &str, quiet: bool, console: Console) -> Self {
+        console.print(&format!("\nrunning {}\n", counted(total, noun)));
+        Self { quiet, console }
     }
 
     /// Prints a trial's line (or character).
     pub fn ended(&mut self, line: &Line) {
-        let mut out = std::io::stdout().lock();
-        let _ = out.write_all(line.render(self.quiet).as_bytes());
-        let _ = out.flush();
+        self.console.print(&line.render(self.quiet));
     }
 }
 

@@ -4,7 +4,7 @@
 
 use serde_json::{Value, json};
 
-use super::{Runner, StepError};
+use super::{Runner, StepError, requests};
 use crate::bayeux::{ChannelPattern, LONG_POLLING, META_CONNECT};
 use crate::check::bayeux as bayeux_check;
 use crate::check::invariants::ActorInfo;
@@ -46,6 +46,12 @@ impl Runner<'_> {
         headers: &[(String, String)],
     ) -> Exchange {
         let exchange = http.send(method, path, body, headers).await;
+        self.record_exchange(actor, &exchange);
+        exchange
+    }
+
+    /// Records an exchange `actor` (or an anonymous request) made.
+    fn record_exchange(&mut self, actor: Option<&str>, exchange: &Exchange) {
         self.events.push(RunEvent::Exchange {
             scenario: self.scenario.name.clone(),
             actor: actor.map(str::to_owned),
@@ -58,7 +64,6 @@ impl Runner<'_> {
             elapsed_ms: exchange.elapsed.as_millis() as u64,
             error: exchange.error.clone(),
         });
-        exchange
     }
 
     /// A setup request that must succeed (HTTP 200, statusCode 0) for the scenario to make
@@ -79,32 +84,19 @@ impl Runner<'_> {
         Ok(exchange)
     }
 
-    /// `Ready` or `NotReady` on chat: at `/api/v2/me/channels/chat`, the endpoint the
-    /// documents show, or, when the server has no such resource there (HTTP 404 or 405), at
-    /// `/api/v2/me`, where public client code sends them (docs/rulings.md,
-    /// `choice-ready-endpoint`). Returns the exchange that counts.
+    /// `Ready` or `NotReady` on chat ([`requests::readiness`]), every exchange recorded;
+    /// returns the one that counts.
     pub(crate) async fn readiness(
         &mut self,
         actor: &str,
         http: &HttpActor,
         ready: bool,
     ) -> Exchange {
-        let body = Body::Json(json!({"operationName": if ready { "Ready" } else { "NotReady" }}));
-        let channel = self
-            .exchange(
-                Some(actor),
-                http,
-                "POST",
-                "/api/v2/me/channels/chat",
-                Some(&body),
-                &[],
-            )
-            .await;
-        if !matches!(channel.status, Some(404 | 405)) {
-            return channel;
+        let readiness = requests::readiness(http, ready).await;
+        for exchange in readiness.no_resource.iter().chain([&readiness.answer]) {
+            self.record_exchange(Some(actor), exchange);
         }
-        self.exchange(Some(actor), http, "POST", "/api/v2/me", Some(&body), &[])
-            .await
+        readiness.answer
     }
 
     /// `login`: HTTP session, CometD handshake and subscription, StartContactCenterSession, then
@@ -121,13 +113,9 @@ impl Runner<'_> {
             .credentials(&user)
             .map_err(|e| StepError::CouldNotRun(e.to_string()))?;
         let http = self.http_actor(Some(actor), Auth::Basic(credentials.clone()))?;
-        let me = self.setup(actor, &http, "GET", "/api/v2/me", None).await?;
+        let me = self.setup(actor, &http, "GET", requests::ME, None).await?;
         let body = me.response.unwrap_or_default();
-        let Some(user_id) = body
-            .pointer("/user/id")
-            .and_then(Value::as_str)
-            .map(str::to_owned)
-        else {
+        let Some(user_id) = requests::user_id(&body).map(str::to_owned) else {
             return Err(self.fail(
                 "setup",
                 format!("{actor}: GET /api/v2/me has no user.id"),
@@ -162,8 +150,8 @@ impl Runner<'_> {
             let what = format!("CometD subscription to {SUBSCRIPTION} failed");
             return Err(self.bayeux_failed(actor, &what, &e));
         }
-        let start = json!({"operationName": "StartContactCenterSession", "channels": ["chat"]});
-        self.setup(actor, &http, "POST", "/api/v2/me", Some(start))
+        let start = requests::start_session();
+        self.setup(actor, &http, "POST", requests::ME, Some(start))
             .await?;
         let exchange = self.readiness(actor, &http, false).await;
         self.check_response(Some(actor), &exchange, &ResponseCheck::default())?;
@@ -289,16 +277,16 @@ impl Runner<'_> {
     async fn clean_up_unbounded(&self) {
         for customer in self.customers.values() {
             if let Some(chat_id) = &customer.chat_id {
-                let body = Body::Json(json!({"operationName": "Complete"}));
-                let path = format!("/api/v2/chats/{chat_id}");
+                let body = Body::Json(requests::operation("Complete"));
+                let path = requests::customer_chat_path(chat_id);
                 customer.http.send("POST", &path, Some(&body), &[]).await;
             }
         }
-        let end = Body::Json(json!({"operationName": "EndContactCenterSession"}));
+        let end = Body::Json(requests::operation("EndContactCenterSession"));
         for session in self.agents.values() {
             session
                 .http
-                .send("POST", "/api/v2/me", Some(&end), &[])
+                .send("POST", requests::ME, Some(&end), &[])
                 .await;
         }
         for session in self.agents.values() {

@@ -5,9 +5,11 @@
 
 mod actors;
 mod expect;
+pub mod janitor;
 mod reach;
 mod record;
 mod repeated;
+mod requests;
 mod steps;
 pub mod stop;
 pub mod user_locks;

@@ -4,11 +4,12 @@
 
 use std::time::Duration;
 
+use super::requests;
 use crate::driver::http::{Auth, HttpActor};
 
 /// The request the check makes: harmless, answered by any GWS server (with 401 without
 /// credentials), and part of every scenario's login anyway.
-const PROBE_PATH: &str = "/api/v2/me";
+const PROBE_PATH: &str = requests::ME;
 
 /// `Ok` when the target at `base_url` answers an HTTP request with any status within
 /// `timeout`; otherwise what went wrong (connection refused, nothing answered in time, ...).

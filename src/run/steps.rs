@@ -3,7 +3,7 @@
 
 use serde_json::{Map, Value, json};
 
-use super::{Runner, StepError};
+use super::{Runner, StepError, requests};
 use crate::driver::http::{Body, Exchange, HttpActor};
 use crate::scenario::matcher::MatchError;
 use crate::scenario::model::{
@@ -139,8 +139,8 @@ impl Runner<'_> {
             Action::Logout(actor) => agent(
                 self,
                 actor,
-                "/api/v2/me",
-                json!({"operationName": "EndContactCenterSession"}),
+                requests::ME,
+                requests::operation("EndContactCenterSession"),
             )?,
             Action::Monitor {
                 supervisor,
@@ -156,19 +156,19 @@ impl Runner<'_> {
                 if let Some(nickname) = nickname {
                     body["nickname"] = json!(nickname);
                 }
-                let path = format!("/api/v2/users/{}/channels/chat", self.user_id(target)?);
+                let path = requests::monitoring_path(&self.user_id(target)?);
                 agent(self, supervisor, &path, body)?
             }
             Action::CancelMonitoring {
                 supervisor,
                 agent: target,
             } => {
-                let path = format!("/api/v2/users/{}/channels/chat", self.user_id(target)?);
+                let path = requests::monitoring_path(&self.user_id(target)?);
                 agent(
                     self,
                     supervisor,
                     &path,
-                    json!({"operationName": "CancelSupervisorMonitoring"}),
+                    requests::operation("CancelSupervisorMonitoring"),
                 )?
             }
             Action::RequestChat {
@@ -195,7 +195,7 @@ impl Runner<'_> {
                     actor: Some(customer.clone()),
                     http: self.customer_http(customer)?,
                     method: "POST",
-                    path: "/api/v2/chats".to_owned(),
+                    path: requests::CUSTOMER_CHATS.to_owned(),
                     body: Some(Body::Json(body)),
                     headers: Vec::new(),
                 }
@@ -213,7 +213,7 @@ impl Runner<'_> {
                     actor: Some(customer.clone()),
                     http: self.customer_http(customer)?,
                     method: "POST",
-                    path: format!("/api/v2/chats/{}", self.customer_chat(customer)?),
+                    path: requests::customer_chat_path(&self.customer_chat(customer)?),
                     body: Some(Body::Json(body)),
                     headers: Vec::new(),
                 }
@@ -222,7 +222,7 @@ impl Runner<'_> {
                 actor: Some(customer.clone()),
                 http: self.customer_http(customer)?,
                 method: "GET",
-                path: format!("/api/v2/chats/{}", self.customer_chat(customer)?),
+                path: requests::customer_chat_path(&self.customer_chat(customer)?),
                 body: None,
                 headers: Vec::new(),
             },
@@ -239,8 +239,8 @@ impl Runner<'_> {
                     http: self.customer_http(customer)?,
                     method: "GET",
                     path: format!(
-                        "/api/v2/chats/{}/messages{query}",
-                        self.customer_chat(customer)?
+                        "{}/messages{query}",
+                        requests::customer_chat_path(&self.customer_chat(customer)?)
                     ),
                     body: None,
                     headers: Vec::new(),
@@ -342,7 +342,7 @@ impl Runner<'_> {
             actor: Some(actor.to_owned()),
             http: self.agent_http(actor)?,
             method: "POST",
-            path: format!("/api/v2/me/chats/{chat}"),
+            path: requests::chat_path(&chat),
             body: Some(Body::Json(Value::Object(body))),
             headers: Vec::new(),
         })
