@@ -427,7 +427,14 @@ fn held_run(dir: &Path, url: &str) -> Process {
     std::fs::write(scenarios.join("held-mid-chat.yaml"), HELD).unwrap();
     let child = binary()
         .current_dir(dir)
-        .args(["run", "--target", url, "--scenarios"])
+        .args([
+            "run",
+            "--target",
+            url,
+            "--json",
+            "held.jsonl",
+            "--scenarios",
+        ])
         .arg(&scenarios)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -457,7 +464,20 @@ fn interrupted_then_normal(signal_name: &str) -> String {
     let server = Process(server);
     let mut held = held_run(&dir, &url);
     signal(&held.0, signal_name);
-    wait_exit(&mut held.0, Duration::from_secs(20));
+    let status = wait_exit(&mut held.0, Duration::from_secs(20));
+    if signal_name != "KILL" {
+        // Stopped, cleaned up, reported: exit 130 with the report of what ran, the
+        // interrupted scenario as one that could not run (no verdict on the target).
+        assert_eq!(status.code(), Some(130), "after SIG{signal_name}");
+        let report = std::fs::read_to_string(dir.join("held.jsonl")).unwrap();
+        let summary: Value = serde_json::from_str(report.lines().last().unwrap()).unwrap();
+        assert_eq!(
+            (&summary["event"], &summary["errored"], &summary["failed"]),
+            (&json!("summary"), &json!(1), &json!(0)),
+            "{report}"
+        );
+        assert!(report.contains("stopped at step "), "{report}");
+    }
     let started = Instant::now();
     let next = binary()
         .current_dir(&dir)
@@ -482,8 +502,18 @@ fn interrupted_then_normal(signal_name: &str) -> String {
 
 #[test]
 fn a_run_interrupted_by_ctrl_c_is_followed_by_a_passing_run() {
-    // Whether the interrupted run cleaned up after itself or not, the next one passes.
-    interrupted_then_normal("INT");
+    // The interrupted run cleaned up after itself (its agents logged out); whatever it could
+    // not undo, the next run cleans, and passes.
+    let stderr = interrupted_then_normal("INT");
+    assert!(
+        !stderr.contains("ended a session left over"),
+        "the interrupted run ended its own sessions: {stderr}"
+    );
+}
+
+#[test]
+fn a_run_stopped_by_sigterm_is_followed_by_a_passing_run() {
+    interrupted_then_normal("TERM");
 }
 
 #[test]

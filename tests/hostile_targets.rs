@@ -17,10 +17,12 @@ mod hostile;
 
 use std::path::PathBuf;
 use std::process::Command;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use hostile::{Hostile, Plan, Request, Upstream, encode, json, raw, refusing_url};
-use serde_json::Value;
+use serde_json::{Value, json as value};
 
 /// Makes supervisor requests, the target of the REST corruptions.
 const MONITORING: &str = "plain-agent-cannot-monitor";
@@ -245,6 +247,78 @@ async fn a_target_that_accepts_and_never_answers_ends_the_suite_with_exit_3() {
     assert!(
         run.stderr
             .contains("timed out after 1 s waiting for the response"),
+        "{}",
+        run.context()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_target_that_goes_away_mid_run_ends_it_with_exit_3_and_the_rest_not_run() {
+    // Answers until the plain agent's monitoring request (not the clean-up's cancellations
+    // before the run), then never again (every request, the reachability probe included,
+    // hangs).
+    let gone = Arc::new(AtomicBool::new(false));
+    let hostile = {
+        let gone = gone.clone();
+        Hostile::proxy(LONG_POLL, move |request: &Request| {
+            if request.is_monitoring() && !request.body_text().contains("Cancel") {
+                gone.store(true, Ordering::SeqCst);
+            }
+            if gone.load(Ordering::SeqCst) {
+                Plan::Hang
+            } else {
+                Plan::Forward
+            }
+        })
+        .await
+    };
+    let later = "switch-after-switch";
+    let run = gws(
+        &hostile.url,
+        &[
+            "--request-timeout",
+            "1s",
+            "--scenario-timeout",
+            "30s",
+            "--exact",
+            BAYEUX,
+            MONITORING,
+            later,
+        ],
+    )
+    .await;
+    run.assert_ended(3, SLACK);
+    assert!(
+        run.stderr.contains(&format!(
+            "the target {} stopped answering during scenario {MONITORING} (step ",
+            hostile.url
+        )) && run
+            .stderr
+            .contains(&format!("scenarios/{MONITORING}.yaml:")),
+        "names the scenario and the step: {}",
+        run.context()
+    );
+    assert!(
+        run.stdout.contains(&format!("test {later} ... not run")),
+        "{}",
+        run.context()
+    );
+    assert_eq!(
+        run.outcomes(),
+        vec![(BAYEUX.to_owned(), "passed".to_owned())],
+        "only the scenario before the target went away has a verdict: {}",
+        run.context()
+    );
+    let summary = run.events.last().expect("a summary");
+    assert_eq!(summary["event"], "summary", "{}", run.context());
+    assert_eq!(
+        (
+            &summary["passed"],
+            &summary["failed"],
+            &summary["errored"],
+            &summary["not_run"]
+        ),
+        (&value!(1), &value!(0), &value!(1), &value!(1)),
         "{}",
         run.context()
     );

@@ -10,6 +10,7 @@ mod seeding;
 mod selection;
 mod serve;
 mod signal;
+mod stopping;
 mod target;
 mod trials;
 

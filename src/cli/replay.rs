@@ -22,6 +22,7 @@ use crate::profile::Profile;
 use crate::replay::causality::OrderBy;
 use crate::replay::{GroupPlan, Pace, Plan, ReplayContext, replay_group};
 use crate::report::terminal::Console;
+use crate::run::Stop;
 use crate::spec::Catalogue;
 
 /// Options of `replay`.
@@ -221,7 +222,7 @@ pub fn run(args: ReplayArgs) -> i32 {
         noun: "groups",
         console,
     };
-    let executed = execute(trials, execution, |group: &Arc<GroupPlan>| {
+    let executed = execute(trials, execution, &Stop::new(), |group: &Arc<GroupPlan>| {
         runtime.block_on(replay_one(group.clone(), target.as_deref(), seeded, &ctx))
     });
     let catalogue = Catalogue::builtin_shared();

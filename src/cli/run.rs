@@ -11,7 +11,7 @@ use clap::Args;
 
 use super::seeding::{Seeded, SeedingArgs};
 use super::selection::SelectionArgs;
-use super::signal::StopSignals;
+use super::stopping;
 use super::target::parse_target;
 use super::trials::{
     Execution, ReportFiles, ReportSettings, Trial, against_target, execute, finish, trial_runtime,
@@ -20,11 +20,12 @@ use super::trials::{
 use crate::driver::bayeux::BayeuxConfig;
 use crate::exit;
 use crate::har::{Ending, HarWriter, redact};
-use crate::output::shown;
 use crate::profile::Profile;
 use crate::report::terminal::Console;
 use crate::run::user_locks::UserLocks;
-use crate::run::{RunContext, ScenarioRun, Verifier, check_reachable, run_scenario};
+use crate::run::{
+    RunContext, ScenarioRun, Stop, StopCause, Verifier, check_reachable, run_scenario_until,
+};
 use crate::scenario::{self, LoadError, Scenario};
 use crate::spec::Catalogue;
 
@@ -230,20 +231,29 @@ fn prepare(args: &RunArgs) -> Result<Prepared, i32> {
 }
 
 /// Runs one scenario against `target`, or against a fresh embedded server.
+/// Against a target, one that stopped answering makes the scenario one that could not run.
 async fn run_one(
     scenario: &Scenario,
     target: Option<&str>,
     seeded: Seeded,
     base: &RunContext,
+    stop: &Stop,
 ) -> Result<ScenarioRun, String> {
-    against_target(target, seeded, |base_url| async move {
+    let run = against_target(target, seeded, |base_url| async move {
         let ctx = RunContext {
             base_url,
             ..base.clone()
         };
-        run_scenario(scenario, &ctx).await
+        run_scenario_until(scenario, &ctx, stop).await
     })
-    .await
+    .await?;
+    if let Some(target) = target
+        && let Some(gone) =
+            stopping::probe_target(scenario, &run, target, base.request_timeout, stop).await
+    {
+        return Err(gone);
+    }
+    Ok(run)
 }
 
 /// Runs the command; returns the exit code.
@@ -329,12 +339,16 @@ pub fn run(mut args: RunArgs) -> i32 {
         return code;
     }
     let record = match &args.record {
-        Some(path) => match start_recording(path, args.target.as_deref(), &runtime) {
+        Some(path) => match start_recording(path, args.target.as_deref()) {
             Ok(writer) => Some(writer),
             Err(code) => return code,
         },
         None => None,
     };
+    let stop = Stop::new();
+    if let Err(code) = stopping::listen(&runtime, stop.clone(), record.clone()) {
+        return code;
+    }
     let catalogue = prepared.verifier.catalogue().clone();
     let base = RunContext {
         base_url: String::new(),
@@ -364,22 +378,19 @@ pub fn run(mut args: RunArgs) -> i32 {
     // Against one shared target, scenarios sharing a user must not overlap.
     let user_locks = UserLocks::default();
     let target = args.target.as_deref();
-    let executed = execute(trials, execution, |scenario: &Scenario| {
+    let executed = execute(trials, execution, &stop, |scenario: &Scenario| {
         let _users = target
             .is_some()
             .then(|| user_locks.acquire(scenario.users()));
-        runtime.block_on(run_one(scenario, target, seeded, &base))
+        runtime.block_on(run_one(scenario, target, seeded, &base, &stop))
     });
     if let Some(writer) = record {
-        match writer.finish(Ending::Complete) {
-            Ok(entries) => eprintln!(
-                "recorded {entries} exchanges in {}",
-                shown(writer.destination())
-            ),
-            Err(e) => {
-                eprintln!("error: {e}");
-                return exit::COULD_NOT_RUN;
-            }
+        let ending = match stop.cause() {
+            Some(StopCause::Interrupted) => Ending::Interrupted,
+            _ => Ending::Complete,
+        };
+        if !stopping::close_recording(&writer, ending) {
+            return exit::COULD_NOT_RUN;
         }
     }
     let settings = ReportSettings {
@@ -390,53 +401,22 @@ pub fn run(mut args: RunArgs) -> i32 {
         catalogue: &catalogue,
         console,
     };
-    finish(executed, prepared.filtered_out, settings)
+    let verdict = finish(executed, prepared.filtered_out, settings);
+    stopping::exit_code(&stop, verdict)
 }
 
-/// Creates the recording and arranges for Ctrl-C (or SIGTERM) to close it and exit with
-/// [`exit::INTERRUPTED`]; returns the exit code when the file cannot be created.
-fn start_recording(
-    path: &std::path::Path,
-    target: Option<&str>,
-    runtime: &tokio::runtime::Runtime,
-) -> Result<Arc<HarWriter>, i32> {
+/// Creates the recording; returns the exit code when the file cannot be created.
+fn start_recording(path: &std::path::Path, target: Option<&str>) -> Result<Arc<HarWriter>, i32> {
     let made_by = match target {
         Some(url) => format!("gws-conform run against {}", redact::url(url)),
         None => "gws-conform run against the embedded reference server".to_owned(),
     };
-    let writer = HarWriter::create(path, &made_by).map_err(|e| {
-        eprintln!("error: {e}");
-        exit::COULD_NOT_RUN
-    })?;
-    let writer = Arc::new(writer);
-    let on_stop = writer.clone();
-    // Caught now, not when the task below first runs: a Ctrl-C right after the start still
-    // leaves a valid file.
-    let signals = {
-        let _entered = runtime.enter();
-        StopSignals::listen()
-    };
-    runtime.spawn(async move {
-        let stop = match signals {
-            Ok(mut signals) => signals.requested().await,
-            Err(e) => Err(e),
-        };
-        if let Err(e) = stop {
-            // Without a handler the signals keep their default effect; the recording is then
-            // left in its temporary file, which is valid HAR up to its last entry.
-            tracing::warn!("cannot catch Ctrl-C: {e}");
-            return;
-        }
-        match on_stop.finish(Ending::Interrupted) {
-            Ok(entries) => eprintln!(
-                "\ninterrupted: {entries} exchanges recorded in {}",
-                shown(on_stop.destination())
-            ),
-            Err(e) => eprintln!("\ninterrupted; error: {e}"),
-        }
-        std::process::exit(exit::INTERRUPTED);
-    });
-    Ok(writer)
+    HarWriter::create(path, &made_by)
+        .map(Arc::new)
+        .map_err(|e| {
+            eprintln!("error: {e}");
+            exit::COULD_NOT_RUN
+        })
 }
 
 #[cfg(test)]

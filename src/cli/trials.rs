@@ -19,6 +19,7 @@ use crate::exit;
 use crate::output;
 use crate::report::terminal::{self, Console, Line};
 use crate::report::{json, junit};
+use crate::run::Stop;
 use crate::spec::Catalogue;
 use crate::trial::{ScenarioRun, Subject};
 use crate::verdict::attribution::agree;
@@ -157,8 +158,14 @@ pub(crate) struct Executed<S> {
 }
 
 /// Runs `trials` on `execution.threads` worker threads, each calling `work` (which blocks),
-/// printing each trial's line as it ends.
-pub(crate) fn execute<S, W>(trials: Vec<Trial<S>>, execution: Execution, work: W) -> Executed<S>
+/// printing each trial's line as it ends; once `stop` is requested no trial starts (they are
+/// not run).
+pub(crate) fn execute<S, W>(
+    trials: Vec<Trial<S>>,
+    execution: Execution,
+    stop_request: &Stop,
+    work: W,
+) -> Executed<S>
 where
     S: Subject + Send + Sync,
     W: Fn(&S) -> Result<ScenarioRun, String> + Sync,
@@ -175,6 +182,7 @@ where
         for _ in 0..execution.threads.clamp(1, total.max(1)) {
             let sender = sender.clone();
             let (trials, next, stop, work) = (&trials, &next, &stop, &work);
+            let stop_request = stop_request.clone();
             scope.spawn(move || {
                 loop {
                     let index = next.fetch_add(1, Ordering::SeqCst);
@@ -183,7 +191,7 @@ where
                     };
                     let result = if trial.ignored {
                         Err(Unrun::Ignored)
-                    } else if stop.load(Ordering::SeqCst) {
+                    } else if stop.load(Ordering::SeqCst) || stop_request.is_requested() {
                         Err(Unrun::NotStarted)
                     } else {
                         work(&trial.subject).map_err(Unrun::CouldNotRun)

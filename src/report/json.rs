@@ -42,7 +42,13 @@ pub fn render<S>(
     let requirements: serde_json::Map<String, serde_json::Value> = matrix
         .counts()
         .into_iter()
-        .map(|(status, n)| (status.label().to_owned(), json!(n)))
+        // Keyed as the `requirement` events write the status.
+        .map(|(status, n)| {
+            (
+                json!(status).as_str().unwrap_or_default().to_owned(),
+                json!(n),
+            )
+        })
         .collect();
     let summary = json!({
         "event": "summary",

@@ -242,11 +242,18 @@ pub async fn run_scenario_until(scenario: &Scenario, ctx: &RunContext, stop: &St
                 Vec::new(),
             )),
         },
-        () = stop.requested() => Err(StepError::CouldNotRun(format!(
-            "stopped{}: {}",
-            runner.step.map(|i| format!(" at step {}", i + 1)).unwrap_or_default(),
-            stop.cause().map(|c| c.describe()).unwrap_or_default()
-        ))),
+        () = stop.requested() => {
+            let why = stop.cause().map(|c| c.describe()).unwrap_or_default();
+            let message = match runner.step {
+                Some(index) => {
+                    let message = format!("stopped at step {}: {why}", index + 1);
+                    runner.step_ended(index, false, Some(message.clone()));
+                    message
+                }
+                None => format!("stopped: {why}"),
+            };
+            Err(StepError::CouldNotRun(message))
+        }
     };
     runner.enter_step(None);
     runner.check_sessions();

@@ -32,17 +32,23 @@ impl Runner<'_> {
                 Err(StepError::CouldNotRun(message)) => Some(message.clone()),
                 _ => None,
             };
-            self.events.push(crate::event::RunEvent::Step {
-                scenario: self.scenario.name.clone(),
-                step: index,
-                line: step.position.line,
-                action: step.action.keyword().to_owned(),
-                passed: result.is_ok(),
-                message,
-            });
+            self.step_ended(index, result.is_ok(), message);
             result?;
         }
         Ok(())
+    }
+
+    /// Records how step `index` ended (`message`: why it could not run).
+    pub(crate) fn step_ended(&mut self, index: usize, passed: bool, message: Option<String>) {
+        let step = &self.scenario.steps[index];
+        self.events.push(crate::event::RunEvent::Step {
+            scenario: self.scenario.name.clone(),
+            step: index,
+            line: step.position.line,
+            action: step.action.keyword().to_owned(),
+            passed,
+            message,
+        });
     }
 
     fn undefined(&mut self, error: Undefined) -> StepError {
