@@ -52,6 +52,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use gws_conform::driver::bayeux::BayeuxConfig;
+use gws_conform::driver::route::Route;
 use gws_conform::event::{Outcome, RunEvent};
 use gws_conform::har::model::Har;
 use gws_conform::profile::Profile;
@@ -385,6 +386,7 @@ fn main() {
                 deadline: Duration::from_secs_f64(options.deadline),
                 request_timeout: Duration::from_secs(10),
                 bayeux: BayeuxConfig::default(),
+                route: Route::Direct,
             };
             let before = cpu_time();
             let run = replay_group(group.clone(), &ctx).await;

@@ -15,6 +15,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use gws_conform::driver::bayeux::BayeuxConfig;
+use gws_conform::driver::route::Route;
 use gws_conform::event::Outcome;
 use gws_conform::profile::Profile;
 use gws_conform::run::janitor::{CleanReport, Cleaned, Limits, TargetUsers, clean_target};
@@ -43,10 +44,12 @@ fn users(list: &[(&str, Role)]) -> TargetUsers {
 async fn clean(server: &RunningServer, users: &TargetUsers) -> CleanReport {
     let (url, users) = (server.base_url(), users.clone());
     let limits = Limits::new(REQUEST_TIMEOUT);
-    tokio::spawn(async move { clean_target(&url, &Profile::builtin(), &users, limits).await })
-        .await
-        .expect("the clean-up does not panic")
-        .expect("the target answers")
+    tokio::spawn(async move {
+        clean_target(&url, &Route::Direct, &Profile::builtin(), &users, limits).await
+    })
+    .await
+    .expect("the clean-up does not panic")
+    .expect("the target answers")
 }
 
 /// The chats `actor` is in, as whole resources.
@@ -198,6 +201,7 @@ async fn what_an_interrupted_run_leaves_is_cleaned_and_reported() {
         bayeux: BayeuxConfig::default(),
         verifier,
         record: None,
+        route: Route::Direct,
     };
     let run = run_scenario(&scenario, &ctx).await;
     let findings: Vec<String> = run.findings().map(|f| f.message.clone()).collect();
@@ -256,6 +260,7 @@ async fn csrf_protection_and_refused_logins_are_handled() {
         &server.base_url(),
         gws_conform::driver::http::Auth::Basic(credentials),
         REQUEST_TIMEOUT,
+        &Route::Direct,
     )
     .unwrap();
     http.send("GET", "/api/v2/me", None, &[]).await;
@@ -278,9 +283,15 @@ async fn csrf_protection_and_refused_logins_are_handled() {
     let profile = Profile::load(&profile_file).unwrap();
     let selection = users(&[("agent1", Role::Agent), ("agent2", Role::Agent)]);
     let limits = Limits::new(REQUEST_TIMEOUT);
-    let report = clean_target(&server.base_url(), &profile, &selection, limits)
-        .await
-        .unwrap();
+    let report = clean_target(
+        &server.base_url(),
+        &Route::Direct,
+        &profile,
+        &selection,
+        limits,
+    )
+    .await
+    .unwrap();
     assert_eq!(
         report.of("agent1"),
         [Cleaned::WasReady, Cleaned::EndedSession],
@@ -306,7 +317,7 @@ async fn a_silent_target_is_an_error_after_a_request_deadline_or_a_warning_at_th
 
     let started = Instant::now();
     let limits = Limits::new(Duration::from_millis(500));
-    let error = clean_target(&url, &profile, &selection, limits)
+    let error = clean_target(&url, &Route::Direct, &profile, &selection, limits)
         .await
         .unwrap_err();
     assert!(
@@ -320,7 +331,7 @@ async fn a_silent_target_is_an_error_after_a_request_deadline_or_a_warning_at_th
         request_timeout: Duration::from_secs(30),
         deadline: Duration::from_millis(300),
     };
-    let report = clean_target(&url, &profile, &selection, limits)
+    let report = clean_target(&url, &Route::Direct, &profile, &selection, limits)
         .await
         .unwrap();
     assert!(started.elapsed() < Duration::from_secs(3));
@@ -335,7 +346,7 @@ async fn a_silent_target_is_an_error_after_a_request_deadline_or_a_warning_at_th
     // Nothing listening: an error at once.
     drop(silent);
     let limits = Limits::new(REQUEST_TIMEOUT);
-    let error = clean_target(&url, &profile, &selection, limits)
+    let error = clean_target(&url, &Route::Direct, &profile, &selection, limits)
         .await
         .unwrap_err();
     assert!(error.to_string().contains("cannot connect"), "{error}");

@@ -37,6 +37,7 @@ use std::time::{Duration, Instant};
 
 use gws_conform::check::Verdict;
 use gws_conform::driver::bayeux::BayeuxConfig;
+use gws_conform::driver::route::Route;
 use gws_conform::event::Outcome;
 use gws_conform::profile::Profile;
 use gws_conform::report::terminal::{self, Totals, Wording};
@@ -224,6 +225,7 @@ async fn run_one(scenario: Arc<Scenario>, seeded: Config, verifier: Arc<Verifier
         bayeux: BayeuxConfig::default(),
         verifier,
         record: None,
+        route: Route::Direct,
     };
     let run = run_scenario(&scenario, &ctx).await;
     server.shutdown().await;

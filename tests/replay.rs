@@ -21,6 +21,7 @@ use std::time::Duration;
 
 use gws_conform::check::Verdict;
 use gws_conform::driver::bayeux::BayeuxConfig;
+use gws_conform::driver::route::Route;
 use gws_conform::event::{Outcome, RunEvent};
 use gws_conform::har::model::Har;
 use gws_conform::profile::Profile;
@@ -128,6 +129,7 @@ fn context(base_url: String) -> ReplayContext {
         deadline: Duration::from_secs(3),
         request_timeout: Duration::from_secs(5),
         bayeux: BayeuxConfig::default(),
+        route: Route::Direct,
     }
 }
 

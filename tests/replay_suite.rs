@@ -19,6 +19,7 @@ use std::time::Duration;
 
 use gws_conform::check::Verdict;
 use gws_conform::driver::bayeux::BayeuxConfig;
+use gws_conform::driver::route::Route;
 use gws_conform::event::Outcome;
 use gws_conform::profile::Profile;
 use gws_conform::replay::plan::GroupPlan;
@@ -100,6 +101,7 @@ async fn replay_one(group: Arc<GroupPlan>, fault: Fault) -> (String, Vec<String>
         deadline: Duration::from_secs(3),
         request_timeout: Duration::from_secs(10),
         bayeux: BayeuxConfig::default(),
+        route: Route::Direct,
     };
     let run = replay_group(group.clone(), &ctx).await;
     server.shutdown().await;

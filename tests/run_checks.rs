@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use gws_conform::check::Verdict;
 use gws_conform::driver::bayeux::BayeuxConfig;
+use gws_conform::driver::route::Route;
 use gws_conform::event::Outcome;
 use gws_conform::profile::Profile;
 use gws_conform::run::{RunContext, ScenarioRun, Verifier, run_scenario};
@@ -73,6 +74,7 @@ async fn run(steps: &str) -> ScenarioRun {
         bayeux: BayeuxConfig::default(),
         verifier: Arc::new(verifier),
         record: None,
+        route: Route::Direct,
     };
     let result = run_scenario(&scenario, &ctx).await;
     server.shutdown().await;

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use tokio::runtime::Runtime;
 
+use crate::driver::route::Route;
 use crate::exit;
 use crate::profile::Profile;
 use crate::run::janitor::{Limits, TargetUsers, clean_target};
@@ -20,9 +21,10 @@ pub(super) fn before_run<'a>(
     profile: &Profile,
     scenarios: impl IntoIterator<Item = &'a Scenario>,
     request_timeout: Duration,
+    route: &Route,
 ) -> Result<(), i32> {
     let users = TargetUsers::of(scenarios);
-    let cleaning = clean_target(target, profile, &users, Limits::new(request_timeout));
+    let cleaning = clean_target(target, route, profile, &users, Limits::new(request_timeout));
     match runtime.block_on(cleaning) {
         Ok(report) => {
             if !report.is_empty() {

@@ -11,12 +11,13 @@ use clap::Args;
 
 use super::run::problems;
 use super::seeding::{Seeded, SeedingArgs};
-use super::target::parse_target;
+use super::target::{parse_target, route_to};
 use super::trials::{
     Execution, ReportFiles, ReportSettings, Trial, against_target, execute, finish, trial_runtime,
     trial_threads,
 };
 use crate::driver::bayeux::BayeuxConfig;
+use crate::driver::route::Route;
 use crate::exit;
 use crate::profile::Profile;
 use crate::replay::causality::OrderBy;
@@ -35,6 +36,11 @@ pub struct ReplayArgs {
     /// the profile's `base_url`, or else an embedded reference server per group.
     #[arg(long, value_name = "URL")]
     pub target: Option<String>,
+    /// Send the requests to the target through this HTTP proxy. Without it the proxy
+    /// environment (HTTP_PROXY, HTTPS_PROXY, ALL_PROXY, NO_PROXY) is honoured, except for a
+    /// loopback target, which is always reached directly.
+    #[arg(long, value_name = "URL")]
+    pub proxy: Option<String>,
     /// Target profile: the users to log in as (the capture holds no credentials) and the
     /// ContactCenterId [default: the reference server's users].
     #[arg(long, value_name = "FILE")]
@@ -99,7 +105,7 @@ fn parse_alias(text: &str) -> Result<(String, String), String> {
 
 /// Checks the arguments, reads the profile and plans the capture; prints what is wrong and
 /// returns the exit code otherwise.
-fn prepare(args: &ReplayArgs) -> Result<(Plan, Profile, Option<String>), i32> {
+fn prepare(args: &ReplayArgs) -> Result<(Plan, Profile, Option<String>, Route), i32> {
     let bad = |message: String| {
         eprintln!("error: {message}");
         exit::BAD_INPUT
@@ -133,6 +139,7 @@ fn prepare(args: &ReplayArgs) -> Result<(Plan, Profile, Option<String>), i32> {
     if let Some(target) = &target {
         args.seeding.refuse_with_target(target).map_err(bad)?;
     }
+    let route = route_to(target.as_deref(), args.proxy.as_deref()).map_err(bad)?;
     let mut plan = Plan::read(&args.file).map_err(|e| bad(e.to_string()))?;
     if args.in_clock_order {
         plan.order_by(OrderBy::Clock);
@@ -151,7 +158,7 @@ fn prepare(args: &ReplayArgs) -> Result<(Plan, Profile, Option<String>), i32> {
     if let Some(caution) = &plan.caution {
         eprintln!("warning: {caution}");
     }
-    Ok((plan, profile, target))
+    Ok((plan, profile, target, route))
 }
 
 /// Replays one group against `target`, or against a fresh embedded server.
@@ -179,7 +186,7 @@ pub fn run(args: ReplayArgs) -> i32 {
     }
     // Standard output may carry a report file; the terminal report then goes to stderr.
     let console = Console::beside(&outputs);
-    let (plan, profile, target) = match prepare(&args) {
+    let (plan, profile, target, route) = match prepare(&args) {
         Ok(prepared) => prepared,
         Err(code) => return code,
     };
@@ -199,6 +206,7 @@ pub fn run(args: ReplayArgs) -> i32 {
         deadline: Duration::from_secs_f64(args.deadline),
         request_timeout: Duration::from_secs(10),
         bayeux: BayeuxConfig::default(),
+        route,
     };
     if args.list {
         for group in &plan.groups {

@@ -12,7 +12,7 @@ use clap::Args;
 use super::seeding::{Seeded, SeedingArgs};
 use super::selection::SelectionArgs;
 use super::stopping;
-use super::target::parse_target;
+use super::target::{parse_target, route_to};
 use super::trials::{
     Execution, ReportFiles, ReportSettings, Trial, against_target, execute, finish, trial_runtime,
     trial_threads,
@@ -40,6 +40,11 @@ pub struct RunArgs {
     /// an embedded reference server per scenario.
     #[arg(long, value_name = "URL")]
     pub target: Option<String>,
+    /// Send the requests to the target through this HTTP proxy. Without it the proxy
+    /// environment (HTTP_PROXY, HTTPS_PROXY, ALL_PROXY, NO_PROXY) is honoured, except for a
+    /// loopback target, which is always reached directly.
+    #[arg(long, value_name = "URL")]
+    pub proxy: Option<String>,
     /// Target profile: users, passwords (or their environment variables), ContactCenterId.
     #[arg(long, value_name = "FILE")]
     pub profile: Option<PathBuf>,
@@ -248,8 +253,15 @@ async fn run_one(
     })
     .await?;
     if let Some(target) = target
-        && let Some(gone) =
-            stopping::probe_target(scenario, &run, target, base.request_timeout, stop).await
+        && let Some(gone) = stopping::probe_target(
+            scenario,
+            &run,
+            target,
+            base.request_timeout,
+            &base.route,
+            stop,
+        )
+        .await
     {
         return Err(gone);
     }
@@ -306,6 +318,13 @@ pub fn run(mut args: RunArgs) -> i32 {
             return code;
         }
     }
+    let route = match route_to(args.target.as_deref(), args.proxy.as_deref()) {
+        Ok(route) => route,
+        Err(why) => {
+            eprintln!("error: {why}");
+            return exit::BAD_INPUT;
+        }
+    };
     let seeded = args.seeding.announced(false);
     let runtime = match trial_runtime() {
         Ok(runtime) => runtime,
@@ -314,7 +333,7 @@ pub fn run(mut args: RunArgs) -> i32 {
     // One deadline for the whole target: if it cannot be reached at all, say so once and stop,
     // rather than let every scenario fail on its own.
     if let Some(target) = &args.target
-        && let Err(why) = runtime.block_on(check_reachable(target, args.request_timeout))
+        && let Err(why) = runtime.block_on(check_reachable(target, args.request_timeout, &route))
     {
         eprintln!("error: cannot reach the target {target}: {why}");
         eprintln!("error: nothing was run");
@@ -334,6 +353,7 @@ pub fn run(mut args: RunArgs) -> i32 {
                 .filter(|(_, listed_only)| !listed_only)
                 .map(|(scenario, _)| scenario),
             args.request_timeout,
+            &route,
         )
     {
         return code;
@@ -361,6 +381,7 @@ pub fn run(mut args: RunArgs) -> i32 {
         },
         verifier: prepared.verifier,
         record: record.clone(),
+        route,
     };
     let trials: Vec<Trial<Scenario>> = prepared
         .scenarios

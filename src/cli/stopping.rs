@@ -13,6 +13,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::signal::StopSignals;
+use crate::driver::route::Route;
 use crate::event::RunEvent;
 use crate::exit;
 use crate::har::{Ending, HarWriter};
@@ -82,12 +83,15 @@ pub(crate) async fn probe_target<S: Subject>(
     run: &ScenarioRun,
     target: &str,
     request_timeout: Duration,
+    route: &Route,
     stop: &Stop,
 ) -> Option<String> {
     if run.outcome == crate::event::Outcome::Passed || stop.is_requested() {
         return None;
     }
-    let why = check_reachable(target, request_timeout).await.err()?;
+    let why = check_reachable(target, request_timeout, route)
+        .await
+        .err()?;
     let step = run.events.iter().find_map(|event| match event {
         RunEvent::Finding {
             step: Some(step), ..

@@ -1,5 +1,8 @@
 //! The target's URL as given on the command line or in a profile: an absolute `http` or
-//! `https` URL with a host. Anything else is refused before anything runs, with the fix.
+//! `https` URL with a host. Anything else is refused before anything runs, with the fix. And
+//! the way to it (`--proxy`, or the proxy environment; `crate::driver::route`).
+
+use crate::driver::route::Route;
 
 /// The target URL, checked; an error says what is wrong and how to write it.
 pub fn parse_target(text: &str) -> Result<String, String> {
@@ -32,6 +35,35 @@ pub fn parse_target(text: &str) -> Result<String, String> {
         ));
     }
     Ok(text.trim_end_matches('/').to_owned())
+}
+
+/// The way to `target` (none: the embedded servers, always reached directly): through
+/// `proxy` (`--proxy`) when given, else as the proxy environment says. A proxy taken is
+/// announced on standard error; a `--proxy` that is no http URL, or without a target, is an
+/// error.
+pub fn route_to(target: Option<&str>, proxy: Option<&str>) -> Result<Route, String> {
+    if let Some(proxy) = proxy {
+        let url = reqwest::Url::parse(proxy).map_err(|e| format!("--proxy `{proxy}`: {e}"))?;
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err(format!(
+                "--proxy `{proxy}`: only http and https proxies are supported"
+            ));
+        }
+    }
+    let Some(target) = target else {
+        return match proxy {
+            Some(_) => Err(
+                "--proxy applies to a --target (the embedded servers are reached directly)"
+                    .to_owned(),
+            ),
+            None => Ok(Route::Direct),
+        };
+    };
+    let route = Route::to(target, proxy);
+    if let Route::Proxy { .. } = route {
+        eprintln!("note: requests to {target} go{}", route.note());
+    }
+    Ok(route)
 }
 
 #[cfg(test)]
@@ -71,5 +103,29 @@ mod tests {
         );
         assert!(parse_target("http://").unwrap_err().contains("not a URL"));
         assert!(parse_target("http://h/?x=1").unwrap_err().contains("query"));
+    }
+
+    #[test]
+    fn a_proxy_must_be_an_http_url_for_a_target() {
+        assert_eq!(route_to(None, None), Ok(Route::Direct));
+        assert!(
+            route_to(None, Some("http://p:3128"))
+                .unwrap_err()
+                .contains("--target")
+        );
+        assert!(route_to(Some("http://t"), Some("p:3128")).is_err());
+        assert!(
+            route_to(Some("http://t"), Some("socks5://p:1080"))
+                .unwrap_err()
+                .contains("only http and https")
+        );
+        assert_eq!(
+            route_to(Some("http://127.0.0.1:1"), Some("http://p:3128")),
+            Ok(Route::Proxy {
+                url: "http://p:3128".to_owned(),
+                from: "--proxy".to_owned()
+            }),
+            "asked for, a proxy is taken even for a loopback target"
+        );
     }
 }

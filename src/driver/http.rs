@@ -16,6 +16,7 @@ use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use serde_json::Value;
 
 use super::format_duration;
+use super::route::Route;
 use super::tap::{Tap, Trace};
 use crate::profile::Credentials;
 
@@ -82,6 +83,8 @@ pub struct HttpActor {
     /// The CSRF header and token the server gave last, if it gave one.
     csrf: Arc<Mutex<Option<(HeaderName, HeaderValue)>>>,
     tap: Option<Tap>,
+    /// The way to the target (its errors name the proxy they went through).
+    route: Route,
 }
 
 /// The response header carrying the CSRF token (and the default name to send it back in).
@@ -90,12 +93,19 @@ const CSRF_TOKEN: &str = "x-csrf-token";
 const CSRF_HEADER: &str = "x-csrf-header";
 
 impl HttpActor {
-    /// An actor talking to `base` (`http://host:port`), with its own cookie store.
-    pub fn new(base: &str, auth: Auth, timeout: Duration) -> Result<Self, reqwest::Error> {
+    /// An actor talking to `base` (`http://host:port`) by `route`, with its own cookie store.
+    pub fn new(
+        base: &str,
+        auth: Auth,
+        timeout: Duration,
+        route: &Route,
+    ) -> Result<Self, reqwest::Error> {
         let jar = Arc::new(Jar::default());
-        let mut builder = reqwest::Client::builder()
-            .cookie_provider(jar.clone())
-            .connect_timeout(timeout);
+        let mut builder = route.apply(
+            reqwest::Client::builder()
+                .cookie_provider(jar.clone())
+                .connect_timeout(timeout),
+        )?;
         if base.starts_with("http://") {
             // No TLS will be spoken: skip loading the platform's root certificates, which
             // costs time and memory for every actor of every scenario.
@@ -110,6 +120,7 @@ impl HttpActor {
             jar,
             csrf: Arc::default(),
             tap: None,
+            route: route.clone(),
         })
     }
 
@@ -224,13 +235,16 @@ impl HttpActor {
         let waited = format_duration(self.timeout);
         let mut response = match tokio::time::timeout_at(deadline, client.execute(request)).await {
             Err(_) => {
-                exchange.error = Some(format!("timed out after {waited} waiting for the response"));
+                exchange.error = Some(format!(
+                    "timed out after {waited} waiting for the response{}",
+                    self.route.note()
+                ));
                 exchange.elapsed = started.elapsed();
                 trace.finish(&[], exchange.error.clone());
                 return exchange;
             }
             Ok(Err(e)) => {
-                exchange.error = Some(describe(&e));
+                exchange.error = Some(format!("{}{}", describe(&e), self.route.note()));
                 exchange.elapsed = started.elapsed();
                 trace.finish(&[], exchange.error.clone());
                 return exchange;
@@ -278,6 +292,13 @@ impl HttpActor {
             Ok(Ok((bytes, false))) => trace.finish(&bytes, None),
             Ok(Ok((bytes, true))) => trace.finish(&bytes, exchange.error.clone()),
             _ => trace.finish(&[], exchange.error.clone()),
+        }
+        if status == 407 {
+            // The proxy's answer, not the target's: whatever its body, say whose it is.
+            exchange.error = Some(format!(
+                "HTTP 407: a proxy asks for credentials{}",
+                self.route.note()
+            ));
         }
         exchange.elapsed = started.elapsed();
         exchange

@@ -2,6 +2,7 @@
 
 pub mod bayeux;
 pub mod http;
+pub mod route;
 pub mod tap;
 
 use std::time::Duration;

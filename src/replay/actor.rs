@@ -177,7 +177,7 @@ pub(super) async fn run_actor(shared: Arc<Shared>, actor: usize) -> ActorRun {
         (_, Some(credentials)) => Auth::Basic(credentials.clone()),
         _ => Auth::Anonymous,
     };
-    let http = match HttpActor::new(&ctx.base_url, auth, ctx.request_timeout) {
+    let http = match HttpActor::new(&ctx.base_url, auth, ctx.request_timeout, &ctx.route) {
         Ok(http) => http,
         Err(e) => {
             let message = format!("{}: cannot build an HTTP client: {e}", plan.name);

@@ -43,6 +43,7 @@ use crate::check::bayeux as bayeux_check;
 use crate::check::{Finding, Verdict};
 use crate::driver::bayeux::{BayeuxConfig, Inbox, SessionEvent};
 use crate::driver::http::Body;
+use crate::driver::route::Route;
 use crate::event::{Outcome, RunEvent};
 use crate::profile::Profile;
 use crate::run::ScenarioRun;
@@ -87,6 +88,8 @@ pub struct ReplayContext {
     pub request_timeout: Duration,
     /// Bayeux client settings.
     pub bayeux: BayeuxConfig,
+    /// The way to the target (directly, or through a proxy).
+    pub route: Route,
 }
 
 impl Subject for GroupPlan {

@@ -23,6 +23,7 @@ use crate::check::{Finding, Located, NotificationRef, Verdict};
 use crate::driver::bayeux::BayeuxConfig;
 use crate::driver::format_duration;
 use crate::driver::http::{Auth, HttpActor};
+use crate::driver::route::Route;
 use crate::event::{Outcome, RunEvent};
 use crate::har::HarWriter;
 use crate::profile::Profile;
@@ -53,6 +54,8 @@ pub struct RunContext {
     pub verifier: Arc<Verifier>,
     /// Where every exchange of every actor is recorded (`run --record`).
     pub record: Option<Arc<HarWriter>>,
+    /// The way to the target (directly, or through a proxy).
+    pub route: Route,
 }
 
 /// Why a step stopped the scenario.
@@ -121,8 +124,13 @@ impl<'a> Runner<'a> {
         actor: Option<&str>,
         auth: Auth,
     ) -> Result<HttpActor, StepError> {
-        let http = HttpActor::new(&self.ctx.base_url, auth, self.ctx.request_timeout)
-            .map_err(|e| StepError::CouldNotRun(format!("cannot build an HTTP client: {e}")))?;
+        let http = HttpActor::new(
+            &self.ctx.base_url,
+            auth,
+            self.ctx.request_timeout,
+            &self.ctx.route,
+        )
+        .map_err(|e| StepError::CouldNotRun(format!("cannot build an HTTP client: {e}")))?;
         let Some(recording) = &self.recording else {
             return Ok(http);
         };

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use super::requests;
 use crate::driver::http::{Auth, HttpActor};
+use crate::driver::route::Route;
 
 /// The request the check makes: harmless, answered by any GWS server (with 401 without
 /// credentials), and part of every scenario's login anyway.
@@ -15,8 +16,12 @@ const PROBE_PATH: &str = requests::ME;
 /// `timeout`; otherwise what went wrong (connection refused, nothing answered in time, ...).
 /// What the answer says does not matter here: a target that answers badly is reachable, and
 /// its misbehaviour is for the scenarios to report.
-pub async fn check_reachable(base_url: &str, timeout: Duration) -> Result<(), String> {
-    let http = HttpActor::new(base_url, Auth::Anonymous, timeout)
+pub async fn check_reachable(
+    base_url: &str,
+    timeout: Duration,
+    route: &Route,
+) -> Result<(), String> {
+    let http = HttpActor::new(base_url, Auth::Anonymous, timeout, route)
         .map_err(|e| format!("cannot build an HTTP client: {e}"))?;
     let exchange = http.send("GET", PROBE_PATH, None, &[]).await;
     match (exchange.status, exchange.error) {

@@ -21,6 +21,7 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use crate::driver::format_duration;
+use crate::driver::route::Route;
 use crate::profile::Profile;
 use crate::run::requests;
 use crate::scenario::Scenario;
@@ -113,12 +114,13 @@ struct Member {
     started: bool,
 }
 
-/// Brings `users` on the target at `base_url` back to logged out: no monitoring, no chats,
+/// Brings `users` on the target at `base_url` (reached by `route`) back to logged out: no monitoring, no chats,
 /// not Ready, no contact-center session. Returns what it found and did, and what the target
 /// refused or did not answer (warnings; the clean-up goes on past each). An error means the
 /// target gave no answer when a user logged in: nothing can be cleaned, and nothing run.
 pub async fn clean_target(
     base_url: &str,
+    route: &Route,
     profile: &Profile,
     users: &TargetUsers,
     limits: Limits,
@@ -126,6 +128,7 @@ pub async fn clean_target(
     let mut report = CleanReport::default();
     let cleaning = clean(
         base_url,
+        route,
         profile,
         users,
         limits.request_timeout,
@@ -145,6 +148,7 @@ pub async fn clean_target(
 /// The clean-up, step by step; see the module's documentation for why in this order.
 async fn clean(
     base_url: &str,
+    route: &Route,
     profile: &Profile,
     users: &TargetUsers,
     timeout: Duration,
@@ -152,7 +156,7 @@ async fn clean(
 ) -> Result<(), CleanError> {
     let mut members = Vec::new();
     for name in users.names() {
-        let session = match UserSession::log_in(base_url, profile, name, timeout).await {
+        let session = match UserSession::log_in(base_url, route, profile, name, timeout).await {
             Ok(session) => session,
             Err(NotLoggedIn::Unreachable(why)) => return Err(CleanError(why)),
             Err(NotLoggedIn::Refused(why)) => {

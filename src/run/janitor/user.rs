@@ -6,6 +6,7 @@
 use serde_json::Value;
 
 use crate::driver::http::{Auth, Body, Exchange, HttpActor};
+use crate::driver::route::Route;
 use crate::profile::Profile;
 use crate::run::requests;
 
@@ -113,6 +114,7 @@ impl UserSession {
     /// with CSRF protection, hands out the token every later POST carries).
     pub async fn log_in(
         base_url: &str,
+        route: &Route,
         profile: &Profile,
         name: &str,
         timeout: std::time::Duration,
@@ -120,7 +122,7 @@ impl UserSession {
         let credentials = profile
             .credentials(name)
             .map_err(|e| NotLoggedIn::Refused(e.to_string()))?;
-        let http = HttpActor::new(base_url, Auth::Basic(credentials), timeout)
+        let http = HttpActor::new(base_url, Auth::Basic(credentials), timeout, route)
             .map_err(|e| NotLoggedIn::Unreachable(format!("cannot build an HTTP client: {e}")))?;
         let me = http.send("GET", requests::ME, None, &[]).await;
         if me.status.is_none() {
