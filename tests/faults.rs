@@ -73,10 +73,6 @@ const DIAGNOSIS_PENDING: &[(&str, &str)] = &[
         "chat-uri-other-chat",
         "the chat-reference invariant does not say which field it judged, so steps that declare their requirement and fail on chatUri are not linked to it",
     ),
-    (
-        "invite-as-consult",
-        "a consultation where an invitation was asked for is seen as missing participants, cited under each step's requirement",
-    ),
 ];
 
 /// The most requirements besides the fault's own that may FAIL independently in a one-fault
