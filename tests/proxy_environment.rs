@@ -43,6 +43,23 @@ fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
+/// Runs against `http://gws.invalid:8090` (a name that never resolves) with `env`, which must
+/// end with exit 3; returns stderr.
+fn unreachable_invalid_target(env: &[(&str, &str)]) -> String {
+    let output = run_with(
+        env,
+        &[
+            "--target",
+            "http://gws.invalid:8090",
+            "--request-timeout",
+            "5s",
+        ],
+    );
+    let text = stderr(&output);
+    assert_eq!(output.status.code(), Some(3), "{text}");
+    text
+}
+
 #[test]
 fn a_loopback_target_is_reached_directly_whatever_the_environment_says() {
     let (server, url) = support::spawn_serve(&[]);
@@ -61,17 +78,7 @@ fn a_loopback_target_is_reached_directly_whatever_the_environment_says() {
 #[test]
 fn another_target_goes_through_the_environment_proxy_and_its_failure_names_it() {
     let proxy = refusing_url();
-    let output = run_with(
-        &[("HTTP_PROXY", &proxy)],
-        &[
-            "--target",
-            "http://gws.invalid:8090",
-            "--request-timeout",
-            "5s",
-        ],
-    );
-    let text = stderr(&output);
-    assert_eq!(output.status.code(), Some(3), "{text}");
+    let text = unreachable_invalid_target(&[("HTTP_PROXY", &proxy)]);
     assert!(
         text.contains(&format!(
             "note: requests to http://gws.invalid:8090 go (through the proxy {proxy}, from HTTP_PROXY)"
@@ -88,17 +95,8 @@ fn another_target_goes_through_the_environment_proxy_and_its_failure_names_it() 
 #[test]
 fn no_proxy_sends_a_listed_target_directly() {
     let proxy = refusing_url();
-    let output = run_with(
-        &[("HTTP_PROXY", &proxy), ("NO_PROXY", "localhost,.invalid")],
-        &[
-            "--target",
-            "http://gws.invalid:8090",
-            "--request-timeout",
-            "5s",
-        ],
-    );
-    let text = stderr(&output);
-    assert_eq!(output.status.code(), Some(3), "{text}");
+    let text =
+        unreachable_invalid_target(&[("HTTP_PROXY", &proxy), ("NO_PROXY", "localhost,.invalid")]);
     assert!(
         text.contains("cannot reach the target http://gws.invalid:8090"),
         "{text}"

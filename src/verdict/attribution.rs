@@ -489,21 +489,29 @@ mod tests {
         assert_eq!(causes(&events), [None, Some("OP-LEAVE".to_owned())]);
     }
 
+    /// A FAIL of step 4 (requirement, check, the notification and path it judged) and a FAIL
+    /// of a whole-run check (the same, where it found the fault).
+    fn step_and_check(
+        step: (&str, &str, (u64, Option<&str>)),
+        check: (&str, &str, (u64, Option<&str>)),
+    ) -> Vec<RunEvent> {
+        vec![
+            event(Some(4), finding(step.0, step.1, Verdict::Fail), &[step.2]),
+            event(None, finding(check.0, check.1, Verdict::Fail), &[check.2]),
+        ]
+    }
+
     #[test]
     fn a_step_checking_its_own_requirement_yields_only_to_the_schemas() {
         let events = || {
-            vec![
-                event(
-                    Some(4),
-                    finding("SWITCH-BARGEIN-MONITOR", "expect", Verdict::Fail),
-                    &[(6, Some("chat.participants"))],
+            step_and_check(
+                (
+                    "SWITCH-BARGEIN-MONITOR",
+                    "expect",
+                    (6, Some("chat.participants")),
                 ),
-                event(
-                    None,
-                    finding("VIS-MONITOR", "invariant.visibility", Verdict::Fail),
-                    &[(6, None)],
-                ),
-            ]
+                ("VIS-MONITOR", "invariant.visibility", (6, None)),
+            )
         };
         let declares =
             |step: usize, requirement: &str| step == 4 && requirement == "SWITCH-BARGEIN-MONITOR";
@@ -529,18 +537,10 @@ mod tests {
     #[test]
     fn a_step_checking_its_own_requirement_yields_to_a_check_of_the_very_field_it_failed_on() {
         let events = |found_at: Option<&str>| {
-            vec![
-                event(
-                    Some(4),
-                    finding("JOIN-NOTIFICATIONS", "expect.order", Verdict::Fail),
-                    &[(3, Some("chatUri"))],
-                ),
-                event(
-                    None,
-                    finding("NOTIF-CHAT-REF", "invariant.chat-reference", Verdict::Fail),
-                    &[(3, found_at)],
-                ),
-            ]
+            step_and_check(
+                ("JOIN-NOTIFICATIONS", "expect.order", (3, Some("chatUri"))),
+                ("NOTIF-CHAT-REF", "invariant.chat-reference", (3, found_at)),
+            )
         };
         let declares =
             |step: usize, requirement: &str| step == 4 && requirement == "JOIN-NOTIFICATIONS";
