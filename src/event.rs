@@ -54,6 +54,9 @@ pub enum RunEvent {
         response: Option<Value>,
         /// Time taken, in milliseconds.
         elapsed_ms: u64,
+        /// When it was sent, in milliseconds from the scenario's start (absent in `replay`).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        at_ms: Option<u64>,
         /// Transport error, if the exchange failed.
         error: Option<String>,
     },

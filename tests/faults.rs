@@ -59,7 +59,7 @@ const NOT_CAUGHT: &[(&str, &str)] = &[];
 const DIAGNOSIS_PENDING: &[(&str, &str)] = &[
     (
         "join-before-accept",
-        "no check sees the supervisor join before the agent's Accept: the early notifications surface later, in the quiet periods of steps checking other requirements",
+        "the new join-timing check names JOIN-ON-ACCEPT and the consequences in the supervisor's and the agent's streams; two switch scenarios still fail their own requirement, because the agent's one ParticipantsUpdated that already lists the supervisor is taken by another item of the expectation and the missing item is not linked to it",
     ),
     (
         "customer-sees-agent-messages",

@@ -17,6 +17,7 @@
 pub mod bayeux;
 pub mod diff;
 pub mod invariants;
+pub mod join_timing;
 pub mod joining;
 pub(crate) mod json;
 pub mod modes;

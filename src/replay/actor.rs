@@ -298,6 +298,7 @@ async fn http_step(
             status: exchange.status,
             response: exchange.response,
             elapsed_ms: exchange.elapsed.as_millis() as u64,
+            at_ms: None,
             error: exchange.error,
         },
     ));

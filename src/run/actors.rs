@@ -2,6 +2,8 @@
 //! customer's HTTP session and chat id; logging in, cleaning up after the scenario, and
 //! gathering what each actor received.
 
+use std::time::Instant;
+
 use serde_json::{Value, json};
 
 use super::{Runner, StepError, requests};
@@ -62,6 +64,10 @@ impl Runner<'_> {
             status: exchange.status,
             response: exchange.response.clone(),
             elapsed_ms: exchange.elapsed.as_millis() as u64,
+            // Recorded as soon as the exchange ended: it was sent `elapsed` before now.
+            at_ms: Instant::now()
+                .checked_sub(exchange.elapsed)
+                .map(|sent| sent.saturating_duration_since(self.started).as_millis() as u64),
             error: exchange.error.clone(),
         });
     }

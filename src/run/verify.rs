@@ -9,6 +9,7 @@ use serde_json::Value;
 
 use crate::check::diff::{Errata, Example, Masks, diff_against_example};
 use crate::check::invariants::{self, ActorInfo, CustomerView, InvariantChecker, Role};
+use crate::check::join_timing::JoinTiming;
 use crate::check::joining::Joining;
 use crate::check::references::ChatReferences;
 use crate::check::revocation::Revocations;
@@ -156,6 +157,7 @@ impl Verifier {
         let mut joining = Joining::new();
         let mut transcripts = Transcripts::new();
         let mut revocations = Revocations::new();
+        let mut join_timing = JoinTiming::new();
         let info = |name: &str| actors.iter().find(|a| a.name == name);
         for event in events {
             match event {
@@ -165,11 +167,15 @@ impl Verifier {
                     url,
                     request,
                     response: Some(body),
+                    at_ms,
                     ..
                 } => {
                     let Some(who) = info(actor) else {
                         continue;
                     };
+                    if let (Role::Agent, Some(sent)) = (who.role, at_ms) {
+                        join_timing.exchange(actor, url, request.as_ref(), body, *sent);
+                    }
                     revocations.exchange(actor, method, url, request.as_ref());
                     match body.get("referenceId") {
                         Some(reference) => invariants.expect_reference(actor, reference),
@@ -206,6 +212,17 @@ impl Verifier {
                         // notifications and its end judge the notification when it first came.
                         let repeat = observed.iter().any(|f| f.check == invariants::UNIQUE_CHECK);
                         here.extend(observed);
+                        match (who.role, at_ms) {
+                            (Role::Agent, _) => join_timing.agent_notification(actor, *seq, data),
+                            (Role::Supervisor, Some(at)) => join_timing.supervisor_notification(
+                                actor,
+                                who.user_id.as_deref(),
+                                *seq,
+                                *at,
+                                data,
+                            ),
+                            _ => {}
+                        }
                         if !repeat {
                             here.extend(joining.observe(who, *seq, data));
                             if let Some(at_ms) = at_ms {
@@ -220,6 +237,7 @@ impl Verifier {
         }
         findings.extend(invariants.finish());
         located.extend(references.finish());
+        located.extend(join_timing.finish());
         findings.extend(joining.finish(actors));
         findings.extend(revocations.finish(actors));
         located.extend(findings.into_iter().map(|finding| Located {
