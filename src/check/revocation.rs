@@ -130,6 +130,16 @@ impl Revocations {
         if ended(before) {
             return None;
         }
+        // In the chat, not merely offered it: an agent the chat is offered to (after a
+        // transfer to a queue, say) was never in it with the supervisor.
+        let last_state = stream
+            .iter()
+            .rev()
+            .filter(|s| s.at_ms < at)
+            .find_map(|s| s.state.as_deref())?;
+        if last_state != "Chatting" {
+            return None;
+        }
         if stream
             .iter()
             .any(|s| ended(s) && s.at_ms + GRACE >= at && s.at_ms <= at + GRACE)
@@ -314,6 +324,21 @@ mod tests {
                 "{body}"
             );
         }
+    }
+
+    #[test]
+    fn an_agent_only_offered_the_chat_before_the_revocation_is_no_evidence() {
+        // Transferred to a queue: Bob is offered the chat just before the supervisor's
+        // Revoked arrives, and his offer is withdrawn much later.
+        let (sup, ann, bob) = actors();
+        let mut check = Revocations::new();
+        check.observe(&sup, 100, &state("S", "Chatting"));
+        check.observe(&ann, 100, &state("A", "Chatting"));
+        check.observe(&ann, 2_000, &state("A", "Completed"));
+        check.observe(&bob, 2_010, &state("B", "Invited"));
+        check.observe(&sup, 2_020, &state("S", "Revoked"));
+        check.observe(&bob, 7_000, &state("B", "Revoked"));
+        assert!(check.finish(&[sup, ann, bob]).is_empty());
     }
 
     #[test]
