@@ -112,6 +112,12 @@ pub enum RunEvent {
         /// blocked by that root cause, not as a failure of its own requirement.
         #[serde(skip_serializing_if = "Option::is_none")]
         blocked_by: Option<Cause>,
+        /// Whether the run's baseline (`--baseline`) accepts it: it, or the root cause it is a
+        /// consequence of, is a deviation the vendor recorded. A known finding fails nothing.
+        /// Set by the harness when its trial ends and again once the run's consequences are
+        /// settled (crate::verdict::baseline), never by a check.
+        #[serde(skip_serializing_if = "std::ops::Not::not")]
+        known: bool,
     },
     /// A scenario ended.
     ScenarioFinished {
@@ -134,6 +140,7 @@ impl RunEvent {
             finding,
             notifications: Vec::new(),
             blocked_by: None,
+            known: false,
         }
     }
 

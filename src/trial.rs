@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use crate::check::Finding;
+use crate::check::{Finding, Verdict};
 use crate::event::{Outcome, RunEvent};
 use crate::scenario::Scenario;
 use crate::scenario::model::{Action, CoversFrom};
@@ -24,6 +24,41 @@ impl ScenarioRun {
     /// Every finding of the run.
     pub fn findings(&self) -> impl Iterator<Item = &Finding> {
         self.events.iter().filter_map(RunEvent::finding)
+    }
+
+    /// The findings that fail the trial: those weighing FAIL (or, under `strict`, NON-STRICT)
+    /// that the run's baseline does not accept (not marked `known`).
+    pub fn failing(&self, strict: bool) -> impl Iterator<Item = &Finding> {
+        let tier = if strict {
+            Verdict::NonStrict
+        } else {
+            Verdict::Fail
+        };
+        self.events.iter().filter_map(move |event| match event {
+            RunEvent::Finding {
+                finding,
+                known: false,
+                ..
+            } if finding.verdict >= tier => Some(finding),
+            _ => None,
+        })
+    }
+
+    /// Whether the trial fails the run: it could not run, a finding fails it ([`Self::failing`]),
+    /// or it failed with no known FAIL finding to explain it.
+    pub fn fails(&self, strict: bool) -> bool {
+        let known_failure = || {
+            self.events.iter().any(|event| {
+                matches!(event, RunEvent::Finding { finding, known: true, .. }
+                    if finding.verdict == Verdict::Fail)
+            })
+        };
+        match self.outcome {
+            Outcome::Errored => true,
+            Outcome::Ignored => false,
+            Outcome::Failed if !known_failure() => true,
+            Outcome::Passed | Outcome::Failed => self.failing(strict).next().is_some(),
+        }
     }
 }
 
@@ -130,5 +165,55 @@ impl Subject for Scenario {
         in_items
             || (step.covers_from == CoversFrom::Declared
                 && step.covers.iter().any(|c| c == requirement))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(outcome: Outcome, findings: &[(Verdict, bool)]) -> ScenarioRun {
+        let events = findings
+            .iter()
+            .map(|&(verdict, known)| RunEvent::Finding {
+                scenario: "s".to_owned(),
+                step: Some(0),
+                finding: Finding {
+                    check: "expect".to_owned(),
+                    requirement: "MON-MODE".to_owned(),
+                    verdict,
+                    message: "no match".to_owned(),
+                    details: Vec::new(),
+                },
+                notifications: Vec::new(),
+                blocked_by: None,
+                known,
+            })
+            .collect();
+        ScenarioRun {
+            events,
+            outcome,
+            duration: Duration::ZERO,
+        }
+    }
+
+    #[test]
+    fn known_findings_fail_no_trial_and_new_ones_still_do() {
+        let (fail, non_strict) = (Verdict::Fail, Verdict::NonStrict);
+        // Failed only on known deviations: passes, strict or not.
+        assert!(!run(Outcome::Failed, &[(fail, true)]).fails(false));
+        assert!(!run(Outcome::Failed, &[(fail, true), (non_strict, true)]).fails(true));
+        // A new failure beside a known one fails it.
+        assert!(run(Outcome::Failed, &[(fail, true), (fail, false)]).fails(false));
+        // A new NON-STRICT finding fails only under --strict.
+        let noted = run(Outcome::Failed, &[(fail, true), (non_strict, false)]);
+        assert!(!noted.fails(false));
+        assert!(noted.fails(true));
+        assert_eq!(noted.failing(true).count(), 1);
+        // Failed with nothing known to explain it, or could not run: fails whatever is known.
+        assert!(run(Outcome::Failed, &[]).fails(false));
+        assert!(run(Outcome::Failed, &[(non_strict, true)]).fails(false));
+        assert!(run(Outcome::Errored, &[(fail, true)]).fails(false));
+        assert!(!run(Outcome::Passed, &[(Verdict::Info, false)]).fails(true));
     }
 }

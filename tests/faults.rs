@@ -456,6 +456,7 @@ fn diagnosis(
             strict: false,
             noun: "scenarios",
         },
+        None,
     );
     Diagnosis {
         status,

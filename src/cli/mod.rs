@@ -1,5 +1,6 @@
 //! Command-line interface: clap definitions and one function per subcommand.
 
+mod baseline;
 mod check_docs;
 mod clean;
 mod coverage;
@@ -16,6 +17,7 @@ mod trials;
 
 use clap::{Parser, Subcommand};
 
+pub use baseline::BaselineArgs;
 pub use check_docs::CheckDocsArgs;
 pub use coverage::CoverageArgs;
 pub use proxy::ProxyArgs;

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use clap::Args;
 
+use super::baseline::BaselineArgs;
 use super::run::problems;
 use super::seeding::{Seeded, SeedingArgs};
 use super::target::{parse_target, route_to};
@@ -80,6 +81,8 @@ pub struct ReplayArgs {
     /// The report files (`--json`, `--junit`).
     #[command(flatten)]
     pub reports: ReportFiles,
+    #[command(flatten)]
+    pub baseline: BaselineArgs,
     /// NON-STRICT findings fail too (a SHOULD requirement's difference, as in `run`).
     #[arg(long)]
     pub strict: bool,
@@ -180,11 +183,13 @@ async fn replay_one(
 
 /// Runs the command; returns the exit code.
 pub fn run(args: ReplayArgs) -> i32 {
-    let outputs = args.reports.outputs();
+    let [json, junit] = args.reports.outputs();
+    let outputs = [json, junit, args.baseline.output()];
     if let Err(code) = super::check_outputs(&outputs) {
         return code;
     }
-    // Standard output may carry a report file; the terminal report then goes to stderr.
+    // Standard output may carry a report file or the baseline being written; the terminal
+    // report then goes to stderr.
     let console = Console::beside(&outputs);
     let (plan, profile, target, route) = match prepare(&args) {
         Ok(prepared) => prepared,
@@ -214,6 +219,15 @@ pub fn run(args: ReplayArgs) -> i32 {
         }
         return exit::SUCCESS;
     }
+    // Read before anything is replayed: a bad baseline is bad input.
+    let baseline = match args.baseline.load() {
+        Ok(baseline) => baseline,
+        Err(code) => return code,
+    };
+    let acceptance = baseline
+        .as_ref()
+        .map(|b| b.acceptance())
+        .unwrap_or_default();
     let trials: Vec<Trial<Arc<GroupPlan>>> = plan
         .groups
         .into_iter()
@@ -229,6 +243,7 @@ pub fn run(args: ReplayArgs) -> i32 {
         strict: args.strict,
         noun: "groups",
         console,
+        acceptance: &acceptance,
     };
     let executed = execute(trials, execution, &Stop::new(), |group: &Arc<GroupPlan>| {
         runtime.block_on(replay_one(group.clone(), target.as_deref(), seeded, &ctx))
@@ -241,6 +256,7 @@ pub fn run(args: ReplayArgs) -> i32 {
         noun: "groups",
         catalogue,
         console,
+        baseline: baseline.as_ref(),
     };
     finish(executed, 0, settings)
 }

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use clap::Args;
 
+use super::baseline::BaselineArgs;
 use super::seeding::{Seeded, SeedingArgs};
 use super::selection::SelectionArgs;
 use super::stopping;
@@ -61,6 +62,8 @@ pub struct RunArgs {
     /// The report files (`--json`, `--junit`).
     #[command(flatten)]
     pub reports: ReportFiles,
+    #[command(flatten)]
+    pub baseline: BaselineArgs,
     /// Record every HTTP exchange of every actor (REST and CometD) to this HAR 1.2 file, with
     /// credentials, cookies and CSRF tokens redacted (docs/recording.md). Entries are written as
     /// they complete (`-`, a FIFO or a device is streamed to); Ctrl-C stops the run and still
@@ -272,12 +275,17 @@ async fn run_one(
 pub fn run(mut args: RunArgs) -> i32 {
     // Every output is checked before anything is loaded or run: a bad path costs nothing.
     let [json, junit] = args.reports.outputs();
-    let outputs = [json, junit, ("--record", args.record.as_deref())];
+    let outputs = [
+        json,
+        junit,
+        ("--record", args.record.as_deref()),
+        args.baseline.output(),
+    ];
     if let Err(code) = super::check_outputs(&outputs) {
         return code;
     }
-    // Standard output may carry a report file or the recording; the terminal report then goes
-    // to stderr.
+    // Standard output may carry a report file, the recording or the baseline being written;
+    // the terminal report then goes to stderr.
     let console = Console::beside(&outputs);
     if let Some(target) = args.target.take() {
         match parse_target(&target) {
@@ -301,6 +309,15 @@ pub fn run(mut args: RunArgs) -> i32 {
         }
         return exit::SUCCESS;
     }
+    // Read before anything runs: a bad baseline is bad input, like a bad scenario.
+    let baseline = match args.baseline.load() {
+        Ok(baseline) => baseline,
+        Err(code) => return code,
+    };
+    let acceptance = baseline
+        .as_ref()
+        .map(|b| b.acceptance())
+        .unwrap_or_default();
     // A profile may name its target; `--target` wins.
     if args.target.is_none()
         && let Some(url) = &prepared.profile.base_url
@@ -395,6 +412,7 @@ pub fn run(mut args: RunArgs) -> i32 {
         strict: args.strict,
         noun: "scenarios",
         console,
+        acceptance: &acceptance,
     };
     // Against one shared target, scenarios sharing a user must not overlap.
     let user_locks = UserLocks::default();
@@ -421,6 +439,7 @@ pub fn run(mut args: RunArgs) -> i32 {
         noun: "scenarios",
         catalogue: &catalogue,
         console,
+        baseline: baseline.as_ref(),
     };
     let verdict = finish(executed, prepared.filtered_out, settings);
     stopping::exit_code(&stop, verdict)

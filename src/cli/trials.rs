@@ -1,8 +1,8 @@
 //! What `run` and `replay` share: running their trials (a scenario, a replayed group) on a
 //! pool of worker threads, printing a line per trial as it ends, then the verdict (root causes
-//! and the requirement matrix), the report files and the exit code. The lines and the verdict
-//! go to standard error instead of standard output when an output file is `-`
-//! ([`Console::beside`]).
+//! and the requirement matrix, judged against the baseline when there is one), the report
+//! files and the exit code. The lines and the verdict go to standard error instead of standard
+//! output when an output file is `-` ([`Console::beside`]).
 
 use std::future::Future;
 use std::path::{Path, PathBuf};
@@ -12,8 +12,8 @@ use std::time::{Duration, Instant};
 
 use clap::Args;
 
+use super::baseline::BaselineRun;
 use super::seeding::Seeded;
-use crate::check::Verdict;
 use crate::event::Outcome;
 use crate::exit;
 use crate::output;
@@ -23,6 +23,7 @@ use crate::run::Stop;
 use crate::spec::Catalogue;
 use crate::trial::{ScenarioRun, Subject};
 use crate::verdict::attribution::agree;
+use crate::verdict::baseline::{Acceptance, Judged};
 use crate::verdict::matrix::{Matrix, Status};
 
 /// Most trials run at once against the embedded target (each has its own server; the cap keeps
@@ -107,6 +108,8 @@ pub(crate) struct ReportSettings<'a> {
     pub catalogue: &'a Catalogue,
     /// Where the verdict is printed.
     pub console: Console,
+    /// The baseline (`--baseline`), if any.
+    pub baseline: Option<&'a BaselineRun>,
 }
 
 /// A trial to run.
@@ -134,7 +137,7 @@ pub(crate) type TrialResult = Result<ScenarioRun, Unrun>;
 
 /// How the trials of one run are run.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct Execution {
+pub(crate) struct Execution<'a> {
     /// Trials at once.
     pub threads: usize,
     /// Start no trial after one fails.
@@ -147,6 +150,8 @@ pub(crate) struct Execution {
     pub noun: &'static str,
     /// Where the trials' lines are printed.
     pub console: Console,
+    /// The deviations that fail nothing (`--baseline`): a trial with only those passes.
+    pub acceptance: &'a Acceptance,
 }
 
 /// Every trial's result, in the order given, and how long it all took.
@@ -162,7 +167,7 @@ pub(crate) struct Executed<S> {
 /// not run).
 pub(crate) fn execute<S, W>(
     trials: Vec<Trial<S>>,
-    execution: Execution,
+    execution: Execution<'_>,
     stop_request: &Stop,
     work: W,
 ) -> Executed<S>
@@ -189,13 +194,18 @@ where
                     let Some(trial) = trials.get(index) else {
                         break;
                     };
-                    let result = if trial.ignored {
+                    let mut result = if trial.ignored {
                         Err(Unrun::Ignored)
                     } else if stop.load(Ordering::SeqCst) || stop_request.is_requested() {
                         Err(Unrun::NotStarted)
                     } else {
                         work(&trial.subject).map_err(Unrun::CouldNotRun)
                     };
+                    // Marked now so that the trial's line and --fail-fast see known findings
+                    // as such; `finish` marks again once consequences across trials are known.
+                    if let Ok(run) = &mut result {
+                        execution.acceptance.mark_events(&mut run.events);
+                    }
                     if execution.fail_fast && fails(&result, execution.strict) {
                         stop.store(true, Ordering::SeqCst);
                     }
@@ -225,17 +235,10 @@ where
 /// Whether a trial's result fails the run.
 fn fails(result: &TrialResult, strict: bool) -> bool {
     match result {
-        Ok(run) => run_fails(run, strict),
+        Ok(run) => run.fails(strict),
         Err(Unrun::CouldNotRun(_)) => true,
         Err(Unrun::Ignored | Unrun::NotStarted) => false,
     }
-}
-
-/// Whether a run fails: it did not pass, or, under `--strict`, it has a NON-STRICT finding.
-fn run_fails(run: &ScenarioRun, strict: bool) -> bool {
-    run.outcome == Outcome::Failed
-        || run.outcome == Outcome::Errored
-        || (strict && run.findings().any(|f| f.verdict == Verdict::NonStrict))
 }
 
 /// The terminal's line for a trial that ended.
@@ -245,7 +248,7 @@ fn line<S: Subject>(subject: &S, result: &TrialResult, strict: bool) -> Line {
             name: subject.name().to_owned(),
             duration: run.duration,
         },
-        Ok(run) if run_fails(run, strict) => Line::Failed {
+        Ok(run) if run.fails(strict) => Line::Failed {
             name: subject.name().to_owned(),
             duration: run.duration,
             causes: terminal::causes_of(run, strict),
@@ -253,6 +256,7 @@ fn line<S: Subject>(subject: &S, result: &TrialResult, strict: bool) -> Line {
         Ok(run) => Line::Passed {
             name: subject.name().to_owned(),
             duration: run.duration,
+            known: terminal::known_of(run, strict),
         },
         Err(Unrun::Ignored) => Line::Ignored {
             name: subject.name().to_owned(),
@@ -267,8 +271,10 @@ fn line<S: Subject>(subject: &S, result: &TrialResult, strict: bool) -> Line {
     }
 }
 
-/// After the run: prints the verdict (the trials that could not run, the root causes, the
-/// requirement counts and the totals), writes the report files, and returns the exit code.
+/// After the run: settles consequences across trials, writes or applies the baseline, prints
+/// the verdict (the trials that could not run, the root causes, the known deviations, the
+/// requirement counts, the totals and the baseline entries that no longer occur), writes the
+/// report files, and returns the exit code.
 pub(crate) fn finish<S: Subject>(
     executed: Executed<S>,
     filtered_out: usize,
@@ -283,14 +289,7 @@ pub(crate) fn finish<S: Subject>(
     let mut could_not_run: Vec<(String, String)> = Vec::new();
     for (subject, result) in executed.results {
         match result {
-            Ok(run) => {
-                match run.outcome {
-                    Outcome::Errored => totals.errored += 1,
-                    _ if run_fails(&run, settings.strict) => totals.failed += 1,
-                    _ => totals.passed += 1,
-                }
-                ran.push((subject, run));
-            }
+            Ok(run) => ran.push((subject, run)),
             Err(Unrun::Ignored) => totals.ignored += 1,
             Err(Unrun::NotStarted) => totals.not_run += 1,
             Err(Unrun::CouldNotRun(message)) => {
@@ -302,6 +301,19 @@ pub(crate) fn finish<S: Subject>(
     // Reports list trials by name, whatever order they finished in.
     ran.sort_by(|a, b| a.0.name().cmp(b.0.name()));
     agree(&mut ran);
+    // After `agree`: a finding it made a consequence of a known root cause is known too.
+    let judged = match settings.baseline.map(|b| b.conclude(&mut ran)).transpose() {
+        Ok(judged) => judged,
+        Err(code) => return code,
+    };
+    // Counted only now: a finding may have become known since its trial's line was printed.
+    for (_, run) in &ran {
+        match run.outcome {
+            Outcome::Errored => totals.errored += 1,
+            _ if run.fails(settings.strict) => totals.failed += 1,
+            _ => totals.passed += 1,
+        }
+    }
     let matrix = Matrix::build(settings.catalogue, &ran);
     settings.console.print(&terminal::verdict(
         &ran,
@@ -312,8 +324,9 @@ pub(crate) fn finish<S: Subject>(
             strict: settings.strict,
             noun: settings.noun,
         },
+        judged.as_ref(),
     ));
-    if let Some(code) = write_reports(&ran, &matrix, &totals, settings) {
+    if let Some(code) = write_reports(&ran, &matrix, &totals, settings, judged.as_ref()) {
         return code;
     }
     if totals.errored > 0 && totals.passed == 0 && totals.failed == 0 {
@@ -335,6 +348,7 @@ fn write_reports<S: Subject>(
     matrix: &Matrix,
     totals: &terminal::Totals,
     settings: ReportSettings<'_>,
+    judged: Option<&Judged>,
 ) -> Option<i32> {
     if let Some(path) = &settings.files.junit {
         let written = junit::render(settings.suite, results, matrix, settings.strict)
@@ -346,7 +360,7 @@ fn write_reports<S: Subject>(
         }
     }
     if let Some(path) = &settings.files.json {
-        let stream = json::render(results, matrix, totals, settings.strict);
+        let stream = json::render(results, matrix, totals, settings.strict, judged);
         if let Err(e) = output::write(path, stream.as_bytes()) {
             eprintln!("error: cannot write {}: {e}", path.display());
             return Some(exit::COULD_NOT_RUN);

@@ -1,23 +1,26 @@
 //! The JSON Lines event stream: every [`RunEvent`](crate::event::RunEvent) of every trial (a
 //! scenario, a replayed group), one JSON object per line, then one `requirement` line per row
-//! of the requirement matrix, then a `summary` line. The wire format is documented in
+//! of the requirement matrix, then a `summary` line (with, under `--baseline`, the known root
+//! causes and the entries that no longer occur). The wire format is documented in
 //! docs/json-events.md.
 
 use serde_json::json;
 
 use super::terminal::Totals;
 use crate::trial::ScenarioRun;
+use crate::verdict::baseline::Judged;
 use crate::verdict::matrix::Matrix;
 
 /// The version of the event format, written in the summary line.
 pub const FORMAT_VERSION: u32 = 2;
 
-/// Renders the stream.
+/// Renders the stream; `baseline` is the run's `--baseline`, if any.
 pub fn render<S>(
     results: &[(S, ScenarioRun)],
     matrix: &Matrix,
     totals: &Totals,
     strict: bool,
+    baseline: Option<&Judged>,
 ) -> String {
     let mut out = String::new();
     let mut line = |value: serde_json::Result<String>| {
@@ -62,6 +65,11 @@ pub fn render<S>(
         "not_run": totals.not_run,
         "filtered_out": totals.filtered_out,
         "requirements": requirements,
+        // Present whether or not a baseline was given, so readers need no special case.
+        "baseline": baseline.map(|b| b.file.display().to_string()),
+        "known": matrix.known_root_causes().count(),
+        "stale_baseline_entries": baseline.map_or(&[][..], |b| &b.usage.stale),
+        "unchecked_baseline_entries": baseline.map_or(&[][..], |b| &b.usage.unchecked),
     });
     line(Ok(summary.to_string()));
     out

@@ -3,7 +3,9 @@
 //! lists the failing findings; `system-out` lists every finding and step) and the requirements
 //! it covers as properties. The second, `requirements`, has one testcase per row of the
 //! requirement matrix: FAIL (and NON-STRICT under `--strict`) is a failure carrying the root
-//! cause, BLOCKED and NOT RUN are skipped with the reason, PASS passes.
+//! cause, KNOWN (every root cause accepted by `--baseline`), BLOCKED and NOT RUN are skipped
+//! with the reason, PASS passes. Known findings fail no trial: they are listed in its
+//! `system-out`, marked `(known)`.
 
 use std::fmt::Write as _;
 
@@ -39,24 +41,27 @@ fn steps_log(run: &ScenarioRun) -> String {
     out
 }
 
-/// A finding's tier as the report writes it.
-fn tier(verdict: Verdict, strict: bool) -> &'static str {
-    match verdict {
-        Verdict::Fail => "FAIL",
-        Verdict::NonStrict if strict => "FAIL (strict)",
-        Verdict::NonStrict => "NON-STRICT",
-        Verdict::Info => "INFO",
+/// A finding's tier as the report writes it, `(known)` when the baseline accepts it.
+fn tier(verdict: Verdict, strict: bool, known: bool) -> &'static str {
+    match (verdict, known) {
+        (Verdict::Fail, false) => "FAIL",
+        (Verdict::Fail, true) => "FAIL (known)",
+        (Verdict::NonStrict, false) if strict => "FAIL (strict)",
+        (Verdict::NonStrict, false) => "NON-STRICT",
+        (Verdict::NonStrict, true) => "NON-STRICT (known)",
+        (Verdict::Info, _) => "INFO",
     }
 }
 
-/// The findings of a trial whose verdict `show` selects, each with its requirement, step
+/// The findings of a trial that `show` selects (by verdict and whether they are known), each
+/// with its requirement, step
 /// location, root cause when it is a consequence, and evidence; and the steps that could not
 /// run at all.
 fn findings(
     subject: &impl Subject,
     run: &ScenarioRun,
     strict: bool,
-    show: impl Fn(Verdict) -> bool,
+    show: impl Fn(Verdict, bool) -> bool,
 ) -> String {
     let location = |step: Option<usize>| {
         step.and_then(|i| subject.step_location(i))
@@ -80,15 +85,16 @@ fn findings(
                 step,
                 finding,
                 blocked_by,
+                known,
                 ..
-            } if show(finding.verdict) => {
+            } if show(finding.verdict, *known) => {
                 let consequence = blocked_by.as_ref().map_or_else(String::new, |cause| {
                     format!(" [blocked by {} {}]", cause.requirement, cause.check)
                 });
                 let _ = writeln!(
                     out,
                     "{} [{}] {}: {}{}{consequence}",
-                    tier(finding.verdict, strict),
+                    tier(finding.verdict, strict, *known),
                     finding.requirement,
                     finding.check,
                     finding.message,
@@ -113,26 +119,28 @@ fn trial_case(subject: &impl Subject, run: &ScenarioRun, strict: bool) -> TestCa
     } else {
         Verdict::Fail
     };
-    let failed = run.outcome != Outcome::Passed || run.findings().any(|f| f.verdict >= failing);
     let status = match run.outcome {
         Outcome::Ignored => TestCaseStatus::skipped(),
         Outcome::Errored => {
             let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
             status
                 .set_message("the scenario could not run")
-                .set_description(findings(subject, run, strict, |_| true) + &steps_log(run));
+                .set_description(findings(subject, run, strict, |_, _| true) + &steps_log(run));
             status
         }
-        _ if failed => {
+        _ if run.fails(strict) => {
             let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
-            let first = run.findings().find(|f| f.verdict >= failing);
+            let first = run.failing(strict).next();
             let message = first.map_or_else(
                 || "a step failed".to_owned(),
                 |f| format!("[{}] {}", f.requirement, f.message),
             );
-            status
-                .set_message(message)
-                .set_description(findings(subject, run, strict, |v| v >= failing));
+            status.set_message(message).set_description(findings(
+                subject,
+                run,
+                strict,
+                |v, known| !known && v >= failing,
+            ));
             status
         }
         _ => TestCaseStatus::success(),
@@ -143,7 +151,7 @@ fn trial_case(subject: &impl Subject, run: &ScenarioRun, strict: bool) -> TestCa
         case.add_property(Property::new("covers", requirement.clone()));
     }
     let mut out = steps_log(run);
-    out.push_str(&findings(subject, run, strict, |_| true));
+    out.push_str(&findings(subject, run, strict, |_, _| true));
     case.set_system_out(out);
     case
 }
@@ -180,6 +188,17 @@ fn requirement_case(row: &Row, strict: bool) -> TestCase {
         (Some((message, description)), _) => {
             let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
             status.set_message(message).set_description(description);
+            status
+        }
+        (None, Status::Known) => {
+            let mut status = TestCaseStatus::skipped();
+            let causes: Vec<String> = row
+                .known_root_causes()
+                .map(|cause| format!("{}: {}", cause.first.check, cause.first.message))
+                .collect();
+            status
+                .set_message("known: every deviation found is accepted by the baseline")
+                .set_description(causes.join("\n"));
             status
         }
         (None, Status::Blocked) => {

@@ -1,8 +1,9 @@
 //! What `run` and `replay` print: a line per trial as it ends (libtest's look, with its time
 //! and, when it failed, the requirements to blame), then the verdict: the trials that could
-//! not run, each root cause once with its evidence, the requirement counts and the totals.
-//! The full detail (every finding, every occurrence, the whole matrix) is in the JSON Lines
-//! and JUnit reports.
+//! not run, each root cause once with its evidence, the deviations the baseline accepts (one
+//! line each), the requirement counts, the totals, and the baseline entries that no longer
+//! occur. The full detail (every finding, every occurrence, the whole matrix) is in the JSON
+//! Lines and JUnit reports.
 //!
 //! All of it goes to standard output, or to standard error when standard output carries an
 //! output file itself (`--json -`, `--junit -`, `--record -`; see [`Console`]).
@@ -15,6 +16,7 @@ use std::time::Duration;
 use crate::check::Verdict;
 use crate::event::RunEvent;
 use crate::trial::{ScenarioRun, Subject};
+use crate::verdict::baseline::Judged;
 use crate::verdict::matrix::{Matrix, Row, Status};
 
 /// Evidence lines shown per FAIL root cause; the rest are in the reports.
@@ -23,6 +25,9 @@ const SHOWN_DETAILS: usize = 4;
 const SHOWN_CHARS: usize = 200;
 /// Requirements named in a `blocks:` line before the rest are counted.
 const SHOWN_BLOCKED: usize = 6;
+/// Known root causes, and baseline entries that no longer occur, listed before the rest are
+/// counted (the JSON report has them all).
+const SHOWN_BASELINE: usize = 20;
 
 /// How a trial ended, as its line says.
 #[derive(Debug, Clone, PartialEq)]
@@ -33,6 +38,8 @@ pub enum Line {
         name: String,
         /// How long it took.
         duration: Duration,
+        /// The requirements of the known deviations that would otherwise have failed it.
+        known: Vec<String>,
     },
     /// It failed; `causes` are the requirements of its root causes.
     Failed {
@@ -72,7 +79,19 @@ impl Line {
             (Line::Errored { .. }, true) => "E".to_owned(),
             (Line::Ignored { .. }, true) => "i".to_owned(),
             (Line::NotRun { .. }, true) => "-".to_owned(),
-            (Line::Passed { name, duration }, false) => {
+            (
+                Line::Passed {
+                    name,
+                    duration,
+                    known,
+                },
+                false,
+            ) if !known.is_empty() => format!(
+                "test {name} ... ok ({}) known: {}\n",
+                seconds(duration),
+                known.join(", ")
+            ),
+            (Line::Passed { name, duration, .. }, false) => {
                 format!("test {name} ... ok ({})\n", seconds(duration))
             }
             (
@@ -100,19 +119,34 @@ impl Line {
 }
 
 /// The requirements a failed trial's line blames: the root cause of each finding that fails it
-/// (its own requirement, or the one it is blocked by), each once.
+/// (its own requirement, or the one it is blocked by), each once; known findings fail nothing.
 pub fn causes_of(run: &ScenarioRun, strict: bool) -> Vec<String> {
+    blamed(run, strict, false)
+}
+
+/// The requirements a passed trial's line names as known: the root cause of each known finding
+/// that would otherwise fail it, each once.
+pub fn known_of(run: &ScenarioRun, strict: bool) -> Vec<String> {
+    blamed(run, strict, true)
+}
+
+/// The root-cause requirements of the findings weighing enough to fail a trial, known or not.
+fn blamed(run: &ScenarioRun, strict: bool, known_ones: bool) -> Vec<String> {
     let mut causes: Vec<String> = Vec::new();
     for event in &run.events {
         let RunEvent::Finding {
             finding,
             blocked_by,
+            known,
             ..
         } = event
         else {
             continue;
         };
-        if !(finding.verdict == Verdict::Fail || strict && finding.verdict == Verdict::NonStrict) {
+        if *known != known_ones
+            || !(finding.verdict == Verdict::Fail
+                || strict && finding.verdict == Verdict::NonStrict)
+        {
             continue;
         }
         let cause = blocked_by
@@ -172,6 +206,14 @@ impl Console {
     }
 }
 
+/// `n entries`, or `1 entry`.
+fn entries(n: usize) -> String {
+    match n {
+        1 => "1 entry".to_owned(),
+        n => format!("{n} entries"),
+    }
+}
+
 /// Prints the trials' lines as they end.
 pub struct Progress {
     quiet: bool,
@@ -220,13 +262,14 @@ pub struct Wording {
     pub noun: &'static str,
 }
 
-/// The verdict printed after the trials' lines.
+/// The verdict printed after the trials' lines; `baseline` is the run's `--baseline`, if any.
 pub fn verdict<S: Subject>(
     ran: &[(S, ScenarioRun)],
     could_not_run: &[(String, String)],
     matrix: &Matrix,
     totals: &Totals,
     wording: Wording,
+    baseline: Option<&Judged>,
 ) -> String {
     let mut out = String::from("\n");
     let errored = errored_trials(ran).chain(could_not_run.iter().cloned());
@@ -245,6 +288,9 @@ pub fn verdict<S: Subject>(
             root_cause(&mut out, row, ran, wording);
         }
         out.push('\n');
+    }
+    if let Some(baseline) = baseline {
+        known_causes(&mut out, matrix, ran, wording, baseline);
     }
     let counts: Vec<String> = matrix
         .counts()
@@ -275,7 +321,85 @@ pub fn verdict<S: Subject>(
         totals.filtered_out,
         totals.elapsed.as_secs_f64()
     );
+    if let Some(baseline) = baseline {
+        baseline_entries(&mut out, baseline);
+    }
     out
+}
+
+/// The root causes the baseline accepts, one line each: they fail nothing, and their evidence
+/// is in the reports.
+fn known_causes<S: Subject>(
+    out: &mut String,
+    matrix: &Matrix,
+    ran: &[(S, ScenarioRun)],
+    wording: Wording,
+    baseline: &Judged,
+) {
+    let known: Vec<_> = matrix.known_root_causes().collect();
+    if known.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "known deviations (accepted by the baseline {}):",
+        baseline.file.display()
+    );
+    for (row, cause) in known.iter().take(SHOWN_BASELINE) {
+        let trials: BTreeSet<&str> = cause.occurrences.iter().map(|o| o.trial.as_str()).collect();
+        let times = match cause.occurrences.len() {
+            1 => "once".to_owned(),
+            n => format!("{n} times"),
+        };
+        let _ = writeln!(
+            out,
+            "KNOWN [{}] {}: {} (found {times} in {} of {})",
+            row.requirement,
+            cause.first.check,
+            clip(&cause.first.message),
+            trials.len(),
+            counted(ran.len(), wording.noun),
+        );
+    }
+    let hidden = known.len().saturating_sub(SHOWN_BASELINE);
+    if hidden > 0 {
+        let _ = writeln!(out, "… and {hidden} more (the --json report lists them)");
+    }
+    out.push('\n');
+}
+
+/// The baseline's entries this run did not see: those to prune, and those it could not judge.
+fn baseline_entries(out: &mut String, baseline: &Judged) {
+    let stale = &baseline.usage.stale;
+    if !stale.is_empty() {
+        let _ = writeln!(
+            out,
+            "baseline: {} no longer {} (prune {}, or rewrite {} with --baseline-update):",
+            entries(stale.len()),
+            if stale.len() == 1 { "occurs" } else { "occur" },
+            if stale.len() == 1 { "it" } else { "them" },
+            baseline.file.display()
+        );
+        for entry in stale.iter().take(SHOWN_BASELINE) {
+            let _ = writeln!(out, "    {}", clip(&entry.describe()));
+        }
+        let hidden = stale.len().saturating_sub(SHOWN_BASELINE);
+        if hidden > 0 {
+            let _ = writeln!(
+                out,
+                "    … and {hidden} more (the --json report lists them)"
+            );
+        }
+    }
+    let unchecked = baseline.usage.unchecked.len();
+    if unchecked > 0 {
+        let _ = writeln!(
+            out,
+            "baseline: {} not checked (none of the scenarios {} lists ran to a verdict)",
+            entries(unchecked),
+            if unchecked == 1 { "it" } else { "each" },
+        );
+    }
 }
 
 /// The trials that ran but could not finish for a reason on the harness's side, with why.
@@ -303,7 +427,9 @@ fn errored_trials<S: Subject>(
 /// One root cause: its first finding with where it was, its evidence, how often and where it
 /// was found, and what it blocked.
 fn root_cause<S: Subject>(out: &mut String, row: &Row, ran: &[(S, ScenarioRun)], wording: Wording) {
-    let Some(cause) = row.root_causes.first() else {
+    // The known ones are listed apart, one line each (`known_causes`).
+    let new: Vec<_> = row.root_causes.iter().filter(|c| !c.known).collect();
+    let Some(cause) = new.first() else {
         return;
     };
     let tier = match (cause.first.verdict, wording.strict) {
@@ -331,13 +457,8 @@ fn root_cause<S: Subject>(out: &mut String, row: &Row, ran: &[(S, ScenarioRun)],
             let _ = writeln!(out, "    … {hidden} more line(s)");
         }
     }
-    let found = row
-        .root_causes
-        .iter()
-        .map(|c| c.occurrences.len())
-        .sum::<usize>();
-    let trials: BTreeSet<&str> = row
-        .root_causes
+    let found = new.iter().map(|c| c.occurrences.len()).sum::<usize>();
+    let trials: BTreeSet<&str> = new
         .iter()
         .flat_map(|c| c.occurrences.iter().map(|o| o.trial.as_str()))
         .collect();
@@ -351,8 +472,8 @@ fn root_cause<S: Subject>(out: &mut String, row: &Row, ran: &[(S, ScenarioRun)],
         counted(ran.len(), wording.noun),
         first.trial
     );
-    if row.root_causes.len() > 1 {
-        let _ = write!(seen, " ({} different findings)", row.root_causes.len());
+    if new.len() > 1 {
+        let _ = write!(seen, " ({} different findings)", new.len());
     }
     if !row.blocks.is_empty() {
         let named: Vec<&str> = row
@@ -387,4 +508,121 @@ fn clip(line: &str) -> String {
     }
     let cut: String = line.chars().take(SHOWN_CHARS).collect();
     format!("{cut}…")
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use super::*;
+    use crate::check::Finding;
+    use crate::event::Outcome;
+    use crate::spec::Catalogue;
+    use crate::verdict::baseline::{Acceptance, Baseline, Judged};
+
+    struct Named(&'static str);
+
+    impl Subject for Named {
+        fn name(&self) -> &str {
+            self.0
+        }
+        fn file(&self) -> String {
+            format!("{}.yaml", self.0)
+        }
+        fn covers(&self) -> &[String] {
+            &[]
+        }
+        fn step_location(&self, _: usize) -> Option<String> {
+            None
+        }
+    }
+
+    fn finding(message: &str) -> Finding {
+        Finding {
+            check: "schema".to_owned(),
+            requirement: "NOTIF-SCHEMA".to_owned(),
+            verdict: Verdict::Fail,
+            message: message.to_owned(),
+            details: vec!["/notificationType: not one of the names".to_owned()],
+        }
+    }
+
+    fn run(findings: &[Finding]) -> ScenarioRun {
+        let events = findings
+            .iter()
+            .map(|f| RunEvent::found("join", Some(0), f.clone()))
+            .collect();
+        ScenarioRun {
+            events,
+            outcome: Outcome::Failed,
+            duration: Duration::ZERO,
+        }
+    }
+
+    #[test]
+    fn known_deviations_take_a_line_each_and_stale_entries_are_listed() {
+        let known = finding("agent notification #2: unknown notificationType");
+        let fixed = finding("agent notification #3: index is a string");
+        let baseline = Baseline::of_run(&[(Named("join"), run(&[known.clone(), fixed]))]);
+        let mut ran = vec![(Named("join"), run(&[known]))];
+        let usage = baseline.mark(&mut ran);
+        assert_eq!(usage.stale.len(), 1);
+        let matrix = Matrix::build(&Catalogue::builtin(), &ran);
+        let judged = Judged {
+            file: PathBuf::from("accepted.yaml"),
+            usage,
+        };
+        let wording = Wording {
+            strict: false,
+            noun: "scenarios",
+        };
+        let totals = Totals {
+            passed: 1,
+            ..Totals::default()
+        };
+        let text = verdict(&ran, &[], &matrix, &totals, wording, Some(&judged));
+        assert!(!text.contains("root causes:"), "{text}");
+        assert!(
+            !text.contains("not one of the names"),
+            "no evidence: {text}"
+        );
+        assert!(
+            text.contains(
+                "known deviations (accepted by the baseline accepted.yaml):\n\
+                 KNOWN [NOTIF-SCHEMA] schema: agent notification #2: unknown notificationType (found once in 1 of 1 scenario)\n"
+            ),
+            "{text}"
+        );
+        assert!(text.contains("requirements: 1 KNOWN"), "{text}");
+        assert!(text.contains("test result: ok."), "{text}");
+        assert!(
+            text.ends_with(
+                "baseline: 1 entry no longer occurs (prune it, or rewrite accepted.yaml with --baseline-update):\n    \
+                 [NOTIF-SCHEMA] schema: agent notification ##: index is a string\n"
+            ),
+            "{text}"
+        );
+        let without = verdict(&ran, &[], &matrix, &totals, wording, None);
+        assert!(!without.contains("baseline"), "{without}");
+    }
+
+    #[test]
+    fn a_passed_trial_names_its_known_deviations() {
+        let line = Line::Passed {
+            name: "join".to_owned(),
+            duration: Duration::from_millis(1500),
+            known: vec!["NOTIF-SCHEMA".to_owned()],
+        };
+        assert_eq!(
+            line.render(false),
+            "test join ... ok (1.50s) known: NOTIF-SCHEMA\n"
+        );
+        assert_eq!(line.render(true), ".");
+        let mut marked = run(&[finding("unknown notificationType")]);
+        assert_eq!(causes_of(&marked, false), ["NOTIF-SCHEMA"]);
+        assert!(known_of(&marked, false).is_empty());
+        Acceptance::Everything.mark_events(&mut marked.events);
+        assert_eq!(known_of(&marked, false), ["NOTIF-SCHEMA"]);
+        assert!(causes_of(&marked, false).is_empty());
+    }
 }

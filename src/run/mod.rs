@@ -157,6 +157,7 @@ impl<'a> Runner<'a> {
             finding: located.finding.weighed(self.ctx.verifier.catalogue()),
             notifications: located.notifications,
             blocked_by: None,
+            known: false,
         });
     }
 

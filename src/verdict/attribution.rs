@@ -354,6 +354,7 @@ mod tests {
                 })
                 .collect(),
             blocked_by: None,
+            known: false,
         }
     }
 

@@ -1,7 +1,10 @@
 //! The requirement matrix: one verdict per requirement of the catalogue (and per requirement a
 //! finding cites that the catalogue lacks), over every trial of a run.
 //!
-//! - **FAIL** / **NON-STRICT**: a finding that is no consequence of another cites it.
+//! - **FAIL** / **NON-STRICT**: a finding that is no consequence of another cites it, and the
+//!   run's baseline does not accept it.
+//! - **KNOWN**: every root cause of its own is a deviation the run's baseline accepts
+//!   (`--baseline`, [`baseline`](super::baseline)): reported, fails nothing.
 //! - **BLOCKED**: nothing found it at fault, but it could not be judged everywhere: a step
 //!   checking it was blocked by another requirement's root cause, or a scenario covering it
 //!   stopped before reaching it because another requirement failed.
@@ -11,7 +14,7 @@
 //!
 //! A requirement's own findings are folded by [`signature`](crate::check::signature): the
 //! same deviation seen in many places is one root cause with its occurrences. Rows come root
-//! causes first (those blocking the most first), then BLOCKED, PASS and NOT RUN.
+//! causes first (those blocking the most first), then KNOWN, BLOCKED, PASS and NOT RUN.
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -31,6 +34,9 @@ pub enum Status {
     /// A root cause of its own, of a SHOULD requirement or a documented variant: fails only
     /// under `--strict`.
     NonStrict,
+    /// Root causes of its own, every one accepted by the run's baseline: reported, fails
+    /// nothing (a requirement with a new root cause as well is FAIL or NON-STRICT).
+    Known,
     /// Another requirement's root cause kept it from being judged somewhere.
     Blocked,
     /// Exercised, and nothing found.
@@ -41,9 +47,10 @@ pub enum Status {
 
 impl Status {
     /// Every status, in row order.
-    pub const ALL: [Status; 5] = [
+    pub const ALL: [Status; 6] = [
         Status::Fail,
         Status::NonStrict,
+        Status::Known,
         Status::Blocked,
         Status::Pass,
         Status::NotRun,
@@ -54,6 +61,7 @@ impl Status {
         match self {
             Status::Fail => "FAIL",
             Status::NonStrict => "NON-STRICT",
+            Status::Known => "KNOWN",
             Status::Blocked => "BLOCKED",
             Status::Pass => "PASS",
             Status::NotRun => "NOT RUN",
@@ -86,6 +94,9 @@ pub struct RootCause {
     pub first: Finding,
     /// Every place it was found, the first first.
     pub occurrences: Vec<Occurrence>,
+    /// Whether the run's baseline accepts it (its findings are marked `known`).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub known: bool,
 }
 
 /// One requirement's line of the matrix.
@@ -100,7 +111,8 @@ pub struct Row {
     pub status: Status,
     /// The trials that exercised it or found something about it, sorted.
     pub scenarios: Vec<String>,
-    /// Its own findings (no consequences of another's), folded: FAIL ones first.
+    /// Its own findings (no consequences of another's), folded: new ones before known ones,
+    /// FAIL before NON-STRICT.
     pub root_causes: Vec<RootCause>,
     /// The requirements whose root causes kept it from being judged somewhere.
     pub blocked_by: BTreeSet<String>,
@@ -124,11 +136,16 @@ impl Row {
         }
     }
 
-    /// The root causes of one verdict.
+    /// The root causes of one verdict that the baseline does not accept.
     pub fn root_causes_of(&self, verdict: Verdict) -> impl Iterator<Item = &RootCause> {
         self.root_causes
             .iter()
-            .filter(move |cause| cause.first.verdict == verdict)
+            .filter(move |cause| !cause.known && cause.first.verdict == verdict)
+    }
+
+    /// The root causes the baseline accepts.
+    pub fn known_root_causes(&self) -> impl Iterator<Item = &RootCause> {
+        self.root_causes.iter().filter(|cause| cause.known)
     }
 }
 
@@ -165,6 +182,7 @@ impl Matrix {
                     finding,
                     notifications,
                     blocked_by,
+                    known,
                     ..
                 } = event
                 else {
@@ -194,6 +212,7 @@ impl Matrix {
                         fold(
                             &mut row(&mut rows, catalogue, &finding.requirement).root_causes,
                             finding,
+                            *known,
                             occurrence,
                         );
                     }
@@ -213,8 +232,9 @@ impl Matrix {
             let trials = exercised.remove(&row.requirement).unwrap_or_default();
             row.status = status(row, !trials.is_empty());
             row.scenarios = trials.into_iter().collect();
+            // The row's new root causes first: reports show the first one in full.
             row.root_causes
-                .sort_by_key(|cause| std::cmp::Reverse(cause.first.verdict));
+                .sort_by_key(|cause| (cause.known, std::cmp::Reverse(cause.first.verdict)));
         }
         let position = |id: &str| {
             catalogue
@@ -244,11 +264,19 @@ impl Matrix {
             .collect()
     }
 
-    /// The rows with a root cause of their own (FAIL, NON-STRICT), in order.
+    /// The rows with a new root cause of their own (FAIL, NON-STRICT), in order.
     pub fn root_causes(&self) -> impl Iterator<Item = &Row> {
         self.rows
             .iter()
             .filter(|r| matches!(r.status, Status::Fail | Status::NonStrict))
+    }
+
+    /// Every root cause the baseline accepts, with its requirement's row, in row order (a FAIL
+    /// or NON-STRICT row may have known ones beside its new ones).
+    pub fn known_root_causes(&self) -> impl Iterator<Item = (&Row, &RootCause)> {
+        self.rows
+            .iter()
+            .flat_map(|row| row.known_root_causes().map(move |cause| (row, cause)))
     }
 }
 
@@ -265,6 +293,9 @@ fn status(row: &Row, exercised: bool) -> Status {
         Status::Fail
     } else if has(Verdict::NonStrict) {
         Status::NonStrict
+    } else if row.known_root_causes().next().is_some() {
+        // Its own deviations, all accepted: that says more than BLOCKED would.
+        Status::Known
     } else if !row.blocked_by.is_empty() {
         Status::Blocked
     } else if exercised {
@@ -275,8 +306,9 @@ fn status(row: &Row, exercised: bool) -> Status {
 }
 
 /// Adds `finding`, found at `occurrence`, to the root cause of the same signature (a new one
-/// when none has it).
-fn fold(causes: &mut Vec<RootCause>, finding: &Finding, occurrence: Occurrence) {
+/// when none has it). Findings of one signature are all known or all new (the baseline keys on
+/// the signature), so the first one's mark stands for all.
+fn fold(causes: &mut Vec<RootCause>, finding: &Finding, known: bool, occurrence: Occurrence) {
     let signature = signature::of(finding);
     match causes.iter_mut().find(|c| c.signature == signature) {
         Some(cause) => cause.occurrences.push(occurrence),
@@ -284,6 +316,7 @@ fn fold(causes: &mut Vec<RootCause>, finding: &Finding, occurrence: Occurrence) 
             signature,
             first: finding.clone(),
             occurrences: vec![occurrence],
+            known,
         }),
     }
 }
@@ -354,4 +387,143 @@ fn blocked_in<S: Subject>(subject: &S, run: &ScenarioRun) -> Vec<(String, String
         .filter(|requirement| *requirement != cause)
         .map(|requirement| (requirement, cause.clone()))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::check::Cause;
+    use crate::verdict::baseline::{Baseline, Entry, key_of};
+
+    /// A trial that covers nothing of its own.
+    struct Named(&'static str);
+
+    impl Subject for Named {
+        fn name(&self) -> &str {
+            self.0
+        }
+        fn file(&self) -> String {
+            format!("{}.yaml", self.0)
+        }
+        fn covers(&self) -> &[String] {
+            &[]
+        }
+        fn step_location(&self, _: usize) -> Option<String> {
+            None
+        }
+    }
+
+    fn finding(requirement: &str, check: &str, message: &str) -> Finding {
+        Finding {
+            check: check.to_owned(),
+            requirement: requirement.to_owned(),
+            verdict: Verdict::Fail,
+            message: message.to_owned(),
+            details: Vec::new(),
+        }
+    }
+
+    fn event(finding: &Finding, blocked_by: Option<Cause>) -> RunEvent {
+        RunEvent::Finding {
+            scenario: "a".to_owned(),
+            step: Some(0),
+            finding: finding.clone(),
+            notifications: Vec::new(),
+            blocked_by,
+            known: false,
+        }
+    }
+
+    /// The matrix of one failed trial of `events`, after `accepted` marked what it accepts.
+    fn matrix(events: Vec<RunEvent>, accepted: &[&Finding]) -> Matrix {
+        let mut trials = vec![(
+            Named("a"),
+            ScenarioRun {
+                events,
+                outcome: Outcome::Failed,
+                duration: Duration::ZERO,
+            },
+        )];
+        let baseline = Baseline::new(
+            accepted
+                .iter()
+                .map(|f| {
+                    let key = key_of(f);
+                    Entry {
+                        requirement: key.requirement,
+                        check: key.check,
+                        signature: key.signature,
+                        verdict: None,
+                        scenarios: Vec::new(),
+                        first_message: None,
+                    }
+                })
+                .collect(),
+        );
+        baseline.mark(&mut trials);
+        Matrix::build(&Catalogue::builtin(), &trials)
+    }
+
+    fn status(matrix: &Matrix, requirement: &str) -> Status {
+        matrix
+            .rows
+            .iter()
+            .find(|r| r.requirement == requirement)
+            .map(|r| r.status)
+            .unwrap()
+    }
+
+    #[test]
+    fn a_requirement_whose_root_causes_are_all_known_is_known() {
+        let schema = finding("NOTIF-SCHEMA", "schema", "bad notificationType");
+        let capabilities = finding("CAP-MONITOR", "invariant.capabilities", "extra");
+        let consequence = finding("JOIN-ORDER", "expect", "no match");
+        let matrix = matrix(
+            vec![
+                event(&schema, None),
+                event(&consequence, Some(key_of(&schema))),
+                event(&capabilities, None),
+            ],
+            &[&schema],
+        );
+        assert_eq!(status(&matrix, "NOTIF-SCHEMA"), Status::Known);
+        assert_eq!(status(&matrix, "CAP-MONITOR"), Status::Fail);
+        // Blocked by a known cause: still not judged, but nothing fails it.
+        assert_eq!(status(&matrix, "JOIN-ORDER"), Status::Blocked);
+        let roots: Vec<&str> = matrix
+            .root_causes()
+            .map(|r| r.requirement.as_str())
+            .collect();
+        assert_eq!(roots, ["CAP-MONITOR"]);
+        let known: Vec<&str> = matrix
+            .known_root_causes()
+            .map(|(row, _)| row.requirement.as_str())
+            .collect();
+        assert_eq!(known, ["NOTIF-SCHEMA"]);
+        let counts = matrix.counts();
+        assert!(counts.contains(&(Status::Known, 1)), "{counts:?}");
+        assert!(counts.contains(&(Status::Fail, 1)), "{counts:?}");
+        assert_eq!(Status::Known.label(), "KNOWN");
+    }
+
+    #[test]
+    fn a_new_root_cause_outweighs_known_ones_and_comes_first() {
+        let known = finding("NOTIF-SCHEMA", "schema", "bad notificationType");
+        let new = finding("NOTIF-SCHEMA", "schema", "index is a string");
+        let matrix = matrix(vec![event(&known, None), event(&new, None)], &[&known]);
+        assert_eq!(status(&matrix, "NOTIF-SCHEMA"), Status::Fail);
+        let row = matrix.root_causes().next().unwrap();
+        let order: Vec<(&str, bool)> = row
+            .root_causes
+            .iter()
+            .map(|c| (c.first.message.as_str(), c.known))
+            .collect();
+        assert_eq!(
+            order,
+            [("index is a string", false), ("bad notificationType", true)]
+        );
+        assert_eq!(row.root_causes_of(Verdict::Fail).count(), 1);
+    }
 }
