@@ -7,7 +7,7 @@
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::check::{Cause, Finding, NotificationRef};
+use crate::check::{Cause, Finding, NotificationRef, ResponseRef};
 
 /// How a scenario ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -108,6 +108,9 @@ pub enum RunEvent {
         /// The notifications it is about, if any.
         #[serde(skip_serializing_if = "Vec::is_empty")]
         notifications: Vec<NotificationRef>,
+        /// The responses it is about, if any.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        responses: Vec<ResponseRef>,
         /// The earlier finding this one is a consequence of, if any: then it is shown as
         /// blocked by that root cause, not as a failure of its own requirement.
         #[serde(skip_serializing_if = "Option::is_none")]
@@ -139,6 +142,7 @@ impl RunEvent {
             step,
             finding,
             notifications: Vec::new(),
+            responses: Vec::new(),
             blocked_by: None,
             known: false,
         }

@@ -186,6 +186,7 @@ mod tests {
                     details: Vec::new(),
                 },
                 notifications: Vec::new(),
+                responses: Vec::new(),
                 blocked_by: None,
                 known,
             })

@@ -63,10 +63,6 @@ const DIAGNOSIS_PENDING: &[(&str, &str)] = &[
         "the new join-timing check names JOIN-ON-ACCEPT and the consequences in the supervisor's and the agent's streams; two switch scenarios still fail their own requirement, because the agent's one ParticipantsUpdated that already lists the supervisor is taken by another item of the expectation and the missing item is not linked to it",
     ),
     (
-        "customer-sees-agent-messages",
-        "response checks of the customer's views are not located at the exchange the customer-visibility invariant judged, so a step declaring VIS-COACH or OP-TYPING-AGENTS stays a root cause",
-    ),
-    (
         "bayeux-batch-truncated",
         "lost notifications are only missing ones, cited under each step's requirement",
     ),

@@ -49,7 +49,7 @@ use super::json::chat_key;
 use super::modes::{self, CapabilityMatch, Mode};
 use super::repeats::Repeats;
 use super::visibility::VisibilityLedger;
-use super::{Finding, Verdict};
+use super::{Finding, Located, ResponseRef, Verdict};
 
 /// The check id of the finding that a notification repeats an earlier one (NOTIF-UNIQUE).
 pub const UNIQUE_CHECK: &str = "invariant.unique";
@@ -205,34 +205,32 @@ impl InvariantChecker {
         findings
     }
 
-    /// Checks what a customer polled: `customer_chat_id` is the customer-side chat id.
+    /// Checks what a customer polled, the response `at` (its actor is the customer):
+    /// `customer_chat_id` is the customer-side chat id. A finding is located at the place in
+    /// the response that shows what the customer may not see.
     pub fn observe_customer_view(
         &mut self,
-        actor: &ActorInfo,
+        at: &ResponseRef,
         customer_chat_id: &str,
         view: CustomerView<'_>,
-    ) -> Vec<Finding> {
+    ) -> Vec<Located> {
         match view {
-            CustomerView::Chat(body) => {
-                self.ledger
-                    .customer_chat(&actor.name, customer_chat_id, body)
-            }
+            CustomerView::Chat(body) => self.ledger.customer_chat(at, customer_chat_id, body),
             CustomerView::Messages(body) => {
-                self.ledger
-                    .customer_messages(&actor.name, customer_chat_id, body)
+                self.ledger.customer_messages(at, customer_chat_id, body)
             }
         }
     }
 
     /// The findings only the end of the run can decide: `referenceId`s no request returned,
     /// and customer views that could not be judged when polled.
-    pub fn finish(&mut self) -> Vec<Finding> {
+    pub fn finish(&mut self) -> Vec<Located> {
         let actors = &self.actors;
-        let mut findings: Vec<Finding> = std::mem::take(&mut self.references)
+        let mut findings: Vec<Located> = std::mem::take(&mut self.references)
             .into_iter()
             .filter(|p| !actors.get(&p.actor).is_some_and(|a| a.withheld))
             .map(|p| {
-                finding(
+                let finding = finding(
                     "invariant.reference",
                     "NOTIF-REFERENCE",
                     Verdict::NonStrict,
@@ -240,7 +238,8 @@ impl InvariantChecker {
                         "notification #{} to {} ({}) carries referenceId {}, which no request of {} returned",
                         p.seq, p.actor, p.what, p.reference, p.actor
                     ),
-                )
+                );
+                Located::about(finding, Vec::new())
             })
             .collect();
         findings.extend(self.ledger.finish());
@@ -634,6 +633,27 @@ mod tests {
         findings
     }
 
+    /// What the customer view `view` polled by `who` (at step 0) yields, unlocated.
+    fn polled(
+        checker: &mut InvariantChecker,
+        who: &ActorInfo,
+        chat: &str,
+        view: CustomerView<'_>,
+    ) -> Vec<Finding> {
+        let at = ResponseRef {
+            actor: who.name.clone(),
+            step: Some(0),
+            path: None,
+        };
+        let located = checker.observe_customer_view(&at, chat, view);
+        located.into_iter().map(|l| l.finding).collect()
+    }
+
+    /// What the end of the run decides, unlocated.
+    fn finished(checker: &mut InvariantChecker) -> Vec<Finding> {
+        checker.finish().into_iter().map(|l| l.finding).collect()
+    }
+
     fn only(findings: &[Finding]) -> &Finding {
         assert_eq!(findings.len(), 1, "{findings:#?}");
         &findings[0]
@@ -671,7 +691,7 @@ mod tests {
                 ended("Revoked"),
             ];
             let mut findings = feed(&mut checker, &supervisor(), &list);
-            findings.extend(checker.finish());
+            findings.extend(finished(&mut checker));
             assert!(findings.is_empty(), "{mode:?}: {findings:#?}");
         }
     }
@@ -922,7 +942,7 @@ mod tests {
         );
         let findings = checker.observe(&agent(), 4, &first);
         assert_eq!(only(&findings).requirement, "NOTIF-UNIQUE");
-        assert!(checker.finish().is_empty());
+        assert!(finished(&mut checker).is_empty());
     }
 
     #[test]
@@ -932,7 +952,7 @@ mod tests {
         data["referenceId"] = json!(42);
         assert!(checker.observe(&agent(), 1, &data).is_empty());
         checker.expect_reference("sup", &json!(42)); // another actor's request
-        let findings = checker.finish();
+        let findings = finished(&mut checker);
         let found = only(&findings);
         assert_eq!(found.requirement, "NOTIF-REFERENCE");
         assert_eq!(found.verdict, Verdict::NonStrict);
@@ -951,12 +971,12 @@ mod tests {
         let mut checker = InvariantChecker::new();
         checker.reference_withheld("agent");
         assert!(checker.observe(&agent(), 1, &data).is_empty());
-        assert!(checker.finish().is_empty());
+        assert!(finished(&mut checker).is_empty());
         // Another actor withholding proves nothing for this one.
         let mut checker = InvariantChecker::new();
         checker.reference_withheld("sup");
         assert!(checker.observe(&agent(), 1, &data).is_empty());
-        assert_eq!(only(&checker.finish()).requirement, "NOTIF-REFERENCE");
+        assert_eq!(only(&finished(&mut checker)).requirement, "NOTIF-REFERENCE");
     }
 
     #[test]
@@ -969,7 +989,7 @@ mod tests {
         second["referenceId"] = json!("2");
         assert!(feed(&mut checker, &agent(), &[first, second]).is_empty());
         checker.expect_reference("agent", &json!(2));
-        assert!(checker.finish().is_empty());
+        assert!(finished(&mut checker).is_empty());
     }
 
     /// The agent side of a Coach-monitored chat: the supervisor's message is `Agents`-only.
@@ -1024,17 +1044,17 @@ mod tests {
             customer_message(1, "C1", "Customer", "ParticipantJoined"),
             customer_message(2, "P1", "Agent", "ParticipantJoined"),
             customer_message(5, "P1", "Agent", "Text")]});
+        assert!(polled(&mut checker, &customer(), "K1", CustomerView::Chat(&chat)).is_empty());
         assert!(
-            checker
-                .observe_customer_view(&customer(), "K1", CustomerView::Chat(&chat))
-                .is_empty()
+            polled(
+                &mut checker,
+                &customer(),
+                "K1",
+                CustomerView::Messages(&messages)
+            )
+            .is_empty()
         );
-        assert!(
-            checker
-                .observe_customer_view(&customer(), "K1", CustomerView::Messages(&messages))
-                .is_empty()
-        );
-        assert!(checker.finish().is_empty());
+        assert!(finished(&mut checker).is_empty());
     }
 
     #[test]
@@ -1044,19 +1064,71 @@ mod tests {
         let messages = json!({"messages": [
             customer_message(1, "C1", "Customer", "ParticipantJoined"),
             customer_message(4, "P2", "Agent", "Text")]});
-        let findings =
-            checker.observe_customer_view(&customer(), "K1", CustomerView::Messages(&messages));
+        let findings = polled(
+            &mut checker,
+            &customer(),
+            "K1",
+            CustomerView::Messages(&messages),
+        );
         let found = only(&findings);
         assert_eq!(found.requirement, "VIS-CUSTOMER");
         assert_eq!(found.verdict, Verdict::Fail);
         assert!(found.message.contains("message 4"), "{}", found.message);
         // Polling again reports nothing new.
         assert!(
+            polled(
+                &mut checker,
+                &customer(),
+                "K1",
+                CustomerView::Messages(&messages)
+            )
+            .is_empty()
+        );
+        assert!(finished(&mut checker).is_empty());
+    }
+
+    #[test]
+    fn a_customer_view_finding_is_located_at_the_element_of_the_response_showing_it() {
+        let mut checker = InvariantChecker::new();
+        coached_chat(&mut checker);
+        let at = ResponseRef {
+            actor: "customer".to_owned(),
+            step: Some(7),
+            path: None,
+        };
+        let messages = json!({"messages": [
+            customer_message(1, "C1", "Customer", "ParticipantJoined"),
+            customer_message(4, "P2", "Agent", "Text")]});
+        let found = checker.observe_customer_view(&at, "K1", CustomerView::Messages(&messages));
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert_eq!(
+            found[0].responses,
+            vec![ResponseRef {
+                path: Some("messages.1".to_owned()),
+                ..at.clone()
+            }]
+        );
+        // A bare array and a chat view: the element's place in the body as it came.
+        let mut checker = InvariantChecker::new();
+        let bare = json!([customer_message(4, "P2", "Agent", "Text")]);
+        assert!(
             checker
-                .observe_customer_view(&customer(), "K1", CustomerView::Messages(&messages))
+                .observe_customer_view(&at, "K1", CustomerView::Messages(&bare))
                 .is_empty()
         );
-        assert!(checker.finish().is_empty());
+        coached_chat(&mut checker);
+        let decided = checker.finish();
+        assert_eq!(decided.len(), 1, "{decided:#?}");
+        assert_eq!(decided[0].responses[0].path.as_deref(), Some("0"));
+        let chat = json!({"chat": {"participants": [
+            {"nickname": "C1", "participantId": "C1", "type": "Customer"},
+            {"nickname": "boss", "participantId": "P2", "type": "Agent"}]}});
+        let found = checker.observe_customer_view(&at, "K1", CustomerView::Chat(&chat));
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert_eq!(
+            found[0].responses[0].path.as_deref(),
+            Some("chat.participants.1")
+        );
     }
 
     #[test]
@@ -1085,8 +1157,12 @@ mod tests {
         let messages = json!({"messages": [
             customer_message(1, "C1", "Customer", "ParticipantJoined"),
             customer_message(2, "P2", "Agent", "Text")]});
-        let findings =
-            checker.observe_customer_view(&customer(), "K1", CustomerView::Messages(&messages));
+        let findings = polled(
+            &mut checker,
+            &customer(),
+            "K1",
+            CustomerView::Messages(&messages),
+        );
         assert_eq!(only(&findings).requirement, "VIS-CUSTOMER");
     }
 
@@ -1104,7 +1180,7 @@ mod tests {
             {"nickname": "C1", "participantId": "C1", "type": "Customer"},
             {"nickname": "P1", "participantId": "P1", "type": "Agent"},
             {"nickname": "boss", "participantId": "P2", "type": "Agent"}]}});
-        let findings = checker.observe_customer_view(&customer(), "K1", CustomerView::Chat(&chat));
+        let findings = polled(&mut checker, &customer(), "K1", CustomerView::Chat(&chat));
         let found = only(&findings);
         assert_eq!(found.requirement, "VIS-CUSTOMER");
         assert!(
@@ -1122,12 +1198,16 @@ mod tests {
             customer_message(1, "C1", "Customer", "ParticipantJoined"),
             customer_message(4, "P2", "Agent", "Text")]});
         assert!(
-            checker
-                .observe_customer_view(&customer(), "K1", CustomerView::Messages(&messages))
-                .is_empty()
+            polled(
+                &mut checker,
+                &customer(),
+                "K1",
+                CustomerView::Messages(&messages)
+            )
+            .is_empty()
         );
         coached_chat(&mut checker);
-        let findings = checker.finish();
+        let findings = finished(&mut checker);
         assert_eq!(only(&findings).requirement, "VIS-CUSTOMER");
     }
 
@@ -1156,20 +1236,12 @@ mod tests {
                 assert!(findings.is_empty(), "{data}: {findings:#?}");
             }
             for body in &weird {
-                assert!(
-                    checker
-                        .observe_customer_view(&who, "K", CustomerView::Chat(body))
-                        .is_empty()
-                );
-                assert!(
-                    checker
-                        .observe_customer_view(&who, "K", CustomerView::Messages(body))
-                        .is_empty()
-                );
+                assert!(polled(&mut checker, &who, "K", CustomerView::Chat(body)).is_empty());
+                assert!(polled(&mut checker, &who, "K", CustomerView::Messages(body)).is_empty());
             }
         }
         checker.expect_reference("a", &json!(null));
-        assert!(checker.finish().is_empty());
+        assert!(finished(&mut checker).is_empty());
     }
 
     #[test]

@@ -179,6 +179,7 @@ impl JoinTiming {
                         .map(|seq| NotificationRef::whole(supervisor, *seq))
                         .chain(self.shown_to_agents(supervisor, customer))
                         .collect(),
+                    responses: Vec::new(),
                 })
             })
             .collect()

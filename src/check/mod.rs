@@ -106,10 +106,42 @@ impl NotificationRef {
     pub fn overlaps(&self, other: &NotificationRef) -> bool {
         self.actor == other.actor
             && self.seq == other.seq
-            && match (&self.path, &other.path) {
-                (Some(a), Some(b)) => contains_path(a, b) || contains_path(b, a),
-                _ => true,
-            }
+            && places_overlap(&self.path, &other.path)
+    }
+}
+
+/// A response a finding is about: the actor whose request it answered, the step that sent the
+/// request (`None`: set-up and clean-up), and the place in its body the finding concerns
+/// (dotted path; `None`: the body as a whole). It lets a step that failed on what a response
+/// showed (a customer's transcript read) be traced to a check that had already found that
+/// response at fault.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct ResponseRef {
+    /// The actor that sent the request.
+    pub actor: String,
+    /// The step that sent it.
+    pub step: Option<usize>,
+    /// Where in the body (dotted path), if the finding concerns one place.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+}
+
+impl ResponseRef {
+    /// Whether two references concern the same step's response to the same actor at places
+    /// that overlap (as [`NotificationRef::overlaps`]).
+    pub fn overlaps(&self, other: &ResponseRef) -> bool {
+        self.actor == other.actor
+            && self.step == other.step
+            && places_overlap(&self.path, &other.path)
+    }
+}
+
+/// Whether two places in one document overlap: one contains the other, or either is the
+/// whole document.
+fn places_overlap(a: &Option<String>, b: &Option<String>) -> bool {
+    match (a, b) {
+        (Some(a), Some(b)) => contains_path(a, b) || contains_path(b, a),
+        _ => true,
     }
 }
 
@@ -122,22 +154,39 @@ fn contains_path(outer: &str, inner: &str) -> bool {
             .is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))
 }
 
-/// A finding and the notifications it is about (none for findings about exchanges or whole
+/// A finding and the notifications and responses it is about (none for findings about whole
 /// sessions).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Located {
     /// The finding.
     pub finding: Finding,
-    /// What it is about.
+    /// The notifications it is about.
     pub notifications: Vec<NotificationRef>,
+    /// The responses it is about.
+    pub responses: Vec<ResponseRef>,
 }
 
 impl Located {
     /// A finding about the whole of one notification.
     pub fn at(finding: Finding, actor: &str, seq: u64) -> Self {
+        Self::about(finding, vec![NotificationRef::whole(actor, seq)])
+    }
+
+    /// A finding about some notifications (none: about nothing in particular).
+    pub fn about(finding: Finding, notifications: Vec<NotificationRef>) -> Self {
         Self {
             finding,
-            notifications: vec![NotificationRef::whole(actor, seq)],
+            notifications,
+            responses: Vec::new(),
+        }
+    }
+
+    /// A finding about a place in one response.
+    pub fn in_response(finding: Finding, response: ResponseRef) -> Self {
+        Self {
+            finding,
+            notifications: Vec::new(),
+            responses: vec![response],
         }
     }
 }

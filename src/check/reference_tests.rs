@@ -12,7 +12,7 @@ use serde_json::{Map, Value, json};
 use super::diff::{Errata, Example, Masks, TABLE_FORM_VERDICT, diff_against_example};
 use super::invariants::{ActorInfo, CustomerView, InvariantChecker, Role};
 use super::schema::SchemaSet;
-use super::{Finding, Verdict};
+use super::{Finding, ResponseRef, Verdict};
 use crate::server::directory::Directory;
 use crate::server::ids::IdGen;
 use crate::server::world::model::Mode;
@@ -163,28 +163,28 @@ fn run(tamper: &dyn Fn(&ActorInfo, &mut Value)) -> Harness {
     harness.reference("agent", reference);
     harness.deliver(world.take_outbox(), tamper);
 
-    let customer = ActorInfo {
-        name: "customer".into(),
-        role: Role::Customer,
-        user_id: None,
+    let polled = ResponseRef {
+        actor: "customer".into(),
+        step: None,
+        path: None,
     };
     let view = json!({"chat": world.customer_view(&customer_chat).expect("customer view")});
     let messages =
         json!({"messages": world.customer_messages(&customer_chat, Some(1)).expect("messages")});
-    harness
-        .findings
-        .extend(harness.checker.observe_customer_view(
-            &customer,
-            &customer_chat,
-            CustomerView::Chat(&view),
-        ));
-    harness
-        .findings
-        .extend(harness.checker.observe_customer_view(
-            &customer,
-            &customer_chat,
-            CustomerView::Messages(&messages),
-        ));
+    harness.findings.extend(
+        harness
+            .checker
+            .observe_customer_view(&polled, &customer_chat, CustomerView::Chat(&view))
+            .into_iter()
+            .map(|located| located.finding),
+    );
+    harness.findings.extend(
+        harness
+            .checker
+            .observe_customer_view(&polled, &customer_chat, CustomerView::Messages(&messages))
+            .into_iter()
+            .map(|located| located.finding),
+    );
 
     let reference = world
         .chat_operation(&supervisor, &chat_id, op("SwitchToMonitor", json!({})))
@@ -197,7 +197,9 @@ fn run(tamper: &dyn Fn(&ActorInfo, &mut Value)) -> Harness {
     harness.reference("agent", reference);
     harness.deliver(world.take_outbox(), tamper);
     let end = harness.checker.finish();
-    harness.findings.extend(end);
+    harness
+        .findings
+        .extend(end.into_iter().map(|located| located.finding));
     harness
 }
 

@@ -108,6 +108,7 @@ impl ChatReferences {
                 data,
             ),
             notifications: vec![at_field(actor, seq, field)],
+            responses: Vec::new(),
         }));
         findings
     }
@@ -183,6 +184,7 @@ impl ChatReferences {
                     details: Vec::new(),
                 },
                 notifications: vec![at_field(&n.actor, n.seq, "chatUri")],
+                responses: Vec::new(),
             })
             .collect()
     }

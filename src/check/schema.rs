@@ -259,10 +259,7 @@ impl SchemaSet {
                         path: Some(dotted(pointer)),
                     })
                     .collect();
-                Located {
-                    finding,
-                    notifications,
-                }
+                Located::about(finding, notifications)
             })
             .collect()
     }

@@ -25,7 +25,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 
 use serde_json::Value;
 
-use super::{Finding, Verdict};
+use super::{Finding, Located, ResponseRef, Verdict};
 
 /// The check id of customer-visibility findings.
 pub const CHECK_ID: &str = "invariant.customer-visibility";
@@ -84,7 +84,8 @@ pub struct VisibilityLedger {
     messages: HashMap<(String, u64), LoggedMessage>,
     /// (customer actor, customer chat id) → the customer's own participant ids.
     customer_ids: HashMap<(String, String), BTreeSet<String>>,
-    pending: Vec<Pending>,
+    /// Claims not decided yet, each with the place in the response that showed it.
+    pending: Vec<(Pending, ResponseRef)>,
     reported: HashSet<(String, String, String)>,
 }
 
@@ -151,58 +152,65 @@ impl VisibilityLedger {
         );
     }
 
-    /// Checks the customer's `GET /api/v2/chats/{id}` body (`{"chat": {...}}`, or the chat).
-    pub fn customer_chat(&mut self, customer: &str, chat_id: &str, body: &Value) -> Vec<Finding> {
-        let chat = body.get("chat").unwrap_or(body);
+    /// Checks the customer's `GET /api/v2/chats/{id}` body (`{"chat": {...}}`, or the chat),
+    /// the response `at` (its actor is the customer); a finding is located at the participant.
+    pub fn customer_chat(&mut self, at: &ResponseRef, chat_id: &str, body: &Value) -> Vec<Located> {
+        let (chat, prefix) = match body.get("chat") {
+            Some(chat) => (chat, "chat.participants"),
+            None => (body, "participants"),
+        };
         let list = chat
             .get("participants")
             .and_then(Value::as_array)
             .map_or(&[][..], Vec::as_slice);
         let mut claims = Vec::new();
-        for participant in list {
+        for (position, participant) in list.iter().enumerate() {
             let Some(id) = text(participant, "participantId") else {
                 continue;
             };
             if text(participant, "type") == Some("Customer") {
-                self.note_customer_id(customer, chat_id, id);
+                self.note_customer_id(&at.actor, chat_id, id);
             }
-            claims.push(Claim::Participant {
+            let claim = Claim::Participant {
                 id: id.to_owned(),
                 nickname: text(participant, "nickname").unwrap_or("").to_owned(),
-            });
+            };
+            claims.push((claim, format!("{prefix}.{position}")));
         }
-        self.judge_all(customer, chat_id, claims)
+        self.judge_all(at, chat_id, claims)
     }
 
     /// Checks the customer's `GET /api/v2/chats/{id}/messages` body (`{"messages": [...]}`,
-    /// or the array).
+    /// or the array), the response `at` (its actor is the customer); a finding is located at
+    /// the message.
     pub fn customer_messages(
         &mut self,
-        customer: &str,
+        at: &ResponseRef,
         chat_id: &str,
         body: &Value,
-    ) -> Vec<Finding> {
-        let list = body
-            .get("messages")
-            .unwrap_or(body)
-            .as_array()
-            .map_or(&[][..], Vec::as_slice);
+    ) -> Vec<Located> {
+        let (list, prefix) = match body.get("messages") {
+            Some(list) => (list, "messages."),
+            None => (body, ""),
+        };
+        let list = list.as_array().map_or(&[][..], Vec::as_slice);
         let mut claims = Vec::new();
-        for message in list {
+        for (position, message) in list.iter().enumerate() {
             let from = message.get("from");
             let author = from.and_then(|f| text(f, "participantId"));
             if let (Some(id), Some("Customer")) = (author, from.and_then(|f| text(f, "type"))) {
-                self.note_customer_id(customer, chat_id, id);
+                self.note_customer_id(&at.actor, chat_id, id);
             }
             if let Some(index) = message.get("index").and_then(Value::as_u64) {
-                claims.push(Claim::Message {
+                let claim = Claim::Message {
                     index,
                     author: author.map(str::to_owned),
                     kind: text(message, "type").map(str::to_owned),
-                });
+                };
+                claims.push((claim, format!("{prefix}{position}")));
             }
         }
-        self.judge_all(customer, chat_id, claims)
+        self.judge_all(at, chat_id, claims)
     }
 
     fn note_customer_id(&mut self, customer: &str, chat_id: &str, id: &str) {
@@ -212,34 +220,47 @@ impl VisibilityLedger {
             .insert(id.to_owned());
     }
 
-    fn judge_all(&mut self, customer: &str, chat_id: &str, claims: Vec<Claim>) -> Vec<Finding> {
+    /// Judges each claim of the response `at`, each with its place in the body.
+    fn judge_all(
+        &mut self,
+        at: &ResponseRef,
+        chat_id: &str,
+        claims: Vec<(Claim, String)>,
+    ) -> Vec<Located> {
         let mut findings = Vec::new();
-        for claim in claims {
+        for (claim, path) in claims {
             let pending = Pending {
-                customer: customer.to_owned(),
+                customer: at.actor.clone(),
                 customer_chat: chat_id.to_owned(),
                 claim,
+            };
+            let place = ResponseRef {
+                path: Some(path),
+                ..at.clone()
             };
             match self.judge(&pending) {
                 Decision::Fine => {}
                 Decision::Unknown => {
-                    if !self.pending.contains(&pending) {
-                        self.pending.push(pending);
+                    // The first response that showed it is where it is located.
+                    if !self.pending.iter().any(|(waiting, _)| *waiting == pending) {
+                        self.pending.push((pending, place));
                     }
                 }
-                Decision::Violation(message) => findings.extend(self.report(&pending, message)),
+                Decision::Violation(message) => {
+                    findings.extend(self.report(&pending, message, place));
+                }
             }
         }
         findings
     }
 
     /// Decides the claims that were undecidable when made, with everything learnt since.
-    pub fn finish(&mut self) -> Vec<Finding> {
+    pub fn finish(&mut self) -> Vec<Located> {
         let pending = std::mem::take(&mut self.pending);
         let mut findings = Vec::new();
-        for claim in pending {
+        for (claim, place) in pending {
             if let Decision::Violation(message) = self.judge(&claim) {
-                findings.extend(self.report(&claim, message));
+                findings.extend(self.report(&claim, message, place));
             }
         }
         findings
@@ -319,7 +340,12 @@ impl VisibilityLedger {
         Decision::Unknown
     }
 
-    fn report(&mut self, pending: &Pending, message: String) -> Option<Finding> {
+    fn report(
+        &mut self,
+        pending: &Pending,
+        message: String,
+        place: ResponseRef,
+    ) -> Option<Located> {
         let subject = match &pending.claim {
             Claim::Participant { id, .. } => format!("participant {id}"),
             Claim::Message { index, .. } => format!("message {index}"),
@@ -332,7 +358,7 @@ impl VisibilityLedger {
         if !self.reported.insert(key) {
             return None;
         }
-        Some(Finding {
+        let finding = Finding {
             check: CHECK_ID.to_owned(),
             requirement: REQUIREMENT.to_owned(),
             verdict: Verdict::Fail,
@@ -341,6 +367,7 @@ impl VisibilityLedger {
                 pending.customer, pending.customer_chat
             ),
             details: Vec::new(),
-        })
+        };
+        Some(Located::in_response(finding, place))
     }
 }

@@ -259,6 +259,7 @@ impl Runner<'_> {
                             message: failure.message,
                             details: failure.details,
                         },
+                        responses: Vec::new(),
                         notifications: failure.near_misses,
                     });
                     return Err(StepError::Failed);
@@ -305,6 +306,7 @@ impl Runner<'_> {
                         details: vec![short(&extra.data)],
                     },
                     notifications: vec![NotificationRef::whole(actor, extra.seq)],
+                    responses: Vec::new(),
                 });
                 return Err(StepError::Failed);
             }
@@ -368,10 +370,7 @@ impl Runner<'_> {
             details: vec![short(&extra.data)],
         }
         .weighed(self.ctx.verifier.catalogue());
-        self.located(Located {
-            finding,
-            notifications: vec![NotificationRef::whole(actor, extra.seq)],
-        });
+        self.located(Located::at(finding, actor, extra.seq));
     }
 
     /// Records, for each notification matched with matchers set aside, each mismatch set aside
@@ -408,14 +407,14 @@ impl Runner<'_> {
                 };
                 let finding = finding.weighed(self.ctx.verifier.catalogue());
                 failed |= finding.verdict == Verdict::Fail;
-                self.located(Located {
+                self.located(Located::about(
                     finding,
-                    notifications: vec![NotificationRef {
+                    vec![NotificationRef {
                         actor: actor.to_owned(),
                         seq: delivery.seq,
                         path: Some(mismatch.path),
                     }],
-                });
+                ));
             }
         }
         if failed {

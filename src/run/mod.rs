@@ -19,7 +19,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::check::{Finding, Located, NotificationRef, Verdict};
+use crate::check::{Finding, Located, NotificationRef, ResponseRef, Verdict};
 use crate::driver::bayeux::BayeuxConfig;
 use crate::driver::format_duration;
 use crate::driver::http::{Auth, HttpActor};
@@ -142,10 +142,7 @@ impl<'a> Runner<'a> {
 
     /// Records a finding of the current step, weighed by its requirement's level.
     pub(crate) fn finding(&mut self, finding: Finding) {
-        self.located(Located {
-            finding,
-            notifications: Vec::new(),
-        });
+        self.located(Located::about(finding, Vec::new()));
     }
 
     /// Records a finding of the current step about some notifications, weighed by its
@@ -156,6 +153,7 @@ impl<'a> Runner<'a> {
             step: self.step,
             finding: located.finding.weighed(self.ctx.verifier.catalogue()),
             notifications: located.notifications,
+            responses: located.responses,
             blocked_by: None,
             known: false,
         });
@@ -180,18 +178,45 @@ impl<'a> Runner<'a> {
         details: Vec<String>,
         notifications: Vec<NotificationRef>,
     ) -> StepError {
-        let requirement = self.current_requirement();
-        self.located(Located {
-            finding: Finding {
-                check: check.to_owned(),
-                requirement,
-                verdict: Verdict::Fail,
-                message: message.into(),
-                details,
-            },
-            notifications,
-        });
+        let finding = self.step_failure(check, message, details);
+        self.located(Located::about(finding, notifications));
         StepError::Failed
+    }
+
+    /// [`Self::fail`] for a check that judged a place (`path`; `None`: the whole body) in the
+    /// response to `actor`'s request of the current step.
+    pub(crate) fn fail_in_response(
+        &mut self,
+        check: &str,
+        message: impl Into<String>,
+        details: Vec<String>,
+        actor: &str,
+        path: Option<String>,
+    ) -> StepError {
+        let finding = self.step_failure(check, message, details);
+        let response = ResponseRef {
+            actor: actor.to_owned(),
+            step: self.step,
+            path,
+        };
+        self.located(Located::in_response(finding, response));
+        StepError::Failed
+    }
+
+    /// A failed check of the current step, citing the step's first requirement.
+    fn step_failure(
+        &self,
+        check: &str,
+        message: impl Into<String>,
+        details: Vec<String>,
+    ) -> Finding {
+        Finding {
+            check: check.to_owned(),
+            requirement: self.current_requirement(),
+            verdict: Verdict::Fail,
+            message: message.into(),
+            details,
+        }
     }
 
     /// The requirement an unexpected notification of `actor` that arrived `at` is charged to:

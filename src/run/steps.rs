@@ -411,7 +411,7 @@ impl Runner<'_> {
                 }
                 let success = status == 200 && exchange.status_code() == Some(0);
                 if check.outcome == ExpectedOutcome::SuccessOrRefused && success {
-                    return self.check_body(&what, &body, check, shown);
+                    return self.check_body(actor, &what, &body, check, shown);
                 }
                 if let Some(problem) = refusal_problem(status, &body) {
                     let either = if check.outcome == ExpectedOutcome::Refused {
@@ -427,7 +427,7 @@ impl Runner<'_> {
                         shown,
                     ));
                 }
-                return self.check_body(&what, &body, check, shown);
+                return self.check_body(actor, &what, &body, check, shown);
             }
         };
         if status != expected_status {
@@ -457,23 +457,35 @@ impl Runner<'_> {
                 shown,
             ));
         }
-        self.check_body(&what, &body, check, shown)
+        self.check_body(actor, &what, &body, check, shown)
     }
 
-    /// Checks a response body's matchers.
+    /// Checks the matchers of a response body to `actor`'s request; a mismatch is located at
+    /// its path in the response, so a check that found the same place wrong explains it.
     fn check_body(
         &mut self,
+        actor: Option<&str>,
         what: &str,
         body: &Value,
         check: &ResponseCheck,
         shown: Vec<String>,
     ) -> Result<(), StepError> {
-        if let Err(error) = check.matchers.check(body, &self.vars) {
-            let mut details = shown;
-            details.extend(mismatch_diff(&error));
-            return Err(self.fail("response.match", format!("{what}: {error}"), details));
-        }
-        Ok(())
+        let Err(error) = check.matchers.check(body, &self.vars) else {
+            return Ok(());
+        };
+        let mut details = shown;
+        details.extend(mismatch_diff(&error));
+        let message = format!("{what}: {error}");
+        Err(match (actor, error) {
+            (Some(actor), MatchError::Mismatch(mismatch)) => self.fail_in_response(
+                "response.match",
+                message,
+                details,
+                actor,
+                Some(mismatch.path),
+            ),
+            _ => self.fail("response.match", message, details),
+        })
     }
 
     /// Sets captured variables from a document.

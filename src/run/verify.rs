@@ -15,7 +15,7 @@ use crate::check::references::ChatReferences;
 use crate::check::revocation::Revocations;
 use crate::check::schema::{SchemaError, SchemaSet};
 use crate::check::transcript::Transcripts;
-use crate::check::{Finding, Located};
+use crate::check::{Finding, Located, ResponseRef};
 use crate::event::RunEvent;
 use crate::spec::Catalogue;
 
@@ -163,6 +163,7 @@ impl Verifier {
             match event {
                 RunEvent::Exchange {
                     actor: Some(actor),
+                    step,
                     method,
                     url,
                     request,
@@ -191,7 +192,12 @@ impl Verifier {
                         if let CustomerView::Messages(read) = view {
                             findings.extend(transcripts.observe(actor, chat_id, url, read));
                         }
-                        findings.extend(invariants.observe_customer_view(who, chat_id, view));
+                        let at = ResponseRef {
+                            actor: actor.clone(),
+                            step: *step,
+                            path: None,
+                        };
+                        located.extend(invariants.observe_customer_view(&at, chat_id, view));
                     }
                 }
                 RunEvent::Notification {
@@ -235,15 +241,16 @@ impl Verifier {
                 _ => {}
             }
         }
-        findings.extend(invariants.finish());
+        located.extend(invariants.finish());
         located.extend(references.finish());
         located.extend(join_timing.finish());
         findings.extend(joining.finish(actors));
         findings.extend(revocations.finish(actors));
-        located.extend(findings.into_iter().map(|finding| Located {
-            finding,
-            notifications: Vec::new(),
-        }));
+        located.extend(
+            findings
+                .into_iter()
+                .map(|finding| Located::about(finding, Vec::new())),
+        );
         located
     }
 }

@@ -22,16 +22,88 @@
 
 use std::collections::HashMap;
 
-use crate::check::{Cause, Finding, NotificationRef, Verdict, schema, signature};
+use crate::check::{Cause, Finding, NotificationRef, ResponseRef, Verdict, schema, signature};
 use crate::event::RunEvent;
 use crate::trial::{ScenarioRun, Subject};
+
+/// What a finding is about: the notifications and the responses it judged.
+#[derive(Clone)]
+struct Places {
+    notifications: Vec<NotificationRef>,
+    responses: Vec<ResponseRef>,
+}
+
+impl Places {
+    fn of(notifications: &[NotificationRef], responses: &[ResponseRef]) -> Self {
+        Self {
+            notifications: notifications.to_vec(),
+            responses: responses.to_vec(),
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.notifications.is_empty() && self.responses.is_empty()
+    }
+
+    /// Whether the two judged a place in common.
+    fn overlap(&self, other: &Places) -> bool {
+        any_overlap(&self.notifications, &other.notifications)
+            || any_overlap(&self.responses, &other.responses)
+    }
+
+    /// Whether a field these name is a field `judged` names too: a step failed on exactly
+    /// the part another check found wrong.
+    fn pinpoint(&self, judged: &Places) -> bool {
+        any_pinpoint(&self.notifications, &judged.notifications)
+            || any_pinpoint(&self.responses, &judged.responses)
+    }
+}
+
+/// A place a finding judged: in a notification or in a response.
+trait Place {
+    /// The field, if one (not the whole document).
+    fn field(&self) -> Option<&str>;
+    /// Whether it and `other` are in the same document at places that overlap.
+    fn meets(&self, other: &Self) -> bool;
+}
+
+impl Place for NotificationRef {
+    fn field(&self) -> Option<&str> {
+        self.path.as_deref()
+    }
+    fn meets(&self, other: &Self) -> bool {
+        self.overlaps(other)
+    }
+}
+
+impl Place for ResponseRef {
+    fn field(&self) -> Option<&str> {
+        self.path.as_deref()
+    }
+    fn meets(&self, other: &Self) -> bool {
+        self.overlaps(other)
+    }
+}
+
+fn any_overlap<P: Place>(these: &[P], those: &[P]) -> bool {
+    these.iter().any(|x| those.iter().any(|y| x.meets(y)))
+}
+
+fn any_pinpoint<P: Place>(found: &[P], judged: &[P]) -> bool {
+    found.iter().any(|at| {
+        at.field().is_some()
+            && judged
+                .iter()
+                .any(|there| there.field().is_some() && at.meets(there))
+    })
+}
 
 /// A finding that may explain others: where it is in the events, and what it is about.
 struct Candidate {
     index: usize,
     step: Option<usize>,
     finding: Finding,
-    notifications: Vec<NotificationRef>,
+    places: Places,
 }
 
 /// Marks every step finding of one trial's `events` that a check finding (or a finding of an
@@ -48,13 +120,15 @@ pub fn attribute(events: &mut [RunEvent], declares: impl Fn(usize, &str) -> bool
                 step,
                 finding,
                 notifications,
+                responses,
                 ..
-            } if !notifications.is_empty() => Some(Candidate {
+            } => Some(Candidate {
                 index,
                 step: *step,
                 finding: finding.clone(),
-                notifications: notifications.clone(),
-            }),
+                places: Places::of(notifications, responses),
+            })
+            .filter(|candidate| !candidate.places.is_empty()),
             _ => None,
         })
         .collect();
@@ -66,12 +140,14 @@ pub fn attribute(events: &mut [RunEvent], declares: impl Fn(usize, &str) -> bool
             step: Some(step),
             finding,
             notifications,
+            responses,
             blocked_by,
             ..
         } = event
         else {
             continue;
         };
+        let judged = Places::of(notifications, responses);
         let explaining = candidates
             .iter()
             .filter(|c| c.index != index && c.step.is_none_or(|earlier| earlier < *step))
@@ -80,13 +156,9 @@ pub fn attribute(events: &mut [RunEvent], declares: impl Fn(usize, &str) -> bool
                 c.finding.check == schema::CHECK_ID
                     || !declares(*step, &finding.requirement)
                     || declares(*step, &c.finding.requirement)
-                    || pinpoints(&c.notifications, notifications)
+                    || c.places.pinpoint(&judged)
             })
-            .filter(|c| {
-                c.notifications
-                    .iter()
-                    .any(|at| notifications.iter().any(|judged| at.overlaps(judged)))
-            })
+            .filter(|c| c.places.overlap(&judged))
             // The first of the heaviest: `max_by_key` keeps the last of equals.
             .rev()
             .max_by_key(|c| c.finding.verdict);
@@ -100,17 +172,6 @@ pub fn attribute(events: &mut [RunEvent], declares: impl Fn(usize, &str) -> bool
         causes[index] = cause.clone();
         *blocked_by = cause;
     }
-}
-
-/// Whether a finding located at `found` names a field of a notification that a step's finding
-/// (`judged`) names too: the step failed on exactly the part the other check found wrong.
-fn pinpoints(found: &[NotificationRef], judged: &[NotificationRef]) -> bool {
-    found.iter().any(|at| {
-        at.path.is_some()
-            && judged
-                .iter()
-                .any(|there| there.path.is_some() && at.overlaps(there))
-    })
 }
 
 /// Marks consequences across the trials of a run: first by [`settle_overlaps`], then each
@@ -206,7 +267,7 @@ fn settle_overlaps<S: Subject>(trials: &mut [(S, ScenarioRun)]) {
         index: usize,
         step: Option<usize>,
         finding: Finding,
-        notifications: Vec<NotificationRef>,
+        places: Places,
     }
     let roots: Vec<Vec<Root>> = trials
         .iter()
@@ -219,13 +280,14 @@ fn settle_overlaps<S: Subject>(trials: &mut [(S, ScenarioRun)]) {
                         step,
                         finding,
                         notifications,
+                        responses,
                         blocked_by: None,
                         ..
                     } if finding.verdict != Verdict::Info => Some(Root {
                         index,
                         step: *step,
                         finding: finding.clone(),
-                        notifications: notifications.clone(),
+                        places: Places::of(notifications, responses),
                     }),
                     _ => None,
                 })
@@ -250,11 +312,7 @@ fn settle_overlaps<S: Subject>(trials: &mut [(S, ScenarioRun)]) {
             }
         }
     }
-    let overlap = |a: &Root, b: &Root| {
-        a.notifications
-            .iter()
-            .any(|x| b.notifications.iter().any(|y| x.overlaps(y)))
-    };
+    let overlap = |a: &Root, b: &Root| a.places.overlap(&b.places);
     let cause = |root: &Root| Cause {
         requirement: root.finding.requirement.clone(),
         check: root.finding.check.clone(),
@@ -353,6 +411,7 @@ mod tests {
                     path: path.map(str::to_owned),
                 })
                 .collect(),
+            responses: Vec::new(),
             blocked_by: None,
             known: false,
         }
@@ -555,6 +614,65 @@ mod tests {
             let mut other = events(elsewhere);
             attribute(&mut other, declares);
             assert_eq!(causes(&other), [None, None], "found at {elsewhere:?}");
+        }
+    }
+
+    /// A finding located in the response to the customer's request of `sent_by` at `path`.
+    fn in_response(
+        step: Option<usize>,
+        finding: Finding,
+        sent_by: Option<usize>,
+        path: &str,
+    ) -> RunEvent {
+        let mut located = event(step, finding, &[]);
+        if let RunEvent::Finding { responses, .. } = &mut located {
+            responses.push(ResponseRef {
+                actor: "customer".to_owned(),
+                step: sent_by,
+                path: Some(path.to_owned()),
+            });
+        }
+        located
+    }
+
+    #[test]
+    fn a_step_failing_on_a_response_a_check_found_at_fault_there_is_blocked() {
+        // The customer's transcript read of step 5 shows an agents-only message (the
+        // visibility invariant, located at the message), and the step that declares VIS-COACH
+        // failed on the same list.
+        let events = |sent_by: Option<usize>, path: &str| {
+            vec![
+                in_response(
+                    Some(5),
+                    finding("VIS-COACH", "response.match", Verdict::Fail),
+                    Some(5),
+                    "messages",
+                ),
+                in_response(
+                    None,
+                    finding(
+                        "VIS-CUSTOMER",
+                        "invariant.customer-visibility",
+                        Verdict::Fail,
+                    ),
+                    sent_by,
+                    path,
+                ),
+            ]
+        };
+        let declares = |step: usize, requirement: &str| step == 5 && requirement == "VIS-COACH";
+        let mut same = events(Some(5), "messages.3");
+        attribute(&mut same, declares);
+        assert_eq!(causes(&same), [Some("VIS-CUSTOMER".to_owned()), None]);
+        // Another step's response, or another place in it, explains nothing.
+        for (sent_by, path) in [
+            (Some(4), "messages.3"),
+            (None, "messages.3"),
+            (Some(5), "chat"),
+        ] {
+            let mut other = events(sent_by, path);
+            attribute(&mut other, declares);
+            assert_eq!(causes(&other), [None, None], "{sent_by:?} {path}");
         }
     }
 

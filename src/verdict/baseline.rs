@@ -541,6 +541,7 @@ mod tests {
             step: Some(1),
             finding,
             notifications: Vec::new(),
+            responses: Vec::new(),
             blocked_by,
             known: false,
         }

@@ -431,6 +431,7 @@ mod tests {
             step: Some(0),
             finding: finding.clone(),
             notifications: Vec::new(),
+            responses: Vec::new(),
             blocked_by,
             known: false,
         }
