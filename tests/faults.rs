@@ -57,16 +57,10 @@ const NOT_CAUGHT: &[(&str, &str)] = &[];
 
 /// Faults whose one-fault run does not yet name the root cause alone (the diagnosis goal of
 /// [`diagnosis`]), with why.
-const DIAGNOSIS_PENDING: &[(&str, &str)] = &[
-    (
-        "join-before-accept",
-        "the new join-timing check names JOIN-ON-ACCEPT and the consequences in the supervisor's and the agent's streams; two switch scenarios still fail their own requirement, because the agent's one ParticipantsUpdated that already lists the supervisor is taken by another item of the expectation and the missing item is not linked to it",
-    ),
-    (
-        "bayeux-batch-truncated",
-        "lost notifications are only missing ones, cited under each step's requirement",
-    ),
-];
+const DIAGNOSIS_PENDING: &[(&str, &str)] = &[(
+    "bayeux-batch-truncated",
+    "lost notifications are only missing ones, cited under each step's requirement",
+)];
 
 /// The most requirements besides the fault's own that may FAIL independently in a one-fault
 /// run, and the most lines its default terminal output may have.

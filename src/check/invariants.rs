@@ -434,7 +434,7 @@ fn agent_sees_no_supervisors(
 
 /// The supervisor's own participant: the one whose `uri` (or `path`, or `id`) ends with its
 /// user id.
-fn own_participant<'v>(actor: &ActorInfo, data: &'v Value) -> Option<&'v Value> {
+pub(crate) fn own_participant<'v>(actor: &ActorInfo, data: &'v Value) -> Option<&'v Value> {
     let user_id = actor.user_id.as_deref().filter(|id| !id.is_empty())?;
     let suffix = format!("/{user_id}");
     data.pointer("/chat/participants")?

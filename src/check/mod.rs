@@ -8,6 +8,8 @@
 //! - [`invariants`]: the stateful rules checked on every notification of every scenario.
 //! - [`references`]: where chat notifications arrive and which chat they name.
 //! - [`joining`]: what a party is shown on joining (the customer listed, a complete history).
+//! - [`join_timing`], [`join_log`]: no supervisor added before the agent accepts (in time, in
+//!   the log).
 //! - [`transcript`]: the customer's transcript reads.
 //! - [`revocation`]: no removal of a supervisor the documents do not call for.
 //! - [`visibility`]: what the customer may see, for the invariants.
@@ -17,6 +19,7 @@
 pub mod bayeux;
 pub mod diff;
 pub mod invariants;
+pub mod join_log;
 pub mod join_timing;
 pub mod joining;
 pub(crate) mod json;

@@ -9,6 +9,7 @@ use serde_json::Value;
 
 use crate::check::diff::{Errata, Example, Masks, diff_against_example};
 use crate::check::invariants::{self, ActorInfo, CustomerView, InvariantChecker, Role};
+use crate::check::join_log::JoinLog;
 use crate::check::join_timing::JoinTiming;
 use crate::check::joining::Joining;
 use crate::check::references::ChatReferences;
@@ -158,6 +159,7 @@ impl Verifier {
         let mut transcripts = Transcripts::new();
         let mut revocations = Revocations::new();
         let mut join_timing = JoinTiming::new();
+        let mut join_log = JoinLog::new();
         let info = |name: &str| actors.iter().find(|a| a.name == name);
         for event in events {
             match event {
@@ -231,6 +233,7 @@ impl Verifier {
                         }
                         if !repeat {
                             here.extend(joining.observe(who, *seq, data));
+                            join_log.observe(who, *seq, data);
                             if let Some(at_ms) = at_ms {
                                 revocations.observe(who, *at_ms, data);
                             }
@@ -244,6 +247,7 @@ impl Verifier {
         located.extend(invariants.finish());
         located.extend(references.finish());
         located.extend(join_timing.finish());
+        located.extend(join_log.finish());
         findings.extend(joining.finish(actors));
         findings.extend(revocations.finish(actors));
         located.extend(

@@ -125,7 +125,7 @@ impl World {
                 let index =
                     chat.push_message("ParticipantLeft", author, None, Visibility::All, now);
                 chat.customer.present = false;
-                emit.participants_changed(chat, Visibility::All, index, None, None);
+                emit.participants_changed(chat, Visibility::All, index, None, &[]);
                 let unattended = !chat.has_chatting_agent();
                 if unattended {
                     // Nobody took the chat yet: the offer is withdrawn and the chat is over.

@@ -167,23 +167,24 @@ impl Emitter<'_> {
         }
     }
 
-    fn chatting_members(chat: &Chat, except: Option<&str>) -> Vec<String> {
+    fn chatting_members(chat: &Chat, except: &[&str]) -> Vec<String> {
         chat.members
             .iter()
-            .filter(|m| m.status == MemberStatus::Chatting && Some(m.user_id.as_str()) != except)
+            .filter(|m| m.status == MemberStatus::Chatting && !except.contains(&m.user_id.as_str()))
             .map(|m| m.user_id.clone())
             .collect()
     }
 
     /// A participant whose visibility is `subject` joined, left or changed: every chatting
-    /// member (but `except`) who can see it gets ParticipantsUpdated, then the new messages.
+    /// member (but those in `except`, told otherwise) who can see it gets ParticipantsUpdated,
+    /// then the new messages.
     pub fn participants_changed(
         &mut self,
         chat: &Chat,
         subject: Visibility,
         new_from: u64,
         requester: Requester<'_>,
-        except: Option<&str>,
+        except: &[&str],
     ) {
         let (mut states, mut logs) = (StateMemo::new(), LogMemo::new());
         for user_id in Self::chatting_members(chat, except) {
@@ -209,7 +210,7 @@ impl Emitter<'_> {
     /// a MessageLogUpdated.
     pub fn new_messages(&mut self, chat: &Chat, new_from: u64, requester: Requester<'_>) {
         let mut memo = LogMemo::new();
-        for user_id in Self::chatting_members(chat, None) {
+        for user_id in Self::chatting_members(chat, &[]) {
             let reference = reference_for(requester, &user_id);
             self.shared_history(chat, &user_id, new_from, reference, &mut memo);
         }
@@ -218,7 +219,7 @@ impl Emitter<'_> {
     /// Chat data changed: every chatting member, and the requester in any state, gets
     /// PropertiesUpdated.
     pub fn properties_changed(&mut self, chat: &Chat, requester: (&str, u64)) {
-        let mut recipients = Self::chatting_members(chat, None);
+        let mut recipients = Self::chatting_members(chat, &[]);
         if !recipients.iter().any(|u| u == requester.0) {
             recipients.push(requester.0.to_owned());
         }

@@ -46,7 +46,7 @@ impl World {
         if let Some((index, visibility)) = self.remove_member(chat_id, user_id, state, reference)
             && let Some((chat, mut emit)) = self.chat_and_emitter(chat_id)
         {
-            emit.participants_changed(chat, visibility, index, None, None);
+            emit.participants_changed(chat, visibility, index, None, &[]);
         }
     }
 

@@ -502,7 +502,7 @@ impl World {
     }
 
     fn accept(&mut self, user_id: &str, chat_id: &str, nickname: Option<String>, reference: u64) {
-        let Some((chat, mut emit)) = self.chat_and_emitter(chat_id) else {
+        let Some(chat) = self.chats.get_mut(chat_id) else {
             return;
         };
         let Some(position) = chat.members.iter().position(|m| m.user_id == user_id) else {
@@ -519,6 +519,17 @@ impl World {
         let visibility = member.visibility();
         let author = chat.author_of(&chat.members[position]);
         let joined = chat.push_message("ParticipantJoined", author, None, visibility, now_millis());
+        // Under merged-join the supervisors join first, so the agent's own Accept notifications
+        // already show those it may see, and they are not told of the agent's join twice.
+        let merged = self.variants.has(Variant::MergedJoin);
+        let supervisors = if merged {
+            self.join_monitoring_supervisors(chat_id, user_id, true)
+        } else {
+            Vec::new()
+        };
+        let Some((chat, mut emit)) = self.chat_and_emitter(chat_id) else {
+            return;
+        };
         // Documented Accept sequence: StatusChange (participants []), ParticipantsUpdated, history.
         emit.state(chat, user_id, "StatusChange", Some(reference), true);
         emit.state(chat, user_id, "ParticipantsUpdated", Some(reference), false);
@@ -526,8 +537,12 @@ impl World {
         let inviter = invitation
             .as_ref()
             .map(|i| (i.inviter.as_str(), i.reference));
-        emit.participants_changed(chat, visibility, joined, inviter, Some(user_id));
-        self.join_monitoring_supervisors(chat_id, user_id);
+        let mut except = vec![user_id];
+        except.extend(supervisors.iter().map(String::as_str));
+        emit.participants_changed(chat, visibility, joined, inviter, &except);
+        if !merged {
+            self.join_monitoring_supervisors(chat_id, user_id, false);
+        }
     }
 
     fn reject(&mut self, user_id: &str, chat_id: &str, reference: u64) {
@@ -711,7 +726,7 @@ impl World {
         });
         emit.state(chat, agent, "StatusChange", None, false);
         if routed && self.faults.has(Fault::JoinBeforeAccept) {
-            self.join_monitoring_supervisors(chat_id, agent);
+            self.join_monitoring_supervisors(chat_id, agent, false);
         }
     }
 }

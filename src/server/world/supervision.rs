@@ -116,7 +116,16 @@ impl World {
     /// The monitored `agent` accepted chat `chat_id`: every supervisor monitoring it joins,
     /// in the order monitoring started, and receives ParticipantsUpdated, StatusChange and
     /// MessageLogUpdated (seed page, "Chat is started"). NextChat monitoring is then used up.
-    pub(super) fn join_monitoring_supervisors(&mut self, chat_id: &str, agent: &str) {
+    /// The other chatting members who may see a supervisor are told it joined, but for
+    /// `agent` when `agent_told_after` (its own Accept notifications, sent after, show the
+    /// supervisors). Returns the supervisors that joined.
+    pub(super) fn join_monitoring_supervisors(
+        &mut self,
+        chat_id: &str,
+        agent: &str,
+        agent_told_after: bool,
+    ) -> Vec<String> {
+        let mut joined = Vec::new();
         let watchers: Vec<Monitoring> = self
             .monitoring
             .iter()
@@ -136,7 +145,9 @@ impl World {
                     chat.members.retain(|m| m.user_id != watch.supervisor);
                 }
             }
-            self.join_supervisor(chat_id, &watch);
+            let told_after = agent_told_after.then_some(agent);
+            self.join_supervisor(chat_id, &watch, told_after);
+            joined.push(watch.supervisor.clone());
             let used_up = match watch.scope {
                 Scope::NextChat => !self.faults.has(Fault::NextChatMonitorsAll),
                 Scope::AllChats => self.faults.has(Fault::AllChatsOnlyFirst),
@@ -146,9 +157,10 @@ impl World {
                     .retain(|m| !(m.supervisor == watch.supervisor && m.agent == watch.agent));
             }
         }
+        joined
     }
 
-    fn join_supervisor(&mut self, chat_id: &str, watch: &Monitoring) {
+    fn join_supervisor(&mut self, chat_id: &str, watch: &Monitoring, told_after: Option<&str>) {
         let participant_id = self.ids.participant_id();
         let nickname = watch.nickname.clone().unwrap_or_else(|| {
             self.directory
@@ -192,7 +204,11 @@ impl World {
             let from = chat.messages.get(skip).map_or(0, |m| m.index);
             emit.history(chat, supervisor, from, None);
         }
-        emit.participants_changed(chat, visibility, joined, None, Some(supervisor));
+        let except: Vec<&str> = [Some(supervisor), told_after]
+            .into_iter()
+            .flatten()
+            .collect();
+        emit.participants_changed(chat, visibility, joined, None, &except);
     }
 
     /// `SwitchToMonitor`/`SwitchToCoach`/`SwitchToBargeIn`: the supervisor's visibility and
@@ -254,6 +270,6 @@ impl World {
         {
             return;
         }
-        emit.participants_changed(chat, wider, notice, Some((supervisor, reference)), None);
+        emit.participants_changed(chat, wider, notice, Some((supervisor, reference)), &[]);
     }
 }
