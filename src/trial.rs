@@ -168,6 +168,26 @@ impl Subject for Scenario {
     }
 }
 
+/// A trial subject for unit tests: a name, covering nothing, with no steps of its own.
+#[cfg(test)]
+pub(crate) struct Named(pub &'static str);
+
+#[cfg(test)]
+impl Subject for Named {
+    fn name(&self) -> &str {
+        self.0
+    }
+    fn file(&self) -> String {
+        format!("{}.yaml", self.0)
+    }
+    fn covers(&self) -> &[String] {
+        &[]
+    }
+    fn step_location(&self, _: usize) -> Option<String> {
+        None
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

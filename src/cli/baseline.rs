@@ -51,6 +51,17 @@ impl BaselineArgs {
         )
     }
 
+    /// [`Self::load`], with what the run accepts while its trials run (nothing without a
+    /// baseline).
+    pub(crate) fn load_accepting(&self) -> Result<(Option<BaselineRun>, Acceptance), i32> {
+        let baseline = self.load()?;
+        let acceptance = baseline
+            .as_ref()
+            .map(BaselineRun::acceptance)
+            .unwrap_or_default();
+        Ok((baseline, acceptance))
+    }
+
     /// Reads the baseline, if one is asked for. A missing file is bad input unless
     /// `--baseline-update` is to create it; a malformed one always is (an update would
     /// otherwise drop the entries it could not read), with every problem at `file:line:col`.

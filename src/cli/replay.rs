@@ -220,14 +220,10 @@ pub fn run(args: ReplayArgs) -> i32 {
         return exit::SUCCESS;
     }
     // Read before anything is replayed: a bad baseline is bad input.
-    let baseline = match args.baseline.load() {
-        Ok(baseline) => baseline,
+    let (baseline, acceptance) = match args.baseline.load_accepting() {
+        Ok(loaded) => loaded,
         Err(code) => return code,
     };
-    let acceptance = baseline
-        .as_ref()
-        .map(|b| b.acceptance())
-        .unwrap_or_default();
     let trials: Vec<Trial<Arc<GroupPlan>>> = plan
         .groups
         .into_iter()

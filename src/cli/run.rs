@@ -310,14 +310,10 @@ pub fn run(mut args: RunArgs) -> i32 {
         return exit::SUCCESS;
     }
     // Read before anything runs: a bad baseline is bad input, like a bad scenario.
-    let baseline = match args.baseline.load() {
-        Ok(baseline) => baseline,
+    let (baseline, acceptance) = match args.baseline.load_accepting() {
+        Ok(loaded) => loaded,
         Err(code) => return code,
     };
-    let acceptance = baseline
-        .as_ref()
-        .map(|b| b.acceptance())
-        .unwrap_or_default();
     // A profile may name its target; `--target` wins.
     if args.target.is_none()
         && let Some(url) = &prepared.profile.base_url

@@ -520,22 +520,7 @@ mod tests {
     use crate::spec::Catalogue;
     use crate::verdict::baseline::{Acceptance, Baseline, Judged};
 
-    struct Named(&'static str);
-
-    impl Subject for Named {
-        fn name(&self) -> &str {
-            self.0
-        }
-        fn file(&self) -> String {
-            format!("{}.yaml", self.0)
-        }
-        fn covers(&self) -> &[String] {
-            &[]
-        }
-        fn step_location(&self, _: usize) -> Option<String> {
-            None
-        }
-    }
+    use crate::trial::Named;
 
     fn finding(message: &str) -> Finding {
         Finding {

@@ -507,23 +507,7 @@ mod tests {
 
     use super::*;
 
-    /// A trial named `name` for the tests.
-    struct Named(&'static str);
-
-    impl Subject for Named {
-        fn name(&self) -> &str {
-            self.0
-        }
-        fn file(&self) -> String {
-            format!("{}.yaml", self.0)
-        }
-        fn covers(&self) -> &[String] {
-            &[]
-        }
-        fn step_location(&self, _: usize) -> Option<String> {
-            None
-        }
-    }
+    use crate::trial::Named;
 
     fn finding(requirement: &str, check: &str, verdict: Verdict, message: &str) -> Finding {
         Finding {

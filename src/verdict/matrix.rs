@@ -397,23 +397,7 @@ mod tests {
     use crate::check::Cause;
     use crate::verdict::baseline::{Baseline, Entry, key_of};
 
-    /// A trial that covers nothing of its own.
-    struct Named(&'static str);
-
-    impl Subject for Named {
-        fn name(&self) -> &str {
-            self.0
-        }
-        fn file(&self) -> String {
-            format!("{}.yaml", self.0)
-        }
-        fn covers(&self) -> &[String] {
-            &[]
-        }
-        fn step_location(&self, _: usize) -> Option<String> {
-            None
-        }
-    }
+    use crate::trial::Named;
 
     fn finding(requirement: &str, check: &str, message: &str) -> Finding {
         Finding {
