@@ -127,7 +127,12 @@ pub(crate) enum Unrun {
     Ignored,
     /// It could not run, for a reason on the harness's side (an embedded server that would not
     /// start).
-    CouldNotRun(String),
+    CouldNotRun {
+        /// Why.
+        reason: String,
+        /// How long it took to find out.
+        after: Duration,
+    },
     /// The run stopped before it started (`--fail-fast`).
     NotStarted,
 }
@@ -199,7 +204,11 @@ where
                     } else if stop.load(Ordering::SeqCst) || stop_request.is_requested() {
                         Err(Unrun::NotStarted)
                     } else {
-                        work(&trial.subject).map_err(Unrun::CouldNotRun)
+                        let begun = Instant::now();
+                        work(&trial.subject).map_err(|reason| Unrun::CouldNotRun {
+                            reason,
+                            after: begun.elapsed(),
+                        })
                     };
                     // Marked now so that the trial's line and --fail-fast see known findings
                     // as such; `finish` marks again once consequences across trials are known.
@@ -236,7 +245,7 @@ where
 fn fails(result: &TrialResult, strict: bool) -> bool {
     match result {
         Ok(run) => run.fails(strict),
-        Err(Unrun::CouldNotRun(_)) => true,
+        Err(Unrun::CouldNotRun { .. }) => true,
         Err(Unrun::Ignored | Unrun::NotStarted) => false,
     }
 }
@@ -261,9 +270,9 @@ fn line<S: Subject>(subject: &S, result: &TrialResult, strict: bool) -> Line {
         Err(Unrun::Ignored) => Line::Ignored {
             name: subject.name().to_owned(),
         },
-        Err(Unrun::CouldNotRun(_)) => Line::Errored {
+        Err(Unrun::CouldNotRun { after, .. }) => Line::Errored {
             name: subject.name().to_owned(),
-            duration: Duration::ZERO,
+            duration: *after,
         },
         Err(Unrun::NotStarted) => Line::NotRun {
             name: subject.name().to_owned(),
@@ -292,9 +301,9 @@ pub(crate) fn finish<S: Subject>(
             Ok(run) => ran.push((subject, run)),
             Err(Unrun::Ignored) => totals.ignored += 1,
             Err(Unrun::NotStarted) => totals.not_run += 1,
-            Err(Unrun::CouldNotRun(message)) => {
+            Err(Unrun::CouldNotRun { reason, .. }) => {
                 totals.errored += 1;
-                could_not_run.push((subject.name().to_owned(), message));
+                could_not_run.push((subject.name().to_owned(), reason));
             }
         }
     }
