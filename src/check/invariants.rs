@@ -222,6 +222,12 @@ impl InvariantChecker {
         }
     }
 
+    /// The customer-visibility findings already returned that later customer views showed
+    /// again: each finding's message and the place in the response.
+    pub fn customer_views_shown_again(&mut self) -> Vec<(String, ResponseRef)> {
+        self.ledger.shown_again()
+    }
+
     /// The findings only the end of the run can decide: `referenceId`s no request returned,
     /// and customer views that could not be judged when polled.
     pub fn finish(&mut self) -> Vec<Located> {
@@ -1074,7 +1080,7 @@ mod tests {
         assert_eq!(found.requirement, "VIS-CUSTOMER");
         assert_eq!(found.verdict, Verdict::Fail);
         assert!(found.message.contains("message 4"), "{}", found.message);
-        // Polling again reports nothing new.
+        // Polling again reports nothing new, but says where it was shown again.
         assert!(
             polled(
                 &mut checker,
@@ -1084,6 +1090,11 @@ mod tests {
             )
             .is_empty()
         );
+        let again = checker.customer_views_shown_again();
+        assert_eq!(again.len(), 1, "{again:#?}");
+        assert_eq!(again[0].0, found.message);
+        assert_eq!(again[0].1.path.as_deref(), Some("messages.1"));
+        assert!(checker.customer_views_shown_again().is_empty());
         assert!(finished(&mut checker).is_empty());
     }
 

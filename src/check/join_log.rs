@@ -3,22 +3,25 @@
 //!
 //! | Check id | Requirement | Rule |
 //! |---|---|---|
-//! | `invariant.join-log-order` | `JOIN-ON-ACCEPT` | In a supervisor's log of a chat, an agent's `ParticipantJoined` never comes after the supervisor's own unless some agent's came before it. |
+//! | `invariant.join-log-order` | `JOIN-ON-ACCEPT` | In a supervisor's log of a chat that starts with the customer's `ParticipantJoined`, an agent's `ParticipantJoined` never comes after the supervisor's own unless some agent's came before it. |
 //!
-//! The supervisor joins "immediately" when a monitored agent accepts, and the documented join
-//! shows the log in that order: the customer's, the agent's, then the supervisor's
-//! `ParticipantJoined` (docs/rulings.md, `doc-chat-started`). A supervisor whose own entry
-//! has no agent's before it and an agent's after it was added before any agent had joined.
+//! The supervisor joins "immediately" when a monitored agent accepts, so the log records the
+//! agent's join before the supervisor's, as the documented join history shows it: the
+//! customer's, the agent's, then the supervisor's `ParticipantJoined` (docs/rulings.md,
+//! `ruling-join-log`). A supervisor whose own entry has the customer's but no agent's before
+//! it, and an agent's after it, was added before any agent had joined.
 //!
 //! This reads the log, not the clock, so it holds however late the notifications arrive (the
 //! time-based [`super::join_timing`] check needs the supervisor's notifications to arrive
-//! before the Accept is sent). It proves nothing where no agent's join is logged at all, nor
-//! about a supervisor that joins a chat an agent is already in. Entries are ordered by
-//! `index` (which only has to increase, `choice-index`); other supervisors' entries count as
-//! agents' (their participants are of type `Agent` too), so of several supervisors added too
-//! early, the first is named.
+//! before the Accept is sent). It proves nothing where no agent's join is logged at all,
+//! where the supervisor's history does not reach back to the customer's join (a history cut
+//! short is `JOIN-HISTORY`'s), nor about a supervisor that joins a chat an agent is already in.
+//! Entries are ordered by `index` (which only has to increase, `choice-index`); other
+//! supervisors' entries count as agents' (their participants are of type `Agent` too), so of
+//! several supervisors added too early, the first is named. A supervisor shown under several
+//! participant ids is judged by the earliest entry of any of them.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use serde_json::Value;
 
@@ -31,21 +34,23 @@ pub const CHECK_ID: &str = "invariant.join-log-order";
 /// The requirement they cite.
 pub const REQUIREMENT: &str = "JOIN-ON-ACCEPT";
 
-/// A `ParticipantJoined` of an `Agent`-type participant, as a supervisor received it.
+/// A `ParticipantJoined` of a `Customer`- or `Agent`-type participant, as a supervisor
+/// received it.
 #[derive(Debug)]
 struct Joined {
     index: u64,
+    customer: bool,
     participant: String,
     nickname: String,
-    /// The supervisor's notification carrying it.
-    seq: u64,
+    /// Where: the supervisor's notification carrying it, and the entry's place in it.
+    at: NotificationRef,
 }
 
 /// What one supervisor was shown of one chat.
 #[derive(Debug, Default)]
 struct Log {
-    /// The supervisor's own participant id, once a participants list showed it.
-    own: Option<String>,
+    /// The supervisor's own participant ids, as its participants lists showed them.
+    own: HashSet<String>,
     joined: Vec<Joined>,
 }
 
@@ -75,12 +80,17 @@ impl JoinLog {
             .and_then(|p| p.get("participantId"))
             .and_then(Value::as_str)
         {
-            log.own = Some(id.to_owned());
+            log.own.insert(id.to_owned());
         }
         let messages = data.get("messages").and_then(Value::as_array);
-        for message in messages.into_iter().flatten() {
+        for (position, message) in messages.into_iter().flatten().enumerate() {
             let text = |pointer: &str| message.pointer(pointer).and_then(Value::as_str);
-            if text("/type") != Some("ParticipantJoined") || text("/from/type") != Some("Agent") {
+            let customer = match text("/from/type") {
+                Some("Customer") => true,
+                Some("Agent") => false,
+                _ => continue,
+            };
+            if text("/type") != Some("ParticipantJoined") {
                 continue;
             }
             let (Some(index), Some(participant)) = (
@@ -91,15 +101,20 @@ impl JoinLog {
             };
             log.joined.push(Joined {
                 index,
+                customer,
                 participant: participant.to_owned(),
                 nickname: text("/from/nickname").unwrap_or("?").to_owned(),
-                seq,
+                at: NotificationRef {
+                    actor: actor.name.clone(),
+                    seq,
+                    path: Some(format!("messages.{position}")),
+                },
             });
         }
     }
 
-    /// The supervisors whose log shows them added before any agent, each located at the
-    /// notifications carrying its own entry and the later agents'.
+    /// The supervisors whose log shows them added before any agent, each located at its own
+    /// entry and at the first agent's after it.
     pub fn finish(&self) -> Vec<Located> {
         let mut findings: Vec<Located> = self
             .logs
@@ -114,29 +129,24 @@ impl JoinLog {
 
 /// The finding for one supervisor's log of one chat, if it shows the supervisor added first.
 fn added_early(supervisor: &str, chat: &str, log: &Log) -> Option<Located> {
-    let own_id = log.own.as_deref()?;
     let own = log
         .joined
         .iter()
-        .filter(|j| j.participant == own_id)
+        .filter(|j| log.own.contains(&j.participant))
         .min_by_key(|j| j.index)?;
-    let others = || log.joined.iter().filter(|j| j.participant != own_id);
-    if others().any(|j| j.index < own.index) {
+    let before = |j: &&Joined| j.index < own.index;
+    let agents = || {
+        log.joined
+            .iter()
+            .filter(|j| !j.customer && !log.own.contains(&j.participant))
+    };
+    // Judged only from the chat's start: the customer joined first, and no agent before it.
+    if !log.joined.iter().filter(before).any(|j| j.customer) || agents().any(|j| before(&j)) {
         return None;
     }
-    let mut later: Vec<&Joined> = others().filter(|j| j.index > own.index).collect();
-    later.sort_by_key(|j| j.index);
-    let first = later.first()?;
-    let at = |seq: u64| NotificationRef {
-        actor: supervisor.to_owned(),
-        seq,
-        path: Some("messages".to_owned()),
-    };
-    let mut notifications: Vec<NotificationRef> = std::iter::once(own.seq)
-        .chain(later.iter().map(|j| j.seq))
-        .map(at)
-        .collect();
-    notifications.dedup();
+    let first = agents()
+        .filter(|j| j.index > own.index)
+        .min_by_key(|j| j.index)?;
     let finding = Finding {
         check: CHECK_ID.to_owned(),
         requirement: REQUIREMENT.to_owned(),
@@ -147,7 +157,10 @@ fn added_early(supervisor: &str, chat: &str, log: &Log) -> Option<Located> {
         ),
         details: Vec::new(),
     };
-    Some(Located::about(finding, notifications))
+    Some(Located::about(
+        finding,
+        vec![own.at.clone(), first.at.clone()],
+    ))
 }
 
 #[cfg(test)]
@@ -209,9 +222,11 @@ mod tests {
         ] {
             assert!(judge(&notifications).is_empty());
         }
-        // No agent's join logged at all proves nothing; nor does a log without its own entry.
+        // No agent's join logged at all proves nothing; nor does a log without its own entry,
+        // nor a history that does not reach back to the customer's join (JOIN-HISTORY's).
         assert!(judge(&[listed(), log(vec![customer.clone(), own.clone()])]).is_empty());
         assert!(judge(&[listed(), log(vec![customer, agent])]).is_empty());
+        assert!(judge(&[listed(), log(vec![own, later])]).is_empty());
     }
 
     #[test]
@@ -234,8 +249,25 @@ mod tests {
             "{}",
             found[0].finding.message
         );
-        let seqs: Vec<u64> = found[0].notifications.iter().map(|n| n.seq).collect();
-        assert_eq!(seqs, [1, 2]);
+        let places: Vec<(u64, Option<&str>)> = found[0]
+            .notifications
+            .iter()
+            .map(|n| (n.seq, n.path.as_deref()))
+            .collect();
+        assert_eq!(places, [(1, Some("messages.1")), (2, Some("messages.0"))]);
+        // Shown under another participant id since, its entry under the first is still its own.
+        let mut renamed = listed();
+        renamed["chat"]["participants"][1]["participantId"] = json!("P8");
+        let found = judge(&[
+            listed(),
+            renamed,
+            log(vec![
+                joined(1, "Customer", "C1", "Chris"),
+                joined(2, "Agent", "P9", "Sam"),
+            ]),
+            log(vec![joined(3, "Agent", "P1", "Ann")]),
+        ]);
+        assert_eq!(found.len(), 1, "{found:#?}");
     }
 
     #[test]

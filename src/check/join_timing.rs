@@ -14,8 +14,9 @@
 //! names, or whose Accept the run did not see, is not judged. The finding is located at every
 //! notification the supervisor received about that chat, and at the agents' notifications
 //! about it that show the supervisor (as a participant, or as the author of a log entry): what
-//! follows from joining too early (a second join at the Accept, an agent who never sees the
-//! chat without the supervisor) is a consequence, not another deviation.
+//! follows from joining too early (a second join at the Accept, the supervisor shown to the
+//! agent before it accepted) is a consequence, not another deviation. The same deviation is
+//! also read from the log, whatever the timing ([`super::join_log`]).
 
 use std::collections::{BTreeMap, HashMap};
 

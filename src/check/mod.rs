@@ -111,6 +111,14 @@ impl NotificationRef {
             && self.seq == other.seq
             && places_overlap(&self.path, &other.path)
     }
+
+    /// Whether `other` is a place inside this one (or this one itself) in the same
+    /// notification.
+    pub fn encloses(&self, other: &NotificationRef) -> bool {
+        self.actor == other.actor
+            && self.seq == other.seq
+            && place_encloses(&self.path, &other.path)
+    }
 }
 
 /// A response a finding is about: the actor whose request it answered, the step that sent the
@@ -137,14 +145,28 @@ impl ResponseRef {
             && self.step == other.step
             && places_overlap(&self.path, &other.path)
     }
+
+    /// Whether `other` is a place inside this one (or this one itself) in the same response.
+    pub fn encloses(&self, other: &ResponseRef) -> bool {
+        self.actor == other.actor
+            && self.step == other.step
+            && place_encloses(&self.path, &other.path)
+    }
 }
 
 /// Whether two places in one document overlap: one contains the other, or either is the
 /// whole document.
 fn places_overlap(a: &Option<String>, b: &Option<String>) -> bool {
-    match (a, b) {
-        (Some(a), Some(b)) => contains_path(a, b) || contains_path(b, a),
-        _ => true,
+    place_encloses(a, b) || place_encloses(b, a)
+}
+
+/// Whether place `outer` of a document contains place `inner` (the whole document, `None`,
+/// contains every place).
+fn place_encloses(outer: &Option<String>, inner: &Option<String>) -> bool {
+    match (outer, inner) {
+        (None, _) => true,
+        (Some(_), None) => false,
+        (Some(outer), Some(inner)) => contains_path(outer, inner),
     }
 }
 

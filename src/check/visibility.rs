@@ -19,9 +19,11 @@
 //! - a claim the ledger cannot decide yet (nothing known about that participant or chat)
 //!   waits; [`VisibilityLedger::finish`] decides it with everything learnt by the end.
 //!
-//! Each violation is reported once per customer actor and subject, however often it polls.
+//! Each violation is reported once per customer actor and subject, however often it polls;
+//! the later responses that showed it again are kept ([`VisibilityLedger::shown_again`]), so
+//! a report can locate the finding at every one.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap};
 
 use serde_json::Value;
 
@@ -84,9 +86,12 @@ pub struct VisibilityLedger {
     messages: HashMap<(String, u64), LoggedMessage>,
     /// (customer actor, customer chat id) → the customer's own participant ids.
     customer_ids: HashMap<(String, String), BTreeSet<String>>,
-    /// Claims not decided yet, each with the place in the response that showed it.
-    pending: Vec<(Pending, ResponseRef)>,
-    reported: HashSet<(String, String, String)>,
+    /// Claims not decided yet, each with the places in the responses that showed it.
+    pending: Vec<(Pending, Vec<ResponseRef>)>,
+    /// (customer, customer chat, subject) → the message of the finding reported about it.
+    reported: HashMap<(String, String, String), String>,
+    /// Violations reported before, shown again: the finding's message and where.
+    shown_again: Vec<(String, ResponseRef)>,
 }
 
 fn text<'v>(value: &'v Value, key: &str) -> Option<&'v str> {
@@ -241,9 +246,13 @@ impl VisibilityLedger {
             match self.judge(&pending) {
                 Decision::Fine => {}
                 Decision::Unknown => {
-                    // The first response that showed it is where it is located.
-                    if !self.pending.iter().any(|(waiting, _)| *waiting == pending) {
-                        self.pending.push((pending, place));
+                    match self
+                        .pending
+                        .iter_mut()
+                        .find(|(waiting, _)| *waiting == pending)
+                    {
+                        Some((_, places)) => places.push(place),
+                        None => self.pending.push((pending, vec![place])),
                     }
                 }
                 Decision::Violation(message) => {
@@ -258,9 +267,11 @@ impl VisibilityLedger {
     pub fn finish(&mut self) -> Vec<Located> {
         let pending = std::mem::take(&mut self.pending);
         let mut findings = Vec::new();
-        for (claim, place) in pending {
+        for (claim, places) in pending {
             if let Decision::Violation(message) = self.judge(&claim) {
-                findings.extend(self.report(&claim, message, place));
+                for place in places {
+                    findings.extend(self.report(&claim, message.clone(), place));
+                }
             }
         }
         findings
@@ -355,19 +366,28 @@ impl VisibilityLedger {
             pending.customer_chat.clone(),
             subject,
         );
-        if !self.reported.insert(key) {
+        if let Some(reported) = self.reported.get(&key) {
+            self.shown_again.push((reported.clone(), place));
             return None;
         }
+        let message = format!(
+            "{message} (customer {}, chat {})",
+            pending.customer, pending.customer_chat
+        );
+        self.reported.insert(key, message.clone());
         let finding = Finding {
             check: CHECK_ID.to_owned(),
             requirement: REQUIREMENT.to_owned(),
             verdict: Verdict::Fail,
-            message: format!(
-                "{message} (customer {}, chat {})",
-                pending.customer, pending.customer_chat
-            ),
+            message,
             details: Vec::new(),
         };
         Some(Located::in_response(finding, place))
+    }
+
+    /// The violations already reported that later responses showed again: each finding's
+    /// message and the place in the response (taken: each is returned once).
+    pub fn shown_again(&mut self) -> Vec<(String, ResponseRef)> {
+        std::mem::take(&mut self.shown_again)
     }
 }

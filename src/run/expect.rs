@@ -106,7 +106,7 @@ fn near_miss(actor: &str, seq: u64, why: &MatchError, prefix: &str) -> Option<No
     Some(NotificationRef {
         actor: actor.to_owned(),
         seq,
-        path: Some(format!("{prefix}{}", mismatch.path)),
+        path: Some(format!("{prefix}{}", mismatch.place())),
     })
 }
 
@@ -412,7 +412,7 @@ impl Runner<'_> {
                     vec![NotificationRef {
                         actor: actor.to_owned(),
                         seq: delivery.seq,
-                        path: Some(mismatch.path),
+                        path: Some(mismatch.place()),
                     }],
                 ));
             }

@@ -482,7 +482,7 @@ impl Runner<'_> {
                 message,
                 details,
                 actor,
-                Some(mismatch.path),
+                Some(mismatch.place()),
             ),
             _ => self.fail("response.match", message, details),
         })

@@ -16,6 +16,7 @@ use crate::check::references::ChatReferences;
 use crate::check::revocation::Revocations;
 use crate::check::schema::{SchemaError, SchemaSet};
 use crate::check::transcript::Transcripts;
+use crate::check::visibility;
 use crate::check::{Finding, Located, ResponseRef};
 use crate::event::RunEvent;
 use crate::spec::Catalogue;
@@ -245,6 +246,15 @@ impl Verifier {
             }
         }
         located.extend(invariants.finish());
+        // A leak the customer was shown again is located at every response that showed it.
+        for (message, place) in invariants.customer_views_shown_again() {
+            let first = located
+                .iter_mut()
+                .find(|l| l.finding.check == visibility::CHECK_ID && l.finding.message == message);
+            if let Some(first) = first {
+                first.responses.push(place);
+            }
+        }
         located.extend(references.finish());
         located.extend(join_timing.finish());
         located.extend(join_log.finish());

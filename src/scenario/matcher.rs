@@ -90,9 +90,22 @@ pub struct Mismatch {
     /// For an equality with a structured value: the expected and actual documents, so a
     /// report can show them as a unified diff.
     pub documents: Option<Box<(Value, Value)>>,
+    /// For `$none` and `$all`: the position of the first element that broke it (the one
+    /// `$none` forbids, the one `$all` rejects).
+    pub element: Option<usize>,
 }
 
 impl Mismatch {
+    /// The place in the document that broke the matcher: the element at fault, when one is
+    /// (`messages.3`), else the path (`messages`: a `$any` found no such element at all).
+    pub fn place(&self) -> String {
+        match self.element {
+            Some(position) if self.path.is_empty() => position.to_string(),
+            Some(position) => format!("{}.{position}", self.path),
+            None => self.path.clone(),
+        }
+    }
+
     /// A unified diff of canonical JSON, when the mismatch compared two structured documents.
     pub fn diff(&self) -> Option<String> {
         let (expected, actual) = self.documents.as_deref()?;
@@ -255,6 +268,16 @@ impl Matcher {
         }
     }
 
+    /// For a failed `$none` or `$all` on a list: the first element that broke it.
+    fn element_at_fault(&self, actual: Option<&Value>, vars: &Variables) -> Option<usize> {
+        let list = actual?.as_array()?;
+        match self {
+            Matcher::None(sub) => first_element(list, sub, vars, true),
+            Matcher::All(sub) => first_element(list, sub, vars, false),
+            _ => None,
+        }
+    }
+
     fn describe(&self, vars: &Variables) -> String {
         let show = |v: &Value| {
             vars.render_value(v)
@@ -384,6 +407,12 @@ fn render_all(values: &[Value], vars: &Variables) -> Result<Vec<Value>, Undefine
     values.iter().map(|v| vars.render_value(v)).collect()
 }
 
+/// The position of the first element of `list` that `sub` matches (`wanted`) or does not.
+fn first_element(list: &[Value], sub: &Matchers, vars: &Variables, wanted: bool) -> Option<usize> {
+    list.iter()
+        .position(|item| sub.check(item, vars).is_ok() == wanted)
+}
+
 fn any_element(
     list: &[Value],
     sub: &Matchers,
@@ -484,6 +513,7 @@ impl Matchers {
                 expected: matcher.describe(vars),
                 actual: actual.map_or_else(|| "<absent>".to_owned(), Value::to_string),
                 documents,
+                element: matcher.element_at_fault(actual, vars),
             };
             match matcher.requirement().filter(|_| relaxed) {
                 Some(requirement) => set_aside.push((mismatch, requirement)),
@@ -539,6 +569,30 @@ mod tests {
             err.to_string(),
             "chat.state: expected \"Revoked\", found \"Chatting\""
         );
+    }
+
+    #[test]
+    fn a_failure_names_the_element_at_fault_where_there_is_one() {
+        let doc = json!({"ps": [{"n": "x", "v": "All"}, {"n": "y", "v": "Agents"}, {"n": "z"}]});
+        let place = |spec: Value| match check(spec, doc.clone()) {
+            Err(MatchError::Mismatch(mismatch)) => mismatch.place(),
+            other => panic!("{other:?}"),
+        };
+        // `$none`: the element it forbids; `$all`: the first it rejects.
+        assert_eq!(place(json!({"ps": {"$none": {"v": "Agents"}}})), "ps.1");
+        assert_eq!(place(json!({"ps": {"$all": {"v": "All"}}})), "ps.1");
+        // `$any` found none: the list as a whole; a plain value: its path.
+        assert_eq!(place(json!({"ps": {"$any": {"n": "w"}}})), "ps");
+        assert_eq!(place(json!({"ps.0.v": "Agents"})), "ps.0.v");
+        // An element of a list at the root of the document.
+        let at_root = Mismatch {
+            path: String::new(),
+            expected: String::new(),
+            actual: String::new(),
+            documents: None,
+            element: Some(1),
+        };
+        assert_eq!(at_root.place(), "1");
     }
 
     #[test]

@@ -80,7 +80,7 @@ catalogue! {
         ReadyOnMeOnly => variant("ready-on-me-only", "choice-ready-endpoint",
             "Ready and NotReady are accepted at /api/v2/me only (as the public client code sends them); /api/v2/me/channels/chat answers 404.");
         MergedJoin => variant("merged-join", "choice-join-delivery",
-            "When a monitored agent accepts, its supervisors join first: the agent's own Accept notifications (one ParticipantsUpdated, one MessageLogUpdated) already show those it may see, with no separate notification of their join.");
+            "When a monitored agent accepts, its supervisors join before the agent is notified: the agent's own Accept notifications (one ParticipantsUpdated, one MessageLogUpdated) already show those it may see, with no separate notification of their join (the log still records the agent's join first).");
         SwitchLoggedAsJoin => variant("switch-logged-as-join", "choice-switch-log",
             "A mode switch is logged as a ParticipantJoined of the supervisor with its new visibility, not as a Notice.");
     }

@@ -51,8 +51,9 @@ impl Places {
             || any_overlap(&self.responses, &other.responses)
     }
 
-    /// Whether a field these name is a field `judged` names too: a step failed on exactly
-    /// the part another check found wrong.
+    /// Whether a field `judged` names lies in a field these name: a step failed on exactly
+    /// the part another check found wrong (not on a list that lacks what it wanted, because a
+    /// check found one of its elements wrong).
     fn pinpoint(&self, judged: &Places) -> bool {
         any_pinpoint(&self.notifications, &judged.notifications)
             || any_pinpoint(&self.responses, &judged.responses)
@@ -65,6 +66,8 @@ trait Place {
     fn field(&self) -> Option<&str>;
     /// Whether it and `other` are in the same document at places that overlap.
     fn meets(&self, other: &Self) -> bool;
+    /// Whether `other` is in the same document, inside it.
+    fn holds(&self, other: &Self) -> bool;
 }
 
 impl Place for NotificationRef {
@@ -74,6 +77,9 @@ impl Place for NotificationRef {
     fn meets(&self, other: &Self) -> bool {
         self.overlaps(other)
     }
+    fn holds(&self, other: &Self) -> bool {
+        self.encloses(other)
+    }
 }
 
 impl Place for ResponseRef {
@@ -82,6 +88,9 @@ impl Place for ResponseRef {
     }
     fn meets(&self, other: &Self) -> bool {
         self.overlaps(other)
+    }
+    fn holds(&self, other: &Self) -> bool {
+        self.encloses(other)
     }
 }
 
@@ -94,7 +103,7 @@ fn any_pinpoint<P: Place>(found: &[P], judged: &[P]) -> bool {
         at.field().is_some()
             && judged
                 .iter()
-                .any(|there| there.field().is_some() && at.meets(there))
+                .any(|there| there.field().is_some() && at.holds(there))
     })
 }
 
@@ -637,16 +646,16 @@ mod tests {
 
     #[test]
     fn a_step_failing_on_a_response_a_check_found_at_fault_there_is_blocked() {
-        // The customer's transcript read of step 5 shows an agents-only message (the
-        // visibility invariant, located at the message), and the step that declares VIS-COACH
-        // failed on the same list.
-        let events = |sent_by: Option<usize>, path: &str| {
+        // The customer's transcript read of step 5 shows an agents-only message at position 3
+        // (the visibility invariant, located at the message), and the step that declares
+        // VIS-COACH failed at `failed_at` of the same response.
+        let events = |failed_at: &str, sent_by: Option<usize>, path: &str| {
             vec![
                 in_response(
                     Some(5),
                     finding("VIS-COACH", "response.match", Verdict::Fail),
                     Some(5),
-                    "messages",
+                    failed_at,
                 ),
                 in_response(
                     None,
@@ -661,18 +670,25 @@ mod tests {
             ]
         };
         let declares = |step: usize, requirement: &str| step == 5 && requirement == "VIS-COACH";
-        let mut same = events(Some(5), "messages.3");
+        // `$none` broken by that very message.
+        let mut same = events("messages.3", Some(5), "messages.3");
         attribute(&mut same, declares);
         assert_eq!(causes(&same), [Some("VIS-CUSTOMER".to_owned()), None]);
-        // Another step's response, or another place in it, explains nothing.
-        for (sent_by, path) in [
-            (Some(4), "messages.3"),
-            (None, "messages.3"),
-            (Some(5), "chat"),
+        // Another step's response, another place in it, or a `$any` that found no such
+        // message in the whole list explains nothing.
+        for (failed_at, sent_by, path) in [
+            ("messages.3", Some(4), "messages.3"),
+            ("messages.3", None, "messages.3"),
+            ("messages.3", Some(5), "messages.2"),
+            ("messages", Some(5), "messages.3"),
         ] {
-            let mut other = events(sent_by, path);
+            let mut other = events(failed_at, sent_by, path);
             attribute(&mut other, declares);
-            assert_eq!(causes(&other), [None, None], "{sent_by:?} {path}");
+            assert_eq!(
+                causes(&other),
+                [None, None],
+                "{failed_at} {sent_by:?} {path}"
+            );
         }
     }
 

@@ -175,6 +175,14 @@ impl Emitter<'_> {
             .collect()
     }
 
+    /// The documented Accept sequence to the accepting agent: StatusChange (participants
+    /// `[]`), ParticipantsUpdated, then the whole history, each with the Accept's `reference`.
+    pub fn accepted(&mut self, chat: &Chat, agent: &str, reference: u64) {
+        self.state(chat, agent, "StatusChange", Some(reference), true);
+        self.state(chat, agent, "ParticipantsUpdated", Some(reference), false);
+        self.history(chat, agent, 1, Some(reference));
+    }
+
     /// A participant whose visibility is `subject` joined, left or changed: every chatting
     /// member (but those in `except`, told otherwise) who can see it gets ParticipantsUpdated,
     /// then the new messages.

@@ -519,29 +519,29 @@ impl World {
         let visibility = member.visibility();
         let author = chat.author_of(&chat.members[position]);
         let joined = chat.push_message("ParticipantJoined", author, None, visibility, now_millis());
-        // Under merged-join the supervisors join first, so the agent's own Accept notifications
-        // already show those it may see, and they are not told of the agent's join twice.
-        let merged = self.variants.has(Variant::MergedJoin);
-        let supervisors = if merged {
-            self.join_monitoring_supervisors(chat_id, user_id, true)
-        } else {
-            Vec::new()
-        };
-        let Some((chat, mut emit)) = self.chat_and_emitter(chat_id) else {
-            return;
-        };
-        // Documented Accept sequence: StatusChange (participants []), ParticipantsUpdated, history.
-        emit.state(chat, user_id, "StatusChange", Some(reference), true);
-        emit.state(chat, user_id, "ParticipantsUpdated", Some(reference), false);
-        emit.history(chat, user_id, 1, Some(reference));
         let inviter = invitation
             .as_ref()
             .map(|i| (i.inviter.as_str(), i.reference));
-        let mut except = vec![user_id];
-        except.extend(supervisors.iter().map(String::as_str));
-        emit.participants_changed(chat, visibility, joined, inviter, &except);
-        if !merged {
+        if !self.variants.has(Variant::MergedJoin) {
+            // Documented Accept sequence: StatusChange (participants []), ParticipantsUpdated,
+            // history; the others are told; then the supervisors monitoring the agent join.
+            let Some((chat, mut emit)) = self.chat_and_emitter(chat_id) else {
+                return;
+            };
+            emit.accepted(chat, user_id, reference);
+            emit.participants_changed(chat, visibility, joined, inviter, &[user_id]);
             self.join_monitoring_supervisors(chat_id, user_id, false);
+            return;
+        }
+        // Merged: the others are told of the agent's join, the supervisors join (the agent is
+        // not told separately), and the agent's own Accept notifications show them.
+        let Some((chat, mut emit)) = self.chat_and_emitter(chat_id) else {
+            return;
+        };
+        emit.participants_changed(chat, visibility, joined, inviter, &[user_id]);
+        self.join_monitoring_supervisors(chat_id, user_id, true);
+        if let Some((chat, mut emit)) = self.chat_and_emitter(chat_id) {
+            emit.accepted(chat, user_id, reference);
         }
     }
 

@@ -118,14 +118,13 @@ impl World {
     /// MessageLogUpdated (seed page, "Chat is started"). NextChat monitoring is then used up.
     /// The other chatting members who may see a supervisor are told it joined, but for
     /// `agent` when `agent_told_after` (its own Accept notifications, sent after, show the
-    /// supervisors). Returns the supervisors that joined.
+    /// supervisors).
     pub(super) fn join_monitoring_supervisors(
         &mut self,
         chat_id: &str,
         agent: &str,
         agent_told_after: bool,
-    ) -> Vec<String> {
-        let mut joined = Vec::new();
+    ) {
         let watchers: Vec<Monitoring> = self
             .monitoring
             .iter()
@@ -147,7 +146,6 @@ impl World {
             }
             let told_after = agent_told_after.then_some(agent);
             self.join_supervisor(chat_id, &watch, told_after);
-            joined.push(watch.supervisor.clone());
             let used_up = match watch.scope {
                 Scope::NextChat => !self.faults.has(Fault::NextChatMonitorsAll),
                 Scope::AllChats => self.faults.has(Fault::AllChatsOnlyFirst),
@@ -157,7 +155,6 @@ impl World {
                     .retain(|m| !(m.supervisor == watch.supervisor && m.agent == watch.agent));
             }
         }
-        joined
     }
 
     fn join_supervisor(&mut self, chat_id: &str, watch: &Monitoring, told_after: Option<&str>) {
