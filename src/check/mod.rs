@@ -102,22 +102,15 @@ impl NotificationRef {
             path: None,
         }
     }
+}
 
-    /// Whether two references concern the same notification at places that overlap: the same
-    /// receiver and position, and paths of which one contains the other (a reference to the
-    /// whole notification overlaps every place in it).
-    pub fn overlaps(&self, other: &NotificationRef) -> bool {
-        self.actor == other.actor
-            && self.seq == other.seq
-            && places_overlap(&self.path, &other.path)
+impl Place for NotificationRef {
+    /// The same receiver and position in its inbox.
+    fn same_document(&self, other: &Self) -> bool {
+        self.actor == other.actor && self.seq == other.seq
     }
-
-    /// Whether `other` is a place inside this one (or this one itself) in the same
-    /// notification.
-    pub fn encloses(&self, other: &NotificationRef) -> bool {
-        self.actor == other.actor
-            && self.seq == other.seq
-            && place_encloses(&self.path, &other.path)
+    fn path(&self) -> Option<&str> {
+        self.path.as_deref()
     }
 }
 
@@ -137,32 +130,41 @@ pub struct ResponseRef {
     pub path: Option<String>,
 }
 
-impl ResponseRef {
-    /// Whether two references concern the same step's response to the same actor at places
-    /// that overlap (as [`NotificationRef::overlaps`]).
-    pub fn overlaps(&self, other: &ResponseRef) -> bool {
-        self.actor == other.actor
-            && self.step == other.step
-            && places_overlap(&self.path, &other.path)
+impl Place for ResponseRef {
+    /// The response to the same actor's request of the same step.
+    fn same_document(&self, other: &Self) -> bool {
+        self.actor == other.actor && self.step == other.step
     }
-
-    /// Whether `other` is a place inside this one (or this one itself) in the same response.
-    pub fn encloses(&self, other: &ResponseRef) -> bool {
-        self.actor == other.actor
-            && self.step == other.step
-            && place_encloses(&self.path, &other.path)
+    fn path(&self) -> Option<&str> {
+        self.path.as_deref()
     }
 }
 
-/// Whether two places in one document overlap: one contains the other, or either is the
-/// whole document.
-fn places_overlap(a: &Option<String>, b: &Option<String>) -> bool {
-    place_encloses(a, b) || place_encloses(b, a)
+/// A place a finding is about, in one document (a notification, a response). It lets a step
+/// that failed on a place be traced to a check that had already found that place at fault.
+pub trait Place {
+    /// Whether `other` is in the same document.
+    fn same_document(&self, other: &Self) -> bool;
+    /// Where in the document (a dotted path such as `chat.capabilities`); `None`: the whole.
+    fn path(&self) -> Option<&str>;
+
+    /// Whether two places are in the same document and one contains the other (the whole
+    /// document contains every place in it).
+    fn overlaps(&self, other: &Self) -> bool {
+        self.same_document(other)
+            && (place_encloses(self.path(), other.path())
+                || place_encloses(other.path(), self.path()))
+    }
+
+    /// Whether `other` is in the same document, inside this place (or this place itself).
+    fn encloses(&self, other: &Self) -> bool {
+        self.same_document(other) && place_encloses(self.path(), other.path())
+    }
 }
 
 /// Whether place `outer` of a document contains place `inner` (the whole document, `None`,
 /// contains every place).
-fn place_encloses(outer: &Option<String>, inner: &Option<String>) -> bool {
+fn place_encloses(outer: Option<&str>, inner: Option<&str>) -> bool {
     match (outer, inner) {
         (None, _) => true,
         (Some(_), None) => false,

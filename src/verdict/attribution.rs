@@ -22,7 +22,9 @@
 
 use std::collections::HashMap;
 
-use crate::check::{Cause, Finding, NotificationRef, ResponseRef, Verdict, schema, signature};
+use crate::check::{
+    Cause, Finding, NotificationRef, Place, ResponseRef, Verdict, schema, signature,
+};
 use crate::event::RunEvent;
 use crate::trial::{ScenarioRun, Subject};
 
@@ -60,50 +62,18 @@ impl Places {
     }
 }
 
-/// A place a finding judged: in a notification or in a response.
-trait Place {
-    /// The field, if one (not the whole document).
-    fn field(&self) -> Option<&str>;
-    /// Whether it and `other` are in the same document at places that overlap.
-    fn meets(&self, other: &Self) -> bool;
-    /// Whether `other` is in the same document, inside it.
-    fn holds(&self, other: &Self) -> bool;
-}
-
-impl Place for NotificationRef {
-    fn field(&self) -> Option<&str> {
-        self.path.as_deref()
-    }
-    fn meets(&self, other: &Self) -> bool {
-        self.overlaps(other)
-    }
-    fn holds(&self, other: &Self) -> bool {
-        self.encloses(other)
-    }
-}
-
-impl Place for ResponseRef {
-    fn field(&self) -> Option<&str> {
-        self.path.as_deref()
-    }
-    fn meets(&self, other: &Self) -> bool {
-        self.overlaps(other)
-    }
-    fn holds(&self, other: &Self) -> bool {
-        self.encloses(other)
-    }
-}
-
+/// Whether a place of `these` overlaps one of `those`.
 fn any_overlap<P: Place>(these: &[P], those: &[P]) -> bool {
-    these.iter().any(|x| those.iter().any(|y| x.meets(y)))
+    these.iter().any(|x| those.iter().any(|y| x.overlaps(y)))
 }
 
+/// Whether a place of `found` holds a place of `judged`, both fields (not whole documents).
 fn any_pinpoint<P: Place>(found: &[P], judged: &[P]) -> bool {
     found.iter().any(|at| {
-        at.field().is_some()
+        at.path().is_some()
             && judged
                 .iter()
-                .any(|there| there.field().is_some() && at.holds(there))
+                .any(|there| there.path().is_some() && at.encloses(there))
     })
 }
 
