@@ -447,15 +447,13 @@ fn root_cause<S: Subject>(out: &mut String, row: &Row, ran: &[(S, ScenarioRun)],
         first.location.as_deref().unwrap_or_default()
     );
     // A NON-STRICT note fails nothing: its line and where it was found are enough here.
+    let mut hidden = 0;
     if tier != "NON-STRICT" {
         let details = salient(&cause.first.details);
         for line in details.iter().take(SHOWN_DETAILS) {
             let _ = writeln!(out, "    {}", clip(line));
         }
-        let hidden = details.len().saturating_sub(SHOWN_DETAILS);
-        if hidden > 0 {
-            let _ = writeln!(out, "    … {hidden} more line(s)");
-        }
+        hidden = details.len().saturating_sub(SHOWN_DETAILS);
     }
     let found = new.iter().map(|c| c.occurrences.len()).sum::<usize>();
     let trials: BTreeSet<&str> = new
@@ -487,6 +485,10 @@ fn root_cause<S: Subject>(out: &mut String, row: &Row, ran: &[(S, ScenarioRun)],
         if more > 0 {
             let _ = write!(seen, " and {more} more");
         }
+    }
+    // Said on this line rather than one of its own: a root cause costs few lines.
+    if hidden > 0 {
+        let _ = write!(seen, "; {hidden} more line(s) of evidence in the reports");
     }
     let _ = writeln!(out, "{seen}");
 }
@@ -589,6 +591,30 @@ mod tests {
         );
         let without = verdict(&ran, &[], &matrix, &totals, wording, None);
         assert!(!without.contains("baseline"), "{without}");
+    }
+
+    #[test]
+    fn a_root_cause_shows_its_first_evidence_and_counts_the_rest_on_its_found_line() {
+        let mut long = finding("agent notification #2: unknown notificationType");
+        long.details = (1..=6).map(|n| format!("evidence {n}")).collect();
+        let ran = vec![(Named("join"), run(&[long]))];
+        let matrix = Matrix::build(&Catalogue::builtin(), &ran);
+        let wording = Wording {
+            strict: false,
+            noun: "scenarios",
+        };
+        let totals = Totals {
+            failed: 1,
+            ..Totals::default()
+        };
+        let text = verdict(&ran, &[], &matrix, &totals, wording, None);
+        assert!(
+            text.contains(
+                "    evidence 4\n    found once in 1 of 1 scenario, first in join; 2 more line(s) of evidence in the reports\n"
+            ),
+            "{text}"
+        );
+        assert!(!text.contains("evidence 5"), "{text}");
     }
 
     #[test]
