@@ -206,14 +206,15 @@ impl InvariantChecker {
     }
 
     /// Checks what a customer polled, the response `at` (its actor is the customer):
-    /// `customer_chat_id` is the customer-side chat id. A finding is located at the place in
-    /// the response that shows what the customer may not see.
+    /// `customer_chat_id` is the customer-side chat id. A finding, handed out by
+    /// [`Self::finish`], is located at the places in the responses that show what the customer
+    /// may not see.
     pub fn observe_customer_view(
         &mut self,
         at: &ResponseRef,
         customer_chat_id: &str,
         view: CustomerView<'_>,
-    ) -> Vec<Located> {
+    ) {
         match view {
             CustomerView::Chat(body) => self.ledger.customer_chat(at, customer_chat_id, body),
             CustomerView::Messages(body) => {
@@ -222,14 +223,9 @@ impl InvariantChecker {
         }
     }
 
-    /// The customer-visibility findings already returned that later customer views showed
-    /// again: each finding's message and the place in the response.
-    pub fn customer_views_shown_again(&mut self) -> Vec<(String, ResponseRef)> {
-        self.ledger.shown_again()
-    }
-
-    /// The findings only the end of the run can decide: `referenceId`s no request returned,
-    /// and customer views that could not be judged when polled.
+    /// The findings of the end of the run: `referenceId`s no request returned, and what the
+    /// customer was shown that it may not see (judged when polled, or now when it could not
+    /// be then).
     pub fn finish(&mut self) -> Vec<Located> {
         let actors = &self.actors;
         let mut findings: Vec<Located> = std::mem::take(&mut self.references)
@@ -639,20 +635,18 @@ mod tests {
         findings
     }
 
-    /// What the customer view `view` polled by `who` (at step 0) yields, unlocated.
-    fn polled(
-        checker: &mut InvariantChecker,
-        who: &ActorInfo,
-        chat: &str,
-        view: CustomerView<'_>,
-    ) -> Vec<Finding> {
-        let at = ResponseRef {
-            actor: who.name.clone(),
-            step: Some(0),
+    /// The response of `who`'s request of step `step`.
+    fn response(who: &str, step: usize) -> ResponseRef {
+        ResponseRef {
+            actor: who.to_owned(),
+            step: Some(step),
             path: None,
-        };
-        let located = checker.observe_customer_view(&at, chat, view);
-        located.into_iter().map(|l| l.finding).collect()
+        }
+    }
+
+    /// `who` polled the customer view `view` (at step 0).
+    fn polled(checker: &mut InvariantChecker, who: &ActorInfo, chat: &str, view: CustomerView<'_>) {
+        checker.observe_customer_view(&response(&who.name, 0), chat, view);
     }
 
     /// What the end of the run decides, unlocated.
@@ -1050,15 +1044,12 @@ mod tests {
             customer_message(1, "C1", "Customer", "ParticipantJoined"),
             customer_message(2, "P1", "Agent", "ParticipantJoined"),
             customer_message(5, "P1", "Agent", "Text")]});
-        assert!(polled(&mut checker, &customer(), "K1", CustomerView::Chat(&chat)).is_empty());
-        assert!(
-            polled(
-                &mut checker,
-                &customer(),
-                "K1",
-                CustomerView::Messages(&messages)
-            )
-            .is_empty()
+        polled(&mut checker, &customer(), "K1", CustomerView::Chat(&chat));
+        polled(
+            &mut checker,
+            &customer(),
+            "K1",
+            CustomerView::Messages(&messages),
         );
         assert!(finished(&mut checker).is_empty());
     }
@@ -1070,31 +1061,26 @@ mod tests {
         let messages = json!({"messages": [
             customer_message(1, "C1", "Customer", "ParticipantJoined"),
             customer_message(4, "P2", "Agent", "Text")]});
-        let findings = polled(
-            &mut checker,
-            &customer(),
-            "K1",
-            CustomerView::Messages(&messages),
-        );
-        let found = only(&findings);
+        // Polled twice: one finding, located at both responses.
+        for step in [3, 4] {
+            let at = response("customer", step);
+            checker.observe_customer_view(&at, "K1", CustomerView::Messages(&messages));
+        }
+        let findings = checker.finish();
+        assert_eq!(findings.len(), 1, "{findings:#?}");
+        let found = &findings[0].finding;
         assert_eq!(found.requirement, "VIS-CUSTOMER");
         assert_eq!(found.verdict, Verdict::Fail);
         assert!(found.message.contains("message 4"), "{}", found.message);
-        // Polling again reports nothing new, but says where it was shown again.
-        assert!(
-            polled(
-                &mut checker,
-                &customer(),
-                "K1",
-                CustomerView::Messages(&messages)
-            )
-            .is_empty()
+        let places: Vec<(Option<usize>, Option<&str>)> = findings[0]
+            .responses
+            .iter()
+            .map(|r| (r.step, r.path.as_deref()))
+            .collect();
+        assert_eq!(
+            places,
+            [(Some(3), Some("messages.1")), (Some(4), Some("messages.1"))]
         );
-        let again = checker.customer_views_shown_again();
-        assert_eq!(again.len(), 1, "{again:#?}");
-        assert_eq!(again[0].0, found.message);
-        assert_eq!(again[0].1.path.as_deref(), Some("messages.1"));
-        assert!(checker.customer_views_shown_again().is_empty());
         assert!(finished(&mut checker).is_empty());
     }
 
@@ -1102,15 +1088,12 @@ mod tests {
     fn a_customer_view_finding_is_located_at_the_element_of_the_response_showing_it() {
         let mut checker = InvariantChecker::new();
         coached_chat(&mut checker);
-        let at = ResponseRef {
-            actor: "customer".to_owned(),
-            step: Some(7),
-            path: None,
-        };
+        let at = response("customer", 7);
         let messages = json!({"messages": [
             customer_message(1, "C1", "Customer", "ParticipantJoined"),
             customer_message(4, "P2", "Agent", "Text")]});
-        let found = checker.observe_customer_view(&at, "K1", CustomerView::Messages(&messages));
+        checker.observe_customer_view(&at, "K1", CustomerView::Messages(&messages));
+        let found = checker.finish();
         assert_eq!(found.len(), 1, "{found:#?}");
         assert_eq!(
             found[0].responses,
@@ -1122,11 +1105,7 @@ mod tests {
         // A bare array and a chat view: the element's place in the body as it came.
         let mut checker = InvariantChecker::new();
         let bare = json!([customer_message(4, "P2", "Agent", "Text")]);
-        assert!(
-            checker
-                .observe_customer_view(&at, "K1", CustomerView::Messages(&bare))
-                .is_empty()
-        );
+        checker.observe_customer_view(&at, "K1", CustomerView::Messages(&bare));
         coached_chat(&mut checker);
         let decided = checker.finish();
         assert_eq!(decided.len(), 1, "{decided:#?}");
@@ -1134,7 +1113,8 @@ mod tests {
         let chat = json!({"chat": {"participants": [
             {"nickname": "C1", "participantId": "C1", "type": "Customer"},
             {"nickname": "boss", "participantId": "P2", "type": "Agent"}]}});
-        let found = checker.observe_customer_view(&at, "K1", CustomerView::Chat(&chat));
+        checker.observe_customer_view(&at, "K1", CustomerView::Chat(&chat));
+        let found = checker.finish();
         assert_eq!(found.len(), 1, "{found:#?}");
         assert_eq!(
             found[0].responses[0].path.as_deref(),
@@ -1168,13 +1148,13 @@ mod tests {
         let messages = json!({"messages": [
             customer_message(1, "C1", "Customer", "ParticipantJoined"),
             customer_message(2, "P2", "Agent", "Text")]});
-        let findings = polled(
+        polled(
             &mut checker,
             &customer(),
             "K1",
             CustomerView::Messages(&messages),
         );
-        assert_eq!(only(&findings).requirement, "VIS-CUSTOMER");
+        assert_eq!(only(&finished(&mut checker)).requirement, "VIS-CUSTOMER");
     }
 
     #[test]
@@ -1191,7 +1171,8 @@ mod tests {
             {"nickname": "C1", "participantId": "C1", "type": "Customer"},
             {"nickname": "P1", "participantId": "P1", "type": "Agent"},
             {"nickname": "boss", "participantId": "P2", "type": "Agent"}]}});
-        let findings = polled(&mut checker, &customer(), "K1", CustomerView::Chat(&chat));
+        polled(&mut checker, &customer(), "K1", CustomerView::Chat(&chat));
+        let findings = finished(&mut checker);
         let found = only(&findings);
         assert_eq!(found.requirement, "VIS-CUSTOMER");
         assert!(
@@ -1208,14 +1189,11 @@ mod tests {
         let messages = json!({"messages": [
             customer_message(1, "C1", "Customer", "ParticipantJoined"),
             customer_message(4, "P2", "Agent", "Text")]});
-        assert!(
-            polled(
-                &mut checker,
-                &customer(),
-                "K1",
-                CustomerView::Messages(&messages)
-            )
-            .is_empty()
+        polled(
+            &mut checker,
+            &customer(),
+            "K1",
+            CustomerView::Messages(&messages),
         );
         coached_chat(&mut checker);
         let findings = finished(&mut checker);
@@ -1247,8 +1225,8 @@ mod tests {
                 assert!(findings.is_empty(), "{data}: {findings:#?}");
             }
             for body in &weird {
-                assert!(polled(&mut checker, &who, "K", CustomerView::Chat(body)).is_empty());
-                assert!(polled(&mut checker, &who, "K", CustomerView::Messages(body)).is_empty());
+                polled(&mut checker, &who, "K", CustomerView::Chat(body));
+                polled(&mut checker, &who, "K", CustomerView::Messages(body));
             }
         }
         checker.expect_reference("a", &json!(null));

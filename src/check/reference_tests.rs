@@ -171,19 +171,13 @@ fn run(tamper: &dyn Fn(&ActorInfo, &mut Value)) -> Harness {
     let view = json!({"chat": world.customer_view(&customer_chat).expect("customer view")});
     let messages =
         json!({"messages": world.customer_messages(&customer_chat, Some(1)).expect("messages")});
-    harness.findings.extend(
-        harness
-            .checker
-            .observe_customer_view(&polled, &customer_chat, CustomerView::Chat(&view))
-            .into_iter()
-            .map(|located| located.finding),
-    );
-    harness.findings.extend(
-        harness
-            .checker
-            .observe_customer_view(&polled, &customer_chat, CustomerView::Messages(&messages))
-            .into_iter()
-            .map(|located| located.finding),
+    harness
+        .checker
+        .observe_customer_view(&polled, &customer_chat, CustomerView::Chat(&view));
+    harness.checker.observe_customer_view(
+        &polled,
+        &customer_chat,
+        CustomerView::Messages(&messages),
     );
 
     let reference = world

@@ -19,9 +19,9 @@
 //! - a claim the ledger cannot decide yet (nothing known about that participant or chat)
 //!   waits; [`VisibilityLedger::finish`] decides it with everything learnt by the end.
 //!
-//! Each violation is reported once per customer actor and subject, however often it polls;
-//! the later responses that showed it again are kept ([`VisibilityLedger::shown_again`]), so
-//! a report can locate the finding at every one.
+//! A violation is judged when the customer polls it (what agents were told by then), and
+//! reported once per customer actor and subject, however often it polls, located at every
+//! response that showed it: the findings are handed out by [`VisibilityLedger::finish`].
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -88,10 +88,10 @@ pub struct VisibilityLedger {
     customer_ids: HashMap<(String, String), BTreeSet<String>>,
     /// Claims not decided yet, each with the places in the responses that showed it.
     pending: Vec<(Pending, Vec<ResponseRef>)>,
-    /// (customer, customer chat, subject) → the message of the finding reported about it.
-    reported: HashMap<(String, String, String), String>,
-    /// Violations reported before, shown again: the finding's message and where.
-    shown_again: Vec<(String, ResponseRef)>,
+    /// (customer, customer chat, subject) → its finding in `found`.
+    reported: HashMap<(String, String, String), usize>,
+    /// The findings so far, each located at every response that showed it.
+    found: Vec<Located>,
 }
 
 fn text<'v>(value: &'v Value, key: &str) -> Option<&'v str> {
@@ -159,7 +159,7 @@ impl VisibilityLedger {
 
     /// Checks the customer's `GET /api/v2/chats/{id}` body (`{"chat": {...}}`, or the chat),
     /// the response `at` (its actor is the customer); a finding is located at the participant.
-    pub fn customer_chat(&mut self, at: &ResponseRef, chat_id: &str, body: &Value) -> Vec<Located> {
+    pub fn customer_chat(&mut self, at: &ResponseRef, chat_id: &str, body: &Value) {
         let (chat, prefix) = match body.get("chat") {
             Some(chat) => (chat, "chat.participants"),
             None => (body, "participants"),
@@ -188,12 +188,7 @@ impl VisibilityLedger {
     /// Checks the customer's `GET /api/v2/chats/{id}/messages` body (`{"messages": [...]}`,
     /// or the array), the response `at` (its actor is the customer); a finding is located at
     /// the message.
-    pub fn customer_messages(
-        &mut self,
-        at: &ResponseRef,
-        chat_id: &str,
-        body: &Value,
-    ) -> Vec<Located> {
+    pub fn customer_messages(&mut self, at: &ResponseRef, chat_id: &str, body: &Value) {
         let (list, prefix) = match body.get("messages") {
             Some(list) => (list, "messages."),
             None => (body, ""),
@@ -226,13 +221,7 @@ impl VisibilityLedger {
     }
 
     /// Judges each claim of the response `at`, each with its place in the body.
-    fn judge_all(
-        &mut self,
-        at: &ResponseRef,
-        chat_id: &str,
-        claims: Vec<(Claim, String)>,
-    ) -> Vec<Located> {
-        let mut findings = Vec::new();
+    fn judge_all(&mut self, at: &ResponseRef, chat_id: &str, claims: Vec<(Claim, String)>) {
         for (claim, path) in claims {
             let pending = Pending {
                 customer: at.actor.clone(),
@@ -255,26 +244,23 @@ impl VisibilityLedger {
                         None => self.pending.push((pending, vec![place])),
                     }
                 }
-                Decision::Violation(message) => {
-                    findings.extend(self.report(&pending, message, place));
-                }
+                Decision::Violation(message) => self.report(&pending, message, place),
             }
         }
-        findings
     }
 
-    /// Decides the claims that were undecidable when made, with everything learnt since.
+    /// Decides the claims that were undecidable when made, with everything learnt since, and
+    /// hands out every finding (taken: each is returned once).
     pub fn finish(&mut self) -> Vec<Located> {
         let pending = std::mem::take(&mut self.pending);
-        let mut findings = Vec::new();
         for (claim, places) in pending {
             if let Decision::Violation(message) = self.judge(&claim) {
                 for place in places {
-                    findings.extend(self.report(&claim, message.clone(), place));
+                    self.report(&claim, message.clone(), place);
                 }
             }
         }
-        findings
+        std::mem::take(&mut self.found)
     }
 
     fn judge(&self, pending: &Pending) -> Decision {
@@ -351,12 +337,9 @@ impl VisibilityLedger {
         Decision::Unknown
     }
 
-    fn report(
-        &mut self,
-        pending: &Pending,
-        message: String,
-        place: ResponseRef,
-    ) -> Option<Located> {
+    /// Records a violation shown at `place`: a new finding, or one more place of the finding
+    /// already made about the same subject.
+    fn report(&mut self, pending: &Pending, message: String, place: ResponseRef) {
         let subject = match &pending.claim {
             Claim::Participant { id, .. } => format!("participant {id}"),
             Claim::Message { index, .. } => format!("message {index}"),
@@ -366,28 +349,21 @@ impl VisibilityLedger {
             pending.customer_chat.clone(),
             subject,
         );
-        if let Some(reported) = self.reported.get(&key) {
-            self.shown_again.push((reported.clone(), place));
-            return None;
+        if let Some(&reported) = self.reported.get(&key) {
+            self.found[reported].responses.push(place);
+            return;
         }
-        let message = format!(
-            "{message} (customer {}, chat {})",
-            pending.customer, pending.customer_chat
-        );
-        self.reported.insert(key, message.clone());
+        self.reported.insert(key, self.found.len());
         let finding = Finding {
             check: CHECK_ID.to_owned(),
             requirement: REQUIREMENT.to_owned(),
             verdict: Verdict::Fail,
-            message,
+            message: format!(
+                "{message} (customer {}, chat {})",
+                pending.customer, pending.customer_chat
+            ),
             details: Vec::new(),
         };
-        Some(Located::in_response(finding, place))
-    }
-
-    /// The violations already reported that later responses showed again: each finding's
-    /// message and the place in the response (taken: each is returned once).
-    pub fn shown_again(&mut self) -> Vec<(String, ResponseRef)> {
-        std::mem::take(&mut self.shown_again)
+        self.found.push(Located::in_response(finding, place));
     }
 }

@@ -16,7 +16,6 @@ use crate::check::references::ChatReferences;
 use crate::check::revocation::Revocations;
 use crate::check::schema::{SchemaError, SchemaSet};
 use crate::check::transcript::Transcripts;
-use crate::check::visibility;
 use crate::check::{Finding, Located, ResponseRef};
 use crate::event::RunEvent;
 use crate::spec::Catalogue;
@@ -200,7 +199,7 @@ impl Verifier {
                             step: *step,
                             path: None,
                         };
-                        located.extend(invariants.observe_customer_view(&at, chat_id, view));
+                        invariants.observe_customer_view(&at, chat_id, view);
                     }
                 }
                 RunEvent::Notification {
@@ -246,15 +245,6 @@ impl Verifier {
             }
         }
         located.extend(invariants.finish());
-        // A leak the customer was shown again is located at every response that showed it.
-        for (message, place) in invariants.customer_views_shown_again() {
-            let first = located
-                .iter_mut()
-                .find(|l| l.finding.check == visibility::CHECK_ID && l.finding.message == message);
-            if let Some(first) = first {
-                first.responses.push(place);
-            }
-        }
         located.extend(references.finish());
         located.extend(join_timing.finish());
         located.extend(join_log.finish());
