@@ -251,17 +251,14 @@ impl Runner<'_> {
                     let requirement = failure
                         .requirement
                         .unwrap_or_else(|| self.current_requirement());
-                    self.located(Located {
-                        finding: Finding {
-                            check: failure.check.to_owned(),
-                            requirement,
-                            verdict: Verdict::Fail,
-                            message: failure.message,
-                            details: failure.details,
-                        },
-                        responses: Vec::new(),
-                        notifications: failure.near_misses,
-                    });
+                    let finding = Finding {
+                        check: failure.check.to_owned(),
+                        requirement,
+                        verdict: Verdict::Fail,
+                        message: failure.message,
+                        details: failure.details,
+                    };
+                    self.located(Located::about(finding, failure.near_misses));
                     return Err(StepError::Failed);
                 }
             },
@@ -292,22 +289,19 @@ impl Runner<'_> {
                 // A notification that came before the operation this quiet period follows was
                 // not caused by it: it belongs to the actor's previous expectation.
                 let requirement = self.requirement_of_arrival(actor, extra.received_at);
-                self.located(Located {
-                    finding: Finding {
-                        check: "expect.quiet".to_owned(),
-                        requirement,
-                        verdict: Verdict::Fail,
-                        message: format!(
-                            "{actor}: expected nothing more for {} ms, got notification #{} ({})",
-                            quiet.as_millis(),
-                            extra.seq,
-                            kind(&extra.data)
-                        ),
-                        details: vec![short(&extra.data)],
-                    },
-                    notifications: vec![NotificationRef::whole(actor, extra.seq)],
-                    responses: Vec::new(),
-                });
+                let finding = Finding {
+                    check: "expect.quiet".to_owned(),
+                    requirement,
+                    verdict: Verdict::Fail,
+                    message: format!(
+                        "{actor}: expected nothing more for {} ms, got notification #{} ({})",
+                        quiet.as_millis(),
+                        extra.seq,
+                        kind(&extra.data)
+                    ),
+                    details: vec![short(&extra.data)],
+                };
+                self.located(Located::at(finding, actor, extra.seq));
                 return Err(StepError::Failed);
             }
         }

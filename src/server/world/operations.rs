@@ -522,25 +522,19 @@ impl World {
         let inviter = invitation
             .as_ref()
             .map(|i| (i.inviter.as_str(), i.reference));
-        if !self.variants.has(Variant::MergedJoin) {
-            // Documented Accept sequence: StatusChange (participants []), ParticipantsUpdated,
-            // history; the others are told; then the supervisors monitoring the agent join.
-            let Some((chat, mut emit)) = self.chat_and_emitter(chat_id) else {
-                return;
-            };
-            emit.accepted(chat, user_id, reference);
-            emit.participants_changed(chat, visibility, joined, inviter, &[user_id]);
-            self.join_monitoring_supervisors(chat_id, user_id, false);
-            return;
-        }
-        // Merged: the others are told of the agent's join, the supervisors join (the agent is
-        // not told separately), and the agent's own Accept notifications show them.
+        // Documented Accept sequence to the agent: StatusChange (participants []),
+        // ParticipantsUpdated, history. Under merged-join it comes after the supervisors
+        // monitoring the agent joined, so it already shows them.
+        let merged = self.variants.has(Variant::MergedJoin);
         let Some((chat, mut emit)) = self.chat_and_emitter(chat_id) else {
             return;
         };
+        if !merged {
+            emit.accepted(chat, user_id, reference);
+        }
         emit.participants_changed(chat, visibility, joined, inviter, &[user_id]);
-        self.join_monitoring_supervisors(chat_id, user_id, true);
-        if let Some((chat, mut emit)) = self.chat_and_emitter(chat_id) {
+        self.join_monitoring_supervisors(chat_id, user_id, merged);
+        if merged && let Some((chat, mut emit)) = self.chat_and_emitter(chat_id) {
             emit.accepted(chat, user_id, reference);
         }
     }
