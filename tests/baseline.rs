@@ -15,29 +15,21 @@
 //!
 //! Every file is written in a fresh temporary directory per test.
 
+mod support;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 use gws_conform::check::Verdict;
 use gws_conform::verdict::baseline::Baseline;
 use serde_json::Value;
+use support::har::scratch;
+use support::json_lines;
 
 /// The scenario the runs use: short, and caught by every fault below.
 const SCENARIO: &str = "agent-accepts-under-monitoring";
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// A fresh, empty temporary directory for one test.
-fn scratch(test: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "gws-conform-baseline-{}-{test}",
-        std::process::id()
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
 }
 
 /// What one run of the binary did.
@@ -54,12 +46,9 @@ impl Ran {
     }
 }
 
+/// Runs the binary in the repository's directory, to the end.
 fn gws(args: &[&str]) -> Ran {
-    let output: Output = Command::new(env!("CARGO_BIN_EXE_gws-conform"))
-        .current_dir(repo())
-        .args(args)
-        .output()
-        .expect("run gws-conform");
+    let output = support::gws(args);
     Ran {
         code: output.status.code(),
         stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
@@ -81,15 +70,6 @@ fn text(path: &Path) -> &str {
     path.to_str().unwrap()
 }
 
-/// The JSON Lines report's events.
-fn events(path: &Path) -> Vec<Value> {
-    std::fs::read_to_string(path)
-        .unwrap()
-        .lines()
-        .map(|line| serde_json::from_str(line).unwrap())
-        .collect()
-}
-
 fn summary(events: &[Value]) -> &Value {
     let last = events.last().unwrap();
     assert_eq!(last["event"], "summary");
@@ -98,7 +78,7 @@ fn summary(events: &[Value]) -> &Value {
 
 #[test]
 fn a_recorded_deviation_is_known_until_it_changes_or_goes_away() {
-    let dir = scratch("lifecycle");
+    let dir = scratch("baseline-lifecycle");
     let file = dir.join("accepted.yaml");
     let (json, junit) = (dir.join("events.jsonl"), dir.join("report.xml"));
     let fault = "status-change-misnamed";
@@ -173,7 +153,7 @@ fn a_recorded_deviation_is_known_until_it_changes_or_goes_away() {
         written,
         "judging never rewrites the file"
     );
-    let stream = events(&json);
+    let stream = json_lines(&json);
     let failures: Vec<&Value> = stream
         .iter()
         .filter(|e| e["event"] == "finding" && e["verdict"] == "FAIL")
@@ -232,7 +212,7 @@ fn a_recorded_deviation_is_known_until_it_changes_or_goes_away() {
         file.display()
     );
     assert!(changed.stdout.contains(&stale), "{shown}");
-    let stream = events(&json);
+    let stream = json_lines(&json);
     let totals = summary(&stream);
     assert_eq!(totals["known"], 0);
     assert_eq!(totals["failed"], 1);
@@ -273,7 +253,7 @@ fn a_recorded_deviation_is_known_until_it_changes_or_goes_away() {
 
 #[test]
 fn strict_still_fails_on_new_non_strict_deviations() {
-    let dir = scratch("strict");
+    let dir = scratch("baseline-strict");
     let (empty, recorded) = (dir.join("empty.yaml"), dir.join("recorded.yaml"));
     std::fs::write(&empty, "format_version: 1\nentries: []\n").unwrap();
     // JOIN-ORDER is a SHOULD: the swapped order is NON-STRICT, failing only under --strict.
@@ -314,7 +294,7 @@ fn strict_still_fails_on_new_non_strict_deviations() {
 
 #[test]
 fn a_partial_run_neither_prunes_nor_judges_entries_of_other_scenarios() {
-    let dir = scratch("partial");
+    let dir = scratch("baseline-partial");
     let file = dir.join("accepted.yaml");
     let other = "format_version: 1\nentries:\n\
         - requirement: CAP-MONITOR\n  check: schema\n  signature: 'CAP-MONITOR schema: capabilities'\n  scenarios: [join-monitor-mode]\n";
@@ -350,7 +330,7 @@ fn a_partial_run_neither_prunes_nor_judges_entries_of_other_scenarios() {
 
 #[test]
 fn replay_takes_the_baseline_too() {
-    let dir = scratch("replay");
+    let dir = scratch("baseline-replay");
     let file = dir.join("accepted.yaml");
     let capture = repo().join("tests/replay-captures/run-record.har");
     let replay = |fault: Option<&str>, extra: &[&str]| {
@@ -391,7 +371,7 @@ fn replay_takes_the_baseline_too() {
 
 #[test]
 fn a_missing_or_malformed_baseline_is_bad_input() {
-    let dir = scratch("bad");
+    let dir = scratch("baseline-bad");
     let missing = dir.join("missing.yaml");
     let ran = run(&[], &["--baseline", text(&missing)]);
     assert_eq!(ran.code, Some(2), "{}", ran.shown());
@@ -452,7 +432,7 @@ fn a_missing_or_malformed_baseline_is_bad_input() {
 
 #[test]
 fn the_baseline_is_an_output_like_the_reports() {
-    let dir = scratch("output");
+    let dir = scratch("baseline-output");
     let file = dir.join("accepted.yaml");
     let fault = "status-change-misnamed";
 

@@ -13,7 +13,7 @@
 mod support;
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -26,7 +26,7 @@ use gws_conform::replay::plan::GroupPlan;
 use gws_conform::replay::{Pace, Plan, ReplayContext, replay_group};
 use gws_conform::server::{Fault, ServerConfig};
 use serde_json::Value;
-use support::{gws, output_text};
+use support::{gws, json_lines, output_text};
 
 /// Group replays running at once (each with its own server).
 const PARALLEL: usize = 48;
@@ -40,15 +40,6 @@ fn scenario_count() -> usize {
     gws_conform::scenario::scenario_files(&repo().join("scenarios"))
         .unwrap()
         .len()
-}
-
-/// The JSON Lines events of a report.
-fn events(path: &Path) -> Vec<Value> {
-    std::fs::read_to_string(path)
-        .unwrap()
-        .lines()
-        .map(|line| serde_json::from_str(line).unwrap())
-        .collect()
 }
 
 /// For each fault, the checks of the failing replay findings, each with the group of every
@@ -160,7 +151,7 @@ fn the_recorded_suite_replays_without_differences_and_shows_every_seeded_fault()
         shown.contains(&format!("test result: ok. {} passed", plan.groups.len())),
         "{shown}"
     );
-    let events = events(&report);
+    let events = json_lines(&report);
     let received = events
         .iter()
         .filter(|e| e["event"] == "notification")

@@ -630,6 +630,15 @@ pub async fn ready_over_rest(server: &RunningServer, user: &str) {
     }
 }
 
+/// The JSON objects of a JSON Lines file (a `--json` report), one per line.
+pub fn json_lines(path: &std::path::Path) -> Vec<Value> {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect()
+}
+
 /// Runs `gws-conform` with `args` in the repository's directory, to the end.
 pub fn gws(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_gws-conform"))
