@@ -59,7 +59,8 @@ const NOT_CAUGHT: &[(&str, &str)] = &[];
 /// [`diagnosis`]), with why.
 const DIAGNOSIS_PENDING: &[(&str, &str)] = &[(
     "bayeux-batch-truncated",
-    "lost notifications are only missing ones, cited under each step's requirement",
+    "a lost notification looks like one never sent: each scenario cites its first missed one \
+     under that step's requirement (three requirements FAIL)",
 )];
 
 /// The most requirements besides the fault's own that may FAIL independently in a one-fault

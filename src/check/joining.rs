@@ -2,7 +2,7 @@
 //!
 //! | Check id | Requirement | Rule |
 //! |---|---|---|
-//! | `invariant.customer-listed` | `JOIN-PARTICIPANTS` | The first non-empty participants list an agent or supervisor is shown of a chat (in state `Chatting`) lists the customer, as the documented full lists do. |
+//! | `invariant.customer-listed` | `JOIN-PARTICIPANTS` | The first non-empty participants list an agent or supervisor is shown of a chat (in state `Chatting`) lists the customer, as the documented full lists do; unless it arrived after a customer was asked to leave. |
 //! | `invariant.join-history` | `JOIN-HISTORY` | The MessageLogUpdated a supervisor receives on joining holds every earlier message of the chat: each message an agent in the chat had received before it saw the supervisor join. |
 //!
 //! **Which chat is which.** Each party may have its own id for a chat (docs/rulings.md,
@@ -10,6 +10,12 @@
 //! (its `participantId`). Messages are matched by type, author nickname and text, never by
 //! index (indexes may start anywhere and skip, `choice-index`). Typing notifications are
 //! moments, not history, so the history need not hold them.
+//!
+//! **After the customer leaves.** A list received once a customer's `Complete` was sent (by a
+//! step, or by the clean-up: [`Joining::customer_leaves`]) may rightly lack it, so it is not
+//! judged. Without this, a party that lost its earlier notifications would be blamed for the
+//! customer's absence from the list that told it the customer left, a second failure the
+//! missing notifications already explain.
 //!
 //! **Limits.** The history is checked where an agent sees the supervisor join (Coach and
 //! BargeIn); a Monitor-mode supervisor is invisible to agents, so its history is only checked
@@ -86,6 +92,8 @@ pub struct Joining {
     stays: Vec<(String, String, Stay)>,
     /// The index in `stays` of each party's current stay in each chat.
     current: HashMap<(String, String), usize>,
+    /// When (ms from the scenario's start) a customer was first asked to leave its chat.
+    customer_leaving_from: Option<u64>,
 }
 
 impl Joining {
@@ -108,12 +116,31 @@ impl Joining {
         &mut self.stays[index].2
     }
 
-    /// Checks notification `seq` that agent or supervisor `actor` received.
-    pub fn observe(&mut self, actor: &ActorInfo, seq: u64, data: &Value) -> Option<Finding> {
+    /// Records that a customer was asked to leave its chat `at_ms` after the scenario's start:
+    /// lists received from then on may rightly lack it. Which customer does not matter (parties
+    /// name a chat differently, `choice-ids`): the rule then judges no list at all, which can
+    /// miss a deviation but never invents one.
+    pub fn customer_leaves(&mut self, at_ms: u64) {
+        self.customer_leaving_from =
+            Some(self.customer_leaving_from.map_or(at_ms, |t| t.min(at_ms)));
+    }
+
+    /// Checks notification `seq` that agent or supervisor `actor` received `at_ms` after the
+    /// scenario's start (when known).
+    pub fn observe(
+        &mut self,
+        actor: &ActorInfo,
+        seq: u64,
+        at_ms: Option<u64>,
+        data: &Value,
+    ) -> Option<Finding> {
         if actor.role == Role::Customer {
             return None;
         }
         let chat = chat_key(data)?;
+        let customer_leaving = at_ms
+            .zip(self.customer_leaving_from)
+            .is_some_and(|(at, from)| at >= from);
         let mut finding = None;
         match data.get("messageType").and_then(Value::as_str) {
             Some("ChatStateChangeMessage") => {
@@ -126,7 +153,7 @@ impl Joining {
                 }
                 if shown && !stay.listed && state(data) == Some("Chatting") {
                     stay.listed = true;
-                    if customer.is_none() {
+                    if customer.is_none() && !customer_leaving {
                         finding = Some(Finding {
                             check: "invariant.customer-listed".to_owned(),
                             requirement: PARTICIPANTS_REQUIREMENT.to_owned(),
@@ -273,10 +300,11 @@ mod tests {
 
     /// The agent's view: joined, the customer said hello, then the supervisor joined.
     fn agent_view(checker: &mut Joining, agent: &ActorInfo) {
-        checker.observe(agent, 1, &participants("A1", json!([customer()])));
+        checker.observe(agent, 1, None, &participants("A1", json!([customer()])));
         checker.observe(
             agent,
             2,
+            None,
             &log(
                 "A1",
                 vec![
@@ -289,6 +317,7 @@ mod tests {
         checker.observe(
             agent,
             3,
+            None,
             &log(
                 "A1",
                 vec![message(
@@ -311,12 +340,13 @@ mod tests {
         agent_view(&mut checker, &agent);
         assert!(
             checker
-                .observe(&sup, 1, &participants("S9", json!([customer()])))
+                .observe(&sup, 1, None, &participants("S9", json!([customer()])))
                 .is_none()
         );
         checker.observe(
             &sup,
             2,
+            None,
             &log(
                 "S9",
                 vec![
@@ -337,10 +367,11 @@ mod tests {
         );
         let mut checker = Joining::new();
         agent_view(&mut checker, &agent);
-        checker.observe(&sup, 1, &participants("S9", json!([customer()])));
+        checker.observe(&sup, 1, None, &participants("S9", json!([customer()])));
         checker.observe(
             &sup,
             2,
+            None,
             &log("S9", vec![message("Text", "Chris", Some("hello"), None)]),
         );
         let findings = checker.finish(&[agent, sup]);
@@ -356,19 +387,39 @@ mod tests {
         let accept = json!({"messageType": "ChatStateChangeMessage", "notificationType": "StatusChange",
             "chat": {"id": "C", "state": "Chatting", "participants": []}});
         assert!(
-            checker.observe(&sup, 1, &accept).is_none(),
+            checker.observe(&sup, 1, None, &accept).is_none(),
             "an empty list is the documented Accept"
         );
         let without = participants("C", json!([{"nickname": "Ann", "type": "Agent"}]));
-        let found = checker.observe(&sup, 2, &without).expect("a finding");
+        let found = checker.observe(&sup, 2, None, &without).expect("a finding");
         assert_eq!(found.requirement, PARTICIPANTS_REQUIREMENT);
         // Only the first list of a stay counts: the customer may leave later.
-        assert!(checker.observe(&sup, 3, &without).is_none());
+        assert!(checker.observe(&sup, 3, None, &without).is_none());
         let mut checker = Joining::new();
         assert!(
             checker
-                .observe(&sup, 1, &participants("C", json!([customer()])))
+                .observe(&sup, 1, None, &participants("C", json!([customer()])))
                 .is_none()
+        );
+    }
+
+    #[test]
+    fn a_list_after_the_customer_was_asked_to_leave_is_not_judged() {
+        let agent = actor("agent", Role::Agent, "a1");
+        let without = participants("C", json!([{"nickname": "Ann", "type": "Agent"}]));
+        let mut checker = Joining::new();
+        checker.customer_leaves(500);
+        checker.customer_leaves(900);
+        assert!(
+            checker.observe(&agent, 1, Some(500), &without).is_none(),
+            "received once the customer was asked to leave"
+        );
+        let mut checker = Joining::new();
+        checker.customer_leaves(500);
+        let found = checker.observe(&agent, 1, Some(499), &without);
+        assert_eq!(
+            found.expect("received before: judged").requirement,
+            PARTICIPANTS_REQUIREMENT
         );
     }
 
@@ -381,7 +432,7 @@ mod tests {
             json!({"messageType": "MessageLogUpdated", "chatPath": "/chats/X", "messages": 3}),
             json!({"messageType": "ChatStateChangeMessage", "chat": {"id": 4}}),
         ] {
-            assert!(checker.observe(&sup, 1, &weird).is_none());
+            assert!(checker.observe(&sup, 1, None, &weird).is_none());
         }
         assert!(checker.finish(&[sup]).is_empty());
     }

@@ -272,6 +272,7 @@ impl Runner<'_> {
     /// supervisors log out and disconnect. Failures here are not findings. Bounded as a whole:
     /// against a target that stopped answering, each request would wait out its own deadline.
     pub(crate) async fn clean_up(&mut self) {
+        self.clean_up_from_ms = Some(self.started.elapsed().as_millis() as u64);
         let budget = self.ctx.request_timeout.saturating_mul(2);
         let _ = tokio::time::timeout(budget, self.clean_up_unbounded()).await;
     }
@@ -326,10 +327,10 @@ impl Runner<'_> {
             }
         }
         self.events.extend(received);
-        let located = self
-            .ctx
-            .verifier
-            .check_run(&self.actors_info(), &self.events);
+        let located =
+            self.ctx
+                .verifier
+                .check_run(&self.actors_info(), &self.events, self.clean_up_from_ms);
         let mut findings = Vec::new();
         let mut names: Vec<&String> = self.agents.keys().collect();
         names.sort();

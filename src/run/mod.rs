@@ -82,6 +82,8 @@ pub(crate) struct Runner<'a> {
     started: Instant,
     /// When each step that ran began, by index.
     step_started: Vec<Instant>,
+    /// When the clean-up began (ms from `started`), once it has.
+    clean_up_from_ms: Option<u64>,
 }
 
 impl<'a> Runner<'a> {
@@ -102,6 +104,7 @@ impl<'a> Runner<'a> {
                 .map(|writer| record::Recording::new(writer.clone(), &scenario.name)),
             started: Instant::now(),
             step_started: Vec::new(),
+            clean_up_from_ms: None,
         }
     }
 

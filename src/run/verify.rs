@@ -148,14 +148,23 @@ impl Verifier {
     /// schemas, and the invariants over each actor's stream (which chat each names and where it
     /// arrives, what a party is shown on joining), the customers' polls and transcript reads,
     /// and the referenceIds the actors' requests returned. A finding raised on seeing one
-    /// notification is located at it.
-    pub fn check_run(&self, actors: &[ActorInfo], events: &[RunEvent]) -> Vec<Located> {
+    /// notification is located at it. `clean_up_from_ms` is when the scenario's clean-up began
+    /// (its customers then leave, unrecorded), if it did.
+    pub fn check_run(
+        &self,
+        actors: &[ActorInfo],
+        events: &[RunEvent],
+        clean_up_from_ms: Option<u64>,
+    ) -> Vec<Located> {
         let mut located: Vec<Located> = Vec::new();
         // Findings about exchanges, or about a stream as a whole.
         let mut findings: Vec<Finding> = Vec::new();
         let mut invariants = InvariantChecker::new();
         let mut references = ChatReferences::new();
         let mut joining = Joining::new();
+        for at_ms in customer_departures(actors, events).chain(clean_up_from_ms) {
+            joining.customer_leaves(at_ms);
+        }
         let mut transcripts = Transcripts::new();
         let mut revocations = Revocations::new();
         let mut join_timing = JoinTiming::new();
@@ -232,7 +241,7 @@ impl Verifier {
                             _ => {}
                         }
                         if !repeat {
-                            here.extend(joining.observe(who, *seq, data));
+                            here.extend(joining.observe(who, *seq, *at_ms, data));
                             join_log.observe(who, *seq, data);
                             if let Some(at_ms) = at_ms {
                                 revocations.observe(who, *at_ms, data);
@@ -257,6 +266,32 @@ impl Verifier {
         );
         located
     }
+}
+
+/// When (ms from the scenario's start) each customer `Complete` a step sent was sent.
+fn customer_departures<'e>(
+    actors: &'e [ActorInfo],
+    events: &'e [RunEvent],
+) -> impl Iterator<Item = u64> + 'e {
+    events.iter().filter_map(|event| match event {
+        RunEvent::Exchange {
+            actor: Some(actor),
+            method,
+            url,
+            request: Some(request),
+            at_ms: Some(at_ms),
+            ..
+        } if method == "POST"
+            && url.contains("/api/v2/chats/")
+            && request.get("operationName").and_then(Value::as_str) == Some("Complete")
+            && actors
+                .iter()
+                .any(|a| a.name == *actor && a.role == Role::Customer) =>
+        {
+            Some(*at_ms)
+        }
+        _ => None,
+    })
 }
 
 /// Whether an exchange is an agent's or supervisor's chat operation that succeeded
