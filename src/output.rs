@@ -15,7 +15,7 @@
 //! `--json /dev/stdout` run as root replaced the system's `/dev/stdout` with a regular file.
 //!
 //! [`preflight`] checks every output of a command before it starts, so a bad path costs nothing
-//! and leaves nothing behind; [`write`] writes a whole report; [`Destination::open`] gives a
+//! and leaves nothing behind; [`write()`] writes a whole report; [`Destination::open`] gives a
 //! streaming writer (the HAR recorder) either the temporary file or the stream itself.
 
 use std::fs::{File, OpenOptions};

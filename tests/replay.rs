@@ -26,7 +26,7 @@ use gws_conform::event::{Outcome, RunEvent};
 use gws_conform::har::model::Har;
 use gws_conform::profile::Profile;
 use gws_conform::replay::footprint::{Footprint, Routing, footprints};
-use gws_conform::replay::plan::{Action, ActorKind};
+use gws_conform::replay::script::{Action, ActorKind};
 use gws_conform::replay::{Pace, Plan, ReplayContext, replay_group};
 use gws_conform::run::ScenarioRun;
 use gws_conform::server::{Fault, ServerConfig};

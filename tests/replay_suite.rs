@@ -22,7 +22,7 @@ use gws_conform::driver::bayeux::BayeuxConfig;
 use gws_conform::driver::route::Route;
 use gws_conform::event::Outcome;
 use gws_conform::profile::Profile;
-use gws_conform::replay::plan::GroupPlan;
+use gws_conform::replay::script::GroupPlan;
 use gws_conform::replay::{Pace, Plan, ReplayContext, replay_group};
 use gws_conform::server::{Fault, ServerConfig};
 use serde_json::Value;

@@ -11,9 +11,9 @@ use tokio::task::JoinHandle;
 
 use super::causality::Missed;
 use super::compare::REQUIREMENT;
-use super::plan::{Action, ActorKind, Dep, GroupPlan, RequestBody, Step};
 use super::protocol::probe_difference;
 use super::remap::{Origin, time_masks};
+use super::script::{Action, ActorKind, Dep, GroupPlan, RequestBody, Step};
 use super::{Pace, Shared};
 use crate::bayeux::{ChannelPattern, ENDPOINT};
 use crate::check::diff::unified;
@@ -361,7 +361,7 @@ type Difference = (String, Vec<String>);
 
 /// Compares a replayed response with the recorded one and learns ids from it; returns what
 /// differs: the status and `statusCode`, and for a step whose body is compared
-/// ([`Recorded::compare_body`](super::plan::Recorded::compare_body)) the body, with the
+/// ([`Recorded::compare_body`](super::script::Recorded::compare_body)) the body, with the
 /// recorded ids replaced by the learned ones and times reduced to their shape.
 fn check_response(shared: &Shared, step: &Step, exchange: &Exchange) -> Option<Difference> {
     let Some(status) = exchange.status else {

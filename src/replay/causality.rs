@@ -37,8 +37,8 @@ use std::time::Instant;
 use tokio::sync::watch;
 
 use super::footprint::{ActorSteps, Footprint, footprints};
-use super::plan::{Action, Dep, GroupPlan, RequestBody};
 use super::remap::{ids_in, tokens};
+use super::script::{Action, Dep, GroupPlan, RequestBody};
 
 /// How steps of different actors are ordered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -343,7 +343,7 @@ impl Progress {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::replay::plan::{ActorKind, ActorPlan, Recorded, RecordedNote, Step};
+    use crate::replay::script::{ActorKind, ActorPlan, Recorded, RecordedNote, Step};
     use serde_json::json;
 
     fn step(actor: usize, seq: u64, start_us: i64, end_us: i64, target: &str) -> Step {

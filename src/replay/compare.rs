@@ -30,8 +30,8 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use super::plan::{RecordedNote, kind_of};
 use super::remap::{Origin, Remap, alike, time_masks};
+use super::script::{RecordedNote, kind_of};
 use crate::check::diff::unified;
 use crate::check::json::chat_key;
 use crate::check::{Finding, Verdict};
@@ -213,7 +213,7 @@ impl Capped {
 
 /// The differences between what `actor` received in the replay and in the recording (see the
 /// module doc). On a session of `open_tails` (the recording stopped listening before it ended,
-/// [`ActorPlan::open_tails`](super::plan::ActorPlan::open_tails)), what arrives after its last
+/// [`ActorPlan::open_tails`](super::script::ActorPlan::open_tails)), what arrives after its last
 /// paired notification cannot be checked: it is reported as INFO.
 pub fn findings(
     actor: &str,

@@ -1,5 +1,5 @@
 //! Footprints: which part of the server's state a step can change or observe, so that
-//! [`causality`](super::causality) orders two actors' steps only where one could affect the
+//! Causality orders two actors' steps only where one could affect the
 //! other.
 //!
 //! Ordering by the recording's clock alone (a step waits for every step of another actor that
@@ -32,7 +32,7 @@ use std::collections::HashMap;
 
 use serde_json::Value;
 
-use super::plan::{Action, ActorKind, GroupPlan, RequestBody};
+use super::script::{Action, ActorKind, GroupPlan, RequestBody};
 use crate::scenario::CHAT_OPERATIONS;
 
 /// Chat operations of agents and supervisors whose effects reach beyond their chat: other

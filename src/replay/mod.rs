@@ -2,12 +2,17 @@
 //! browser's devtools) against a target, with the notifications each actor receives compared
 //! to the recorded ones.
 //!
-//! - [`plan`]: the capture as groups of actors and their steps, and what each received (who
-//!   made a request, when the capture does not say, is guessed in the private `naming`);
+//! Data flows one way, each module using only those listed before it:
+//!
+//! - [`script`]: the data of a replay, groups of actors and their steps, and what each received;
 //! - [`remap`]: recorded ids → the target's ids, learned from responses and notifications;
-//! - [`causality`]: what each step waits for, and the live progress it waits on;
+//! - [`protocol`]: what recorded Bayeux replies say (a refusal, a forgotten client);
+//! - the private `entry`: one HAR entry's timing, URL and JSON response, read for planning;
+//! - the private `naming`: who made a request, when the capture does not say;
 //! - [`footprint`]: what server state each step touches, so only steps that could affect each
 //!   other are ordered;
+//! - [`causality`]: what each step waits for, and the live progress it waits on;
+//! - [`plan`]: reading a HAR file into a [`Plan`] (using all of the above);
 //! - [`compare`]: pairing received notifications with recorded ones, and the verdict;
 //! - this module: the engine, [`replay_group`], which runs one group's actors at once against
 //!   one target (each actor: the private `actor` module) and turns what happened into the
@@ -23,11 +28,13 @@
 mod actor;
 pub mod causality;
 pub mod compare;
+mod entry;
 pub mod footprint;
 mod naming;
 pub mod plan;
 pub mod protocol;
 pub mod remap;
+pub mod script;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -37,7 +44,8 @@ use serde_json::json;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-pub use plan::{GroupPlan, Plan, PlanError};
+pub use plan::PlanError;
+pub use script::{GroupPlan, Plan};
 
 use crate::check::bayeux as bayeux_check;
 use crate::check::{Finding, Verdict};
@@ -53,8 +61,8 @@ use crate::verdict::attribution::attribute;
 use actor::{ActorRun, replay_finding, run_actor};
 use causality::Progress;
 use compare::{Matcher, REQUIREMENT};
-use plan::{ActorKind, Dep};
 use remap::Remap;
+use script::{ActorKind, Dep};
 
 /// After the last step, how long a replay still connected keeps listening for notifications
 /// the recording did not have.

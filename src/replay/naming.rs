@@ -11,9 +11,10 @@
 
 use std::collections::HashMap;
 
+use super::entry::Parsed;
 #[cfg(test)]
-use super::plan::parse;
-use super::plan::{ActorKind, Parsed};
+use super::entry::parse;
+use super::script::ActorKind;
 use crate::har::model::{Cookie, Entry, Header, cookie_pairs};
 use crate::har::redact::REDACTED;
 use crate::profile::basic_auth_text;

@@ -153,7 +153,7 @@ pub fn attribute(events: &mut [RunEvent], declares: impl Fn(usize, &str) -> bool
     }
 }
 
-/// Marks consequences across the trials of a run: first by [`settle_overlaps`], then each
+/// Marks consequences across the trials of a run: first by settling overlaps, then each
 /// root-cause step finding whose
 /// failure (its check and masked message, whatever requirement it cites) is cited under
 /// another requirement by steps that declare it, or, when no step declares any, more often:

@@ -12,7 +12,7 @@
 //!   and nothing above applies.
 //! - **NOT RUN**: no trial exercised it (filtered out, not reached, could not run).
 //!
-//! A requirement's own findings are folded by [`signature`](crate::check::signature): the
+//! A requirement's own findings are folded by [`crate::check::signature`]: the
 //! same deviation seen in many places is one root cause with its occurrences. Rows come root
 //! causes first (those blocking the most first), then KNOWN, BLOCKED, PASS and NOT RUN.
 

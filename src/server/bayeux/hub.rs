@@ -385,7 +385,7 @@ impl Hub {
     /// A long-poll: returns queued messages at once, or holds until a message is queued, the
     /// hold `timeout` passes, a newer connect of the same client supersedes this one, or the
     /// hub closes. Under [`Variant::BatchedLogs`] it first lets messages gather for
-    /// [`BATCH_WINDOW`] and merges consecutive log updates of one chat.
+    /// a short batching window and merges consecutive log updates of one chat.
     pub async fn connect(&self, client: &Client, timeout: Duration) -> ConnectOutcome {
         let outcome = self.long_poll(client, timeout).await;
         match outcome {

@@ -1,0 +1,277 @@
+//! The replay script: what a replay of one capture does, as the `plan` module builds it
+//! from the HAR file and the engine runs it. Groups of actors (one per recorded scenario, or the
+//! whole capture when it names none), each actor's steps (REST requests, and the Bayeux
+//! handshakes, subscriptions and disconnects it made) with what each waits for, and the
+//! notifications each actor received in the recording. Data only: this module depends on no
+//! other part of replay.
+
+use std::collections::{HashMap, HashSet};
+
+use serde_json::Value;
+
+/// What a replayed actor is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ActorKind {
+    /// An agent or supervisor: HTTP Basic credentials from the profile, a session cookie, and
+    /// Bayeux.
+    User {
+        /// The user name the capture shows it logged in as (readable Basic credentials, or the
+        /// `userName` of its `GET /api/v2/me`), if any.
+        recorded: Option<String>,
+        /// The profile user it logs in as ([`Plan::resolve_users`]).
+        login: Option<String>,
+    },
+    /// A customer of the customer chat API: the profile's `ContactCenterId`, no credentials.
+    Customer,
+    /// Requests that carried no credentials at all.
+    Anonymous,
+}
+
+/// A recorded request body.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RequestBody {
+    /// JSON (ids in it are remapped).
+    Json(Value),
+    /// Anything else, sent as recorded, with its content type.
+    Text {
+        /// The body.
+        text: String,
+        /// Its `Content-Type`.
+        mime_type: String,
+    },
+}
+
+/// What one step does.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    /// A REST request.
+    Http {
+        /// Method.
+        method: String,
+        /// Path and query, as recorded (ids are remapped when it is sent).
+        target: String,
+        /// The recorded request's `scheme://host:port`.
+        origin: String,
+        /// The body, if any.
+        body: Option<RequestBody>,
+    },
+    /// `/meta/handshake`: a new Bayeux client of the replay handshakes and starts its own
+    /// connect loop (recorded `/meta/connect` requests are not sent; their notifications are
+    /// compared).
+    Handshake {
+        /// The recorded session's `clientId`, which later steps of that session name.
+        session: Option<String>,
+    },
+    /// `/meta/subscribe` to a channel pattern.
+    Subscribe {
+        /// The pattern.
+        pattern: String,
+        /// The recorded `clientId` it was sent for.
+        session: Option<String>,
+    },
+    /// `/meta/unsubscribe` from a channel pattern.
+    Unsubscribe {
+        /// The pattern.
+        pattern: String,
+        /// The recorded `clientId` it was sent for.
+        session: Option<String>,
+    },
+    /// `/meta/disconnect`.
+    Disconnect {
+        /// The recorded `clientId` it was sent for.
+        session: Option<String>,
+    },
+    /// A CometD message the recording sent with a `clientId` no recorded handshake gave, and
+    /// that the server refused: a probe of how it answers unknown clients. Re-sent as
+    /// recorded; the refusal is compared
+    /// (the `protocol` module's `probe_difference`).
+    Probe {
+        /// The message.
+        message: Value,
+    },
+}
+
+impl Action {
+    /// `POST /api/v2/me`, `CometD handshake`, …, for messages.
+    pub fn describe(&self) -> String {
+        match self {
+            Action::Http { method, target, .. } => format!("{method} {target}"),
+            Action::Handshake { .. } => "CometD handshake".to_owned(),
+            Action::Subscribe { pattern, .. } => format!("CometD subscribe {pattern}"),
+            Action::Unsubscribe { pattern, .. } => format!("CometD unsubscribe {pattern}"),
+            Action::Disconnect { .. } => "CometD disconnect".to_owned(),
+            Action::Probe { message } => {
+                let channel = message.get("channel").and_then(Value::as_str);
+                format!(
+                    "CometD {} with a clientId no handshake gave",
+                    channel.unwrap_or("message")
+                )
+            }
+        }
+    }
+}
+
+/// What the recording got back for a step.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Recorded {
+    /// HTTP status; 0 when no response was recorded.
+    pub status: i64,
+    /// The response body, when it was JSON.
+    pub body: Option<Value>,
+    /// For a Bayeux step: the `successful` of its meta reply.
+    pub successful: Option<bool>,
+    /// Whether the replayed body must say what this one says (ids remapped, times reduced to
+    /// their shape): a customer's response (customers have no notifications: what they are
+    /// shown is in these bodies) to a request no other exchange overlapped in the recording,
+    /// so that the state it shows is the one the replay reproduces (`compare_bodies`).
+    pub compare_body: bool,
+}
+
+/// What a step waits for before it is sent (decided by the `causality` module).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Dep {
+    /// Actor `actor` has finished its first `count` steps.
+    Steps {
+        /// The actor (index in the group).
+        actor: usize,
+        /// How many of its steps.
+        count: usize,
+    },
+    /// Actor `actor` has received, in the replay, the counterparts of its first `count`
+    /// recorded notifications.
+    Notes {
+        /// The actor.
+        actor: usize,
+        /// How many of its recorded notifications.
+        count: usize,
+    },
+    /// Actor `actor` has received the counterpart of its recorded notification `index`.
+    Note {
+        /// The actor.
+        actor: usize,
+        /// The notification's index among the actor's recorded notifications.
+        index: usize,
+    },
+}
+
+/// One thing an actor does.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Step {
+    /// The actor (index in the group).
+    pub actor: usize,
+    /// The HAR entry it comes from (index in `log.entries`).
+    pub entry: usize,
+    /// Start order across the file.
+    pub seq: u64,
+    /// Recorded start, microseconds since the epoch.
+    pub start_us: i64,
+    /// Recorded end (start + time).
+    pub end_us: i64,
+    /// Its place in the order the recording's exchanges completed, when the file says
+    /// (`run --record` and the proxy write entries as they complete, with `_gwsSeq`).
+    pub done_rank: Option<usize>,
+    /// What it does.
+    pub action: Action,
+    /// What came back in the recording.
+    pub recorded: Recorded,
+    /// What it waits for.
+    pub deps: Vec<Dep>,
+}
+
+/// A notification an actor received in the recording.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordedNote {
+    /// The HAR entry whose reply carried it.
+    pub entry: usize,
+    /// When that reply ended, microseconds since the epoch.
+    pub arrival_us: i64,
+    /// The Bayeux channel.
+    pub channel: String,
+    /// The message's `data`.
+    pub data: Value,
+    /// `channel|messageType|notificationType`: only notifications of one kind are paired.
+    pub kind: String,
+    /// The chat it is about, if any.
+    pub chat: Option<String>,
+    /// The CometD session (recorded `clientId`, as [`Action::Handshake`] names it) it arrived
+    /// on: only what the replay's counterpart of that session receives is paired with it.
+    pub session: Option<String>,
+}
+
+/// When the recording last heard from one of an actor's CometD sessions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Listened {
+    /// Its last `/meta/connect` was answered then (microseconds since the epoch).
+    Until(i64),
+    /// Its last `/meta/connect` got no answer (abandoned by the client).
+    Abandoned,
+}
+
+/// Who an actor is and what it did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ActorPlan {
+    /// Its name: `_gwsActor`, or as derived (see the module doc).
+    pub name: String,
+    /// What it is.
+    pub kind: ActorKind,
+    /// Its steps, as indexes into [`GroupPlan::steps`], in order.
+    pub steps: Vec<usize>,
+    /// The notifications it received, in arrival order.
+    pub notes: Vec<RecordedNote>,
+    /// The CometD sessions the recording stopped listening to before they ended: the last
+    /// `/meta/connect` got no answer (abandoned), or was answered before the session's
+    /// disconnect (or, without one, before the group's last request) and not followed by
+    /// another. Whatever the server sent such a session after its last recorded notification
+    /// is unknown.
+    pub open_tails: HashSet<Option<String>>,
+    /// Per CometD session, when the recording last heard from it (sessions that made a
+    /// `/meta/connect`).
+    pub listened: HashMap<Option<String>, Listened>,
+}
+
+/// Actors replayed together against one target: a recorded scenario, or a whole capture.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GroupPlan {
+    /// The scenario's name, or the file's.
+    pub name: String,
+    /// The HAR file.
+    pub source: String,
+    /// Its actors, in order of first appearance.
+    pub actors: Vec<ActorPlan>,
+    /// Every step of every actor, in start order.
+    pub steps: Vec<Step>,
+    /// When the first step started, microseconds since the epoch.
+    pub start_us: i64,
+    /// How finely the file's start times are written, in microseconds (1,000 for milliseconds).
+    pub precision_us: i64,
+}
+
+impl GroupPlan {
+    /// How many notifications the recording holds for every actor together.
+    pub fn notes(&self) -> usize {
+        self.actors.iter().map(|a| a.notes.len()).sum()
+    }
+}
+
+/// Everything to replay from one file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Plan {
+    /// The groups, by name.
+    pub groups: Vec<GroupPlan>,
+    /// What was left out, and why (client publishes, which GWS refuses anyway; handshakes a
+    /// client made again after the server forgot its session).
+    pub skipped: Vec<String>,
+    /// Why the capture may lack exchanges, when its recorder said so (`_gwsStatus`): the
+    /// differences a replay finds may then be only the recording's gaps.
+    pub caution: Option<String>,
+}
+
+/// What a recorded notification is, for pairing: `channel|messageType|notificationType`.
+pub fn kind_of(channel: &str, data: &Value) -> String {
+    let text = |key: &str| data.get(key).and_then(Value::as_str).unwrap_or_default();
+    format!(
+        "{channel}|{}|{}",
+        text("messageType"),
+        text("notificationType")
+    )
+}
