@@ -351,6 +351,37 @@ fn a_run_record_capture_replays_without_differences() {
     );
 }
 
+/// The entries of `run-record.har`, in a new order.
+fn reordered(order: impl Fn(&mut Vec<serde_json::Value>)) -> String {
+    let text = std::fs::read_to_string(capture("run-record.har")).unwrap();
+    let mut har: serde_json::Value = serde_json::from_str(&text).unwrap();
+    order(har["log"]["entries"].as_array_mut().unwrap());
+    har.to_string()
+}
+
+#[test]
+fn entries_in_any_order_replay_as_their_recorded_times_say() {
+    // Reversed; and every other entry moved to the end (a merge of two lists).
+    let reversed = reordered(|entries| entries.reverse());
+    let interleaved = reordered(|entries| {
+        let (even, odd): (Vec<_>, Vec<_>) = std::mem::take(entries)
+            .into_iter()
+            .enumerate()
+            .partition(|(i, _)| i % 2 == 0);
+        entries.extend(even.into_iter().chain(odd).map(|(_, e)| e));
+    });
+    for (name, text) in [("reversed.har", reversed), ("interleaved.har", interleaved)] {
+        let file = temporary(name, &text);
+        let output = gws(&["replay", file.to_str().unwrap(), "--as-fast-as-possible"]);
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{name}: {}",
+            output_text(&output)
+        );
+    }
+}
+
 /// `run-record.har` as if the server had forgotten the agent's CometD session after its first
 /// connect: a connect refused with `402::Unknown client` and advice to handshake, a handshake
 /// again (a new clientId) and a subscription again, the session's later requests under the

@@ -293,18 +293,48 @@ fn bayeux_actions(
     Ok((actions, successful))
 }
 
-/// Puts an actor's recorded notifications in the order it received them. Where the file lists
-/// exchanges as they completed (`_gwsSeq`), that order is exact, and arrival times computed
-/// from millisecond start times may contradict it (a reply that started later in the same
-/// millisecond and was answered at once); they are raised to keep to it, since causality
-/// looks notifications up by arrival. Otherwise arrival times decide.
-fn order_notes(notes: &mut [RecordedNote], completion_ordered: bool) {
-    if !completion_ordered {
+/// Where each entry (by index in `log.entries`) stands in the order the recording's exchanges
+/// completed, when the file says: `run --record` and the proxy write entries as they complete
+/// (with `_gwsSeq`), an order that is exact where end times computed from millisecond start
+/// times are not (a reply that started later in the same millisecond and was answered at once
+/// seems to end first). The file's order is trusted only while the recorded times agree with it
+/// within the file's precision; a file whose entries were moved (sorted, merged, edited) is
+/// ordered by its times, the file's order breaking ties. `None` for files that do not say
+/// (devtools exports list entries by start): arrival times decide.
+fn completion_ranks(parsed: &[Parsed<'_>], precision_us: i64) -> Option<Vec<usize>> {
+    if !parsed.iter().all(|p| p.entry.gws_seq.is_some()) {
+        return None;
+    }
+    let mut by_file: Vec<&Parsed<'_>> = parsed.iter().collect();
+    by_file.sort_by_key(|p| p.index);
+    let mut latest_end = i64::MIN;
+    let file_order_holds = by_file.iter().all(|p| {
+        let holds = p.end_us.saturating_add(precision_us) > latest_end;
+        latest_end = latest_end.max(p.end_us);
+        holds
+    });
+    if !file_order_holds {
+        by_file.sort_by_key(|p| (p.end_us, p.index));
+    }
+    let size = parsed.iter().map(|p| p.index + 1).max().unwrap_or(0);
+    let mut ranks = vec![0; size];
+    for (rank, p) in by_file.iter().enumerate() {
+        ranks[p.index] = rank;
+    }
+    Some(ranks)
+}
+
+/// Puts an actor's recorded notifications in the order it received them: the order their
+/// replies completed when the file says ([`completion_ranks`]), arrival times otherwise. Arrival
+/// times that contradict the completion order are raised to keep to it, since causality looks
+/// notifications up by arrival.
+fn order_notes(notes: &mut [RecordedNote], completion: Option<&[usize]>) {
+    let Some(ranks) = completion else {
         notes.sort_by_key(|n| n.arrival_us);
         return;
-    }
+    };
     // Stable: a reply's notifications keep their order.
-    notes.sort_by_key(|n| n.entry);
+    notes.sort_by_key(|n| ranks.get(n.entry).copied().unwrap_or(usize::MAX));
     let mut latest = i64::MIN;
     for note in notes {
         latest = latest.max(note.arrival_us);
@@ -452,7 +482,7 @@ impl Plan {
             }
         }
         let precision_us = 10i64.pow(6u32.saturating_sub(digits.min(6)));
-        let completion_ordered = parsed.iter().all(|p| p.entry.gws_seq.is_some());
+        let completion = completion_ranks(&parsed, precision_us);
         let names = name_actors(&parsed);
         let group_default = Path::new(source)
             .file_name()
@@ -500,7 +530,7 @@ impl Plan {
                     seq: p.seq,
                     start_us: p.start_us,
                     end_us: p.end_us,
-                    done_rank: completion_ordered.then_some(p.index),
+                    done_rank: completion.as_ref().map(|ranks| ranks[p.index]),
                     action,
                     recorded: Recorded {
                         status: p.entry.response.status,
@@ -527,7 +557,7 @@ impl Plan {
             open_tails(group);
             compare_bodies(group);
             for actor in &mut group.actors {
-                order_notes(&mut actor.notes, completion_ordered);
+                order_notes(&mut actor.notes, completion.as_deref());
             }
             causality::link(group, OrderBy::Footprint);
         }
