@@ -387,6 +387,8 @@ fn main() {
                 request_timeout: Duration::from_secs(10),
                 bayeux: BayeuxConfig::default(),
                 route: Route::Direct,
+                group_timeout: Duration::from_secs(60),
+                stop: gws_conform::run::Stop::new(),
             };
             let before = cpu_time();
             let run = replay_group(group.clone(), &ctx).await;

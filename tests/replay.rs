@@ -130,6 +130,8 @@ fn context(base_url: String) -> ReplayContext {
         request_timeout: Duration::from_secs(5),
         bayeux: BayeuxConfig::default(),
         route: Route::Direct,
+        group_timeout: Duration::from_secs(60),
+        stop: gws_conform::run::Stop::new(),
     }
 }
 

@@ -93,6 +93,8 @@ async fn replay_one(group: Arc<GroupPlan>, fault: Fault) -> (String, Vec<String>
         request_timeout: Duration::from_secs(10),
         bayeux: BayeuxConfig::default(),
         route: Route::Direct,
+        group_timeout: Duration::from_secs(60),
+        stop: gws_conform::run::Stop::new(),
     };
     let run = replay_group(group.clone(), &ctx).await;
     server.shutdown().await;

@@ -10,8 +10,9 @@ use std::time::Duration;
 use clap::Args;
 
 use super::baseline::BaselineArgs;
-use super::run::problems;
+use super::run::{parse_duration, problems};
 use super::seeding::{Seeded, SeedingArgs};
+use super::stopping;
 use super::target::{parse_target, route_to};
 use super::trials::{
     Execution, ReportFiles, ReportSettings, Trial, against_target, execute, finish, trial_runtime,
@@ -71,6 +72,14 @@ pub struct ReplayArgs {
     /// notifications.
     #[arg(long, value_name = "SECONDS", default_value_t = 10.0)]
     pub deadline: f64,
+    /// Replay a gap between two recorded requests longer than this as this long, with a note
+    /// (a capture left running overnight, or one entry dated far away): `90s`, `500ms`.
+    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = parse_duration)]
+    pub max_gap: Duration,
+    /// How long a group may run beyond its recorded length at this pace: then it is halted where
+    /// it is and fails with `replay.deadline`, so a replay always ends with a verdict.
+    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = parse_duration)]
+    pub group_timeout: Duration,
     /// Log in as profile user PROFILE wherever the capture shows RECORDED (an actor's name or
     /// the user it logged in as); repeatable.
     #[arg(long = "user", value_name = "RECORDED=PROFILE", value_parser = parse_alias)]
@@ -155,10 +164,20 @@ fn prepare(args: &ReplayArgs) -> Result<(Plan, Profile, Option<String>, Route), 
                 problems.join("\n  ")
             ))
         })?;
+    plan.cut_gaps(args.max_gap);
     for skipped in &plan.skipped {
         eprintln!("note: not replayed: {skipped}");
     }
-    if let Some(caution) = &plan.caution {
+    for note in &plan.notes {
+        eprintln!("note: {note}");
+    }
+    let mut cautions: Vec<&String> = plan
+        .groups
+        .iter()
+        .filter_map(|g| g.caution.as_ref())
+        .collect();
+    cautions.dedup();
+    for caution in cautions {
         eprintln!("warning: {caution}");
     }
     Ok((plan, profile, target, route))
@@ -212,6 +231,8 @@ pub fn run(args: ReplayArgs) -> i32 {
         request_timeout: Duration::from_secs(10),
         bayeux: BayeuxConfig::default(),
         route,
+        group_timeout: args.group_timeout,
+        stop: Stop::new(),
     };
     if args.list {
         for group in &plan.groups {
@@ -241,7 +262,10 @@ pub fn run(args: ReplayArgs) -> i32 {
         console,
         acceptance: &acceptance,
     };
-    let executed = execute(trials, execution, &Stop::new(), |group: &Arc<GroupPlan>| {
+    if let Err(code) = stopping::listen(&runtime, ctx.stop.clone(), None, "groups") {
+        return code;
+    }
+    let executed = execute(trials, execution, &ctx.stop, |group: &Arc<GroupPlan>| {
         runtime.block_on(replay_one(group.clone(), target.as_deref(), seeded, &ctx))
     });
     let catalogue = Catalogue::builtin_shared();
@@ -254,5 +278,6 @@ pub fn run(args: ReplayArgs) -> i32 {
         console,
         baseline: baseline.as_ref(),
     };
-    finish(executed, 0, settings)
+    let verdict = finish(executed, 0, settings);
+    stopping::exit_code(&ctx.stop, verdict, "groups")
 }

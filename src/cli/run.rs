@@ -100,17 +100,26 @@ pub struct RunArgs {
     pub seeding: SeedingArgs,
 }
 
-/// A positive duration: `2s`, `1.5s`, `500ms`, or a bare number of seconds.
-fn parse_duration(text: &str) -> Result<Duration, String> {
+/// A positive duration: `2s`, `1.5s`, `500ms`, `5m` (or `5min`), `2h`, or a bare number of
+/// seconds.
+pub(crate) fn parse_duration(text: &str) -> Result<Duration, String> {
     let text = text.trim();
-    let (number, unit) = match text.strip_suffix("ms") {
-        Some(number) => (number, 0.001),
-        None => (text.strip_suffix('s').unwrap_or(text), 1.0),
-    };
+    // Longest suffixes first: `ms` and `min` before `s` and `m`.
+    const UNITS: &[(&str, f64)] = &[
+        ("ms", 0.001),
+        ("min", 60.0),
+        ("s", 1.0),
+        ("m", 60.0),
+        ("h", 3600.0),
+    ];
+    let (number, unit) = UNITS
+        .iter()
+        .find_map(|(suffix, unit)| Some((text.strip_suffix(suffix)?, *unit)))
+        .unwrap_or((text, 1.0));
     let value: f64 = number
         .trim()
         .parse()
-        .map_err(|_| format!("`{text}` is not a duration (e.g. 10s, 1.5s, 500ms)"))?;
+        .map_err(|_| format!("`{text}` is not a duration (e.g. 10s, 1.5s, 500ms, 5m, 1h)"))?;
     let duration = Duration::try_from_secs_f64(value * unit)
         .map_err(|_| format!("`{text}` is not a usable duration"))?;
     if duration.is_zero() {
@@ -379,7 +388,7 @@ pub fn run(mut args: RunArgs) -> i32 {
         None => None,
     };
     let stop = Stop::new();
-    if let Err(code) = stopping::listen(&runtime, stop.clone(), record.clone()) {
+    if let Err(code) = stopping::listen(&runtime, stop.clone(), record.clone(), "scenarios") {
         return code;
     }
     let catalogue = prepared.verifier.catalogue().clone();
@@ -438,7 +447,7 @@ pub fn run(mut args: RunArgs) -> i32 {
         baseline: baseline.as_ref(),
     };
     let verdict = finish(executed, prepared.filtered_out, settings);
-    stopping::exit_code(&stop, verdict)
+    stopping::exit_code(&stop, verdict, "scenarios")
 }
 
 /// Creates the recording; returns the exit code when the file cannot be created.
@@ -465,6 +474,10 @@ mod tests {
         assert_eq!(parse_duration("1.5s"), Ok(Duration::from_millis(1500)));
         assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
         assert_eq!(parse_duration("3"), Ok(Duration::from_secs(3)));
+        assert_eq!(parse_duration("5m"), Ok(Duration::from_secs(300)));
+        assert_eq!(parse_duration("5min"), Ok(Duration::from_secs(300)));
+        assert_eq!(parse_duration("1.5h"), Ok(Duration::from_secs(5400)));
+        assert!(parse_duration("5 minutes").is_err());
         assert!(parse_duration("0s").is_err());
         assert!(parse_duration("-1s").is_err());
         assert!(

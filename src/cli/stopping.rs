@@ -1,7 +1,7 @@
-//! How `run` stops early, and says why.
+//! How `run` and `replay` stop early, and say why.
 //!
-//! - Ctrl-C or SIGTERM: the first asks every running scenario to leave its steps and clean up
-//!   its actors (bounded by the scenario's clean-up deadline); no scenario starts after it, the
+//! - Ctrl-C or SIGTERM: the first asks every running scenario (or replayed group) to leave its
+//!   steps and clean up its actors (bounded by the scenario's clean-up deadline); no scenario starts after it, the
 //!   reports are written with what ran, and the run exits 130. A second signal quits at once
 //!   (closing the recording first).
 //! - A target that stops answering: after a scenario fails against a target, the target is
@@ -28,6 +28,7 @@ pub(crate) fn listen(
     runtime: &tokio::runtime::Runtime,
     stop: Stop,
     record: Option<Arc<HarWriter>>,
+    noun: &'static str,
 ) -> Result<(), i32> {
     // Caught now, not when the task below first runs: a Ctrl-C right after the start is kept.
     let mut signals = {
@@ -39,7 +40,7 @@ pub(crate) fn listen(
             return;
         }
         eprintln!(
-            "\ninterrupted: stopping; the running scenarios clean up their actors (Ctrl-C again to quit at once)"
+            "\ninterrupted: stopping; the running {noun} clean up their actors (Ctrl-C again to quit at once)"
         );
         stop.request(StopCause::Interrupted);
         if signals.requested().await.is_err() {
@@ -110,17 +111,17 @@ pub(crate) async fn probe_target<S: Subject>(
 }
 
 /// The exit code of a run that `stop` may have ended early, `verdict` being the one its
-/// findings give; says why it stopped.
-pub(crate) fn exit_code(stop: &Stop, verdict: i32) -> i32 {
+/// findings give; says why it stopped, of the `noun` (`scenarios`, `groups`) it did not start.
+pub(crate) fn exit_code(stop: &Stop, verdict: i32, noun: &str) -> i32 {
     match stop.cause() {
         None => verdict,
         Some(StopCause::Interrupted) => {
-            eprintln!("interrupted: the scenarios not started are NOT RUN");
+            eprintln!("interrupted: the {noun} not started are NOT RUN");
             exit::INTERRUPTED
         }
         Some(StopCause::TargetGone(why)) => {
             eprintln!("error: {why}");
-            eprintln!("error: the run stopped there; the scenarios not started are NOT RUN");
+            eprintln!("error: the run stopped there; the {noun} not started are NOT RUN");
             exit::COULD_NOT_RUN
         }
     }

@@ -8,6 +8,7 @@
 mod capture;
 pub mod model;
 pub mod redact;
+mod surrogates;
 mod writer;
 
 pub use capture::{

@@ -11,6 +11,8 @@ use std::path::Path;
 
 use serde::{Deserialize, Deserializer, Serialize};
 
+use super::surrogates::replace_lone_surrogates;
+
 /// The HAR version this tool writes.
 pub const HAR_VERSION: &str = "1.2";
 
@@ -19,6 +21,10 @@ pub const HAR_VERSION: &str = "1.2";
 pub struct Har {
     /// The root object.
     pub log: Log,
+    /// How many lone UTF-16 surrogate escapes reading replaced with U+FFFD
+    /// ([`super::surrogates`]); never written.
+    #[serde(skip)]
+    pub lone_surrogates: usize,
 }
 
 /// Why a HAR file could not be read.
@@ -44,12 +50,18 @@ pub enum ReadError {
 
 impl Har {
     /// Parses a HAR document; `origin` names it in errors. A UTF-8 byte order mark is skipped,
-    /// as the specification asks of readers.
+    /// as the specification asks of readers, and lone surrogate escapes are read as U+FFFD
+    /// (counted in [`Har::lone_surrogates`]).
     pub fn from_slice(bytes: &[u8], origin: &str) -> Result<Self, ReadError> {
         let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-        serde_json::from_slice(bytes).map_err(|source| ReadError::Json {
+        let (bytes, lone_surrogates) = replace_lone_surrogates(bytes);
+        let har: Self = serde_json::from_slice(&bytes).map_err(|source| ReadError::Json {
             origin: origin.to_owned(),
             source,
+        })?;
+        Ok(Self {
+            lone_surrogates,
+            ..har
         })
     }
 

@@ -9,12 +9,12 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 use tokio::task::JoinHandle;
 
+use super::Shared;
 use super::causality::Missed;
 use super::compare::REQUIREMENT;
 use super::protocol::probe_difference;
 use super::remap::{Origin, time_masks};
 use super::script::{Action, ActorKind, Dep, GroupPlan, RequestBody, Step};
-use super::{Pace, Shared};
 use crate::bayeux::{ChannelPattern, ENDPOINT};
 use crate::check::diff::unified;
 use crate::check::{Finding, Verdict};
@@ -195,18 +195,18 @@ pub(super) async fn run_actor(shared: Arc<Shared>, actor: usize) -> ActorRun {
         .unwrap_or_else(|_| ctx.base_url.clone());
     for (done, &index) in plan.steps.iter().enumerate() {
         let step = &group.steps[index];
-        if let Pace::Recorded { speed } = ctx.pace {
-            let offset = (step.start_us - group.start_us).max(0) as f64 / speed / 1e6;
-            // An offset beyond any clock (an absurd speed) is no reason to panic: no wait.
-            let at = Duration::try_from_secs_f64(offset)
-                .ok()
-                .and_then(|offset| shared.started.checked_add(offset));
-            if let Some(at) = at {
-                tokio::time::sleep_until(at.into()).await;
+        if let Some(at) = shared.paced_start(step) {
+            tokio::select! {
+                () = tokio::time::sleep_until(at.into()) => {}
+                () = shared.halted() => break,
             }
         }
         let deadline = Instant::now() + ctx.deadline;
-        if let Err(Missed(dep, behind)) = shared.progress.wait(actor, &step.deps, deadline).await {
+        let waited = tokio::select! {
+            waited = shared.progress.wait(actor, &step.deps, deadline) => waited,
+            () = shared.halted() => break,
+        };
+        if let Err(Missed(dep, behind)) = waited {
             let behind: String = behind
                 .into_iter()
                 .map(|d| format!(", which waited for {}", describe_dep(&group, d)))
@@ -221,13 +221,20 @@ pub(super) async fn run_actor(shared: Arc<Shared>, actor: usize) -> ActorRun {
             let f = replay_finding("replay.dependency", message, Vec::new());
             run.events.push(finding(Some(index), f));
         }
-        let problem = match &step.action {
-            Action::Http { .. } => {
-                http_step(&shared, actor, index, &http, &target_origin, &mut run).await
+        let sent = async {
+            match &step.action {
+                Action::Http { .. } => {
+                    http_step(&shared, actor, index, &http, &target_origin, &mut run).await
+                }
+                _ => bayeux_step(&shared, actor, step, &http, credentials.as_ref(), &mut run)
+                    .await
+                    .map(|problem| (problem, Vec::new())),
             }
-            _ => bayeux_step(&shared, actor, step, &http, credentials.as_ref(), &mut run)
-                .await
-                .map(|problem| (problem, Vec::new())),
+        };
+        // A request in flight when the group halts is abandoned: the target may never answer.
+        let problem = tokio::select! {
+            problem = sent => problem,
+            () = shared.halted() => break,
         };
         if let Some((problem, details)) = problem {
             // A CometD step the recording saw fail may fail again; what a request or a probe
@@ -244,6 +251,8 @@ pub(super) async fn run_actor(shared: Arc<Shared>, actor: usize) -> ActorRun {
         }
         shared.progress.steps_done(actor, done + 1);
     }
+    // All done, or halted: nobody waits for steps that will never run.
+    shared.progress.steps_done(actor, plan.steps.len());
     run.http = Some(http);
     run
 }

@@ -354,6 +354,7 @@ mod tests {
             start_us,
             end_us,
             done_rank: None,
+            pace_us: start_us,
             action: Action::Http {
                 method: "POST".into(),
                 target: target.into(),
@@ -437,6 +438,7 @@ mod tests {
             steps,
             start_us: 0,
             precision_us,
+            caution: None,
         };
         link(&mut group, OrderBy::Footprint);
         group

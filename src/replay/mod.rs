@@ -50,11 +50,12 @@ pub use script::{GroupPlan, Plan};
 use crate::check::bayeux as bayeux_check;
 use crate::check::{Finding, Verdict};
 use crate::driver::bayeux::{BayeuxConfig, Inbox, SessionEvent};
+use crate::driver::format_duration;
 use crate::driver::http::Body;
 use crate::driver::route::Route;
 use crate::event::{Outcome, RunEvent};
 use crate::profile::Profile;
-use crate::run::ScenarioRun;
+use crate::run::{ScenarioRun, Stop, StopCause};
 use crate::spec::Catalogue;
 use crate::trial::Subject;
 use crate::verdict::attribution::attribute;
@@ -62,7 +63,7 @@ use actor::{ActorRun, replay_finding, run_actor};
 use causality::Progress;
 use compare::{Matcher, REQUIREMENT};
 use remap::Remap;
-use script::{ActorKind, Dep};
+use script::{ActorKind, Dep, Step};
 
 /// After the last step, how long a replay still connected keeps listening for notifications
 /// the recording did not have.
@@ -98,6 +99,20 @@ pub struct ReplayContext {
     pub bayeux: BayeuxConfig,
     /// The way to the target (directly, or through a proxy).
     pub route: Route,
+    /// How long a group may run beyond its recorded length at this pace before it is halted
+    /// (a target that stopped answering must not hold a replay forever).
+    pub group_timeout: Duration,
+    /// The whole replay's stop request (Ctrl-C): running groups halt where they are.
+    pub stop: Stop,
+}
+
+/// Why a group's replay halted before its end.
+#[derive(Debug, Clone)]
+enum Halt {
+    /// It ran past its deadline, this long after it started.
+    Deadline(Duration),
+    /// The whole replay was asked to stop.
+    Stopped(StopCause),
 }
 
 impl Subject for GroupPlan {
@@ -137,11 +152,61 @@ struct Shared {
     reached: AtomicBool,
     started: Instant,
     stop: watch::Sender<bool>,
+    /// Set once the group halts; every actor leaves its steps then.
+    halt: watch::Sender<Option<Halt>>,
 }
 
 impl Shared {
     fn remap(&self) -> MutexGuard<'_, Remap> {
         self.remap.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// When a replay at recorded pace sends `step` (`None`: at once, or an offset beyond any
+    /// clock, which an absurd speed gives: no reason to panic).
+    fn paced_start(&self, step: &Step) -> Option<Instant> {
+        let Pace::Recorded { speed } = self.ctx.pace else {
+            return None;
+        };
+        let offset = step.pace_us.max(0) as f64 / speed / 1e6;
+        Duration::try_from_secs_f64(offset)
+            .ok()
+            .and_then(|offset| self.started.checked_add(offset))
+    }
+
+    /// Returns once the group halts.
+    async fn halted(&self) {
+        let mut halt = self.halt.subscribe();
+        // The sender lives as long as `self`: waiting cannot fail.
+        let _ = halt.wait_for(Option::is_some).await;
+    }
+
+    /// Why the group halted, if it did.
+    fn halt(&self) -> Option<Halt> {
+        self.halt.borrow().clone()
+    }
+
+    /// Halts the group when its deadline passes or the replay is asked to stop, whichever
+    /// comes first; the deadline is its recorded length at this pace plus the group timeout.
+    fn watch_deadline(self: &Arc<Self>) -> JoinHandle<()> {
+        let paced_end = self
+            .group
+            .steps
+            .last()
+            .and_then(|step| self.paced_start(step))
+            .unwrap_or(self.started);
+        let deadline = paced_end + self.ctx.group_timeout;
+        let shared = self.clone();
+        tokio::spawn(async move {
+            let halt = tokio::select! {
+                () = tokio::time::sleep_until(deadline.into()) => {
+                    Halt::Deadline(deadline - shared.started)
+                }
+                () = shared.ctx.stop.requested() => {
+                    Halt::Stopped(shared.ctx.stop.cause().unwrap_or(StopCause::Interrupted))
+                }
+            };
+            shared.halt.send_replace(Some(halt));
+        })
     }
 }
 
@@ -182,7 +247,9 @@ pub async fn replay_group(group: Arc<GroupPlan>, ctx: &ReplayContext) -> Scenari
         reached: AtomicBool::new(false),
         started,
         stop: watch::Sender::new(false),
+        halt: watch::Sender::new(None),
     });
+    let watchdog = shared.watch_deadline();
     let tasks: Vec<JoinHandle<ActorRun>> = (0..group.actors.len())
         .map(|actor| tokio::spawn(run_actor(shared.clone(), actor)))
         .collect();
@@ -215,13 +282,15 @@ pub async fn replay_group(group: Arc<GroupPlan>, ctx: &ReplayContext) -> Scenari
         .map(|(actor, &count)| Dep::Notes { actor, count })
         .collect();
     // What is still missing then is reported by the comparison.
-    let _ = shared
-        .progress
-        .wait(0, &all, Instant::now() + ctx.deadline)
-        .await;
-    if runs.iter().any(|r| !r.sessions.is_empty()) {
-        tokio::time::sleep(QUIET).await;
+    tokio::select! {
+        _ = shared.progress.wait(0, &all, Instant::now() + ctx.deadline) => {
+            if runs.iter().any(|r| !r.sessions.is_empty()) {
+                tokio::time::sleep(QUIET).await;
+            }
+        }
+        () = shared.halted() => {}
     }
+    watchdog.abort();
     shared.stop.send_replace(true);
     for run in &mut runs {
         for task in run.matchers.drain(..) {
@@ -229,9 +298,44 @@ pub async fn replay_group(group: Arc<GroupPlan>, ctx: &ReplayContext) -> Scenari
             let _ = task.await;
         }
     }
-    clean_up(&runs).await;
+    // Bounded as a whole: against a target that stopped answering, each request would wait
+    // out its own deadline.
+    let _ = tokio::time::timeout(ctx.request_timeout.saturating_mul(2), clean_up(&runs)).await;
     for run in &mut runs {
         events.append(&mut run.events);
+    }
+    match shared.halt() {
+        Some(Halt::Deadline(after)) => events.push((
+            Instant::now(),
+            RunEvent::found(
+                &group.name,
+                None,
+                replay_finding(
+                    "replay.deadline",
+                    format!(
+                        "the group did not finish within {} (its recorded length at this pace, \
+                         and --group-timeout): every actor was stopped where it was",
+                        format_duration(after)
+                    ),
+                    Vec::new(),
+                ),
+            ),
+        )),
+        Some(Halt::Stopped(cause)) => events.push((
+            Instant::now(),
+            RunEvent::found(&group.name, None, stopped_finding(&cause)),
+        )),
+        None => {}
+    }
+    if let Some(caution) = &group.caution {
+        let finding = Finding {
+            check: "replay.capture".to_owned(),
+            requirement: REQUIREMENT.to_owned(),
+            verdict: Verdict::Info,
+            message: caution.clone(),
+            details: Vec::new(),
+        };
+        events.push((Instant::now(), RunEvent::found(&group.name, None, finding)));
     }
     events.sort_by_key(|(at, _)| *at);
     let mut all = vec![RunEvent::ScenarioStarted {
@@ -323,7 +427,8 @@ pub async fn replay_group(group: Arc<GroupPlan>, ctx: &ReplayContext) -> Scenari
         .iter()
         .filter_map(RunEvent::finding)
         .any(|f| f.verdict == Verdict::Fail);
-    let outcome = match (shared.reached.load(Ordering::Relaxed), failed) {
+    let stopped = matches!(shared.halt(), Some(Halt::Stopped(_)));
+    let outcome = match (shared.reached.load(Ordering::Relaxed) && !stopped, failed) {
         (false, _) => Outcome::Errored,
         (true, true) => Outcome::Failed,
         (true, false) => Outcome::Passed,
@@ -338,6 +443,17 @@ pub async fn replay_group(group: Arc<GroupPlan>, ctx: &ReplayContext) -> Scenari
         events: all,
         outcome,
         duration,
+    }
+}
+
+/// Why a group stopped by the user (or a target gone) could not finish: no verdict on it.
+fn stopped_finding(cause: &StopCause) -> Finding {
+    Finding {
+        check: "replay.stopped".to_owned(),
+        requirement: REQUIREMENT.to_owned(),
+        verdict: Verdict::Info,
+        message: format!("the replay stopped: {}", cause.describe()),
+        details: Vec::new(),
     }
 }
 

@@ -9,6 +9,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
+use std::time::Duration;
 
 use serde_json::Value;
 
@@ -24,6 +25,7 @@ use crate::bayeux::{
     META_CONNECT, META_DISCONNECT, META_HANDSHAKE, META_SUBSCRIBE, META_UNSUBSCRIBE,
 };
 use crate::check::json::chat_key;
+use crate::driver::format_duration;
 use crate::har::Har;
 use crate::profile::Profile;
 
@@ -342,6 +344,29 @@ fn order_notes(notes: &mut [RecordedNote], completion: Option<&[usize]>) {
     }
 }
 
+/// Sets each step's [`Step::pace_us`]: its offset from the group's start, with each gap between
+/// two consecutive starts longer than `max_gap_us` cut to it; says where it cut.
+fn cut_gaps(group: &mut GroupPlan, max_gap_us: i64) -> Vec<String> {
+    let mut cuts = Vec::new();
+    let (mut previous_start, mut pace) = (group.start_us, 0i64);
+    for step in &mut group.steps {
+        let gap = step.start_us.saturating_sub(previous_start).max(0);
+        if gap > max_gap_us {
+            cuts.push(format!(
+                "{}: the recording is silent for {} before entries[{}]; replayed as {}",
+                group.name,
+                format_duration(Duration::from_micros(gap.unsigned_abs())),
+                step.entry,
+                format_duration(Duration::from_micros(max_gap_us.unsigned_abs())),
+            ));
+        }
+        pace = pace.saturating_add(gap.min(max_gap_us));
+        step.pace_us = pace;
+        previous_start = previous_start.max(step.start_us);
+    }
+    cuts
+}
+
 /// Opens the tail of every CometD session whose last `/meta/connect` got no answer, or was
 /// answered before the session ended (as far as the file's precision tells): before its
 /// disconnect started or, without one, before the group's last request started. The server may
@@ -424,6 +449,7 @@ impl Builder {
                 steps: Vec::new(),
                 start_us: i64::MAX,
                 precision_us: 1,
+                caution: None,
             });
             self.groups.len() - 1
         });
@@ -531,6 +557,7 @@ impl Plan {
                     start_us: p.start_us,
                     end_us: p.end_us,
                     done_rank: completion.as_ref().map(|ranks| ranks[p.index]),
+                    pace_us: 0, // set once the group's start is known
                     action,
                     recorded: Recorded {
                         status: p.entry.response.status,
@@ -553,7 +580,10 @@ impl Plan {
                 problems,
             });
         }
+        let caution = caution(har, source);
         for group in &mut groups {
+            group.caution.clone_from(&caution);
+            cut_gaps(group, i64::MAX);
             open_tails(group);
             compare_bodies(group);
             for actor in &mut group.actors {
@@ -562,11 +592,29 @@ impl Plan {
             causality::link(group, OrderBy::Footprint);
         }
         groups.sort_by(|a, b| a.name.cmp(&b.name));
+        let mut notes = Vec::new();
+        if har.lone_surrogates > 0 {
+            notes.push(format!(
+                "{source}: {} lone UTF-16 surrogate escape(s) (text cut inside a character, as \
+                 browsers export it) were read as U+FFFD",
+                har.lone_surrogates
+            ));
+        }
         Ok(Self {
             groups,
             skipped,
-            caution: caution(har, source),
+            notes,
         })
+    }
+
+    /// Cuts every gap between two recorded starts longer than `max_gap` to it, for a replay
+    /// at recorded pace (a capture left running overnight, or one entry dated far away, would
+    /// otherwise wait that long); adds a note for each cut.
+    pub fn cut_gaps(&mut self, max_gap: Duration) {
+        let max_gap_us = i64::try_from(max_gap.as_micros()).unwrap_or(i64::MAX);
+        for group in &mut self.groups {
+            self.notes.extend(cut_gaps(group, max_gap_us));
+        }
     }
 
     /// Orders the steps of different actors as `order` says (planning orders them by

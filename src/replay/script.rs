@@ -170,6 +170,10 @@ pub struct Step {
     /// Its place in the order the recording's exchanges completed, when the file says
     /// (`run --record` and the proxy write entries as they complete, with `_gwsSeq`).
     pub done_rank: Option<usize>,
+    /// When a replay at recorded pace sends it, microseconds after the group's start: its
+    /// recorded offset, with every gap between two recorded starts longer than the longest
+    /// gap allowed cut to it (`Plan::cut_gaps`).
+    pub pace_us: i64,
     /// What it does.
     pub action: Action,
     /// What came back in the recording.
@@ -244,6 +248,10 @@ pub struct GroupPlan {
     pub start_us: i64,
     /// How finely the file's start times are written, in microseconds (1,000 for milliseconds).
     pub precision_us: i64,
+    /// Why the capture may lack exchanges, when its recorder said so (`_gwsStatus`): the
+    /// differences a replay finds may then be only the recording's gaps. Reported with the
+    /// group's findings (INFO).
+    pub caution: Option<String>,
 }
 
 impl GroupPlan {
@@ -261,9 +269,9 @@ pub struct Plan {
     /// What was left out, and why (client publishes, which GWS refuses anyway; handshakes a
     /// client made again after the server forgot its session).
     pub skipped: Vec<String>,
-    /// Why the capture may lack exchanges, when its recorder said so (`_gwsStatus`): the
-    /// differences a replay finds may then be only the recording's gaps.
-    pub caution: Option<String>,
+    /// What reading and planning changed in what the file says, for the user to know (lone
+    /// surrogates read as U+FFFD, long gaps cut).
+    pub notes: Vec<String>,
 }
 
 /// What a recorded notification is, for pairing: `channel|messageType|notificationType`.

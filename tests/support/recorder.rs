@@ -193,6 +193,7 @@ impl Recorder {
                 entries: self.shared.entries.lock().unwrap().clone(),
                 ..Log::default()
             },
+            ..Har::default()
         }
     }
 
