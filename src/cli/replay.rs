@@ -1,4 +1,4 @@
-//! `gws-conform replay FILE.har`: replays a capture against the target (a fresh embedded
+//! `gws-conform replay FILE.har…`: replays a capture against the target (a fresh embedded
 //! reference server per group when no `--target` is given), one libtest-style trial per group,
 //! and exits 0 (the replay matched the recording), 1 (differences), 2 (bad capture, profile or
 //! arguments) or 3 (could not run). docs/replay.md describes it.
@@ -31,9 +31,11 @@ use crate::spec::Catalogue;
 /// Options of `replay`.
 #[derive(Debug, Args)]
 pub struct ReplayArgs {
-    /// The capture: a HAR file from `run --record`, the recording proxy, or a browser's devtools.
-    #[arg(value_name = "FILE.har")]
-    pub file: PathBuf,
+    /// The capture: HAR files from `run --record`, the recording proxy, or browsers' devtools.
+    /// Several files are one capture, merged by recorded time; each file that names no actors
+    /// (a browser's export) is one party.
+    #[arg(value_name = "FILE.har", required = true, num_args = 1..)]
+    pub files: Vec<PathBuf>,
     /// The server to replay against (`http://host:port`; recorded paths are kept); without it,
     /// the profile's `base_url`, or else an embedded reference server per group.
     #[arg(long, value_name = "URL")]
@@ -152,15 +154,16 @@ fn prepare(args: &ReplayArgs) -> Result<(Plan, Profile, Option<String>, Route), 
         args.seeding.refuse_with_target(target).map_err(bad)?;
     }
     let route = route_to(target.as_deref(), args.proxy.as_deref()).map_err(bad)?;
-    let mut plan = Plan::read(&args.file).map_err(|e| bad(e.to_string()))?;
+    let mut plan = Plan::read_files(&args.files).map_err(|e| bad(e.to_string()))?;
     if args.in_clock_order {
         plan.order_by(OrderBy::Clock);
     }
     plan.resolve_users(&profile, &args.users)
         .map_err(|problems| {
+            let files: Vec<String> = args.files.iter().map(|f| f.display().to_string()).collect();
             bad(format!(
                 "{} cannot be replayed with this profile:\n  {}",
-                args.file.display(),
+                files.join(", "),
                 problems.join("\n  ")
             ))
         })?;

@@ -140,9 +140,10 @@ fn describe_dep(group: &GroupPlan, dep: Dep) -> String {
                 .and_then(|a| a.notes.get(index))
                 .map_or(0, |n| n.entry);
             format!(
-                "{} to receive its recorded notification {} (entries[{entry}])",
+                "{} to receive its recorded notification {} ({})",
                 name(actor),
-                index + 1
+                index + 1,
+                group.sources.label(entry)
             )
         }
     }
@@ -426,7 +427,10 @@ fn body_difference(shared: &Shared, step: &Step, exchange: &Exchange) -> Option<
     if expected == actual {
         return None;
     }
-    let label = format!("recorded (entries[{}], ids remapped)", step.entry);
+    let label = format!(
+        "recorded ({}, ids remapped)",
+        shared.group.sources.label(step.entry)
+    );
     Some((
         "the body differs from the recording's".to_owned(),
         vec![unified(&expected, &actual, (&label, "replayed"))],

@@ -434,6 +434,7 @@ mod tests {
         let mut group = GroupPlan {
             name: "g".into(),
             source: "g.har".into(),
+            sources: Default::default(),
             actors,
             steps,
             start_us: 0,

@@ -31,7 +31,7 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use super::remap::{Origin, Remap, alike, time_masks};
-use super::script::{RecordedNote, kind_of};
+use super::script::{RecordedNote, Sources, kind_of};
 use crate::check::diff::unified;
 use crate::check::json::chat_key;
 use crate::check::{Finding, Verdict};
@@ -217,6 +217,7 @@ impl Capped {
 /// paired notification cannot be checked: it is reported as INFO.
 pub fn findings(
     actor: &str,
+    sources: &Sources,
     notes: &[RecordedNote],
     open_tails: &HashSet<Option<String>>,
     received: &[Received],
@@ -293,12 +294,12 @@ pub fn findings(
         if let (Some(expected), Some(actual)) = (expected, actual)
             && expected != actual
         {
-            let label = format!("recorded (entries[{}], ids remapped)", note.entry);
+            let entry = sources.label(note.entry);
+            let label = format!("recorded ({entry}, ids remapped)");
             differs.push(
                 format!(
-                    "{actor}: {} differs from the recording (entries[{}])",
-                    describe(&got.data),
-                    note.entry
+                    "{actor}: {} differs from the recording ({entry})",
+                    describe(&got.data)
                 ),
                 vec![unified(&expected, &actual, (&label, "replayed"))],
             );
@@ -312,11 +313,12 @@ pub fn findings(
             && last > index
         {
             let recorded_at = if note.entry == notes[last].entry {
-                format!("both in entries[{}]", note.entry)
+                format!("both in {}", sources.label(note.entry))
             } else {
                 format!(
-                    "entries[{}], then entries[{}]",
-                    note.entry, notes[last].entry
+                    "{}, then {}",
+                    sources.label(note.entry),
+                    sources.label(notes[last].entry)
                 )
             };
             order.push(
@@ -338,10 +340,10 @@ pub fn findings(
         if !paired[index] {
             missing.push(
                 format!(
-                    "{actor}: {} on {} (entries[{}]) was not received",
+                    "{actor}: {} on {} ({}) was not received",
                     describe(&note.data),
                     note.channel,
-                    note.entry
+                    sources.label(note.entry)
                 ),
                 vec![remap.value(&note.data, None).to_string()],
             );
@@ -435,7 +437,17 @@ mod tests {
         let matched: Vec<_> = received.iter().map(|r| r.matched).collect();
         assert_eq!(matched, [Some(1), Some(0), Some(2)]);
         assert_eq!(remap.id("A"), Some("X"));
-        assert_eq!(findings("agent", &notes, &closed(), &received, &remap), []);
+        assert_eq!(
+            findings(
+                "agent",
+                &Sources::default(),
+                &notes,
+                &closed(),
+                &received,
+                &remap
+            ),
+            []
+        );
     }
 
     #[test]
@@ -455,7 +467,14 @@ mod tests {
                 json!({"messageType": "MessageLogUpdated", "chatUri": "http://h/api/v2/chats/X"}),
             ],
         );
-        let found = findings("agent", &notes, &closed(), &received, &remap);
+        let found = findings(
+            "agent",
+            &Sources::default(),
+            &notes,
+            &closed(),
+            &received,
+            &remap,
+        );
         let checks: Vec<&str> = found.iter().map(|f| f.check.as_str()).collect();
         assert_eq!(
             checks,
@@ -493,7 +512,14 @@ mod tests {
             &notes,
             &[state("X", "Chatting", "Ann"), state("X", "Invited", "Ann")],
         );
-        let found = findings("agent", &notes, &closed(), &received, &remap);
+        let found = findings(
+            "agent",
+            &Sources::default(),
+            &notes,
+            &closed(),
+            &received,
+            &remap,
+        );
         assert_eq!(found.len(), 1, "{found:?}");
         assert_eq!(found[0].check, "replay.order");
         assert!(
@@ -513,7 +539,14 @@ mod tests {
             &notes,
             &[extra.clone(), state("X", "Invited", "Ann"), extra],
         );
-        let found = findings("agent", &notes, &HashSet::from([None]), &received, &remap);
+        let found = findings(
+            "agent",
+            &Sources::default(),
+            &notes,
+            &HashSet::from([None]),
+            &received,
+            &remap,
+        );
         let verdicts: Vec<(&str, Verdict)> = found
             .iter()
             .map(|f| (f.check.as_str(), f.verdict))
@@ -526,7 +559,14 @@ mod tests {
             ],
             "before the last paired one it is unexpected; after it, unknown"
         );
-        let closed = findings("agent", &notes, &closed(), &received, &remap);
+        let closed = findings(
+            "agent",
+            &Sources::default(),
+            &notes,
+            &closed(),
+            &received,
+            &remap,
+        );
         assert!(closed.iter().all(|f| f.verdict == Verdict::Fail) && closed.len() == 2);
     }
 
@@ -555,13 +595,27 @@ mod tests {
             [Some(0), None, Some(1)],
             "not the other session's note"
         );
-        let found = findings("agent", &notes, &HashSet::from([one]), &received, &remap);
+        let found = findings(
+            "agent",
+            &Sources::default(),
+            &notes,
+            &HashSet::from([one]),
+            &received,
+            &remap,
+        );
         let checks: Vec<(&str, Verdict)> = found
             .iter()
             .map(|f| (f.check.as_str(), f.verdict))
             .collect();
         assert_eq!(checks, [("replay.unrecorded", Verdict::Info)]);
-        let found = findings("agent", &notes, &HashSet::from([two]), &received, &remap);
+        let found = findings(
+            "agent",
+            &Sources::default(),
+            &notes,
+            &HashSet::from([two]),
+            &received,
+            &remap,
+        );
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].check, "replay.unexpected");
     }
@@ -585,7 +639,17 @@ mod tests {
             (Some("one".to_owned()), channel_state("NotReady")),
         ];
         let (received, remap) = replay_sessions(&notes, &arrivals);
-        assert_eq!(findings("agent", &notes, &closed(), &received, &remap), []);
+        assert_eq!(
+            findings(
+                "agent",
+                &Sources::default(),
+                &notes,
+                &closed(),
+                &received,
+                &remap
+            ),
+            []
+        );
     }
 
     #[test]
@@ -593,7 +657,14 @@ mod tests {
         let notes: Vec<RecordedNote> = (0..15)
             .map(|i| recorded(state(&format!("C{i}"), "Invited", "Ann")))
             .collect();
-        let found = findings("agent", &notes, &closed(), &[], &Remap::default());
+        let found = findings(
+            "agent",
+            &Sources::default(),
+            &notes,
+            &closed(),
+            &[],
+            &Remap::default(),
+        );
         assert_eq!(found.len(), SHOWN + 1);
         assert_eq!(
             found[SHOWN].message,

@@ -9,8 +9,13 @@ use crate::server::clock::parse_rfc3339_micros;
 
 /// One entry, parsed.
 pub(super) struct Parsed<'a> {
-    /// Its index in `log.entries`.
+    /// Its index among the capture's entries (its files' `log.entries` one after the other).
     pub index: usize,
+    /// Which of the capture's files it comes from.
+    pub file: usize,
+    /// How messages name it: `entries[3]`, or `agent.har entries[3]` in a capture of several
+    /// files.
+    pub label: String,
     /// The entry.
     pub entry: &'a Entry,
     /// Start order across the file (`_gwsSeq`, else its index until planning sorts).
@@ -41,11 +46,24 @@ fn response_json(entry: &Entry) -> Option<Value> {
     serde_json::from_slice(&bytes).ok()
 }
 
-/// Parses an entry's timing and URL; `Err` says what is wrong with it.
-pub(super) fn parse<'a>(index: usize, entry: &'a Entry) -> Result<(Parsed<'a>, u32), String> {
+/// Where an entry is, for parsing it: its index among the capture's entries, its file, and
+/// how messages name it.
+pub(super) struct EntryAt {
+    /// Index among the capture's entries.
+    pub index: usize,
+    /// Which file.
+    pub file: usize,
+    /// How messages name it.
+    pub label: String,
+}
+
+/// Parses an entry's timing and URL, and the file's precision (digits of a second); `Err`
+/// says what is wrong with it.
+pub(super) fn parse(at: EntryAt, entry: &Entry) -> Result<(Parsed<'_>, u32), String> {
+    let EntryAt { index, file, label } = at;
     let at = |what: &str| {
         format!(
-            "entries[{index}] ({} {}): {what}",
+            "{label} ({} {}): {what}",
             entry.request.method, entry.request.url
         )
     };
@@ -79,6 +97,8 @@ pub(super) fn parse<'a>(index: usize, entry: &'a Entry) -> Result<(Parsed<'a>, u
     Ok((
         Parsed {
             index,
+            file,
+            label,
             entry,
             seq: entry.gws_seq.unwrap_or(index as u64),
             start_us,

@@ -133,10 +133,10 @@ impl Subject for GroupPlan {
         let actor = self.actors.get(s.actor)?;
         let nth = actor.steps.binary_search(&step).ok()? + 1;
         Some(format!(
-            " ({}'s step {nth}: {}, entries[{}])",
+            " ({}'s step {nth}: {}, {})",
             actor.name,
             s.action.describe(),
-            s.entry
+            self.sources.label(s.entry)
         ))
     }
 }
@@ -348,8 +348,14 @@ pub async fn replay_group(group: Arc<GroupPlan>, ctx: &ReplayContext) -> Scenari
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
         let received = matcher.take_received();
-        let findings =
-            compare::findings(&plan.name, &plan.notes, &plan.open_tails, &received, &remap);
+        let findings = compare::findings(
+            &plan.name,
+            &group.sources,
+            &plan.notes,
+            &plan.open_tails,
+            &received,
+            &remap,
+        );
         for (seq, got) in received.into_iter().enumerate() {
             all.push(RunEvent::Notification {
                 scenario: group.name.clone(),

@@ -8,13 +8,19 @@
 //! - other authenticated requests (redacted credentials and cookies tell nothing): one actor,
 //!   `user`, as a devtools export is one browser's traffic;
 //! - the rest (no credentials at all): `anonymous`.
+//!
+//! In a capture of several files, each file whose entries name no actor is one party (a
+//! browser's export: one person's traffic, whatever its credentials and cookies show, which
+//! sanitized exports leave out): its requests that are not a customer's are one actor, named
+//! after the user the file shows (readable Basic credentials, or the `userName` of a
+//! `GET /api/v2/me`), else after the file ([`parties`]).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use super::entry::Parsed;
 #[cfg(test)]
-use super::entry::parse;
-use super::script::ActorKind;
+use super::entry::{EntryAt, parse};
+use super::script::{ActorKind, Sources};
 use crate::har::model::{Cookie, Entry, Header, cookie_pairs};
 use crate::har::redact::REDACTED;
 use crate::profile::basic_auth_text;
@@ -78,8 +84,38 @@ pub(super) fn me_user_name(parsed: &Parsed<'_>) -> Option<String> {
     Some(name.to_owned())
 }
 
-/// Who made each entry: (actor name, kind), per the module doc.
-pub(super) fn name_actors(parsed: &[Parsed<'_>]) -> Vec<(String, ActorKind)> {
+/// The party of each of a capture's `files` whose entries name no actor: the user it shows,
+/// else the file's name without its extension (which `--user` maps to a profile user).
+pub(super) fn parties(
+    parsed: &[Parsed<'_>],
+    sources: &Sources,
+    files: usize,
+) -> Vec<Option<String>> {
+    let mut parties: Vec<Option<String>> = vec![None; files];
+    let named: HashSet<usize> = parsed
+        .iter()
+        .filter(|p| p.entry.gws_actor.is_some())
+        .map(|p| p.file)
+        .collect();
+    for p in parsed.iter().filter(|p| !named.contains(&p.file)) {
+        if parties[p.file].is_none() {
+            parties[p.file] = basic_user(p.entry).or_else(|| me_user_name(p));
+        }
+    }
+    for (file, party) in parties.iter_mut().enumerate() {
+        if party.is_none() && !named.contains(&file) {
+            *party = Some(sources.stem(file));
+        }
+    }
+    parties
+}
+
+/// Who made each entry: (actor name, kind), per the module doc; `parties` is each file's
+/// party in a capture of several files.
+pub(super) fn name_actors(
+    parsed: &[Parsed<'_>],
+    parties: Option<&[Option<String>]>,
+) -> Vec<(String, ActorKind)> {
     // Sessions tied to a user: by Basic credentials sent with them or answered by them, or by
     // a `GET /api/v2/me` made with them.
     let mut session_users: HashMap<String, String> = HashMap::new();
@@ -122,6 +158,13 @@ pub(super) fn name_actors(parsed: &[Parsed<'_>]) -> Vec<(String, ActorKind)> {
                     .unwrap_or_else(|| format!("entries[{}]", p.index));
                 return (format!("customer:{id}"), ActorKind::Customer);
             }
+            let kind = ActorKind::User {
+                recorded: None,
+                login: None,
+            };
+            if let Some(party) = parties.and_then(|parties| parties.get(p.file)?.clone()) {
+                return (party, kind);
+            }
             // A session's first request has no cookie yet; the reply that sets it names it.
             let user = basic_user(p.entry).or_else(|| {
                 [session_sent(p.entry), session_set(p.entry)]
@@ -136,10 +179,6 @@ pub(super) fn name_actors(parsed: &[Parsed<'_>]) -> Vec<(String, ActorKind)> {
                 || p.entry.is_bayeux()
                 || p.target.starts_with("/api/v2/me")
                 || p.target.starts_with("/api/v2/users");
-            let kind = ActorKind::User {
-                recorded: None,
-                login: None,
-            };
             match user {
                 Some(user) => (user, kind),
                 None if authenticated => ("user".to_owned(), kind),
@@ -163,9 +202,16 @@ mod tests {
             .entries
             .iter()
             .enumerate()
-            .map(|(index, entry)| parse(index, entry).unwrap().0)
+            .map(|(index, entry)| {
+                let at = EntryAt {
+                    index,
+                    file: 0,
+                    label: format!("entries[{index}]"),
+                };
+                parse(at, entry).unwrap().0
+            })
             .collect();
-        name_actors(&parsed)
+        name_actors(&parsed, None)
     }
 
     fn user() -> ActorKind {

@@ -8,18 +8,18 @@
 //! [`Plan::resolve_users`].
 
 use std::collections::{HashMap, HashSet};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde_json::Value;
 
 use super::causality::{self, OrderBy};
-use super::entry::{Parsed, parse};
-use super::naming::{basic_user, me_user_name, name_actors};
+use super::entry::{EntryAt, Parsed, parse};
+use super::naming::{basic_user, me_user_name, name_actors, parties};
 use super::protocol::forgets_client;
 use super::script::{
     Action, ActorKind, ActorPlan, GroupPlan, Listened, Plan, Recorded, RecordedNote, RequestBody,
-    Step, kind_of,
+    Sources, Step, kind_of,
 };
 use crate::bayeux::{
     META_CONNECT, META_DISCONNECT, META_HANDSHAKE, META_SUBSCRIBE, META_UNSUBSCRIBE,
@@ -71,8 +71,8 @@ fn request_body(parsed: &Parsed<'_>) -> Result<Option<RequestBody>, String> {
     let Some(text) = &post.text else {
         if post.params.as_ref().is_some_and(|p| !p.is_empty()) {
             return Err(format!(
-                "entries[{}]: a form body (postData.params) cannot be replayed, only text",
-                parsed.index
+                "{}: a form body (postData.params) cannot be replayed, only text",
+                parsed.label
             ));
         }
         return Ok(None);
@@ -190,8 +190,8 @@ fn bayeux_actions(
         .and_then(bayeux_messages)
         .ok_or_else(|| {
             format!(
-                "entries[{}] ({}): the CometD request body is not a JSON message array",
-                p.index, p.entry.request.url
+                "{} ({}): the CometD request body is not a JSON message array",
+                p.label, p.entry.request.url
             )
         })?;
     // The session a reply's notifications arrived on: its connect's (the first clientId).
@@ -236,10 +236,10 @@ fn bayeux_actions(
                     // goes on under the new clientId.
                     (Some(old), Some(client)) => {
                         skipped.push(format!(
-                            "entries[{}]: a handshake made again after the server forgot \
-                             clientId {old}: the replay's client handshakes again by itself \
-                             if its server forgets it",
-                            p.index
+                            "{}: a handshake made again after the server forgot clientId \
+                             {old}: the replay's client handshakes again by itself if its \
+                             server forgets it",
+                            p.label
                         ));
                         sessions.continued.insert(client, old);
                     }
@@ -283,8 +283,8 @@ fn bayeux_actions(
             }
             other => {
                 skipped.push(format!(
-                    "entries[{}]: a message published on {other:?} (clients cannot publish on GWS)",
-                    p.index
+                    "{}: a message published on {other:?} (clients cannot publish on GWS)",
+                    p.label
                 ));
             }
         }
@@ -353,10 +353,10 @@ fn cut_gaps(group: &mut GroupPlan, max_gap_us: i64) -> Vec<String> {
         let gap = step.start_us.saturating_sub(previous_start).max(0);
         if gap > max_gap_us {
             cuts.push(format!(
-                "{}: the recording is silent for {} before entries[{}]; replayed as {}",
+                "{}: the recording is silent for {} before {}; replayed as {}",
                 group.name,
                 format_duration(Duration::from_micros(gap.unsigned_abs())),
-                step.entry,
+                group.sources.label(step.entry),
                 format_duration(Duration::from_micros(max_gap_us.unsigned_abs())),
             ));
         }
@@ -434,17 +434,21 @@ fn compare_bodies(group: &mut GroupPlan) {
 /// Groups and actors under construction.
 #[derive(Default)]
 struct Builder {
+    /// The capture's file names, for every group.
+    source: String,
+    sources: Sources,
     groups: Vec<GroupPlan>,
     group_index: HashMap<String, usize>,
     actor_index: HashMap<(usize, String), usize>,
 }
 
 impl Builder {
-    fn actor(&mut self, group: &str, source: &str, name: &str, kind: ActorKind) -> (usize, usize) {
+    fn actor(&mut self, group: &str, name: &str, kind: ActorKind) -> (usize, usize) {
         let g = *self.group_index.entry(group.to_owned()).or_insert_with(|| {
             self.groups.push(GroupPlan {
                 name: group.to_owned(),
-                source: source.to_owned(),
+                source: self.source.clone(),
+                sources: self.sources.clone(),
                 actors: Vec::new(),
                 steps: Vec::new(),
                 start_us: i64::MAX,
@@ -475,31 +479,74 @@ impl Builder {
 impl Plan {
     /// Reads and plans a HAR file.
     pub fn read(path: &Path) -> Result<Self, PlanError> {
-        let har = Har::read(path)?;
-        Self::from_har(&har, &path.display().to_string())
+        Self::read_files(std::slice::from_ref(&path.to_path_buf()))
+    }
+
+    /// Reads and plans the HAR files of one capture (see [`Plan::from_hars`]).
+    pub fn read_files(paths: &[PathBuf]) -> Result<Self, PlanError> {
+        let mut hars = Vec::with_capacity(paths.len());
+        for path in paths {
+            hars.push((Har::read(path)?, path.display().to_string()));
+        }
+        let files: Vec<(&Har, &str)> = hars
+            .iter()
+            .map(|(har, name)| (har, name.as_str()))
+            .collect();
+        Self::from_hars(&files)
     }
 
     /// Plans a HAR document; `source` names it (in errors, and as the group of entries that
     /// name no scenario).
     pub fn from_har(har: &Har, source: &str) -> Result<Self, PlanError> {
+        Self::from_hars(&[(har, source)])
+    }
+
+    /// Plans the HAR documents of one capture, each with the name it goes by. Several files
+    /// are one capture, their entries merged by recorded time: each file whose entries name
+    /// no actor (`_gwsActor`) is one party, as a browser's export is (`naming`).
+    pub fn from_hars(files: &[(&Har, &str)]) -> Result<Self, PlanError> {
+        let source = files
+            .iter()
+            .map(|(_, name)| *name)
+            .collect::<Vec<_>>()
+            .join(", ");
         let mut problems = Vec::new();
         let mut parsed = Vec::new();
         let mut digits = u32::MAX;
-        for (index, entry) in har.log.entries.iter().enumerate() {
-            match parse(index, entry) {
-                Ok((p, d)) => {
-                    digits = digits.min(d);
-                    parsed.push(p);
-                }
-                Err(problem) => problems.push(problem),
+        let mut sources = Sources::default();
+        let mut outside_api = 0usize;
+        let mut first = 0;
+        for (file, (har, name)) in files.iter().enumerate() {
+            let shown = Path::new(name)
+                .file_name()
+                .map_or_else(|| (*name).to_owned(), |n| n.to_string_lossy().into_owned());
+            sources.push(&shown, first);
+            if har.log.entries.is_empty() {
+                problems.push(format!("{name} holds no entries"));
             }
+            for (local, entry) in har.log.entries.iter().enumerate() {
+                let index = first + local;
+                let at = EntryAt {
+                    index,
+                    file,
+                    label: sources.label(index),
+                };
+                match parse(at, entry) {
+                    // A browser's export holds the pages, scripts and images it loaded too.
+                    Ok((p, _)) if !p.target.starts_with("/api/") => outside_api += 1,
+                    Ok((p, d)) => {
+                        digits = digits.min(d);
+                        parsed.push(p);
+                    }
+                    Err(problem) => problems.push(problem),
+                }
+            }
+            first += har.log.entries.len();
         }
-        if har.log.entries.is_empty() {
-            problems.push("it holds no entries".to_owned());
-        }
-        // `_gwsSeq` orders requests by start exactly; otherwise the start times do, ties in
-        // file order (devtools list entries by start).
-        if parsed.iter().all(|p| p.entry.gws_seq.is_some()) {
+        // `_gwsSeq` orders one recorder's requests by start exactly; otherwise the start times
+        // do, ties in file order (devtools list entries by start).
+        let one_recorder = files.len() == 1 && parsed.iter().all(|p| p.entry.gws_seq.is_some());
+        if one_recorder {
             parsed.sort_by_key(|p| p.seq);
         } else {
             parsed.sort_by_key(|p| (p.start_us, p.index));
@@ -508,17 +555,27 @@ impl Plan {
             }
         }
         let precision_us = 10i64.pow(6u32.saturating_sub(digits.min(6)));
-        let completion = completion_ranks(&parsed, precision_us);
-        let names = name_actors(&parsed);
-        let group_default = Path::new(source)
-            .file_name()
-            .map_or_else(|| source.to_owned(), |n| n.to_string_lossy().into_owned());
-        let mut builder = Builder::default();
+        let completion = one_recorder
+            .then(|| completion_ranks(&parsed, precision_us))
+            .flatten();
+        let parties = (files.len() > 1).then(|| parties(&parsed, &sources, files.len()));
+        let names = name_actors(&parsed, parties.as_deref());
+        let group_default = sources.names();
+        let mut builder = Builder {
+            source: source.clone(),
+            sources: sources.clone(),
+            ..Builder::default()
+        };
         let mut skipped = Vec::new();
+        if outside_api > 0 {
+            skipped.push(format!(
+                "{outside_api} request(s) outside the GWS API (/api/…): pages, scripts, images"
+            ));
+        }
         let mut sessions = RecordedSessions::default();
         for (p, (name, kind)) in parsed.iter().zip(names) {
             let group = p.entry.gws_scenario.as_deref().unwrap_or(&group_default);
-            let (g, a) = builder.actor(group, source, &name, kind);
+            let (g, a) = builder.actor(group, &name, kind);
             let actor = &mut builder.groups[g].actors[a];
             if let ActorKind::User { recorded, .. } = &mut actor.kind
                 && recorded.is_none()
@@ -576,11 +633,15 @@ impl Plan {
         }
         if !problems.is_empty() {
             return Err(PlanError::Entries {
-                file: source.to_owned(),
+                file: source,
                 problems,
             });
         }
-        let caution = caution(har, source);
+        let cautions: Vec<String> = files
+            .iter()
+            .filter_map(|(har, name)| caution(har, name))
+            .collect();
+        let caution = (!cautions.is_empty()).then(|| cautions.join("; "));
         for group in &mut groups {
             group.caution.clone_from(&caution);
             cut_gaps(group, i64::MAX);
@@ -592,14 +653,17 @@ impl Plan {
             causality::link(group, OrderBy::Footprint);
         }
         groups.sort_by(|a, b| a.name.cmp(&b.name));
-        let mut notes = Vec::new();
-        if har.lone_surrogates > 0 {
-            notes.push(format!(
-                "{source}: {} lone UTF-16 surrogate escape(s) (text cut inside a character, as \
-                 browsers export it) were read as U+FFFD",
-                har.lone_surrogates
-            ));
-        }
+        let notes = files
+            .iter()
+            .filter(|(har, _)| har.lone_surrogates > 0)
+            .map(|(har, name)| {
+                format!(
+                    "{name}: {} lone UTF-16 surrogate escape(s) (text cut inside a character, \
+                     as browsers export it) were read as U+FFFD",
+                    har.lone_surrogates
+                )
+            })
+            .collect();
         Ok(Self {
             groups,
             skipped,

@@ -233,13 +233,55 @@ pub struct ActorPlan {
     pub listened: HashMap<Option<String>, Listened>,
 }
 
+/// The files a capture was read from, in order, so an entry (by its index among all their
+/// entries) is named as its reader knows it: `entries[3]`, or `agent.har entries[3]` when there
+/// are several.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Sources {
+    /// Each file's name and the index of its first entry.
+    files: Vec<(String, usize)>,
+}
+
+impl Sources {
+    /// Adds a file whose entries start at index `first`.
+    pub fn push(&mut self, name: &str, first: usize) {
+        self.files.push((name.to_owned(), first));
+    }
+
+    /// How messages name entry `index`.
+    pub fn label(&self, index: usize) -> String {
+        match self.files.iter().rev().find(|(_, first)| *first <= index) {
+            Some((name, first)) if self.files.len() > 1 => {
+                format!("{name} entries[{}]", index - first)
+            }
+            _ => format!("entries[{index}]"),
+        }
+    }
+
+    /// File `file`'s name without its extension (`agent` for `agent.har`).
+    pub fn stem(&self, file: usize) -> String {
+        let name = self.files.get(file).map_or("", |(name, _)| name.as_str());
+        name.rsplit_once('.')
+            .map_or(name, |(stem, _)| stem)
+            .to_owned()
+    }
+
+    /// The files' names, joined: what a group that names no scenario is called.
+    pub fn names(&self) -> String {
+        let names: Vec<&str> = self.files.iter().map(|(name, _)| name.as_str()).collect();
+        names.join(" + ")
+    }
+}
+
 /// Actors replayed together against one target: a recorded scenario, or a whole capture.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GroupPlan {
-    /// The scenario's name, or the file's.
+    /// The scenario's name, or the file's (the files' when a capture is several).
     pub name: String,
-    /// The HAR file.
+    /// The HAR file (files).
     pub source: String,
+    /// The capture's files, to name entries.
+    pub sources: Sources,
     /// Its actors, in order of first appearance.
     pub actors: Vec<ActorPlan>,
     /// Every step of every actor, in start order.
