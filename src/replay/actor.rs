@@ -13,7 +13,7 @@ use super::Shared;
 use super::causality::Missed;
 use super::compare::REQUIREMENT;
 use super::protocol::probe_difference;
-use super::remap::{Origin, time_masks};
+use super::remap::{Lookup, Origin, time_masks};
 use super::script::{Action, ActorKind, Dep, GroupPlan, RequestBody, Step};
 use crate::bayeux::{ChannelPattern, ENDPOINT};
 use crate::check::diff::unified;
@@ -280,7 +280,8 @@ async fn http_step(
     };
     let fallback = Some((origin.as_str(), target_origin));
     let (path, body) = {
-        let remap = shared.remap();
+        let remaps = shared.remap();
+        let remap = remaps.party(actor);
         let body = body.as_ref().map(|body| match body {
             RequestBody::Json(value) => Body::Json(remap.value(value, fallback)),
             RequestBody::Text { text, .. } => Body::Raw(text.clone()),
@@ -381,7 +382,7 @@ fn check_response(shared: &Shared, step: &Step, exchange: &Exchange) -> Option<D
     shared.reached.store(true, Ordering::Relaxed);
     let recorded = &step.recorded;
     if let (Some(old), Some(new)) = (&recorded.body, &exchange.response) {
-        shared.remap().learn(old, new, Origin::Response);
+        shared.remap().learn(step.actor, old, new, Origin::Response);
     }
     if recorded.status <= 0 {
         return None;
@@ -422,7 +423,7 @@ fn body_difference(shared: &Shared, step: &Step, exchange: &Exchange) -> Option<
         return None;
     }
     let masks = time_masks();
-    let expected = masks.normalise(&shared.remap().value(old, None));
+    let expected = masks.normalise(&shared.remap().party(step.actor).value(old, None));
     let actual = masks.normalise(new);
     if expected == actual {
         return None;

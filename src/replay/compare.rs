@@ -30,7 +30,8 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use super::remap::{Origin, Remap, alike, time_masks};
+use super::remap::{Lookup, Origin, alike, time_masks};
+use super::scopes::{Fit, PartyIds, PartyRemaps};
 use super::script::{RecordedNote, Sources, kind_of};
 use crate::check::diff::unified;
 use crate::check::json::chat_key;
@@ -64,34 +65,24 @@ pub struct Received {
 /// Pairs one actor's received notifications with its recorded ones.
 #[derive(Debug)]
 pub struct Matcher {
+    /// The actor (its index in the group): whose ids pairs teach.
+    actor: usize,
     /// Unpaired recorded notifications by session and kind, in recorded order.
     unpaired: HashMap<(Option<String>, String), BTreeSet<usize>>,
     /// Everything received, in arrival order.
     received: Vec<Received>,
 }
 
-/// Whether a recorded chat and a received chat can be the same, given the ids learned so far.
-fn consistent(recorded: Option<&str>, received: Option<&str>, remap: &Remap) -> bool {
-    match (recorded, received) {
-        (Some(recorded), Some(received)) => match remap.id(recorded) {
-            Some(mapped) => mapped == received,
-            None => remap
-                .recorded_id(received)
-                .is_none_or(|original| original == recorded),
-        },
-        _ => true,
-    }
-}
-
 impl Matcher {
-    /// A matcher for an actor with these recorded notifications.
-    pub fn new(notes: &[RecordedNote]) -> Self {
+    /// A matcher for actor `actor` (index in the group) with these recorded notifications.
+    pub fn new(actor: usize, notes: &[RecordedNote]) -> Self {
         let mut unpaired: HashMap<(Option<String>, String), BTreeSet<usize>> = HashMap::new();
         for (index, note) in notes.iter().enumerate() {
             let key = (note.session.clone(), note.kind.clone());
             unpaired.entry(key).or_default().insert(index);
         }
         Self {
+            actor,
             unpaired,
             received: Vec::new(),
         }
@@ -106,28 +97,46 @@ impl Matcher {
         session: &Option<String>,
         channel: String,
         data: Arc<Value>,
-        remap: &mut Remap,
+        remaps: &mut PartyRemaps,
     ) -> Option<usize> {
         let chat = chat_key(&data);
         let key = (session.clone(), kind_of(&channel, &data));
+        let ids = remaps.party(self.actor);
+        // The best candidate: the chat fits best (by everyone's ids, else by the actor's own:
+        // the target may give each party its own id), then says the same thing, then comes
+        // first.
         let matched = self.unpaired.get(&key).and_then(|candidates| {
-            let mut first = None;
+            // Ranked by: the ids learned confirm the chat; the notification says the same
+            // thing; how many of its other ids agree (a participant's, when the chat's own id
+            // is new to this party); the ids learned at least allow it. The first wins a tie.
+            let mut best: Option<((bool, bool, usize, Fit), usize)> = None;
             for &index in candidates.iter().take(CANDIDATES) {
                 let note = &notes[index];
-                if !consistent(note.chat.as_deref(), chat.as_deref(), remap) {
+                let fit = ids.fit(note.chat.as_deref(), chat.as_deref());
+                if fit == Fit::Contradicted {
                     continue;
                 }
-                if alike(&note.data, &data) {
-                    return Some((index, true));
+                let confirmed = fit == Fit::Confirmed;
+                let alike = alike(&note.data, &data);
+                let agreeing = if confirmed {
+                    0
+                } else {
+                    ids.agreeing(&note.data, &data)
+                };
+                let rank = (confirmed, alike, agreeing, fit);
+                if best.is_none_or(|(best, _)| rank > best) {
+                    best = Some((rank, index));
                 }
-                first.get_or_insert((index, false));
+                if confirmed && alike {
+                    break;
+                }
             }
-            first
+            best.map(|((_, alike, _, _), index)| (index, alike))
         });
         let alike = matched.is_some_and(|(_, alike)| alike);
         let matched = matched.map(|(index, _)| index);
         if let Some(index) = matched {
-            remap.learn(&notes[index].data, &data, Origin::Notification);
+            remaps.learn(self.actor, &notes[index].data, &data, Origin::Notification);
         }
         if let Some(index) = matched
             && let Some(candidates) = self.unpaired.get_mut(&key)
@@ -221,7 +230,7 @@ pub fn findings(
     notes: &[RecordedNote],
     open_tails: &HashSet<Option<String>>,
     received: &[Received],
-    remap: &Remap,
+    remap: PartyIds<'_>,
 ) -> Vec<Finding> {
     let masks = time_masks();
     let mut differs = Capped::new(
@@ -361,6 +370,7 @@ pub fn findings(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::replay::remap::Remap;
     use serde_json::json;
 
     /// A receivedDate whose digits depend on the chat (they differ between runs).
@@ -390,7 +400,7 @@ mod tests {
 
     /// Runs the matcher over the arrivals (on the session standing for `None`), as the engine
     /// does.
-    fn replay(notes: &[RecordedNote], arrivals: &[Value]) -> (Vec<Received>, Remap) {
+    fn replay(notes: &[RecordedNote], arrivals: &[Value]) -> (Vec<Received>, PartyRemaps) {
         let arrivals: Vec<_> = arrivals.iter().map(|a| (None, a.clone())).collect();
         replay_sessions(notes, &arrivals)
     }
@@ -399,9 +409,9 @@ mod tests {
     fn replay_sessions(
         notes: &[RecordedNote],
         arrivals: &[(Option<String>, Value)],
-    ) -> (Vec<Received>, Remap) {
-        let mut remap = Remap::default();
-        let mut matcher = Matcher::new(notes);
+    ) -> (Vec<Received>, PartyRemaps) {
+        let mut remap = PartyRemaps::new(1, Remap::default());
+        let mut matcher = Matcher::new(0, notes);
         for (session, data) in arrivals {
             matcher.offer(
                 notes,
@@ -436,7 +446,7 @@ mod tests {
         );
         let matched: Vec<_> = received.iter().map(|r| r.matched).collect();
         assert_eq!(matched, [Some(1), Some(0), Some(2)]);
-        assert_eq!(remap.id("A"), Some("X"));
+        assert_eq!(remap.party(0).id("A"), Some("X"));
         assert_eq!(
             findings(
                 "agent",
@@ -444,7 +454,7 @@ mod tests {
                 &notes,
                 &closed(),
                 &received,
-                &remap
+                remap.party(0)
             ),
             []
         );
@@ -473,7 +483,7 @@ mod tests {
             &notes,
             &closed(),
             &received,
-            &remap,
+            remap.party(0),
         );
         let checks: Vec<&str> = found.iter().map(|f| f.check.as_str()).collect();
         assert_eq!(
@@ -518,7 +528,7 @@ mod tests {
             &notes,
             &closed(),
             &received,
-            &remap,
+            remap.party(0),
         );
         assert_eq!(found.len(), 1, "{found:?}");
         assert_eq!(found[0].check, "replay.order");
@@ -545,7 +555,7 @@ mod tests {
             &notes,
             &HashSet::from([None]),
             &received,
-            &remap,
+            remap.party(0),
         );
         let verdicts: Vec<(&str, Verdict)> = found
             .iter()
@@ -565,7 +575,7 @@ mod tests {
             &notes,
             &closed(),
             &received,
-            &remap,
+            remap.party(0),
         );
         assert!(closed.iter().all(|f| f.verdict == Verdict::Fail) && closed.len() == 2);
     }
@@ -601,7 +611,7 @@ mod tests {
             &notes,
             &HashSet::from([one]),
             &received,
-            &remap,
+            remap.party(0),
         );
         let checks: Vec<(&str, Verdict)> = found
             .iter()
@@ -614,7 +624,7 @@ mod tests {
             &notes,
             &HashSet::from([two]),
             &received,
-            &remap,
+            remap.party(0),
         );
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].check, "replay.unexpected");
@@ -646,7 +656,7 @@ mod tests {
                 &notes,
                 &closed(),
                 &received,
-                &remap
+                remap.party(0)
             ),
             []
         );
@@ -663,7 +673,7 @@ mod tests {
             &notes,
             &closed(),
             &[],
-            &Remap::default(),
+            PartyRemaps::new(1, Remap::default()).party(0),
         );
         assert_eq!(found.len(), SHOWN + 1);
         assert_eq!(

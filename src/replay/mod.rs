@@ -6,6 +6,7 @@
 //!
 //! - [`script`]: the data of a replay, groups of actors and their steps, and what each received;
 //! - [`remap`]: recorded ids → the target's ids, learned from responses and notifications;
+//! - [`scopes`]: those pairs per party, as the target's id model may differ from the recording's;
 //! - [`protocol`]: what recorded Bayeux replies say (a refusal, a forgotten client);
 //! - the private `entry`: one HAR entry's timing, URL and JSON response, read for planning;
 //! - the private `naming`: who made a request, when the capture does not say;
@@ -34,6 +35,7 @@ mod naming;
 pub mod plan;
 pub mod protocol;
 pub mod remap;
+pub mod scopes;
 pub mod script;
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -63,6 +65,7 @@ use actor::{ActorRun, replay_finding, run_actor};
 use causality::Progress;
 use compare::{Matcher, REQUIREMENT};
 use remap::Remap;
+use scopes::PartyRemaps;
 use script::{ActorKind, Dep, Step};
 
 /// After the last step, how long a replay still connected keeps listening for notifications
@@ -145,7 +148,7 @@ impl Subject for GroupPlan {
 struct Shared {
     group: Arc<GroupPlan>,
     ctx: ReplayContext,
-    remap: Mutex<Remap>,
+    remap: Mutex<PartyRemaps>,
     progress: Progress,
     matchers: Vec<Mutex<Matcher>>,
     /// Whether any request got a response: if none did, the target was unreachable.
@@ -157,7 +160,7 @@ struct Shared {
 }
 
 impl Shared {
-    fn remap(&self) -> MutexGuard<'_, Remap> {
+    fn remap(&self) -> MutexGuard<'_, PartyRemaps> {
         self.remap.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
@@ -237,12 +240,16 @@ pub async fn replay_group(group: Arc<GroupPlan>, ctx: &ReplayContext) -> Scenari
     let shared = Arc::new(Shared {
         group: group.clone(),
         ctx: ctx.clone(),
-        remap: Mutex::new(user_names(&group, &ctx.profile)),
+        remap: Mutex::new(PartyRemaps::new(
+            group.actors.len(),
+            user_names(&group, &ctx.profile),
+        )),
         progress: Progress::new(&notes),
         matchers: group
             .actors
             .iter()
-            .map(|a| Mutex::new(Matcher::new(&a.notes)))
+            .enumerate()
+            .map(|(actor, a)| Mutex::new(Matcher::new(actor, &a.notes)))
             .collect(),
         reached: AtomicBool::new(false),
         started,
@@ -354,7 +361,7 @@ pub async fn replay_group(group: Arc<GroupPlan>, ctx: &ReplayContext) -> Scenari
             &plan.notes,
             &plan.open_tails,
             &received,
-            &remap,
+            remap.party(actor),
         );
         for (seq, got) in received.into_iter().enumerate() {
             all.push(RunEvent::Notification {

@@ -173,11 +173,6 @@ pub struct Remap {
 }
 
 impl Remap {
-    /// The replayed value of recorded id `old`, if learned.
-    pub fn id(&self, old: &str) -> Option<&str> {
-        self.ids.forward.get(old).map(String::as_str)
-    }
-
     /// The recorded id that became `new`, if learned.
     pub fn recorded_id(&self, new: &str) -> Option<&str> {
         self.ids.backward.get(new).map(String::as_str)
@@ -269,14 +264,29 @@ impl Remap {
             self.count(learned);
         }
     }
+}
+
+/// What a substitution needs to know: the replayed value of a recorded id, origin and
+/// referenceId. [`Remap`] answers from what it learned; a party's view
+/// ([`super::scopes::PartyIds`]) answers from what that party saw first, then from what anyone
+/// saw. Substituting and agreeing are the same for both.
+pub trait Lookup {
+    /// The replayed value of recorded id `old`, if learned.
+    fn id(&self, old: &str) -> Option<&str>;
+
+    /// The replayed origin (`scheme://authority`) of recorded origin `old`, if learned.
+    fn origin(&self, old: &str) -> Option<&str>;
+
+    /// The replayed referenceId of recorded `old`, if learned.
+    fn reference(&self, old: u64) -> Option<u64>;
 
     /// `text` with every `/`, `?`, `&`, `=`, `;` or `#`-separated token that is a learned id
     /// replaced, and its origin replaced by the learned one, else by `fallback` (`recorded
     /// origin → replayed origin`) when it is that origin.
-    pub fn text(&self, text: &str, fallback: Option<(&str, &str)>) -> String {
+    fn text(&self, text: &str, fallback: Option<(&str, &str)>) -> String {
         let (origin, rest) = split_origin(text);
         let mut out = String::with_capacity(text.len());
-        match self.origins.forward.get(origin) {
+        match self.origin(origin) {
             Some(new) => out.push_str(new),
             None => match fallback {
                 Some((old, new)) if !origin.is_empty() && origin == old => out.push_str(new),
@@ -298,72 +308,121 @@ impl Remap {
     }
 
     /// A copy of `value` with the learned ids substituted in the strings under id keys (see
-    /// [`Remap::text`]) and referenceIds mapped: a recorded request body made fit for the
+    /// [`Lookup::text`]) and referenceIds mapped: a recorded request body made fit for the
     /// target, or a recorded notification turned into what the replay should receive.
-    pub fn value(&self, value: &Value, fallback: Option<(&str, &str)>) -> Value {
-        self.substitute(value, None, fallback)
+    fn value(&self, value: &Value, fallback: Option<(&str, &str)>) -> Value {
+        substitute(self, value, None, fallback)
     }
 
-    fn substitute(
-        &self,
-        value: &Value,
-        key: Option<&str>,
-        fallback: Option<(&str, &str)>,
-    ) -> Value {
-        match value {
-            Value::Object(map) => Value::Object(
-                map.iter()
-                    .map(|(k, v)| (k.clone(), self.substitute(v, Some(k), fallback)))
-                    .collect(),
-            ),
-            Value::Array(items) => Value::Array(
-                items
-                    .iter()
-                    .map(|item| self.substitute(item, key, fallback))
-                    .collect(),
-            ),
-            Value::String(text) if key.is_some_and(is_id_key) => {
-                Value::String(self.text(text, fallback))
-            }
-            Value::Number(n) if key == Some("referenceId") => n
-                .as_u64()
-                .and_then(|old| self.references.forward.get(&old))
-                .map_or_else(|| value.clone(), |new| Value::from(*new)),
-            other => other.clone(),
-        }
-    }
-}
-
-impl Remap {
     /// Whether every id of `recorded`, mapped, is the id at the same place in `replayed`: a
     /// cheap check for documents already known to be alike apart from ids and times (it looks
     /// at nothing else).
-    pub fn agrees(&self, recorded: &Value, replayed: &Value) -> bool {
-        self.agree(recorded, replayed, None)
+    fn agrees(&self, recorded: &Value, replayed: &Value) -> bool {
+        agree(self, recorded, replayed, None)
     }
 
-    fn agree(&self, recorded: &Value, replayed: &Value, key: Option<&str>) -> bool {
-        match (recorded, replayed) {
-            (Value::Object(old), Value::Object(new)) => {
-                old.len() == new.len()
-                    && old
-                        .iter()
-                        .all(|(k, o)| new.get(k).is_some_and(|n| self.agree(o, n, Some(k))))
-            }
-            (Value::Array(old), Value::Array(new)) => {
-                old.len() == new.len() && old.iter().zip(new).all(|(o, n)| self.agree(o, n, key))
-            }
-            (Value::String(old), Value::String(new)) if key.is_some_and(is_id_key) => {
-                self.text(old, None) == *new
-            }
-            (Value::Number(old), Value::Number(new)) if key == Some("referenceId") => {
-                let mapped = old
-                    .as_u64()
-                    .and_then(|old| self.references.forward.get(&old).copied());
-                mapped.map_or(old == new, |mapped| new.as_u64() == Some(mapped))
-            }
-            _ => true,
+    /// How many ids of `recorded`, mapped, are the id at the same place in `replayed`: which
+    /// of several recorded documents a received one is about, when its own chat id is not
+    /// known yet (its participants' ids may be).
+    fn agreeing(&self, recorded: &Value, replayed: &Value) -> usize {
+        agreeing(self, recorded, replayed, None)
+    }
+}
+
+fn agreeing<L: Lookup + ?Sized>(
+    lookup: &L,
+    recorded: &Value,
+    replayed: &Value,
+    key: Option<&str>,
+) -> usize {
+    match (recorded, replayed) {
+        (Value::Object(old), Value::Object(new)) => old
+            .iter()
+            .filter_map(|(k, o)| Some(agreeing(lookup, o, new.get(k)?, Some(k))))
+            .sum(),
+        (Value::Array(old), Value::Array(new)) => old
+            .iter()
+            .map(|o| {
+                new.iter()
+                    .map(|n| agreeing(lookup, o, n, key))
+                    .max()
+                    .unwrap_or(0)
+            })
+            .sum(),
+        (Value::String(old), Value::String(new)) if key.is_some_and(is_id_key) => {
+            usize::from(lookup.id(old).is_some() && lookup.text(old, None) == *new)
         }
+        _ => 0,
+    }
+}
+
+impl Lookup for Remap {
+    fn id(&self, old: &str) -> Option<&str> {
+        self.ids.forward.get(old).map(String::as_str)
+    }
+
+    fn origin(&self, old: &str) -> Option<&str> {
+        self.origins.forward.get(old).map(String::as_str)
+    }
+
+    fn reference(&self, old: u64) -> Option<u64> {
+        self.references.forward.get(&old).copied()
+    }
+}
+
+fn substitute<L: Lookup + ?Sized>(
+    lookup: &L,
+    value: &Value,
+    key: Option<&str>,
+    fallback: Option<(&str, &str)>,
+) -> Value {
+    match value {
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| (k.clone(), substitute(lookup, v, Some(k), fallback)))
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(
+            items
+                .iter()
+                .map(|item| substitute(lookup, item, key, fallback))
+                .collect(),
+        ),
+        Value::String(text) if key.is_some_and(is_id_key) => {
+            Value::String(lookup.text(text, fallback))
+        }
+        Value::Number(n) if key == Some("referenceId") => n
+            .as_u64()
+            .and_then(|old| lookup.reference(old))
+            .map_or_else(|| value.clone(), Value::from),
+        other => other.clone(),
+    }
+}
+
+fn agree<L: Lookup + ?Sized>(
+    lookup: &L,
+    recorded: &Value,
+    replayed: &Value,
+    key: Option<&str>,
+) -> bool {
+    match (recorded, replayed) {
+        (Value::Object(old), Value::Object(new)) => {
+            old.len() == new.len()
+                && old
+                    .iter()
+                    .all(|(k, o)| new.get(k).is_some_and(|n| agree(lookup, o, n, Some(k))))
+        }
+        (Value::Array(old), Value::Array(new)) => {
+            old.len() == new.len() && old.iter().zip(new).all(|(o, n)| agree(lookup, o, n, key))
+        }
+        (Value::String(old), Value::String(new)) if key.is_some_and(is_id_key) => {
+            lookup.text(old, None) == *new
+        }
+        (Value::Number(old), Value::Number(new)) if key == Some("referenceId") => {
+            let mapped = old.as_u64().and_then(|old| lookup.reference(old));
+            mapped.map_or(old == new, |mapped| new.as_u64() == Some(mapped))
+        }
+        _ => true,
     }
 }
 
