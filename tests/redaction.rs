@@ -55,7 +55,7 @@ fn secrets(kinds: &[&str]) -> Vec<String> {
     kinds.iter().map(|kind| secret(kind)).collect()
 }
 
-/// What the front end hands out itself, under `/secret/…`.
+/// What the front end hands out itself, under `/secret/…` (but `/secret/form`).
 const RESPONSE_KINDS: &[&str] = &[
     "code",
     "fragment",
@@ -69,8 +69,10 @@ const RESPONSE_KINDS: &[&str] = &[
     "refresh",
     "bodypassword",
     "bodyurl",
-    "formtoken",
 ];
+
+/// What `/secret/form` hands out (a form body: `run` never asks for it, it wants JSON).
+const FORM_REPLY_KIND: &str = "formtoken";
 
 /// The front end's own answer to `path` (under `/secret/`), full of secrets:
 /// `/secret/redirect` a 302, `/secret/form` a form-encoded token reply, anything else a JSON
@@ -112,7 +114,7 @@ fn secret_reply(path: &str) -> Vec<u8> {
     } else if path.starts_with("/secret/form") {
         let body = format!(
             "access_token={}&token_type=bearer&expires_in=3600",
-            secret("formtoken")
+            secret(FORM_REPLY_KIND)
         );
         (200, "application/x-www-form-urlencoded", body)
     } else {
@@ -197,19 +199,16 @@ fn assert_kept(path: &Path, kept: &[&str]) {
     }
 }
 
-const REQUEST_KINDS: &[&str] = &[
+/// What the clients send through both recorders: the password of a known user, secret query
+/// parameters, credential headers, a cookie, form and JSON login bodies.
+const SENT_BY_BOTH: &[&str] = &[
     "agent",
-    "desk",
-    "usertoken",
-    "usertoken2",
     "queryaccess",
     "querypassword",
     "queryapikey",
     "apikeyheader",
     "authtokenheader",
-    "bearer",
     "csrfheader",
-    "jsession",
     "theme",
     "proxyauth",
     "referer",
@@ -222,6 +221,10 @@ const REQUEST_KINDS: &[&str] = &[
     "jsonsecret",
     "jsonext",
 ];
+
+/// What only the proxy's clients send: `run` authenticates as its profile says, with Basic
+/// credentials and the session cookie the server gave.
+const SENT_THROUGH_THE_PROXY: &[&str] = &["desk", "usertoken", "usertoken2", "bearer", "jsession"];
 
 /// A JSON login body with secrets at several depths, and GWS look-alikes that must stay.
 fn json_login() -> Value {
@@ -353,8 +356,10 @@ async fn nothing_secret_sent_through_the_proxy_reaches_its_recording() {
     let status = spawn_blocking_exit(child, Duration::from_secs(20)).await;
     assert_eq!(status.code(), Some(0));
     let entries = entries_of(&out);
-    let mut all = secrets(REQUEST_KINDS);
+    let mut all = secrets(SENT_BY_BOTH);
+    all.extend(secrets(SENT_THROUGH_THE_PROXY));
     all.extend(secrets(RESPONSE_KINDS));
+    all.push(secret(FORM_REPLY_KIND));
     let sessions = sessions.lock().unwrap().clone();
     assert!(!sessions.is_empty(), "the server handed out sessions");
     all.extend(sessions);
@@ -447,6 +452,11 @@ async fn nothing_secret_a_recorded_run_sends_or_receives_reaches_its_recording()
             ("X-Api-Key", secret("apikeyheader")),
             ("X-Auth-Token", secret("authtokenheader")),
             ("X-CSRF-TOKEN", secret("csrfheader")),
+            ("Cookie", format!("theme={}", secret("theme"))),
+            (
+                "Proxy-Authorization",
+                basic("proxyuser", &secret("proxyauth")),
+            ),
             (
                 "Referer",
                 format!("http://app.example/page?token={}", secret("referer")),
@@ -508,26 +518,8 @@ async fn nothing_secret_a_recorded_run_sends_or_receives_reaches_its_recording()
     assert_eq!(output.status.code(), Some(0), "{}", output_text(&output));
 
     let entries = entries_of(&out);
-    let mut all = secrets(&[
-        "agent",
-        "queryaccess",
-        "querypassword",
-        "queryapikey",
-        "apikeyheader",
-        "authtokenheader",
-        "csrfheader",
-        "referer",
-        "sessionheader",
-        "formpassword",
-        "formcode",
-        "formsecret",
-        "jsonpassword",
-        "jsonapikey",
-        "jsonsecret",
-        "jsonext",
-    ]);
-    // Not `formtoken`: `run` makes no request to /secret/form, its reply being no JSON.
-    all.extend(secrets(&RESPONSE_KINDS[..RESPONSE_KINDS.len() - 1]));
+    let mut all = secrets(SENT_BY_BOTH);
+    all.extend(secrets(RESPONSE_KINDS));
     let sessions = sessions.lock().unwrap().clone();
     assert!(!sessions.is_empty(), "the server handed out sessions");
     all.extend(sessions);
