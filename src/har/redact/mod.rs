@@ -31,7 +31,7 @@ pub use body::body;
 pub use cookies::{request_cookies, response_cookies};
 pub use headers::header_value;
 pub use url::{url, urls_in};
-pub use users::{FINGERPRINT_PREFIX, NoRandomKey, UserNames};
+pub use users::{NoRandomKey, UserNames};
 
 /// What a secret value is replaced with.
 pub const REDACTED: &str = "[redacted]";

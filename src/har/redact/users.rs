@@ -18,7 +18,7 @@ use aws_lc_rs::hmac;
 use aws_lc_rs::rand::SystemRandom;
 
 /// What a fingerprinted user name starts with.
-pub const FINGERPRINT_PREFIX: &str = "user:";
+const FINGERPRINT_PREFIX: &str = "user:";
 
 /// Bytes of the HMAC shown (as twice as many hex digits).
 const FINGERPRINT_BYTES: usize = 6;
