@@ -51,12 +51,10 @@ mod support;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use gws_conform::driver::bayeux::BayeuxConfig;
-use gws_conform::driver::route::Route;
 use gws_conform::event::{Outcome, RunEvent};
 use gws_conform::har::model::Har;
 use gws_conform::profile::Profile;
-use gws_conform::replay::{Pace, Plan, ReplayContext, replay_group};
+use gws_conform::replay::{Plan, ReplayContext, replay_group};
 use gws_conform::server::ids::IdGen;
 use gws_conform::server::{Directory, ServerConfig};
 use recorder::Recorder;
@@ -380,15 +378,8 @@ fn main() {
         let run = runtime.block_on(async {
             let server = support::server_with(config(centre)).await;
             let ctx = ReplayContext {
-                base_url: server.base_url(),
-                profile: profile(centre),
-                pace: Pace::AsFastAsPossible,
                 deadline: Duration::from_secs_f64(options.deadline),
-                request_timeout: Duration::from_secs(10),
-                bayeux: BayeuxConfig::default(),
-                route: Route::Direct,
-                group_timeout: Duration::from_secs(60),
-                stop: gws_conform::run::Stop::new(),
+                ..ReplayContext::new(server.base_url(), profile(centre))
             };
             let before = cpu_time();
             let run = replay_group(group.clone(), &ctx).await;

@@ -172,6 +172,13 @@ impl Profile {
         }
     }
 
+    /// The names the users log in with (`user_name`, else the user's key).
+    pub fn login_names(&self) -> impl Iterator<Item = String> + '_ {
+        self.users
+            .iter()
+            .map(|(name, user)| user.value.user_name.clone().unwrap_or_else(|| name.clone()))
+    }
+
     /// The credentials of a user, resolving `password_env`.
     pub fn credentials(&self, user: &str) -> Result<Credentials, ProfileError> {
         let entry = self
@@ -213,6 +220,13 @@ mod tests {
             !format!("{creds:?}").contains("password\""),
             "passwords never print"
         );
+    }
+
+    #[test]
+    fn login_names_are_user_names_else_keys() {
+        let text = "users:\n  a: {password: x}\n  b: {user_name: bee, password: y}\n";
+        let profile: Profile = serde_saphyr::from_str(text).unwrap();
+        assert_eq!(profile.login_names().collect::<Vec<_>>(), ["a", "bee"]);
     }
 
     #[test]

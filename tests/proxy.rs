@@ -459,3 +459,32 @@ fn a_bad_upstream_is_bad_input_and_leaves_no_file() {
         "no file, no temporary file"
     );
 }
+
+#[test]
+fn a_bad_profile_of_known_users_is_bad_input_and_leaves_no_file() {
+    let dir = scratch("proxy-bad-profile");
+    let profile = dir.join("profile.yaml");
+    std::fs::write(&profile, "users:\n  agent1: {}\n").unwrap();
+    let out = dir.join("never.har");
+    let run = std::process::Command::new(env!("CARGO_BIN_EXE_gws-conform"))
+        .args([
+            "proxy",
+            "--listen",
+            "127.0.0.1:0",
+            "--upstream",
+            "http://gws",
+        ])
+        .arg("--profile")
+        .arg(&profile)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&run.stderr).contains("no `password` or `password_env`"));
+    assert_eq!(
+        std::fs::read_dir(&dir).unwrap().count(),
+        1,
+        "the profile alone: no recording, no temporary file"
+    );
+}

@@ -20,14 +20,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use gws_conform::check::Verdict;
-use gws_conform::driver::bayeux::BayeuxConfig;
-use gws_conform::driver::route::Route;
 use gws_conform::event::{Outcome, RunEvent};
 use gws_conform::har::model::Har;
 use gws_conform::profile::Profile;
 use gws_conform::replay::footprint::{Footprint, Routing, footprints};
 use gws_conform::replay::script::{Action, ActorKind};
-use gws_conform::replay::{Pace, Plan, ReplayContext, replay_group};
+use gws_conform::replay::{Plan, ReplayContext, replay_group};
 use gws_conform::run::ScenarioRun;
 use gws_conform::server::{Fault, ServerConfig};
 use recorder::Recorder;
@@ -123,15 +121,9 @@ async fn record_monitoring_flow() -> Har {
 
 fn context(base_url: String) -> ReplayContext {
     ReplayContext {
-        base_url,
-        profile: Profile::builtin(),
-        pace: Pace::AsFastAsPossible,
         deadline: Duration::from_secs(3),
         request_timeout: Duration::from_secs(5),
-        bayeux: BayeuxConfig::default(),
-        route: Route::Direct,
-        group_timeout: Duration::from_secs(60),
-        stop: gws_conform::run::Stop::new(),
+        ..ReplayContext::new(base_url, Profile::builtin())
     }
 }
 

@@ -43,10 +43,14 @@ fn captures_cross_between_legal_variants_both_ways() {
         let recorded = dir.join(format!("{variant}.har"));
         record(&recorded, Some(variant));
         if let Some(text) = replay_differences(&recorded, None) {
-            failures.push(format!("recorded with {variant}, replayed on default:\n{text}"));
+            failures.push(format!(
+                "recorded with {variant}, replayed on default:\n{text}"
+            ));
         }
         if let Some(text) = replay_differences(&default, Some(variant)) {
-            failures.push(format!("recorded on default, replayed with {variant}:\n{text}"));
+            failures.push(format!(
+                "recorded on default, replayed with {variant}:\n{text}"
+            ));
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));

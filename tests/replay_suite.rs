@@ -18,12 +18,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use gws_conform::check::Verdict;
-use gws_conform::driver::bayeux::BayeuxConfig;
-use gws_conform::driver::route::Route;
 use gws_conform::event::Outcome;
 use gws_conform::profile::Profile;
 use gws_conform::replay::script::GroupPlan;
-use gws_conform::replay::{Pace, Plan, ReplayContext, replay_group};
+use gws_conform::replay::{Plan, ReplayContext, replay_group};
 use gws_conform::server::{Fault, ServerConfig};
 use serde_json::Value;
 use support::{gws, json_lines, output_text};
@@ -86,15 +84,8 @@ async fn replay_one(group: Arc<GroupPlan>, fault: Fault) -> (String, Vec<String>
     };
     let server = support::server_with(config).await;
     let ctx = ReplayContext {
-        base_url: server.base_url(),
-        profile: Profile::builtin(),
-        pace: Pace::AsFastAsPossible,
         deadline: Duration::from_secs(3),
-        request_timeout: Duration::from_secs(10),
-        bayeux: BayeuxConfig::default(),
-        route: Route::Direct,
-        group_timeout: Duration::from_secs(60),
-        stop: gws_conform::run::Stop::new(),
+        ..ReplayContext::new(server.base_url(), Profile::builtin())
     };
     let run = replay_group(group.clone(), &ctx).await;
     server.shutdown().await;

@@ -12,6 +12,7 @@ use super::signal::StopSignals;
 use crate::exit;
 use crate::har::{Ending, HarWriter};
 use crate::output::{names_stdout, shown};
+use crate::profile::Profile;
 use crate::proxy::{ProxyConfig, start};
 
 /// How long requests in flight at Ctrl-C get to complete (and be recorded).
@@ -39,6 +40,14 @@ pub struct ProxyArgs {
     /// Largest request or response body forwarded, in bytes.
     #[arg(long, value_name = "BYTES", default_value_t = 16 << 20, value_parser = clap::value_parser!(u64).range(1..=1 << 30))]
     pub max_body: u64,
+    /// A profile whose users' login names the recording may show as actor names (passwords
+    /// are not read); default: the reference server's built-in users. Other Basic user names
+    /// are recorded as a fingerprint (docs/recording.md).
+    #[arg(long, value_name = "FILE")]
+    pub profile: Option<PathBuf>,
+    /// Another Basic user name the recording may show; repeatable.
+    #[arg(long = "known-user", value_name = "NAME")]
+    pub known_users: Vec<String>,
 }
 
 /// Runs the proxy until Ctrl-C; returns the exit code.
@@ -46,6 +55,17 @@ pub async fn run(args: ProxyArgs) -> i32 {
     if let Err(code) = super::check_outputs(&[("--out", Some(&args.out))]) {
         return code;
     }
+    let profile = match &args.profile {
+        Some(path) => match Profile::load(path) {
+            Ok(profile) => profile,
+            Err(errors) => return super::run::problems(&errors, "profile"),
+        },
+        None => Profile::builtin(),
+    };
+    let known_users = profile
+        .login_names()
+        .chain(args.known_users.iter().cloned())
+        .collect();
     let made_by = format!("gws-conform proxy in front of {}", args.upstream);
     let writer = match HarWriter::create(&args.out, &made_by) {
         Ok(writer) => Arc::new(writer),
@@ -57,6 +77,7 @@ pub async fn run(args: ProxyArgs) -> i32 {
     let config = ProxyConfig {
         hold_limit: Duration::from_secs(args.hold_limit),
         max_body_bytes: usize::try_from(args.max_body).unwrap_or(usize::MAX),
+        known_users,
         ..ProxyConfig::new(&args.upstream)
     };
     let mut proxy = match start(config, args.listen, writer.clone()).await {

@@ -249,11 +249,11 @@ fn query_string(url: &str) -> Vec<Header> {
         .unwrap_or_default()
 }
 
-/// A response body as HAR content: UTF-8 text as is; anything else (binary, or still
+/// A response body as HAR content: UTF-8 text redacted; anything else (binary, or still
 /// content-encoded) in base64, so the bytes survive.
 fn content(body: &[u8], mime_type: &str, content_encoded: bool) -> Content {
     let (text, encoding) = match std::str::from_utf8(body) {
-        Ok(text) if !content_encoded => (text.to_owned(), None),
+        Ok(text) if !content_encoded => (redact::body(text), None),
         _ => (
             base64::engine::general_purpose::STANDARD.encode(body),
             Some("base64".to_owned()),
@@ -275,7 +275,9 @@ impl Entry {
         let post_data = (!capture.request_body.is_empty()).then(|| PostData {
             mime_type: request_mime.to_owned(),
             // HAR 1.2 has no encoding for request bodies; the API only sends JSON text.
-            text: Some(String::from_utf8_lossy(&capture.request_body).into_owned()),
+            text: Some(redact::body(&String::from_utf8_lossy(
+                &capture.request_body,
+            ))),
             ..PostData::default()
         });
         let url = redact::url(&capture.url);
@@ -346,7 +348,8 @@ impl Entry {
             gws_role: labels.role,
             gws_step: labels.step,
             gws_line: labels.line,
-            gws_error: capture.error.clone(),
+            // Transport errors quote the URL they failed on, query included.
+            gws_error: capture.error.as_deref().map(redact::urls_in),
             ..Entry::default()
         }
     }
@@ -450,6 +453,50 @@ mod tests {
             "http://127.0.0.1:8090/api/v2/chats/1/messages?index=2&x=a%20b"
         );
         assert!(entry.started_date_time.ends_with('Z'));
+    }
+
+    #[test]
+    fn secrets_in_urls_bodies_and_errors_stay_out_of_the_entry() {
+        let mut capture = sample();
+        capture.url = "http://h/api/v2/me?access_token=q1&index=2#id_token=q2".into();
+        capture
+            .request_headers
+            .push(("X-Api-Key".into(), "k3y".into()));
+        capture.request_body =
+            br#"{"operationName":"Login","password":"pw1","keys":["a"]}"#.to_vec();
+        if let Some(response) = &mut capture.response {
+            response
+                .headers
+                .push(("Location".into(), "/next?code=c0de".into()));
+            response
+                .headers
+                .push(("Authentication-Info".into(), "nextnonce=n0nce".into()));
+            response.body = br#"{"statusCode":0,"refresh_token":"r1"}"#.to_vec();
+        }
+        capture.error = Some("error sending request for url (http://h/x?api_key=k2)".into());
+        let entry = Entry::from_capture(&capture);
+        let text = serde_json::to_string(&entry).unwrap();
+        for secret in ["q1", "q2", "k3y", "pw1", "c0de", "n0nce", "r1", "k2"] {
+            assert!(!text.contains(secret), "{secret} leaked: {text}");
+        }
+        assert_eq!(
+            entry.request.url,
+            "http://h/api/v2/me?access_token=[redacted]&index=2#id_token=[redacted]"
+        );
+        let query: Vec<(&str, &str)> = entry
+            .request
+            .query_string
+            .iter()
+            .map(|q| (q.name.as_str(), q.value.as_str()))
+            .collect();
+        assert_eq!(query, [("access_token", redact::REDACTED), ("index", "2")]);
+        assert_eq!(entry.response.redirect_url, "/next?code=[redacted]");
+        let body = entry.request.post_data.and_then(|p| p.text).unwrap();
+        assert!(body.contains(r#""keys":["a"]"#), "{body}");
+        assert_eq!(
+            entry.response.content.size, 37,
+            "the size is the body's as received"
+        );
     }
 
     #[test]

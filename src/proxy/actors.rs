@@ -2,6 +2,8 @@
 //! the user of its HTTP Basic credentials (decoded before the header is redacted), or, for
 //! requests that only carry the session cookie, the user that cookie was handed to; a customer
 //! is `customer:{chat id}` from the customer chat API's path (or from the RequestChat reply).
+//! A user name that is not a known one is never shown: its fingerprint names the actor
+//! ([`UserNames`]), and is what the session cookies remember.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Mutex, PoisonError};
@@ -11,6 +13,7 @@ use axum::http::header::AUTHORIZATION;
 use serde_json::Value;
 
 use crate::har::model::cookie_pairs;
+use crate::har::redact::UserNames;
 use crate::profile::basic_auth_text;
 
 /// Session cookies remembered at most; the oldest are forgotten first, so memory stays flat
@@ -30,8 +33,9 @@ pub struct Actor {
 }
 
 /// What the proxy has learnt about who is who.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Names {
+    users: UserNames,
     sessions: Mutex<Sessions>,
 }
 
@@ -43,11 +47,19 @@ struct Sessions {
 }
 
 impl Names {
+    /// Knowing nothing yet; Basic user names are shown as `users` says.
+    pub fn new(users: UserNames) -> Self {
+        Self {
+            users,
+            sessions: Mutex::default(),
+        }
+    }
+
     /// Names the sender of a request to `path` with `headers`, if anything tells.
     pub fn identify(&self, headers: &HeaderMap, path: &str) -> Option<Actor> {
         if let Some(user) = basic_user(headers) {
             return Some(Actor {
-                name: user,
+                name: self.users.shown(&user),
                 role: None,
             });
         }
@@ -142,9 +154,13 @@ mod tests {
         map
     }
 
+    fn names() -> Names {
+        Names::new(UserNames::new(["agent1".to_owned()]).unwrap())
+    }
+
     #[test]
     fn basic_users_and_their_session_cookies_are_named() {
-        let names = Names::default();
+        let names = names();
         // agent1:secret
         let basic = headers(&[("authorization", "Basic YWdlbnQxOnNlY3JldA==")]);
         let actor = names.identify(&basic, "/api/v2/me").unwrap();
@@ -172,8 +188,26 @@ mod tests {
     }
 
     #[test]
+    fn unknown_user_names_are_fingerprinted_and_their_sessions_too() {
+        let names = names();
+        // A token sent as the user name, with no password: "tok3n:".
+        let token = headers(&[("authorization", "Basic dG9rM246")]);
+        let actor = names.identify(&token, "/api/v2/me").unwrap();
+        assert!(actor.name.starts_with("user:"), "{actor:?}");
+        assert!(!actor.name.contains("tok3n"));
+        assert_eq!(names.identify(&token, "/api/v2/me").unwrap(), actor);
+        // Another one: "other:".
+        let other = headers(&[("authorization", "Basic b3RoZXI6")]);
+        assert_ne!(names.identify(&other, "/api/v2/me").unwrap(), actor);
+        let set = headers(&[("set-cookie", "JSESSIONID=t1; Path=/")]);
+        names.learn(Some(&actor), &set, b"{}");
+        let cookie = headers(&[("cookie", "JSESSIONID=t1")]);
+        assert_eq!(names.identify(&cookie, "/api/v2/me").unwrap(), actor);
+    }
+
+    #[test]
     fn customers_are_named_by_their_chat() {
-        let names = Names::default();
+        let names = names();
         let none = HeaderMap::new();
         let requesting = names.identify(&none, "/api/v2/chats").unwrap();
         assert_eq!(requesting.name, "customer");

@@ -11,6 +11,7 @@
 mod actors;
 mod forward;
 
+use std::collections::BTreeSet;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -20,6 +21,8 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use crate::har::CaptureSink;
+use crate::har::redact::{NoRandomKey, UserNames};
+use crate::profile::Profile;
 
 /// How the proxy behaves.
 #[derive(Debug, Clone)]
@@ -34,16 +37,21 @@ pub struct ProxyConfig {
     pub connect_timeout: Duration,
     /// Largest request or response body forwarded (and recorded); larger ones are refused.
     pub max_body_bytes: usize,
+    /// The Basic user names the recording may show; any other is fingerprinted
+    /// ([`UserNames`]).
+    pub known_users: BTreeSet<String>,
 }
 
 impl ProxyConfig {
-    /// The defaults for `upstream`: hold limit 300 s, connect timeout 10 s, bodies up to 16 MiB.
+    /// The defaults for `upstream`: hold limit 300 s, connect timeout 10 s, bodies up to 16 MiB,
+    /// the reference server's built-in users known.
     pub fn new(upstream: impl Into<String>) -> Self {
         Self {
             upstream: upstream.into(),
             hold_limit: Duration::from_secs(300),
             connect_timeout: Duration::from_secs(10),
             max_body_bytes: 16 << 20,
+            known_users: Profile::builtin().login_names().collect(),
         }
     }
 }
@@ -62,6 +70,9 @@ pub enum ProxyError {
     /// The HTTP client for the upstream could not be built.
     #[error("cannot build the HTTP client: {0}")]
     Client(#[from] reqwest::Error),
+    /// The key fingerprinting unknown user names could not be drawn.
+    #[error(transparent)]
+    Randomness(#[from] NoRandomKey),
     /// The listening address could not be bound.
     #[error("cannot listen on {addr}: {source}")]
     Listen {
@@ -153,6 +164,8 @@ pub async fn start(
     sink: Arc<dyn CaptureSink>,
 ) -> Result<RunningProxy, ProxyError> {
     let upstream = upstream_base(&config.upstream)?;
+    // One proxy writes one recording: its fingerprints are keyed for it alone.
+    let users = UserNames::new(config.known_users.iter().cloned())?;
     let client = reqwest::Client::builder()
         // Redirects, cookies and compression belong to the real client, not to the proxy.
         .redirect(reqwest::redirect::Policy::none())
@@ -173,7 +186,7 @@ pub async fn start(
         client,
         config,
         sink,
-        names: actors::Names::default(),
+        names: actors::Names::new(users),
         listen: addr,
     });
     let router = Router::new().fallback(forward::forward).with_state(proxy);

@@ -109,6 +109,25 @@ pub struct ReplayContext {
     pub stop: Stop,
 }
 
+impl ReplayContext {
+    /// A context for replaying against `base_url` as `profile`'s users: as fast as possible,
+    /// ten seconds for a dependency and a request, a minute's grace per group, directly, never
+    /// stopped from outside. The fields are public: change what a replay needs otherwise.
+    pub fn new(base_url: String, profile: Profile) -> Self {
+        Self {
+            base_url,
+            profile,
+            pace: Pace::AsFastAsPossible,
+            deadline: Duration::from_secs(10),
+            request_timeout: Duration::from_secs(10),
+            bayeux: BayeuxConfig::default(),
+            route: Route::Direct,
+            group_timeout: Duration::from_secs(60),
+            stop: Stop::new(),
+        }
+    }
+}
+
 /// Why a group's replay halted before its end.
 #[derive(Debug, Clone)]
 enum Halt {

@@ -21,6 +21,7 @@ use serde_json::Value;
 
 use crate::check::diff::Masks;
 use crate::check::json::last_segment;
+use crate::har::redact::REDACTED;
 
 /// Keys whose values are wall-clock times: they differ in every run.
 pub const TIME_KEYS: &[&str] = &["timestamp", "timestampSeconds", "receivedDate"];
@@ -223,7 +224,10 @@ impl Remap {
                     }
                 }
             }
-            (Value::String(old), Value::String(new)) if key.is_some_and(is_id_key) => {
+            // A value the recording redacted stands for no id in particular.
+            (Value::String(old), Value::String(new))
+                if key.is_some_and(is_id_key) && old != REDACTED =>
+            {
                 self.learn_text(old, new);
             }
             (Value::Number(old), Value::Number(new))
@@ -599,6 +603,22 @@ mod tests {
         assert_eq!(remap.id("A"), Some("X"));
         assert_eq!(remap.id("B"), None);
         assert_eq!(remap.conflicts(), 2);
+    }
+
+    #[test]
+    fn redacted_values_pair_with_nothing() {
+        let mut remap = Remap::default();
+        remap.learn(
+            &json!({"sessionId": REDACTED, "chat": {"id": "A"}}),
+            &json!({"sessionId": "s1", "chat": {"id": "X"}}),
+            Origin::Response,
+        );
+        assert_eq!(remap.id(REDACTED), None);
+        assert_eq!(remap.id("A"), Some("X"));
+        assert_eq!(
+            remap.text("/p?session_id=[redacted]", None),
+            "/p?session_id=[redacted]"
+        );
     }
 
     #[test]

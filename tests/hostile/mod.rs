@@ -111,6 +111,15 @@ impl Hostile {
             long_poll_timeout: long_poll,
             ..ServerConfig::default()
         };
+        Self::in_front_of(config, planner).await
+    }
+
+    /// A front end on a free port in front of a fresh reference server started with `config`,
+    /// answering requests as `planner` says.
+    pub async fn in_front_of(
+        config: ServerConfig,
+        planner: impl Fn(&Request) -> Plan + Send + Sync + 'static,
+    ) -> Hostile {
         let server = start(config, "127.0.0.1:0".parse().unwrap())
             .await
             .expect("start the reference server");

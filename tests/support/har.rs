@@ -109,15 +109,70 @@ pub fn assert_valid(har: &Value) -> Vec<Value> {
 /// Asserts none of `secrets` appears anywhere in the file.
 #[track_caller]
 pub fn assert_no_secret(path: &Path, secrets: &[String]) {
-    let text = std::fs::read_to_string(path).unwrap();
-    for secret in secrets {
-        assert!(!secret.is_empty());
+    let forms = secrets.iter().map(|s| (s.clone(), s.clone()));
+    assert_absent(path, forms.collect());
+}
+
+/// Asserts none of `secrets` appears anywhere in the file's bytes, as it is, percent-encoded
+/// (upper- or lower-case hex) or inside any base64 text (`Basic` credentials, base64 bodies).
+#[track_caller]
+pub fn assert_no_secret_in_any_form(path: &Path, secrets: &[String]) {
+    let forms = secrets.iter().flat_map(|secret| {
+        let encoded = [
+            percent_encoded(secret, false),
+            percent_encoded(secret, true),
+        ];
+        std::iter::once(secret.clone())
+            .chain(encoded)
+            .chain(base64_cores(secret))
+            .map(move |form| (secret.clone(), form))
+    });
+    assert_absent(path, forms.collect());
+}
+
+/// Asserts no `form` (of its `secret`) is in the file.
+#[track_caller]
+fn assert_absent(path: &Path, forms: Vec<(String, String)>) {
+    let bytes = std::fs::read(path).unwrap();
+    for (secret, form) in forms {
+        assert!(!form.is_empty(), "an empty secret finds nothing");
         assert!(
-            !text.contains(secret.as_str()),
-            "{} contains the secret {secret}",
+            !bytes.windows(form.len()).any(|w| w == form.as_bytes()),
+            "{} contains the secret {secret} (as {form})",
             path.display()
         );
     }
+}
+
+/// `text` with every byte but the unreserved ones (RFC 3986) as `%XX`.
+fn percent_encoded(text: &str, lower_case: bool) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            _ if lower_case => format!("%{b:02x}"),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// The base64 characters that encode `secret` alone wherever it stands in a longer text: one
+/// string per alignment of its first byte (0, 1 or 2 bytes into a 3-byte group), without the
+/// characters shared with what comes before or after it.
+fn base64_cores(secret: &str) -> Vec<String> {
+    use base64::Engine;
+    (0..3)
+        .map(|offset| {
+            let mut bytes = vec![0u8; offset];
+            bytes.extend_from_slice(secret.as_bytes());
+            let encoded = base64::engine::general_purpose::STANDARD.encode(&bytes);
+            // Character i holds bits 6i..6i+6: it is the secret's alone when those bits are.
+            let first = (8 * offset).div_ceil(6);
+            let end = 8 * (offset + secret.len()) / 6;
+            encoded[first..end].to_owned()
+        })
+        .collect()
 }
 
 /// The Bayeux messages of an entry's request body.
