@@ -1,10 +1,11 @@
 //! Captures cross between implementations that differ only where the documents allow: the
-//! whole suite recorded against the reference server with a legal variant on replays with no
-//! difference against the default server, and the default recording against the variant.
+//! whole suite recorded against the reference server with legal variants on replays with no
+//! difference against the default server, and the default recording against the variants.
 //!
 //! Each variant is one choice of docs/rulings.md that two conforming servers may make
-//! differently; [`CROSSING`] lists those replay already tolerates (docs/replay.md, "Across
-//! implementations", says which are still open).
+//! differently; [`CROSSING`] lists those replay tolerates, all switched on at once (a server
+//! makes all its choices together). docs/replay.md, "Across implementations", names the
+//! variants a capture does not cross yet.
 
 mod support;
 

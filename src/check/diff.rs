@@ -156,15 +156,23 @@ pub struct Masks {
 }
 
 /// The shape of a value whose digits change from run to run (a time): `"<shape
-/// 9999-99-99 99:99:99.999+9999>"` for a string, `"<integer of 13 digits>"` for a number, so a
-/// time in another format or unit still shows.
+/// 9999-99-99 99:99:99.999±9999>"` for a string, `"<integer of 13 digits>"` for a number, so a
+/// time in another format or unit still shows. The sign of a closing UTC offset is part of its
+/// value, not of its format (`+0000` and `-0700` are one shape: docs/rulings.md,
+/// `choice-timestamp-offset`).
 fn shape(value: &Value) -> Value {
     Value::String(match value {
         Value::String(text) => {
-            let digits: String = text
+            let mut digits: String = text
                 .chars()
                 .map(|c| if c.is_ascii_digit() { '9' } else { c })
                 .collect();
+            for offset in ["+9999", "-9999", "+99:99", "-99:99"] {
+                if let Some(stem) = digits.strip_suffix(offset) {
+                    digits = format!("{stem}±{}", &offset[1..]);
+                    break;
+                }
+            }
             format!("<shape {digits}>")
         }
         Value::Number(n) if n.is_u64() || n.is_i64() => {
@@ -876,11 +884,16 @@ mod tests {
     fn shaped_values_keep_their_format() {
         let masks = Masks::new(&[], &[], &[]).with_shaped(&["**.timestamp", "**.seconds"]);
         let value = json!({"m": [{"timestamp": "2026-01-02 03:04:05.678+0000", "seconds": 1767323045678_u64},
-                                 {"timestamp": "2026-01-02T03:04:05Z", "seconds": 1767323045}]});
+                                 {"timestamp": "2026-01-02T03:04:05Z", "seconds": 1767323045},
+                                 {"timestamp": "2026-01-01 20:04:05.678-0700"},
+                                 {"timestamp": "2026-01-02T03:04:05+00:00"}]});
         assert_eq!(
             masks.normalise(&value),
-            json!({"m": [{"timestamp": "<shape 9999-99-99 99:99:99.999+9999>", "seconds": "<integer of 13 digits>"},
-                         {"timestamp": "<shape 9999-99-99T99:99:99Z>", "seconds": "<integer of 10 digits>"}]})
+            json!({"m": [{"timestamp": "<shape 9999-99-99 99:99:99.999±9999>", "seconds": "<integer of 13 digits>"},
+                         {"timestamp": "<shape 9999-99-99T99:99:99Z>", "seconds": "<integer of 10 digits>"},
+                         {"timestamp": "<shape 9999-99-99 99:99:99.999±9999>"},
+                         {"timestamp": "<shape 9999-99-99T99:99:99±99:99>"}]}),
+            "an offset's sign is a value; Z is another format"
         );
     }
 

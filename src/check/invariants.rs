@@ -9,7 +9,7 @@
 //! | `invariant.agent-visibility` | `VIS-MONITOR` | An agent is never shown a participant or message with visibility `Supervisors`. |
 //! | `invariant.customer-visibility` | `VIS-CUSTOMER` | The customer never sees non-`All` content (see [`super::visibility`]). |
 //! | `invariant.revoked-empty` | `REVOKE-EMPTY` | `Revoked` and `Completed` carry empty `participants` and `capabilities`. |
-//! | `invariant.index` | `NOTIF-INDEX` | Message `index` strictly increases per chat per actor over all its MessageLogUpdated. |
+//! | `invariant.index` | `NOTIF-INDEX` | Message `index` strictly increases per chat per actor over all its MessageLogUpdated ([`super::index_order`]). |
 //! | `invariant.unique` | `NOTIF-UNIQUE` | No notification is delivered twice (NON-STRICT; rule below). |
 //! | `invariant.reference` | `NOTIF-REFERENCE` | A `referenceId` in a notification is one a request of that actor returned (NON-STRICT; rule below). |
 //!
@@ -45,6 +45,7 @@ use std::collections::{HashMap, HashSet};
 
 use serde_json::Value;
 
+use super::index_order::IndexOrder;
 use super::json::chat_key;
 use super::modes::{self, CapabilityMatch, Mode};
 use super::repeats::Repeats;
@@ -78,19 +79,12 @@ pub enum CustomerView<'a> {
     Messages(&'a Value),
 }
 
-/// One chat session of one actor.
-#[derive(Debug, Default)]
-struct Session {
-    last_index: Option<u64>,
-}
-
 /// What is known about one actor.
 #[derive(Debug, Default)]
 struct ActorState {
     references: HashSet<String>,
     /// A successful chat operation of the actor answered without a `referenceId`.
     withheld: bool,
-    sessions: HashMap<String, Session>,
     /// Which of the actor's notifications repeat an earlier one.
     repeats: Repeats,
 }
@@ -108,6 +102,7 @@ struct PendingReference {
 #[derive(Debug, Default)]
 pub struct InvariantChecker {
     actors: HashMap<String, ActorState>,
+    indexes: IndexOrder,
     ledger: VisibilityLedger,
     references: Vec<PendingReference>,
 }
@@ -199,7 +194,7 @@ impl InvariantChecker {
             if matches!(actor.role, Role::Agent | Role::Supervisor) {
                 self.ledger.learn(chat, data);
             }
-            findings.extend(self.chat_rules(actor, seq, chat, data));
+            findings.extend(self.chat_rules(actor, seq, data));
         }
         self.note_reference(actor, seq, data);
         findings
@@ -248,14 +243,9 @@ impl InvariantChecker {
         findings
     }
 
-    fn chat_rules(
-        &mut self,
-        actor: &ActorInfo,
-        seq: u64,
-        chat: &str,
-        data: &Value,
-    ) -> Vec<Finding> {
+    fn chat_rules(&mut self, actor: &ActorInfo, seq: u64, data: &Value) -> Vec<Finding> {
         let mut findings = Vec::new();
+        findings.extend(self.indexes.observe(&actor.name, seq, data));
         match text(data, "/messageType") {
             Some("ChatStateChangeMessage") => {
                 findings.extend(revoked_empty(actor, seq, data));
@@ -270,34 +260,13 @@ impl InvariantChecker {
                         "/chat/participants",
                     ));
                 }
-                if matches!(text(data, "/chat/state"), Some("Revoked" | "Completed")) {
-                    self.end_session(actor, chat);
-                }
             }
-            Some("MessageLogUpdated") => {
-                findings.extend(self.index_increases(actor, seq, chat, data));
-                if actor.role == Role::Agent {
-                    findings.extend(agent_sees_no_supervisors(actor, seq, data, "/messages"));
-                }
+            Some("MessageLogUpdated") if actor.role == Role::Agent => {
+                findings.extend(agent_sees_no_supervisors(actor, seq, data, "/messages"));
             }
             _ => {}
         }
         findings
-    }
-
-    fn session(&mut self, actor: &str, chat: &str) -> &mut Session {
-        self.actors
-            .entry(actor.to_owned())
-            .or_default()
-            .sessions
-            .entry(chat.to_owned())
-            .or_default()
-    }
-
-    /// The chat is over for the actor: a later notification about it starts afresh (the
-    /// repeats' own sessions end by themselves).
-    fn end_session(&mut self, actor: &ActorInfo, chat: &str) {
-        self.session(&actor.name, chat).last_index = None;
     }
 
     fn duplicate(
@@ -323,41 +292,6 @@ impl InvariantChecker {
                     "notification #{seq} to {} ({}) repeats an earlier one of chat {chat}",
                     actor.name,
                     kind_of(data)
-                ),
-            )
-        })
-    }
-
-    fn index_increases(
-        &mut self,
-        actor: &ActorInfo,
-        seq: u64,
-        chat: &str,
-        data: &Value,
-    ) -> Option<Finding> {
-        let messages = data.get("messages").and_then(Value::as_array)?;
-        let session = self.session(&actor.name, chat);
-        let mut offences = Vec::new();
-        for index in messages
-            .iter()
-            .filter_map(|m| m.get("index").and_then(Value::as_u64))
-        {
-            if let Some(last) = session.last_index
-                && index <= last
-            {
-                offences.push(format!("index {index} after {last}"));
-            }
-            session.last_index = Some(session.last_index.map_or(index, |l| l.max(index)));
-        }
-        (!offences.is_empty()).then(|| Finding {
-            details: offences,
-            ..finding(
-                "invariant.index",
-                "NOTIF-INDEX",
-                Verdict::Fail,
-                format!(
-                    "notification #{seq} to {}: message indexes of chat {chat} do not strictly increase",
-                    actor.name
                 ),
             )
         })

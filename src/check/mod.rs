@@ -18,6 +18,7 @@
 
 pub mod bayeux;
 pub mod diff;
+pub mod index_order;
 pub mod invariants;
 pub mod join_log;
 pub mod join_timing;

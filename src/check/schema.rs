@@ -19,6 +19,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::LazyLock;
 
 use jsonschema::{Draft, Registry, Validator};
 use serde_json::Value;
@@ -145,6 +146,15 @@ impl std::fmt::Debug for SchemaSet {
 }
 
 impl SchemaSet {
+    /// The schemas compiled into the binary, compiled once (`None` if they do not compile,
+    /// which the crate's own tests rule out).
+    pub fn builtin_shared() -> Option<&'static SchemaSet> {
+        static BUILTIN: LazyLock<Option<SchemaSet>> = LazyLock::new(|| {
+            SchemaSet::from_sources(crate::embedded::SCHEMAS.iter().copied()).ok()
+        });
+        BUILTIN.as_ref()
+    }
+
     /// Loads every `*.schema.json` file of `dir` (not recursive).
     pub fn from_dir(dir: &Path) -> Result<Self, SchemaError> {
         let read_dir = |source| SchemaError::ReadDir {

@@ -12,8 +12,9 @@ use tokio::task::JoinHandle;
 use super::Shared;
 use super::causality::Missed;
 use super::compare::REQUIREMENT;
+use super::meaning::{Comparison, Outcome};
 use super::protocol::probe_difference;
-use super::remap::{Lookup, Origin, time_masks};
+use super::remap::{Lookup, Origin};
 use super::script::{Action, ActorKind, Dep, GroupPlan, RequestBody, Step};
 use crate::bayeux::{ChannelPattern, ENDPOINT};
 use crate::check::diff::unified;
@@ -395,8 +396,14 @@ fn check_response(shared: &Shared, step: &Step, exchange: &Exchange) -> Option<D
         code(recorded.body.as_ref()),
         code(exchange.response.as_ref()),
     );
-    let same_code = old_code.is_none() || old_code == new_code;
-    if i64::from(status) == recorded.status && same_code {
+    let operation = exchange
+        .request
+        .as_ref()
+        .and_then(|body| body.get("operationName"))
+        .and_then(Value::as_str);
+    if Outcome::of(recorded.status, old_code)
+        .agrees(&Outcome::of(i64::from(status), new_code), operation)
+    {
         return body_difference(shared, step, exchange);
     }
     let shown = |code: Option<i64>| code.map_or_else(String::new, |c| format!(" (statusCode {c})"));
@@ -422,12 +429,12 @@ fn body_difference(shared: &Shared, step: &Step, exchange: &Exchange) -> Option<
     if !step.recorded.compare_body {
         return None;
     }
-    let masks = time_masks();
-    let expected = masks.normalise(&shared.remap().party(step.actor).value(old, None));
-    let actual = masks.normalise(new);
-    if expected == actual {
+    let expected = shared.remap().party(step.actor).value(old, None);
+    let comparison = Comparison::of(&expected, new);
+    if comparison.same() {
         return None;
     }
+    let (expected, actual) = (comparison.expected, comparison.actual);
     let label = format!(
         "recorded ({}, ids remapped)",
         shared.group.sources.label(step.entry)

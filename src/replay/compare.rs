@@ -19,9 +19,10 @@
 //! - a recorded notification without counterpart is missing; a received one without
 //!   counterpart is unexpected;
 //! - order: notifications about one chat (and those about no chat, per channel) must arrive on
-//!   a session in the order its recorded counterpart received them: the documentation orders
-//!   a chat's StatusChange, ParticipantsUpdated and MessageLogUpdated, and message indexes only
-//!   grow. Across chats, and across sessions, the order is free.
+//!   a session in the order their recorded counterparts did where the documents fix it
+//!   ([`super::order`]: one kind among its own, nothing after the session's end; a
+//!   StatusChange against the others is a SHOULD, NON-STRICT). Across chats, across
+//!   sessions, and where the documents leave it open, the order is free.
 //!
 //! Every finding cites [`REQUIREMENT`].
 
@@ -30,7 +31,9 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use super::remap::{Lookup, Origin, alike, time_masks};
+use super::meaning::Comparison;
+use super::order::Arrivals;
+use super::remap::{Lookup, Origin, alike};
 use super::scopes::{Fit, PartyIds, PartyRemaps};
 use super::script::{RecordedNote, Sources, kind_of};
 use crate::check::diff::unified;
@@ -232,7 +235,11 @@ pub fn findings(
     received: &[Received],
     remap: PartyIds<'_>,
 ) -> Vec<Finding> {
-    let masks = time_masks();
+    let mut one_sided = Capped::new(
+        "replay.fields",
+        "notifications with fields on one side only",
+        Verdict::Info,
+    );
     let mut differs = Capped::new(
         "replay.notification",
         "differing notifications",
@@ -245,6 +252,11 @@ pub fn findings(
     );
     let mut missing = Capped::new("replay.missing", "missing notifications", Verdict::Fail);
     let mut order = Capped::new("replay.order", "notifications out of order", Verdict::Fail);
+    let mut order_should = Capped::new(
+        "replay.order",
+        "notifications out of a SHOULD's order",
+        Verdict::NonStrict,
+    );
     let mut unknown = Capped::new(
         "replay.unrecorded",
         "notifications after the recording stopped listening",
@@ -261,11 +273,11 @@ pub fn findings(
         })
         .collect();
     let mut paired = vec![false; notes.len()];
-    // Per chat (or per channel for notifications about no chat): the last recorded index seen.
-    // Sessions are streams of their own: one session's notifications are not ordered against
-    // another's.
+    // Per chat (or per channel for notifications about no chat), the orders the documents fix
+    // (`order`). Sessions are streams of their own: one session's notifications are not
+    // ordered against another's.
     type Stream = (Option<String>, String, Option<String>);
-    let mut streams: HashMap<Stream, (usize, usize)> = HashMap::new();
+    let mut streams: HashMap<Stream, Arrivals> = HashMap::new();
     for (position, got) in received.iter().enumerate() {
         let Some(index) = got.matched else {
             if tails
@@ -298,29 +310,42 @@ pub fn findings(
         // Alike apart from ids and times, with the ids as learned: nothing differs (the common
         // case, checked without copying either document).
         let same = got.alike && remap.agrees(&note.data, &got.data);
-        let expected = (!same).then(|| masks.normalise(&remap.value(&note.data, None)));
-        let actual = (!same).then(|| masks.normalise(&got.data));
-        if let (Some(expected), Some(actual)) = (expected, actual)
-            && expected != actual
-        {
+        let comparison = (!same).then(|| Comparison::of(&remap.value(&note.data, None), &got.data));
+        if let Some(comparison) = comparison {
             let entry = sources.label(note.entry);
-            let label = format!("recorded ({entry}, ids remapped)");
-            differs.push(
-                format!(
-                    "{actor}: {} differs from the recording ({entry})",
-                    describe(&got.data)
-                ),
-                vec![unified(&expected, &actual, (&label, "replayed"))],
-            );
+            if let Some(fields) = comparison.one_sided() {
+                one_sided.push(
+                    format!("{actor}: {} ({entry}): {fields}", describe(&got.data)),
+                    Vec::new(),
+                );
+            }
+            if !comparison.same() {
+                let label = format!("recorded ({entry}, ids remapped)");
+                differs.push(
+                    format!(
+                        "{actor}: {} differs from the recording ({entry})",
+                        describe(&got.data)
+                    ),
+                    vec![unified(
+                        &comparison.expected,
+                        &comparison.actual,
+                        (&label, "replayed"),
+                    )],
+                );
+            }
         }
         let stream = (
             got.session.clone(),
             got.channel.clone(),
             chat_key(&got.data),
         );
-        if let Some(&(last, last_position)) = streams.get(&stream)
-            && last > index
+        if let Some(broken) = streams
+            .entry(stream)
+            .or_default()
+            .arrive(&got.data, index, position)
         {
+            let overtaken = &received[broken.overtaken];
+            let last = overtaken.matched.unwrap_or(index);
             let recorded_at = if note.entry == notes[last].entry {
                 format!("both in {}", sources.label(note.entry))
             } else {
@@ -330,19 +355,16 @@ pub fn findings(
                     sources.label(notes[last].entry)
                 )
             };
-            order.push(
-                format!(
-                    "{actor}: {} arrived after {} about the same chat; the recording had them \
-                     the other way round ({recorded_at})",
-                    describe(&got.data),
-                    describe(&received[last_position].data),
-                ),
-                Vec::new(),
+            let message = format!(
+                "{actor}: {} arrived after {} about the same chat; the recording had them the \
+                 other way round ({recorded_at})",
+                describe(&got.data),
+                describe(&overtaken.data),
             );
-        }
-        let slot = streams.entry(stream).or_insert((index, position));
-        if index >= slot.0 {
-            *slot = (index, position);
+            match broken.verdict {
+                Verdict::Fail => order.push(message, Vec::new()),
+                _ => order_should.push(message, Vec::new()),
+            }
         }
     }
     for (index, note) in notes.iter().enumerate() {
@@ -361,9 +383,11 @@ pub fn findings(
     let mut out = Vec::new();
     differs.finish(actor, &mut out);
     order.finish(actor, &mut out);
+    order_should.finish(actor, &mut out);
     missing.finish(actor, &mut out);
     unexpected.finish(actor, &mut out);
     unknown.finish(actor, &mut out);
+    one_sided.finish(actor, &mut out);
     out
 }
 

@@ -5,6 +5,7 @@
 //! Data flows one way, each module using only those listed before it:
 //!
 //! - [`script`]: the data of a replay, groups of actors and their steps, and what each received;
+//! - [`indexes`]: recorded message indexes → the target's, per chat;
 //! - [`remap`]: recorded ids → the target's ids, learned from responses and notifications;
 //! - [`scopes`]: those pairs per party, as the target's id model may differ from the recording's;
 //! - [`protocol`]: what recorded Bayeux replies say (a refusal, a forgotten client);
@@ -14,6 +15,8 @@
 //!   other are ordered;
 //! - [`causality`]: what each step waits for, and the live progress it waits on;
 //! - [`plan`]: reading a HAR file into a [`Plan`] (using all of the above);
+//! - [`meaning`]: what two conforming servers may do differently, taken out before comparing;
+//! - [`order`]: which orders of a party's notifications the documents fix;
 //! - [`compare`]: pairing received notifications with recorded ones, and the verdict;
 //! - this module: the engine, [`replay_group`], which runs one group's actors at once against
 //!   one target (each actor: the private `actor` module) and turns what happened into the
@@ -31,7 +34,10 @@ pub mod causality;
 pub mod compare;
 mod entry;
 pub mod footprint;
+pub mod indexes;
+pub mod meaning;
 mod naming;
+pub mod order;
 pub mod plan;
 pub mod protocol;
 pub mod remap;
@@ -50,6 +56,8 @@ pub use plan::PlanError;
 pub use script::{GroupPlan, Plan};
 
 use crate::check::bayeux as bayeux_check;
+use crate::check::index_order::IndexOrder;
+use crate::check::schema::SchemaSet;
 use crate::check::{Finding, Verdict};
 use crate::driver::bayeux::{BayeuxConfig, Inbox, SessionEvent};
 use crate::driver::format_duration;
@@ -382,6 +390,30 @@ pub async fn replay_group(group: Arc<GroupPlan>, ctx: &ReplayContext) -> Scenari
             &received,
             remap.party(actor),
         );
+        // Every notification the target sent is judged by the schemas, as `run` judges it: a
+        // field the documents require is missing even where the comparison lets a field on one
+        // side only pass.
+        // Message indexes grow in the target's stream whatever the recording's were (the
+        // comparison maps them, so a restart would pass it).
+        let mut indexes = IndexOrder::new();
+        for (seq, got) in received.iter().enumerate() {
+            let found = indexes.observe(&plan.name, seq as u64, &got.data);
+            all.extend(found.map(|finding| RunEvent::found(&group.name, None, finding)));
+        }
+        if let Some(schemas) = SchemaSet::builtin_shared() {
+            for (seq, got) in received.iter().enumerate() {
+                let judged = schemas.validate_notification_of(&plan.name, seq as u64, &got.data);
+                all.extend(judged.into_iter().map(|located| RunEvent::Finding {
+                    scenario: group.name.clone(),
+                    step: None,
+                    finding: located.finding,
+                    notifications: located.notifications,
+                    responses: Vec::new(),
+                    blocked_by: None,
+                    known: false,
+                }));
+            }
+        }
         for (seq, got) in received.into_iter().enumerate() {
             all.push(RunEvent::Notification {
                 scenario: group.name.clone(),

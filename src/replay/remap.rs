@@ -19,8 +19,9 @@ use std::sync::LazyLock;
 
 use serde_json::Value;
 
+use super::indexes::MessageIndexes;
 use crate::check::diff::Masks;
-use crate::check::json::last_segment;
+use crate::check::json::{chat_key, last_segment};
 use crate::har::redact::REDACTED;
 
 /// Keys whose values are wall-clock times: they differ in every run.
@@ -44,15 +45,16 @@ fn anywhere(keys: &[&str]) -> Vec<String> {
 const UNORDERED_KEYS: &[&str] = &["capabilities", "participants"];
 
 /// Whether two documents say the same thing, perhaps about different chats: equal apart from
-/// the values under id keys ([`is_id_key`]) and the digits of times ([`TIME_KEYS`]: same format,
-/// same number of digits), with capabilities and participants in any order. Walks both at once
+/// the values under id keys ([`is_id_key`]), the digits of times ([`TIME_KEYS`]: same format,
+/// same number of digits) and keys only one of them has, with capabilities and participants in
+/// any order. Walks both at once
 /// and allocates nothing: every notification received is compared so with its candidates.
 pub fn alike(recorded: &Value, replayed: &Value) -> bool {
     alike_at(recorded, replayed, None)
 }
 
 fn alike_at(recorded: &Value, replayed: &Value, key: Option<&str>) -> bool {
-    if key.is_some_and(is_id_key) {
+    if key.is_some_and(|k| is_id_key(k) || k == INDEX_KEY) {
         return true;
     }
     if key.is_some_and(|k| TIME_KEYS.contains(&k)) {
@@ -61,12 +63,15 @@ fn alike_at(recorded: &Value, replayed: &Value, key: Option<&str>) -> bool {
     match (recorded, replayed) {
         // Keys usually come in the same order (one server's serialiser): compared in step, a
         // key is looked up (hashed) only where the orders part.
+        // A key on one side only is no difference here (`meaning`: a server may add fields).
         (Value::Object(old), Value::Object(new)) => {
-            old.len() == new.len()
-                && old.iter().zip(new).all(|((k, o), (nk, n))| {
-                    let n = if k == nk { Some(n) } else { new.get(k) };
-                    n.is_some_and(|n| alike_at(o, n, Some(k)))
-                })
+            old.iter().zip(new).all(|((k, o), (nk, n))| {
+                let n = if k == nk { Some(n) } else { new.get(k) };
+                n.is_none_or(|n| alike_at(o, n, Some(k)))
+            }) && old
+                .iter()
+                .skip(new.len())
+                .all(|(k, o)| new.get(k).is_none_or(|n| alike_at(o, n, Some(k))))
         }
         (Value::Array(old), Value::Array(new)) if old.len() == new.len() => {
             old.iter().zip(new).all(|(o, n)| alike_at(o, n, None))
@@ -89,12 +94,14 @@ fn same_set(old: &[Value], new: &[Value]) -> bool {
 /// other characters, integers with as many digits.
 fn same_shape(recorded: &Value, replayed: &Value) -> bool {
     match (recorded, replayed) {
+        // As `check::diff`'s shapes: an offset's sign is a value, not a format.
         (Value::String(old), Value::String(new)) => {
             old.len() == new.len()
-                && old
-                    .bytes()
-                    .zip(new.bytes())
-                    .all(|(o, n)| o == n || (o.is_ascii_digit() && n.is_ascii_digit()))
+                && old.bytes().zip(new.bytes()).all(|(o, n)| {
+                    o == n
+                        || (o.is_ascii_digit() && n.is_ascii_digit())
+                        || (matches!(o, b'+' | b'-') && matches!(n, b'+' | b'-'))
+                })
         }
         (Value::Number(old), Value::Number(new)) => {
             let digits = |n: &serde_json::Number| n.to_string().trim_start_matches('-').len();
@@ -169,6 +176,7 @@ impl<K: Clone + Eq + std::hash::Hash> Bijection<K> {
 pub struct Remap {
     ids: Bijection<String>,
     references: Bijection<u64>,
+    indexes: MessageIndexes,
     origins: Bijection<String>,
     conflicts: usize,
 }
@@ -197,21 +205,28 @@ impl Remap {
     /// different lengths pair elements that look alike with ids masked (a participant list
     /// with one more member still pairs the others correctly).
     pub fn learn(&mut self, recorded: &Value, replayed: &Value, origin: Origin) {
-        self.walk(recorded, replayed, None, origin);
+        let chat = chat_key(recorded);
+        let at = Walk {
+            key: None,
+            origin,
+            chat: chat.as_deref(),
+        };
+        self.walk(recorded, replayed, at);
     }
 
-    fn walk(&mut self, recorded: &Value, replayed: &Value, key: Option<&str>, origin: Origin) {
+    fn walk(&mut self, recorded: &Value, replayed: &Value, at: Walk<'_>) {
+        let key = at.key;
         match (recorded, replayed) {
             (Value::Object(old), Value::Object(new)) => {
                 for (k, old_value) in old {
                     if let Some(new_value) = new.get(k) {
-                        self.walk(old_value, new_value, Some(k), origin);
+                        self.walk(old_value, new_value, Walk { key: Some(k), ..at });
                     }
                 }
             }
             (Value::Array(old), Value::Array(new)) if old.len() == new.len() => {
                 for (o, n) in old.iter().zip(new) {
-                    self.walk(o, n, key, origin);
+                    self.walk(o, n, at);
                 }
             }
             (Value::Array(old), Value::Array(new)) => {
@@ -220,7 +235,7 @@ impl Remap {
                     let found = (0..new.len()).find(|&i| !taken[i] && alike(o, &new[i]));
                     if let Some(i) = found {
                         taken[i] = true;
-                        self.walk(o, &new[i], key, origin);
+                        self.walk(o, &new[i], at);
                     }
                 }
             }
@@ -231,10 +246,16 @@ impl Remap {
                 self.learn_text(old, new);
             }
             (Value::Number(old), Value::Number(new))
-                if key == Some("referenceId") && origin == Origin::Response =>
+                if key == Some("referenceId") && at.origin == Origin::Response =>
             {
                 if let (Some(old), Some(new)) = (old.as_u64(), new.as_u64()) {
                     let learned = self.references.insert(old, new);
+                    self.count(learned);
+                }
+            }
+            (Value::Number(old), Value::Number(new)) if key == Some(INDEX_KEY) => {
+                if let (Some(old), Some(new)) = (old.as_u64(), new.as_u64()) {
+                    let learned = self.indexes.learn(at.chat, old, new);
                     self.count(learned);
                 }
             }
@@ -270,8 +291,20 @@ impl Remap {
     }
 }
 
-/// What a substitution needs to know: the replayed value of a recorded id, origin and
-/// referenceId. [`Remap`] answers from what it learned; a party's view
+/// Where a walk of two documents is: the key above, where the documents came from, and the
+/// recorded chat they are about (message indexes are per chat).
+#[derive(Debug, Clone, Copy)]
+struct Walk<'a> {
+    key: Option<&'a str>,
+    origin: Origin,
+    chat: Option<&'a str>,
+}
+
+/// The key of a message's index ([`super::indexes`]).
+const INDEX_KEY: &str = "index";
+
+/// What a substitution needs to know: the replayed value of a recorded id, origin,
+/// referenceId and message index. [`Remap`] answers from what it learned; a party's view
 /// ([`super::scopes::PartyIds`]) answers from what that party saw first, then from what anyone
 /// saw. Substituting and agreeing are the same for both.
 pub trait Lookup {
@@ -283,6 +316,10 @@ pub trait Lookup {
 
     /// The replayed referenceId of recorded `old`, if learned.
     fn reference(&self, old: u64) -> Option<u64>;
+
+    /// The replayed index of recorded message index `old` of recorded chat `chat`
+    /// ([`MessageIndexes::get`]).
+    fn index(&self, chat: Option<&str>, old: u64) -> Option<u64>;
 
     /// `text` with every `/`, `?`, `&`, `=`, `;` or `#`-separated token that is a learned id
     /// replaced, and its origin replaced by the learned one, else by `fallback` (`recorded
@@ -298,10 +335,21 @@ pub trait Lookup {
             },
         }
         let mut token_start = 0;
+        // The value of a query's `index=` is a message index, not an id.
+        let mut after_index = false;
         for (at, c) in rest.char_indices().chain([(rest.len(), '/')]) {
             if matches!(c, '/' | '?' | '&' | '=' | ';' | '#') {
                 let token = &rest[token_start..at];
-                out.push_str(self.id(token).unwrap_or(token));
+                let index = token
+                    .parse()
+                    .ok()
+                    .filter(|_| after_index)
+                    .and_then(|old| self.index(None, old));
+                match index {
+                    Some(new) => out.push_str(&new.to_string()),
+                    None => out.push_str(self.id(token).unwrap_or(token)),
+                }
+                after_index = token == INDEX_KEY && c == '=';
                 if at < rest.len() {
                     out.push(c);
                 }
@@ -315,14 +363,16 @@ pub trait Lookup {
     /// [`Lookup::text`]) and referenceIds mapped: a recorded request body made fit for the
     /// target, or a recorded notification turned into what the replay should receive.
     fn value(&self, value: &Value, fallback: Option<(&str, &str)>) -> Value {
-        substitute(self, value, None, fallback)
+        let chat = chat_key(value);
+        substitute(self, value, (None, chat.as_deref()), fallback)
     }
 
     /// Whether every id of `recorded`, mapped, is the id at the same place in `replayed`: a
     /// cheap check for documents already known to be alike apart from ids and times (it looks
     /// at nothing else).
     fn agrees(&self, recorded: &Value, replayed: &Value) -> bool {
-        agree(self, recorded, replayed, None)
+        let chat = chat_key(recorded);
+        agree(self, recorded, replayed, (None, chat.as_deref()))
     }
 
     /// How many ids of `recorded`, mapped, are the id at the same place in `replayed`: which
@@ -372,24 +422,31 @@ impl Lookup for Remap {
     fn reference(&self, old: u64) -> Option<u64> {
         self.references.forward.get(&old).copied()
     }
+
+    fn index(&self, chat: Option<&str>, old: u64) -> Option<u64> {
+        self.indexes.get(chat, old)
+    }
 }
+
+/// A key, and the recorded chat of the document it is in.
+type At<'a> = (Option<&'a str>, Option<&'a str>);
 
 fn substitute<L: Lookup + ?Sized>(
     lookup: &L,
     value: &Value,
-    key: Option<&str>,
+    (key, chat): At<'_>,
     fallback: Option<(&str, &str)>,
 ) -> Value {
     match value {
         Value::Object(map) => Value::Object(
             map.iter()
-                .map(|(k, v)| (k.clone(), substitute(lookup, v, Some(k), fallback)))
+                .map(|(k, v)| (k.clone(), substitute(lookup, v, (Some(k), chat), fallback)))
                 .collect(),
         ),
         Value::Array(items) => Value::Array(
             items
                 .iter()
-                .map(|item| substitute(lookup, item, key, fallback))
+                .map(|item| substitute(lookup, item, (key, chat), fallback))
                 .collect(),
         ),
         Value::String(text) if key.is_some_and(is_id_key) => {
@@ -399,6 +456,10 @@ fn substitute<L: Lookup + ?Sized>(
             .as_u64()
             .and_then(|old| lookup.reference(old))
             .map_or_else(|| value.clone(), Value::from),
+        Value::Number(n) if key == Some(INDEX_KEY) => n
+            .as_u64()
+            .and_then(|old| lookup.index(chat, old))
+            .map_or_else(|| value.clone(), Value::from),
         other => other.clone(),
     }
 }
@@ -407,24 +468,35 @@ fn agree<L: Lookup + ?Sized>(
     lookup: &L,
     recorded: &Value,
     replayed: &Value,
-    key: Option<&str>,
+    (key, chat): At<'_>,
 ) -> bool {
+    let mapped_number =
+        |old: &serde_json::Number, new: &serde_json::Number, mapped: Option<u64>| {
+            mapped.map_or(old == new, |mapped| new.as_u64() == Some(mapped))
+        };
     match (recorded, replayed) {
         (Value::Object(old), Value::Object(new)) => {
             old.len() == new.len()
-                && old
-                    .iter()
-                    .all(|(k, o)| new.get(k).is_some_and(|n| agree(lookup, o, n, Some(k))))
+                && old.iter().all(|(k, o)| {
+                    new.get(k)
+                        .is_some_and(|n| agree(lookup, o, n, (Some(k), chat)))
+                })
         }
         (Value::Array(old), Value::Array(new)) => {
-            old.len() == new.len() && old.iter().zip(new).all(|(o, n)| agree(lookup, o, n, key))
+            old.len() == new.len()
+                && old
+                    .iter()
+                    .zip(new)
+                    .all(|(o, n)| agree(lookup, o, n, (key, chat)))
         }
         (Value::String(old), Value::String(new)) if key.is_some_and(is_id_key) => {
             lookup.text(old, None) == *new
         }
         (Value::Number(old), Value::Number(new)) if key == Some("referenceId") => {
-            let mapped = old.as_u64().and_then(|old| lookup.reference(old));
-            mapped.map_or(old == new, |mapped| new.as_u64() == Some(mapped))
+            mapped_number(old, new, old.as_u64().and_then(|o| lookup.reference(o)))
+        }
+        (Value::Number(old), Value::Number(new)) if key == Some(INDEX_KEY) => {
+            mapped_number(old, new, old.as_u64().and_then(|o| lookup.index(chat, o)))
         }
         _ => true,
     }
@@ -518,15 +590,52 @@ mod tests {
         assert!(!alike(&a, &b), "another format");
         b["chat"]["receivedDate"] = json!("2026-01-02 03:04:05.678+0000");
         b["messages"][0]["index"] = json!(2);
-        assert!(!alike(&a, &b), "not an id: compared");
+        assert!(
+            alike(&a, &b),
+            "an index is the server's numbering: learned like an id"
+        );
         b["messages"][0]["index"] = json!(1);
         b["messages"] = json!([{"timestampSeconds": 1767323045678_u64, "index": 1}]);
         assert!(alike(&a, &b), "key order does not matter");
         b["messages"] = json!([{"index": 1, "timestampMillis": 1767323045678_u64}]);
-        assert!(!alike(&a, &b), "another key, as many keys");
+        assert!(
+            alike(&a, &b),
+            "keys on one side only are for `meaning` to weigh"
+        );
         b["messages"] = json!([{"index": 1, "timestampSeconds": 1767323045678_u64}]);
         b["chat"]["participants"][1]["nickname"] = json!("Sue");
         assert!(!alike(&a, &b));
+    }
+
+    #[test]
+    fn message_indexes_are_learned_and_a_transcript_read_asks_for_the_same_messages() {
+        let mut remap = Remap::default();
+        let transcript = |indexes: &[u64]| {
+            let messages: Vec<Value> = indexes.iter().map(|i| json!({"index": i})).collect();
+            json!({"statusCode": 0, "messages": messages})
+        };
+        remap.learn(
+            &transcript(&[1, 2]),
+            &transcript(&[1000, 1001]),
+            Origin::Response,
+        );
+        assert_eq!(
+            remap.text("/api/v2/chats/C/messages?index=2", None),
+            "/api/v2/chats/C/messages?index=1001"
+        );
+        assert_eq!(
+            remap.text("/api/v2/chats/C/messages?index=3", None),
+            "/api/v2/chats/C/messages?index=1002",
+            "the messages after the last one learned"
+        );
+        assert_eq!(
+            remap.text("/api/v2/chats/2/messages", None),
+            "/api/v2/chats/2/messages",
+            "a number elsewhere is no index"
+        );
+        assert_eq!(remap.value(&transcript(&[2]), None), transcript(&[1001]));
+        assert!(remap.agrees(&transcript(&[1, 2]), &transcript(&[1000, 1001])));
+        assert!(!remap.agrees(&transcript(&[1, 2]), &transcript(&[1000, 1002])));
     }
 
     #[test]

@@ -114,6 +114,12 @@ impl Lookup for PartyIds<'_> {
             .and_then(|own| own.reference(old))
             .or_else(|| self.everyone.reference(old))
     }
+
+    fn index(&self, chat: Option<&str>, old: u64) -> Option<u64> {
+        self.own
+            .and_then(|own| own.index(chat, old))
+            .or_else(|| self.everyone.index(chat, old))
+    }
 }
 
 #[cfg(test)]

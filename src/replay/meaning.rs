@@ -1,0 +1,307 @@
+//! Comparing by meaning: what two conforming servers may do differently (docs/rulings.md,
+//! "Choices the documents leave open") is taken out of a recorded document and its replayed
+//! counterpart before they are compared, so a capture crosses between implementations.
+//!
+//! - **URIs** compare from their `/api/` on: the origin and a context path before it are the
+//!   server's deployment (`choice-uri-origin`).
+//! - **Fields on one side only** (a key path, array positions aside, that the other document
+//!   has nowhere) that the documents do not show (no JSON Schema of `schemas/` names them) are
+//!   left out of the comparison and reported at INFO: a server may add fields
+//!   (`choice-extra-fields`). A documented field on one side only is a difference (a comment
+//!   not stored, a `referenceId` not echoed), and so is any key of `userData`, whose keys are
+//!   data.
+//! - **Times** compare by shape, and sets (capabilities, participants) in any order: the
+//!   masks of [`super::remap::time_masks`].
+//! - **Responses** compare by outcome: a success, a refusal (HTTP 400 or 403 with a non-zero
+//!   `statusCode`, `choice-refusal-status`), else the exact HTTP status and `statusCode`; a
+//!   repeated CancelSupervisorMonitoring may succeed or be refused (`choice-repeated-cancel`).
+
+use std::collections::{BTreeSet, HashSet};
+use std::sync::LazyLock;
+
+use serde_json::{Map, Value};
+
+use super::remap::{is_id_key, time_masks};
+
+/// A recorded document (its ids already remapped) and its replayed counterpart, reduced to
+/// what they must agree on.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Comparison {
+    /// The recorded document, reduced.
+    pub expected: Value,
+    /// The replayed document, reduced.
+    pub actual: Value,
+    /// Key paths only the recording has (`chat.participants.*.vendorExtension`).
+    pub recorded_only: Vec<String>,
+    /// Key paths only the replay has.
+    pub replayed_only: Vec<String>,
+}
+
+impl Comparison {
+    /// Reduces `expected` and `actual` (see the module doc).
+    pub fn of(expected: &Value, actual: &Value) -> Self {
+        let (expected, actual) = (api_uris(expected, None), api_uris(actual, None));
+        let (mut in_expected, mut in_actual) = (BTreeSet::new(), BTreeSet::new());
+        key_paths(&expected, "", &mut in_expected);
+        key_paths(&actual, "", &mut in_actual);
+        let recorded_only = one_sided(&in_expected, &in_actual);
+        let replayed_only = one_sided(&in_actual, &in_expected);
+        let masks = time_masks();
+        Self {
+            expected: masks.normalise(&without(&expected, &recorded_only, "")),
+            actual: masks.normalise(&without(&actual, &replayed_only, "")),
+            recorded_only,
+            replayed_only,
+        }
+    }
+
+    /// Whether the reduced documents agree.
+    pub fn same(&self) -> bool {
+        self.expected == self.actual
+    }
+
+    /// What the fields on one side only were, for an INFO finding; `None` when there were none.
+    pub fn one_sided(&self) -> Option<String> {
+        let list = |paths: &[String]| paths.join(", ");
+        match (self.recorded_only.is_empty(), self.replayed_only.is_empty()) {
+            (true, true) => None,
+            (false, true) => Some(format!(
+                "only the recording has {}",
+                list(&self.recorded_only)
+            )),
+            (true, false) => Some(format!("only the replay has {}", list(&self.replayed_only))),
+            (false, false) => Some(format!(
+                "only the recording has {}; only the replay has {}",
+                list(&self.recorded_only),
+                list(&self.replayed_only)
+            )),
+        }
+    }
+}
+
+/// `value` with every string under an id key that holds `/api/` cut to start there.
+fn api_uris(value: &Value, key: Option<&str>) -> Value {
+    match value {
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| (k.clone(), api_uris(v, Some(k))))
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.iter().map(|i| api_uris(i, key)).collect()),
+        Value::String(text) if key.is_some_and(is_id_key) => match text.find("/api/") {
+            Some(at) => Value::String(text[at..].to_owned()),
+            None => value.clone(),
+        },
+        other => other.clone(),
+    }
+}
+
+/// Every key path of `value` (`a.b`, array positions as `*`).
+fn key_paths(value: &Value, prefix: &str, out: &mut BTreeSet<String>) {
+    match value {
+        Value::Object(map) => {
+            for (key, inner) in map {
+                let path = join(prefix, key);
+                key_paths(inner, &path, out);
+                out.insert(path);
+            }
+        }
+        Value::Array(items) => {
+            let path = join(prefix, "*");
+            items.iter().for_each(|item| key_paths(item, &path, out));
+        }
+        _ => {}
+    }
+}
+
+fn join(prefix: &str, key: &str) -> String {
+    if prefix.is_empty() {
+        key.to_owned()
+    } else {
+        format!("{prefix}.{key}")
+    }
+}
+
+/// Every property name the JSON Schemas give (at any depth): the fields the documents show.
+fn documented(name: &str) -> bool {
+    static NAMES: LazyLock<HashSet<String>> = LazyLock::new(|| {
+        fn collect(schema: &Value, out: &mut HashSet<String>) {
+            match schema {
+                Value::Object(map) => {
+                    if let Some(Value::Object(properties)) = map.get("properties") {
+                        out.extend(properties.keys().cloned());
+                    }
+                    map.values().for_each(|v| collect(v, out));
+                }
+                Value::Array(items) => items.iter().for_each(|v| collect(v, out)),
+                _ => {}
+            }
+        }
+        let mut names = HashSet::new();
+        for (_, text) in crate::embedded::SCHEMAS {
+            if let Ok(schema) = serde_json::from_str::<Value>(text) {
+                collect(&schema, &mut names);
+            }
+        }
+        names
+    });
+    NAMES.contains(name)
+}
+
+/// Whether a key path on one side only may be left out: a field the documents do not show,
+/// outside `userData`.
+fn undocumented(path: &str) -> bool {
+    let mut keys = path.split('.');
+    let name = path.rsplit('.').next().unwrap_or(path);
+    !keys.any(|key| key == "userData") && !documented(name)
+}
+
+/// The paths of `these` that `others` lacks and the documents do not show, outermost only (a
+/// missing object's own keys are not listed again).
+fn one_sided(these: &BTreeSet<String>, others: &BTreeSet<String>) -> Vec<String> {
+    let missing: Vec<&String> = these
+        .iter()
+        .filter(|p| !others.contains(*p) && undocumented(p))
+        .collect();
+    missing
+        .iter()
+        .filter(|path| {
+            !missing
+                .iter()
+                .any(|outer| path.len() > outer.len() && path.starts_with(&format!("{outer}.")))
+        })
+        .map(|path| (*path).clone())
+        .collect()
+}
+
+/// `value` without the keys at `paths`.
+fn without(value: &Value, paths: &[String], prefix: &str) -> Value {
+    if paths.is_empty() {
+        return value.clone();
+    }
+    match value {
+        Value::Object(map) => {
+            let mut out = Map::with_capacity(map.len());
+            for (key, inner) in map {
+                let path = join(prefix, key);
+                if !paths.contains(&path) {
+                    out.insert(key.clone(), without(inner, paths, &path));
+                }
+            }
+            Value::Object(out)
+        }
+        Value::Array(items) => {
+            let path = join(prefix, "*");
+            Value::Array(items.iter().map(|i| without(i, paths, &path)).collect())
+        }
+        other => other.clone(),
+    }
+}
+
+/// What a response says happened, as far as servers must agree on it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// HTTP 2xx, `statusCode` 0 or none.
+    Success,
+    /// HTTP 400 or 403 with a non-zero `statusCode`.
+    Refused,
+    /// Anything else: the HTTP status and `statusCode`, compared exactly.
+    Other(i64, Option<i64>),
+}
+
+impl Outcome {
+    /// The outcome of a response with HTTP `status` and this `statusCode`.
+    pub fn of(status: i64, code: Option<i64>) -> Self {
+        match (status, code) {
+            (200..=299, None | Some(0)) => Outcome::Success,
+            (400 | 403, Some(code)) if code != 0 => Outcome::Refused,
+            _ => Outcome::Other(status, code),
+        }
+    }
+
+    /// Whether a request `operation` (its `operationName`) that had `recorded` may have
+    /// `replayed`.
+    pub fn agrees(&self, replayed: &Outcome, operation: Option<&str>) -> bool {
+        // With nothing left to cancel, a cancel may succeed or be refused.
+        let either = operation == Some("CancelSupervisorMonitoring");
+        // A recording without a statusCode said nothing about it.
+        let unsaid =
+            matches!((self, replayed), (Outcome::Other(a, None), Outcome::Other(b, _)) if a == b);
+        self == replayed
+            || unsaid
+            || either
+                && matches!(self, Outcome::Success | Outcome::Refused)
+                && matches!(replayed, Outcome::Success | Outcome::Refused)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn uris_compare_from_api_on() {
+        let recorded = json!({"chat": {"uri": "http://a:1/api/v2/chats/C", "state": "Chatting"}});
+        let replayed =
+            json!({"chat": {"uri": "http://b:2/cloud-web/api/v2/chats/C", "state": "Chatting"}});
+        assert!(Comparison::of(&recorded, &replayed).same());
+        let other = json!({"chat": {"uri": "http://a:1/api/v2/chats/D", "state": "Chatting"}});
+        assert!(
+            !Comparison::of(&recorded, &other).same(),
+            "the id still counts"
+        );
+    }
+
+    #[test]
+    fn documented_fields_and_user_data_keys_on_one_side_are_differences() {
+        let recorded = json!({"chat": {"comment": "vip", "userData": {"Disposition": "Sale"}},
+                              "referenceId": 3});
+        let replayed = json!({"chat": {"userData": {"DispositionCode": "Sale"}}});
+        let comparison = Comparison::of(&recorded, &replayed);
+        assert!(!comparison.same(), "{comparison:#?}");
+        assert_eq!(comparison.one_sided(), None);
+    }
+
+    #[test]
+    fn fields_on_one_side_only_are_listed_not_compared() {
+        let recorded = json!({"chat": {"state": "Chatting", "participants": [{"nickname": "A"}]},
+                              "gone": {"x": 1}});
+        let replayed = json!({"chat": {"state": "Chatting", "vendor": {"build": "7"},
+                              "participants": [{"nickname": "A", "extra": true}]}});
+        let comparison = Comparison::of(&recorded, &replayed);
+        assert!(comparison.same(), "{comparison:#?}");
+        assert_eq!(comparison.recorded_only, ["gone"]);
+        assert_eq!(
+            comparison.replayed_only,
+            ["chat.participants.*.extra", "chat.vendor"]
+        );
+        assert_eq!(
+            comparison.one_sided().unwrap(),
+            "only the recording has gone; only the replay has chat.participants.*.extra, chat.vendor"
+        );
+        // A field both have still compares.
+        let changed = json!({"chat": {"state": "Completed", "participants": [{"nickname": "A"}]},
+                             "gone": {"x": 1}});
+        assert!(!Comparison::of(&recorded, &changed).same());
+        assert_eq!(Comparison::of(&recorded, &recorded).one_sided(), None);
+    }
+
+    #[test]
+    fn outcomes_compare_by_meaning() {
+        let refused_403 = Outcome::of(403, Some(3));
+        assert_eq!(refused_403, Outcome::of(400, Some(2)));
+        assert_eq!(Outcome::of(200, Some(0)), Outcome::Success);
+        assert_eq!(Outcome::of(204, None), Outcome::Success);
+        assert_eq!(Outcome::of(400, Some(0)), Outcome::Other(400, Some(0)));
+        assert_eq!(Outcome::of(404, Some(6)), Outcome::Other(404, Some(6)));
+        assert!(!Outcome::Success.agrees(&refused_403, Some("Monitor")));
+        assert!(Outcome::Success.agrees(&refused_403, Some("CancelSupervisorMonitoring")));
+        assert!(!Outcome::Success.agrees(
+            &Outcome::of(404, Some(6)),
+            Some("CancelSupervisorMonitoring")
+        ));
+        assert!(Outcome::of(404, None).agrees(&Outcome::of(404, Some(6)), None));
+        assert!(!Outcome::of(404, Some(6)).agrees(&Outcome::of(404, Some(7)), None));
+    }
+}
