@@ -7,7 +7,10 @@
 //! - a capture its recorder marked `interrupted` replays what it holds and says so (INFO);
 //! - a target that accepts connections and never answers halts the group at its deadline
 //!   (`--group-timeout`), with a `replay.deadline` finding;
-//! - Ctrl-C stops a replay waiting out a long recorded gap: exit 130, the group NOT RUN.
+//! - Ctrl-C stops a replay waiting out a long recorded gap: exit 130, the group NOT RUN;
+//! - requests the recording saw refused as unauthenticated (401) are refused again: sent with
+//!   credentials no target accepts, or with none, as recorded; an actor that only made such
+//!   requests needs no profile user.
 
 mod support;
 
@@ -16,7 +19,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use serde_json::Value;
+use serde_json::{Value, json};
 use support::har::{interrupt, scratch, wait_exit};
 use support::{gws, json_lines, output_text};
 
@@ -170,4 +173,40 @@ fn ctrl_c_stops_a_replay_waiting_out_a_recorded_gap() {
             .unwrap()
             .contains("interrupted")
     );
+}
+
+#[test]
+fn requests_refused_as_unauthenticated_are_replayed_as_such() {
+    let mut har = recorded();
+    let entries = har["log"]["entries"].as_array_mut().unwrap();
+    let me = entries
+        .iter()
+        .find(|e| {
+            e["_gwsActor"] == "agent"
+                && e["request"]["method"] == "GET"
+                && e["request"]["url"]
+                    .as_str()
+                    .unwrap()
+                    .ends_with("/api/v2/me")
+        })
+        .unwrap()
+        .clone();
+    let refused = |actor: &str, seq: u64, authorization: bool| {
+        let mut entry = me.clone();
+        entry["_gwsActor"] = actor.into();
+        entry["_gwsSeq"] = (seq * 1000).into();
+        if !authorization {
+            entry["request"]["headers"] = json!([]);
+        }
+        entry["response"]["status"] = 401.into();
+        entry["response"]["statusText"] = "Unauthorized".into();
+        entry["response"]["content"] = json!({"size": 0, "mimeType": "text/plain"});
+        entry
+    };
+    // The agent once gave a wrong password; a stranger (no profile user) tried without any.
+    entries.push(refused("agent", 1001, true));
+    entries.push(refused("stranger", 1002, false));
+    let file = capture("unauthenticated.har", &har.to_string());
+    let output = gws(&["replay", file.to_str().unwrap(), "--as-fast-as-possible"]);
+    assert_eq!(output.status.code(), Some(0), "{}", output_text(&output));
 }

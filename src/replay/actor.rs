@@ -15,7 +15,7 @@ use super::compare::REQUIREMENT;
 use super::meaning::{Comparison, Outcome};
 use super::protocol::probe_difference;
 use super::remap::{Lookup, Origin};
-use super::script::{Action, ActorKind, Dep, GroupPlan, RequestBody, Step};
+use super::script::{Action, ActorKind, Authentication, Dep, GroupPlan, RequestBody, Step};
 use crate::bayeux::{ChannelPattern, ENDPOINT};
 use crate::check::diff::unified;
 use crate::check::{Finding, Verdict};
@@ -275,6 +275,7 @@ async fn http_step(
         target,
         origin,
         body,
+        authentication,
     } = &step.action
     else {
         return None;
@@ -296,7 +297,11 @@ async fn http_step(
             _ => {}
         }
     }
-    let exchange = http.send(method, &path, body.as_ref(), &[]).await;
+    let exchange = match refused_client(shared, *authentication) {
+        Some(Ok(refused)) => refused.send(method, &path, body.as_ref(), &[]).await,
+        Some(Err(problem)) => return Some((problem, Vec::new())),
+        None => http.send(method, &path, body.as_ref(), &[]).await,
+    };
     let problem = check_response(shared, step, &exchange);
     run.events.push((
         Instant::now(),
@@ -315,6 +320,31 @@ async fn http_step(
         },
     ));
     problem
+}
+
+/// The user name a request the recording saw refused as unauthenticated is replayed with: one
+/// no target has, so failed logins lock no real account.
+const NO_SUCH_USER: &str = "gws-conform-no-such-user";
+
+/// For a step the recording saw refused as unauthenticated, a client of its own (no session
+/// cookie) sending credentials no target accepts, or none; `None` for a step sent as its actor.
+fn refused_client(
+    shared: &Shared,
+    authentication: Authentication,
+) -> Option<Result<HttpActor, String>> {
+    let auth = match authentication {
+        Authentication::Actor => return None,
+        Authentication::Refused => Auth::Basic(crate::profile::Credentials {
+            user_name: NO_SUCH_USER.to_owned(),
+            password: NO_SUCH_USER.to_owned(),
+        }),
+        Authentication::Anonymous => Auth::Anonymous,
+    };
+    let ctx = &shared.ctx;
+    Some(
+        HttpActor::new(&ctx.base_url, auth, ctx.request_timeout, &ctx.route)
+            .map_err(|e| format!("cannot build an HTTP client: {e}")),
+    )
 }
 
 /// Carries out a CometD step (handshake, subscription, disconnect) on the session standing for

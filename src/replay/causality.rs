@@ -360,6 +360,7 @@ mod tests {
                 target: target.into(),
                 origin: "http://h".into(),
                 body: None,
+                authentication: Default::default(),
             },
             recorded: Recorded::default(),
             deps: Vec::new(),

@@ -393,6 +393,7 @@ mod tests {
             target: target.into(),
             origin: "http://h".into(),
             body: operation.map(|op| RequestBody::Json(json!({"operationName": op}))),
+            authentication: Default::default(),
         }
     }
 

@@ -18,8 +18,8 @@ use super::entry::{EntryAt, Parsed, parse};
 use super::naming::{basic_user, me_user_name, name_actors, parties};
 use super::protocol::forgets_client;
 use super::script::{
-    Action, ActorKind, ActorPlan, GroupPlan, Listened, Plan, Recorded, RecordedNote, RequestBody,
-    Sources, Step, kind_of,
+    Action, ActorKind, ActorPlan, Authentication, GroupPlan, Listened, Plan, Recorded,
+    RecordedNote, RequestBody, Sources, Step, kind_of,
 };
 use crate::bayeux::{
     META_CONNECT, META_DISCONNECT, META_HANDSHAKE, META_SUBSCRIBE, META_UNSUBSCRIBE,
@@ -27,6 +27,7 @@ use crate::bayeux::{
 use crate::check::json::chat_key;
 use crate::driver::format_duration;
 use crate::har::Har;
+use crate::har::model::Entry;
 use crate::profile::Profile;
 
 /// The caution a capture's `_gwsStatus` calls for: none for a recording that ended normally
@@ -87,6 +88,16 @@ fn request_body(parsed: &Parsed<'_>) -> Result<Option<RequestBody>, String> {
             mime_type: post.mime_type.clone(),
         },
     }))
+}
+
+/// How a recorded REST exchange authenticates when replayed: as its actor, unless the server
+/// refused it as unauthenticated (401), with or without the credentials it carried.
+fn authentication(entry: &Entry) -> Authentication {
+    match (entry.response.status, entry.request.header("Authorization")) {
+        (401, Some(_)) => Authentication::Refused,
+        (401, None) => Authentication::Anonymous,
+        _ => Authentication::Actor,
+    }
 }
 
 /// The Bayeux messages of a request or reply body (a message array, or one message).
@@ -591,6 +602,7 @@ impl Plan {
                         target: p.target.clone(),
                         origin: p.origin.clone(),
                         body,
+                        authentication: authentication(p.entry),
                     };
                     (vec![action], None)
                 })
@@ -691,7 +703,8 @@ impl Plan {
 
     /// Decides which profile user each agent or supervisor logs in as: an alias given for its
     /// name or recorded user (`--user RECORDED=PROFILE`), else its recorded user name, else its
-    /// name, whichever the profile has; every actor that cannot be settled is one problem.
+    /// name, whichever the profile has; every actor that cannot be settled is one problem. An
+    /// actor whose every request was refused as unauthenticated needs no user.
     pub fn resolve_users(
         &mut self,
         profile: &Profile,
@@ -705,10 +718,25 @@ impl Plan {
         };
         let mut problems = Vec::new();
         for group in &mut self.groups {
-            for actor in &mut group.actors {
+            // An actor whose every request the recording saw refused as unauthenticated
+            // logs in as nobody.
+            let refused_only: Vec<bool> = group
+                .actors
+                .iter()
+                .map(|actor| {
+                    actor.steps.iter().all(|&step| {
+                        matches!(&group.steps[step].action, Action::Http { authentication, .. }
+                            if *authentication != Authentication::Actor)
+                    })
+                })
+                .collect();
+            for (actor, refused_only) in group.actors.iter_mut().zip(refused_only) {
                 let ActorKind::User { recorded, login } = &mut actor.kind else {
                     continue;
                 };
+                if refused_only {
+                    continue;
+                }
                 let known = |name: &String| profile.users.contains_key(name);
                 let chosen = alias(&actor.name)
                     .or_else(|| recorded.as_deref().and_then(alias))

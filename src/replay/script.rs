@@ -41,6 +41,21 @@ pub enum RequestBody {
     },
 }
 
+/// How a REST step authenticates in the replay.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Authentication {
+    /// As its actor: the profile's credentials and the actor's own session cookie.
+    #[default]
+    Actor,
+    /// The recording's request carried credentials and was refused as unauthenticated (HTTP
+    /// 401): the replay sends credentials no target accepts (a user name that does not exist,
+    /// so no real account is locked by failed logins), without the actor's cookies.
+    Refused,
+    /// The recording's request carried no credentials and was refused (HTTP 401): the replay
+    /// sends none, and no cookies.
+    Anonymous,
+}
+
 /// What one step does.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Action {
@@ -54,6 +69,8 @@ pub enum Action {
         origin: String,
         /// The body, if any.
         body: Option<RequestBody>,
+        /// How it authenticates.
+        authentication: Authentication,
     },
     /// `/meta/handshake`: a new Bayeux client of the replay handshakes and starts its own
     /// connect loop (recorded `/meta/connect` requests are not sent; their notifications are
