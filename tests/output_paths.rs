@@ -706,12 +706,7 @@ async fn the_proxy_streams_to_a_fifo_and_through_a_symlink_to_one() {
         ]
         .map(str::to_owned)
         .to_vec();
-        let (child, base) = tokio::task::spawn_blocking(move || {
-            let args: Vec<&str> = args.iter().map(String::as_str).collect();
-            support::spawn_listening(&args)
-        })
-        .await
-        .unwrap();
+        let (child, base) = support::spawn_listening_async(args).await;
         let http = reqwest::Client::new();
         for _ in 0..2 {
             let me = http

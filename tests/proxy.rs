@@ -390,12 +390,7 @@ async fn ctrl_c_stops_the_proxy_binary_and_leaves_the_file_even_with_a_held_long
     ]
     .map(str::to_owned)
     .to_vec();
-    let (child, base) = tokio::task::spawn_blocking(move || {
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        support::spawn_listening(&args)
-    })
-    .await
-    .unwrap();
+    let (child, base) = support::spawn_listening_async(args).await;
     let http = reqwest::Client::new();
     for _ in 0..3 {
         let me = http
@@ -435,28 +430,33 @@ async fn ctrl_c_stops_the_proxy_binary_and_leaves_the_file_even_with_a_held_long
     server.shutdown().await;
 }
 
-#[test]
-fn a_bad_upstream_is_bad_input_and_leaves_no_file() {
-    let dir = scratch("proxy-bad-upstream");
-    let out = dir.join("never.har");
+/// Runs `gws-conform proxy` with `args` (before `--out DIR/never.har`), which must be refused
+/// as bad input saying `why`, leaving `dir` holding only the `files_before` it had.
+fn refused_as_bad_input(dir: &std::path::Path, args: &[&str], why: &str, files_before: usize) {
     let run = std::process::Command::new(env!("CARGO_BIN_EXE_gws-conform"))
-        .args([
-            "proxy",
-            "--listen",
-            "127.0.0.1:0",
-            "--upstream",
-            "ftp://gws",
-            "--out",
-        ])
-        .arg(&out)
+        .args(["proxy", "--listen", "127.0.0.1:0"])
+        .args(args)
+        .arg("--out")
+        .arg(dir.join("never.har"))
         .output()
         .unwrap();
     assert_eq!(run.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&run.stderr).contains("invalid upstream URL"));
+    assert!(String::from_utf8_lossy(&run.stderr).contains(why));
     assert_eq!(
-        std::fs::read_dir(&dir).unwrap().count(),
+        std::fs::read_dir(dir).unwrap().count(),
+        files_before,
+        "no recording, no temporary file"
+    );
+}
+
+#[test]
+fn a_bad_upstream_is_bad_input_and_leaves_no_file() {
+    let dir = scratch("proxy-bad-upstream");
+    refused_as_bad_input(
+        &dir,
+        &["--upstream", "ftp://gws"],
+        "invalid upstream URL",
         0,
-        "no file, no temporary file"
     );
 }
 
@@ -465,26 +465,11 @@ fn a_bad_profile_of_known_users_is_bad_input_and_leaves_no_file() {
     let dir = scratch("proxy-bad-profile");
     let profile = dir.join("profile.yaml");
     std::fs::write(&profile, "users:\n  agent1: {}\n").unwrap();
-    let out = dir.join("never.har");
-    let run = std::process::Command::new(env!("CARGO_BIN_EXE_gws-conform"))
-        .args([
-            "proxy",
-            "--listen",
-            "127.0.0.1:0",
-            "--upstream",
-            "http://gws",
-        ])
-        .arg("--profile")
-        .arg(&profile)
-        .arg("--out")
-        .arg(&out)
-        .output()
-        .unwrap();
-    assert_eq!(run.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&run.stderr).contains("no `password` or `password_env`"));
-    assert_eq!(
-        std::fs::read_dir(&dir).unwrap().count(),
-        1,
-        "the profile alone: no recording, no temporary file"
-    );
+    let args = [
+        "--upstream",
+        "http://gws",
+        "--profile",
+        profile.to_str().unwrap(),
+    ];
+    refused_as_bad_input(&dir, &args, "no `password` or `password_env`", 1);
 }

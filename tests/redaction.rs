@@ -190,6 +190,31 @@ fn basic(user: &str, password: &str) -> String {
 
 /// What the file must still show although it is no secret: look-alike names, `state`,
 /// `index`, a boolean field naming a password, and the body fields the GWS API uses.
+/// Asserts that the recording at `path` holds none of `secrets` nor the session cookies the
+/// server handed out (in any form), and keeps what both recorders must keep, and `kept`.
+fn assert_clean(
+    path: &Path,
+    mut secrets: Vec<String>,
+    sessions: &Mutex<Vec<String>>,
+    kept: &[&str],
+) {
+    let sessions = sessions.lock().unwrap().clone();
+    assert!(!sessions.is_empty(), "the server handed out sessions");
+    secrets.extend(sessions);
+    assert_no_secret_in_any_form(path, &secrets);
+    assert_kept(
+        path,
+        &[
+            r#"\"keys\":[\"Priority\"]"#,
+            r#"\"dispositionKey\":\"Code2\""#,
+            r#"\"changePasswordOnFirstLogin\":false"#,
+            "index=1&keys=Priority",
+            "grant_type=authorization_code",
+        ],
+    );
+    assert_kept(path, kept);
+}
+
 fn assert_kept(path: &Path, kept: &[&str]) {
     let text = std::fs::read_to_string(path).unwrap();
     for kept in kept {
@@ -281,12 +306,7 @@ async fn nothing_secret_sent_through_the_proxy_reaches_its_recording() {
     ]
     .map(str::to_owned)
     .to_vec();
-    let (child, base) = tokio::task::spawn_blocking(move || {
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        support::spawn_listening(&args)
-    })
-    .await
-    .unwrap();
+    let (child, base) = support::spawn_listening_async(args).await;
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
@@ -358,21 +378,7 @@ async fn nothing_secret_sent_through_the_proxy_reaches_its_recording() {
     all.extend(secrets(SENT_THROUGH_THE_PROXY));
     all.extend(secrets(RESPONSE_KINDS));
     all.push(secret(FORM_REPLY_KIND));
-    let sessions = sessions.lock().unwrap().clone();
-    assert!(!sessions.is_empty(), "the server handed out sessions");
-    all.extend(sessions);
-    assert_no_secret_in_any_form(&out, &all);
-    assert_kept(
-        &out,
-        &[
-            r#"\"keys\":[\"Priority\"]"#,
-            r#"\"dispositionKey\":\"Code2\""#,
-            r#"\"changePasswordOnFirstLogin\":false"#,
-            "index=1&keys=Priority",
-            "state=ok",
-            "grant_type=authorization_code",
-        ],
-    );
+    assert_clean(&out, all, &sessions, &["state=ok"]);
 
     let actors: Vec<&str> = entries.iter().map(|e| text(e, "/_gwsActor")).collect();
     assert!(actors.contains(&"agent1"), "{actors:?}");
@@ -518,20 +524,7 @@ async fn nothing_secret_a_recorded_run_sends_or_receives_reaches_its_recording()
     let entries = entries_of(&out);
     let mut all = secrets(SENT_BY_BOTH);
     all.extend(secrets(RESPONSE_KINDS));
-    let sessions = sessions.lock().unwrap().clone();
-    assert!(!sessions.is_empty(), "the server handed out sessions");
-    all.extend(sessions);
-    assert_no_secret_in_any_form(&out, &all);
-    assert_kept(
-        &out,
-        &[
-            r#"\"keys\":[\"Priority\"]"#,
-            r#"\"dispositionKey\":\"Code2\""#,
-            r#"\"changePasswordOnFirstLogin\":false"#,
-            "index=1&keys=Priority",
-            "grant_type=authorization_code",
-        ],
-    );
+    assert_clean(&out, all, &sessions, &[]);
     assert!(entries.iter().all(|e| text(e, "/_gwsActor") == "agent"));
     let names = |cookies: &Value| -> Vec<String> {
         let cookies = cookies.as_array().cloned().unwrap_or_default();

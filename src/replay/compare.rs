@@ -453,6 +453,23 @@ mod tests {
         HashSet::new()
     }
 
+    /// The findings of actor 0, `agent`, with these sessions' tails open.
+    fn agent_findings(
+        notes: &[RecordedNote],
+        open_tails: &HashSet<Option<String>>,
+        received: &[Received],
+        remap: &PartyRemaps,
+    ) -> Vec<Finding> {
+        findings(
+            "agent",
+            &Sources::default(),
+            notes,
+            open_tails,
+            received,
+            remap.party(0),
+        )
+    }
+
     #[test]
     fn chats_arriving_in_another_order_pair_by_content_and_pass() {
         let notes = [
@@ -471,17 +488,7 @@ mod tests {
         let matched: Vec<_> = received.iter().map(|r| r.matched).collect();
         assert_eq!(matched, [Some(1), Some(0), Some(2)]);
         assert_eq!(remap.party(0).id("A"), Some("X"));
-        assert_eq!(
-            findings(
-                "agent",
-                &Sources::default(),
-                &notes,
-                &closed(),
-                &received,
-                remap.party(0)
-            ),
-            []
-        );
+        assert_eq!(agent_findings(&notes, &closed(), &received, &remap), []);
     }
 
     #[test]
@@ -501,14 +508,7 @@ mod tests {
                 json!({"messageType": "MessageLogUpdated", "chatUri": "http://h/api/v2/chats/X"}),
             ],
         );
-        let found = findings(
-            "agent",
-            &Sources::default(),
-            &notes,
-            &closed(),
-            &received,
-            remap.party(0),
-        );
+        let found = agent_findings(&notes, &closed(), &received, &remap);
         let checks: Vec<&str> = found.iter().map(|f| f.check.as_str()).collect();
         assert_eq!(
             checks,
@@ -546,14 +546,7 @@ mod tests {
             &notes,
             &[state("X", "Chatting", "Ann"), state("X", "Invited", "Ann")],
         );
-        let found = findings(
-            "agent",
-            &Sources::default(),
-            &notes,
-            &closed(),
-            &received,
-            remap.party(0),
-        );
+        let found = agent_findings(&notes, &closed(), &received, &remap);
         assert_eq!(found.len(), 1, "{found:?}");
         assert_eq!(found[0].check, "replay.order");
         assert!(
@@ -573,14 +566,7 @@ mod tests {
             &notes,
             &[extra.clone(), state("X", "Invited", "Ann"), extra],
         );
-        let found = findings(
-            "agent",
-            &Sources::default(),
-            &notes,
-            &HashSet::from([None]),
-            &received,
-            remap.party(0),
-        );
+        let found = agent_findings(&notes, &HashSet::from([None]), &received, &remap);
         let verdicts: Vec<(&str, Verdict)> = found
             .iter()
             .map(|f| (f.check.as_str(), f.verdict))
@@ -593,14 +579,7 @@ mod tests {
             ],
             "before the last paired one it is unexpected; after it, unknown"
         );
-        let closed = findings(
-            "agent",
-            &Sources::default(),
-            &notes,
-            &closed(),
-            &received,
-            remap.party(0),
-        );
+        let closed = agent_findings(&notes, &closed(), &received, &remap);
         assert!(closed.iter().all(|f| f.verdict == Verdict::Fail) && closed.len() == 2);
     }
 
@@ -629,27 +608,13 @@ mod tests {
             [Some(0), None, Some(1)],
             "not the other session's note"
         );
-        let found = findings(
-            "agent",
-            &Sources::default(),
-            &notes,
-            &HashSet::from([one]),
-            &received,
-            remap.party(0),
-        );
+        let found = agent_findings(&notes, &HashSet::from([one]), &received, &remap);
         let checks: Vec<(&str, Verdict)> = found
             .iter()
             .map(|f| (f.check.as_str(), f.verdict))
             .collect();
         assert_eq!(checks, [("replay.unrecorded", Verdict::Info)]);
-        let found = findings(
-            "agent",
-            &Sources::default(),
-            &notes,
-            &HashSet::from([two]),
-            &received,
-            remap.party(0),
-        );
+        let found = agent_findings(&notes, &HashSet::from([two]), &received, &remap);
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].check, "replay.unexpected");
     }
@@ -673,17 +638,7 @@ mod tests {
             (Some("one".to_owned()), channel_state("NotReady")),
         ];
         let (received, remap) = replay_sessions(&notes, &arrivals);
-        assert_eq!(
-            findings(
-                "agent",
-                &Sources::default(),
-                &notes,
-                &closed(),
-                &received,
-                remap.party(0)
-            ),
-            []
-        );
+        assert_eq!(agent_findings(&notes, &closed(), &received, &remap), []);
     }
 
     #[test]

@@ -503,6 +503,16 @@ pub fn spawn_listening(args: &[&str]) -> (std::process::Child, String) {
     (child, url)
 }
 
+/// [`spawn_listening`] off the async runtime (it blocks until the binary prints its address).
+pub async fn spawn_listening_async(args: Vec<String>) -> (std::process::Child, String) {
+    tokio::task::spawn_blocking(move || {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        spawn_listening(&args)
+    })
+    .await
+    .expect("the starting thread")
+}
+
 /// Raw Bayeux requests to `/api/v2/notifications` as one user (Basic credentials, no
 /// cookies), for tests that need exact control over every message.
 #[derive(Clone)]
