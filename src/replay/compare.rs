@@ -31,7 +31,7 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use super::meaning::Comparison;
+use super::meaning::{Comparison, EndingChoice};
 use super::order::Arrivals;
 use super::remap::{Lookup, Origin, alike};
 use super::scopes::{Fit, PartyIds, PartyRemaps};
@@ -231,6 +231,7 @@ pub fn findings(
     actor: &str,
     sources: &Sources,
     notes: &[RecordedNote],
+    endings: &[Option<EndingChoice>],
     open_tails: &HashSet<Option<String>>,
     received: &[Received],
     remap: PartyIds<'_>,
@@ -310,7 +311,9 @@ pub fn findings(
         // Alike apart from ids and times, with the ids as learned: nothing differs (the common
         // case, checked without copying either document).
         let same = got.alike && remap.agrees(&note.data, &got.data);
-        let comparison = (!same).then(|| Comparison::of(&remap.value(&note.data, None), &got.data));
+        let ending = endings.get(index).copied().flatten();
+        let comparison =
+            (!same).then(|| Comparison::ending(&remap.value(&note.data, None), &got.data, ending));
         if let Some(comparison) = comparison {
             let entry = sources.label(note.entry);
             if let Some(fields) = comparison.one_sided() {
@@ -464,6 +467,7 @@ mod tests {
             "agent",
             &Sources::default(),
             notes,
+            &[],
             open_tails,
             received,
             remap.party(0),
@@ -650,6 +654,7 @@ mod tests {
             "agent",
             &Sources::default(),
             &notes,
+            &[],
             &closed(),
             &[],
             PartyRemaps::new(1, Remap::default()).party(0),

@@ -12,6 +12,10 @@
 //!   data.
 //! - **Times** compare by shape, and sets (capabilities, participants) in any order: the
 //!   masks of [`super::remap::time_masks`].
+//! - **The state that ends a supervisor's own chat** after its own request may be any the
+//!   documents leave open: after its Leave `Completed`, `LeftChat` or `Revoked`
+//!   (`choice-supervisor-leave`), after its Transfer `Completed` or `Revoked`
+//!   (`choice-transfer-initiator`) ([`ending_choices`]).
 //! - **Responses** compare by outcome: a success, a refusal (HTTP 400 or 403 with a non-zero
 //!   `statusCode`, `choice-refusal-status`), else the exact HTTP status and `statusCode`; a
 //!   repeated CancelSupervisorMonitoring may succeed or be refused (`choice-repeated-cancel`).
@@ -22,6 +26,52 @@ use std::sync::LazyLock;
 use serde_json::{Map, Value};
 
 use super::remap::{is_id_key, time_masks};
+use super::script::{Action, GroupPlan, RequestBody};
+
+/// States that may end a chat for a party, when the documents leave which one open.
+pub type EndingChoice = &'static [&'static str];
+
+/// The monitoring operations: an actor that made one is a supervisor.
+const MONITORING: &[&str] = &["Monitor", "Coach", "BargeIn"];
+
+/// For each recorded notification of `actor` in `group`, the states that may end its chat
+/// when the documents leave the choice open: a supervisor's (an actor that started
+/// monitoring) StatusChange after its own Leave or Transfer, the last request it sent before
+/// the notification arrived in the recording.
+pub fn ending_choices(group: &GroupPlan, actor: usize) -> Vec<Option<EndingChoice>> {
+    let plan = &group.actors[actor];
+    let operations: Vec<(i64, &str)> = plan
+        .steps
+        .iter()
+        .filter_map(|&index| {
+            let step = &group.steps[index];
+            let Action::Http {
+                body: Some(RequestBody::Json(body)),
+                ..
+            } = &step.action
+            else {
+                return None;
+            };
+            Some((step.start_us, body.get("operationName")?.as_str()?))
+        })
+        .collect();
+    let supervises = operations.iter().any(|(_, op)| MONITORING.contains(op));
+    plan.notes
+        .iter()
+        .map(|note| {
+            let cause = operations
+                .iter()
+                .rev()
+                .find(|(start, _)| *start <= note.arrival_us)
+                .map(|(_, op)| *op);
+            match (supervises, cause) {
+                (true, Some("Leave")) => Some(&["Completed", "LeftChat", "Revoked"][..]),
+                (true, Some("Transfer")) => Some(&["Completed", "Revoked"][..]),
+                _ => None,
+            }
+        })
+        .collect()
+}
 
 /// A recorded document (its ids already remapped) and its replayed counterpart, reduced to
 /// what they must agree on.
@@ -40,7 +90,23 @@ pub struct Comparison {
 impl Comparison {
     /// Reduces `expected` and `actual` (see the module doc).
     pub fn of(expected: &Value, actual: &Value) -> Self {
-        let (expected, actual) = (api_uris(expected, None), api_uris(actual, None));
+        Self::ending(expected, actual, None)
+    }
+
+    /// [`Comparison::of`] for a notification whose chat may end in any of `ending` states.
+    pub fn ending(expected: &Value, actual: &Value, ending: Option<EndingChoice>) -> Self {
+        let (mut expected, mut actual) = (api_uris(expected, None), api_uris(actual, None));
+        if let Some(states) = ending {
+            let state = |value: &Value| value.pointer("/chat/state")?.as_str().map(str::to_owned);
+            if let (Some(old), Some(new)) = (state(&expected), state(&actual))
+                && states.contains(&old.as_str())
+                && states.contains(&new.as_str())
+            {
+                let either = Value::String(format!("<one of {}>", states.join(", ")));
+                expected["chat"]["state"] = either.clone();
+                actual["chat"]["state"] = either;
+            }
+        }
         let (mut in_expected, mut in_actual) = (BTreeSet::new(), BTreeSet::new());
         key_paths(&expected, "", &mut in_expected);
         key_paths(&actual, "", &mut in_actual);
@@ -285,6 +351,74 @@ mod tests {
                              "gone": {"x": 1}});
         assert!(!Comparison::of(&recorded, &changed).same());
         assert_eq!(Comparison::of(&recorded, &recorded).one_sided(), None);
+    }
+
+    #[test]
+    fn a_supervisors_own_end_may_be_any_state_the_choice_allows() {
+        let ended = |state: &str| json!({"chat": {"state": state, "participants": []}});
+        let leave: Option<EndingChoice> = Some(&["Completed", "LeftChat", "Revoked"]);
+        assert!(Comparison::ending(&ended("Completed"), &ended("LeftChat"), leave).same());
+        assert!(!Comparison::ending(&ended("Completed"), &ended("Chatting"), leave).same());
+        assert!(!Comparison::ending(&ended("Completed"), &ended("LeftChat"), None).same());
+    }
+
+    #[test]
+    fn only_a_supervisors_own_leave_or_transfer_leaves_the_end_open() {
+        use crate::replay::script::{ActorKind, ActorPlan, GroupPlan, RecordedNote, Step};
+        let http = |start_us: i64, operation: &str| Step {
+            actor: 0,
+            entry: 0,
+            seq: 0,
+            start_us,
+            end_us: start_us,
+            done_rank: None,
+            pace_us: start_us,
+            action: Action::Http {
+                method: "POST".into(),
+                target: "/api/v2/me/chats/C".into(),
+                origin: "http://h".into(),
+                body: Some(RequestBody::Json(json!({"operationName": operation}))),
+                authentication: Default::default(),
+            },
+            recorded: Default::default(),
+            deps: Vec::new(),
+        };
+        let note = |arrival_us: i64| RecordedNote {
+            entry: 0,
+            arrival_us,
+            channel: "/v2/me/chats".into(),
+            data: json!({}),
+            kind: String::new(),
+            chat: None,
+            session: None,
+        };
+        let group = |operations: &[(i64, &str)]| GroupPlan {
+            name: "g".into(),
+            source: "g.har".into(),
+            sources: Default::default(),
+            actors: vec![ActorPlan {
+                name: "sup".into(),
+                kind: ActorKind::Customer,
+                steps: (0..operations.len()).collect(),
+                notes: vec![note(15), note(25), note(35)],
+                open_tails: Default::default(),
+                listened: Default::default(),
+            }],
+            steps: operations.iter().map(|(at, op)| http(*at, op)).collect(),
+            start_us: 0,
+            precision_us: 1,
+            caution: None,
+        };
+        let supervisor = group(&[(10, "Coach"), (20, "Leave"), (30, "Transfer")]);
+        let choices = ending_choices(&supervisor, 0);
+        assert_eq!(choices[0], None, "after Coach");
+        assert_eq!(choices[1].unwrap(), ["Completed", "LeftChat", "Revoked"]);
+        assert_eq!(choices[2].unwrap(), ["Completed", "Revoked"]);
+        let agent = group(&[(10, "Accept"), (20, "Leave"), (30, "Transfer")]);
+        assert!(
+            ending_choices(&agent, 0).iter().all(Option::is_none),
+            "an agent's are documented"
+        );
     }
 
     #[test]

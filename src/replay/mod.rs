@@ -382,10 +382,12 @@ pub async fn replay_group(group: Arc<GroupPlan>, ctx: &ReplayContext) -> Scenari
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
         let received = matcher.take_received();
+        let endings = meaning::ending_choices(&group, actor);
         let findings = compare::findings(
             &plan.name,
             &group.sources,
             &plan.notes,
+            &endings,
             &plan.open_tails,
             &received,
             remap.party(actor),
