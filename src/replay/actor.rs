@@ -22,6 +22,7 @@ use crate::check::{Finding, Verdict};
 use crate::driver::bayeux::{BayeuxClient, Credentials, Cursor, Inbox, WaitError};
 use crate::driver::http::{Auth, Body, Exchange, HttpActor};
 use crate::event::RunEvent;
+use crate::run::requests::{no_such_resource, readiness_elsewhere};
 
 /// Why a CometD step could not be replayed.
 const NO_SESSION: &str = "there is no CometD session (its handshake failed or it was disconnected)";
@@ -297,11 +298,21 @@ async fn http_step(
             _ => {}
         }
     }
-    let exchange = match refused_client(shared, *authentication) {
+    let mut exchange = match refused_client(shared, *authentication) {
         Some(Ok(refused)) => refused.send(method, &path, body.as_ref(), &[]).await,
         Some(Err(problem)) => return Some((problem, Vec::new())),
         None => http.send(method, &path, body.as_ref(), &[]).await,
     };
+    // Ready and NotReady go where the target accepts them, as in `run`.
+    let operation = match &body {
+        Some(Body::Json(value)) => value.get("operationName").and_then(Value::as_str),
+        _ => None,
+    };
+    if let Some(elsewhere) = readiness_elsewhere(&path, operation)
+        .filter(|_| no_such_resource(exchange.status) && *authentication == Authentication::Actor)
+    {
+        exchange = http.send(method, elsewhere, body.as_ref(), &[]).await;
+    }
     let problem = check_response(shared, step, &exchange);
     run.events.push((
         Instant::now(),
@@ -431,9 +442,14 @@ fn check_response(shared: &Shared, step: &Step, exchange: &Exchange) -> Option<D
         .as_ref()
         .and_then(|body| body.get("operationName"))
         .and_then(Value::as_str);
-    if Outcome::of(recorded.status, old_code)
-        .agrees(&Outcome::of(i64::from(status), new_code), operation)
-    {
+    let replayed = Outcome::of(i64::from(status), new_code);
+    // The recorded server had no resource where this Ready or NotReady went (and the client
+    // went on to the other endpoint); the target has it: both are the choice's answers.
+    let path = reqwest::Url::parse(&exchange.url).map(|url| url.path().to_owned());
+    let readiness_choice = path.is_ok_and(|path| readiness_elsewhere(&path, operation).is_some())
+        && u16::try_from(recorded.status).is_ok_and(|s| no_such_resource(Some(s)))
+        && replayed == Outcome::Success;
+    if readiness_choice || Outcome::of(recorded.status, old_code).agrees(&replayed, operation) {
         return body_difference(shared, step, exchange);
     }
     let shown = |code: Option<i64>| code.map_or_else(String::new, |c| format!(" (statusCode {c})"));

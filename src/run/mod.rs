@@ -9,7 +9,7 @@ pub mod janitor;
 mod reach;
 mod record;
 mod repeated;
-mod requests;
+pub(crate) mod requests;
 mod steps;
 pub mod stop;
 pub mod user_locks;

@@ -53,6 +53,25 @@ pub(crate) fn user_id(me: &Value) -> Option<&str> {
     me.pointer("/user/id").and_then(Value::as_str)
 }
 
+/// Where else a `Ready` or `NotReady` (its `operationName`) sent to `path` is accepted when the
+/// server has no such resource at `path` (HTTP 404 or 405): the chat channel and `/api/v2/me`
+/// stand in for each other (docs/rulings.md, `choice-ready-endpoint`).
+pub(crate) fn readiness_elsewhere(path: &str, operation: Option<&str>) -> Option<&'static str> {
+    if !matches!(operation, Some("Ready" | "NotReady")) {
+        return None;
+    }
+    match path {
+        CHAT_CHANNEL => Some(ME),
+        ME => Some(CHAT_CHANNEL),
+        _ => None,
+    }
+}
+
+/// Whether a server answering `status` has no such resource (HTTP 404 or 405).
+pub(crate) fn no_such_resource(status: Option<u16>) -> bool {
+    matches!(status, Some(404 | 405))
+}
+
 /// The exchanges of a `Ready` or `NotReady` request.
 pub(crate) struct Readiness {
     /// The request at the chat channel, when the server has no such resource there.
@@ -65,16 +84,39 @@ pub(crate) struct Readiness {
 /// show, or, when the server has no such resource there (HTTP 404 or 405), at `/api/v2/me`,
 /// where public client code sends them (docs/rulings.md, `choice-ready-endpoint`).
 pub(crate) async fn readiness(http: &HttpActor, ready: bool) -> Readiness {
-    let body = Body::Json(operation(if ready { "Ready" } else { "NotReady" }));
+    let name = if ready { "Ready" } else { "NotReady" };
+    let body = Body::Json(operation(name));
     let channel = http.send("POST", CHAT_CHANNEL, Some(&body), &[]).await;
-    if !matches!(channel.status, Some(404 | 405)) {
-        return Readiness {
+    let elsewhere = readiness_elsewhere(CHAT_CHANNEL, Some(name));
+    match elsewhere.filter(|_| no_such_resource(channel.status)) {
+        Some(path) => Readiness {
+            answer: http.send("POST", path, Some(&body), &[]).await,
+            no_resource: Some(channel),
+        },
+        None => Readiness {
             no_resource: None,
             answer: channel,
-        };
+        },
     }
-    Readiness {
-        answer: http.send("POST", ME, Some(&body), &[]).await,
-        no_resource: Some(channel),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn readiness_has_two_endpoints_that_stand_in_for_each_other() {
+        assert_eq!(readiness_elsewhere(CHAT_CHANNEL, Some("Ready")), Some(ME));
+        assert_eq!(
+            readiness_elsewhere(ME, Some("NotReady")),
+            Some(CHAT_CHANNEL)
+        );
+        assert_eq!(
+            readiness_elsewhere(ME, Some("StartContactCenterSession")),
+            None
+        );
+        assert_eq!(readiness_elsewhere("/api/v2/me/chats", Some("Ready")), None);
+        assert!(no_such_resource(Some(404)) && no_such_resource(Some(405)));
+        assert!(!no_such_resource(Some(400)) && !no_such_resource(None));
     }
 }
