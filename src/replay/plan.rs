@@ -312,12 +312,10 @@ fn bayeux_actions(
 /// times are not (a reply that started later in the same millisecond and was answered at once
 /// seems to end first). The file's order is trusted only while the recorded times agree with it
 /// within the file's precision; a file whose entries were moved (sorted, merged, edited) is
-/// ordered by its times, the file's order breaking ties. `None` for files that do not say
-/// (devtools exports list entries by start): arrival times decide.
-fn completion_ranks(parsed: &[Parsed<'_>], precision_us: i64) -> Option<Vec<usize>> {
-    if !parsed.iter().all(|p| p.entry.gws_seq.is_some()) {
-        return None;
-    }
+/// ordered by its times, the file's order breaking ties. Only for one recorder's file (every
+/// entry has `_gwsSeq`); others (devtools exports list entries by start, several files) say
+/// nothing of it, and arrival times decide.
+fn completion_ranks(parsed: &[Parsed<'_>], precision_us: i64) -> Vec<usize> {
     let mut by_file: Vec<&Parsed<'_>> = parsed.iter().collect();
     by_file.sort_by_key(|p| p.index);
     let mut latest_end = i64::MIN;
@@ -334,7 +332,7 @@ fn completion_ranks(parsed: &[Parsed<'_>], precision_us: i64) -> Option<Vec<usiz
     for (rank, p) in by_file.iter().enumerate() {
         ranks[p.index] = rank;
     }
-    Some(ranks)
+    ranks
 }
 
 /// Puts an actor's recorded notifications in the order it received them: the order their
@@ -566,9 +564,7 @@ impl Plan {
             }
         }
         let precision_us = 10i64.pow(6u32.saturating_sub(digits.min(6)));
-        let completion = one_recorder
-            .then(|| completion_ranks(&parsed, precision_us))
-            .flatten();
+        let completion = one_recorder.then(|| completion_ranks(&parsed, precision_us));
         let parties = (files.len() > 1).then(|| parties(&parsed, &sources, files.len()));
         let names = name_actors(&parsed, parties.as_deref());
         let group_default = sources.names();
