@@ -291,12 +291,14 @@ async fn http_step(
         });
         (remap.text(target, fallback), body)
     };
-    if let Some(Body::Json(value)) = &body {
-        match value.get("operationName").and_then(Value::as_str) {
-            Some("StartContactCenterSession") => run.logged_in = true,
-            Some("EndContactCenterSession") => run.logged_in = false,
-            _ => {}
-        }
+    let operation = match &body {
+        Some(Body::Json(value)) => value.get("operationName").and_then(Value::as_str),
+        _ => None,
+    };
+    match operation {
+        Some("StartContactCenterSession") => run.logged_in = true,
+        Some("EndContactCenterSession") => run.logged_in = false,
+        _ => {}
     }
     let mut exchange = match refused_client(shared, *authentication) {
         Some(Ok(refused)) => refused.send(method, &path, body.as_ref(), &[]).await,
@@ -304,10 +306,6 @@ async fn http_step(
         None => http.send(method, &path, body.as_ref(), &[]).await,
     };
     // Ready and NotReady go where the target accepts them, as in `run`.
-    let operation = match &body {
-        Some(Body::Json(value)) => value.get("operationName").and_then(Value::as_str),
-        _ => None,
-    };
     if let Some(elsewhere) = readiness_elsewhere(&path, operation)
         .filter(|_| no_such_resource(exchange.status) && *authentication == Authentication::Actor)
     {
