@@ -360,7 +360,8 @@ async fn bayeux_step(
                 return Some(format!("no response: {error}"));
             };
             shared.reached.store(true, Ordering::Relaxed);
-            let recorded = (step.recorded.status, step.recorded.body.as_ref());
+            let body = step.recorded.body();
+            let recorded = (step.recorded.status, body.as_deref());
             probe_difference(message, recorded, (status, exchange.response.as_ref()))
         }
         Action::Http { .. } => None,
@@ -381,7 +382,7 @@ fn check_response(shared: &Shared, step: &Step, exchange: &Exchange) -> Option<D
     };
     shared.reached.store(true, Ordering::Relaxed);
     let recorded = &step.recorded;
-    if let (Some(old), Some(new)) = (&recorded.body, &exchange.response) {
+    if let (Some(old), Some(new)) = (&recorded.body(), &exchange.response) {
         shared.remap().learn(step.actor, old, new, Origin::Response);
     }
     if recorded.status <= 0 {
@@ -392,7 +393,7 @@ fn check_response(shared: &Shared, step: &Step, exchange: &Exchange) -> Option<D
             .and_then(Value::as_i64)
     };
     let (old_code, new_code) = (
-        code(recorded.body.as_ref()),
+        code(recorded.body().as_deref()),
         code(exchange.response.as_ref()),
     );
     let same_code = old_code.is_none() || old_code == new_code;
@@ -416,7 +417,7 @@ fn check_response(shared: &Shared, step: &Step, exchange: &Exchange) -> Option<D
 
 /// For a step whose body is compared: how the replayed body differs from the recorded one.
 fn body_difference(shared: &Shared, step: &Step, exchange: &Exchange) -> Option<Difference> {
-    let (Some(old), Some(new)) = (&step.recorded.body, &exchange.response) else {
+    let (Some(old), Some(new)) = (&step.recorded.body(), &exchange.response) else {
         return None;
     };
     if !step.recorded.compare_body {

@@ -117,11 +117,11 @@ impl Matcher {
                     continue;
                 }
                 let confirmed = fit == Fit::Confirmed;
-                let alike = alike(&note.data, &data);
+                let alike = alike(&note.data(), &data);
                 let agreeing = if confirmed {
                     0
                 } else {
-                    ids.agreeing(&note.data, &data)
+                    ids.agreeing(&note.data(), &data)
                 };
                 let rank = (confirmed, alike, agreeing, fit);
                 if best.is_none_or(|(best, _)| rank > best) {
@@ -136,7 +136,12 @@ impl Matcher {
         let alike = matched.is_some_and(|(_, alike)| alike);
         let matched = matched.map(|(index, _)| index);
         if let Some(index) = matched {
-            remaps.learn(self.actor, &notes[index].data, &data, Origin::Notification);
+            remaps.learn(
+                self.actor,
+                &notes[index].data(),
+                &data,
+                Origin::Notification,
+            );
         }
         if let Some(index) = matched
             && let Some(candidates) = self.unpaired.get_mut(&key)
@@ -297,8 +302,8 @@ pub fn findings(
         let note = &notes[index];
         // Alike apart from ids and times, with the ids as learned: nothing differs (the common
         // case, checked without copying either document).
-        let same = got.alike && remap.agrees(&note.data, &got.data);
-        let expected = (!same).then(|| masks.normalise(&remap.value(&note.data, None)));
+        let same = got.alike && remap.agrees(&note.data(), &got.data);
+        let expected = (!same).then(|| masks.normalise(&remap.value(&note.data(), None)));
         let actual = (!same).then(|| masks.normalise(&got.data));
         if let (Some(expected), Some(actual)) = (expected, actual)
             && expected != actual
@@ -350,11 +355,11 @@ pub fn findings(
             missing.push(
                 format!(
                     "{actor}: {} on {} ({}) was not received",
-                    describe(&note.data),
+                    describe(&note.data()),
                     note.channel,
                     sources.label(note.entry)
                 ),
-                vec![remap.value(&note.data, None).to_string()],
+                vec![remap.value(&note.data(), None).to_string()],
             );
         }
     }
@@ -393,7 +398,7 @@ mod tests {
             channel: channel.into(),
             kind: kind_of(channel, &data),
             chat: chat_key(&data),
-            data,
+            data: data.into(),
             session: None,
         }
     }

@@ -219,7 +219,7 @@ impl ChatClasses {
         for note in group.actors.iter().flat_map(|actor| &actor.notes) {
             if let Some(chat) = &note.chat {
                 let staff = classes.id(ChatName::Staff(chat.clone()));
-                classes.join_participants(staff, &note.data);
+                classes.join_participants(staff, &note.data.parse());
             }
         }
         for (step, confined) in group.steps.iter().zip(confined) {
@@ -228,7 +228,7 @@ impl ChatClasses {
                 if let Some(body) = &step.recorded.body
                     && matches!(chat, ChatName::Customer(_))
                 {
-                    classes.join_participants(id, body);
+                    classes.join_participants(id, &body.parse());
                 }
             }
         }

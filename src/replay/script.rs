@@ -4,10 +4,85 @@
 //! handshakes, subscriptions and disconnects it made) with what each waits for, and the
 //! notifications each actor received in the recording. Data only: this module depends on no
 //! other part of replay.
+//!
+//! What the recording got back (response bodies, notifications) is most of a capture, and a
+//! parsed [`Value`] takes several times its text: it is kept as compact text ([`JsonText`]),
+//! parsed when a replay needs it.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use serde_json::Value;
+
+/// A JSON value kept as its compact text, and parsed where it is used: by planning, once
+/// ([`JsonText::parse`]); by the replay of its group, which looks at it again and again, once
+/// and then kept until the group is done ([`JsonText::value`], [`JsonText::forget`]).
+pub struct JsonText {
+    text: Box<str>,
+    /// The value, parsed, while a replay uses it.
+    parsed: Mutex<Option<Arc<Value>>>,
+}
+
+impl JsonText {
+    /// `value`, as text.
+    pub fn new(value: &Value) -> Self {
+        Self {
+            text: value.to_string().into_boxed_str(),
+            parsed: Mutex::new(None),
+        }
+    }
+
+    /// The text.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// The value, parsed anew.
+    pub fn parse(&self) -> Value {
+        // The text was written from a value, which serde_json always reads back (within its
+        // nesting limit, which the value was read within in the first place): `Null` is never
+        // given, but a parse is no reason to panic.
+        serde_json::from_str(&self.text).unwrap_or(Value::Null)
+    }
+
+    /// The value, parsed on the first call and kept until [`JsonText::forget`].
+    pub fn value(&self) -> Arc<Value> {
+        let mut parsed = self.parsed.lock().unwrap_or_else(PoisonError::into_inner);
+        parsed.get_or_insert_with(|| Arc::new(self.parse())).clone()
+    }
+
+    /// Drops the value [`JsonText::value`] kept.
+    pub fn forget(&self) {
+        *self.parsed.lock().unwrap_or_else(PoisonError::into_inner) = None;
+    }
+}
+
+impl From<Value> for JsonText {
+    fn from(value: Value) -> Self {
+        Self::new(&value)
+    }
+}
+
+impl Clone for JsonText {
+    fn clone(&self) -> Self {
+        Self {
+            text: self.text.clone(),
+            parsed: Mutex::new(None),
+        }
+    }
+}
+
+impl PartialEq for JsonText {
+    fn eq(&self, other: &Self) -> bool {
+        self.text == other.text
+    }
+}
+
+impl std::fmt::Debug for JsonText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text)
+    }
+}
 
 /// What a replayed actor is.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -116,8 +191,9 @@ impl Action {
 pub struct Recorded {
     /// HTTP status; 0 when no response was recorded.
     pub status: i64,
-    /// The response body, when it was JSON.
-    pub body: Option<Value>,
+    /// The response body, when it was JSON (for a CometD step, the meta replies: the
+    /// notifications the reply carried are its actor's [`RecordedNote`]s).
+    pub body: Option<JsonText>,
     /// For a Bayeux step: the `successful` of its meta reply.
     pub successful: Option<bool>,
     /// Whether the replayed body must say what this one says (ids remapped, times reduced to
@@ -125,6 +201,13 @@ pub struct Recorded {
     /// shown is in these bodies) to a request no other exchange overlapped in the recording,
     /// so that the state it shows is the one the replay reproduces (`compare_bodies`).
     pub compare_body: bool,
+}
+
+impl Recorded {
+    /// The response body, parsed ([`JsonText::value`]).
+    pub fn body(&self) -> Option<Arc<Value>> {
+        self.body.as_ref().map(JsonText::value)
+    }
 }
 
 /// What a step waits for before it is sent (decided by the `causality` module).
@@ -192,7 +275,7 @@ pub struct RecordedNote {
     /// The Bayeux channel.
     pub channel: String,
     /// The message's `data`.
-    pub data: Value,
+    pub data: JsonText,
     /// `channel|messageType|notificationType`: only notifications of one kind are paired.
     pub kind: String,
     /// The chat it is about, if any.
@@ -200,6 +283,13 @@ pub struct RecordedNote {
     /// The CometD session (recorded `clientId`, as [`Action::Handshake`] names it) it arrived
     /// on: only what the replay's counterpart of that session receives is paired with it.
     pub session: Option<String>,
+}
+
+impl RecordedNote {
+    /// The message's `data`, parsed ([`JsonText::value`]).
+    pub fn data(&self) -> Arc<Value> {
+        self.data.value()
+    }
 }
 
 /// When the recording last heard from one of an actor's CometD sessions.
@@ -300,6 +390,18 @@ impl GroupPlan {
     /// How many notifications the recording holds for every actor together.
     pub fn notes(&self) -> usize {
         self.actors.iter().map(|a| a.notes.len()).sum()
+    }
+
+    /// Drops the parsed bodies and notifications a replay of the group kept
+    /// ([`JsonText::forget`]): once it is done, only their text is needed.
+    pub fn forget_parsed(&self) {
+        let notes = self.actors.iter().flat_map(|actor| &actor.notes);
+        notes.for_each(|note| note.data.forget());
+        let bodies = self
+            .steps
+            .iter()
+            .filter_map(|step| step.recorded.body.as_ref());
+        bodies.for_each(JsonText::forget);
     }
 }
 
