@@ -8,7 +8,9 @@
 //! for byte. A replacement is as long as what it replaces, so the parser's line and column
 //! numbers still point into the file.
 
+use std::cell::Cell;
 use std::io::{self, Read};
+use std::rc::Rc;
 
 /// The escape a lone surrogate becomes: U+FFFD REPLACEMENT CHARACTER.
 const REPLACEMENT: &[u8] = b"\\uFFFD";
@@ -39,7 +41,8 @@ fn is_low(unit: u16) -> bool {
 #[derive(Debug, Default)]
 struct Scanner {
     in_string: bool,
-    replaced: usize,
+    /// Shared, so it can be read once the reader is a parser's.
+    replaced: Rc<Cell<usize>>,
 }
 
 impl Scanner {
@@ -74,7 +77,7 @@ impl Scanner {
                     if lone {
                         out.extend_from_slice(&bytes[copied..at]);
                         out.extend_from_slice(REPLACEMENT);
-                        self.replaced += 1;
+                        self.replaced.set(self.replaced.get() + 1);
                         at += REPLACEMENT.len();
                         copied = at;
                     } else {
@@ -120,9 +123,10 @@ impl<R: Read> Repaired<R> {
         }
     }
 
-    /// How many lone surrogates were replaced so far.
-    pub fn replaced(&self) -> usize {
-        self.scanner.replaced
+    /// How many lone surrogates were replaced: a count that goes on as the text is read,
+    /// by whoever reads it.
+    pub fn replaced(&self) -> Rc<Cell<usize>> {
+        self.scanner.replaced.clone()
     }
 
     /// Reads the next chunk and scans it into `out`.
@@ -191,7 +195,7 @@ mod tests {
         let read = |reader: &mut Repaired<&mut dyn Read>| {
             let mut out = String::new();
             reader.read_to_string(&mut out).unwrap();
-            (out, reader.replaced())
+            (out, reader.replaced().get())
         };
         let mut whole = text.as_bytes();
         let at_once = read(&mut Repaired::new(&mut whole as &mut dyn Read));

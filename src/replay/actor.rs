@@ -283,7 +283,7 @@ async fn http_step(
         let remaps = shared.remap();
         let remap = remaps.party(actor);
         let body = body.as_ref().map(|body| match body {
-            RequestBody::Json(value) => Body::Json(remap.value(value, fallback)),
+            RequestBody::Json(value) => Body::Json(remap.value(&value.parse(), fallback)),
             RequestBody::Text { text, .. } => Body::Raw(text.clone()),
         });
         (remap.text(target, fallback), body)

@@ -138,6 +138,7 @@ pub fn link(group: &mut GroupPlan, order: OrderBy) {
         }
         deps.sort();
         deps.dedup();
+        deps.shrink_to_fit();
         group.steps[index].deps = deps;
     }
 }
@@ -149,7 +150,7 @@ fn used_ids(action: &Action) -> Vec<String> {
     };
     let mut ids: Vec<String> = tokens(target).map(str::to_owned).collect();
     if let Some(RequestBody::Json(body)) = body {
-        ids_in(body, &mut ids);
+        ids_in(&body.parse(), &mut ids);
     }
     ids
 }
@@ -384,7 +385,9 @@ mod tests {
         let mut step = step(actor, seq, start_us, end_us, target);
         if let Action::Http { method, body, .. } = &mut step.action {
             match op {
-                Some(op) => *body = Some(RequestBody::Json(json!({"operationName": op}))),
+                Some(op) => {
+                    *body = Some(RequestBody::Json(json!({"operationName": op}).into()));
+                }
                 None => *method = "GET".into(),
             }
         }

@@ -7,7 +7,10 @@
 use base64::Engine;
 use serde_json::Value;
 
-use super::script::{JsonText, RequestBody, Sources, kind_of};
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use super::script::{JsonText, RequestBody, Sources, Spool, kind_of};
 use crate::check::json::chat_key;
 use crate::har::Har;
 use crate::har::model::{Cookie, Entry, Header, cookie_pairs};
@@ -33,19 +36,19 @@ pub(super) struct Parsed {
     /// Recorded end (start + time).
     pub end_us: i64,
     /// The URL's `scheme://host:port`.
-    pub origin: String,
+    pub origin: Arc<str>,
     /// The URL's path and query.
     pub target: String,
     /// The request's method, as recorded.
-    pub method: String,
+    pub method: Arc<str>,
     /// The response's HTTP status; 0 when none arrived.
     pub status: i64,
     /// The recorder's labels: `_gwsScenario`, `_gwsActor`, `_gwsRole`.
-    pub scenario: Option<String>,
+    pub scenario: Option<Arc<str>>,
     /// See [`Parsed::scenario`].
-    pub actor: Option<String>,
+    pub actor: Option<Arc<str>>,
     /// See [`Parsed::scenario`].
-    pub role: Option<String>,
+    pub role: Option<Arc<str>>,
     /// Who sent it, as far as the entry shows.
     pub sender: Sender,
     /// The `userName` of a `GET /api/v2/me` response.
@@ -94,13 +97,30 @@ pub(super) enum Exchange {
     },
     /// A CometD request (a POST to the notifications endpoint).
     Bayeux {
-        /// The messages it sent.
-        messages: Vec<Value>,
-        /// The meta replies of its reply.
-        replies: Vec<Value>,
+        /// The messages it sent (an array).
+        messages: JsonText,
+        /// The meta replies of its reply (an array).
+        replies: JsonText,
         /// The notifications its reply carried.
         notes: Vec<Note>,
     },
+}
+
+/// The few strings that recur in every entry of a capture (its origin, methods, the recorder's
+/// labels), kept once each.
+#[derive(Default)]
+pub(super) struct Recurring(HashSet<Arc<str>>);
+
+impl Recurring {
+    /// `text`, shared with every other entry that has it.
+    fn get(&mut self, text: &str) -> Arc<str> {
+        if let Some(kept) = self.0.get(text) {
+            return kept.clone();
+        }
+        let kept: Arc<str> = Arc::from(text);
+        self.0.insert(kept.clone());
+        kept
+    }
 }
 
 /// Where an entry is, for parsing it: its index among the capture's entries, its file, and
@@ -194,7 +214,7 @@ fn request_body(entry: &Entry, label: &str) -> Result<Option<RequestBody>, Strin
         return Ok(None);
     }
     Ok(Some(match serde_json::from_str(text) {
-        Ok(value) => RequestBody::Json(value),
+        Ok(value) => RequestBody::Json(JsonText::new(&value)),
         Err(_) => RequestBody::Text {
             text: text.clone(),
             mime_type: post.mime_type.clone(),
@@ -204,7 +224,11 @@ fn request_body(entry: &Entry, label: &str) -> Result<Option<RequestBody>, Strin
 
 /// A CometD entry's messages, and its reply split into meta replies and notifications; `Err`
 /// says why it cannot be replayed.
-fn bayeux_exchange(entry: &Entry, label: &str) -> Result<Exchange, String> {
+fn bayeux_exchange(
+    entry: &Entry,
+    label: &str,
+    spool: Option<&Arc<Spool>>,
+) -> Result<Exchange, String> {
     let messages = entry
         .request
         .post_data
@@ -231,22 +255,28 @@ fn bayeux_exchange(entry: &Entry, label: &str) -> Result<Exchange, String> {
         let data = message.get("data").unwrap_or(&Value::Null);
         notes.push(Note {
             channel: channel.to_owned(),
-            data: JsonText::new(data),
+            data: JsonText::spooled(data, spool),
             kind: kind_of(channel, data),
             chat: chat_key(data),
         });
     }
+    // Read again once, as planning goes through the entries in order; notes are few per reply.
+    notes.shrink_to_fit();
     Ok(Exchange::Bayeux {
-        messages,
-        replies,
+        messages: JsonText::new(&Value::Array(messages)),
+        replies: JsonText::new(&Value::Array(replies)),
         notes,
     })
 }
 
 /// Parses an entry for planning, and the file's precision (digits of a second); `None` for a
 /// request outside the GWS API (`/api/…`: the pages, scripts and images a browser's export
-/// holds too), `Err` for what is wrong with it.
-pub(super) fn parse(at: EntryAt, entry: &Entry) -> Result<Option<(Parsed, u32)>, String> {
+/// holds too), `Err` for what is wrong with it. Bodies are kept in `spool`, if there is one.
+pub(super) fn parse(
+    at: EntryAt,
+    entry: &Entry,
+    (spool, recurring): (Option<&Arc<Spool>>, &mut Recurring),
+) -> Result<Option<(Parsed, u32)>, String> {
     let EntryAt { index, file, label } = at;
     let at = |what: &str| {
         format!(
@@ -274,7 +304,7 @@ pub(super) fn parse(at: EntryAt, entry: &Entry) -> Result<Option<(Parsed, u32)>,
     if !url.path().starts_with("/api/") {
         return Ok(None);
     }
-    let origin = url.origin().ascii_serialization();
+    let origin = recurring.get(&url.origin().ascii_serialization());
     let target = match url.query() {
         Some(query) => format!("{}?{query}", url.path()),
         None => url.path().to_owned(),
@@ -285,7 +315,7 @@ pub(super) fn parse(at: EntryAt, entry: &Entry) -> Result<Option<(Parsed, u32)>,
         0
     };
     let (exchange, me_user, response_id) = if entry.is_bayeux() {
-        (bayeux_exchange(entry, &label)?, None, None)
+        (bayeux_exchange(entry, &label, spool)?, None, None)
     } else {
         let response = response_json(entry);
         let me = entry.request.method.eq_ignore_ascii_case("GET") && url.path() == "/api/v2/me";
@@ -296,7 +326,7 @@ pub(super) fn parse(at: EntryAt, entry: &Entry) -> Result<Option<(Parsed, u32)>,
         let me_user = me.then(|| text("/user/userName")).flatten();
         let exchange = Exchange::Rest {
             body: request_body(entry, &label)?,
-            response: response.as_ref().map(JsonText::new),
+            response: response.as_ref().map(|r| JsonText::spooled(r, spool)),
         };
         (exchange, me_user, text("/id"))
     };
@@ -309,11 +339,11 @@ pub(super) fn parse(at: EntryAt, entry: &Entry) -> Result<Option<(Parsed, u32)>,
         end_us: start_us.saturating_add(time_us),
         origin,
         target,
-        method: entry.request.method.clone(),
+        method: recurring.get(&entry.request.method),
         status: entry.response.status,
-        scenario: entry.gws_scenario.clone(),
-        actor: entry.gws_actor.clone(),
-        role: entry.gws_role.clone(),
+        scenario: entry.gws_scenario.as_deref().map(|s| recurring.get(s)),
+        actor: entry.gws_actor.as_deref().map(|s| recurring.get(s)),
+        role: entry.gws_role.as_deref().map(|s| recurring.get(s)),
         sender: Sender::of(entry),
         me_user,
         response_id,
@@ -341,6 +371,9 @@ pub(super) struct Entries {
     pub cautions: Vec<String>,
     /// What reading changed in what the files say (lone surrogates read as U+FFFD).
     pub notes: Vec<String>,
+    /// Where the bodies are kept, if a spool could be made.
+    pub spool: Option<Arc<Spool>>,
+    recurring: Recurring,
     /// The index of the current file's first entry.
     first: usize,
     /// How many entries the current file held so far.
@@ -359,6 +392,8 @@ impl Entries {
             names: Vec::new(),
             cautions: Vec::new(),
             notes: Vec::new(),
+            spool: Spool::create(),
+            recurring: Recurring::default(),
             first: 0,
             in_file: 0,
         }
@@ -384,7 +419,7 @@ impl Entries {
             label: self.sources.label(index),
         };
         self.in_file += 1;
-        match parse(at, entry) {
+        match parse(at, entry, (self.spool.as_ref(), &mut self.recurring)) {
             Ok(Some((parsed, digits))) => {
                 self.digits = self.digits.min(digits);
                 self.parsed.push(parsed);
@@ -444,7 +479,15 @@ mod tests {
             file: 0,
             label: "entries[0]".to_owned(),
         };
-        parse(at, &entry(value)).unwrap().unwrap().0
+        let spool = Spool::create();
+        parse(
+            at,
+            &entry(value),
+            (spool.as_ref(), &mut Recurring::default()),
+        )
+        .unwrap()
+        .unwrap()
+        .0
     }
 
     #[test]
@@ -483,7 +526,10 @@ mod tests {
         else {
             panic!("a CometD exchange");
         };
-        assert_eq!((messages.len(), replies.len(), notes.len()), (1, 1, 1));
+        let (messages, replies) = (messages.parse(), replies.parse());
+        assert_eq!(messages.as_array().map(Vec::len), Some(1));
+        assert_eq!(replies.as_array().map(Vec::len), Some(1));
+        assert_eq!(notes.len(), 1);
         assert_eq!(notes[0].chat.as_deref(), Some("C1"));
         assert_eq!(
             notes[0].kind,

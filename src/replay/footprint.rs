@@ -168,10 +168,11 @@ fn confined(kind: &ActorKind, action: &Action) -> Option<Confined> {
         _ => return None,
     };
     let staff = at > 0 && segments[at - 1] == "me";
-    let operation = match body {
-        Some(RequestBody::Json(body)) => body.get("operationName").and_then(Value::as_str),
-        _ => None,
+    let body = match body {
+        Some(RequestBody::Json(body)) => body.parse(),
+        _ => Value::Null,
     };
+    let operation = body.get("operationName").and_then(Value::as_str);
     let (chat, routing) = match (kind, staff) {
         (ActorKind::User { .. }, true) => {
             let routing = match (method.as_str(), rest, operation) {
@@ -392,7 +393,7 @@ mod tests {
             method: method.into(),
             target: target.into(),
             origin: "http://h".into(),
-            body: operation.map(|op| RequestBody::Json(json!({"operationName": op}))),
+            body: operation.map(|op| RequestBody::Json(json!({"operationName": op}).into())),
         }
     }
 

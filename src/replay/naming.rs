@@ -87,7 +87,7 @@ pub(super) fn name_actors(
                         login: None,
                     },
                 };
-                return (actor.clone(), kind);
+                return (actor.to_string(), kind);
             }
             if role == Some("customer") || is_customer(p) {
                 let path = p.target.split('?').next().unwrap_or_default();
@@ -130,12 +130,13 @@ pub(super) fn name_actors(
 mod tests {
     use super::*;
     use crate::har::model::Har;
-    use crate::replay::entry::{EntryAt, parse};
+    use crate::replay::entry::{EntryAt, Recurring, parse};
     use serde_json::json;
 
     /// Names the actors of a capture given as JSON entries.
     fn names(entries: serde_json::Value) -> Vec<(String, ActorKind)> {
         let har: Har = serde_json::from_value(json!({"log": {"entries": entries}})).unwrap();
+        let mut recurring = Recurring::default();
         let parsed: Vec<Parsed> = har
             .log
             .entries
@@ -147,7 +148,7 @@ mod tests {
                     file: 0,
                     label: format!("entries[{index}]"),
                 };
-                parse(at, entry).unwrap().unwrap().0
+                parse(at, entry, (None, &mut recurring)).unwrap().unwrap().0
             })
             .collect();
         name_actors(&parsed, None)

@@ -363,6 +363,21 @@ fn compare_bodies(group: &mut GroupPlan) {
     }
 }
 
+/// `items`, front first, the vector's memory given back as it empties: a large capture's
+/// entries move into the plan one by one, and holding every one until the last is planned
+/// would nearly double what planning takes.
+fn consumed<T>(mut items: Vec<T>) -> impl Iterator<Item = T> {
+    items.reverse();
+    std::iter::from_fn(move || {
+        let item = items.pop();
+        // Halving each time: every item is moved once more at most.
+        if items.capacity() / 2 > items.len().max(1024) {
+            items.shrink_to_fit();
+        }
+        item
+    })
+}
+
 /// Groups and actors under construction.
 #[derive(Default)]
 struct Builder {
@@ -456,6 +471,7 @@ impl Plan {
             names: files,
             cautions,
             notes,
+            spool,
             ..
         } = read;
         let source = files.join(", ");
@@ -489,8 +505,7 @@ impl Plan {
             ));
         }
         let mut sessions = RecordedSessions::default();
-        // Consumed as the steps are built: each entry's bodies move into the plan.
-        for (p, (name, kind)) in parsed.into_iter().zip(names) {
+        for (p, (name, kind)) in consumed(parsed).zip(consumed(names)) {
             let group = p.scenario.as_deref().unwrap_or(&group_default);
             let (g, a) = builder.actor(group, &name, kind);
             let actor = &mut builder.groups[g].actors[a];
@@ -513,11 +528,10 @@ impl Plan {
             } = p;
             let (actions, successful, body) = match exchange {
                 Exchange::Rest { body, response } => {
-                    let method = method.to_ascii_uppercase();
                     let action = Action::Http {
-                        method,
+                        method: method.to_ascii_uppercase(),
                         target,
-                        origin,
+                        origin: origin.to_string(),
                         body,
                     };
                     (vec![action], None, response)
@@ -533,6 +547,11 @@ impl Plan {
                         answered: status > 0,
                     };
                     let label = || sources.label(index);
+                    let array = |text: JsonText| match text.parse() {
+                        Value::Array(values) => values,
+                        _ => Vec::new(),
+                    };
+                    let (messages, replies) = (array(messages), array(replies));
                     let (actions, successful) = bayeux_actions(
                         (&messages, &replies, notes),
                         (arrived, &label),
@@ -542,7 +561,8 @@ impl Plan {
                     );
                     // What a probe's refusal is compared with; the notifications are the
                     // actor's notes.
-                    let body = (!actions.is_empty()).then(|| JsonText::new(&Value::Array(replies)));
+                    let body = (!actions.is_empty())
+                        .then(|| JsonText::spooled(&Value::Array(replies), spool.as_ref()));
                     (actions, successful, body)
                 }
             };
@@ -591,6 +611,12 @@ impl Plan {
                 order_notes(&mut actor.notes, completion.as_deref());
             }
             causality::link(group, OrderBy::Footprint);
+            // Built by pushing: what was reserved beyond the end would stay unused.
+            group.steps.shrink_to_fit();
+            for actor in &mut group.actors {
+                actor.notes.shrink_to_fit();
+                actor.steps.shrink_to_fit();
+            }
         }
         groups.sort_by(|a, b| a.name.cmp(&b.name));
         Ok(Self {

@@ -6,83 +6,17 @@
 //! other part of replay.
 //!
 //! What the recording got back (response bodies, notifications) is most of a capture, and a
-//! parsed [`Value`] takes several times its text: it is kept as compact text ([`JsonText`]),
-//! parsed when a replay needs it.
+//! parsed [`Value`] takes several times its text: it is kept as compact text ([`JsonText`]), in
+//! a temporary file ([`Spool`]) where it can be, parsed when a replay needs it.
+
+mod text;
 
 use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 
 use serde_json::Value;
 
-/// A JSON value kept as its compact text, and parsed where it is used: by planning, once
-/// ([`JsonText::parse`]); by the replay of its group, which looks at it again and again, once
-/// and then kept until the group is done ([`JsonText::value`], [`JsonText::forget`]).
-pub struct JsonText {
-    text: Box<str>,
-    /// The value, parsed, while a replay uses it.
-    parsed: Mutex<Option<Arc<Value>>>,
-}
-
-impl JsonText {
-    /// `value`, as text.
-    pub fn new(value: &Value) -> Self {
-        Self {
-            text: value.to_string().into_boxed_str(),
-            parsed: Mutex::new(None),
-        }
-    }
-
-    /// The text.
-    pub fn text(&self) -> &str {
-        &self.text
-    }
-
-    /// The value, parsed anew.
-    pub fn parse(&self) -> Value {
-        // The text was written from a value, which serde_json always reads back (within its
-        // nesting limit, which the value was read within in the first place): `Null` is never
-        // given, but a parse is no reason to panic.
-        serde_json::from_str(&self.text).unwrap_or(Value::Null)
-    }
-
-    /// The value, parsed on the first call and kept until [`JsonText::forget`].
-    pub fn value(&self) -> Arc<Value> {
-        let mut parsed = self.parsed.lock().unwrap_or_else(PoisonError::into_inner);
-        parsed.get_or_insert_with(|| Arc::new(self.parse())).clone()
-    }
-
-    /// Drops the value [`JsonText::value`] kept.
-    pub fn forget(&self) {
-        *self.parsed.lock().unwrap_or_else(PoisonError::into_inner) = None;
-    }
-}
-
-impl From<Value> for JsonText {
-    fn from(value: Value) -> Self {
-        Self::new(&value)
-    }
-}
-
-impl Clone for JsonText {
-    fn clone(&self) -> Self {
-        Self {
-            text: self.text.clone(),
-            parsed: Mutex::new(None),
-        }
-    }
-}
-
-impl PartialEq for JsonText {
-    fn eq(&self, other: &Self) -> bool {
-        self.text == other.text
-    }
-}
-
-impl std::fmt::Debug for JsonText {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.text)
-    }
-}
+pub use text::{JsonText, Spool};
 
 /// What a replayed actor is.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -105,8 +39,8 @@ pub enum ActorKind {
 /// A recorded request body.
 #[derive(Debug, Clone, PartialEq)]
 pub enum RequestBody {
-    /// JSON (ids in it are remapped).
-    Json(Value),
+    /// JSON (ids in it are remapped), as text: parsed each time it is sent.
+    Json(JsonText),
     /// Anything else, sent as recorded, with its content type.
     Text {
         /// The body.

@@ -1,0 +1,266 @@
+//! JSON kept as its compact text, and parsed where it is used.
+//!
+//! A capture's notifications and response bodies are most of it, and a parsed [`Value`] takes
+//! several times its text. A plan keeps them as text ([`JsonText`]), in a temporary file
+//! ([`Spool`]) when one can be made: a replay reads each back when it needs it, so a large
+//! capture takes disk (and the page cache the system can reclaim), not the process's memory.
+
+use std::fs::File;
+use std::io;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use serde_json::Value;
+
+/// Written to the file once this much text is waiting.
+const FLUSH: usize = 1 << 20;
+
+/// An append-only temporary file of texts. On Unix it has no name once made, so it vanishes
+/// when the last text stored in it is dropped, or the process ends, however it ends.
+#[derive(Debug)]
+pub struct Spool {
+    file: File,
+    /// Texts not written to the file yet.
+    pending: Mutex<Pending>,
+}
+
+#[derive(Debug, Default)]
+struct Pending {
+    /// Where the file ends: `buffer` starts there.
+    written: u64,
+    buffer: Vec<u8>,
+}
+
+impl Spool {
+    /// A new spool in the system's temporary directory, if one can be made there (else texts
+    /// are kept in memory).
+    pub fn create() -> Option<Arc<Self>> {
+        Self::make().ok().map(Arc::new)
+    }
+
+    #[cfg(unix)]
+    fn make() -> io::Result<Self> {
+        use std::sync::atomic::{AtomicU64, Ordering};
+        static MADE: AtomicU64 = AtomicU64::new(0);
+        let name = format!(
+            "gws-conform-{}-{}.spool",
+            std::process::id(),
+            MADE.fetch_add(1, Ordering::Relaxed)
+        );
+        let path = std::env::temp_dir().join(name);
+        let file = File::options()
+            .read(true)
+            .write(true)
+            .create_new(true)
+            .open(&path)?;
+        std::fs::remove_file(&path)?;
+        Ok(Self {
+            file,
+            pending: Mutex::default(),
+        })
+    }
+
+    /// Elsewhere an open file cannot lose its name: texts stay in memory.
+    #[cfg(not(unix))]
+    fn make() -> io::Result<Self> {
+        Err(io::ErrorKind::Unsupported.into())
+    }
+
+    fn pending(&self) -> std::sync::MutexGuard<'_, Pending> {
+        self.pending.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Stores `text`; returns where it is.
+    fn put(&self, text: &[u8]) -> io::Result<u64> {
+        let mut pending = self.pending();
+        let at = pending.written + pending.buffer.len() as u64;
+        pending.buffer.extend_from_slice(text);
+        if pending.buffer.len() >= FLUSH {
+            self.write(&pending.buffer, pending.written)?;
+            pending.written += pending.buffer.len() as u64;
+            pending.buffer.clear();
+        }
+        Ok(at)
+    }
+
+    /// The `len` bytes stored at `at`.
+    fn get(&self, at: u64, len: usize) -> io::Result<Vec<u8>> {
+        {
+            let pending = self.pending();
+            if at >= pending.written {
+                let start = (at - pending.written) as usize;
+                let stored = pending.buffer.get(start..start + len);
+                return stored
+                    .map(<[u8]>::to_vec)
+                    .ok_or_else(|| io::ErrorKind::UnexpectedEof.into());
+            }
+        }
+        // What was written is never written again: no lock needed to read it.
+        let mut bytes = vec![0; len];
+        self.read(&mut bytes, at)?;
+        Ok(bytes)
+    }
+
+    #[cfg(unix)]
+    fn write(&self, bytes: &[u8], at: u64) -> io::Result<()> {
+        std::os::unix::fs::FileExt::write_all_at(&self.file, bytes, at)
+    }
+
+    #[cfg(unix)]
+    fn read(&self, bytes: &mut [u8], at: u64) -> io::Result<()> {
+        std::os::unix::fs::FileExt::read_exact_at(&self.file, bytes, at)
+    }
+
+    #[cfg(not(unix))]
+    fn write(&self, _: &[u8], _: u64) -> io::Result<()> {
+        Err(io::ErrorKind::Unsupported.into())
+    }
+
+    #[cfg(not(unix))]
+    fn read(&self, _: &mut [u8], _: u64) -> io::Result<()> {
+        Err(io::ErrorKind::Unsupported.into())
+    }
+}
+
+/// Where a text is.
+#[derive(Debug, Clone)]
+enum Stored {
+    Memory(Box<str>),
+    Spooled {
+        spool: Arc<Spool>,
+        at: u64,
+        len: usize,
+    },
+}
+
+/// A JSON value kept as its compact text, and parsed where it is used: by planning, once
+/// ([`JsonText::parse`]); by the replay of its group, which looks at it again and again, once
+/// and then kept until the group is done ([`JsonText::value`], [`JsonText::forget`]).
+pub struct JsonText {
+    stored: Stored,
+    /// The value, parsed, while a replay uses it.
+    parsed: Mutex<Option<Arc<Value>>>,
+}
+
+impl JsonText {
+    /// `value`, as text kept in memory.
+    pub fn new(value: &Value) -> Self {
+        Self::from_stored(Stored::Memory(value.to_string().into_boxed_str()))
+    }
+
+    /// `value`, as text kept in `spool` (in memory without one, or if it cannot be written).
+    pub fn spooled(value: &Value, spool: Option<&Arc<Spool>>) -> Self {
+        let text = value.to_string();
+        let stored = spool.and_then(|spool| {
+            let at = spool.put(text.as_bytes()).ok()?;
+            let (spool, len) = (spool.clone(), text.len());
+            Some(Stored::Spooled { spool, at, len })
+        });
+        Self::from_stored(stored.unwrap_or_else(|| Stored::Memory(text.into_boxed_str())))
+    }
+
+    fn from_stored(stored: Stored) -> Self {
+        Self {
+            stored,
+            parsed: Mutex::new(None),
+        }
+    }
+
+    /// The text, read back from its spool if it is there.
+    fn text(&self) -> io::Result<String> {
+        match &self.stored {
+            Stored::Memory(text) => Ok(text.to_string()),
+            Stored::Spooled { spool, at, len } => String::from_utf8(spool.get(*at, *len)?)
+                .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e)),
+        }
+    }
+
+    /// The value, parsed anew.
+    pub fn parse(&self) -> Value {
+        let parsed = self
+            .text()
+            .and_then(|text| Ok(serde_json::from_str(&text)?));
+        // The text was written from a value, which serde_json always reads back (within its
+        // nesting limit, which the value was read within in the first place); only a spool
+        // the system lost can fail, which is no reason to panic: what differs is reported.
+        parsed.unwrap_or_else(|e| {
+            tracing::error!("a recorded body or notification cannot be read back: {e}");
+            Value::Null
+        })
+    }
+
+    /// The value, parsed on the first call and kept until [`JsonText::forget`].
+    pub fn value(&self) -> Arc<Value> {
+        let mut parsed = self.parsed.lock().unwrap_or_else(PoisonError::into_inner);
+        parsed.get_or_insert_with(|| Arc::new(self.parse())).clone()
+    }
+
+    /// Drops the value [`JsonText::value`] kept.
+    pub fn forget(&self) {
+        *self.parsed.lock().unwrap_or_else(PoisonError::into_inner) = None;
+    }
+}
+
+impl From<Value> for JsonText {
+    fn from(value: Value) -> Self {
+        Self::new(&value)
+    }
+}
+
+impl Clone for JsonText {
+    fn clone(&self) -> Self {
+        Self::from_stored(self.stored.clone())
+    }
+}
+
+impl PartialEq for JsonText {
+    fn eq(&self, other: &Self) -> bool {
+        self.text().ok() == other.text().ok()
+    }
+}
+
+impl std::fmt::Debug for JsonText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.text() {
+            Ok(text) => f.write_str(&text),
+            Err(e) => write!(f, "(unreadable: {e})"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn spooled_texts_read_back_before_and_after_they_are_written() {
+        let spool = Spool::create();
+        let values: Vec<Value> = (0..3000)
+            .map(|i| json!({"i": i, "pad": "x".repeat(i % 700)}))
+            .collect();
+        let texts: Vec<JsonText> = values
+            .iter()
+            .map(|value| JsonText::spooled(value, spool.as_ref()))
+            .collect();
+        if cfg!(unix) {
+            assert!(matches!(texts[0].stored, Stored::Spooled { .. }));
+            let pending = spool.as_ref().unwrap().pending();
+            assert!(pending.written > 0 && !pending.buffer.is_empty());
+        }
+        for (text, value) in texts.iter().zip(&values) {
+            assert_eq!(&text.parse(), value);
+            assert_eq!(*text.value(), *value);
+        }
+    }
+
+    #[test]
+    fn the_parsed_value_is_kept_until_forgotten() {
+        let text = JsonText::from(json!({"a": [1, 2]}));
+        let (first, again) = (text.value(), text.value());
+        assert!(Arc::ptr_eq(&first, &again));
+        text.forget();
+        assert!(!Arc::ptr_eq(&first, &text.value()));
+        assert_eq!(text.clone(), text);
+    }
+}
