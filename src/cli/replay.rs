@@ -66,8 +66,9 @@ pub struct ReplayArgs {
     /// server whose operations reach further than that table assumes.
     #[arg(long)]
     pub in_clock_order: bool,
-    /// Groups replayed at once (default: all of them against the embedded server, where each
-    /// group has its own server; 1 against a target, where chats are routed across groups).
+    /// Groups replayed at once (default: against the embedded server, where each group has its
+    /// own server, one per core as fast as possible, else all of them; 1 against a target,
+    /// where chats are routed across groups).
     #[arg(long, value_name = "N")]
     pub concurrency: Option<usize>,
     /// How long a request may wait for what it depends on (a notification, another actor's
@@ -187,6 +188,16 @@ fn prepare(args: &ReplayArgs) -> Result<(Plan, Profile, Option<String>, Route), 
     Ok((plan, profile, target, route))
 }
 
+/// Groups replayed at once when `--concurrency` does not say: against the embedded server as
+/// fast as possible, one per core, since each group keeps the cores busy by itself and more at
+/// once only take memory (docs/benchmarks.md); otherwise as for `run` (groups at recorded pace
+/// mostly wait).
+fn concurrency(args: &ReplayArgs, target: &Option<String>) -> Option<usize> {
+    let cores = || std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    let busy = args.as_fast_as_possible && target.is_none();
+    args.concurrency.or_else(|| busy.then(cores))
+}
+
 /// Replays one group against `target`, or against a fresh embedded server; `traffic` keeps
 /// its exchanges and notifications in the events (for the JSON report).
 async fn replay_one(
@@ -277,7 +288,7 @@ pub fn run(args: ReplayArgs) -> i32 {
         })
         .collect();
     let execution = Execution {
-        threads: trial_threads(args.concurrency, target.is_some(), trials.len()),
+        threads: trial_threads(concurrency(&args, &target), target.is_some(), trials.len()),
         fail_fast: args.fail_fast,
         quiet: args.quiet,
         strict: args.strict,
