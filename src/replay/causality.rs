@@ -545,7 +545,7 @@ mod tests {
             operation(0, 5, 100, "/api/v2/me/chats/S1", Some("SendMessage")),
         ];
         let mut joined = note(-10, "S1");
-        let mut data = joined.data.parse();
+        let mut data = (*joined.data.parse()).clone();
         data["chat"]["participants"] = json!([{"participantId": "P1"}]);
         joined.data = data.into();
         let kinds = vec![AGENT, ActorKind::Customer, ActorKind::Customer, AGENT];

@@ -10,7 +10,7 @@ use serde_json::Value;
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use super::script::{JsonText, RequestBody, Sources, Spool, kind_of};
+use super::script::{JsonText, RequestBody, Sources, Store, kind_of};
 use crate::check::json::chat_key;
 use crate::har::Har;
 use crate::har::model::{Cookie, Entry, Header, cookie_pairs};
@@ -224,11 +224,7 @@ fn request_body(entry: &Entry, label: &str) -> Result<Option<RequestBody>, Strin
 
 /// A CometD entry's messages, and its reply split into meta replies and notifications; `Err`
 /// says why it cannot be replayed.
-fn bayeux_exchange(
-    entry: &Entry,
-    label: &str,
-    spool: Option<&Arc<Spool>>,
-) -> Result<Exchange, String> {
+fn bayeux_exchange(entry: &Entry, label: &str, store: &mut Store) -> Result<Exchange, String> {
     let messages = entry
         .request
         .post_data
@@ -244,7 +240,7 @@ fn bayeux_exchange(
         })?;
     let (mut replies, mut notes) = (Vec::new(), Vec::new());
     let reply = response_json(entry).and_then(bayeux_messages);
-    for message in reply.unwrap_or_default() {
+    for mut message in reply.unwrap_or_default() {
         let Some(channel) = message.get("channel").and_then(Value::as_str) else {
             continue;
         };
@@ -252,12 +248,13 @@ fn bayeux_exchange(
             replies.push(message);
             continue;
         }
-        let data = message.get("data").unwrap_or(&Value::Null);
+        let channel = channel.to_owned();
+        let data = message.get_mut("data").map_or(Value::Null, Value::take);
         notes.push(Note {
-            channel: channel.to_owned(),
-            data: JsonText::spooled(data, spool),
-            kind: kind_of(channel, data),
-            chat: chat_key(data),
+            kind: kind_of(&channel, &data),
+            chat: chat_key(&data),
+            channel,
+            data: store.keep(data),
         });
     }
     // Read again once, as planning goes through the entries in order; notes are few per reply.
@@ -275,7 +272,7 @@ fn bayeux_exchange(
 pub(super) fn parse(
     at: EntryAt,
     entry: &Entry,
-    (spool, recurring): (Option<&Arc<Spool>>, &mut Recurring),
+    (store, recurring): (&mut Store, &mut Recurring),
 ) -> Result<Option<(Parsed, u32)>, String> {
     let EntryAt { index, file, label } = at;
     let at = |what: &str| {
@@ -315,7 +312,7 @@ pub(super) fn parse(
         0
     };
     let (exchange, me_user, response_id) = if entry.is_bayeux() {
-        (bayeux_exchange(entry, &label, spool)?, None, None)
+        (bayeux_exchange(entry, &label, store)?, None, None)
     } else {
         let response = response_json(entry);
         let me = entry.request.method.eq_ignore_ascii_case("GET") && url.path() == "/api/v2/me";
@@ -323,12 +320,12 @@ pub(super) fn parse(
             let value = response.as_ref()?.pointer(pointer)?;
             Some(value.as_str()?.to_owned())
         };
-        let me_user = me.then(|| text("/user/userName")).flatten();
+        let (me_user, id) = (me.then(|| text("/user/userName")).flatten(), text("/id"));
         let exchange = Exchange::Rest {
             body: request_body(entry, &label)?,
-            response: response.as_ref().map(|r| JsonText::spooled(r, spool)),
+            response: response.map(|r| store.keep(r)),
         };
-        (exchange, me_user, text("/id"))
+        (exchange, me_user, id)
     };
     let parsed = Parsed {
         index,
@@ -371,8 +368,8 @@ pub(super) struct Entries {
     pub cautions: Vec<String>,
     /// What reading changed in what the files say (lone surrogates read as U+FFFD).
     pub notes: Vec<String>,
-    /// Where the bodies are kept, if a spool could be made.
-    pub spool: Option<Arc<Spool>>,
+    /// Where what the recording got back is kept.
+    pub store: Store,
     recurring: Recurring,
     /// The index of the current file's first entry.
     first: usize,
@@ -392,7 +389,7 @@ impl Entries {
             names: Vec::new(),
             cautions: Vec::new(),
             notes: Vec::new(),
-            spool: Spool::create(),
+            store: Store::new(),
             recurring: Recurring::default(),
             first: 0,
             in_file: 0,
@@ -419,7 +416,7 @@ impl Entries {
             label: self.sources.label(index),
         };
         self.in_file += 1;
-        match parse(at, entry, (self.spool.as_ref(), &mut self.recurring)) {
+        match parse(at, entry, (&mut self.store, &mut self.recurring)) {
             Ok(Some((parsed, digits))) => {
                 self.digits = self.digits.min(digits);
                 self.parsed.push(parsed);
@@ -479,15 +476,8 @@ mod tests {
             file: 0,
             label: "entries[0]".to_owned(),
         };
-        let spool = Spool::create();
-        parse(
-            at,
-            &entry(value),
-            (spool.as_ref(), &mut Recurring::default()),
-        )
-        .unwrap()
-        .unwrap()
-        .0
+        let kept = (&mut Store::new(), &mut Recurring::default());
+        parse(at, &entry(value), kept).unwrap().unwrap().0
     }
 
     #[test]
@@ -535,7 +525,7 @@ mod tests {
             notes[0].kind,
             "/v2/me/chats|ChatStateChangeMessage|StatusChange"
         );
-        assert_eq!(notes[0].data.parse(), reply[1]["data"]);
+        assert_eq!(*notes[0].data.parse(), reply[1]["data"]);
     }
 
     #[test]

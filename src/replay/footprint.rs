@@ -169,10 +169,11 @@ fn confined(kind: &ActorKind, action: &Action) -> Option<Confined> {
     };
     let staff = at > 0 && segments[at - 1] == "me";
     let body = match body {
-        Some(RequestBody::Json(body)) => body.parse(),
-        _ => Value::Null,
+        Some(RequestBody::Json(body)) => Some(body.parse()),
+        _ => None,
     };
-    let operation = body.get("operationName").and_then(Value::as_str);
+    let operation = body.as_deref().and_then(|b| b.get("operationName"));
+    let operation = operation.and_then(Value::as_str);
     let (chat, routing) = match (kind, staff) {
         (ActorKind::User { .. }, true) => {
             let routing = match (method.as_str(), rest, operation) {

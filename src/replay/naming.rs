@@ -131,12 +131,13 @@ mod tests {
     use super::*;
     use crate::har::model::Har;
     use crate::replay::entry::{EntryAt, Recurring, parse};
+    use crate::replay::script::Store;
     use serde_json::json;
 
     /// Names the actors of a capture given as JSON entries.
     fn names(entries: serde_json::Value) -> Vec<(String, ActorKind)> {
         let har: Har = serde_json::from_value(json!({"log": {"entries": entries}})).unwrap();
-        let mut recurring = Recurring::default();
+        let (mut store, mut recurring) = (Store::new(), Recurring::default());
         let parsed: Vec<Parsed> = har
             .log
             .entries
@@ -148,7 +149,8 @@ mod tests {
                     file: 0,
                     label: format!("entries[{index}]"),
                 };
-                parse(at, entry, (None, &mut recurring)).unwrap().unwrap().0
+                let kept = (&mut store, &mut recurring);
+                parse(at, entry, kept).unwrap().unwrap().0
             })
             .collect();
         name_actors(&parsed, None)

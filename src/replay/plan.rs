@@ -13,6 +13,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::Value;
@@ -471,7 +472,7 @@ impl Plan {
             names: files,
             cautions,
             notes,
-            spool,
+            mut store,
             ..
         } = read;
         let source = files.join(", ");
@@ -547,7 +548,7 @@ impl Plan {
                         answered: status > 0,
                     };
                     let label = || sources.label(index);
-                    let array = |text: JsonText| match text.parse() {
+                    let array = |text: JsonText| match Arc::unwrap_or_clone(text.parse()) {
                         Value::Array(values) => values,
                         _ => Vec::new(),
                     };
@@ -561,8 +562,7 @@ impl Plan {
                     );
                     // What a probe's refusal is compared with; the notifications are the
                     // actor's notes.
-                    let body = (!actions.is_empty())
-                        .then(|| JsonText::spooled(&Value::Array(replies), spool.as_ref()));
+                    let body = (!actions.is_empty()).then(|| store.keep(Value::Array(replies)));
                     (actions, successful, body)
                 }
             };

@@ -6,8 +6,9 @@
 //! other part of replay.
 //!
 //! What the recording got back (response bodies, notifications) is most of a capture, and a
-//! parsed [`Value`] takes several times its text: it is kept as compact text ([`JsonText`]), in
-//! a temporary file ([`Spool`]) where it can be, parsed when a replay needs it.
+//! parsed [`Value`] takes several times its text: beyond a budget, it is kept as compact text
+//! ([`JsonText`]), in a temporary file where it can be ([`Store`]), parsed when a replay needs
+//! it.
 
 mod text;
 
@@ -16,7 +17,7 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-pub use text::{JsonText, Spool};
+pub use text::{JsonText, Store};
 
 /// What a replayed actor is.
 #[derive(Debug, Clone, PartialEq, Eq)]

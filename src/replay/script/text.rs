@@ -1,9 +1,11 @@
-//! JSON kept as its compact text, and parsed where it is used.
+//! What the recording got back, kept within a memory budget ([`Store`]).
 //!
 //! A capture's notifications and response bodies are most of it, and a parsed [`Value`] takes
-//! several times its text. A plan keeps them as text ([`JsonText`]), in a temporary file
-//! ([`Spool`]) when one can be made: a replay reads each back when it needs it, so a large
-//! capture takes disk (and the page cache the system can reclaim), not the process's memory.
+//! several times its text. A plan keeps them parsed while they fit a budget (a capture of a
+//! few thousand entries: its replay parses nothing), and beyond it as compact text
+//! ([`JsonText`]) in a temporary file ([`Spool`]) when one can be made: a replay reads each
+//! back and parses it when it needs it, so a large capture takes disk (and the page cache the
+//! system can reclaim), not the process's memory.
 
 use std::fs::File;
 use std::io;
@@ -13,6 +15,67 @@ use serde_json::Value;
 
 /// Written to the file once this much text is waiting.
 const FLUSH: usize = 1 << 20;
+
+/// How much memory (estimated by [`weight`]) a plan's values may take parsed.
+const PARSED_BUDGET: usize = 16 << 20;
+
+/// About how many bytes `value` takes parsed, beyond its own slot: its strings, and the map
+/// and array slots beneath it.
+fn weight(value: &Value) -> usize {
+    // A slot and a key (its string and, in a map, its hash and index).
+    const SLOT: usize = 80;
+    const KEY: usize = 48;
+    match value {
+        Value::String(text) => text.len(),
+        Value::Array(items) => items.iter().map(|v| SLOT + weight(v)).sum(),
+        Value::Object(map) => map
+            .iter()
+            .map(|(key, v)| SLOT + KEY + key.len() + weight(v))
+            .sum(),
+        Value::Null | Value::Bool(_) | Value::Number(_) => 0,
+    }
+}
+
+/// Where a plan keeps what the recording got back: parsed while [`PARSED_BUDGET`] lasts, then
+/// as text in a [`Spool`] (in memory if none could be made).
+#[derive(Debug)]
+pub struct Store {
+    spool: Option<Arc<Spool>>,
+    /// What parsed values may still take.
+    budget: usize,
+}
+
+impl Store {
+    /// A store with the whole budget, and a spool if one can be made.
+    pub fn new() -> Self {
+        Self {
+            spool: Spool::create(),
+            budget: PARSED_BUDGET,
+        }
+    }
+
+    /// Keeps `value`.
+    pub fn keep(&mut self, value: Value) -> JsonText {
+        let weight = weight(&value);
+        if weight <= self.budget {
+            self.budget -= weight;
+            return JsonText::from_stored(Stored::Parsed(Arc::new(value)));
+        }
+        let text = value.to_string();
+        let spooled = self.spool.as_ref().and_then(|spool| {
+            let at = spool.put(text.as_bytes()).ok()?;
+            let (spool, len) = (spool.clone(), text.len());
+            Some(Stored::Spooled { spool, at, len })
+        });
+        JsonText::from_stored(spooled.unwrap_or_else(|| Stored::Memory(text.into_boxed_str())))
+    }
+}
+
+impl Default for Store {
+    fn default() -> Self {
+        Self::new()
+    }
+}
 
 /// An append-only temporary file of texts. On Unix it has no name once made, so it vanishes
 /// when the last text stored in it is dropped, or the process ends, however it ends.
@@ -121,10 +184,14 @@ impl Spool {
     }
 }
 
-/// Where a text is.
+/// Where a value is.
 #[derive(Debug, Clone)]
 enum Stored {
+    /// Parsed, within the store's budget.
+    Parsed(Arc<Value>),
+    /// As text, in memory.
     Memory(Box<str>),
+    /// As text, in a spool.
     Spooled {
         spool: Arc<Spool>,
         at: u64,
@@ -132,9 +199,10 @@ enum Stored {
     },
 }
 
-/// A JSON value kept as its compact text, and parsed where it is used: by planning, once
-/// ([`JsonText::parse`]); by the replay of its group, which looks at it again and again, once
-/// and then kept until the group is done ([`JsonText::value`], [`JsonText::forget`]).
+/// A JSON value kept parsed or as its compact text ([`Store`]), and parsed where it is used:
+/// by planning, once ([`JsonText::parse`]); by the replay of its group, which looks at it
+/// again and again, once and then kept until the group is done ([`JsonText::value`],
+/// [`JsonText::forget`]).
 pub struct JsonText {
     stored: Stored,
     /// The value, parsed, while a replay uses it.
@@ -147,17 +215,6 @@ impl JsonText {
         Self::from_stored(Stored::Memory(value.to_string().into_boxed_str()))
     }
 
-    /// `value`, as text kept in `spool` (in memory without one, or if it cannot be written).
-    pub fn spooled(value: &Value, spool: Option<&Arc<Spool>>) -> Self {
-        let text = value.to_string();
-        let stored = spool.and_then(|spool| {
-            let at = spool.put(text.as_bytes()).ok()?;
-            let (spool, len) = (spool.clone(), text.len());
-            Some(Stored::Spooled { spool, at, len })
-        });
-        Self::from_stored(stored.unwrap_or_else(|| Stored::Memory(text.into_boxed_str())))
-    }
-
     fn from_stored(stored: Stored) -> Self {
         Self {
             stored,
@@ -168,30 +225,38 @@ impl JsonText {
     /// The text, read back from its spool if it is there.
     fn text(&self) -> io::Result<String> {
         match &self.stored {
+            Stored::Parsed(value) => Ok(value.to_string()),
             Stored::Memory(text) => Ok(text.to_string()),
             Stored::Spooled { spool, at, len } => String::from_utf8(spool.get(*at, *len)?)
                 .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e)),
         }
     }
 
-    /// The value, parsed anew.
-    pub fn parse(&self) -> Value {
-        let parsed = self
-            .text()
-            .and_then(|text| Ok(serde_json::from_str(&text)?));
+    /// The value: parsed anew, unless it is kept parsed.
+    pub fn parse(&self) -> Arc<Value> {
+        let parsed = match &self.stored {
+            Stored::Parsed(value) => return value.clone(),
+            Stored::Memory(text) => serde_json::from_str(text).map_err(io::Error::from),
+            Stored::Spooled { spool, at, len } => spool
+                .get(*at, *len)
+                .and_then(|bytes| Ok(serde_json::from_slice(&bytes)?)),
+        };
         // The text was written from a value, which serde_json always reads back (within its
         // nesting limit, which the value was read within in the first place); only a spool
         // the system lost can fail, which is no reason to panic: what differs is reported.
-        parsed.unwrap_or_else(|e| {
+        Arc::new(parsed.unwrap_or_else(|e| {
             tracing::error!("a recorded body or notification cannot be read back: {e}");
             Value::Null
-        })
+        }))
     }
 
     /// The value, parsed on the first call and kept until [`JsonText::forget`].
     pub fn value(&self) -> Arc<Value> {
+        if let Stored::Parsed(value) = &self.stored {
+            return value.clone();
+        }
         let mut parsed = self.parsed.lock().unwrap_or_else(PoisonError::into_inner);
-        parsed.get_or_insert_with(|| Arc::new(self.parse())).clone()
+        parsed.get_or_insert_with(|| self.parse()).clone()
     }
 
     /// Drops the value [`JsonText::value`] kept.
@@ -234,23 +299,24 @@ mod tests {
     use super::*;
 
     #[test]
-    fn spooled_texts_read_back_before_and_after_they_are_written() {
-        let spool = Spool::create();
+    fn values_are_kept_parsed_within_the_budget_then_spooled_and_read_back() {
+        let mut store = Store::new();
         let values: Vec<Value> = (0..3000)
             .map(|i| json!({"i": i, "pad": "x".repeat(i % 700)}))
             .collect();
-        let texts: Vec<JsonText> = values
-            .iter()
-            .map(|value| JsonText::spooled(value, spool.as_ref()))
-            .collect();
+        store.budget = weight(&values[0]) + weight(&values[1]);
+        let texts: Vec<JsonText> = values.iter().map(|v| store.keep(v.clone())).collect();
+        assert!(matches!(texts[1].stored, Stored::Parsed(_)));
+        assert!(!matches!(texts[2].stored, Stored::Parsed(_)));
         if cfg!(unix) {
-            assert!(matches!(texts[0].stored, Stored::Spooled { .. }));
-            let pending = spool.as_ref().unwrap().pending();
+            assert!(matches!(texts[2].stored, Stored::Spooled { .. }));
+            let pending = store.spool.as_ref().unwrap().pending();
             assert!(pending.written > 0 && !pending.buffer.is_empty());
         }
         for (text, value) in texts.iter().zip(&values) {
-            assert_eq!(&text.parse(), value);
+            assert_eq!(*text.parse(), *value);
             assert_eq!(*text.value(), *value);
+            text.forget();
         }
     }
 
