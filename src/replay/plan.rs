@@ -7,9 +7,10 @@
 //! the private `naming` module guesses it. Which profile user an actor logs in as is settled by
 //! [`Plan::resolve_users`].
 //!
-//! Files are read one entry at a time, each kept as the private `entry` module reads it (its
-//! bodies as compact text), so planning never holds a whole HAR document; the plan keeps what
-//! the recording got back as text too ([`JsonText`]).
+//! Files are read one entry at a time, each kept as the private `entry` module reads it, so
+//! planning never holds a whole HAR document; what the recording got back (notifications,
+//! response bodies) is kept within a memory budget, the rest as text in a temporary file
+//! ([`Store`](super::script::Store)), and moves into the plan as it is built.
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};

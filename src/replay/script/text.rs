@@ -62,12 +62,14 @@ impl Store {
             return JsonText::from_stored(Stored::Parsed(Arc::new(value)));
         }
         let text = value.to_string();
-        let spooled = self.spool.as_ref().and_then(|spool| {
-            let at = spool.put(text.as_bytes()).ok()?;
-            let (spool, len) = (spool.clone(), text.len());
-            Some(Stored::Spooled { spool, at, len })
-        });
-        JsonText::from_stored(spooled.unwrap_or_else(|| Stored::Memory(text.into_boxed_str())))
+        JsonText::from_stored(match &self.spool {
+            Some(spool) => Stored::Spooled {
+                at: spool.put(text.as_bytes()),
+                len: text.len(),
+                spool: spool.clone(),
+            },
+            None => Stored::Memory(text.into_boxed_str()),
+        })
     }
 }
 
@@ -132,17 +134,17 @@ impl Spool {
         self.pending.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Stores `text`; returns where it is.
-    fn put(&self, text: &[u8]) -> io::Result<u64> {
+    /// Stores `text`; returns where it is. Texts the file does not take (a full disk) wait in
+    /// memory, readable all the same, until a later write succeeds.
+    fn put(&self, text: &[u8]) -> u64 {
         let mut pending = self.pending();
         let at = pending.written + pending.buffer.len() as u64;
         pending.buffer.extend_from_slice(text);
-        if pending.buffer.len() >= FLUSH {
-            self.write(&pending.buffer, pending.written)?;
+        if pending.buffer.len() >= FLUSH && self.write(&pending.buffer, pending.written).is_ok() {
             pending.written += pending.buffer.len() as u64;
             pending.buffer.clear();
         }
-        Ok(at)
+        at
     }
 
     /// The `len` bytes stored at `at`.
