@@ -48,8 +48,8 @@
 //! (5), `--deadline SECONDS` (10), `--millis`: start times written to the millisecond, as
 //! devtools write them, instead of the microsecond the recorders write, `--threads N`: the
 //! async runtime's worker threads, shared by the replay and the server (2), `--entries N`,
-//! `--groups` and `--keep FILE`: above). The last line is `RESULT {json}`. Every wait has a deadline (the
-//! replay's own; the set-up's waits are 10 s).
+//! `--groups` and `--keep FILE`: above). The last line is `RESULT {json}`. Every wait has a
+//! deadline (the replay's own; the set-up's waits are 10 s).
 
 mod centre;
 mod memory;

@@ -1,6 +1,7 @@
 //! The large capture (`--entries N`): the contact centre's shift recorded again and again on one
-//! server until the capture holds N entries (one group: a recording proxy left running through
-//! many shifts), written to a HAR file, then read by the `gws-conform` binary itself, under GNU
+//! server until the capture holds N entries (one group, as a recording proxy left running
+//! through many shifts writes it, or with `--groups` a group per shift, as `run --record` labels
+//! scenarios), written to a HAR file, then read by the `gws-conform` binary itself, under GNU
 //! `time` for its peak resident set size: once only planned (`replay FILE --list`), once
 //! replayed as fast as possible against its embedded reference server. Its built-in users are
 //! `agent1..3` and `supervisor1..2`, so the centre must fit them (30 chats at most, 10 per
@@ -181,8 +182,9 @@ pub fn run(
     }
     println!(
         "RESULT {}",
-        json!({"entries": entries, "shifts": shifts, "groups": large.groups, "chats_per_shift": centre.chats,
-               "chats_per_agent": centre.per_agent, "messages": messages,
+        json!({"entries": entries, "shifts": shifts, "groups": large.groups,
+               "chats_per_shift": centre.chats, "chats_per_agent": centre.per_agent,
+               "messages": messages,
                "file_mb": (megabytes * 10.0).round() / 10.0,
                "plan_peak_rss_kib": planned.peak_kib, "plan_wall_s": planned.wall_s,
                "replay_peak_rss_kib": replayed.peak_kib, "replay_wall_s": replayed.wall_s,
