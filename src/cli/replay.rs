@@ -20,12 +20,13 @@ use super::trials::{
 };
 use crate::driver::bayeux::BayeuxConfig;
 use crate::driver::route::Route;
+use crate::event::RunEvent;
 use crate::exit;
 use crate::profile::Profile;
 use crate::replay::causality::OrderBy;
 use crate::replay::{GroupPlan, Pace, Plan, ReplayContext, replay_group};
 use crate::report::terminal::Console;
-use crate::run::Stop;
+use crate::run::{ScenarioRun, Stop};
 use crate::spec::Catalogue;
 
 /// Options of `replay`.
@@ -65,8 +66,9 @@ pub struct ReplayArgs {
     /// server whose operations reach further than that table assumes.
     #[arg(long)]
     pub in_clock_order: bool,
-    /// Groups replayed at once (default: all of them against the embedded server, where each
-    /// group has its own server; 1 against a target, where chats are routed across groups).
+    /// Groups replayed at once (default: against the embedded server, where each group has its
+    /// own server, one per core as fast as possible, else all of them; 1 against a target,
+    /// where chats are routed across groups).
     #[arg(long, value_name = "N")]
     pub concurrency: Option<usize>,
     /// How long a request may wait for what it depends on (a notification, another actor's
@@ -186,21 +188,50 @@ fn prepare(args: &ReplayArgs) -> Result<(Plan, Profile, Option<String>, Route), 
     Ok((plan, profile, target, route))
 }
 
-/// Replays one group against `target`, or against a fresh embedded server.
+/// Groups replayed at once when `--concurrency` does not say: against the embedded server as
+/// fast as possible, one per core, since each group keeps the cores busy by itself and more at
+/// once only take memory (docs/benchmarks.md); otherwise as for `run` (groups at recorded pace
+/// mostly wait).
+fn concurrency(args: &ReplayArgs, target: &Option<String>) -> Option<usize> {
+    let cores = || std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    let busy = args.as_fast_as_possible && target.is_none();
+    args.concurrency.or_else(|| busy.then(cores))
+}
+
+/// Replays one group against `target`, or against a fresh embedded server; `traffic` keeps
+/// its exchanges and notifications in the events (for the JSON report).
 async fn replay_one(
     group: Arc<GroupPlan>,
     target: Option<&str>,
     seeded: Seeded,
-    ctx: &ReplayContext,
-) -> Result<crate::run::ScenarioRun, String> {
-    against_target(target, seeded, |base_url| async move {
+    (ctx, traffic): (&ReplayContext, bool),
+) -> Result<ScenarioRun, String> {
+    let replayed = group.clone();
+    let run = against_target(target, seeded, |base_url| async move {
         let ctx = ReplayContext {
             base_url,
             ..ctx.clone()
         };
-        replay_group(group, &ctx).await
+        replay_group(replayed, &ctx).await
     })
-    .await
+    .await;
+    // The group stays listed until the reports are written; what its replay parsed does not.
+    group.forget_parsed();
+    run.map(|run| if traffic { run } else { without_traffic(run) })
+}
+
+/// `run` without its exchanges and notifications: only the JSON report lists them, and every
+/// group's events are kept until the reports are written, which for a large capture would be
+/// most of it again, parsed.
+fn without_traffic(mut run: ScenarioRun) -> ScenarioRun {
+    run.events.retain(|event| {
+        !matches!(
+            event,
+            RunEvent::Exchange { .. } | RunEvent::Notification { .. }
+        )
+    });
+    run.events.shrink_to_fit();
+    run
 }
 
 /// Runs the command; returns the exit code.
@@ -257,7 +288,7 @@ pub fn run(args: ReplayArgs) -> i32 {
         })
         .collect();
     let execution = Execution {
-        threads: trial_threads(args.concurrency, target.is_some(), trials.len()),
+        threads: trial_threads(concurrency(&args, &target), target.is_some(), trials.len()),
         fail_fast: args.fail_fast,
         quiet: args.quiet,
         strict: args.strict,
@@ -268,8 +299,10 @@ pub fn run(args: ReplayArgs) -> i32 {
     if let Err(code) = stopping::listen(&runtime, ctx.stop.clone(), None, "groups") {
         return code;
     }
+    let traffic = args.reports.json.is_some();
     let executed = execute(trials, execution, &ctx.stop, |group: &Arc<GroupPlan>| {
-        runtime.block_on(replay_one(group.clone(), target.as_deref(), seeded, &ctx))
+        let replayed = replay_one(group.clone(), target.as_deref(), seeded, (&ctx, traffic));
+        runtime.block_on(replayed)
     });
     let catalogue = Catalogue::builtin_shared();
     let settings = ReportSettings {

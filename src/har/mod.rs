@@ -4,9 +4,11 @@
 //! Recorders build a [`Capture`] per exchange (raw, secrets included) and hand it to a
 //! [`CaptureSink`]; the [`HarWriter`] sink turns it into a redacted [`Entry`] and appends it
 //! to the file at once. docs/recording.md describes the file format and its `_gws*` fields.
+//! Readers of large captures take one entry at a time ([`read`]), as the writer writes them.
 
 mod capture;
 pub mod model;
+pub mod read;
 pub mod redact;
 mod surrogates;
 mod writer;

@@ -11,7 +11,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Deserializer, Serialize};
 
-use super::surrogates::replace_lone_surrogates;
+use super::read::{each_entry, each_entry_of};
 
 /// The HAR version this tool writes.
 pub const HAR_VERSION: &str = "1.2";
@@ -22,7 +22,7 @@ pub struct Har {
     /// The root object.
     pub log: Log,
     /// How many lone UTF-16 surrogate escapes reading replaced with U+FFFD
-    /// ([`super::surrogates`]); never written.
+    /// (`super::surrogates`); never written.
     #[serde(skip)]
     pub lone_surrogates: usize,
 }
@@ -51,28 +51,25 @@ pub enum ReadError {
 impl Har {
     /// Parses a HAR document; `origin` names it in errors. A UTF-8 byte order mark is skipped,
     /// as the specification asks of readers, and lone surrogate escapes are read as U+FFFD
-    /// (counted in [`Har::lone_surrogates`]).
+    /// (counted in [`Har::lone_surrogates`]). The whole document is kept: to read a large
+    /// capture, [`super::read`] hands out one entry at a time.
     pub fn from_slice(bytes: &[u8], origin: &str) -> Result<Self, ReadError> {
-        let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-        let (bytes, lone_surrogates) = replace_lone_surrogates(bytes);
-        let har: Self = serde_json::from_slice(&bytes).map_err(|source| ReadError::Json {
-            origin: origin.to_owned(),
-            source,
-        })?;
-        Ok(Self {
-            lone_surrogates,
-            ..har
-        })
+        let mut entries = Vec::new();
+        let har = each_entry(bytes, origin, |entry| entries.push(entry))?;
+        Ok(Self::with_entries(har, entries))
     }
 
-    /// Reads and parses a HAR file.
+    /// Reads and parses a HAR file, as [`Har::from_slice`].
     pub fn read(path: &Path) -> Result<Self, ReadError> {
-        let shown = path.display().to_string();
-        let bytes = std::fs::read(path).map_err(|source| ReadError::Io {
-            path: shown.clone(),
-            source,
-        })?;
-        Self::from_slice(&bytes, &shown)
+        let mut entries = Vec::new();
+        let har = each_entry_of(path, |entry| entries.push(entry))?;
+        Ok(Self::with_entries(har, entries))
+    }
+
+    /// `har` (read without its entries) with `entries`.
+    fn with_entries(mut har: Self, entries: Vec<Entry>) -> Self {
+        har.log.entries = entries;
+        har
     }
 }
 

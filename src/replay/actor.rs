@@ -286,7 +286,7 @@ async fn http_step(
         let remaps = shared.remap();
         let remap = remaps.party(actor);
         let body = body.as_ref().map(|body| match body {
-            RequestBody::Json(value) => Body::Json(remap.value(value, fallback)),
+            RequestBody::Json(value) => Body::Json(remap.value(&value.parse(), fallback)),
             RequestBody::Text { text, .. } => Body::Raw(text.clone()),
         });
         (remap.text(target, fallback), body)
@@ -400,7 +400,8 @@ async fn bayeux_step(
                 return Some(format!("no response: {error}"));
             };
             shared.reached.store(true, Ordering::Relaxed);
-            let recorded = (step.recorded.status, step.recorded.body.as_ref());
+            let body = step.recorded.body();
+            let recorded = (step.recorded.status, body.as_deref());
             probe_difference(message, recorded, (status, exchange.response.as_ref()))
         }
         Action::Http { .. } => None,
@@ -421,7 +422,7 @@ fn check_response(shared: &Shared, step: &Step, exchange: &Exchange) -> Option<D
     };
     shared.reached.store(true, Ordering::Relaxed);
     let recorded = &step.recorded;
-    if let (Some(old), Some(new)) = (&recorded.body, &exchange.response) {
+    if let (Some(old), Some(new)) = (&recorded.body(), &exchange.response) {
         shared.remap().learn(step.actor, old, new, Origin::Response);
     }
     if recorded.status <= 0 {
@@ -432,7 +433,7 @@ fn check_response(shared: &Shared, step: &Step, exchange: &Exchange) -> Option<D
             .and_then(Value::as_i64)
     };
     let (old_code, new_code) = (
-        code(recorded.body.as_ref()),
+        code(recorded.body().as_deref()),
         code(exchange.response.as_ref()),
     );
     let operation = exchange
@@ -467,7 +468,7 @@ fn check_response(shared: &Shared, step: &Step, exchange: &Exchange) -> Option<D
 
 /// For a step whose body is compared: how the replayed body differs from the recorded one.
 fn body_difference(shared: &Shared, step: &Step, exchange: &Exchange) -> Option<Difference> {
-    let (Some(old), Some(new)) = (&step.recorded.body, &exchange.response) else {
+    let (Some(old), Some(new)) = (&step.recorded.body(), &exchange.response) else {
         return None;
     };
     if !step.recorded.compare_body {

@@ -61,7 +61,7 @@ pub fn link(group: &mut GroupPlan, order: OrderBy) {
     for (a, actor) in group.actors.iter().enumerate() {
         for (n, note) in actor.notes.iter().enumerate() {
             ids.clear();
-            ids_in(&note.data, &mut ids);
+            ids_in(&note.data.parse(), &mut ids);
             for id in ids.drain(..) {
                 let seen = first_seen.entry(id).or_insert((note.arrival_us, a, n));
                 if note.arrival_us < seen.0 {
@@ -138,6 +138,7 @@ pub fn link(group: &mut GroupPlan, order: OrderBy) {
         }
         deps.sort();
         deps.dedup();
+        deps.shrink_to_fit();
         group.steps[index].deps = deps;
     }
 }
@@ -149,7 +150,7 @@ fn used_ids(action: &Action) -> Vec<String> {
     };
     let mut ids: Vec<String> = tokens(target).map(str::to_owned).collect();
     if let Some(RequestBody::Json(body)) = body {
-        ids_in(body, &mut ids);
+        ids_in(&body.parse(), &mut ids);
     }
     ids
 }
@@ -385,7 +386,9 @@ mod tests {
         let mut step = step(actor, seq, start_us, end_us, target);
         if let Action::Http { method, body, .. } = &mut step.action {
             match op {
-                Some(op) => *body = Some(RequestBody::Json(json!({"operationName": op}))),
+                Some(op) => {
+                    *body = Some(RequestBody::Json(json!({"operationName": op}).into()));
+                }
                 None => *method = "GET".into(),
             }
         }
@@ -400,7 +403,7 @@ mod tests {
             channel: "/v2/me/chats".into(),
             kind: String::new(),
             chat: Some(chat.into()),
-            data,
+            data: data.into(),
             session: None,
         }
     }
@@ -532,7 +535,8 @@ mod tests {
         // participant P1, as a0's notification about S1 does; a2: a customer whose chat (C2)
         // nothing links to a notification.
         let mut read_s1 = operation(1, 2, 40, "/api/v2/chats/C1/messages", None);
-        read_s1.recorded.body = Some(json!({"messages": [{"from": {"participantId": "P1"}}]}));
+        let transcript = json!({"messages": [{"from": {"participantId": "P1"}}]});
+        read_s1.recorded.body = Some(transcript.into());
         let steps = vec![
             operation(0, 0, 0, "/api/v2/me/chats/S1", Some("SendMessage")),
             operation(3, 1, 20, "/api/v2/me/chats/S2", Some("SendMessage")),
@@ -542,7 +546,9 @@ mod tests {
             operation(0, 5, 100, "/api/v2/me/chats/S1", Some("SendMessage")),
         ];
         let mut joined = note(-10, "S1");
-        joined.data["chat"]["participants"] = json!([{"participantId": "P1"}]);
+        let mut data = (*joined.data.parse()).clone();
+        data["chat"]["participants"] = json!([{"participantId": "P1"}]);
+        joined.data = data.into();
         let kinds = vec![AGENT, ActorKind::Customer, ActorKind::Customer, AGENT];
         let g = group_of(kinds, steps, vec![vec![joined], vec![], vec![], vec![]], 1);
         // A message in S2 does not wait for one in S1.

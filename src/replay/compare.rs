@@ -120,11 +120,11 @@ impl Matcher {
                     continue;
                 }
                 let confirmed = fit == Fit::Confirmed;
-                let alike = alike(&note.data, &data);
+                let alike = alike(&note.data(), &data);
                 let agreeing = if confirmed {
                     0
                 } else {
-                    ids.agreeing(&note.data, &data)
+                    ids.agreeing(&note.data(), &data)
                 };
                 let rank = (confirmed, alike, agreeing, fit);
                 if best.is_none_or(|(best, _)| rank > best) {
@@ -139,7 +139,12 @@ impl Matcher {
         let alike = matched.is_some_and(|(_, alike)| alike);
         let matched = matched.map(|(index, _)| index);
         if let Some(index) = matched {
-            remaps.learn(self.actor, &notes[index].data, &data, Origin::Notification);
+            remaps.learn(
+                self.actor,
+                &notes[index].data(),
+                &data,
+                Origin::Notification,
+            );
         }
         if let Some(index) = matched
             && let Some(candidates) = self.unpaired.get_mut(&key)
@@ -310,10 +315,10 @@ pub fn findings(
         let note = &notes[index];
         // Alike apart from ids and times, with the ids as learned: nothing differs (the common
         // case, checked without copying either document).
-        let same = got.alike && remap.agrees(&note.data, &got.data);
+        let same = got.alike && remap.agrees(&note.data(), &got.data);
         let ending = endings.get(index).copied().flatten();
         let comparison =
-            (!same).then(|| Comparison::ending(&remap.value(&note.data, None), &got.data, ending));
+            (!same).then(|| Comparison::ending(&remap.value(&note.data(), None), &got.data, ending));
         if let Some(comparison) = comparison {
             let entry = sources.label(note.entry);
             if let Some(fields) = comparison.one_sided() {
@@ -375,11 +380,11 @@ pub fn findings(
             missing.push(
                 format!(
                     "{actor}: {} on {} ({}) was not received",
-                    describe(&note.data),
+                    describe(&note.data()),
                     note.channel,
                     sources.label(note.entry)
                 ),
-                vec![remap.value(&note.data, None).to_string()],
+                vec![remap.value(&note.data(), None).to_string()],
             );
         }
     }
@@ -420,7 +425,7 @@ mod tests {
             channel: channel.into(),
             kind: kind_of(channel, &data),
             chat: chat_key(&data),
-            data,
+            data: data.into(),
             session: None,
         }
     }

@@ -168,10 +168,12 @@ fn confined(kind: &ActorKind, action: &Action) -> Option<Confined> {
         _ => return None,
     };
     let staff = at > 0 && segments[at - 1] == "me";
-    let operation = match body {
-        Some(RequestBody::Json(body)) => body.get("operationName").and_then(Value::as_str),
+    let body = match body {
+        Some(RequestBody::Json(body)) => Some(body.parse()),
         _ => None,
     };
+    let operation = body.as_deref().and_then(|b| b.get("operationName"));
+    let operation = operation.and_then(Value::as_str);
     let (chat, routing) = match (kind, staff) {
         (ActorKind::User { .. }, true) => {
             let routing = match (method.as_str(), rest, operation) {
@@ -219,7 +221,7 @@ impl ChatClasses {
         for note in group.actors.iter().flat_map(|actor| &actor.notes) {
             if let Some(chat) = &note.chat {
                 let staff = classes.id(ChatName::Staff(chat.clone()));
-                classes.join_participants(staff, &note.data);
+                classes.join_participants(staff, &note.data.parse());
             }
         }
         for (step, confined) in group.steps.iter().zip(confined) {
@@ -228,7 +230,7 @@ impl ChatClasses {
                 if let Some(body) = &step.recorded.body
                     && matches!(chat, ChatName::Customer(_))
                 {
-                    classes.join_participants(id, body);
+                    classes.join_participants(id, &body.parse());
                 }
             }
         }
@@ -392,7 +394,7 @@ mod tests {
             method: method.into(),
             target: target.into(),
             origin: "http://h".into(),
-            body: operation.map(|op| RequestBody::Json(json!({"operationName": op}))),
+            body: operation.map(|op| RequestBody::Json(json!({"operationName": op}).into())),
             authentication: Default::default(),
         }
     }

@@ -40,7 +40,7 @@ const MONITORING: &[&str] = &["Monitor", "Coach", "BargeIn"];
 /// the notification arrived in the recording.
 pub fn ending_choices(group: &GroupPlan, actor: usize) -> Vec<Option<EndingChoice>> {
     let plan = &group.actors[actor];
-    let operations: Vec<(i64, &str)> = plan
+    let operations: Vec<(i64, String)> = plan
         .steps
         .iter()
         .filter_map(|&index| {
@@ -52,10 +52,13 @@ pub fn ending_choices(group: &GroupPlan, actor: usize) -> Vec<Option<EndingChoic
             else {
                 return None;
             };
-            Some((step.start_us, body.get("operationName")?.as_str()?))
+            let operation = body.parse().get("operationName")?.as_str()?.to_owned();
+            Some((step.start_us, operation))
         })
         .collect();
-    let supervises = operations.iter().any(|(_, op)| MONITORING.contains(op));
+    let supervises = operations
+        .iter()
+        .any(|(_, op)| MONITORING.contains(&op.as_str()));
     plan.notes
         .iter()
         .map(|note| {
@@ -63,7 +66,7 @@ pub fn ending_choices(group: &GroupPlan, actor: usize) -> Vec<Option<EndingChoic
                 .iter()
                 .rev()
                 .find(|(start, _)| *start <= note.arrival_us)
-                .map(|(_, op)| *op);
+                .map(|(_, op)| op.as_str());
             match (supervises, cause) {
                 (true, Some("Leave")) => Some(&["Completed", "LeftChat", "Revoked"][..]),
                 (true, Some("Transfer")) => Some(&["Completed", "Revoked"][..]),
@@ -377,7 +380,7 @@ mod tests {
                 method: "POST".into(),
                 target: "/api/v2/me/chats/C".into(),
                 origin: "http://h".into(),
-                body: Some(RequestBody::Json(json!({"operationName": operation}))),
+                body: Some(RequestBody::Json(json!({"operationName": operation}).into())),
                 authentication: Default::default(),
             },
             recorded: Default::default(),
@@ -387,7 +390,7 @@ mod tests {
             entry: 0,
             arrival_us,
             channel: "/v2/me/chats".into(),
-            data: json!({}),
+            data: json!({}).into(),
             kind: String::new(),
             chat: None,
             session: None,

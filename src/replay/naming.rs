@@ -17,89 +17,34 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::entry::Parsed;
-#[cfg(test)]
-use super::entry::{EntryAt, parse};
+use super::entry::{Exchange, Parsed};
 use super::script::{ActorKind, Sources};
-use crate::har::model::{Cookie, Entry, Header, cookie_pairs};
-use crate::har::redact::REDACTED;
-use crate::profile::basic_auth_text;
 
-/// The session cookie GWS servers (Java servlet containers) issue.
-const SESSION_COOKIE: &str = "JSESSIONID";
-
-/// The user name in readable Basic credentials.
-pub(super) fn basic_user(entry: &Entry) -> Option<String> {
-    // Redacted credentials (`Basic [redacted]`) are not base64, so they read as none.
-    let text = basic_auth_text(entry.request.header("Authorization")?)?;
-    let user = text.split_once(':').map_or(text.as_str(), |(user, _)| user);
-    (!user.is_empty()).then(|| user.to_owned())
-}
-
-/// The session cookie's readable value: from the entry's `cookies` array, else from its
-/// cookie headers (`Cookie`, or with `set_cookie` `Set-Cookie`).
-fn readable_session(cookies: &[Cookie], headers: &[Header], set_cookie: bool) -> Option<String> {
-    let pairs = headers.iter().map(|h| (h.name.as_str(), h.value.as_str()));
-    cookies
-        .iter()
-        .find(|c| c.name.eq_ignore_ascii_case(SESSION_COOKIE))
-        .map(|c| c.value.clone())
-        .or_else(|| {
-            cookie_pairs(pairs, set_cookie)
-                .find(|(name, _)| name.eq_ignore_ascii_case(SESSION_COOKIE))
-                .map(|(_, value)| value.to_owned())
-        })
-        .filter(|v| !v.is_empty() && v != REDACTED)
-}
-
-/// A readable session cookie sent with the request.
-fn session_sent(entry: &Entry) -> Option<String> {
-    readable_session(&entry.request.cookies, &entry.request.headers, false)
-}
-
-/// A readable session cookie the response set.
-fn session_set(entry: &Entry) -> Option<String> {
-    readable_session(&entry.response.cookies, &entry.response.headers, true)
+/// The user a request shows: readable Basic credentials, else the `userName` of a
+/// `GET /api/v2/me` response.
+pub(super) fn shown_user(parsed: &Parsed) -> Option<String> {
+    let sender = &parsed.sender;
+    sender.basic_user.clone().or_else(|| parsed.me_user.clone())
 }
 
 /// Whether a request belongs to the customer chat API.
-fn is_customer(parsed: &Parsed<'_>) -> bool {
+fn is_customer(parsed: &Parsed) -> bool {
     let path = parsed.target.split('?').next().unwrap_or_default();
-    path == "/api/v2/chats"
-        || path.starts_with("/api/v2/chats/")
-        || parsed.entry.request.header("ContactCenterId").is_some()
-}
-
-/// The `userName` of a `GET /api/v2/me` response.
-pub(super) fn me_user_name(parsed: &Parsed<'_>) -> Option<String> {
-    let path = parsed.target.split('?').next().unwrap_or_default();
-    if !parsed.entry.request.method.eq_ignore_ascii_case("GET") || path != "/api/v2/me" {
-        return None;
-    }
-    let name = parsed
-        .response
-        .as_ref()?
-        .pointer("/user/userName")?
-        .as_str()?;
-    Some(name.to_owned())
+    path == "/api/v2/chats" || path.starts_with("/api/v2/chats/") || parsed.sender.contact_center
 }
 
 /// The party of each of a capture's `files` whose entries name no actor: the user it shows,
 /// else the file's name without its extension (which `--user` maps to a profile user).
-pub(super) fn parties(
-    parsed: &[Parsed<'_>],
-    sources: &Sources,
-    files: usize,
-) -> Vec<Option<String>> {
+pub(super) fn parties(parsed: &[Parsed], sources: &Sources, files: usize) -> Vec<Option<String>> {
     let mut parties: Vec<Option<String>> = vec![None; files];
     let named: HashSet<usize> = parsed
         .iter()
-        .filter(|p| p.entry.gws_actor.is_some())
+        .filter(|p| p.actor.is_some())
         .map(|p| p.file)
         .collect();
     for p in parsed.iter().filter(|p| !named.contains(&p.file)) {
         if parties[p.file].is_none() {
-            parties[p.file] = basic_user(p.entry).or_else(|| me_user_name(p));
+            parties[p.file] = shown_user(p);
         }
     }
     for (file, party) in parties.iter_mut().enumerate() {
@@ -113,28 +58,27 @@ pub(super) fn parties(
 /// Who made each entry: (actor name, kind), per the module doc; `parties` is each file's
 /// party in a capture of several files.
 pub(super) fn name_actors(
-    parsed: &[Parsed<'_>],
+    parsed: &[Parsed],
     parties: Option<&[Option<String>]>,
 ) -> Vec<(String, ActorKind)> {
     // Sessions tied to a user: by Basic credentials sent with them or answered by them, or by
     // a `GET /api/v2/me` made with them.
     let mut session_users: HashMap<String, String> = HashMap::new();
     for p in parsed {
-        let user = basic_user(p.entry).or_else(|| me_user_name(p));
-        if let Some(user) = user {
-            for session in [session_sent(p.entry), session_set(p.entry)]
-                .into_iter()
-                .flatten()
-            {
-                session_users.entry(session).or_insert_with(|| user.clone());
+        if let Some(user) = shown_user(p) {
+            let sessions = [&p.sender.session_sent, &p.sender.session_set];
+            for session in sessions.into_iter().flatten() {
+                session_users
+                    .entry(session.clone())
+                    .or_insert_with(|| user.clone());
             }
         }
     }
     parsed
         .iter()
         .map(|p| {
-            let role = p.entry.gws_role.as_deref();
-            if let Some(actor) = &p.entry.gws_actor {
+            let role = p.role.as_deref();
+            if let Some(actor) = &p.actor {
                 let kind = match role {
                     Some("customer") => ActorKind::Customer,
                     _ if actor.starts_with("customer:") => ActorKind::Customer,
@@ -143,7 +87,7 @@ pub(super) fn name_actors(
                         login: None,
                     },
                 };
-                return (actor.clone(), kind);
+                return (actor.to_string(), kind);
             }
             if role == Some("customer") || is_customer(p) {
                 let path = p.target.split('?').next().unwrap_or_default();
@@ -151,10 +95,7 @@ pub(super) fn name_actors(
                     .strip_prefix("/api/v2/chats/")
                     .and_then(|rest| rest.split('/').next())
                     .map(str::to_owned)
-                    .or_else(|| {
-                        let id = p.response.as_ref()?.get("id")?.as_str()?;
-                        Some(id.to_owned())
-                    })
+                    .or_else(|| p.response_id.clone())
                     .unwrap_or_else(|| format!("entries[{}]", p.index));
                 return (format!("customer:{id}"), ActorKind::Customer);
             }
@@ -166,17 +107,14 @@ pub(super) fn name_actors(
                 return (party, kind);
             }
             // A session's first request has no cookie yet; the reply that sets it names it.
-            let user = basic_user(p.entry).or_else(|| {
-                [session_sent(p.entry), session_set(p.entry)]
-                    .into_iter()
-                    .flatten()
-                    .find_map(|s| session_users.get(&s).cloned())
+            let sessions = [&p.sender.session_sent, &p.sender.session_set];
+            let user = p.sender.basic_user.clone().or_else(|| {
+                let mut known = sessions.into_iter().flatten();
+                known.find_map(|s| session_users.get(s).cloned())
             });
             let authenticated = user.is_some()
-                || p.entry.request.header("Authorization").is_some()
-                || p.entry.request.header("Cookie").is_some()
-                || !p.entry.request.cookies.is_empty()
-                || p.entry.is_bayeux()
+                || p.sender.credentials
+                || matches!(p.exchange, Exchange::Bayeux { .. })
                 || p.target.starts_with("/api/v2/me")
                 || p.target.starts_with("/api/v2/users");
             match user {
@@ -191,13 +129,16 @@ pub(super) fn name_actors(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::har::model::{Cookie, Har};
+    use crate::har::model::Har;
+    use crate::replay::entry::{EntryAt, Recurring, parse};
+    use crate::replay::script::Store;
     use serde_json::json;
 
     /// Names the actors of a capture given as JSON entries.
     fn names(entries: serde_json::Value) -> Vec<(String, ActorKind)> {
         let har: Har = serde_json::from_value(json!({"log": {"entries": entries}})).unwrap();
-        let parsed: Vec<Parsed<'_>> = har
+        let (mut store, mut recurring) = (Store::new(), Recurring::default());
+        let parsed: Vec<Parsed> = har
             .log
             .entries
             .iter()
@@ -208,7 +149,8 @@ mod tests {
                     file: 0,
                     label: format!("entries[{index}]"),
                 };
-                parse(at, entry).unwrap().0
+                let kept = (&mut store, &mut recurring);
+                parse(at, entry, kept).unwrap().unwrap().0
             })
             .collect();
         name_actors(&parsed, None)
@@ -270,11 +212,12 @@ mod tests {
         );
         me["response"] =
             json!({"status": 200, "content": {"text": "{\"user\":{\"userName\":\"sup\"}}"}});
-        let first = request(
+        let mut first = request(
             "POST",
             "/api/v2/notifications",
             json!([{"name": "cookie", "value": "JSESSIONID=s2"}]),
         );
+        first["request"]["postData"] = json!({"text": "[{\"channel\": \"/meta/handshake\"}]"});
         let found = names(json!([login, later, first, me]));
         let found: Vec<&str> = found.iter().map(|(name, _)| name.as_str()).collect();
         assert_eq!(found, ["agent1", "agent1", "sup", "sup"]);
@@ -297,15 +240,6 @@ mod tests {
                 ("anonymous".to_owned(), ActorKind::Anonymous)
             ]
         );
-        let mut entry: Entry = serde_json::from_value(request("GET", "/x", json!([]))).unwrap();
-        entry.request.cookies.push(Cookie {
-            name: "jsessionid".into(),
-            value: REDACTED.into(),
-            ..Cookie::default()
-        });
-        assert_eq!(session_sent(&entry), None);
-        entry.request.cookies[0].value = "abc".into();
-        assert_eq!(session_sent(&entry).as_deref(), Some("abc"));
     }
 
     #[test]

@@ -6,47 +6,34 @@
 //! Who made a request: the `_gwsActor` field when present (`run --record`, `proxy`), else as
 //! the private `naming` module guesses it. Which profile user an actor logs in as is settled by
 //! [`Plan::resolve_users`].
+//!
+//! Files are read one entry at a time, each kept as the private `entry` module reads it, so
+//! planning never holds a whole HAR document; what the recording got back (notifications,
+//! response bodies) is kept within a memory budget, the rest as text in a temporary file
+//! ([`Store`](super::script::Store)), and moves into the plan as it is built.
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::Value;
 
 use super::causality::{self, OrderBy};
-use super::entry::{EntryAt, Parsed, parse};
-use super::naming::{basic_user, me_user_name, name_actors, parties};
+use super::entry::{Entries, Exchange, Note, Parsed};
+use super::naming::{name_actors, parties, shown_user};
 use super::protocol::forgets_client;
 use super::script::{
-    Action, ActorKind, ActorPlan, Authentication, GroupPlan, Listened, Plan, Recorded,
-    RecordedNote, RequestBody, Sources, Step, kind_of,
+    Action, ActorKind, ActorPlan, Authentication, GroupPlan, JsonText, Listened, Plan, Recorded,
+    RecordedNote, Sources, Step,
 };
 use crate::bayeux::{
     META_CONNECT, META_DISCONNECT, META_HANDSHAKE, META_SUBSCRIBE, META_UNSUBSCRIBE,
 };
-use crate::check::json::chat_key;
 use crate::driver::format_duration;
 use crate::har::Har;
-use crate::har::model::Entry;
+use crate::har::read::each_entry_of;
 use crate::profile::Profile;
-
-/// The caution a capture's `_gwsStatus` calls for: none for a recording that ended normally
-/// (`complete`, or `stopped` for the proxy) or a file that does not say (devtools exports).
-fn caution(har: &Har, source: &str) -> Option<String> {
-    let status = har.log.gws_status.as_deref()?;
-    if matches!(status, "complete" | "stopped") {
-        return None;
-    }
-    let why = har
-        .log
-        .comment
-        .as_deref()
-        .map_or_else(String::new, |comment| format!(" ({comment})"));
-    Some(format!(
-        "{source} is marked `{status}`{why}: exchanges are missing from it, so some differences \
-         may be only the recording's gaps"
-    ))
-}
 
 /// Why a capture cannot be replayed.
 #[derive(Debug, thiserror::Error)]
@@ -64,51 +51,6 @@ pub enum PlanError {
     },
 }
 
-/// The request body of a REST entry.
-fn request_body(parsed: &Parsed<'_>) -> Result<Option<RequestBody>, String> {
-    let Some(post) = &parsed.entry.request.post_data else {
-        return Ok(None);
-    };
-    let Some(text) = &post.text else {
-        if post.params.as_ref().is_some_and(|p| !p.is_empty()) {
-            return Err(format!(
-                "{}: a form body (postData.params) cannot be replayed, only text",
-                parsed.label
-            ));
-        }
-        return Ok(None);
-    };
-    if text.is_empty() {
-        return Ok(None);
-    }
-    Ok(Some(match serde_json::from_str(text) {
-        Ok(value) => RequestBody::Json(value),
-        Err(_) => RequestBody::Text {
-            text: text.clone(),
-            mime_type: post.mime_type.clone(),
-        },
-    }))
-}
-
-/// How a recorded REST exchange authenticates when replayed: as its actor, unless the server
-/// refused it as unauthenticated (401), with or without the credentials it carried.
-fn authentication(entry: &Entry) -> Authentication {
-    match (entry.response.status, entry.request.header("Authorization")) {
-        (401, Some(_)) => Authentication::Refused,
-        (401, None) => Authentication::Anonymous,
-        _ => Authentication::Actor,
-    }
-}
-
-/// The Bayeux messages of a request or reply body (a message array, or one message).
-fn bayeux_messages(value: Value) -> Option<Vec<Value>> {
-    match value {
-        Value::Array(messages) => Some(messages),
-        message @ Value::Object(_) => Some(vec![message]),
-        _ => None,
-    }
-}
-
 /// A `subscription` field: one pattern or several.
 fn subscriptions(message: &Value) -> Vec<String> {
     match message.get("subscription") {
@@ -122,38 +64,31 @@ fn subscriptions(message: &Value) -> Vec<String> {
     }
 }
 
-/// Builds the notes of a Bayeux reply, which arrived on `session`; returns its meta replies.
-fn bayeux_reply(
-    parsed: &Parsed<'_>,
+/// Where a CometD entry's reply arrived: the entry, when the reply ended, and whether one
+/// did (status > 0).
+#[derive(Clone, Copy)]
+struct Arrival {
+    entry: usize,
+    end_us: i64,
+    answered: bool,
+}
+
+/// Files the notifications of a CometD reply, which arrived on `session`, in `notes`.
+fn file_notes(
+    arrived: Arrival,
     session: Option<&str>,
+    carried: Vec<Note>,
     notes: &mut Vec<RecordedNote>,
-) -> Vec<Value> {
-    let mut replies = Vec::new();
-    for message in parsed
-        .response
-        .clone()
-        .and_then(bayeux_messages)
-        .unwrap_or_default()
-    {
-        let Some(name) = message.get("channel").and_then(Value::as_str) else {
-            continue;
-        };
-        if name.starts_with("/meta/") {
-            replies.push(message);
-            continue;
-        }
-        let data = message.get("data").cloned().unwrap_or(Value::Null);
-        notes.push(RecordedNote {
-            entry: parsed.index,
-            arrival_us: parsed.end_us,
-            channel: name.to_owned(),
-            kind: kind_of(name, &data),
-            chat: chat_key(&data),
-            data,
-            session: session.map(str::to_owned),
-        });
-    }
-    replies
+) {
+    notes.extend(carried.into_iter().map(|note| RecordedNote {
+        entry: arrived.entry,
+        arrival_us: arrived.end_us,
+        channel: note.channel,
+        data: note.data,
+        kind: note.kind,
+        chat: note.chat,
+        session: session.map(str::to_owned),
+    }));
 }
 
 /// The recorded CometD sessions, as the entries are planned in start order.
@@ -182,35 +117,23 @@ impl RecordedSessions {
 }
 
 /// The steps of a CometD entry (its handshake, subscriptions and disconnect; connects are the
-/// replay's own), and the `successful` of the reply to them; files the notifications its reply
-/// carried under `actor`, and client publishes and handshakes made again under `skipped`.
-/// `key` is the actor's (group, actor).
+/// replay's own) from the messages it sent and the meta `replies` it got, and the `successful`
+/// of the reply to them; files the notifications its reply `carried` under `actor`, and client
+/// publishes and handshakes made again under `skipped` (`label` names the entry). `key` is the
+/// actor's (group, actor).
 fn bayeux_actions(
-    p: &Parsed<'_>,
+    (messages, replies, carried): (&[Value], &[Value], Vec<Note>),
+    (arrived, label): (Arrival, &dyn Fn() -> String),
     (actor, key): (&mut ActorPlan, (usize, usize)),
     sessions: &mut RecordedSessions,
     skipped: &mut Vec<String>,
-) -> Result<(Vec<Action>, Option<bool>), String> {
-    let messages = p
-        .entry
-        .request
-        .post_data
-        .as_ref()
-        .and_then(|post| post.text.as_deref())
-        .and_then(|text| serde_json::from_str(text).ok())
-        .and_then(bayeux_messages)
-        .ok_or_else(|| {
-            format!(
-                "{} ({}): the CometD request body is not a JSON message array",
-                p.label, p.entry.request.url
-            )
-        })?;
+) -> (Vec<Action>, Option<bool>) {
     // The session a reply's notifications arrived on: its connect's (the first clientId).
     let carrier = messages
         .iter()
         .find_map(|m| m.get("clientId").and_then(Value::as_str));
     let carrier = sessions.session(carrier);
-    let replies = bayeux_reply(p, carrier.as_deref(), &mut actor.notes);
+    file_notes(arrived, carrier.as_deref(), carried, &mut actor.notes);
     // The reply to a message: the one of its channel with its id, else of its channel.
     let reply_to = |message: &Value| {
         let same = |key: &str, reply: &&Value| reply.get(key) == message.get(key);
@@ -220,7 +143,7 @@ fn bayeux_actions(
     };
     let mut actions = Vec::new();
     let mut successful = None;
-    for message in &messages {
+    for message in messages {
         let channel = message
             .get("channel")
             .and_then(Value::as_str)
@@ -250,7 +173,7 @@ fn bayeux_actions(
                             "{}: a handshake made again after the server forgot clientId \
                              {old}: the replay's client handshakes again by itself if its \
                              server forgets it",
-                            p.label
+                            label()
                         ));
                         sessions.continued.insert(client, old);
                     }
@@ -285,8 +208,8 @@ fn bayeux_actions(
                 {
                     sessions.forgotten.insert(key, session.clone());
                 }
-                let listened = if p.entry.response.status > 0 {
-                    Listened::Until(p.end_us)
+                let listened = if arrived.answered {
+                    Listened::Until(arrived.end_us)
                 } else {
                     Listened::Abandoned
                 };
@@ -295,7 +218,7 @@ fn bayeux_actions(
             other => {
                 skipped.push(format!(
                     "{}: a message published on {other:?} (clients cannot publish on GWS)",
-                    p.label
+                    label()
                 ));
             }
         }
@@ -303,7 +226,7 @@ fn bayeux_actions(
             successful = answered;
         }
     }
-    Ok((actions, successful))
+    (actions, successful)
 }
 
 /// Where each entry (by index in `log.entries`) stands in the order the recording's exchanges
@@ -315,8 +238,8 @@ fn bayeux_actions(
 /// ordered by its times, the file's order breaking ties. Only for one recorder's file (every
 /// entry has `_gwsSeq`); others (devtools exports list entries by start, several files) say
 /// nothing of it, and arrival times decide.
-fn completion_ranks(parsed: &[Parsed<'_>], precision_us: i64) -> Vec<usize> {
-    let mut by_file: Vec<&Parsed<'_>> = parsed.iter().collect();
+fn completion_ranks(parsed: &[Parsed], precision_us: i64) -> Vec<usize> {
+    let mut by_file: Vec<&Parsed> = parsed.iter().collect();
     by_file.sort_by_key(|p| p.index);
     let mut latest_end = i64::MIN;
     let file_order_holds = by_file.iter().all(|p| {
@@ -440,6 +363,21 @@ fn compare_bodies(group: &mut GroupPlan) {
     }
 }
 
+/// `items`, front first, the vector's memory given back as it empties: a large capture's
+/// entries move into the plan one by one, and holding every one until the last is planned
+/// would nearly double what planning takes.
+fn consumed<T>(mut items: Vec<T>) -> impl Iterator<Item = T> {
+    items.reverse();
+    std::iter::from_fn(move || {
+        let item = items.pop();
+        // Halving each time: every item is moved once more at most.
+        if items.capacity() / 2 > items.len().max(1024) {
+            items.shrink_to_fit();
+        }
+        item
+    })
+}
+
 /// Groups and actors under construction.
 #[derive(Default)]
 struct Builder {
@@ -491,17 +429,16 @@ impl Plan {
         Self::read_files(std::slice::from_ref(&path.to_path_buf()))
     }
 
-    /// Reads and plans the HAR files of one capture (see [`Plan::from_hars`]).
+    /// Reads and plans the HAR files of one capture (see [`Plan::from_hars`]), one entry at a
+    /// time.
     pub fn read_files(paths: &[PathBuf]) -> Result<Self, PlanError> {
-        let mut hars = Vec::with_capacity(paths.len());
+        let mut entries = Entries::new();
         for path in paths {
-            hars.push((Har::read(path)?, path.display().to_string()));
+            entries.begin(&path.display().to_string());
+            let head = each_entry_of(path, |entry| entries.add(&entry))?;
+            entries.end(&head);
         }
-        let files: Vec<(&Har, &str)> = hars
-            .iter()
-            .map(|(har, name)| (har, name.as_str()))
-            .collect();
-        Self::from_hars(&files)
+        Self::from_entries(entries)
     }
 
     /// Plans a HAR document; `source` names it (in errors, and as the group of entries that
@@ -514,47 +451,33 @@ impl Plan {
     /// are one capture, their entries merged by recorded time: each file whose entries name
     /// no actor (`_gwsActor`) is one party, as a browser's export is (`naming`).
     pub fn from_hars(files: &[(&Har, &str)]) -> Result<Self, PlanError> {
-        let source = files
-            .iter()
-            .map(|(_, name)| *name)
-            .collect::<Vec<_>>()
-            .join(", ");
-        let mut problems = Vec::new();
-        let mut parsed = Vec::new();
-        let mut digits = u32::MAX;
-        let mut sources = Sources::default();
-        let mut outside_api = 0usize;
-        let mut first = 0;
-        for (file, (har, name)) in files.iter().enumerate() {
-            let shown = Path::new(name)
-                .file_name()
-                .map_or_else(|| (*name).to_owned(), |n| n.to_string_lossy().into_owned());
-            sources.push(&shown, first);
-            if har.log.entries.is_empty() {
-                problems.push(format!("{name} holds no entries"));
-            }
-            for (local, entry) in har.log.entries.iter().enumerate() {
-                let index = first + local;
-                let at = EntryAt {
-                    index,
-                    file,
-                    label: sources.label(index),
-                };
-                match parse(at, entry) {
-                    // A browser's export holds the pages, scripts and images it loaded too.
-                    Ok((p, _)) if !p.target.starts_with("/api/") => outside_api += 1,
-                    Ok((p, d)) => {
-                        digits = digits.min(d);
-                        parsed.push(p);
-                    }
-                    Err(problem) => problems.push(problem),
-                }
-            }
-            first += har.log.entries.len();
+        let mut entries = Entries::new();
+        for (har, name) in files {
+            entries.begin(name);
+            har.log.entries.iter().for_each(|entry| entries.add(entry));
+            entries.end(har);
         }
+        Self::from_entries(entries)
+    }
+
+    /// Plans a capture's entries, as read.
+    fn from_entries(read: Entries) -> Result<Self, PlanError> {
+        let Entries {
+            mut parsed,
+            mut problems,
+            digits,
+            sources,
+            outside_api,
+            names: files,
+            cautions,
+            notes,
+            mut store,
+            ..
+        } = read;
+        let source = files.join(", ");
         // `_gwsSeq` orders one recorder's requests by start exactly; otherwise the start times
         // do, ties in file order (devtools list entries by start).
-        let one_recorder = files.len() == 1 && parsed.iter().all(|p| p.entry.gws_seq.is_some());
+        let one_recorder = files.len() == 1 && parsed.iter().all(|p| p.sequenced);
         if one_recorder {
             parsed.sort_by_key(|p| p.seq);
         } else {
@@ -580,53 +503,88 @@ impl Plan {
             ));
         }
         let mut sessions = RecordedSessions::default();
-        for (p, (name, kind)) in parsed.iter().zip(names) {
-            let group = p.entry.gws_scenario.as_deref().unwrap_or(&group_default);
+        for (p, (name, kind)) in consumed(parsed).zip(consumed(names)) {
+            let group = p.scenario.as_deref().unwrap_or(&group_default);
             let (g, a) = builder.actor(group, &name, kind);
             let actor = &mut builder.groups[g].actors[a];
             if let ActorKind::User { recorded, .. } = &mut actor.kind
                 && recorded.is_none()
             {
-                *recorded = basic_user(p.entry).or_else(|| me_user_name(p));
+                *recorded = shown_user(&p);
             }
-            let planned = if p.entry.is_bayeux() {
-                bayeux_actions(p, (actor, (g, a)), &mut sessions, &mut skipped)
-            } else {
-                request_body(p).map(|body| {
+            let Parsed {
+                index,
+                seq,
+                start_us,
+                end_us,
+                status,
+                method,
+                origin,
+                target,
+                exchange,
+                ..
+            } = p;
+            let (actions, successful, body) = match exchange {
+                Exchange::Rest {
+                    body,
+                    response,
+                    authentication,
+                } => {
                     let action = Action::Http {
-                        method: p.entry.request.method.to_ascii_uppercase(),
-                        target: p.target.clone(),
-                        origin: p.origin.clone(),
+                        method: method.to_ascii_uppercase(),
+                        target,
+                        origin: origin.to_string(),
                         body,
-                        authentication: authentication(p.entry),
+                        authentication,
                     };
-                    (vec![action], None)
-                })
-            };
-            let (actions, successful) = match planned {
-                Ok(planned) => planned,
-                Err(problem) => {
-                    problems.push(problem);
-                    continue;
+                    (vec![action], None, response)
+                }
+                Exchange::Bayeux {
+                    messages,
+                    replies,
+                    notes,
+                } => {
+                    let arrived = Arrival {
+                        entry: index,
+                        end_us,
+                        answered: status > 0,
+                    };
+                    let label = || sources.label(index);
+                    let array = |text: JsonText| match Arc::unwrap_or_clone(text.parse()) {
+                        Value::Array(values) => values,
+                        _ => Vec::new(),
+                    };
+                    let (messages, replies) = (array(messages), array(replies));
+                    let (actions, successful) = bayeux_actions(
+                        (&messages, &replies, notes),
+                        (arrived, &label),
+                        (actor, (g, a)),
+                        &mut sessions,
+                        &mut skipped,
+                    );
+                    // What a probe's refusal is compared with; the notifications are the
+                    // actor's notes.
+                    let body = (!actions.is_empty()).then(|| store.keep(Value::Array(replies)));
+                    (actions, successful, body)
                 }
             };
             let group = &mut builder.groups[g];
-            group.start_us = group.start_us.min(p.start_us);
+            group.start_us = group.start_us.min(start_us);
             group.precision_us = precision_us;
             for action in actions {
                 group.actors[a].steps.push(group.steps.len());
                 group.steps.push(Step {
                     actor: a,
-                    entry: p.index,
-                    seq: p.seq,
-                    start_us: p.start_us,
-                    end_us: p.end_us,
-                    done_rank: completion.as_ref().map(|ranks| ranks[p.index]),
+                    entry: index,
+                    seq,
+                    start_us,
+                    end_us,
+                    done_rank: completion.as_ref().map(|ranks| ranks[index]),
                     pace_us: 0, // set once the group's start is known
                     action,
                     recorded: Recorded {
-                        status: p.entry.response.status,
-                        body: p.response.clone(),
+                        status,
+                        body: body.clone(),
                         successful,
                         compare_body: false,
                     },
@@ -645,10 +603,6 @@ impl Plan {
                 problems,
             });
         }
-        let cautions: Vec<String> = files
-            .iter()
-            .filter_map(|(har, name)| caution(har, name))
-            .collect();
         let caution = (!cautions.is_empty()).then(|| cautions.join("; "));
         for group in &mut groups {
             group.caution.clone_from(&caution);
@@ -659,19 +613,14 @@ impl Plan {
                 order_notes(&mut actor.notes, completion.as_deref());
             }
             causality::link(group, OrderBy::Footprint);
+            // Built by pushing: what was reserved beyond the end would stay unused.
+            group.steps.shrink_to_fit();
+            for actor in &mut group.actors {
+                actor.notes.shrink_to_fit();
+                actor.steps.shrink_to_fit();
+            }
         }
         groups.sort_by(|a, b| a.name.cmp(&b.name));
-        let notes = files
-            .iter()
-            .filter(|(har, _)| har.lone_surrogates > 0)
-            .map(|(har, name)| {
-                format!(
-                    "{name}: {} lone UTF-16 surrogate escape(s) (text cut inside a character, \
-                     as browsers export it) were read as U+FFFD",
-                    har.lone_surrogates
-                )
-            })
-            .collect();
         Ok(Self {
             groups,
             skipped,

@@ -197,6 +197,11 @@ impl Recorder {
         }
     }
 
+    /// How many entries are recorded so far.
+    pub fn entries(&self) -> usize {
+        self.shared.entries.lock().unwrap().len()
+    }
+
     /// Stops the server.
     pub fn stop(self) {
         self.task.abort();

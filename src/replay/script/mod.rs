@@ -4,10 +4,20 @@
 //! handshakes, subscriptions and disconnects it made) with what each waits for, and the
 //! notifications each actor received in the recording. Data only: this module depends on no
 //! other part of replay.
+//!
+//! What the recording got back (response bodies, notifications) is most of a capture, and a
+//! parsed [`Value`] takes several times its text: beyond a budget, it is kept as compact text
+//! ([`JsonText`]), in a temporary file where it can be ([`Store`]), parsed when a replay needs
+//! it.
+
+mod text;
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use serde_json::Value;
+
+pub use text::{JsonText, Store};
 
 /// What a replayed actor is.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,8 +40,8 @@ pub enum ActorKind {
 /// A recorded request body.
 #[derive(Debug, Clone, PartialEq)]
 pub enum RequestBody {
-    /// JSON (ids in it are remapped).
-    Json(Value),
+    /// JSON (ids in it are remapped), as text: parsed each time it is sent.
+    Json(JsonText),
     /// Anything else, sent as recorded, with its content type.
     Text {
         /// The body.
@@ -133,8 +143,9 @@ impl Action {
 pub struct Recorded {
     /// HTTP status; 0 when no response was recorded.
     pub status: i64,
-    /// The response body, when it was JSON.
-    pub body: Option<Value>,
+    /// The response body, when it was JSON (for a CometD step, the meta replies: the
+    /// notifications the reply carried are its actor's [`RecordedNote`]s).
+    pub body: Option<JsonText>,
     /// For a Bayeux step: the `successful` of its meta reply.
     pub successful: Option<bool>,
     /// Whether the replayed body must say what this one says (ids remapped, times reduced to
@@ -142,6 +153,13 @@ pub struct Recorded {
     /// shown is in these bodies) to a request no other exchange overlapped in the recording,
     /// so that the state it shows is the one the replay reproduces (`compare_bodies`).
     pub compare_body: bool,
+}
+
+impl Recorded {
+    /// The response body, parsed ([`JsonText::value`]).
+    pub fn body(&self) -> Option<Arc<Value>> {
+        self.body.as_ref().map(JsonText::value)
+    }
 }
 
 /// What a step waits for before it is sent (decided by the `causality` module).
@@ -209,7 +227,7 @@ pub struct RecordedNote {
     /// The Bayeux channel.
     pub channel: String,
     /// The message's `data`.
-    pub data: Value,
+    pub data: JsonText,
     /// `channel|messageType|notificationType`: only notifications of one kind are paired.
     pub kind: String,
     /// The chat it is about, if any.
@@ -217,6 +235,13 @@ pub struct RecordedNote {
     /// The CometD session (recorded `clientId`, as [`Action::Handshake`] names it) it arrived
     /// on: only what the replay's counterpart of that session receives is paired with it.
     pub session: Option<String>,
+}
+
+impl RecordedNote {
+    /// The message's `data`, parsed ([`JsonText::value`]).
+    pub fn data(&self) -> Arc<Value> {
+        self.data.value()
+    }
 }
 
 /// When the recording last heard from one of an actor's CometD sessions.
@@ -317,6 +342,18 @@ impl GroupPlan {
     /// How many notifications the recording holds for every actor together.
     pub fn notes(&self) -> usize {
         self.actors.iter().map(|a| a.notes.len()).sum()
+    }
+
+    /// Drops the parsed bodies and notifications a replay of the group kept
+    /// ([`JsonText::forget`]): once it is done, only their text is needed.
+    pub fn forget_parsed(&self) {
+        let notes = self.actors.iter().flat_map(|actor| &actor.notes);
+        notes.for_each(|note| note.data.forget());
+        let bodies = self
+            .steps
+            .iter()
+            .filter_map(|step| step.recorded.body.as_ref());
+        bodies.for_each(JsonText::forget);
     }
 }
 
