@@ -20,7 +20,6 @@ use super::trials::{
 };
 use crate::driver::bayeux::BayeuxConfig;
 use crate::driver::route::Route;
-use crate::event::RunEvent;
 use crate::exit;
 use crate::profile::Profile;
 use crate::replay::causality::OrderBy;
@@ -198,13 +197,12 @@ fn concurrency(args: &ReplayArgs, target: &Option<String>) -> Option<usize> {
     args.concurrency.or_else(|| busy.then(cores))
 }
 
-/// Replays one group against `target`, or against a fresh embedded server; `traffic` keeps
-/// its exchanges and notifications in the events (for the JSON report).
+/// Replays one group against `target`, or against a fresh embedded server.
 async fn replay_one(
     group: Arc<GroupPlan>,
     target: Option<&str>,
     seeded: Seeded,
-    (ctx, traffic): (&ReplayContext, bool),
+    ctx: &ReplayContext,
 ) -> Result<ScenarioRun, String> {
     let replayed = group.clone();
     let run = against_target(target, seeded, |base_url| async move {
@@ -217,20 +215,6 @@ async fn replay_one(
     .await;
     // The group stays listed until the reports are written; what its replay parsed does not.
     group.forget_parsed();
-    run.map(|run| if traffic { run } else { without_traffic(run) })
-}
-
-/// `run` without its exchanges and notifications: only the JSON report lists them, and every
-/// group's events are kept until the reports are written, which for a large capture would be
-/// most of it again, parsed.
-fn without_traffic(mut run: ScenarioRun) -> ScenarioRun {
-    run.events.retain(|event| {
-        !matches!(
-            event,
-            RunEvent::Exchange { .. } | RunEvent::Notification { .. }
-        )
-    });
-    run.events.shrink_to_fit();
     run
 }
 
@@ -267,6 +251,7 @@ pub fn run(args: ReplayArgs) -> i32 {
         route,
         group_timeout: args.group_timeout,
         stop: Stop::new(),
+        traffic: args.reports.json.is_some(),
     };
     if args.list {
         for group in &plan.groups {
@@ -299,9 +284,8 @@ pub fn run(args: ReplayArgs) -> i32 {
     if let Err(code) = stopping::listen(&runtime, ctx.stop.clone(), None, "groups") {
         return code;
     }
-    let traffic = args.reports.json.is_some();
     let executed = execute(trials, execution, &ctx.stop, |group: &Arc<GroupPlan>| {
-        let replayed = replay_one(group.clone(), target.as_deref(), seeded, (&ctx, traffic));
+        let replayed = replay_one(group.clone(), target.as_deref(), seeded, &ctx);
         runtime.block_on(replayed)
     });
     let catalogue = Catalogue::builtin_shared();

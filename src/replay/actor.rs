@@ -180,6 +180,14 @@ pub(super) async fn run_actor(shared: Arc<Shared>, actor: usize) -> ActorRun {
         (_, Some(credentials)) => Auth::Basic(credentials.clone()),
         _ => Auth::Anonymous,
     };
+    // Its connection (and its waits' deadlines) only once it may start.
+    tokio::select! {
+        () = shared.progress.admitted(actor) => {}
+        () = shared.halted() => {
+            shared.progress.steps_done(actor, plan.steps.len());
+            return run;
+        }
+    }
     let http = match HttpActor::new(&ctx.base_url, auth, ctx.request_timeout, &ctx.route) {
         Ok(http) => http,
         Err(e) => {
@@ -256,7 +264,8 @@ pub(super) async fn run_actor(shared: Arc<Shared>, actor: usize) -> ActorRun {
     }
     // All done, or halted: nobody waits for steps that will never run.
     shared.progress.steps_done(actor, plan.steps.len());
-    run.http = Some(http);
+    // Kept only to log out at the end; a day's customers would otherwise hold theirs.
+    run.http = run.logged_in.then_some(http);
     run
 }
 
@@ -312,6 +321,9 @@ async fn http_step(
         exchange = http.send(method, elsewhere, body.as_ref(), &[]).await;
     }
     let problem = check_response(shared, step, &exchange);
+    if !shared.ctx.traffic {
+        return problem;
+    }
     run.events.push((
         Instant::now(),
         RunEvent::Exchange {

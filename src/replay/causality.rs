@@ -26,6 +26,14 @@
 //!
 //! [`Progress`] is the live side: per actor, how many steps are done and which recorded
 //! notifications have their counterpart, and a wait on a step's dependencies with a deadline.
+//! It also says when an actor may start ([`Progress::admitted`]): once every actor whose
+//! recorded steps all ended before its first began is done. A capture of a day is thousands
+//! of customers who come and go; started all at once, each would hold its connection and
+//! wait from the start of the replay for a cause hours of recording away, and give up. So at
+//! most as many actors run at once as the recording had, and an actor waits only on those it
+//! overlapped. This can never deadlock: an actor waits only for steps that started before
+//! its own, and those it waits to start for ended before its first began, so none of them
+//! waits for it.
 //! The first dependency missed makes the whole group give up waiting: the replay no longer
 //! follows the recording, and waiting step after step would only stretch each failure to a
 //! deadline per step, while the rest (the recorded clean-up included) can still run.
@@ -36,7 +44,8 @@ use std::time::Instant;
 
 use tokio::sync::watch;
 
-use super::footprint::{ActorSteps, Footprint, footprints};
+use super::conflicts::Conflicts;
+use super::footprint::footprints;
 use super::remap::{ids_in, tokens};
 use super::script::{Action, Dep, GroupPlan, RequestBody};
 
@@ -70,45 +79,20 @@ pub fn link(group: &mut GroupPlan, order: OrderBy) {
             }
         }
     }
-    let actors = group.actors.len();
     let footprints = footprints(group);
-    let touched: Vec<ActorSteps> = group
-        .actors
-        .iter()
-        .map(|actor| ActorSteps::new(&actor.steps, &footprints))
-        .collect();
-    // Per actor, the step dependencies its earlier steps already imply.
-    let mut implied = vec![vec![0usize; actors]; actors];
-    let mut notes_implied = vec![0usize; actors];
-    for (index, &footprint) in footprints.iter().enumerate() {
+    let conflicts = Conflicts::new(group, &footprints, order == OrderBy::Clock);
+    // Per actor, how many steps of each other actor its earlier steps already follow.
+    let mut implied: Vec<HashMap<usize, usize>> = vec![HashMap::new(); group.actors.len()];
+    let mut notes_implied = vec![0usize; group.actors.len()];
+    let mut linked = Vec::with_capacity(group.steps.len());
+    for index in 0..group.steps.len() {
         let step = &group.steps[index];
-        let (a, seq, start) = (step.actor, step.seq, step.start_us);
+        let (a, start) = (step.actor, step.start_us);
         let mut deps = Vec::new();
-        for (x, other) in group.actors.iter().enumerate() {
-            if x == a {
-                continue;
-            }
-            // The last step of `x` that could affect this one or be affected by it
-            // ([`footprint`]; in clock order, any), started before it and ended before it
-            // started (within the precision; one that completed after it cannot have), or,
-            // about the same chat, merely started before it.
-            let before = other.steps.partition_point(|&s| group.steps[s].seq < seq);
-            let done = step.done_rank;
-            let ended_before = |i: usize| {
-                let candidate = &group.steps[other.steps[i]];
-                candidate.end_us < start + precision
-                    && done.zip(candidate.done_rank).is_none_or(|(b, a)| a < b)
-            };
-            let floor = implied[a][x];
-            let mut last = touched[x].last_conflicting(footprint, floor, before, ended_before);
-            if order == OrderBy::Clock {
-                let any =
-                    touched[x].last_conflicting(Footprint::Global, floor, before, ended_before);
-                last = last.max(any);
-            }
-            let count = last.map_or(0, |i| i + 1);
-            if count > implied[a][x] {
-                implied[a][x] = count;
+        for (x, count) in conflicts.awaited(index) {
+            let followed = implied[a].entry(x).or_default();
+            if count > *followed {
+                *followed = count;
                 deps.push(Dep::Steps { actor: x, count });
             }
         }
@@ -139,7 +123,10 @@ pub fn link(group: &mut GroupPlan, order: OrderBy) {
         deps.sort();
         deps.dedup();
         deps.shrink_to_fit();
-        group.steps[index].deps = deps;
+        linked.push(deps);
+    }
+    for (step, deps) in group.steps.iter_mut().zip(linked) {
+        step.deps = deps;
     }
 }
 
@@ -155,15 +142,17 @@ fn used_ids(action: &Action) -> Vec<String> {
     ids
 }
 
-/// Which of an actor's recorded notifications have their counterpart in the replay.
+/// Which of a sequence are marked, and how many leading ones all are: an actor's recorded
+/// notifications that have their counterpart in the replay, or a group's actors (by recorded
+/// end) that are done.
 #[derive(Debug, Clone, Default)]
-pub struct NoteState {
+pub struct Marked {
     matched: Vec<bool>,
-    /// How many leading notifications are all matched.
+    /// How many leading ones are all marked.
     prefix: usize,
 }
 
-impl NoteState {
+impl Marked {
     fn new(count: usize) -> Self {
         Self {
             matched: vec![false; count],
@@ -188,8 +177,16 @@ impl NoteState {
 /// The live progress of one replayed group.
 #[derive(Debug)]
 pub struct Progress {
+    /// Each actor's number of steps.
+    lengths: Vec<usize>,
     steps: Vec<watch::Sender<usize>>,
-    notes: Vec<watch::Sender<NoteState>>,
+    /// Each actor's place among the group's actors ordered by their recorded end.
+    end_ranks: Vec<usize>,
+    /// How many actors (the first by recorded end) must be done before each may start.
+    prerequisites: Vec<usize>,
+    /// The actors that are done, by end rank.
+    done: watch::Sender<Marked>,
+    notes: Vec<watch::Sender<Marked>>,
     /// Set when a dependency was missed: nothing waits any more.
     gave_up: watch::Sender<bool>,
     /// What each actor is waiting for now, to explain a miss by what blocked the step missed.
@@ -202,20 +199,53 @@ pub struct Progress {
 pub struct Missed(pub Dep, pub Vec<Dep>);
 
 impl Progress {
-    /// Nothing done yet, for actors with these numbers of recorded notifications.
-    pub fn new(notes_per_actor: &[usize]) -> Self {
+    /// Nothing done yet in `group`.
+    pub fn new(group: &GroupPlan) -> Self {
+        let actors = &group.actors;
+        // An actor's recorded span: from its first step's start to its last end.
+        let spans: Vec<(i64, i64)> = actors
+            .iter()
+            .map(|actor| {
+                let steps = actor.steps.iter().map(|&s| &group.steps[s]);
+                let first = actor.steps.first().map(|&s| group.steps[s].start_us);
+                let end = steps.map(|step| step.end_us).max();
+                (first.unwrap_or(i64::MIN), end.unwrap_or(i64::MIN))
+            })
+            .collect();
+        let mut by_end: Vec<usize> = (0..actors.len()).collect();
+        by_end.sort_by_key(|&a| (spans[a].1, a));
+        let mut end_ranks = vec![0; actors.len()];
+        for (rank, &actor) in by_end.iter().enumerate() {
+            end_ranks[actor] = rank;
+        }
+        let prerequisites = spans
+            .iter()
+            .map(|&(first, _)| by_end.partition_point(|&other| spans[other].1 < first))
+            .collect();
         Self {
-            steps: notes_per_actor
+            lengths: actors.iter().map(|a| a.steps.len()).collect(),
+            steps: actors.iter().map(|_| watch::Sender::new(0)).collect(),
+            end_ranks,
+            prerequisites,
+            done: watch::Sender::new(Marked::new(actors.len())),
+            notes: actors
                 .iter()
-                .map(|_| watch::Sender::new(0))
-                .collect(),
-            notes: notes_per_actor
-                .iter()
-                .map(|&n| watch::Sender::new(NoteState::new(n)))
+                .map(|a| watch::Sender::new(Marked::new(a.notes.len())))
                 .collect(),
             gave_up: watch::Sender::new(false),
-            waiting: notes_per_actor.iter().map(|_| Mutex::new(None)).collect(),
+            waiting: actors.iter().map(|_| Mutex::new(None)).collect(),
         }
+    }
+
+    /// Returns once `actor` may start: every actor whose recorded steps all ended before its
+    /// first began is done (see the module doc).
+    pub async fn admitted(&self, actor: usize) {
+        let Some(&needed) = self.prerequisites.get(actor) else {
+            return;
+        };
+        let mut done = self.done.subscribe();
+        // The sender lives as long as `self`: waiting cannot fail.
+        let _ = done.wait_for(|done| done.prefix >= needed).await;
     }
 
     fn set_waiting(&self, actor: usize, dep: Option<Dep>) {
@@ -249,10 +279,22 @@ impl Progress {
         *self.gave_up.borrow()
     }
 
-    /// Actor `actor` has finished `count` steps.
+    /// Actor `actor` has finished `count` steps (all of them: it is done).
     pub fn steps_done(&self, actor: usize, count: usize) {
         if let Some(sender) = self.steps.get(actor) {
             sender.send_replace(count);
+        }
+        if self
+            .lengths
+            .get(actor)
+            .is_some_and(|&length| count >= length)
+        {
+            let rank = self.end_ranks[actor];
+            self.done.send_if_modified(|done| {
+                let before = done.prefix;
+                done.mark(rank);
+                done.prefix != before
+            });
         }
     }
 
@@ -565,14 +607,9 @@ mod tests {
             ]
         );
         // Completing S2 frees a routing slot: after the customers who read routing, not after
-        // a0's message in S1.
-        assert_eq!(
-            g.steps[4].deps,
-            [
-                Dep::Steps { actor: 1, count: 1 },
-                Dep::Steps { actor: 2, count: 1 }
-            ]
-        );
+        // a0's message in S1; C1's read (which uses routing) is followed through the global
+        // step of C2, which waited for it.
+        assert_eq!(g.steps[4].deps, [Dep::Steps { actor: 2, count: 1 }]);
         // a0's second message in S1 comes after S1's customer read (which must not see it)
         // and the global step; not after S2's Complete.
         assert_eq!(
@@ -629,9 +666,51 @@ mod tests {
         assert_eq!(g.steps[2].deps, []);
     }
 
+    /// The progress of a group of actors with these numbers of recorded notifications (and no
+    /// steps).
+    fn progress(notes: &[usize]) -> Progress {
+        let notes = notes
+            .iter()
+            .map(|&count| (0..count).map(|i| note(i as i64, "C")).collect())
+            .collect();
+        Progress::new(&group(Vec::new(), notes, 1))
+    }
+
+    #[tokio::test]
+    async fn an_actor_starts_once_those_that_ended_before_it_began_are_done() {
+        // a0: 0..10; a1: 5..20; a2: 15..30 (after a0); a3: 25..40 (after a0 and a1).
+        let g = group(
+            vec![
+                step(0, 0, 0, 10, "/a"),
+                step(1, 1, 5, 20, "/b"),
+                step(2, 2, 15, 30, "/c"),
+                step(3, 3, 25, 40, "/d"),
+            ],
+            vec![vec![]; 4],
+            1,
+        );
+        let progress = std::sync::Arc::new(Progress::new(&g));
+        let admitted = |actor| {
+            let progress = progress.clone();
+            tokio::spawn(async move { progress.admitted(actor).await })
+        };
+        let (a0, a1, a2, a3) = (admitted(0), admitted(1), admitted(2), admitted(3));
+        let soon = std::time::Duration::from_secs(5);
+        tokio::time::timeout(soon, a0).await.unwrap().unwrap();
+        tokio::time::timeout(soon, a1).await.unwrap().unwrap();
+        tokio::task::yield_now().await;
+        assert!(!a2.is_finished() && !a3.is_finished());
+        progress.steps_done(1, 1);
+        tokio::task::yield_now().await;
+        assert!(!a2.is_finished(), "a0 is not done: a2 began after it ended");
+        progress.steps_done(0, 1);
+        tokio::time::timeout(soon, a2).await.unwrap().unwrap();
+        tokio::time::timeout(soon, a3).await.unwrap().unwrap();
+    }
+
     #[tokio::test]
     async fn waits_end_when_met_or_at_the_deadline() {
-        let progress = std::sync::Arc::new(Progress::new(&[2, 0]));
+        let progress = std::sync::Arc::new(progress(&[2, 0]));
         let deps = [
             Dep::Steps { actor: 1, count: 1 },
             Dep::Note { actor: 0, index: 1 },
@@ -654,7 +733,7 @@ mod tests {
 
     #[tokio::test]
     async fn the_first_miss_ends_every_wait() {
-        let progress = std::sync::Arc::new(Progress::new(&[1, 1]));
+        let progress = std::sync::Arc::new(progress(&[1, 1]));
         let never = [Dep::Note { actor: 1, index: 0 }];
         let long = Instant::now() + std::time::Duration::from_secs(30);
         let waiting = {
@@ -685,7 +764,7 @@ mod tests {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn waits_missed_together_report_one_miss() {
         for _ in 0..50 {
-            let progress = std::sync::Arc::new(Progress::new(&[1, 1, 1]));
+            let progress = std::sync::Arc::new(progress(&[1, 1, 1]));
             let deadline = Instant::now() + std::time::Duration::from_millis(5);
             let waits: Vec<_> = (0..3)
                 .map(|actor| {

@@ -317,8 +317,8 @@ pub fn findings(
         // case, checked without copying either document).
         let same = got.alike && remap.agrees(&note.data(), &got.data);
         let ending = endings.get(index).copied().flatten();
-        let comparison =
-            (!same).then(|| Comparison::ending(&remap.value(&note.data(), None), &got.data, ending));
+        let comparison = (!same)
+            .then(|| Comparison::ending(&remap.value(&note.data(), None), &got.data, ending));
         if let Some(comparison) = comparison {
             let entry = sources.label(note.entry);
             if let Some(fields) = comparison.one_sided() {

@@ -13,6 +13,8 @@
 //! - the private `naming`: who made a request, when the capture does not say;
 //! - [`footprint`]: what server state each step touches, so only steps that could affect each
 //!   other are ordered;
+//! - the private `conflicts`: which earlier steps of other actors a step must follow, found
+//!   without looking at every actor;
 //! - [`causality`]: what each step waits for, and the live progress it waits on;
 //! - [`plan`]: reading a HAR file into a [`Plan`] (using all of the above);
 //! - [`meaning`]: what two conforming servers may do differently, taken out before comparing;
@@ -32,6 +34,7 @@
 mod actor;
 pub mod causality;
 pub mod compare;
+mod conflicts;
 mod entry;
 pub mod footprint;
 pub mod indexes;
@@ -115,6 +118,9 @@ pub struct ReplayContext {
     pub group_timeout: Duration,
     /// The whole replay's stop request (Ctrl-C): running groups halt where they are.
     pub stop: Stop,
+    /// Whether the events list every exchange and notification (only the JSON report reads
+    /// them; for a large capture they are most of it again, parsed).
+    pub traffic: bool,
 }
 
 impl ReplayContext {
@@ -132,6 +138,7 @@ impl ReplayContext {
             route: Route::Direct,
             group_timeout: Duration::from_secs(60),
             stop: Stop::new(),
+            traffic: true,
         }
     }
 }
@@ -258,9 +265,9 @@ fn user_names(group: &GroupPlan, profile: &Profile) -> Remap {
     remap
 }
 
-/// Replays one group against `ctx.base_url`: every actor at once, each step when its time has
-/// come and what it depends on has happened; then compares what every actor received with the
-/// recording.
+/// Replays one group against `ctx.base_url`: every actor once those that ended before it began
+/// are done, each step when its time has come and what it depends on has happened; then
+/// compares what every actor received with the recording.
 pub async fn replay_group(group: Arc<GroupPlan>, ctx: &ReplayContext) -> ScenarioRun {
     let started = Instant::now();
     let notes: Vec<usize> = group.actors.iter().map(|a| a.notes.len()).collect();
@@ -271,7 +278,7 @@ pub async fn replay_group(group: Arc<GroupPlan>, ctx: &ReplayContext) -> Scenari
             group.actors.len(),
             user_names(&group, &ctx.profile),
         )),
-        progress: Progress::new(&notes),
+        progress: Progress::new(&group),
         matchers: group
             .actors
             .iter()
@@ -416,7 +423,8 @@ pub async fn replay_group(group: Arc<GroupPlan>, ctx: &ReplayContext) -> Scenari
                 }));
             }
         }
-        for (seq, got) in received.into_iter().enumerate() {
+        let listed = received.into_iter().filter(|_| ctx.traffic);
+        for (seq, got) in listed.enumerate() {
             all.push(RunEvent::Notification {
                 scenario: group.name.clone(),
                 actor: plan.name.clone(),
