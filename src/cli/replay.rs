@@ -24,6 +24,7 @@ use crate::exit;
 use crate::profile::Profile;
 use crate::replay::causality::OrderBy;
 use crate::replay::{GroupPlan, Pace, Plan, ReplayContext, replay_group};
+use crate::report::live::Units;
 use crate::report::terminal::Console;
 use crate::run::{ScenarioRun, Stop};
 use crate::spec::Catalogue;
@@ -252,6 +253,7 @@ pub fn run(args: ReplayArgs) -> i32 {
         group_timeout: args.group_timeout,
         stop: Stop::new(),
         traffic: args.reports.json.is_some(),
+        steps_done: Arc::default(),
     };
     if args.list {
         for group in &plan.groups {
@@ -280,6 +282,10 @@ pub fn run(args: ReplayArgs) -> i32 {
         noun: "groups",
         console,
         acceptance: &acceptance,
+        units: Some(Units {
+            total: trials.iter().map(|t| t.subject.steps.len() as u64).sum(),
+            done: ctx.steps_done.clone(),
+        }),
     };
     if let Err(code) = stopping::listen(&runtime, ctx.stop.clone(), None, "groups") {
         return code;

@@ -418,6 +418,7 @@ pub fn run(mut args: RunArgs) -> i32 {
         noun: "scenarios",
         console,
         acceptance: &acceptance,
+        units: None,
     };
     // Against one shared target, scenarios sharing a user must not overlap.
     let user_locks = UserLocks::default();

@@ -17,6 +17,7 @@ use super::seeding::Seeded;
 use crate::event::Outcome;
 use crate::exit;
 use crate::output;
+use crate::report::live::Units;
 use crate::report::terminal::{self, Console, Line};
 use crate::report::{json, junit};
 use crate::run::Stop;
@@ -141,7 +142,7 @@ pub(crate) enum Unrun {
 pub(crate) type TrialResult = Result<ScenarioRun, Unrun>;
 
 /// How the trials of one run are run.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub(crate) struct Execution<'a> {
     /// Trials at once.
     pub threads: usize,
@@ -157,6 +158,8 @@ pub(crate) struct Execution<'a> {
     pub console: Console,
     /// The deviations that fail nothing (`--baseline`): a trial with only those passes.
     pub acceptance: &'a Acceptance,
+    /// Work inside the trials the live line counts too (a replay's steps).
+    pub units: Option<Units>,
 }
 
 /// Every trial's result, in the order given, and how long it all took.
@@ -186,11 +189,17 @@ where
     let stop = AtomicBool::new(false);
     let (sender, receiver) = mpsc::channel::<(usize, TrialResult)>();
     let mut results: Vec<Option<TrialResult>> = (0..total).map(|_| None).collect();
-    let mut printer =
-        terminal::Progress::start(total, execution.noun, execution.quiet, execution.console);
+    let mut printer = terminal::Progress::start(
+        total,
+        execution.noun,
+        (execution.quiet, execution.console),
+        execution.units.clone(),
+    );
+    let execution = &execution;
     std::thread::scope(|scope| {
         for _ in 0..execution.threads.clamp(1, total.max(1)) {
             let sender = sender.clone();
+            let live = printer.live();
             let (trials, next, stop, work) = (&trials, &next, &stop, &work);
             let stop_request = stop_request.clone();
             scope.spawn(move || {
@@ -205,6 +214,7 @@ where
                         Err(Unrun::NotStarted)
                     } else {
                         let begun = Instant::now();
+                        live.started(trial.subject.name());
                         work(&trial.subject).map_err(|reason| Unrun::CouldNotRun {
                             reason,
                             after: begun.elapsed(),
@@ -230,6 +240,7 @@ where
             results[index] = Some(result);
         }
     });
+    printer.finish();
     let results = trials
         .into_iter()
         .zip(results)

@@ -261,6 +261,7 @@ pub(super) async fn run_actor(shared: Arc<Shared>, actor: usize) -> ActorRun {
             }
         }
         shared.progress.steps_done(actor, done + 1);
+        ctx.steps_done.fetch_add(1, Ordering::Relaxed);
     }
     // All done, or halted: nobody waits for steps that will never run.
     shared.progress.steps_done(actor, plan.steps.len());

@@ -47,7 +47,7 @@ pub mod remap;
 pub mod scopes;
 pub mod script;
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -121,6 +121,8 @@ pub struct ReplayContext {
     /// Whether the events list every exchange and notification (only the JSON report reads
     /// them; for a large capture they are most of it again, parsed).
     pub traffic: bool,
+    /// Every step replayed counts here, for the live progress line.
+    pub steps_done: Arc<AtomicU64>,
 }
 
 impl ReplayContext {
@@ -139,6 +141,7 @@ impl ReplayContext {
             group_timeout: Duration::from_secs(60),
             stop: Stop::new(),
             traffic: true,
+            steps_done: Arc::default(),
         }
     }
 }

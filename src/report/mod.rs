@@ -7,4 +7,5 @@
 
 pub mod json;
 pub mod junit;
+pub mod live;
 pub mod terminal;

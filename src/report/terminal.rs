@@ -13,6 +13,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 use std::time::Duration;
 
+use super::live::{Live, Units};
 use crate::check::Verdict;
 use crate::event::RunEvent;
 use crate::trial::{ScenarioRun, Subject};
@@ -214,23 +215,59 @@ fn entries(n: usize) -> String {
     }
 }
 
-/// Prints the trials' lines as they end.
+/// Prints the trials' lines as they end, above the live line ([`Live`]) on a terminal.
 pub struct Progress {
     quiet: bool,
     console: Console,
+    live: Live,
+}
+
+impl Line {
+    /// The trial's name.
+    pub fn name(&self) -> &str {
+        match self {
+            Line::Passed { name, .. }
+            | Line::Failed { name, .. }
+            | Line::Errored { name, .. }
+            | Line::Ignored { name }
+            | Line::NotRun { name } => name,
+        }
+    }
 }
 
 impl Progress {
     /// Prints the header of a run of `total` trials called `noun` (`scenarios`, `groups`) on
-    /// `console`.
-    pub fn start(total: usize, noun: &str, quiet: bool, console: Console) -> Self {
+    /// `console`, and starts the live line (counting `units` too, when the trials count them).
+    pub fn start(
+        total: usize,
+        noun: &'static str,
+        (quiet, console): (bool, Console),
+        units: Option<Units>,
+    ) -> Self {
         console.print(&format!("\nrunning {}\n", counted(total, noun)));
-        Self { quiet, console }
+        Self {
+            quiet,
+            console,
+            live: Live::start(total, noun, units),
+        }
+    }
+
+    /// The live line, for the threads that start trials ([`Live::started`]).
+    pub fn live(&self) -> Live {
+        self.live.clone()
     }
 
     /// Prints a trial's line (or character).
     pub fn ended(&mut self, line: &Line) {
-        self.console.print(&line.render(self.quiet));
+        let failed = matches!(line, Line::Failed { .. } | Line::Errored { .. });
+        let text = line.render(self.quiet);
+        self.live
+            .ended(line.name(), failed, || self.console.print(&text));
+    }
+
+    /// Removes the live line: every trial ended.
+    pub fn finish(&self) {
+        self.live.finish();
     }
 }
 
