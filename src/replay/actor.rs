@@ -92,12 +92,19 @@ async fn match_notifications(
             Err(WaitError::SessionEnded { .. }) => break,
         };
         cursor = delivery.next();
+        // The matcher keeps what it was handed; the inbox need not keep it too.
+        inbox.release(cursor);
         let matched = {
             let mut remap = shared.remap();
             let mut matcher = shared.matchers[actor]
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner);
-            matcher.offer(notes, &session, delivery.channel, delivery.data, &mut remap)
+            let mut store = shared
+                .received
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            let kept = (&mut *remap, &mut *store);
+            matcher.offer(notes, &session, delivery.channel, delivery.data, kept)
         };
         if let Some(index) = matched {
             shared.progress.note_matched(actor, index);
@@ -259,6 +266,11 @@ pub(super) async fn run_actor(shared: Arc<Shared>, actor: usize) -> ActorRun {
                     replay_finding("replay.response", message, details),
                 ));
             }
+        }
+        // What the recording got back is not read again: a long group would keep every
+        // response parsed.
+        if let Some(body) = &step.recorded.body {
+            body.forget();
         }
         shared.progress.steps_done(actor, done + 1);
         ctx.steps_done.fetch_add(1, Ordering::Relaxed);

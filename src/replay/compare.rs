@@ -35,7 +35,7 @@ use super::meaning::{Comparison, EndingChoice};
 use super::order::Arrivals;
 use super::remap::{Lookup, Origin, alike};
 use super::scopes::{Fit, PartyIds, PartyRemaps};
-use super::script::{RecordedNote, Sources, kind_of};
+use super::script::{JsonText, RecordedNote, Sources, Store, kind_of};
 use crate::check::diff::unified;
 use crate::check::json::chat_key;
 use crate::check::{Finding, Verdict};
@@ -55,8 +55,9 @@ const CANDIDATES: usize = 256;
 pub struct Received {
     /// The Bayeux channel.
     pub channel: String,
-    /// The message's `data` (shared with the session's inbox).
-    pub data: Arc<Value>,
+    /// The message's `data`, kept as the group's [`Store`] keeps it (parsed while its budget
+    /// lasts, else as text in its spool): a long group receives a capture's worth.
+    pub data: JsonText,
     /// The index of its recorded counterpart, if it has one.
     pub matched: Option<usize>,
     /// Whether it says what its counterpart says, apart from ids and the digits of times.
@@ -100,7 +101,7 @@ impl Matcher {
         session: &Option<String>,
         channel: String,
         data: Arc<Value>,
-        remaps: &mut PartyRemaps,
+        (remaps, store): (&mut PartyRemaps, &mut Store),
     ) -> Option<usize> {
         let chat = chat_key(&data);
         let key = (session.clone(), kind_of(&channel, &data));
@@ -145,6 +146,8 @@ impl Matcher {
                 &data,
                 Origin::Notification,
             );
+            // Paired, it is no candidate any more: the comparison reads it again at the end.
+            notes[index].data.forget();
         }
         if let Some(index) = matched
             && let Some(candidates) = self.unpaired.get_mut(&key)
@@ -153,7 +156,7 @@ impl Matcher {
         }
         self.received.push(Received {
             channel,
-            data,
+            data: store.keep(Arc::unwrap_or_clone(data)),
             matched,
             alike,
             session: key.0,
@@ -285,6 +288,8 @@ pub fn findings(
     type Stream = (Option<String>, String, Option<String>);
     let mut streams: HashMap<Stream, Arrivals> = HashMap::new();
     for (position, got) in received.iter().enumerate() {
+        // Parsed one at a time: in a long group, they would not all fit.
+        let data = got.data.parse();
         let Some(index) = got.matched else {
             if tails
                 .get(&got.session)
@@ -294,36 +299,37 @@ pub fn findings(
                     format!(
                         "{actor}: {} on {} arrived after the recording stopped listening (its last \
                          long-poll got no answer, or no other followed it): not compared",
-                        describe(&got.data),
+                        describe(&data),
                         got.channel
                     ),
-                    vec![got.data.to_string()],
+                    vec![data.to_string()],
                 );
                 continue;
             }
             unexpected.push(
                 format!(
                     "{actor}: {} on {} has no counterpart in the recording",
-                    describe(&got.data),
+                    describe(&data),
                     got.channel
                 ),
-                vec![got.data.to_string()],
+                vec![data.to_string()],
             );
             continue;
         };
         paired[index] = true;
         let note = &notes[index];
+        let recorded = note.data.parse();
         // Alike apart from ids and times, with the ids as learned: nothing differs (the common
         // case, checked without copying either document).
-        let same = got.alike && remap.agrees(&note.data(), &got.data);
+        let same = got.alike && remap.agrees(&recorded, &data);
         let ending = endings.get(index).copied().flatten();
         let comparison = (!same)
-            .then(|| Comparison::ending(&remap.value(&note.data(), None), &got.data, ending));
+            .then(|| Comparison::ending(&remap.value(&recorded, None), &data, ending));
         if let Some(comparison) = comparison {
             let entry = sources.label(note.entry);
             if let Some(fields) = comparison.one_sided() {
                 one_sided.push(
-                    format!("{actor}: {} ({entry}): {fields}", describe(&got.data)),
+                    format!("{actor}: {} ({entry}): {fields}", describe(&data)),
                     Vec::new(),
                 );
             }
@@ -332,7 +338,7 @@ pub fn findings(
                 differs.push(
                     format!(
                         "{actor}: {} differs from the recording ({entry})",
-                        describe(&got.data)
+                        describe(&data)
                     ),
                     vec![unified(
                         &comparison.expected,
@@ -345,12 +351,12 @@ pub fn findings(
         let stream = (
             got.session.clone(),
             got.channel.clone(),
-            chat_key(&got.data),
+            chat_key(&data),
         );
         if let Some(broken) = streams
             .entry(stream)
             .or_default()
-            .arrive(&got.data, index, position)
+            .arrive(&data, index, position)
         {
             let overtaken = &received[broken.overtaken];
             let last = overtaken.matched.unwrap_or(index);
@@ -366,8 +372,8 @@ pub fn findings(
             let message = format!(
                 "{actor}: {} arrived after {} about the same chat; the recording had them the \
                  other way round ({recorded_at})",
-                describe(&got.data),
-                describe(&overtaken.data),
+                describe(&data),
+                describe(&overtaken.data.parse()),
             );
             match broken.verdict {
                 Verdict::Fail => order.push(message, Vec::new()),
@@ -377,14 +383,15 @@ pub fn findings(
     }
     for (index, note) in notes.iter().enumerate() {
         if !paired[index] {
+            let recorded = note.data.parse();
             missing.push(
                 format!(
                     "{actor}: {} on {} ({}) was not received",
-                    describe(&note.data()),
+                    describe(&recorded),
                     note.channel,
                     sources.label(note.entry)
                 ),
-                vec![remap.value(&note.data(), None).to_string()],
+                vec![remap.value(&recorded, None).to_string()],
             );
         }
     }
@@ -444,13 +451,14 @@ mod tests {
     ) -> (Vec<Received>, PartyRemaps) {
         let mut remap = PartyRemaps::new(1, Remap::default());
         let mut matcher = Matcher::new(0, notes);
+        let mut store = Store::new();
         for (session, data) in arrivals {
             matcher.offer(
                 notes,
                 session,
                 "/v2/me/chats".into(),
                 Arc::new(data.clone()),
-                &mut remap,
+                (&mut remap, &mut store),
             );
         }
         (matcher.take_received(), remap)

@@ -77,7 +77,7 @@ use causality::Progress;
 use compare::{Matcher, REQUIREMENT};
 use remap::Remap;
 use scopes::PartyRemaps;
-use script::{ActorKind, Dep, Step};
+use script::{ActorKind, Dep, Step, Store};
 
 /// After the last step, how long a replay still connected keeps listening for notifications
 /// the recording did not have.
@@ -188,6 +188,9 @@ struct Shared {
     remap: Mutex<PartyRemaps>,
     progress: Progress,
     matchers: Vec<Mutex<Matcher>>,
+    /// Where what the actors receive is kept until the comparison: parsed within a budget,
+    /// the rest as text in a temporary file (a long group receives a capture's worth).
+    received: Mutex<Store>,
     /// Whether any request got a response: if none did, the target was unreachable.
     reached: AtomicBool,
     started: Instant,
@@ -288,6 +291,7 @@ pub async fn replay_group(group: Arc<GroupPlan>, ctx: &ReplayContext) -> Scenari
             .enumerate()
             .map(|(actor, a)| Mutex::new(Matcher::new(actor, &a.notes)))
             .collect(),
+        received: Mutex::new(Store::new()),
         reached: AtomicBool::new(false),
         started,
         stop: watch::Sender::new(false),
@@ -407,37 +411,40 @@ pub async fn replay_group(group: Arc<GroupPlan>, ctx: &ReplayContext) -> Scenari
         // side only pass.
         // Message indexes grow in the target's stream whatever the recording's were (the
         // comparison maps them, so a restart would pass it).
+        // Each parsed once (in a long group they would not all fit at once), the findings
+        // listed by kind: the index order's, the schemas', then the notifications themselves.
         let mut indexes = IndexOrder::new();
-        for (seq, got) in received.iter().enumerate() {
-            let found = indexes.observe(&plan.name, seq as u64, &got.data);
-            all.extend(found.map(|finding| RunEvent::found(&group.name, None, finding)));
-        }
-        if let Some(schemas) = SchemaSet::builtin_shared() {
-            for (seq, got) in received.iter().enumerate() {
-                let judged = schemas.validate_notification_of(&plan.name, seq as u64, &got.data);
-                all.extend(judged.into_iter().map(|located| RunEvent::Finding {
+        let schemas = SchemaSet::builtin_shared();
+        let (mut ordered, mut judged, mut listed) = (Vec::new(), Vec::new(), Vec::new());
+        for (seq, got) in received.into_iter().enumerate() {
+            let (seq, data) = (seq as u64, got.data.parse());
+            let found = indexes.observe(&plan.name, seq, &data);
+            ordered.extend(found.map(|finding| RunEvent::found(&group.name, None, finding)));
+            let invalid = schemas
+                .iter()
+                .flat_map(|schemas| schemas.validate_notification_of(&plan.name, seq, &data));
+            judged.extend(invalid.map(|located| RunEvent::Finding {
+                scenario: group.name.clone(),
+                step: None,
+                finding: located.finding,
+                notifications: located.notifications,
+                responses: Vec::new(),
+                blocked_by: None,
+                known: false,
+            }));
+            if ctx.traffic {
+                listed.push(RunEvent::Notification {
                     scenario: group.name.clone(),
-                    step: None,
-                    finding: located.finding,
-                    notifications: located.notifications,
-                    responses: Vec::new(),
-                    blocked_by: None,
-                    known: false,
-                }));
+                    actor: plan.name.clone(),
+                    seq,
+                    channel: got.channel,
+                    at_ms: None,
+                    redelivered: false,
+                    data: Arc::unwrap_or_clone(data),
+                });
             }
         }
-        let listed = received.into_iter().filter(|_| ctx.traffic);
-        for (seq, got) in listed.enumerate() {
-            all.push(RunEvent::Notification {
-                scenario: group.name.clone(),
-                actor: plan.name.clone(),
-                seq: seq as u64,
-                channel: got.channel,
-                at_ms: None,
-                redelivered: false,
-                data: Arc::unwrap_or_clone(got.data),
-            });
-        }
+        all.extend(ordered.into_iter().chain(judged).chain(listed));
         all.extend(
             findings
                 .into_iter()

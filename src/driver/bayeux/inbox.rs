@@ -181,6 +181,8 @@ struct Log {
     /// Parallel to `messages`: claimed by [`Inbox::take`]. Atomic so a claim can be made while
     /// only holding the watch channel's read lock, inside the wait's check.
     taken: Vec<AtomicBool>,
+    /// How many leading messages had their `data` let go ([`Inbox::release`]).
+    released: usize,
     events: Vec<SessionEvent>,
     ended: Option<EndReason>,
 }
@@ -263,6 +265,27 @@ impl Inbox {
     /// and wait from it, to see only what the operation caused.
     pub fn cursor(&self) -> Cursor {
         Cursor(self.log.borrow().messages.len() as u64)
+    }
+
+    /// Lets go of the `data` of the messages before `before` (it becomes `null`), but for
+    /// those of the latest reply, which the next one may repeat ([`Delivery::redelivered`]).
+    /// For a client that keeps what it took itself: a replay of a day's capture would
+    /// otherwise hold every notification twice.
+    pub fn release(&self, before: Cursor) {
+        self.log.send_if_modified(|log| {
+            let repeatable = log.messages.len() - log.last_reply;
+            let end = usize::try_from(before.0).map_or(repeatable, |b| b.min(repeatable));
+            if end > log.released {
+                let released = Arc::new(Value::Null);
+                let start = log.released;
+                for delivery in &mut log.messages[start..end] {
+                    delivery.data = released.clone();
+                }
+                log.released = end;
+            }
+            // Nobody waits for data to go.
+            false
+        });
     }
 
     /// Every message received so far, in arrival order.
@@ -404,5 +427,39 @@ impl Inbox {
                 received,
             },
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn reply(values: &[i64]) -> Vec<(String, Value)> {
+        let message = |n: &i64| ("/c".to_owned(), json!({"channel": "/c", "data": {"n": n}}));
+        values.iter().map(message).collect()
+    }
+
+    fn data(inbox: &Inbox) -> Vec<Value> {
+        let snapshot = inbox.snapshot();
+        snapshot.iter().map(|d| (*d.data).clone()).collect()
+    }
+
+    #[test]
+    fn released_data_goes_but_the_latest_reply_stays_for_redelivery() {
+        let inbox = Inbox::new();
+        inbox.push_reply(reply(&[1, 2]));
+        inbox.push_reply(reply(&[3, 4]));
+        inbox.release(Cursor(4));
+        let n = |n: i64| json!({"n": n});
+        assert_eq!(data(&inbox), [Value::Null, Value::Null, n(3), n(4)]);
+        // The next reply repeating the latest is still seen as a redelivery.
+        inbox.push_reply(reply(&[3, 4, 5]));
+        let redelivered: Vec<bool> = inbox.snapshot().iter().map(|d| d.redelivered).collect();
+        assert_eq!(redelivered, [false, false, false, false, true, true, false]);
+        // Only what comes before the cursor goes.
+        inbox.release(Cursor(3));
+        assert_eq!(data(&inbox)[2..], [Value::Null, n(4), n(3), n(4), n(5)]);
+        assert_eq!(inbox.cursor(), Cursor(7), "positions stay");
     }
 }
