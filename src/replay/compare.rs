@@ -17,7 +17,8 @@
 //!   (`timestamp`, `timestampSeconds`, `receivedDate`: their digits differ in every run, their
 //!   format and unit must not) and capabilities and participants compared as sets;
 //! - a recorded notification without counterpart is missing; a received one without
-//!   counterpart is unexpected;
+//!   counterpart is unexpected, unless the recording stopped listening on its session and it
+//!   could have come after all the recording heard (`unheard`);
 //! - order: notifications about one chat (and those about no chat, per channel) must arrive on
 //!   a session in the order their recorded counterparts did where the documents fix it
 //!   ([`super::order`]: one kind among its own, nothing after the session's end; a
@@ -32,7 +33,7 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use super::meaning::{Comparison, EndingChoice};
-use super::order::Arrivals;
+use super::order::{Arrivals, Kinds};
 use super::remap::{Lookup, Origin, alike};
 use super::scopes::{Fit, PartyIds, PartyRemaps};
 use super::script::{RecordedNote, Sources, kind_of};
@@ -228,10 +229,47 @@ impl Capped {
     }
 }
 
+/// A stream of notifications whose order the documents may fix: one chat (or, for
+/// notifications about no chat, one channel) on one session. Sessions are streams of their
+/// own: one session's notifications are not ordered against another's.
+type Stream = (Option<String>, String, Option<String>);
+
+fn stream_of(got: &Received) -> Stream {
+    (
+        got.session.clone(),
+        got.channel.clone(),
+        chat_key(&got.data),
+    )
+}
+
+/// For each received notification, whether it is unpaired and could have come after all the
+/// recording heard: on a session of `open_tails` (the recording stopped listening before it
+/// ended), with no paired notification after it that the documents order against it (one of
+/// its stream, `order::Kinds`). The recording's server may have queued it behind those, for
+/// the long-poll nobody answered: the order across chats and of kinds the documents leave
+/// open is the server's (`choice-order`), and so is how it splits them across long-polls
+/// (`choice-bayeux-delivery`).
+fn unheard(open_tails: &HashSet<Option<String>>, received: &[Received]) -> Vec<bool> {
+    let mut later: HashMap<Stream, Kinds> = HashMap::new();
+    let mut out = vec![false; received.len()];
+    for (position, got) in received.iter().enumerate().rev() {
+        let stream = stream_of(got);
+        if got.matched.is_some() {
+            later.entry(stream).or_default().note(&got.data);
+        } else {
+            out[position] = open_tails.contains(&got.session)
+                && later
+                    .get(&stream)
+                    .is_none_or(|kinds| !kinds.bind(&got.data));
+        }
+    }
+    out
+}
+
 /// The differences between what `actor` received in the replay and in the recording (see the
 /// module doc). On a session of `open_tails` (the recording stopped listening before it ended,
-/// [`ActorPlan::open_tails`](super::script::ActorPlan::open_tails)), what arrives after its last
-/// paired notification cannot be checked: it is reported as INFO.
+/// [`ActorPlan::open_tails`](super::script::ActorPlan::open_tails)), what could have come after
+/// all the recording heard cannot be checked (`unheard`): it is reported as INFO.
 pub fn findings(
     actor: &str,
     sources: &Sources,
@@ -268,28 +306,12 @@ pub fn findings(
         "notifications after the recording stopped listening",
         Verdict::Info,
     );
-    // Per open session: the position after its last paired notification.
-    let tails: HashMap<&Option<String>, usize> = open_tails
-        .iter()
-        .map(|session| {
-            let last = received
-                .iter()
-                .rposition(|r| r.matched.is_some() && r.session == *session);
-            (session, last.map_or(0, |last| last + 1))
-        })
-        .collect();
+    let after_recording = unheard(open_tails, received);
     let mut paired = vec![false; notes.len()];
-    // Per chat (or per channel for notifications about no chat), the orders the documents fix
-    // (`order`). Sessions are streams of their own: one session's notifications are not
-    // ordered against another's.
-    type Stream = (Option<String>, String, Option<String>);
     let mut streams: HashMap<Stream, Arrivals> = HashMap::new();
     for (position, got) in received.iter().enumerate() {
         let Some(index) = got.matched else {
-            if tails
-                .get(&got.session)
-                .is_some_and(|&tail| position >= tail)
-            {
+            if after_recording[position] {
                 unknown.push(
                     format!(
                         "{actor}: {} on {} arrived after the recording stopped listening (its last \
@@ -317,8 +339,8 @@ pub fn findings(
         // case, checked without copying either document).
         let same = got.alike && remap.agrees(&note.data(), &got.data);
         let ending = endings.get(index).copied().flatten();
-        let comparison =
-            (!same).then(|| Comparison::ending(&remap.value(&note.data(), None), &got.data, ending));
+        let comparison = (!same)
+            .then(|| Comparison::ending(&remap.value(&note.data(), None), &got.data, ending));
         if let Some(comparison) = comparison {
             let entry = sources.label(note.entry);
             if let Some(fields) = comparison.one_sided() {
@@ -342,13 +364,8 @@ pub fn findings(
                 );
             }
         }
-        let stream = (
-            got.session.clone(),
-            got.channel.clone(),
-            chat_key(&got.data),
-        );
         if let Some(broken) = streams
-            .entry(stream)
+            .entry(stream_of(got))
             .or_default()
             .arrive(&got.data, index, position)
         {
@@ -569,11 +586,24 @@ mod tests {
 
     #[test]
     fn after_an_unanswered_last_long_poll_extras_are_not_compared() {
-        let notes = [recorded(state("A", "Invited", "Ann"))];
-        let extra = json!({"messageType": "ChannelStateChangeMessageV2", "channels": []});
+        let log = |chat: &str| {
+            json!({"messageType": "MessageLogUpdated",
+                   "chatUri": format!("http://h/api/v2/chats/{chat}")})
+        };
+        let participants = |chat: &str| {
+            json!({"messageType": "ChatStateChangeMessage", "notificationType": "ParticipantsUpdated",
+                   "chat": {"id": chat, "state": "Chatting"}})
+        };
+        let notes = [recorded(state("A", "Invited", "Ann")), recorded(log("A"))];
         let (received, remap) = replay(
             &notes,
-            &[extra.clone(), state("X", "Invited", "Ann"), extra],
+            &[
+                participants("X"),
+                participants("Y"),
+                state("X", "Invited", "Ann"),
+                participants("X"),
+                log("X"),
+            ],
         );
         let found = agent_findings(&notes, &HashSet::from([None]), &received, &remap);
         let verdicts: Vec<(&str, Verdict)> = found
@@ -584,12 +614,16 @@ mod tests {
             verdicts,
             [
                 ("replay.unexpected", Verdict::Fail),
+                ("replay.unrecorded", Verdict::Info),
                 ("replay.unrecorded", Verdict::Info)
             ],
-            "before the last paired one it is unexpected; after it, unknown"
+            "before a paired StatusChange of its chat a ParticipantsUpdated keeps its place: \
+             unexpected; before only another chat's, or a log entry, it may have come after all \
+             the recording heard: unknown"
         );
+        assert!(found[0].details[0].contains(r#""id":"X""#), "{found:?}");
         let closed = agent_findings(&notes, &closed(), &received, &remap);
-        assert!(closed.iter().all(|f| f.verdict == Verdict::Fail) && closed.len() == 2);
+        assert!(closed.iter().all(|f| f.verdict == Verdict::Fail) && closed.len() == 3);
     }
 
     #[test]
