@@ -25,6 +25,7 @@ const CROSSING: &[&str] = &[
     "extra-fields",
     "transfer-revokes-initiator",
     "repeated-cancel-succeeds",
+    "batched-logs",
     "split-deliveries",
     "cometd-advice",
     "keys-reversed",

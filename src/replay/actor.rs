@@ -10,6 +10,7 @@ use serde_json::Value;
 use tokio::task::JoinHandle;
 
 use super::Shared;
+use super::batching::split;
 use super::causality::Missed;
 use super::compare::REQUIREMENT;
 use super::meaning::{Comparison, Outcome};
@@ -92,15 +93,22 @@ async fn match_notifications(
             Err(WaitError::SessionEnded { .. }) => break,
         };
         cursor = delivery.next();
-        let matched = {
-            let mut remap = shared.remap();
-            let mut matcher = shared.matchers[actor]
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner);
-            matcher.offer(notes, &session, delivery.channel, delivery.data, &mut remap)
-        };
-        if let Some(index) = matched {
-            shared.progress.note_matched(actor, index);
+        // Each log entry is paired on its own, as the recorded ones are (`batching`).
+        let parts = split(&delivery.data).map_or_else(
+            || vec![delivery.data],
+            |parts| parts.into_iter().map(Arc::new).collect(),
+        );
+        for data in parts {
+            let matched = {
+                let mut remap = shared.remap();
+                let mut matcher = shared.matchers[actor]
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner);
+                matcher.offer(notes, &session, delivery.channel.clone(), data, &mut remap)
+            };
+            if let Some(index) = matched {
+                shared.progress.note_matched(actor, index);
+            }
         }
     }
 }

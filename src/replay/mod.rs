@@ -30,6 +30,7 @@
 //! (credentials, cookies, CSRF tokens: redacted anyway) are not replayed.
 
 mod actor;
+pub mod batching;
 pub mod causality;
 pub mod compare;
 mod entry;
