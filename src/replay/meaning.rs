@@ -380,7 +380,9 @@ mod tests {
                 method: "POST".into(),
                 target: "/api/v2/me/chats/C".into(),
                 origin: "http://h".into(),
-                body: Some(RequestBody::Json(json!({"operationName": operation}).into())),
+                body: Some(RequestBody::Json(
+                    json!({"operationName": operation}).into(),
+                )),
                 authentication: Default::default(),
             },
             recorded: Default::default(),
