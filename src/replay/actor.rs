@@ -93,18 +93,21 @@ async fn match_notifications(
             Err(WaitError::SessionEnded { .. }) => break,
         };
         cursor = delivery.next();
-        // Each log entry is paired on its own, as the recorded ones are (`batching`).
+        // Each log entry is paired on its own, as the recorded ones are (`batching`); the
+        // first carries the whole notification for the reports.
         let parts = split(&delivery.data).map_or_else(
-            || vec![delivery.data],
+            || vec![delivery.data.clone()],
             |parts| parts.into_iter().map(Arc::new).collect(),
         );
+        let mut sent = Some(delivery.data);
         for data in parts {
             let matched = {
                 let mut remap = shared.remap();
                 let mut matcher = shared.matchers[actor]
                     .lock()
                     .unwrap_or_else(PoisonError::into_inner);
-                matcher.offer(notes, &session, delivery.channel.clone(), data, &mut remap)
+                let channel = delivery.channel.clone();
+                matcher.offer(notes, &session, channel, (data, sent.take()), &mut remap)
             };
             if let Some(index) = matched {
                 shared.progress.note_matched(actor, index);

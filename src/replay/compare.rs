@@ -56,8 +56,13 @@ const CANDIDATES: usize = 256;
 pub struct Received {
     /// The Bayeux channel.
     pub channel: String,
-    /// The message's `data` (shared with the session's inbox).
+    /// The message's `data` (shared with the session's inbox), or one log entry taken out of
+    /// it to be paired on its own (`batching`).
     pub data: Arc<Value>,
+    /// The notification as the target sent it, for the reports: on the only or first record
+    /// of it (`data`, or the whole of which `data` is the first entry); `None` on the records
+    /// of its further entries.
+    pub sent: Option<Arc<Value>>,
     /// The index of its recorded counterpart, if it has one.
     pub matched: Option<usize>,
     /// Whether it says what its counterpart says, apart from ids and the digits of times.
@@ -92,15 +97,16 @@ impl Matcher {
         }
     }
 
-    /// Files a notification received on the replay's counterpart of the recorded `session`,
-    /// pairs it with one that session received (see the module doc) and learns the ids of the
-    /// pair; returns the index of its recorded counterpart.
+    /// Files a notification (`data`; `sent`, see [`Received::sent`]) received on the replay's
+    /// counterpart of the recorded `session`, pairs it with one that session received (see the
+    /// module doc) and learns the ids of the pair; returns the index of its recorded
+    /// counterpart.
     pub fn offer(
         &mut self,
         notes: &[RecordedNote],
         session: &Option<String>,
         channel: String,
-        data: Arc<Value>,
+        (data, sent): (Arc<Value>, Option<Arc<Value>>),
         remaps: &mut PartyRemaps,
     ) -> Option<usize> {
         let chat = chat_key(&data);
@@ -155,6 +161,7 @@ impl Matcher {
         self.received.push(Received {
             channel,
             data,
+            sent,
             matched,
             alike,
             session: key.0,
@@ -466,7 +473,7 @@ mod tests {
                 notes,
                 session,
                 "/v2/me/chats".into(),
-                Arc::new(data.clone()),
+                (Arc::new(data.clone()), None),
                 &mut remap,
             );
         }

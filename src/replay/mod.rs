@@ -398,14 +398,19 @@ pub async fn replay_group(group: Arc<GroupPlan>, ctx: &ReplayContext) -> Scenari
         // side only pass.
         // Message indexes grow in the target's stream whatever the recording's were (the
         // comparison maps them, so a restart would pass it).
+        // Both judge, and the report shows, each notification as the target sent it.
+        let sent: Vec<_> = received
+            .iter()
+            .filter_map(|got| Some((&got.channel, got.sent.as_ref()?)))
+            .collect();
         let mut indexes = IndexOrder::new();
-        for (seq, got) in received.iter().enumerate() {
-            let found = indexes.observe(&plan.name, seq as u64, &got.data);
+        for (seq, (_, data)) in sent.iter().enumerate() {
+            let found = indexes.observe(&plan.name, seq as u64, data);
             all.extend(found.map(|finding| RunEvent::found(&group.name, None, finding)));
         }
         if let Some(schemas) = SchemaSet::builtin_shared() {
-            for (seq, got) in received.iter().enumerate() {
-                let judged = schemas.validate_notification_of(&plan.name, seq as u64, &got.data);
+            for (seq, (_, data)) in sent.iter().enumerate() {
+                let judged = schemas.validate_notification_of(&plan.name, seq as u64, data);
                 all.extend(judged.into_iter().map(|located| RunEvent::Finding {
                     scenario: group.name.clone(),
                     step: None,
@@ -417,15 +422,15 @@ pub async fn replay_group(group: Arc<GroupPlan>, ctx: &ReplayContext) -> Scenari
                 }));
             }
         }
-        for (seq, got) in received.into_iter().enumerate() {
+        for (seq, (channel, data)) in sent.into_iter().enumerate() {
             all.push(RunEvent::Notification {
                 scenario: group.name.clone(),
                 actor: plan.name.clone(),
                 seq: seq as u64,
-                channel: got.channel,
+                channel: channel.clone(),
                 at_ms: None,
                 redelivered: false,
-                data: Arc::unwrap_or_clone(got.data),
+                data: (**data).clone(),
             });
         }
         all.extend(
