@@ -23,6 +23,7 @@ use gws_conform::check::Verdict;
 use gws_conform::event::{Outcome, RunEvent};
 use gws_conform::har::model::Har;
 use gws_conform::profile::Profile;
+use gws_conform::replay::batching::per_entry;
 use gws_conform::replay::footprint::{Footprint, Routing, footprints};
 use gws_conform::replay::script::{Action, ActorKind};
 use gws_conform::replay::{Plan, ReplayContext, replay_group};
@@ -168,12 +169,16 @@ async fn a_recorded_monitoring_flow_replays_without_differences() {
     );
     let run = &runs[0];
     assert_eq!(run.outcome, Outcome::Passed, "{:#?}", failures(run));
-    // Everything was compared: every recorded notification has a counterpart...
-    let received = run
+    // Everything was compared: every recorded notification (each log entry on its own, as
+    // replay pairs them) has a counterpart...
+    let received: usize = run
         .events
         .iter()
-        .filter(|e| matches!(e, RunEvent::Notification { .. }))
-        .count();
+        .map(|e| match e {
+            RunEvent::Notification { data, .. } => per_entry(data.clone()).len(),
+            _ => 0,
+        })
+        .sum();
     assert_eq!(
         received,
         group.notes(),

@@ -20,6 +20,7 @@ use std::time::Duration;
 use gws_conform::check::Verdict;
 use gws_conform::event::Outcome;
 use gws_conform::profile::Profile;
+use gws_conform::replay::batching::per_entry;
 use gws_conform::replay::script::GroupPlan;
 use gws_conform::replay::{Plan, ReplayContext, replay_group};
 use gws_conform::server::{Fault, ServerConfig};
@@ -148,10 +149,12 @@ fn the_recorded_suite_replays_without_differences_and_shows_every_seeded_fault()
         "{shown}"
     );
     let events = json_lines(&report);
-    let received = events
+    // Counted as replay pairs them: each log entry on its own.
+    let received: usize = events
         .iter()
         .filter(|e| e["event"] == "notification")
-        .count();
+        .map(|e| per_entry(e["data"].clone()).len())
+        .sum();
     let failing: Vec<&Value> = events
         .iter()
         .filter(|e| e["event"] == "finding" && e["verdict"] != "INFO")

@@ -10,6 +10,7 @@ use serde_json::Value;
 use tokio::task::JoinHandle;
 
 use super::Shared;
+use super::batching::split;
 use super::causality::Missed;
 use super::compare::REQUIREMENT;
 use super::meaning::{Comparison, Outcome};
@@ -92,22 +93,32 @@ async fn match_notifications(
             Err(WaitError::SessionEnded { .. }) => break,
         };
         cursor = delivery.next();
-        // The matcher keeps what it was handed; the inbox need not keep it too.
+        // The matcher keeps what it is handed; the inbox need not keep it too.
         inbox.release(cursor);
-        let matched = {
-            let mut remap = shared.remap();
-            let mut matcher = shared.matchers[actor]
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner);
-            let mut store = shared
-                .received
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner);
-            let kept = (&mut *remap, &mut *store);
-            matcher.offer(notes, &session, delivery.channel, delivery.data, kept)
-        };
-        if let Some(index) = matched {
-            shared.progress.note_matched(actor, index);
+        // Each log entry is paired on its own, as the recorded ones are (`batching`); the
+        // first carries the whole notification for the reports.
+        let parts = split(&delivery.data).map_or_else(
+            || vec![delivery.data.clone()],
+            |parts| parts.into_iter().map(Arc::new).collect(),
+        );
+        let mut sent = Some(delivery.data);
+        for data in parts {
+            let matched = {
+                let mut remap = shared.remap();
+                let mut matcher = shared.matchers[actor]
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner);
+                let mut store = shared
+                    .received
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner);
+                let channel = delivery.channel.clone();
+                let kept = (&mut *remap, &mut *store);
+                matcher.offer(notes, &session, channel, (data, sent.take()), kept)
+            };
+            if let Some(index) = matched {
+                shared.progress.note_matched(actor, index);
+            }
         }
     }
 }

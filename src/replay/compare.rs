@@ -17,7 +17,8 @@
 //!   (`timestamp`, `timestampSeconds`, `receivedDate`: their digits differ in every run, their
 //!   format and unit must not) and capabilities and participants compared as sets;
 //! - a recorded notification without counterpart is missing; a received one without
-//!   counterpart is unexpected;
+//!   counterpart is unexpected, unless the recording stopped listening on its session and it
+//!   could have come after all the recording heard (`unheard`);
 //! - order: notifications about one chat (and those about no chat, per channel) must arrive on
 //!   a session in the order their recorded counterparts did where the documents fix it
 //!   ([`super::order`]: one kind among its own, nothing after the session's end; a
@@ -32,7 +33,7 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use super::meaning::{Comparison, EndingChoice};
-use super::order::Arrivals;
+use super::order::{Arrivals, Kinds};
 use super::remap::{Lookup, Origin, alike};
 use super::scopes::{Fit, PartyIds, PartyRemaps};
 use super::script::{JsonText, RecordedNote, Sources, Store, kind_of};
@@ -55,15 +56,41 @@ const CANDIDATES: usize = 256;
 pub struct Received {
     /// The Bayeux channel.
     pub channel: String,
-    /// The message's `data`, kept as the group's [`Store`] keeps it (parsed while its budget
-    /// lasts, else as text in its spool): a long group receives a capture's worth.
+    /// The message's `data`, or one log entry taken out of it to be paired on its own
+    /// (`batching`), kept as the group's [`Store`] keeps it (parsed while its budget lasts,
+    /// else as text in its spool): a long group receives a capture's worth.
     pub data: JsonText,
+    /// What of the notification the target sent it stands for, for the reports.
+    pub sent: Sent,
     /// The index of its recorded counterpart, if it has one.
     pub matched: Option<usize>,
     /// Whether it says what its counterpart says, apart from ids and the digits of times.
     pub alike: bool,
     /// The recorded CometD session the replay's session that received it stands for.
     pub session: Option<String>,
+}
+
+/// What of the notification the target sent a [`Received`] stands for.
+#[derive(Debug, Clone)]
+pub enum Sent {
+    /// All of it: its `data` is the notification.
+    Whole,
+    /// Its first log entry (`batching`): this is the whole notification.
+    FirstOf(JsonText),
+    /// A further log entry of a notification the one before it stands for.
+    Further,
+}
+
+impl Received {
+    /// The notification as the target sent it, for the reports, on the only or first record
+    /// of it; `None` on the records of its further log entries.
+    pub fn sent(&self) -> Option<Arc<Value>> {
+        match &self.sent {
+            Sent::Whole => Some(self.data.parse()),
+            Sent::FirstOf(whole) => Some(whole.parse()),
+            Sent::Further => None,
+        }
+    }
 }
 
 /// Pairs one actor's received notifications with its recorded ones.
@@ -92,15 +119,16 @@ impl Matcher {
         }
     }
 
-    /// Files a notification received on the replay's counterpart of the recorded `session`,
-    /// pairs it with one that session received (see the module doc) and learns the ids of the
-    /// pair; returns the index of its recorded counterpart.
+    /// Files a notification (`data`; `sent`, see [`Received::sent`]) received on the replay's
+    /// counterpart of the recorded `session`, pairs it with one that session received (see the
+    /// module doc) and learns the ids of the pair; returns the index of its recorded
+    /// counterpart.
     pub fn offer(
         &mut self,
         notes: &[RecordedNote],
         session: &Option<String>,
         channel: String,
-        data: Arc<Value>,
+        (data, sent): (Arc<Value>, Option<Arc<Value>>),
         (remaps, store): (&mut PartyRemaps, &mut Store),
     ) -> Option<usize> {
         let chat = chat_key(&data);
@@ -154,8 +182,14 @@ impl Matcher {
         {
             candidates.remove(&index);
         }
+        let sent = match sent {
+            Some(whole) if Arc::ptr_eq(&whole, &data) => Sent::Whole,
+            Some(whole) => Sent::FirstOf(store.keep(Arc::unwrap_or_clone(whole))),
+            None => Sent::Further,
+        };
         self.received.push(Received {
             channel,
+            sent,
             data: store.keep(Arc::unwrap_or_clone(data)),
             matched,
             alike,
@@ -231,10 +265,42 @@ impl Capped {
     }
 }
 
+/// A stream of notifications whose order the documents may fix: one chat (or, for
+/// notifications about no chat, one channel) on one session. Sessions are streams of their
+/// own: one session's notifications are not ordered against another's.
+type Stream = (Option<String>, String, Option<String>);
+
+fn stream_of(got: &Received, data: &Value) -> Stream {
+    (got.session.clone(), got.channel.clone(), chat_key(data))
+}
+
+/// For each received notification, whether it is unpaired and could have come after all the
+/// recording heard: on a session of `open_tails` (the recording stopped listening before it
+/// ended), with no paired notification after it that the documents order against it (one of
+/// its stream, `order::Kinds`). The recording's server may have queued it behind those, for
+/// the long-poll nobody answered: the order across chats and of kinds the documents leave
+/// open is the server's (`choice-order`), and so is how it splits them across long-polls
+/// (`choice-bayeux-delivery`).
+fn unheard(open_tails: &HashSet<Option<String>>, received: &[Received]) -> Vec<bool> {
+    let mut later: HashMap<Stream, Kinds> = HashMap::new();
+    let mut out = vec![false; received.len()];
+    for (position, got) in received.iter().enumerate().rev() {
+        let data = got.data.parse();
+        let stream = stream_of(got, &data);
+        if got.matched.is_some() {
+            later.entry(stream).or_default().note(&data);
+        } else {
+            out[position] = open_tails.contains(&got.session)
+                && later.get(&stream).is_none_or(|kinds| !kinds.bind(&data));
+        }
+    }
+    out
+}
+
 /// The differences between what `actor` received in the replay and in the recording (see the
 /// module doc). On a session of `open_tails` (the recording stopped listening before it ended,
-/// [`ActorPlan::open_tails`](super::script::ActorPlan::open_tails)), what arrives after its last
-/// paired notification cannot be checked: it is reported as INFO.
+/// [`ActorPlan::open_tails`](super::script::ActorPlan::open_tails)), what could have come after
+/// all the recording heard cannot be checked (`unheard`): it is reported as INFO.
 pub fn findings(
     actor: &str,
     sources: &Sources,
@@ -271,30 +337,14 @@ pub fn findings(
         "notifications after the recording stopped listening",
         Verdict::Info,
     );
-    // Per open session: the position after its last paired notification.
-    let tails: HashMap<&Option<String>, usize> = open_tails
-        .iter()
-        .map(|session| {
-            let last = received
-                .iter()
-                .rposition(|r| r.matched.is_some() && r.session == *session);
-            (session, last.map_or(0, |last| last + 1))
-        })
-        .collect();
+    let after_recording = unheard(open_tails, received);
     let mut paired = vec![false; notes.len()];
-    // Per chat (or per channel for notifications about no chat), the orders the documents fix
-    // (`order`). Sessions are streams of their own: one session's notifications are not
-    // ordered against another's.
-    type Stream = (Option<String>, String, Option<String>);
     let mut streams: HashMap<Stream, Arrivals> = HashMap::new();
     for (position, got) in received.iter().enumerate() {
         // Parsed one at a time: in a long group, they would not all fit.
         let data = got.data.parse();
         let Some(index) = got.matched else {
-            if tails
-                .get(&got.session)
-                .is_some_and(|&tail| position >= tail)
-            {
+            if after_recording[position] {
                 unknown.push(
                     format!(
                         "{actor}: {} on {} arrived after the recording stopped listening (its last \
@@ -323,8 +373,8 @@ pub fn findings(
         // case, checked without copying either document).
         let same = got.alike && remap.agrees(&recorded, &data);
         let ending = endings.get(index).copied().flatten();
-        let comparison = (!same)
-            .then(|| Comparison::ending(&remap.value(&recorded, None), &data, ending));
+        let comparison =
+            (!same).then(|| Comparison::ending(&remap.value(&recorded, None), &data, ending));
         if let Some(comparison) = comparison {
             let entry = sources.label(note.entry);
             if let Some(fields) = comparison.one_sided() {
@@ -348,13 +398,8 @@ pub fn findings(
                 );
             }
         }
-        let stream = (
-            got.session.clone(),
-            got.channel.clone(),
-            chat_key(&data),
-        );
         if let Some(broken) = streams
-            .entry(stream)
+            .entry(stream_of(got, &data))
             .or_default()
             .arrive(&data, index, position)
         {
@@ -457,7 +502,7 @@ mod tests {
                 notes,
                 session,
                 "/v2/me/chats".into(),
-                Arc::new(data.clone()),
+                (Arc::new(data.clone()), None),
                 (&mut remap, &mut store),
             );
         }
@@ -577,11 +622,24 @@ mod tests {
 
     #[test]
     fn after_an_unanswered_last_long_poll_extras_are_not_compared() {
-        let notes = [recorded(state("A", "Invited", "Ann"))];
-        let extra = json!({"messageType": "ChannelStateChangeMessageV2", "channels": []});
+        let log = |chat: &str| {
+            json!({"messageType": "MessageLogUpdated",
+                   "chatUri": format!("http://h/api/v2/chats/{chat}")})
+        };
+        let participants = |chat: &str| {
+            json!({"messageType": "ChatStateChangeMessage", "notificationType": "ParticipantsUpdated",
+                   "chat": {"id": chat, "state": "Chatting"}})
+        };
+        let notes = [recorded(state("A", "Invited", "Ann")), recorded(log("A"))];
         let (received, remap) = replay(
             &notes,
-            &[extra.clone(), state("X", "Invited", "Ann"), extra],
+            &[
+                participants("X"),
+                participants("Y"),
+                state("X", "Invited", "Ann"),
+                participants("X"),
+                log("X"),
+            ],
         );
         let found = agent_findings(&notes, &HashSet::from([None]), &received, &remap);
         let verdicts: Vec<(&str, Verdict)> = found
@@ -592,12 +650,16 @@ mod tests {
             verdicts,
             [
                 ("replay.unexpected", Verdict::Fail),
+                ("replay.unrecorded", Verdict::Info),
                 ("replay.unrecorded", Verdict::Info)
             ],
-            "before the last paired one it is unexpected; after it, unknown"
+            "before a paired StatusChange of its chat a ParticipantsUpdated keeps its place: \
+             unexpected; before only another chat's, or a log entry, it may have come after all \
+             the recording heard: unknown"
         );
+        assert!(found[0].details[0].contains(r#""id":"X""#), "{found:?}");
         let closed = agent_findings(&notes, &closed(), &received, &remap);
-        assert!(closed.iter().all(|f| f.verdict == Verdict::Fail) && closed.len() == 2);
+        assert!(closed.iter().all(|f| f.verdict == Verdict::Fail) && closed.len() == 3);
     }
 
     #[test]

@@ -10,6 +10,7 @@ use serde_json::Value;
 use std::collections::HashSet;
 use std::sync::Arc;
 
+use super::batching::per_entry;
 use super::script::{Authentication, JsonText, RequestBody, Sources, Store, kind_of};
 use crate::check::json::chat_key;
 use crate::har::Har;
@@ -262,12 +263,15 @@ fn bayeux_exchange(entry: &Entry, label: &str, store: &mut Store) -> Result<Exch
         }
         let channel = channel.to_owned();
         let data = message.get_mut("data").map_or(Value::Null, Value::take);
-        notes.push(Note {
-            kind: kind_of(&channel, &data),
-            chat: chat_key(&data),
-            channel,
-            data: store.keep(data),
-        });
+        // Each log entry is a notification of its own, as the replay's are (`batching`).
+        for data in per_entry(data) {
+            notes.push(Note {
+                kind: kind_of(&channel, &data),
+                chat: chat_key(&data),
+                channel: channel.clone(),
+                data: store.keep(data),
+            });
+        }
     }
     // Read again once, as planning goes through the entries in order; notes are few per reply.
     notes.shrink_to_fit();

@@ -32,6 +32,7 @@
 //! (credentials, cookies, CSRF tokens: redacted anyway) are not replayed.
 
 mod actor;
+pub mod batching;
 pub mod causality;
 pub mod compare;
 mod conflicts;
@@ -411,13 +412,17 @@ pub async fn replay_group(group: Arc<GroupPlan>, ctx: &ReplayContext) -> Scenari
         // side only pass.
         // Message indexes grow in the target's stream whatever the recording's were (the
         // comparison maps them, so a restart would pass it).
-        // Each parsed once (in a long group they would not all fit at once), the findings
-        // listed by kind: the index order's, the schemas', then the notifications themselves.
+        // Both judge, and the report shows, each notification as the target sent it; each
+        // parsed once (in a long group they would not all fit at once), the findings listed
+        // by kind: the index order's, the schemas', then the notifications themselves.
         let mut indexes = IndexOrder::new();
         let schemas = SchemaSet::builtin_shared();
         let (mut ordered, mut judged, mut listed) = (Vec::new(), Vec::new(), Vec::new());
-        for (seq, got) in received.into_iter().enumerate() {
-            let (seq, data) = (seq as u64, got.data.parse());
+        let sent = received
+            .into_iter()
+            .filter_map(|got| Some((got.sent()?, got.channel)));
+        for (seq, (data, channel)) in sent.enumerate() {
+            let seq = seq as u64;
             let found = indexes.observe(&plan.name, seq, &data);
             ordered.extend(found.map(|finding| RunEvent::found(&group.name, None, finding)));
             let invalid = schemas
@@ -437,7 +442,7 @@ pub async fn replay_group(group: Arc<GroupPlan>, ctx: &ReplayContext) -> Scenari
                     scenario: group.name.clone(),
                     actor: plan.name.clone(),
                     seq,
-                    channel: got.channel,
+                    channel,
                     at_ms: None,
                     redelivered: false,
                     data: Arc::unwrap_or_clone(data),

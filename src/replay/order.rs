@@ -12,7 +12,7 @@
 //!   a participant joining or leaving: the `log-before-participants` variant), a
 //!   PropertiesUpdated against a log entry, notifications of different requests.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use serde_json::Value;
 
@@ -59,6 +59,29 @@ fn binding(a: &Class, b: &Class) -> Option<Verdict> {
         (a, b) if a == b => Some(Verdict::Fail),
         (State, Participants | Log) | (Participants | Log, State) => Some(Verdict::NonStrict),
         _ => None,
+    }
+}
+
+/// The kinds of the notifications noted so far in one stream, to ask whether the documents
+/// order another against any of them.
+#[derive(Debug, Default)]
+pub struct Kinds {
+    classes: HashSet<Class>,
+}
+
+impl Kinds {
+    /// Notes a notification's kind.
+    pub fn note(&mut self, data: &Value) {
+        self.classes.insert(class_of(data));
+    }
+
+    /// Whether the documents order `data` against a notification of a kind noted: whether
+    /// it must keep its place relative to them.
+    pub fn bind(&self, data: &Value) -> bool {
+        let class = class_of(data);
+        self.classes
+            .iter()
+            .any(|other| binding(&class, other).is_some())
     }
 }
 
