@@ -77,6 +77,7 @@ async fn match_notifications(
     inbox: Inbox,
 ) {
     let notes = &shared.group.actors[actor].notes;
+    let session: Option<Arc<str>> = session.map(Arc::from);
     let mut stop = shared.stop.subscribe();
     let mut cursor = Cursor::START;
     loop {

@@ -237,6 +237,14 @@ impl Progress {
         }
     }
 
+    /// The actors in an order they may start in ([`Progress::admitted`]): by how many must be
+    /// done first.
+    pub fn admission_order(&self) -> Vec<usize> {
+        let mut order: Vec<usize> = (0..self.prerequisites.len()).collect();
+        order.sort_by_key(|&actor| (self.prerequisites[actor], actor));
+        order
+    }
+
     /// Returns once `actor` may start: every actor whose recorded steps all ended before its
     /// first began is done (see the module doc).
     pub async fn admitted(&self, actor: usize) {
@@ -443,7 +451,7 @@ mod tests {
             entry: 0,
             arrival_us,
             channel: "/v2/me/chats".into(),
-            kind: String::new(),
+            kind: "".into(),
             chat: Some(chat.into()),
             data: data.into(),
             session: None,
@@ -696,6 +704,7 @@ mod tests {
         };
         let (a0, a1, a2, a3) = (admitted(0), admitted(1), admitted(2), admitted(3));
         let soon = std::time::Duration::from_secs(5);
+        assert_eq!(progress.admission_order(), [0, 1, 2, 3]);
         tokio::time::timeout(soon, a0).await.unwrap().unwrap();
         tokio::time::timeout(soon, a1).await.unwrap().unwrap();
         tokio::task::yield_now().await;

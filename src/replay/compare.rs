@@ -67,7 +67,7 @@ pub struct Received {
     /// Whether it says what its counterpart says, apart from ids and the digits of times.
     pub alike: bool,
     /// The recorded CometD session the replay's session that received it stands for.
-    pub session: Option<String>,
+    pub session: Option<Arc<str>>,
 }
 
 /// What of the notification the target sent a [`Received`] stands for.
@@ -93,13 +93,17 @@ impl Received {
     }
 }
 
+/// A recorded CometD session and a kind of notification: only notifications of the same
+/// are paired.
+type PairingKey = (Option<Arc<str>>, Arc<str>);
+
 /// Pairs one actor's received notifications with its recorded ones.
 #[derive(Debug)]
 pub struct Matcher {
     /// The actor (its index in the group): whose ids pairs teach.
     actor: usize,
     /// Unpaired recorded notifications by session and kind, in recorded order.
-    unpaired: HashMap<(Option<String>, String), BTreeSet<usize>>,
+    unpaired: HashMap<PairingKey, BTreeSet<usize>>,
     /// Everything received, in arrival order.
     received: Vec<Received>,
 }
@@ -107,7 +111,7 @@ pub struct Matcher {
 impl Matcher {
     /// A matcher for actor `actor` (index in the group) with these recorded notifications.
     pub fn new(actor: usize, notes: &[RecordedNote]) -> Self {
-        let mut unpaired: HashMap<(Option<String>, String), BTreeSet<usize>> = HashMap::new();
+        let mut unpaired: HashMap<PairingKey, BTreeSet<usize>> = HashMap::new();
         for (index, note) in notes.iter().enumerate() {
             let key = (note.session.clone(), note.kind.clone());
             unpaired.entry(key).or_default().insert(index);
@@ -126,13 +130,13 @@ impl Matcher {
     pub fn offer(
         &mut self,
         notes: &[RecordedNote],
-        session: &Option<String>,
+        session: &Option<Arc<str>>,
         channel: String,
         (data, sent): (Arc<Value>, Option<Arc<Value>>),
         (remaps, store): (&mut PartyRemaps, &mut Store),
     ) -> Option<usize> {
         let chat = chat_key(&data);
-        let key = (session.clone(), kind_of(&channel, &data));
+        let key = (session.clone(), Arc::from(kind_of(&channel, &data)));
         let ids = remaps.party(self.actor);
         // The best candidate: the chat fits best (by everyone's ids, else by the actor's own:
         // the target may give each party its own id), then says the same thing, then comes
@@ -268,7 +272,7 @@ impl Capped {
 /// A stream of notifications whose order the documents may fix: one chat (or, for
 /// notifications about no chat, one channel) on one session. Sessions are streams of their
 /// own: one session's notifications are not ordered against another's.
-type Stream = (Option<String>, String, Option<String>);
+type Stream = (Option<Arc<str>>, String, Option<String>);
 
 fn stream_of(got: &Received, data: &Value) -> Stream {
     (got.session.clone(), got.channel.clone(), chat_key(data))
@@ -290,7 +294,7 @@ fn unheard(open_tails: &HashSet<Option<String>>, received: &[Received]) -> Vec<b
         if got.matched.is_some() {
             later.entry(stream).or_default().note(&data);
         } else {
-            out[position] = open_tails.contains(&got.session)
+            out[position] = open_tails.contains(&got.session.as_deref().map(str::to_owned))
                 && later.get(&stream).is_none_or(|kinds| !kinds.bind(&data));
         }
     }
@@ -475,7 +479,7 @@ mod tests {
             entry: 1,
             arrival_us: 0,
             channel: channel.into(),
-            kind: kind_of(channel, &data),
+            kind: kind_of(channel, &data).into(),
             chat: chat_key(&data),
             data: data.into(),
             session: None,
@@ -500,7 +504,7 @@ mod tests {
         for (session, data) in arrivals {
             matcher.offer(
                 notes,
-                session,
+                &session.as_deref().map(Arc::from),
                 "/v2/me/chats".into(),
                 (Arc::new(data.clone()), None),
                 (&mut remap, &mut store),
@@ -667,7 +671,7 @@ mod tests {
         // The recording's first session stopped listening (its last long-poll abandoned) while
         // a second one of the same actor went on; in the replay both hear the second login.
         let on = |session: &str, data: Value| RecordedNote {
-            session: Some(session.to_owned()),
+            session: Some(session.into()),
             ..recorded(data)
         };
         let (one, two) = (Some("one".to_owned()), Some("two".to_owned()));
@@ -705,7 +709,7 @@ mod tests {
                    "channels": [{"channel": "chat", "userState": {"state": state}}]})
         };
         let on = |session: &str, data: Value| RecordedNote {
-            session: Some(session.to_owned()),
+            session: Some(session.into()),
             ..recorded(data)
         };
         let notes = [

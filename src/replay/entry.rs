@@ -77,12 +77,12 @@ pub(super) struct Sender {
 
 /// A notification of a recorded CometD reply.
 pub(super) struct Note {
-    /// The Bayeux channel.
-    pub channel: String,
+    /// The Bayeux channel (shared, as `kind` is: [`Recurring`]).
+    pub channel: Arc<str>,
     /// The message's `data`.
     pub data: JsonText,
     /// `channel|messageType|notificationType`.
-    pub kind: String,
+    pub kind: Arc<str>,
     /// The chat it is about, if any.
     pub chat: Option<String>,
 }
@@ -237,7 +237,11 @@ fn authentication(entry: &Entry) -> Authentication {
 
 /// A CometD entry's messages, and its reply split into meta replies and notifications; `Err`
 /// says why it cannot be replayed.
-fn bayeux_exchange(entry: &Entry, label: &str, store: &mut Store) -> Result<Exchange, String> {
+fn bayeux_exchange(
+    entry: &Entry,
+    label: &str,
+    (store, recurring): (&mut Store, &mut Recurring),
+) -> Result<Exchange, String> {
     let messages = entry
         .request
         .post_data
@@ -266,9 +270,9 @@ fn bayeux_exchange(entry: &Entry, label: &str, store: &mut Store) -> Result<Exch
         // Each log entry is a notification of its own, as the replay's are (`batching`).
         for data in per_entry(data) {
             notes.push(Note {
-                kind: kind_of(&channel, &data),
+                kind: recurring.get(&kind_of(&channel, &data)),
                 chat: chat_key(&data),
-                channel: channel.clone(),
+                channel: recurring.get(&channel),
                 data: store.keep(data),
             });
         }
@@ -328,7 +332,11 @@ pub(super) fn parse(
         0
     };
     let (exchange, me_user, response_id) = if entry.is_bayeux() {
-        (bayeux_exchange(entry, &label, store)?, None, None)
+        (
+            bayeux_exchange(entry, &label, (store, recurring))?,
+            None,
+            None,
+        )
     } else {
         let response = response_json(entry);
         let me = entry.request.method.eq_ignore_ascii_case("GET") && url.path() == "/api/v2/me";
@@ -539,7 +547,7 @@ mod tests {
         assert_eq!(notes.len(), 1);
         assert_eq!(notes[0].chat.as_deref(), Some("C1"));
         assert_eq!(
-            notes[0].kind,
+            &*notes[0].kind,
             "/v2/me/chats|ChatStateChangeMessage|StatusChange"
         );
         assert_eq!(*notes[0].data.parse(), reply[1]["data"]);

@@ -393,7 +393,7 @@ mod tests {
             arrival_us,
             channel: "/v2/me/chats".into(),
             data: json!({}).into(),
-            kind: String::new(),
+            kind: "".into(),
             chat: None,
             session: None,
         };

@@ -299,12 +299,30 @@ pub async fn replay_group(group: Arc<GroupPlan>, ctx: &ReplayContext) -> Scenari
         halt: watch::Sender::new(None),
     });
     let watchdog = shared.watch_deadline();
-    let tasks: Vec<JoinHandle<ActorRun>> = (0..group.actors.len())
-        .map(|actor| tokio::spawn(run_actor(shared.clone(), actor)))
-        .collect();
+    // Each actor's task only once it may start: a day's capture has thousands of actors, and
+    // a task waiting to start holds its whole state. Once the group halts, the rest start and
+    // end at once.
+    let admitter = {
+        let shared = shared.clone();
+        tokio::spawn(async move {
+            let mut tasks: Vec<Option<JoinHandle<ActorRun>>> =
+                (0..shared.group.actors.len()).map(|_| None).collect();
+            for actor in shared.progress.admission_order() {
+                tokio::select! {
+                    () = shared.progress.admitted(actor) => {}
+                    () = shared.halted() => {}
+                }
+                tasks[actor] = Some(tokio::spawn(run_actor(shared.clone(), actor)));
+            }
+            tasks
+        })
+    };
+    // The admitter ends once every actor started; a join error would mean it panicked.
+    let tasks = admitter.await.unwrap_or_default();
     let mut runs = Vec::new();
     let mut events: Vec<(Instant, RunEvent)> = Vec::new();
     for (actor, task) in tasks.into_iter().enumerate() {
+        let Some(task) = task else { continue };
         match task.await {
             Ok(run) => runs.push(run),
             Err(e) => {

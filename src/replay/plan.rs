@@ -80,6 +80,7 @@ fn file_notes(
     carried: Vec<Note>,
     notes: &mut Vec<RecordedNote>,
 ) {
+    let session: Option<Arc<str>> = session.map(Arc::from);
     notes.extend(carried.into_iter().map(|note| RecordedNote {
         entry: arrived.entry,
         arrival_us: arrived.end_us,
@@ -87,7 +88,7 @@ fn file_notes(
         data: note.data,
         kind: note.kind,
         chat: note.chat,
-        session: session.map(str::to_owned),
+        session: session.clone(),
     }));
 }
 

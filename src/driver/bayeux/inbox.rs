@@ -181,16 +181,21 @@ struct Log {
     /// Parallel to `messages`: claimed by [`Inbox::take`]. Atomic so a claim can be made while
     /// only holding the watch channel's read lock, inside the wait's check.
     taken: Vec<AtomicBool>,
-    /// How many leading messages had their `data` let go ([`Inbox::release`]).
-    released: usize,
+    /// The position of `messages[0]`: those before it were let go ([`Inbox::release`]).
+    base: u64,
     events: Vec<SessionEvent>,
     ended: Option<EndReason>,
 }
 
 impl Log {
     fn since(&self, from: Cursor) -> &[Delivery] {
-        let from = usize::try_from(from.0).unwrap_or(usize::MAX);
+        let from = usize::try_from(from.0.saturating_sub(self.base)).unwrap_or(usize::MAX);
         self.messages.get(from..).unwrap_or_default()
+    }
+
+    /// The position after the last message.
+    fn end(&self) -> u64 {
+        self.base + self.messages.len() as u64
     }
 
     fn summaries(&self, from: Cursor) -> Vec<String> {
@@ -225,7 +230,7 @@ impl Inbox {
                     Value::Object(mut message) => message.remove("data").unwrap_or(Value::Null),
                     _ => Value::Null,
                 };
-                let seq = log.messages.len() as u64;
+                let seq = log.end();
                 log.messages.push(Delivery {
                     seq,
                     channel,
@@ -264,31 +269,27 @@ impl Inbox {
     /// The position after everything received so far. Take it *before* triggering an operation
     /// and wait from it, to see only what the operation caused.
     pub fn cursor(&self) -> Cursor {
-        Cursor(self.log.borrow().messages.len() as u64)
+        Cursor(self.log.borrow().end())
     }
 
-    /// Lets go of the `data` of the messages before `before` (it becomes `null`), but for
-    /// those of the latest reply, which the next one may repeat ([`Delivery::redelivered`]).
-    /// For a client that keeps what it took itself: a replay of a day's capture would
-    /// otherwise hold every notification twice.
+    /// Lets go of the messages before `before` (positions stay: [`Inbox::cursor`] counts
+    /// them, waits see only what is kept), but for those of the latest reply, which the next
+    /// one may repeat ([`Delivery::redelivered`]). For a client that keeps what it took itself:
+    /// a replay of a day's capture would otherwise hold every notification twice.
     pub fn release(&self, before: Cursor) {
         self.log.send_if_modified(|log| {
             let repeatable = log.messages.len() - log.last_reply;
-            let end = usize::try_from(before.0).map_or(repeatable, |b| b.min(repeatable));
-            if end > log.released {
-                let released = Arc::new(Value::Null);
-                let start = log.released;
-                for delivery in &mut log.messages[start..end] {
-                    delivery.data = released.clone();
-                }
-                log.released = end;
-            }
-            // Nobody waits for data to go.
+            let asked = usize::try_from(before.0.saturating_sub(log.base)).unwrap_or(usize::MAX);
+            let end = asked.min(repeatable);
+            log.messages.drain(..end);
+            log.taken.drain(..end);
+            log.base += end as u64;
+            // Nobody waits for messages to go.
             false
         });
     }
 
-    /// Every message received so far, in arrival order.
+    /// Every message received so far and not let go ([`Inbox::release`]), in arrival order.
     pub fn snapshot(&self) -> Vec<Delivery> {
         self.log.borrow().messages.clone()
     }
@@ -446,20 +447,22 @@ mod tests {
     }
 
     #[test]
-    fn released_data_goes_but_the_latest_reply_stays_for_redelivery() {
+    fn released_messages_go_but_the_latest_reply_stays_for_redelivery() {
         let inbox = Inbox::new();
         inbox.push_reply(reply(&[1, 2]));
         inbox.push_reply(reply(&[3, 4]));
         inbox.release(Cursor(4));
         let n = |n: i64| json!({"n": n});
-        assert_eq!(data(&inbox), [Value::Null, Value::Null, n(3), n(4)]);
+        assert_eq!(data(&inbox), [n(3), n(4)]);
         // The next reply repeating the latest is still seen as a redelivery.
         inbox.push_reply(reply(&[3, 4, 5]));
         let redelivered: Vec<bool> = inbox.snapshot().iter().map(|d| d.redelivered).collect();
-        assert_eq!(redelivered, [false, false, false, false, true, true, false]);
-        // Only what comes before the cursor goes.
+        assert_eq!(redelivered, [false, false, true, true, false]);
+        // Only what comes before the cursor goes; positions stay.
         inbox.release(Cursor(3));
-        assert_eq!(data(&inbox)[2..], [Value::Null, n(4), n(3), n(4), n(5)]);
-        assert_eq!(inbox.cursor(), Cursor(7), "positions stay");
+        assert_eq!(data(&inbox), [n(4), n(3), n(4), n(5)]);
+        assert_eq!(inbox.cursor(), Cursor(7));
+        let seqs: Vec<u64> = inbox.snapshot().iter().map(|d| d.seq).collect();
+        assert_eq!(seqs, [3, 4, 5, 6]);
     }
 }

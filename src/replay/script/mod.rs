@@ -224,17 +224,17 @@ pub struct RecordedNote {
     pub entry: usize,
     /// When that reply ended, microseconds since the epoch.
     pub arrival_us: i64,
-    /// The Bayeux channel.
-    pub channel: String,
+    /// The Bayeux channel (shared: a capture has few; so are `kind` and `session`).
+    pub channel: Arc<str>,
     /// The message's `data`.
     pub data: JsonText,
     /// `channel|messageType|notificationType`: only notifications of one kind are paired.
-    pub kind: String,
+    pub kind: Arc<str>,
     /// The chat it is about, if any.
     pub chat: Option<String>,
     /// The CometD session (recorded `clientId`, as [`Action::Handshake`] names it) it arrived
     /// on: only what the replay's counterpart of that session receives is paired with it.
-    pub session: Option<String>,
+    pub session: Option<Arc<str>>,
 }
 
 impl RecordedNote {
