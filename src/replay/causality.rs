@@ -394,7 +394,7 @@ impl Progress {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::replay::script::{ActorKind, ActorPlan, Recorded, RecordedNote, Step};
+    use crate::replay::script::{ActorKind, Recorded, RecordedNote, Step};
     use serde_json::json;
 
     fn step(actor: usize, seq: u64, start_us: i64, end_us: i64, target: &str) -> Step {
@@ -469,32 +469,7 @@ mod tests {
         notes: Vec<Vec<RecordedNote>>,
         precision_us: i64,
     ) -> GroupPlan {
-        let mut actors: Vec<ActorPlan> = notes
-            .into_iter()
-            .zip(kinds)
-            .enumerate()
-            .map(|(i, (notes, kind))| ActorPlan {
-                name: format!("a{i}"),
-                kind,
-                steps: Vec::new(),
-                notes,
-                open_tails: Default::default(),
-                listened: Default::default(),
-            })
-            .collect();
-        for (i, s) in steps.iter().enumerate() {
-            actors[s.actor].steps.push(i);
-        }
-        let mut group = GroupPlan {
-            name: "g".into(),
-            source: "g.har".into(),
-            sources: Default::default(),
-            actors,
-            steps,
-            start_us: 0,
-            precision_us,
-            caution: None,
-        };
+        let mut group = GroupPlan::for_tests(kinds, notes, steps, precision_us);
         link(&mut group, OrderBy::Footprint);
         group
     }

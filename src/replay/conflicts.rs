@@ -158,7 +158,7 @@ impl<'g> Conflicts<'g> {
 mod tests {
     use super::*;
     use crate::replay::footprint::Routing;
-    use crate::replay::script::{Action, ActorKind, ActorPlan, Recorded};
+    use crate::replay::script::{Action, ActorKind, Recorded};
     use proptest::prelude::*;
 
     /// One generated step: actor, start, duration, footprint (0: global, else a chat class
@@ -205,26 +205,8 @@ mod tests {
                 },
             });
         }
-        let actors = (0..actors)
-            .map(|a| ActorPlan {
-                name: format!("a{a}"),
-                kind: ActorKind::Anonymous,
-                steps: (0..steps.len()).filter(|&s| steps[s].actor == a).collect(),
-                notes: Vec::new(),
-                open_tails: Default::default(),
-                listened: Default::default(),
-            })
-            .collect();
-        let group = GroupPlan {
-            name: "g".into(),
-            source: "g.har".into(),
-            sources: Default::default(),
-            actors,
-            steps,
-            start_us: 0,
-            precision_us,
-            caution: None,
-        };
+        let kinds = vec![ActorKind::Anonymous; actors];
+        let group = GroupPlan::for_tests(kinds, vec![Vec::new(); actors], steps, precision_us);
         (group, footprints)
     }
 

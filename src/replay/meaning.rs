@@ -367,7 +367,7 @@ mod tests {
 
     #[test]
     fn only_a_supervisors_own_leave_or_transfer_leaves_the_end_open() {
-        use crate::replay::script::{ActorKind, ActorPlan, GroupPlan, RecordedNote, Step};
+        use crate::replay::script::{ActorKind, GroupPlan, RecordedNote, Step};
         let http = |start_us: i64, operation: &str| Step {
             actor: 0,
             entry: 0,
@@ -397,22 +397,10 @@ mod tests {
             chat: None,
             session: None,
         };
-        let group = |operations: &[(i64, &str)]| GroupPlan {
-            name: "g".into(),
-            source: "g.har".into(),
-            sources: Default::default(),
-            actors: vec![ActorPlan {
-                name: "sup".into(),
-                kind: ActorKind::Customer,
-                steps: (0..operations.len()).collect(),
-                notes: vec![note(15), note(25), note(35)],
-                open_tails: Default::default(),
-                listened: Default::default(),
-            }],
-            steps: operations.iter().map(|(at, op)| http(*at, op)).collect(),
-            start_us: 0,
-            precision_us: 1,
-            caution: None,
+        let group = |operations: &[(i64, &str)]| {
+            let steps = operations.iter().map(|(at, op)| http(*at, op)).collect();
+            let notes = vec![vec![note(15), note(25), note(35)]];
+            GroupPlan::for_tests(vec![ActorKind::Customer], notes, steps, 1)
         };
         let supervisor = group(&[(10, "Coach"), (20, "Leave"), (30, "Transfer")]);
         let choices = ending_choices(&supervisor, 0);

@@ -379,3 +379,39 @@ pub fn kind_of(channel: &str, data: &Value) -> String {
         text("notificationType")
     )
 }
+
+#[cfg(test)]
+impl GroupPlan {
+    /// A group `g` for tests: actor `i` is `a{i}`, a `kinds[i]` that received `notes[i]`, with
+    /// the steps that name it, in order.
+    pub fn for_tests(
+        kinds: Vec<ActorKind>,
+        notes: Vec<Vec<RecordedNote>>,
+        steps: Vec<Step>,
+        precision_us: i64,
+    ) -> Self {
+        let actors = kinds
+            .into_iter()
+            .zip(notes)
+            .enumerate()
+            .map(|(a, (kind, notes))| ActorPlan {
+                name: format!("a{a}"),
+                kind,
+                steps: (0..steps.len()).filter(|&s| steps[s].actor == a).collect(),
+                notes,
+                open_tails: Default::default(),
+                listened: Default::default(),
+            })
+            .collect();
+        Self {
+            name: "g".into(),
+            source: "g.har".into(),
+            sources: Sources::default(),
+            actors,
+            steps,
+            start_us: 0,
+            precision_us,
+            caution: None,
+        }
+    }
+}
