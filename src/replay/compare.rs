@@ -54,8 +54,8 @@ const CANDIDATES: usize = 256;
 /// A notification received in the replay, and its recorded counterpart.
 #[derive(Debug, Clone)]
 pub struct Received {
-    /// The Bayeux channel.
-    pub channel: String,
+    /// The Bayeux channel (shared: a session has few).
+    pub channel: Arc<str>,
     /// The message's `data`, or one log entry taken out of it to be paired on its own
     /// (`batching`), kept as the group's [`Store`] keeps it (parsed while its budget lasts,
     /// else as text in its spool): a long group receives a capture's worth.
@@ -75,8 +75,9 @@ pub struct Received {
 pub enum Sent {
     /// All of it: its `data` is the notification.
     Whole,
-    /// Its first log entry (`batching`): this is the whole notification.
-    FirstOf(JsonText),
+    /// Its first log entry (`batching`): this is the whole notification (boxed: it is rare,
+    /// and a long group has a record per notification).
+    FirstOf(Box<JsonText>),
     /// A further log entry of a notification the one before it stands for.
     Further,
 }
@@ -106,6 +107,8 @@ pub struct Matcher {
     unpaired: HashMap<PairingKey, BTreeSet<usize>>,
     /// Everything received, in arrival order.
     received: Vec<Received>,
+    /// The channels received on, each kept once.
+    channels: HashSet<Arc<str>>,
 }
 
 impl Matcher {
@@ -119,7 +122,10 @@ impl Matcher {
         Self {
             actor,
             unpaired,
-            received: Vec::new(),
+            // As many as the recording had, most likely: a long group's list grows no further
+            // than it must.
+            received: Vec::with_capacity(notes.len()),
+            channels: HashSet::new(),
         }
     }
 
@@ -188,8 +194,16 @@ impl Matcher {
         }
         let sent = match sent {
             Some(whole) if Arc::ptr_eq(&whole, &data) => Sent::Whole,
-            Some(whole) => Sent::FirstOf(store.keep(Arc::unwrap_or_clone(whole))),
+            Some(whole) => Sent::FirstOf(Box::new(store.keep(Arc::unwrap_or_clone(whole)))),
             None => Sent::Further,
+        };
+        let channel = match self.channels.get(channel.as_str()) {
+            Some(known) => known.clone(),
+            None => {
+                let channel: Arc<str> = channel.into();
+                self.channels.insert(channel.clone());
+                channel
+            }
         };
         self.received.push(Received {
             channel,
@@ -272,7 +286,7 @@ impl Capped {
 /// A stream of notifications whose order the documents may fix: one chat (or, for
 /// notifications about no chat, one channel) on one session. Sessions are streams of their
 /// own: one session's notifications are not ordered against another's.
-type Stream = (Option<Arc<str>>, String, Option<String>);
+type Stream = (Option<Arc<str>>, Arc<str>, Option<String>);
 
 fn stream_of(got: &Received, data: &Value) -> Stream {
     (got.session.clone(), got.channel.clone(), chat_key(data))

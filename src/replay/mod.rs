@@ -317,10 +317,16 @@ pub async fn replay_group(group: Arc<GroupPlan>, ctx: &ReplayContext) -> Scenari
             tasks
         })
     };
-    // The admitter ends once every actor started; a join error would mean it panicked.
-    let tasks = admitter.await.unwrap_or_default();
     let mut runs = Vec::new();
     let mut events: Vec<(Instant, RunEvent)> = Vec::new();
+    // The admitter ends once every actor started; a join error would mean it panicked, and
+    // a group with nothing replayed must not pass.
+    let tasks = admitter.await.unwrap_or_else(|e| {
+        let message = format!("the replay of the group's actors stopped: {e}");
+        let finding = replay_finding("replay.transport", message, Vec::new());
+        events.push((Instant::now(), RunEvent::found(&group.name, None, finding)));
+        Vec::new()
+    });
     for (actor, task) in tasks.into_iter().enumerate() {
         let Some(task) = task else { continue };
         match task.await {
@@ -460,7 +466,7 @@ pub async fn replay_group(group: Arc<GroupPlan>, ctx: &ReplayContext) -> Scenari
                     scenario: group.name.clone(),
                     actor: plan.name.clone(),
                     seq,
-                    channel,
+                    channel: channel.to_string(),
                     at_ms: None,
                     redelivered: false,
                     data: Arc::unwrap_or_clone(data),
