@@ -321,6 +321,32 @@ fn check_docs_fails_on_an_unexplained_fixture_error() {
 }
 
 #[test]
+fn coverage_and_requirements_work_outside_a_checkout_from_the_built_in_suite() {
+    let dir = std::env::temp_dir().join(format!("gws-conform-outside-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let coverage = gws_in(&dir, &["coverage"]);
+    let inside = gws(&["coverage"]);
+    let text = |out: &Output| String::from_utf8_lossy(&out.stdout).into_owned();
+    let shown = |out: &Output| format!("{}{}", text(out), String::from_utf8_lossy(&out.stderr));
+    assert_eq!(coverage.status.code(), Some(0), "{}", shown(&coverage));
+    assert_eq!(
+        text(&coverage),
+        text(&inside),
+        "the built-in suite is the checkout's"
+    );
+    let listed = gws_in(&dir, &["requirements"]);
+    assert_eq!(listed.status.code(), Some(0), "{}", shown(&listed));
+    let catalogue = std::fs::read_to_string(repo().join("scenarios/requirements.yaml")).unwrap();
+    let ids = catalogue
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("- id: "));
+    for id in ids {
+        assert!(text(&listed).contains(id), "{id} is not listed");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
 fn coverage_lists_every_requirement_and_fails_on_an_uncovered_one() {
     let out = gws(&["coverage"]);
     let stdout = String::from_utf8_lossy(&out.stdout);

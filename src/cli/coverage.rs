@@ -1,37 +1,35 @@
-//! `gws-conform coverage`: which scenarios cover each requirement of the catalogue. Exits 1
-//! when a requirement is covered by no scenario.
+//! `gws-conform coverage`: which scenarios cover each requirement of the catalogue (those of
+//! `--scenarios`, of `./scenarios`, else the built-in suite). Exits 1 when a requirement is
+//! covered by no scenario.
 
 use std::path::PathBuf;
 
 use clap::Args;
 
+use super::suite::{self, local_or_builtin};
 use crate::exit;
-use crate::scenario::{self, CATALOGUE_FILE};
-use crate::spec::Catalogue;
 
 /// Options of `coverage`.
 #[derive(Debug, Args)]
 pub struct CoverageArgs {
-    /// Directory of scenario files (and requirements.yaml).
-    #[arg(long, value_name = "DIR", default_value = "scenarios")]
-    pub scenarios: PathBuf,
+    /// Directory of scenario files (and requirements.yaml) [default: ./scenarios when it
+    /// exists, else the built-in suite].
+    #[arg(long, value_name = "DIR")]
+    pub scenarios: Option<PathBuf>,
 }
 
 /// Runs the command; returns the exit code.
 pub fn run(args: CoverageArgs) -> i32 {
-    let catalogue_path = args.scenarios.join(CATALOGUE_FILE);
-    let catalogue = match std::fs::read_to_string(&catalogue_path)
-        .map_err(|e| e.to_string())
-        .and_then(|text| Catalogue::parse(&text))
-    {
+    let dir = local_or_builtin(&args.scenarios, "scenarios");
+    let catalogue = match suite::catalogue(dir.as_deref()) {
         Ok(catalogue) => catalogue,
         Err(e) => {
-            eprintln!("error: {}: {e}", catalogue_path.display());
+            eprintln!("error: {e}");
             return exit::BAD_INPUT;
         }
     };
     // Fixtures do not matter for coverage; accept any name.
-    let scenarios = match scenario::load_dir(&args.scenarios, &catalogue, &|_| true) {
+    let scenarios = match suite::scenarios(dir.as_deref(), &catalogue, &|_| true) {
         Ok(scenarios) => scenarios,
         Err(errors) => {
             for error in &errors {

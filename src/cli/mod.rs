@@ -6,12 +6,14 @@ mod clean;
 mod coverage;
 mod proxy;
 mod replay;
+mod requirements;
 mod run;
 mod seeding;
 mod selection;
 mod serve;
 mod signal;
 mod stopping;
+mod suite;
 mod target;
 mod trials;
 
@@ -22,6 +24,7 @@ pub use check_docs::CheckDocsArgs;
 pub use coverage::CoverageArgs;
 pub use proxy::ProxyArgs;
 pub use replay::ReplayArgs;
+pub use requirements::RequirementsArgs;
 pub use run::RunArgs;
 pub use serve::ServeArgs;
 pub use trials::ReportFiles;
@@ -69,6 +72,8 @@ pub enum Command {
     CheckDocs(CheckDocsArgs),
     /// Show which scenarios cover each requirement of the catalogue.
     Coverage(CoverageArgs),
+    /// List the requirement catalogue: each requirement's id, level, statement and sources.
+    Requirements(RequirementsArgs),
 }
 
 /// Checks every output a command will write (`flag`, path) before it does any work
@@ -93,5 +98,6 @@ pub async fn run(cli: Cli) -> i32 {
             .unwrap_or(crate::exit::COULD_NOT_RUN),
         Command::CheckDocs(args) => check_docs::run(args),
         Command::Coverage(args) => coverage::run(args),
+        Command::Requirements(args) => requirements::run(args),
     }
 }

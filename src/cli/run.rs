@@ -13,6 +13,7 @@ use super::baseline::BaselineArgs;
 use super::seeding::{Seeded, SeedingArgs};
 use super::selection::SelectionArgs;
 use super::stopping;
+use super::suite::{self, local_or_builtin};
 use super::target::{parse_target, route_to};
 use super::trials::{
     Execution, ReportFiles, ReportSettings, Trial, against_target, execute, finish, trial_runtime,
@@ -27,8 +28,7 @@ use crate::run::user_locks::UserLocks;
 use crate::run::{
     RunContext, ScenarioRun, Stop, StopCause, Verifier, check_reachable, run_scenario_until,
 };
-use crate::scenario::{self, LoadError, Scenario};
-use crate::spec::Catalogue;
+use crate::scenario::{LoadError, Scenario};
 
 /// Options of `run`.
 #[derive(Debug, Args)]
@@ -136,14 +136,6 @@ fn refuse_seeding_with_target(args: &RunArgs, target: &str) -> Result<(), i32> {
     })
 }
 
-/// The directory to read: the one given, else `./{default}` when it exists; `None` means the
-/// built-in copy compiled into the binary.
-fn local_or_builtin(given: &Option<PathBuf>, default: &str) -> Option<PathBuf> {
-    given
-        .clone()
-        .or_else(|| Some(PathBuf::from(default)).filter(|dir| dir.is_dir()))
-}
-
 /// Prints located load problems with their snippets; returns the bad-input exit code.
 pub(super) fn problems(errors: &[LoadError], what: &str) -> i32 {
     for error in errors {
@@ -174,17 +166,7 @@ fn prepare(args: &RunArgs) -> Result<Prepared, i32> {
         exit::BAD_INPUT
     };
     let scenarios_dir = local_or_builtin(&args.scenarios, "scenarios");
-    let catalogue_file = scenarios_dir
-        .as_ref()
-        .map(|dir| dir.join(scenario::CATALOGUE_FILE));
-    let catalogue = match catalogue_file.filter(|file| file.exists()) {
-        Some(file) => {
-            let text = std::fs::read_to_string(&file)
-                .map_err(|e| bad(format!("{}: {e}", file.display())))?;
-            Catalogue::parse(&text).map_err(|e| bad(format!("{}: {e}", file.display())))?
-        }
-        None => Catalogue::builtin(),
-    };
+    let catalogue = suite::catalogue(scenarios_dir.as_deref()).map_err(bad)?;
     let verifier = match (
         local_or_builtin(&args.schemas, "schemas"),
         local_or_builtin(&args.fixtures, "fixtures"),
@@ -197,11 +179,8 @@ fn prepare(args: &RunArgs) -> Result<Prepared, i32> {
     }
     .map_err(|e| bad(e.to_string()))?;
     let fixture_exists = |name: &str| verifier.has_fixture(name);
-    let loaded = match &scenarios_dir {
-        Some(dir) => scenario::load_dir(dir, &catalogue, &fixture_exists),
-        None => scenario::load_builtin(&catalogue, &fixture_exists),
-    };
-    let scenarios = loaded.map_err(|errors| problems(&errors, "scenarios"))?;
+    let scenarios = suite::scenarios(scenarios_dir.as_deref(), &catalogue, &fixture_exists)
+        .map_err(|errors| problems(&errors, "scenarios"))?;
     let selected = args
         .selection
         .select(scenarios, &catalogue)

@@ -1,0 +1,42 @@
+//! Where `run` and `coverage` read the suite from: a directory given on the command line,
+//! else `./scenarios` (and `./schemas`, `./fixtures`) when the working directory has it, else
+//! the copy compiled into the binary, so that a binary-only user runs them anywhere.
+
+use std::path::{Path, PathBuf};
+
+use crate::scenario::{self, CATALOGUE_FILE, LoadError, Scenario};
+use crate::spec::Catalogue;
+
+/// The directory to read: the one given, else `./{default}` when it exists; `None` means the
+/// built-in copy compiled into the binary.
+pub fn local_or_builtin(given: &Option<PathBuf>, default: &str) -> Option<PathBuf> {
+    given
+        .clone()
+        .or_else(|| Some(PathBuf::from(default)).filter(|dir| dir.is_dir()))
+}
+
+/// The requirement catalogue of the scenarios in `dir` (its `requirements.yaml`, when it has
+/// one), else the built-in one; `Err` says what is wrong with the file.
+pub fn catalogue(dir: Option<&Path>) -> Result<Catalogue, String> {
+    let Some(file) = dir
+        .map(|dir| dir.join(CATALOGUE_FILE))
+        .filter(|file| file.exists())
+    else {
+        return Ok(Catalogue::builtin());
+    };
+    let text = std::fs::read_to_string(&file).map_err(|e| format!("{}: {e}", file.display()))?;
+    Catalogue::parse(&text).map_err(|e| format!("{}: {e}", file.display()))
+}
+
+/// The scenarios of `dir`, else the built-in ones, checked against `catalogue` and the
+/// fixtures `fixture_exists` knows.
+pub fn scenarios(
+    dir: Option<&Path>,
+    catalogue: &Catalogue,
+    fixture_exists: &dyn Fn(&str) -> bool,
+) -> Result<Vec<Scenario>, Vec<LoadError>> {
+    match dir {
+        Some(dir) => scenario::load_dir(dir, catalogue, fixture_exists),
+        None => scenario::load_builtin(catalogue, fixture_exists),
+    }
+}
