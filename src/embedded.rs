@@ -3,3 +3,6 @@
 //! no `scenarios/`, `schemas/` or `fixtures/` of its own.
 
 include!(concat!(env!("OUT_DIR"), "/embedded.rs"));
+
+/// `fixtures/ERRATA.md`, which the errata list must agree with (`check-docs`).
+pub const ERRATA_MD: &str = include_str!("../fixtures/ERRATA.md");

@@ -321,7 +321,7 @@ fn check_docs_fails_on_an_unexplained_fixture_error() {
 }
 
 #[test]
-fn coverage_and_requirements_work_outside_a_checkout_from_the_built_in_suite() {
+fn coverage_requirements_and_check_docs_work_outside_a_checkout_from_the_built_in_suite() {
     let dir = std::env::temp_dir().join(format!("gws-conform-outside-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let coverage = gws_in(&dir, &["coverage"]);
@@ -343,6 +343,16 @@ fn coverage_and_requirements_work_outside_a_checkout_from_the_built_in_suite() {
     for id in ids {
         assert!(text(&listed).contains(id), "{id} is not listed");
     }
+    let checked = gws_in(&dir, &["check-docs"]);
+    assert_eq!(checked.status.code(), Some(0), "{}", shown(&checked));
+    let checked_here = gws(&["check-docs"]);
+    let body = |out: &Output| text(out).lines().skip(1).collect::<Vec<_>>().join("\n");
+    assert!(text(&checked).starts_with("Schema files (") && text(&checked).contains("built-in"));
+    assert_eq!(
+        body(&checked),
+        body(&checked_here),
+        "the built-in material is the checkout's"
+    );
     std::fs::remove_dir_all(&dir).unwrap();
 }
 

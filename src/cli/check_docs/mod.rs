@@ -6,51 +6,35 @@
 //! the errata and exits 1 on any problem (2 when the material cannot be read at all).
 
 mod errata;
+mod material;
 mod schema_files;
 
 use std::collections::{BTreeMap, HashSet};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use clap::Args;
 use serde_json::Value;
 
+use super::suite::local_or_builtin;
 use crate::check::schema::SchemaSet;
 use crate::exit;
 use errata::CheckedFixture;
+use material::Material;
 
 /// Options of `check-docs`.
 #[derive(Debug, Args)]
 pub struct CheckDocsArgs {
-    /// Directory of JSON Schemas.
-    #[arg(long, value_name = "DIR", default_value = "schemas")]
-    pub schemas: PathBuf,
-    /// Directory of documented examples, errata.json and ERRATA.md.
-    #[arg(long, value_name = "DIR", default_value = "fixtures")]
-    pub fixtures: PathBuf,
+    /// Directory of JSON Schemas [default: ./schemas when it exists, else the built-in copy].
+    #[arg(long, value_name = "DIR")]
+    pub schemas: Option<PathBuf>,
+    /// Directory of documented examples, errata.json and ERRATA.md [default: ./fixtures when it
+    /// exists, else the built-in copy].
+    #[arg(long, value_name = "DIR")]
+    pub fixtures: Option<PathBuf>,
 }
 
 /// The schema every fixture (a notification) is validated against.
 const ENTRY: &str = "notification.schema.json";
-
-fn read_json(path: &Path) -> Result<Value, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
-}
-
-/// The fixture files of `dir` (every `*.json` but `errata.json`), sorted.
-fn fixture_files(dir: &Path) -> Result<Vec<PathBuf>, String> {
-    let entries = std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    let mut files: Vec<PathBuf> = entries
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| {
-            p.extension().is_some_and(|e| e == "json")
-                && p.file_stem().is_some_and(|s| s != "errata")
-        })
-        .collect();
-    files.sort();
-    Ok(files)
-}
 
 /// Prints each problem as a FAIL line; returns how many there were.
 fn report(problems: &[String]) -> usize {
@@ -62,42 +46,47 @@ fn report(problems: &[String]) -> usize {
 
 /// Runs the command; returns the exit code.
 pub fn run(args: CheckDocsArgs) -> i32 {
-    let schemas = match SchemaSet::from_dir(&args.schemas) {
+    let bad = |e: String| {
+        eprintln!("error: {e}");
+        exit::BAD_INPUT
+    };
+    let material = match Material::read(
+        local_or_builtin(&args.schemas, "schemas").as_deref(),
+        local_or_builtin(&args.fixtures, "fixtures").as_deref(),
+    ) {
+        Ok(material) => material,
+        Err(e) => return bad(e),
+    };
+    let sources = material
+        .schemas
+        .iter()
+        .map(|(n, t)| (n.as_str(), t.as_str()));
+    let schemas = match SchemaSet::from_sources(sources) {
         Ok(schemas) => schemas,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return exit::BAD_INPUT;
-        }
+        Err(e) => return bad(e.to_string()),
     };
-    let (schema_count, schema_problems) = match schema_files::problems(&args.schemas) {
+    let (schema_count, schema_problems) = match schema_files::problems(&material.schemas) {
         Ok(found) => found,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return exit::BAD_INPUT;
-        }
+        Err(e) => return bad(e),
     };
-    let errata_list = match read_json(&args.fixtures.join("errata.json")) {
+    let errata = material
+        .fixture("errata.json")
+        .ok_or("no errata.json".to_owned());
+    let errata_list = match errata.and_then(|text| {
+        serde_json::from_str::<Value>(text).map_err(|e| format!("errata.json: {e}"))
+    }) {
         Ok(Value::Array(list)) => list,
-        Ok(_) => {
-            eprintln!("error: errata.json is not a list");
-            return exit::BAD_INPUT;
-        }
-        Err(e) => {
-            eprintln!("error: {e}");
-            return exit::BAD_INPUT;
-        }
+        Ok(_) => return bad("errata.json is not a list".to_owned()),
+        Err(e) => return bad(e),
     };
-    let files = match fixture_files(&args.fixtures) {
-        Ok(files) => files,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return exit::BAD_INPUT;
-        }
-    };
+    let files = material
+        .fixtures
+        .iter()
+        .filter(|(name, _)| name != "errata.json");
 
     println!(
         "Schema files ({schema_count} in {}):",
-        args.schemas.display()
+        material.schemas_from
     );
     let mut problems = report(&schema_problems);
     if schema_problems.is_empty() {
@@ -106,12 +95,9 @@ pub fn run(args: CheckDocsArgs) -> i32 {
 
     println!("\nDocumented examples against {ENTRY}:");
     let mut fixtures = BTreeMap::new();
-    for path in &files {
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let value = match read_json(path) {
+    for (name, text) in files {
+        let name = name.clone();
+        let value: Value = match serde_json::from_str(text) {
             Ok(value) => value,
             Err(e) => {
                 println!("  FAIL {name}: {e}");
@@ -154,11 +140,10 @@ pub fn run(args: CheckDocsArgs) -> i32 {
                 .unwrap_or("")
         );
     }
-    let errata_md = std::fs::read_to_string(args.fixtures.join("ERRATA.md")).ok();
     problems += report(&errata::problems(
         &errata_list,
         &fixtures,
-        errata_md.as_deref(),
+        material.errata_md.as_deref(),
     ));
 
     if problems > 0 {

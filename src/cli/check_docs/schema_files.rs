@@ -6,8 +6,6 @@
 //! JSON, one the 2020-12 metaschema rejects, and a `$ref` that resolves to nothing; these are the
 //! conventions it does not need in order to validate, and so does not enforce.
 
-use std::path::Path;
-
 use serde_json::Value;
 
 use crate::check::schema::DEFAULT_BASE_URI;
@@ -15,26 +13,15 @@ use crate::check::schema::DEFAULT_BASE_URI;
 /// The only `$schema` a file may declare.
 pub const DRAFT_2020_12: &str = "https://json-schema.org/draft/2020-12/schema";
 
-/// The problems of every `*.schema.json` file of `dir`, each naming its file, and how many files
-/// were checked. `Err` when the directory or a file cannot be read, or a file is not JSON.
-pub fn problems(dir: &Path) -> Result<(usize, Vec<String>), String> {
-    let entries = std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    let mut names: Vec<String> = entries
-        .flatten()
-        .filter_map(|entry| entry.file_name().into_string().ok())
-        .filter(|name| name.ends_with(".schema.json"))
-        .collect();
-    names.sort();
+/// The problems of every schema file (file name, text), each naming its file, and how many
+/// files were checked. `Err` when a file is not JSON.
+pub fn problems(files: &[(String, String)]) -> Result<(usize, Vec<String>), String> {
     let mut found = Vec::new();
-    for name in &names {
-        let path = dir.join(name);
-        let text =
-            std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-        let schema: Value =
-            serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+    for (name, text) in files {
+        let schema: Value = serde_json::from_str(text).map_err(|e| format!("{name}: {e}"))?;
         found.extend(file_problems(name, &schema));
     }
-    Ok((names.len(), found))
+    Ok((files.len(), found))
 }
 
 /// What `schema` (the file `name`) breaks of the conventions.
@@ -97,9 +84,12 @@ mod tests {
     }
 
     #[test]
-    fn the_repository_schemas_follow_the_conventions() {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas");
-        let (count, found) = problems(&dir).expect("schemas/ readable");
+    fn the_built_in_schemas_follow_the_conventions() {
+        let files: Vec<(String, String)> = crate::embedded::SCHEMAS
+            .iter()
+            .map(|(name, text)| ((*name).to_owned(), (*text).to_owned()))
+            .collect();
+        let (count, found) = problems(&files).expect("the built-in schemas are JSON");
         assert!(count > 30, "{count}");
         assert_eq!(found, Vec::<String>::new());
     }
