@@ -13,6 +13,8 @@
 pub mod bayeux;
 pub mod check;
 pub mod cli;
+#[cfg(test)]
+mod doc_examples;
 pub mod driver;
 pub mod embedded;
 pub mod event;
