@@ -389,4 +389,21 @@ fn the_built_in_suite_runs_from_any_directory() {
         stdout.contains("test chat-completed-revokes-supervisor ... ok"),
         "{stdout}"
     );
+    // A finding of a built-in scenario names it as built in: there is no scenarios/ here.
+    let out = gws_in(
+        &std::env::temp_dir(),
+        &[
+            "run",
+            "one-supervisor-two-agents",
+            "--exact",
+            "--fault",
+            "monitor-mode-unknown",
+        ],
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains("builtin:scenarios/one-supervisor-two-agents.yaml:"),
+        "{stdout}"
+    );
 }

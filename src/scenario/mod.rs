@@ -100,7 +100,12 @@ pub fn load_dir(
     )
 }
 
-/// Loads the built-in suite compiled into the binary (`scenarios/` at build time).
+/// How findings name a built-in scenario's file (`builtin:scenarios/x.yaml:12`): a binary-only
+/// user has no `scenarios/` to look in, and `gws-conform init` writes them out.
+pub const BUILTIN_PREFIX: &str = "builtin:";
+
+/// Loads the built-in suite compiled into the binary (`scenarios/` at build time), each file
+/// named with [`BUILTIN_PREFIX`].
 pub fn load_builtin(
     catalogue: &Catalogue,
     fixture_exists: &dyn Fn(&str) -> bool,
@@ -110,7 +115,7 @@ pub fn load_builtin(
             .iter()
             .filter(|(name, _)| *name != CATALOGUE_FILE)
             .map(|(name, text)| {
-                let file = Path::new("scenarios").join(name);
+                let file = PathBuf::from(format!("{BUILTIN_PREFIX}scenarios/{name}"));
                 load_str(text, &file, catalogue, fixture_exists)
             }),
     )
