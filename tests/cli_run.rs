@@ -357,6 +357,50 @@ fn coverage_requirements_and_check_docs_work_outside_a_checkout_from_the_built_i
 }
 
 #[test]
+fn init_writes_the_built_in_suite_to_extend_and_never_overwrites() {
+    let dir = std::env::temp_dir().join(format!("gws-conform-init-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let written = gws(&["init", dir.to_str().unwrap()]);
+    assert_eq!(written.status.code(), Some(0), "{:?}", written);
+    for (sub, file) in [
+        ("scenarios", "requirements.yaml"),
+        ("scenarios", "one-supervisor-two-agents.yaml"),
+        ("schemas", "notification.schema.json"),
+        ("fixtures", "errata.json"),
+        ("fixtures", "ERRATA.md"),
+    ] {
+        let copy = std::fs::read(dir.join(sub).join(file)).unwrap();
+        assert_eq!(
+            copy,
+            std::fs::read(repo().join(sub).join(file)).unwrap(),
+            "{sub}/{file}"
+        );
+    }
+    // Run from there, the copies are what is read, and they are whole.
+    let listed = gws_in(&dir, &["run", "--list"]);
+    let inside = gws(&["run", "--list"]);
+    assert_eq!(listed.stdout, inside.stdout);
+    assert_eq!(gws_in(&dir, &["check-docs"]).status.code(), Some(0));
+    let extended = dir.join("scenarios/my-own.yaml");
+    std::fs::copy(
+        repo().join("scenarios/one-supervisor-two-agents.yaml"),
+        &extended,
+    )
+    .unwrap();
+    let text = std::fs::read_to_string(&extended).unwrap();
+    let renamed = text.replacen("name: one-supervisor-two-agents", "name: my-own", 1);
+    std::fs::write(&extended, renamed).unwrap();
+    let listed = gws_in(&dir, &["run", "--list"]);
+    assert!(String::from_utf8_lossy(&listed.stdout).contains("my-own"));
+    // A second init changes nothing and says why.
+    let again = gws(&["init", dir.to_str().unwrap()]);
+    assert_eq!(again.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("exists; nothing was written"));
+    assert!(extended.exists());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
 fn coverage_lists_every_requirement_and_fails_on_an_uncovered_one() {
     let out = gws(&["coverage"]);
     let stdout = String::from_utf8_lossy(&out.stdout);

@@ -4,6 +4,7 @@ mod baseline;
 mod check_docs;
 mod clean;
 mod coverage;
+mod init;
 mod proxy;
 mod replay;
 mod requirements;
@@ -22,6 +23,7 @@ use clap::{Parser, Subcommand};
 pub use baseline::BaselineArgs;
 pub use check_docs::CheckDocsArgs;
 pub use coverage::CoverageArgs;
+pub use init::InitArgs;
 pub use proxy::ProxyArgs;
 pub use replay::ReplayArgs;
 pub use requirements::RequirementsArgs;
@@ -74,6 +76,9 @@ pub enum Command {
     Coverage(CoverageArgs),
     /// List the requirement catalogue: each requirement's id, level, statement and sources.
     Requirements(RequirementsArgs),
+    /// Write the built-in suite (scenarios, requirement catalogue, schemas, documented
+    /// examples) into a directory, to read and extend it.
+    Init(InitArgs),
 }
 
 /// Checks every output a command will write (`flag`, path) before it does any work
@@ -99,5 +104,6 @@ pub async fn run(cli: Cli) -> i32 {
         Command::CheckDocs(args) => check_docs::run(args),
         Command::Coverage(args) => coverage::run(args),
         Command::Requirements(args) => requirements::run(args),
+        Command::Init(args) => init::run(args),
     }
 }
