@@ -62,9 +62,8 @@ fn yaml_blocks(text: &str) -> Vec<(usize, String)> {
 fn load(block: &str, at: &Path) -> Result<(), String> {
     let catalogue = Catalogue::builtin();
     let verifier = Verifier::builtin().map_err(|e| e.to_string())?;
-    let fixture_exists = |name: &str| verifier.has_fixture(name);
     let scenario = |text: &str| {
-        scenario::load_str(text, at, &catalogue, &fixture_exists)
+        scenario::load_str(text, at, &catalogue, &verifier)
             .map(drop)
             .map_err(|errors| {
                 let rendered = errors.iter().map(|e| e.render());

@@ -85,9 +85,7 @@ async fn logged_in(server: &RunningServer, name: &str) -> Actor {
 /// Built-in scenario `name`, and the verifier to run it with.
 fn builtin_scenario(name: &str) -> (Scenario, Arc<Verifier>) {
     let verifier = Verifier::builtin().unwrap();
-    let scenarios =
-        gws_conform::scenario::load_builtin(&Catalogue::builtin(), &|f| verifier.has_fixture(f))
-            .unwrap();
+    let scenarios = gws_conform::scenario::load_builtin(&Catalogue::builtin(), &verifier).unwrap();
     let scenario = scenarios.into_iter().find(|s| s.name == name).unwrap();
     (
         scenario,

@@ -149,7 +149,7 @@ impl Suite {
         let text = std::fs::read_to_string(dir.join(scenario::CATALOGUE_FILE)).unwrap();
         let catalogue = Catalogue::parse(&text).unwrap();
         let verifier = Verifier::load(&repo().join("schemas"), &repo().join("fixtures")).unwrap();
-        let scenarios = scenario::load_dir(&dir, &catalogue, &|name| verifier.has_fixture(name))
+        let scenarios = scenario::load_dir(&dir, &catalogue, &verifier)
             .unwrap_or_else(|errors| panic!("{} scenario problems", errors.len()))
             .into_iter()
             .filter(|s| s.ignore.is_none())

@@ -49,7 +49,7 @@ async fn run(steps: &str) -> ScenarioRun {
         &text,
         Path::new("check.yaml"),
         &Catalogue::builtin(),
-        &|n| verifier.has_fixture(n),
+        &verifier,
     )
     .unwrap_or_else(|e| {
         panic!(

@@ -8,7 +8,7 @@ use std::sync::OnceLock;
 
 use gws_conform::check::schema::SchemaSet;
 use gws_conform::scenario::matcher::OPERATORS;
-use gws_conform::scenario::{CHAT_OPERATIONS, load_str, scenario_files};
+use gws_conform::scenario::{CHAT_OPERATIONS, KnownFixtures, load_str, scenario_files};
 use gws_conform::spec::Catalogue;
 use serde_json::Value;
 
@@ -55,15 +55,10 @@ fn yaml(text: &str, what: &str) -> Value {
 }
 
 /// The loader's verdict, with the real catalogue; `Err` holds every message.
-fn load(text: &str, fixture_exists: &dyn Fn(&str) -> bool) -> Result<(), Vec<String>> {
-    load_str(
-        text,
-        Path::new("x.yaml"),
-        &Catalogue::builtin(),
-        fixture_exists,
-    )
-    .map(|_| ())
-    .map_err(|errors| errors.iter().map(ToString::to_string).collect())
+fn load(text: &str, fixtures: &dyn KnownFixtures) -> Result<(), Vec<String>> {
+    load_str(text, Path::new("x.yaml"), &Catalogue::builtin(), fixtures)
+        .map(|_| ())
+        .map_err(|errors| errors.iter().map(ToString::to_string).collect())
 }
 
 #[test]
@@ -229,7 +224,7 @@ fn a_scenario_using_every_feature_passes_the_schema_and_the_loader() {
     let value = yaml(EVERYTHING, "the example");
     let errors = schemas().validate(SCHEMA, &value);
     assert!(errors.is_empty(), "schema errors:\n{}", errors.join("\n"));
-    if let Err(errors) = load(EVERYTHING, &|_| true) {
+    if let Err(errors) = load(EVERYTHING, &|_: &str| true) {
         panic!("loader errors:\n{}", errors.join("\n"));
     }
 
@@ -272,7 +267,7 @@ steps:
         schemas().validate(SCHEMA, &yaml(BASE, "the base")),
         Vec::<String>::new()
     );
-    assert_eq!(load(BASE, &|_| true), Ok(()));
+    assert_eq!(load(BASE, &|_: &str| true), Ok(()));
 
     // (what, replace this, with this, schema error at, loader message contains)
     let cases: &[(&str, &str, &str, &str, &str)] = &[
@@ -385,7 +380,7 @@ steps:
                 "{what}: expected a schema error at {at:?}, got {errors:#?}"
             ));
         }
-        match load(&text, &|_| true) {
+        match load(&text, &|_: &str| true) {
             Ok(()) => problems.push(format!("{what}: the loader accepts it")),
             Err(messages) if !messages.iter().any(|m| m.contains(loader_says)) => problems.push(
                 format!("{what}: the loader says {messages:#?}, not {loader_says:?}"),

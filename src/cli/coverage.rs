@@ -29,7 +29,7 @@ pub fn run(args: CoverageArgs) -> i32 {
         }
     };
     // Fixtures do not matter for coverage; accept any name.
-    let scenarios = match suite::scenarios(dir.as_deref(), &catalogue, &|_| true) {
+    let scenarios = match suite::scenarios(dir.as_deref(), &catalogue, &|_: &str| true) {
         Ok(scenarios) => scenarios,
         Err(errors) => {
             for error in &errors {

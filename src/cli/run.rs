@@ -178,8 +178,7 @@ fn prepare(args: &RunArgs) -> Result<Prepared, i32> {
         ),
     }
     .map_err(|e| bad(e.to_string()))?;
-    let fixture_exists = |name: &str| verifier.has_fixture(name);
-    let scenarios = suite::scenarios(scenarios_dir.as_deref(), &catalogue, &fixture_exists)
+    let scenarios = suite::scenarios(scenarios_dir.as_deref(), &catalogue, &verifier)
         .map_err(|errors| problems(&errors, "scenarios"))?;
     let selected = args
         .selection

@@ -211,7 +211,7 @@ mod tests {
 
     fn suite() -> (Vec<Scenario>, Catalogue) {
         let catalogue = Catalogue::builtin();
-        let scenarios = crate::scenario::load_builtin(&catalogue, &|_| true)
+        let scenarios = crate::scenario::load_builtin(&catalogue, &|_: &str| true)
             .unwrap_or_else(|errors| panic!("{} problems in the built-in suite", errors.len()));
         (scenarios, catalogue)
     }

@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::scenario::{self, CATALOGUE_FILE, LoadError, Scenario};
+use crate::scenario::{self, CATALOGUE_FILE, KnownFixtures, LoadError, Scenario};
 use crate::spec::Catalogue;
 
 /// The directory to read: the one given, else `./{default}` when it exists; `None` means the
@@ -29,14 +29,14 @@ pub fn catalogue(dir: Option<&Path>) -> Result<Catalogue, String> {
 }
 
 /// The scenarios of `dir`, else the built-in ones, checked against `catalogue` and the
-/// fixtures `fixture_exists` knows.
+/// fixtures that exist.
 pub fn scenarios(
     dir: Option<&Path>,
     catalogue: &Catalogue,
-    fixture_exists: &dyn Fn(&str) -> bool,
+    fixtures: &dyn KnownFixtures,
 ) -> Result<Vec<Scenario>, Vec<LoadError>> {
     match dir {
-        Some(dir) => scenario::load_dir(dir, catalogue, fixture_exists),
-        None => scenario::load_builtin(catalogue, fixture_exists),
+        Some(dir) => scenario::load_dir(dir, catalogue, fixtures),
+        None => scenario::load_builtin(catalogue, fixtures),
     }
 }

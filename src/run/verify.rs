@@ -312,3 +312,13 @@ fn customer_view<'v>(url: &'v str, body: &'v Value) -> Option<(&'v str, Customer
         _ => None,
     }
 }
+
+impl crate::scenario::KnownFixtures for Verifier {
+    fn has(&self, name: &str) -> bool {
+        self.has_fixture(name)
+    }
+
+    fn names(&self) -> Vec<&str> {
+        self.fixtures.keys().map(String::as_str).collect()
+    }
+}

@@ -30,7 +30,7 @@ pub fn load_str(
     text: &str,
     file: &Path,
     catalogue: &Catalogue,
-    fixture_exists: &dyn Fn(&str) -> bool,
+    fixtures: &dyn KnownFixtures,
 ) -> Result<Scenario, Vec<LoadError>> {
     let raw: RawScenario = yaml::parse(text, file, "scenario").map_err(|e| vec![e])?;
     let source: Arc<str> = Arc::from(text);
@@ -38,7 +38,7 @@ pub fn load_str(
         file,
         source: &source,
         catalogue,
-        fixture_exists,
+        fixtures,
     };
     validate::validate(raw, &ctx)
 }
@@ -47,10 +47,10 @@ pub fn load_str(
 pub fn load_file(
     file: &Path,
     catalogue: &Catalogue,
-    fixture_exists: &dyn Fn(&str) -> bool,
+    fixtures: &dyn KnownFixtures,
 ) -> Result<Scenario, Vec<LoadError>> {
     let text = yaml::read_text(file).map_err(|e| vec![e])?;
-    load_str(&text, file, catalogue, fixture_exists)
+    load_str(&text, file, catalogue, fixtures)
 }
 
 /// The scenario files of a directory (recursively), sorted, without the catalogue.
@@ -84,7 +84,7 @@ pub fn scenario_files(dir: &Path) -> Result<Vec<PathBuf>, LoadError> {
 pub fn load_dir(
     dir: &Path,
     catalogue: &Catalogue,
-    fixture_exists: &dyn Fn(&str) -> bool,
+    fixtures: &dyn KnownFixtures,
 ) -> Result<Vec<Scenario>, Vec<LoadError>> {
     let files = scenario_files(dir).map_err(|e| vec![e])?;
     if files.is_empty() {
@@ -96,8 +96,27 @@ pub fn load_dir(
     collect(
         files
             .iter()
-            .map(|file| load_file(file, catalogue, fixture_exists)),
+            .map(|file| load_file(file, catalogue, fixtures)),
     )
+}
+
+/// The documented examples (fixtures) scenarios may name with `fixture:`.
+pub trait KnownFixtures {
+    /// Whether one of this name exists.
+    fn has(&self, name: &str) -> bool;
+    /// Every name, to suggest the closest to an unknown one.
+    fn names(&self) -> Vec<&str>;
+}
+
+/// A test of names alone (`|_| true` accepts any): no names to suggest.
+impl<F: Fn(&str) -> bool> KnownFixtures for F {
+    fn has(&self, name: &str) -> bool {
+        self(name)
+    }
+
+    fn names(&self) -> Vec<&str> {
+        Vec::new()
+    }
 }
 
 /// How findings name a built-in scenario's file (`builtin:scenarios/x.yaml:12`): a binary-only
@@ -108,7 +127,7 @@ pub const BUILTIN_PREFIX: &str = "builtin:";
 /// named with [`BUILTIN_PREFIX`].
 pub fn load_builtin(
     catalogue: &Catalogue,
-    fixture_exists: &dyn Fn(&str) -> bool,
+    fixtures: &dyn KnownFixtures,
 ) -> Result<Vec<Scenario>, Vec<LoadError>> {
     collect(
         crate::embedded::SCENARIOS
@@ -116,7 +135,7 @@ pub fn load_builtin(
             .filter(|(name, _)| *name != CATALOGUE_FILE)
             .map(|(name, text)| {
                 let file = PathBuf::from(format!("{BUILTIN_PREFIX}scenarios/{name}"));
-                load_str(text, &file, catalogue, fixture_exists)
+                load_str(text, &file, catalogue, fixtures)
             }),
     )
 }

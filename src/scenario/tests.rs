@@ -42,7 +42,7 @@ steps:
 
 fn load(text: &str) -> Result<Scenario, Vec<LoadError>> {
     let catalogue = Catalogue::builtin();
-    load_str(text, Path::new("s.yaml"), &catalogue, &|name| {
+    load_str(text, Path::new("s.yaml"), &catalogue, &|name: &str| {
         name == "chat-started-participants-updated"
     })
 }
@@ -123,6 +123,42 @@ fn semantic_errors_are_all_collected() {
         );
     }
     assert!(found.iter().all(|f| f.starts_with("s.yaml:")), "{found:?}");
+}
+
+/// Fixtures known by name, as the verifier knows them.
+struct Named(&'static [&'static str]);
+
+impl super::KnownFixtures for Named {
+    fn has(&self, name: &str) -> bool {
+        self.0.contains(&name)
+    }
+
+    fn names(&self) -> Vec<&str> {
+        self.0.to_vec()
+    }
+}
+
+#[test]
+fn an_unknown_fixture_suggests_the_closest_known_one() {
+    let text = VALID.replace(
+        "fixture: chat-started-participants-updated",
+        "fixture: chat-started-participant-updated",
+    );
+    let known = Named(&[
+        "chat-started-participants-updated",
+        "chat-completed-status-change",
+    ]);
+    let catalogue = Catalogue::builtin();
+    let found = load_str(&text, Path::new("s.yaml"), &catalogue, &known).unwrap_err();
+    let shown: Vec<String> = found.iter().map(ToString::to_string).collect();
+    assert!(
+        shown.iter().any(
+            |f| f.contains("unknown fixture `chat-started-participant-updated`")
+                && f.contains("did you mean `chat-started-participants-updated`?")
+        ),
+        "{shown:#?}"
+    );
+    assert!(load_str(VALID, Path::new("s.yaml"), &catalogue, &known).is_ok());
 }
 
 #[test]

@@ -73,8 +73,8 @@ pub struct Context<'a> {
     pub source: &'a Arc<str>,
     /// The requirement catalogue.
     pub catalogue: &'a Catalogue,
-    /// Whether a fixture of this name exists.
-    pub fixture_exists: &'a dyn Fn(&str) -> bool,
+    /// The fixtures that exist.
+    pub fixtures: &'a dyn super::KnownFixtures,
 }
 
 struct Validator<'a> {
@@ -387,14 +387,16 @@ impl Validator<'_> {
                 None => 1,
             };
             if let Some(fixture) = &item.value.fixture
-                && !(self.ctx.fixture_exists)(&fixture.value)
+                && !self.ctx.fixtures.has(&fixture.value)
             {
-                self.error(
+                let help = did_you_mean(&fixture.value, &self.ctx.fixtures.names());
+                self.error_with_help(
                     &fixture.referenced,
                     format!(
                         "unknown fixture `{}` (no fixtures/{}.json)",
                         fixture.value, fixture.value
                     ),
+                    help,
                 );
             }
             let captures = self.captures(item.value.capture.as_ref());
