@@ -25,6 +25,7 @@ pub mod profile;
 pub mod proxy;
 pub mod replay;
 pub mod report;
+pub mod request_log;
 pub mod run;
 pub mod scenario;
 pub mod server;

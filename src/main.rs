@@ -4,13 +4,19 @@ use clap::Parser;
 
 #[tokio::main]
 async fn main() {
+    let cli = gws_conform::cli::Cli::parse();
+    let filter = cli
+        .log
+        .clone()
+        .or_else(|| std::env::var("GWS_CONFORM_LOG").ok());
+    let filter = filter.unwrap_or_else(|| "warn".to_owned());
+    let filter = tracing_subscriber::EnvFilter::try_new(&filter).unwrap_or_else(|e| {
+        eprintln!("error: --log {filter}: {e}");
+        std::process::exit(gws_conform::exit::BAD_INPUT)
+    });
     tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("GWS_CONFORM_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
-        )
+        .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .init();
-    let cli = gws_conform::cli::Cli::parse();
     std::process::exit(gws_conform::cli::run(cli).await);
 }

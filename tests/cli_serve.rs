@@ -135,3 +135,62 @@ fn ctrl_c_and_sigterm_stop_it_with_exit_code_0() {
         assert_eq!(status.code(), Some(0), "after SIG{name}");
     }
 }
+
+/// Starts `serve` with `log` (or no `--log`), makes one request with a token in its query,
+/// stops it; returns what it wrote on standard error.
+fn serve_log(log: Option<&str>) -> String {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let dir = std::env::temp_dir().join(format!(
+        "gws-conform-serve-log-{}-{}",
+        std::process::id(),
+        log.unwrap_or("none")
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    let stderr = dir.join("stderr.txt");
+    let mut command = binary();
+    command.args(["serve", "--listen", "127.0.0.1:0"]);
+    command.args(log.map(|level| ["--log", level]).into_iter().flatten());
+    let mut child = command
+        .env_remove("GWS_CONFORM_LOG")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::fs::File::create(&stderr).unwrap())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.as_mut().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let address = line.trim().rsplit("//").next().unwrap().to_owned();
+    let mut stream = std::net::TcpStream::connect(&address).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let request = "GET /api/v2/diagnostics/version?access_token=S3CRET HTTP/1.1\r\n\
+                   Host: x\r\nConnection: close\r\n\r\n";
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut response = String::new();
+    let _ = stream.read_to_string(&mut response);
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    // The line is written as the response goes out; give it a moment to reach the file.
+    std::thread::sleep(Duration::from_millis(300));
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let text = std::fs::read_to_string(&stderr).unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+    text
+}
+
+#[test]
+fn serve_logs_a_line_per_request_at_info_and_nothing_by_default() {
+    let logged = serve_log(Some("info"));
+    assert!(
+        logged.contains("GET /api/v2/diagnostics/version 200"),
+        "{logged}"
+    );
+    assert!(
+        !logged.contains("S3CRET"),
+        "the query is not logged: {logged}"
+    );
+    let quiet = serve_log(None);
+    assert!(!quiet.contains("/api/v2/diagnostics/version"), "{quiet}");
+}

@@ -39,6 +39,11 @@ pub struct Cli {
     /// The subcommand.
     #[command(subcommand)]
     pub command: Command,
+    /// What to log on standard error: a level (`info`: also a line per request `serve` and
+    /// `proxy` handle; `debug`) or tracing filter directives [default: $GWS_CONFORM_LOG, else
+    /// warnings only].
+    #[arg(long, global = true, value_name = "FILTER")]
+    pub log: Option<String>,
 }
 
 /// The subcommands.

@@ -189,7 +189,10 @@ pub async fn start(
         names: actors::Names::new(users),
         listen: addr,
     });
-    let router = Router::new().fallback(forward::forward).with_state(proxy);
+    let router = Router::new()
+        .fallback(forward::forward)
+        .layer(axum::middleware::from_fn(crate::request_log::log_request))
+        .with_state(proxy);
     let (tx, rx) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         axum::serve(listener, router)

@@ -156,7 +156,8 @@ pub fn router(state: Arc<AppState>) -> Router {
     let router = authenticated
         .merge(public)
         .fallback(not_found)
-        .method_not_allowed_fallback(method_not_allowed);
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::middleware::from_fn(crate::request_log::log_request));
     if !state.settings.variants.rewrites_bodies() {
         return router.with_state(state);
     }
