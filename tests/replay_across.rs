@@ -36,6 +36,7 @@ const CROSSING: &[&str] = &[
     "uuid-ids",
     "supervisor-leave-left-chat",
     "ready-on-me-only",
+    "set-in-focus-notifies",
 ];
 
 /// `--variant NAME` for each of `variants`.

@@ -18,7 +18,10 @@
 //!   format and unit must not) and capabilities and participants compared as sets;
 //! - a recorded notification without counterpart is missing; a received one without
 //!   counterpart is unexpected, unless the recording stopped listening on its session and it
-//!   could have come after all the recording heard (`unheard`);
+//!   could have come after all the recording heard (`unheard`), or either is one the documents
+//!   let a server send or not ([`super::optional`]: INFO; such a received one pairs only with
+//!   a recorded one of its class, and a required received one with an optional recorded one
+//!   only when no required one fits as well);
 //! - order: notifications about one chat (and those about no chat, per channel) must arrive on
 //!   a session in the order their recorded counterparts did where the documents fix it
 //!   ([`super::order`]: one kind among its own, nothing after the session's end; a
@@ -33,6 +36,7 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use super::meaning::{Comparison, EndingChoice};
+use super::optional::{ChatStates, Leeway};
 use super::order::{Arrivals, Kinds};
 use super::remap::{Lookup, Origin, alike};
 use super::scopes::{Fit, PartyIds, PartyRemaps};
@@ -50,6 +54,11 @@ const SHOWN: usize = 10;
 /// How many unpaired recorded notifications of a kind a received one is compared with, at
 /// most: bounds the cost when a replay diverges.
 const CANDIDATES: usize = 256;
+
+/// How well a recorded notification fits a received one (see [`Matcher::offer`]): the ids
+/// learned confirm its chat, it says the same thing, it is required as the received one is,
+/// how many other ids agree, how the chat fits.
+type Rank = (bool, bool, bool, usize, Fit);
 
 /// A notification received in the replay, and its recorded counterpart.
 #[derive(Debug, Clone)]
@@ -102,11 +111,16 @@ pub struct Matcher {
     unpaired: HashMap<(Option<String>, String), BTreeSet<usize>>,
     /// Everything received, in arrival order.
     received: Vec<Received>,
+    /// Which notifications may be on one side only.
+    leeway: Leeway,
+    /// What the chats showed last, to tell a received optional notification.
+    states: ChatStates,
 }
 
 impl Matcher {
-    /// A matcher for actor `actor` (index in the group) with these recorded notifications.
-    pub fn new(actor: usize, notes: &[RecordedNote]) -> Self {
+    /// A matcher for actor `actor` (index in the group) with these recorded notifications, of
+    /// which `leeway` tells the optional ones.
+    pub fn new(actor: usize, notes: &[RecordedNote], leeway: Leeway) -> Self {
         let mut unpaired: HashMap<(Option<String>, String), BTreeSet<usize>> = HashMap::new();
         for (index, note) in notes.iter().enumerate() {
             let key = (note.session.clone(), note.kind.clone());
@@ -116,7 +130,14 @@ impl Matcher {
             actor,
             unpaired,
             received: Vec::new(),
+            leeway,
+            states: ChatStates::default(),
         }
+    }
+
+    /// Which notifications may be on one side only.
+    pub fn leeway(&self) -> &Leeway {
+        &self.leeway
     }
 
     /// Files a notification (`data`; `sent`, see [`Received::sent`]) received on the replay's
@@ -134,14 +155,20 @@ impl Matcher {
         let chat = chat_key(&data);
         let key = (session.clone(), kind_of(&channel, &data));
         let ids = remaps.party(self.actor);
+        // One the target may send or not pairs only with a recorded one of its class: else it
+        // is one the recording's server did not send (not one that changed).
+        let optional = self.leeway.received(&mut self.states, session, &data);
+        let leeway = &self.leeway;
         // The best candidate: the chat fits best (by everyone's ids, else by the actor's own:
         // the target may give each party its own id), then says the same thing, then comes
         // first.
         let matched = self.unpaired.get(&key).and_then(|candidates| {
             // Ranked by: the ids learned confirm the chat; the notification says the same
-            // thing; how many of its other ids agree (a participant's, when the chat's own id
-            // is new to this party); the ids learned at least allow it. The first wins a tie.
-            let mut best: Option<((bool, bool, usize, Fit), usize)> = None;
+            // thing; the recorded one is required as the received one is (an optional one is
+            // the last resort: the target may not have sent its counterpart); how many of its other ids agree (a
+            // participant's, when the chat's own id is new to this party); the ids learned at
+            // least allow it. The first wins a tie.
+            let mut best: Option<(Rank, usize)> = None;
             for &index in candidates.iter().take(CANDIDATES) {
                 let note = &notes[index];
                 let fit = ids.fit(note.chat.as_deref(), chat.as_deref());
@@ -149,21 +176,26 @@ impl Matcher {
                     continue;
                 }
                 let confirmed = fit == Fit::Confirmed;
+                let class = leeway.optional(index);
+                if optional.is_some() && class != optional {
+                    continue;
+                }
                 let alike = alike(&note.data(), &data);
+                let same_class = class == optional;
                 let agreeing = if confirmed {
                     0
                 } else {
                     ids.agreeing(&note.data(), &data)
                 };
-                let rank = (confirmed, alike, agreeing, fit);
+                let rank = (confirmed, alike, same_class, agreeing, fit);
                 if best.is_none_or(|(best, _)| rank > best) {
                     best = Some((rank, index));
                 }
-                if confirmed && alike {
+                if confirmed && alike && same_class {
                     break;
                 }
             }
-            best.map(|((_, alike, _, _), index)| (index, alike))
+            best.map(|((_, alike, ..), index)| (index, alike))
         });
         let alike = matched.is_some_and(|(_, alike)| alike);
         let matched = matched.map(|(index, _)| index);
@@ -305,7 +337,7 @@ pub fn findings(
     actor: &str,
     sources: &Sources,
     notes: &[RecordedNote],
-    endings: &[Option<EndingChoice>],
+    (endings, leeway): (&[Option<EndingChoice>], &Leeway),
     open_tails: &HashSet<Option<String>>,
     received: &[Received],
     remap: PartyIds<'_>,
@@ -337,13 +369,33 @@ pub fn findings(
         "notifications after the recording stopped listening",
         Verdict::Info,
     );
+    let mut optional = Capped::new(
+        "replay.optional",
+        "notifications the documents let a server send or not",
+        Verdict::Info,
+    );
+    let mut states = ChatStates::default();
     let after_recording = unheard(open_tails, received);
     let mut paired = vec![false; notes.len()];
     let mut streams: HashMap<Stream, Arrivals> = HashMap::new();
     for (position, got) in received.iter().enumerate() {
         // Parsed one at a time: in a long group, they would not all fit.
         let data = got.data.parse();
+        let may_be_sent = leeway.received(&mut states, &got.session, &data);
         let Some(index) = got.matched else {
+            if let Some(why) = may_be_sent {
+                optional.push(
+                    format!(
+                        "{actor}: {} on {} has no counterpart in the recording, which the \
+                         documents allow ({})",
+                        describe(&data),
+                        got.channel,
+                        why.ruling()
+                    ),
+                    vec![data.to_string()],
+                );
+                continue;
+            }
             if after_recording[position] {
                 unknown.push(
                     format!(
@@ -429,6 +481,19 @@ pub fn findings(
     for (index, note) in notes.iter().enumerate() {
         if !paired[index] {
             let recorded = note.data.parse();
+            if let Some(why) = leeway.optional(index) {
+                optional.push(
+                    format!(
+                        "{actor}: {} on {} ({}) was not received, which the documents allow ({})",
+                        describe(&recorded),
+                        note.channel,
+                        sources.label(note.entry),
+                        why.ruling()
+                    ),
+                    Vec::new(),
+                );
+                continue;
+            }
             missing.push(
                 format!(
                     "{actor}: {} on {} ({}) was not received",
@@ -447,6 +512,7 @@ pub fn findings(
     missing.finish(actor, &mut out);
     unexpected.finish(actor, &mut out);
     unknown.finish(actor, &mut out);
+    optional.finish(actor, &mut out);
     one_sided.finish(actor, &mut out);
     out
 }
@@ -454,6 +520,7 @@ pub fn findings(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::replay::optional::Optional;
     use crate::replay::remap::Remap;
     use serde_json::json;
 
@@ -494,8 +561,17 @@ mod tests {
         notes: &[RecordedNote],
         arrivals: &[(Option<String>, Value)],
     ) -> (Vec<Received>, PartyRemaps) {
+        replay_leeway(notes, arrivals, &Leeway::default())
+    }
+
+    /// [`replay_sessions`] with these optional notifications.
+    fn replay_leeway(
+        notes: &[RecordedNote],
+        arrivals: &[(Option<String>, Value)],
+        leeway: &Leeway,
+    ) -> (Vec<Received>, PartyRemaps) {
         let mut remap = PartyRemaps::new(1, Remap::default());
-        let mut matcher = Matcher::new(0, notes);
+        let mut matcher = Matcher::new(0, notes, leeway.clone());
         let mut store = Store::new();
         for (session, data) in arrivals {
             matcher.offer(
@@ -521,11 +597,21 @@ mod tests {
         received: &[Received],
         remap: &PartyRemaps,
     ) -> Vec<Finding> {
+        leeway_findings(notes, open_tails, received, (remap, &Leeway::default()))
+    }
+
+    /// [`agent_findings`] with these optional notifications.
+    fn leeway_findings(
+        notes: &[RecordedNote],
+        open_tails: &HashSet<Option<String>>,
+        received: &[Received],
+        (remap, leeway): (&PartyRemaps, &Leeway),
+    ) -> Vec<Finding> {
         findings(
             "agent",
             &Sources::default(),
             notes,
-            &[],
+            (&[], leeway),
             open_tails,
             received,
             remap.party(0),
@@ -596,6 +682,103 @@ mod tests {
                 .iter()
                 .all(|f| f.requirement == REQUIREMENT && f.verdict == Verdict::Fail)
         );
+    }
+
+    /// A PropertiesUpdated of chat `chat` showing these `userData`.
+    fn properties(chat: &str, user_data: Value) -> Value {
+        let mut data = state(chat, "Chatting", "Ann");
+        data["notificationType"] = json!("PropertiesUpdated");
+        data["chat"]["userData"] = user_data;
+        data
+    }
+
+    /// What a chat shows before and after a disposition is set.
+    fn account() -> Value {
+        json!({"Account": "4711"})
+    }
+
+    fn resolved() -> Value {
+        json!({"Account": "4711", "DispositionCode": "Resolved"})
+    }
+
+    /// The chat joined, then its properties changed; with `notice`, a PropertiesUpdated that
+    /// changes nothing in between (a SetInFocus's, `choice-set-in-focus`).
+    fn focus_story(chat: &str, notice: bool) -> Vec<Value> {
+        let mut joined = state(chat, "Chatting", "Ann");
+        joined["chat"]["userData"] = account();
+        let mut story = vec![joined];
+        if notice {
+            story.push(properties(chat, account()));
+        }
+        story.push(properties(chat, resolved()));
+        story
+    }
+
+    #[test]
+    fn a_focus_notice_on_either_side_only_is_no_difference() {
+        // Recorded with it, replayed without.
+        let notes: Vec<_> = focus_story("A", true).into_iter().map(recorded).collect();
+        let leeway = Leeway::focused(vec![None, Some(Optional::FocusNotice), None]);
+        let arrivals: Vec<_> = focus_story("X", false)
+            .into_iter()
+            .map(|d| (None, d))
+            .collect();
+        let (received, remap) = replay_leeway(&notes, &arrivals, &leeway);
+        let found = leeway_findings(&notes, &closed(), &received, (&remap, &leeway));
+        let checks: Vec<_> = found
+            .iter()
+            .map(|f| (f.check.as_str(), f.verdict))
+            .collect();
+        assert_eq!(checks, [("replay.optional", Verdict::Info)], "{found:?}");
+        // Recorded without it, replayed with: the notice pairs with no changed one.
+        let notes: Vec<_> = focus_story("A", false).into_iter().map(recorded).collect();
+        let leeway = Leeway::focused(vec![None, None]);
+        let arrivals: Vec<_> = focus_story("X", true)
+            .into_iter()
+            .map(|d| (None, d))
+            .collect();
+        let (received, remap) = replay_leeway(&notes, &arrivals, &leeway);
+        assert_eq!(received[2].matched, Some(1));
+        let found = leeway_findings(&notes, &closed(), &received, (&remap, &leeway));
+        let checks: Vec<_> = found
+            .iter()
+            .map(|f| (f.check.as_str(), f.verdict))
+            .collect();
+        assert_eq!(checks, [("replay.optional", Verdict::Info)], "{found:?}");
+        assert!(
+            found[0].message.contains("choice-set-in-focus"),
+            "{found:?}"
+        );
+    }
+
+    #[test]
+    fn a_properties_update_that_changes_something_still_counts_next_to_a_focus_notice() {
+        // An extra PropertiesUpdated with a change no request made is unexpected.
+        let notes: Vec<_> = focus_story("A", false).into_iter().map(recorded).collect();
+        let leeway = Leeway::focused(vec![None, None]);
+        let mut arrivals: Vec<_> = focus_story("X", false)
+            .into_iter()
+            .map(|d| (None, d))
+            .collect();
+        let priority =
+            json!({"Account": "4711", "DispositionCode": "Resolved", "Priority": "high"});
+        arrivals.push((None, properties("X", priority)));
+        let (received, remap) = replay_leeway(&notes, &arrivals, &leeway);
+        let found = leeway_findings(&notes, &closed(), &received, (&remap, &leeway));
+        let checks: Vec<_> = found.iter().map(|f| f.check.as_str()).collect();
+        assert_eq!(checks, ["replay.unexpected"], "{found:?}");
+        // A required PropertiesUpdated missing still is, even next to an optional one received.
+        let notes: Vec<_> = focus_story("A", true).into_iter().map(recorded).collect();
+        let leeway = Leeway::focused(vec![None, Some(Optional::FocusNotice), None]);
+        let arrivals: Vec<_> = focus_story("X", true)
+            .into_iter()
+            .take(2)
+            .map(|d| (None, d))
+            .collect();
+        let (received, remap) = replay_leeway(&notes, &arrivals, &leeway);
+        let found = leeway_findings(&notes, &closed(), &received, (&remap, &leeway));
+        let checks: Vec<_> = found.iter().map(|f| f.check.as_str()).collect();
+        assert_eq!(checks, ["replay.missing"], "{found:?}");
     }
 
     #[test]
@@ -729,7 +912,7 @@ mod tests {
             "agent",
             &Sources::default(),
             &notes,
-            &[],
+            (&[], &Leeway::default()),
             &closed(),
             &[],
             PartyRemaps::new(1, Remap::default()).party(0),
