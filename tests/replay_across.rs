@@ -37,6 +37,7 @@ const CROSSING: &[&str] = &[
     "supervisor-leave-left-chat",
     "ready-on-me-only",
     "set-in-focus-notifies",
+    "agents-start-ready",
 ];
 
 /// `--variant NAME` for each of `variants`.

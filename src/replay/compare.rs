@@ -20,8 +20,7 @@
 //!   counterpart is unexpected, unless the recording stopped listening on its session and it
 //!   could have come after all the recording heard (`unheard`), or either is one the documents
 //!   let a server send or not ([`super::optional`]: INFO; such a received one pairs only with
-//!   a recorded one of its class, and a required received one with an optional recorded one
-//!   only when no required one fits as well);
+//!   a recorded one of its class, a required one only with a required one);
 //! - order: notifications about one chat (and those about no chat, per channel) must arrive on
 //!   a session in the order their recorded counterparts did where the documents fix it
 //!   ([`super::order`]: one kind among its own, nothing after the session's end; a
@@ -36,7 +35,7 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use super::meaning::{Comparison, EndingChoice};
-use super::optional::{ChatStates, Leeway};
+use super::optional::{Leeway, Seen, is_channel_state};
 use super::order::{Arrivals, Kinds};
 use super::remap::{Lookup, Origin, alike};
 use super::scopes::{Fit, PartyIds, PartyRemaps};
@@ -54,11 +53,6 @@ const SHOWN: usize = 10;
 /// How many unpaired recorded notifications of a kind a received one is compared with, at
 /// most: bounds the cost when a replay diverges.
 const CANDIDATES: usize = 256;
-
-/// How well a recorded notification fits a received one (see [`Matcher::offer`]): the ids
-/// learned confirm its chat, it says the same thing, it is required as the received one is,
-/// how many other ids agree, how the chat fits.
-type Rank = (bool, bool, bool, usize, Fit);
 
 /// A notification received in the replay, and its recorded counterpart.
 #[derive(Debug, Clone)]
@@ -113,8 +107,8 @@ pub struct Matcher {
     received: Vec<Received>,
     /// Which notifications may be on one side only.
     leeway: Leeway,
-    /// What the chats showed last, to tell a received optional notification.
-    states: ChatStates,
+    /// What the actor was shown so far, to tell a received optional notification.
+    seen: Seen,
 }
 
 impl Matcher {
@@ -131,7 +125,7 @@ impl Matcher {
             unpaired,
             received: Vec::new(),
             leeway,
-            states: ChatStates::default(),
+            seen: Seen::default(),
         }
     }
 
@@ -155,20 +149,21 @@ impl Matcher {
         let chat = chat_key(&data);
         let key = (session.clone(), kind_of(&channel, &data));
         let ids = remaps.party(self.actor);
-        // One the target may send or not pairs only with a recorded one of its class: else it
-        // is one the recording's server did not send (not one that changed).
-        let optional = self.leeway.received(&mut self.states, session, &data);
+        // A notification the target may send or not pairs only with a recorded one of its
+        // class, and a required one only with a required one: else one is what the
+        // recording's server did not send, not one that changed (nor a report of the
+        // recording's it may leave out, answering another request).
+        let optional = self.leeway.received(&mut self.seen, session, &data);
         let leeway = &self.leeway;
+        let channel_state = is_channel_state(&data);
         // The best candidate: the chat fits best (by everyone's ids, else by the actor's own:
         // the target may give each party its own id), then says the same thing, then comes
         // first.
         let matched = self.unpaired.get(&key).and_then(|candidates| {
             // Ranked by: the ids learned confirm the chat; the notification says the same
-            // thing; the recorded one is required as the received one is (an optional one is
-            // the last resort: the target may not have sent its counterpart); how many of its other ids agree (a
-            // participant's, when the chat's own id is new to this party); the ids learned at
-            // least allow it. The first wins a tie.
-            let mut best: Option<(Rank, usize)> = None;
+            // thing; how many of its other ids agree (a participant's, when the chat's own id
+            // is new to this party); the ids learned at least allow it. The first wins a tie.
+            let mut best: Option<((bool, bool, usize, Fit), usize)> = None;
             for &index in candidates.iter().take(CANDIDATES) {
                 let note = &notes[index];
                 let fit = ids.fit(note.chat.as_deref(), chat.as_deref());
@@ -176,22 +171,26 @@ impl Matcher {
                     continue;
                 }
                 let confirmed = fit == Fit::Confirmed;
-                let class = leeway.optional(index);
-                if optional.is_some() && class != optional {
+                if leeway.optional(index) != optional {
                     continue;
                 }
                 let alike = alike(&note.data(), &data);
-                let same_class = class == optional;
+                // A channel state report says nothing but the state: one of another state is
+                // another report (a readiness the target reports and the recording's server
+                // did not, `choice-initial-readiness`), and pairing it would teach wrong ids.
+                if channel_state && !alike {
+                    continue;
+                }
                 let agreeing = if confirmed {
                     0
                 } else {
                     ids.agreeing(&note.data(), &data)
                 };
-                let rank = (confirmed, alike, same_class, agreeing, fit);
+                let rank = (confirmed, alike, agreeing, fit);
                 if best.is_none_or(|(best, _)| rank > best) {
                     best = Some((rank, index));
                 }
-                if confirmed && alike && same_class {
+                if confirmed && alike {
                     break;
                 }
             }
@@ -374,14 +373,14 @@ pub fn findings(
         "notifications the documents let a server send or not",
         Verdict::Info,
     );
-    let mut states = ChatStates::default();
+    let mut seen = Seen::default();
     let after_recording = unheard(open_tails, received);
     let mut paired = vec![false; notes.len()];
     let mut streams: HashMap<Stream, Arrivals> = HashMap::new();
     for (position, got) in received.iter().enumerate() {
         // Parsed one at a time: in a long group, they would not all fit.
         let data = got.data.parse();
-        let may_be_sent = leeway.received(&mut states, &got.session, &data);
+        let may_be_sent = leeway.received(&mut seen, &got.session, &data);
         let Some(index) = got.matched else {
             if let Some(why) = may_be_sent {
                 optional.push(
@@ -781,6 +780,67 @@ mod tests {
         assert_eq!(checks, ["replay.missing"], "{found:?}");
     }
 
+    /// A report that the agent is in `state`.
+    fn channel_state(state: &str) -> Value {
+        json!({"messageType": "ChannelStateChangeMessageV2",
+               "channels": [{"channel": "chat", "userState": {"state": state}}]})
+    }
+
+    /// What the agent heard of its readiness on session `None`.
+    fn readiness(states: &[&str]) -> Vec<(Option<String>, Value)> {
+        states
+            .iter()
+            .map(|state| (None, channel_state(state)))
+            .collect()
+    }
+
+    /// The findings when the recording heard `recorded` and the replay `replayed`, for an agent
+    /// whose first request was NotReady, then Ready.
+    fn readiness_findings(recorded_states: &[&str], replayed: &[&str]) -> Vec<Finding> {
+        let notes: Vec<_> = readiness(recorded_states)
+            .into_iter()
+            .map(|(_, data)| recorded(data))
+            .collect();
+        // The recording's own classes, as planning finds them.
+        let mut seen = Seen::default();
+        let probe = Leeway::requesting(Vec::new(), "NotReady");
+        let classes = notes
+            .iter()
+            .map(|note| probe.received(&mut seen, &None, &note.data.parse()))
+            .collect();
+        let leeway = Leeway::requesting(classes, "NotReady");
+        let (received, remap) = replay_leeway(&notes, &readiness(replayed), &leeway);
+        leeway_findings(&notes, &closed(), &received, (&remap, &leeway))
+    }
+
+    #[test]
+    fn starting_ready_or_not_ready_is_no_difference() {
+        let checks = |found: Vec<Finding>| -> Vec<(String, Verdict)> {
+            found.into_iter().map(|f| (f.check, f.verdict)).collect()
+        };
+        let info = || ("replay.optional".to_owned(), Verdict::Info);
+        // Recorded starting NotReady, replayed starting Ready, and the reverse: the start's
+        // Ready is on one side only; the NotReady reports pair, as do the Ready request's.
+        let not_ready_first = ["NotReady", "Ready"];
+        let ready_first = ["Ready", "NotReady", "Ready"];
+        let found = readiness_findings(&not_ready_first, &ready_first);
+        assert_eq!(checks(found), [info()]);
+        let found = readiness_findings(&ready_first, &not_ready_first);
+        assert_eq!(checks(found), [info()]);
+    }
+
+    #[test]
+    fn a_readiness_request_not_reported_still_differs_after_starting_ready() {
+        // Started Ready, NotReady reported, the Ready request never was.
+        let found = readiness_findings(&["NotReady", "Ready"], &["Ready", "NotReady"]);
+        let checks: Vec<_> = found.iter().map(|f| f.check.as_str()).collect();
+        assert!(checks.contains(&"replay.missing"), "{found:?}");
+        assert!(
+            found.iter().any(|f| f.verdict == Verdict::Fail),
+            "{found:?}"
+        );
+    }
+
     #[test]
     fn order_within_a_chat_matters_and_across_chats_does_not() {
         let notes = [
@@ -883,10 +943,6 @@ mod tests {
 
     #[test]
     fn sessions_are_not_ordered_against_each_other() {
-        let channel_state = |state: &str| {
-            json!({"messageType": "ChannelStateChangeMessageV2",
-                   "channels": [{"channel": "chat", "userState": {"state": state}}]})
-        };
         let on = |session: &str, data: Value| RecordedNote {
             session: Some(session.to_owned()),
             ..recorded(data)
