@@ -36,6 +36,8 @@ const CROSSING: &[&str] = &[
     "uuid-ids",
     "supervisor-leave-left-chat",
     "ready-on-me-only",
+    "set-in-focus-notifies",
+    "agents-start-ready",
 ];
 
 /// `--variant NAME` for each of `variants`.

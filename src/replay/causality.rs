@@ -25,7 +25,8 @@
 //!   actor waits for that notification's counterpart (the id's mapping is learned from it).
 //!
 //! [`Progress`] is the live side: per actor, how many steps are done and which recorded
-//! notifications have their counterpart, and a wait on a step's dependencies with a deadline.
+//! notifications have their counterpart (or need none: one the documents let the target leave
+//! out, [`optional`](super::optional), is not waited for), and a wait on a step's dependencies with a deadline.
 //! It also says when an actor may start ([`Progress::admitted`]): once every actor whose
 //! recorded steps all ended before its first began is done. A capture of a day is thousands
 //! of customers who come and go; started all at once, each would hold its connection and
@@ -46,6 +47,7 @@ use tokio::sync::watch;
 
 use super::conflicts::Conflicts;
 use super::footprint::footprints;
+use super::optional::Leeway;
 use super::remap::{ids_in, tokens};
 use super::script::{Action, Dep, GroupPlan, RequestBody};
 
@@ -228,9 +230,9 @@ impl Progress {
             end_ranks,
             prerequisites,
             done: watch::Sender::new(Marked::new(actors.len())),
-            notes: actors
+            notes: Leeway::all(group)
                 .iter()
-                .map(|a| watch::Sender::new(Marked::new(a.notes.len())))
+                .map(|leeway| watch::Sender::new(Self::unawaited(leeway)))
                 .collect(),
             gave_up: watch::Sender::new(false),
             waiting: actors.iter().map(|_| Mutex::new(None)).collect(),
@@ -243,6 +245,18 @@ impl Progress {
         let mut order: Vec<usize> = (0..self.prerequisites.len()).collect();
         order.sort_by_key(|&actor| (self.prerequisites[actor], actor));
         order
+    }
+
+    /// An actor's recorded notifications, those the target may leave out ([`Leeway`]) already
+    /// marked: nothing waits for them.
+    fn unawaited(leeway: &Leeway) -> Marked {
+        let mut marked = Marked::new(leeway.recorded.len());
+        for (index, optional) in leeway.recorded.iter().enumerate() {
+            if optional.is_some() {
+                marked.mark(index);
+            }
+        }
+        marked
     }
 
     /// Returns once `actor` may start: every actor whose recorded steps all ended before its
@@ -766,5 +780,47 @@ mod tests {
             }
             assert_eq!(missed, 1, "one miss reported, the others stand down");
         }
+    }
+
+    /// A chat state change of chat `C1` arriving at `arrival_us`, showing these `userData`.
+    fn shown(arrival_us: i64, notification: &str, user_data: serde_json::Value) -> RecordedNote {
+        let data = json!({"messageType": "ChatStateChangeMessage",
+                          "notificationType": notification,
+                          "chat": {"id": "C1", "state": "Chatting", "userData": user_data}});
+        RecordedNote {
+            kind: crate::replay::script::kind_of("/v2/me/chats", &data).into(),
+            data: data.into(),
+            ..note(arrival_us, "C1")
+        }
+    }
+
+    /// The agent (actor 0) joined chat `C1`, the supervisor (actor 1) sent SetInFocus, then the
+    /// agent got a PropertiesUpdated showing `user_data`.
+    fn after_focus(user_data: serde_json::Value) -> Progress {
+        let joined = shown(5, "StatusChange", json!({"Account": "4711"}));
+        let properties = shown(30, "PropertiesUpdated", user_data);
+        let focus = operation(1, 0, 10, 20, "/api/v2/me/chats/C1", Some("SetInFocus"));
+        Progress::new(&group_of(
+            vec![AGENT, AGENT],
+            vec![focus],
+            vec![vec![joined, properties], vec![]],
+            1,
+        ))
+    }
+
+    #[test]
+    fn a_focus_notice_is_not_waited_for() {
+        let progress = after_focus(json!({"Account": "4711"}));
+        let both = Dep::Notes { actor: 0, count: 2 };
+        assert!(!progress.met(both));
+        progress.note_matched(0, 0);
+        assert!(progress.met(both), "SetInFocus may notify or not");
+    }
+
+    #[test]
+    fn a_properties_update_with_a_change_after_set_in_focus_is_waited_for() {
+        let progress = after_focus(json!({"Account": "4711", "DispositionCode": "Resolved"}));
+        progress.note_matched(0, 0);
+        assert!(!progress.met(Dep::Notes { actor: 0, count: 2 }));
     }
 }

@@ -18,7 +18,9 @@
 //!   format and unit must not) and capabilities and participants compared as sets;
 //! - a recorded notification without counterpart is missing; a received one without
 //!   counterpart is unexpected, unless the recording stopped listening on its session and it
-//!   could have come after all the recording heard (`unheard`);
+//!   could have come after all the recording heard (`unheard`), or either is one the documents
+//!   let a server send or not ([`super::optional`]: INFO; such a received one pairs only with
+//!   a recorded one of its class, a required one only with a required one);
 //! - order: notifications about one chat (and those about no chat, per channel) must arrive on
 //!   a session in the order their recorded counterparts did where the documents fix it
 //!   ([`super::order`]: one kind among its own, nothing after the session's end; a
@@ -33,6 +35,7 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use super::meaning::{Comparison, EndingChoice};
+use super::optional::{Leeway, Seen, is_channel_state};
 use super::order::{Arrivals, Kinds};
 use super::remap::{Lookup, Origin, alike};
 use super::scopes::{Fit, PartyIds, PartyRemaps};
@@ -109,11 +112,16 @@ pub struct Matcher {
     received: Vec<Received>,
     /// The channels received on, each kept once.
     channels: HashSet<Arc<str>>,
+    /// Which notifications may be on one side only.
+    leeway: Leeway,
+    /// What the actor was shown so far, to tell a received optional notification.
+    seen: Seen,
 }
 
 impl Matcher {
-    /// A matcher for actor `actor` (index in the group) with these recorded notifications.
-    pub fn new(actor: usize, notes: &[RecordedNote]) -> Self {
+    /// A matcher for actor `actor` (index in the group) with these recorded notifications, of
+    /// which `leeway` tells the optional ones.
+    pub fn new(actor: usize, notes: &[RecordedNote], leeway: Leeway) -> Self {
         let mut unpaired: HashMap<PairingKey, BTreeSet<usize>> = HashMap::new();
         for (index, note) in notes.iter().enumerate() {
             let key = (note.session.clone(), note.kind.clone());
@@ -126,7 +134,14 @@ impl Matcher {
             // than it must.
             received: Vec::with_capacity(notes.len()),
             channels: HashSet::new(),
+            leeway,
+            seen: Seen::default(),
         }
+    }
+
+    /// Which notifications may be on one side only.
+    pub fn leeway(&self) -> &Leeway {
+        &self.leeway
     }
 
     /// Files a notification (`data`; `sent`, see [`Received::sent`]) received on the replay's
@@ -144,6 +159,13 @@ impl Matcher {
         let chat = chat_key(&data);
         let key = (session.clone(), Arc::from(kind_of(&channel, &data)));
         let ids = remaps.party(self.actor);
+        // A notification the target may send or not pairs only with a recorded one of its
+        // class, and a required one only with a required one: else one is what the
+        // recording's server did not send, not one that changed (nor a report of the
+        // recording's it may leave out, answering another request).
+        let optional = self.leeway.received(&mut self.seen, session, &data);
+        let leeway = &self.leeway;
+        let channel_state = is_channel_state(&data);
         // The best candidate: the chat fits best (by everyone's ids, else by the actor's own:
         // the target may give each party its own id), then says the same thing, then comes
         // first.
@@ -159,7 +181,16 @@ impl Matcher {
                     continue;
                 }
                 let confirmed = fit == Fit::Confirmed;
+                if leeway.optional(index) != optional {
+                    continue;
+                }
                 let alike = alike(&note.data(), &data);
+                // A channel state report says nothing but the state: one of another state is
+                // another report (a readiness the target reports and the recording's server
+                // did not, `choice-initial-readiness`), and pairing it would teach wrong ids.
+                if channel_state && !alike {
+                    continue;
+                }
                 let agreeing = if confirmed {
                     0
                 } else {
@@ -173,7 +204,7 @@ impl Matcher {
                     break;
                 }
             }
-            best.map(|((_, alike, _, _), index)| (index, alike))
+            best.map(|((_, alike, ..), index)| (index, alike))
         });
         let alike = matched.is_some_and(|(_, alike)| alike);
         let matched = matched.map(|(index, _)| index);
@@ -323,7 +354,7 @@ pub fn findings(
     actor: &str,
     sources: &Sources,
     notes: &[RecordedNote],
-    endings: &[Option<EndingChoice>],
+    (endings, leeway): (&[Option<EndingChoice>], &Leeway),
     open_tails: &HashSet<Option<String>>,
     received: &[Received],
     remap: PartyIds<'_>,
@@ -355,13 +386,33 @@ pub fn findings(
         "notifications after the recording stopped listening",
         Verdict::Info,
     );
+    let mut optional = Capped::new(
+        "replay.optional",
+        "notifications the documents let a server send or not",
+        Verdict::Info,
+    );
+    let mut seen = Seen::default();
     let after_recording = unheard(open_tails, received);
     let mut paired = vec![false; notes.len()];
     let mut streams: HashMap<Stream, Arrivals> = HashMap::new();
     for (position, got) in received.iter().enumerate() {
         // Parsed one at a time: in a long group, they would not all fit.
         let data = got.data.parse();
+        let may_be_sent = leeway.received(&mut seen, &got.session, &data);
         let Some(index) = got.matched else {
+            if let Some(why) = may_be_sent {
+                optional.push(
+                    format!(
+                        "{actor}: {} on {} has no counterpart in the recording, which the \
+                         documents allow ({})",
+                        describe(&data),
+                        got.channel,
+                        why.ruling()
+                    ),
+                    vec![data.to_string()],
+                );
+                continue;
+            }
             if after_recording[position] {
                 unknown.push(
                     format!(
@@ -447,6 +498,19 @@ pub fn findings(
     for (index, note) in notes.iter().enumerate() {
         if !paired[index] {
             let recorded = note.data.parse();
+            if let Some(why) = leeway.optional(index) {
+                optional.push(
+                    format!(
+                        "{actor}: {} on {} ({}) was not received, which the documents allow ({})",
+                        describe(&recorded),
+                        note.channel,
+                        sources.label(note.entry),
+                        why.ruling()
+                    ),
+                    Vec::new(),
+                );
+                continue;
+            }
             missing.push(
                 format!(
                     "{actor}: {} on {} ({}) was not received",
@@ -465,6 +529,7 @@ pub fn findings(
     missing.finish(actor, &mut out);
     unexpected.finish(actor, &mut out);
     unknown.finish(actor, &mut out);
+    optional.finish(actor, &mut out);
     one_sided.finish(actor, &mut out);
     out
 }
@@ -472,6 +537,7 @@ pub fn findings(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::replay::optional::Optional;
     use crate::replay::remap::Remap;
     use serde_json::json;
 
@@ -512,8 +578,17 @@ mod tests {
         notes: &[RecordedNote],
         arrivals: &[(Option<String>, Value)],
     ) -> (Vec<Received>, PartyRemaps) {
+        replay_leeway(notes, arrivals, &Leeway::default())
+    }
+
+    /// [`replay_sessions`] with these optional notifications.
+    fn replay_leeway(
+        notes: &[RecordedNote],
+        arrivals: &[(Option<String>, Value)],
+        leeway: &Leeway,
+    ) -> (Vec<Received>, PartyRemaps) {
         let mut remap = PartyRemaps::new(1, Remap::default());
-        let mut matcher = Matcher::new(0, notes);
+        let mut matcher = Matcher::new(0, notes, leeway.clone());
         let mut store = Store::new();
         for (session, data) in arrivals {
             matcher.offer(
@@ -539,11 +614,21 @@ mod tests {
         received: &[Received],
         remap: &PartyRemaps,
     ) -> Vec<Finding> {
+        leeway_findings(notes, open_tails, received, (remap, &Leeway::default()))
+    }
+
+    /// [`agent_findings`] with these optional notifications.
+    fn leeway_findings(
+        notes: &[RecordedNote],
+        open_tails: &HashSet<Option<String>>,
+        received: &[Received],
+        (remap, leeway): (&PartyRemaps, &Leeway),
+    ) -> Vec<Finding> {
         findings(
             "agent",
             &Sources::default(),
             notes,
-            &[],
+            (&[], leeway),
             open_tails,
             received,
             remap.party(0),
@@ -613,6 +698,164 @@ mod tests {
             found
                 .iter()
                 .all(|f| f.requirement == REQUIREMENT && f.verdict == Verdict::Fail)
+        );
+    }
+
+    /// A PropertiesUpdated of chat `chat` showing these `userData`.
+    fn properties(chat: &str, user_data: Value) -> Value {
+        let mut data = state(chat, "Chatting", "Ann");
+        data["notificationType"] = json!("PropertiesUpdated");
+        data["chat"]["userData"] = user_data;
+        data
+    }
+
+    /// What a chat shows before and after a disposition is set.
+    fn account() -> Value {
+        json!({"Account": "4711"})
+    }
+
+    fn resolved() -> Value {
+        json!({"Account": "4711", "DispositionCode": "Resolved"})
+    }
+
+    /// The chat joined, then its properties changed; with `notice`, a PropertiesUpdated that
+    /// changes nothing in between (a SetInFocus's, `choice-set-in-focus`).
+    fn focus_story(chat: &str, notice: bool) -> Vec<Value> {
+        let mut joined = state(chat, "Chatting", "Ann");
+        joined["chat"]["userData"] = account();
+        let mut story = vec![joined];
+        if notice {
+            story.push(properties(chat, account()));
+        }
+        story.push(properties(chat, resolved()));
+        story
+    }
+
+    #[test]
+    fn a_focus_notice_on_either_side_only_is_no_difference() {
+        // Recorded with it, replayed without.
+        let notes: Vec<_> = focus_story("A", true).into_iter().map(recorded).collect();
+        let leeway = Leeway::focused(vec![None, Some(Optional::FocusNotice), None]);
+        let arrivals: Vec<_> = focus_story("X", false)
+            .into_iter()
+            .map(|d| (None, d))
+            .collect();
+        let (received, remap) = replay_leeway(&notes, &arrivals, &leeway);
+        let found = leeway_findings(&notes, &closed(), &received, (&remap, &leeway));
+        let checks: Vec<_> = found
+            .iter()
+            .map(|f| (f.check.as_str(), f.verdict))
+            .collect();
+        assert_eq!(checks, [("replay.optional", Verdict::Info)], "{found:?}");
+        // Recorded without it, replayed with: the notice pairs with no changed one.
+        let notes: Vec<_> = focus_story("A", false).into_iter().map(recorded).collect();
+        let leeway = Leeway::focused(vec![None, None]);
+        let arrivals: Vec<_> = focus_story("X", true)
+            .into_iter()
+            .map(|d| (None, d))
+            .collect();
+        let (received, remap) = replay_leeway(&notes, &arrivals, &leeway);
+        assert_eq!(received[2].matched, Some(1));
+        let found = leeway_findings(&notes, &closed(), &received, (&remap, &leeway));
+        let checks: Vec<_> = found
+            .iter()
+            .map(|f| (f.check.as_str(), f.verdict))
+            .collect();
+        assert_eq!(checks, [("replay.optional", Verdict::Info)], "{found:?}");
+        assert!(
+            found[0].message.contains("choice-set-in-focus"),
+            "{found:?}"
+        );
+    }
+
+    #[test]
+    fn a_properties_update_that_changes_something_still_counts_next_to_a_focus_notice() {
+        // An extra PropertiesUpdated with a change no request made is unexpected.
+        let notes: Vec<_> = focus_story("A", false).into_iter().map(recorded).collect();
+        let leeway = Leeway::focused(vec![None, None]);
+        let mut arrivals: Vec<_> = focus_story("X", false)
+            .into_iter()
+            .map(|d| (None, d))
+            .collect();
+        let priority =
+            json!({"Account": "4711", "DispositionCode": "Resolved", "Priority": "high"});
+        arrivals.push((None, properties("X", priority)));
+        let (received, remap) = replay_leeway(&notes, &arrivals, &leeway);
+        let found = leeway_findings(&notes, &closed(), &received, (&remap, &leeway));
+        let checks: Vec<_> = found.iter().map(|f| f.check.as_str()).collect();
+        assert_eq!(checks, ["replay.unexpected"], "{found:?}");
+        // A required PropertiesUpdated missing still is, even next to an optional one received.
+        let notes: Vec<_> = focus_story("A", true).into_iter().map(recorded).collect();
+        let leeway = Leeway::focused(vec![None, Some(Optional::FocusNotice), None]);
+        let arrivals: Vec<_> = focus_story("X", true)
+            .into_iter()
+            .take(2)
+            .map(|d| (None, d))
+            .collect();
+        let (received, remap) = replay_leeway(&notes, &arrivals, &leeway);
+        let found = leeway_findings(&notes, &closed(), &received, (&remap, &leeway));
+        let checks: Vec<_> = found.iter().map(|f| f.check.as_str()).collect();
+        assert_eq!(checks, ["replay.missing"], "{found:?}");
+    }
+
+    /// A report that the agent is in `state`.
+    fn channel_state(state: &str) -> Value {
+        json!({"messageType": "ChannelStateChangeMessageV2",
+               "channels": [{"channel": "chat", "userState": {"state": state}}]})
+    }
+
+    /// What the agent heard of its readiness on session `None`.
+    fn readiness(states: &[&str]) -> Vec<(Option<String>, Value)> {
+        states
+            .iter()
+            .map(|state| (None, channel_state(state)))
+            .collect()
+    }
+
+    /// The findings when the recording heard `recorded` and the replay `replayed`, for an agent
+    /// whose first request was NotReady, then Ready.
+    fn readiness_findings(recorded_states: &[&str], replayed: &[&str]) -> Vec<Finding> {
+        let notes: Vec<_> = readiness(recorded_states)
+            .into_iter()
+            .map(|(_, data)| recorded(data))
+            .collect();
+        // The recording's own classes, as planning finds them.
+        let mut seen = Seen::default();
+        let probe = Leeway::requesting(Vec::new(), "NotReady");
+        let classes = notes
+            .iter()
+            .map(|note| probe.received(&mut seen, &None, &note.data.parse()))
+            .collect();
+        let leeway = Leeway::requesting(classes, "NotReady");
+        let (received, remap) = replay_leeway(&notes, &readiness(replayed), &leeway);
+        leeway_findings(&notes, &closed(), &received, (&remap, &leeway))
+    }
+
+    #[test]
+    fn starting_ready_or_not_ready_is_no_difference() {
+        let checks = |found: Vec<Finding>| -> Vec<(String, Verdict)> {
+            found.into_iter().map(|f| (f.check, f.verdict)).collect()
+        };
+        let info = || ("replay.optional".to_owned(), Verdict::Info);
+        // Recorded starting NotReady, replayed starting Ready, and the reverse: the start's
+        // Ready is on one side only; the NotReady reports pair, as do the Ready request's.
+        let not_ready_first = ["NotReady", "Ready"];
+        let ready_first = ["Ready", "NotReady", "Ready"];
+        let found = readiness_findings(&not_ready_first, &ready_first);
+        assert_eq!(checks(found), [info()]);
+        let found = readiness_findings(&ready_first, &not_ready_first);
+        assert_eq!(checks(found), [info()]);
+    }
+
+    #[test]
+    fn a_readiness_request_not_reported_still_differs_after_starting_ready() {
+        // Started Ready, NotReady reported, the Ready request never was.
+        let found = readiness_findings(&["NotReady", "Ready"], &["Ready", "NotReady"]);
+        let checks: Vec<_> = found.iter().map(|f| f.check.as_str()).collect();
+        assert!(checks.contains(&"replay.missing"), "{found:?}");
+        assert!(
+            found.iter().any(|f| f.verdict == Verdict::Fail),
+            "{found:?}"
         );
     }
 
@@ -718,10 +961,6 @@ mod tests {
 
     #[test]
     fn sessions_are_not_ordered_against_each_other() {
-        let channel_state = |state: &str| {
-            json!({"messageType": "ChannelStateChangeMessageV2",
-                   "channels": [{"channel": "chat", "userState": {"state": state}}]})
-        };
         let on = |session: &str, data: Value| RecordedNote {
             session: Some(session.into()),
             ..recorded(data)
@@ -747,7 +986,7 @@ mod tests {
             "agent",
             &Sources::default(),
             &notes,
-            &[],
+            (&[], &Leeway::default()),
             &closed(),
             &[],
             PartyRemaps::new(1, Remap::default()).party(0),

@@ -110,13 +110,32 @@ impl Footprint {
 
 /// Every step's footprint, in step order.
 pub fn footprints(group: &GroupPlan) -> Vec<Footprint> {
+    classified(group).0
+}
+
+/// The chats of a group, as [`Footprint::Chat`] numbers them: whatever ids each party knows a
+/// chat by (`choice-ids`), one number.
+#[derive(Debug)]
+pub struct Chats(ChatClasses);
+
+impl Chats {
+    /// The number of the chat that agents and supervisors (and their notifications) call
+    /// `chat`, if the capture shows it.
+    pub fn staff(&self, chat: &str) -> Option<usize> {
+        let id = self.0.index.get(&ChatName::Staff(chat.to_owned()))?;
+        Some(self.0.root(*id))
+    }
+}
+
+/// Every step's footprint, in step order, and the chats they number.
+pub fn classified(group: &GroupPlan) -> (Vec<Footprint>, Chats) {
     let confined: Vec<Option<Confined>> = group
         .steps
         .iter()
         .map(|step| confined(&group.actors[step.actor].kind, &step.action))
         .collect();
     let chats = ChatClasses::link(group, &confined);
-    confined
+    let footprints = confined
         .iter()
         .map(|confined| match confined {
             Some(c) => chats
@@ -127,7 +146,8 @@ pub fn footprints(group: &GroupPlan) -> Vec<Footprint> {
                 }),
             None => Footprint::Global,
         })
-        .collect()
+        .collect();
+    (footprints, Chats(chats))
 }
 
 /// A request confined to one chat: the chat as the caller names it, and how it uses routing.

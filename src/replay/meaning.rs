@@ -25,8 +25,9 @@ use std::sync::LazyLock;
 
 use serde_json::{Map, Value};
 
+use super::optional::operation;
 use super::remap::{is_id_key, time_masks};
-use super::script::{Action, GroupPlan, RequestBody};
+use super::script::GroupPlan;
 
 /// States that may end a chat for a party, when the documents leave which one open.
 pub type EndingChoice = &'static [&'static str];
@@ -45,15 +46,7 @@ pub fn ending_choices(group: &GroupPlan, actor: usize) -> Vec<Option<EndingChoic
         .iter()
         .filter_map(|&index| {
             let step = &group.steps[index];
-            let Action::Http {
-                body: Some(RequestBody::Json(body)),
-                ..
-            } = &step.action
-            else {
-                return None;
-            };
-            let operation = body.parse().get("operationName")?.as_str()?.to_owned();
-            Some((step.start_us, operation))
+            Some((step.start_us, operation(step)?))
         })
         .collect();
     let supervises = operations
@@ -307,6 +300,7 @@ impl Outcome {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::replay::script::{Action, RequestBody};
     use serde_json::json;
 
     #[test]

@@ -13,6 +13,7 @@
 //! - the private `naming`: who made a request, when the capture does not say;
 //! - [`footprint`]: what server state each step touches, so only steps that could affect each
 //!   other are ordered;
+//! - [`optional`]: notifications the documents let a server send or leave out;
 //! - the private `conflicts`: which earlier steps of other actors a step must follow, found
 //!   without looking at every actor;
 //! - [`causality`]: what each step waits for, and the live progress it waits on;
@@ -41,6 +42,7 @@ pub mod footprint;
 pub mod indexes;
 pub mod meaning;
 mod naming;
+pub mod optional;
 pub mod order;
 pub mod plan;
 pub mod protocol;
@@ -76,6 +78,7 @@ use crate::verdict::attribution::attribute;
 use actor::{ActorRun, replay_finding, run_actor};
 use causality::Progress;
 use compare::{Matcher, REQUIREMENT};
+use optional::Leeway;
 use remap::Remap;
 use scopes::PartyRemaps;
 use script::{ActorKind, Dep, Step, Store};
@@ -286,11 +289,12 @@ pub async fn replay_group(group: Arc<GroupPlan>, ctx: &ReplayContext) -> Scenari
             user_names(&group, &ctx.profile),
         )),
         progress: Progress::new(&group),
-        matchers: group
-            .actors
-            .iter()
+        matchers: Leeway::all(&group)
+            .into_iter()
             .enumerate()
-            .map(|(actor, a)| Mutex::new(Matcher::new(actor, &a.notes)))
+            .map(|(actor, leeway)| {
+                Mutex::new(Matcher::new(actor, &group.actors[actor].notes, leeway))
+            })
             .collect(),
         received: Mutex::new(Store::new()),
         reached: AtomicBool::new(false),
@@ -426,7 +430,7 @@ pub async fn replay_group(group: Arc<GroupPlan>, ctx: &ReplayContext) -> Scenari
             &plan.name,
             &group.sources,
             &plan.notes,
-            &endings,
+            (&endings, matcher.leeway()),
             &plan.open_tails,
             &received,
             remap.party(actor),
