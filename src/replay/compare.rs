@@ -733,35 +733,30 @@ mod tests {
 
     #[test]
     fn a_focus_notice_on_either_side_only_is_no_difference() {
+        // The focus story recorded with or without the notice, replayed the other way.
+        let story = |with_notice: bool, leeway: &Leeway| {
+            let notes: Vec<_> = focus_story("A", with_notice)
+                .into_iter()
+                .map(recorded)
+                .collect();
+            let arrivals: Vec<_> = focus_story("X", !with_notice)
+                .into_iter()
+                .map(|d| (None, d))
+                .collect();
+            let (received, remap) = replay_leeway(&notes, &arrivals, leeway);
+            let found = leeway_findings(&notes, &closed(), &received, (&remap, leeway));
+            let checks: Vec<_> = found.iter().map(|f| (f.check.clone(), f.verdict)).collect();
+            (received, found, checks)
+        };
+        let info = [("replay.optional".to_owned(), Verdict::Info)];
         // Recorded with it, replayed without.
-        let notes: Vec<_> = focus_story("A", true).into_iter().map(recorded).collect();
         let leeway = Leeway::focused(vec![None, Some(Optional::FocusNotice), None]);
-        let arrivals: Vec<_> = focus_story("X", false)
-            .into_iter()
-            .map(|d| (None, d))
-            .collect();
-        let (received, remap) = replay_leeway(&notes, &arrivals, &leeway);
-        let found = leeway_findings(&notes, &closed(), &received, (&remap, &leeway));
-        let checks: Vec<_> = found
-            .iter()
-            .map(|f| (f.check.as_str(), f.verdict))
-            .collect();
-        assert_eq!(checks, [("replay.optional", Verdict::Info)], "{found:?}");
+        let (_, found, checks) = story(true, &leeway);
+        assert_eq!(checks, info, "{found:?}");
         // Recorded without it, replayed with: the notice pairs with no changed one.
-        let notes: Vec<_> = focus_story("A", false).into_iter().map(recorded).collect();
-        let leeway = Leeway::focused(vec![None, None]);
-        let arrivals: Vec<_> = focus_story("X", true)
-            .into_iter()
-            .map(|d| (None, d))
-            .collect();
-        let (received, remap) = replay_leeway(&notes, &arrivals, &leeway);
+        let (received, found, checks) = story(false, &Leeway::focused(vec![None, None]));
         assert_eq!(received[2].matched, Some(1));
-        let found = leeway_findings(&notes, &closed(), &received, (&remap, &leeway));
-        let checks: Vec<_> = found
-            .iter()
-            .map(|f| (f.check.as_str(), f.verdict))
-            .collect();
-        assert_eq!(checks, [("replay.optional", Verdict::Info)], "{found:?}");
+        assert_eq!(checks, info, "{found:?}");
         assert!(
             found[0].message.contains("choice-set-in-focus"),
             "{found:?}"
