@@ -19,6 +19,7 @@ use super::trials::{
     trial_threads,
 };
 use crate::driver::bayeux::BayeuxConfig;
+use crate::driver::format_duration;
 use crate::driver::route::Route;
 use crate::exit;
 use crate::profile::Profile;
@@ -72,10 +73,10 @@ pub struct ReplayArgs {
     #[arg(long, value_name = "N")]
     pub concurrency: Option<usize>,
     /// How long a request may wait for what it depends on (a notification, another actor's
-    /// request), in seconds; also how long the replay waits at the end for the last recorded
-    /// notifications.
-    #[arg(long, value_name = "SECONDS", default_value_t = 10.0)]
-    pub deadline: f64,
+    /// request): `10s`, `500ms` (a bare number is seconds); also how long the replay waits at
+    /// the end for the last recorded notifications. At most an hour.
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration)]
+    pub deadline: Duration,
     /// Replay a gap between two recorded requests longer than this as this long, with a note
     /// (a capture left running overnight, or one entry dated far away): `90s`, `500ms`.
     #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = parse_duration)]
@@ -132,10 +133,10 @@ fn prepare(args: &ReplayArgs) -> Result<(Plan, Profile, Option<String>, Route), 
             args.speed
         )));
     }
-    if !(args.deadline.is_finite() && args.deadline > 0.0 && args.deadline <= 3600.0) {
+    if args.deadline > Duration::from_secs(3600) {
         return Err(bad(format!(
-            "--deadline must be between 0 and 3600 seconds, not {}",
-            args.deadline
+            "--deadline must be at most an hour, not {}",
+            format_duration(args.deadline)
         )));
     }
     if args.concurrency == Some(0) {
@@ -246,7 +247,7 @@ pub fn run(args: ReplayArgs) -> i32 {
         } else {
             Pace::Recorded { speed: args.speed }
         },
-        deadline: Duration::from_secs_f64(args.deadline),
+        deadline: args.deadline,
         request_timeout: Duration::from_secs(10),
         bayeux: BayeuxConfig::default(),
         route,

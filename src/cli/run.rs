@@ -103,6 +103,21 @@ pub struct RunArgs {
 /// A positive duration: `2s`, `1.5s`, `500ms`, `5m` (or `5min`), `2h`, or a bare number of
 /// seconds.
 pub(crate) fn parse_duration(text: &str) -> Result<Duration, String> {
+    let duration = duration_in(text, 1.0)?;
+    if duration.is_zero() {
+        return Err("a deadline must be longer than zero".to_owned());
+    }
+    Ok(duration)
+}
+
+/// A duration written as every duration flag takes it (`250ms`, `10s`, `5m`), where a bare
+/// number is in milliseconds (for the flags that always took milliseconds); zero allowed.
+pub(crate) fn parse_millis(text: &str) -> Result<Duration, String> {
+    duration_in(text, 0.001)
+}
+
+/// A duration with a unit (`ms`, `s`, `m` or `min`, `h`), or a bare number of `bare` seconds.
+fn duration_in(text: &str, bare: f64) -> Result<Duration, String> {
     let text = text.trim();
     // Longest suffixes first: `ms` and `min` before `s` and `m`.
     const UNITS: &[(&str, f64)] = &[
@@ -115,17 +130,13 @@ pub(crate) fn parse_duration(text: &str) -> Result<Duration, String> {
     let (number, unit) = UNITS
         .iter()
         .find_map(|(suffix, unit)| Some((text.strip_suffix(suffix)?, *unit)))
-        .unwrap_or((text, 1.0));
+        .unwrap_or((text, bare));
     let value: f64 = number
         .trim()
         .parse()
         .map_err(|_| format!("`{text}` is not a duration (e.g. 10s, 1.5s, 500ms, 5m, 1h)"))?;
-    let duration = Duration::try_from_secs_f64(value * unit)
-        .map_err(|_| format!("`{text}` is not a usable duration"))?;
-    if duration.is_zero() {
-        return Err("a deadline must be longer than zero".to_owned());
-    }
-    Ok(duration)
+    Duration::try_from_secs_f64(value * unit)
+        .map_err(|_| format!("`{text}` is not a usable duration"))
 }
 
 /// `--fault` and `--variant` only make sense against the embedded server.
@@ -458,6 +469,12 @@ mod tests {
         assert_eq!(parse_duration("1.5h"), Ok(Duration::from_secs(5400)));
         assert!(parse_duration("5 minutes").is_err());
         assert!(parse_duration("0s").is_err());
+        // The flags that always took milliseconds keep them for a bare number.
+        assert_eq!(parse_millis("1000"), Ok(Duration::from_secs(1)));
+        assert_eq!(parse_millis("2s"), Ok(Duration::from_secs(2)));
+        assert_eq!(parse_millis("5m"), Ok(Duration::from_secs(300)));
+        assert_eq!(parse_millis("0"), Ok(Duration::ZERO));
+        assert!(parse_millis("soon").is_err());
         assert!(parse_duration("-1s").is_err());
         assert!(
             parse_duration("soon")

@@ -7,6 +7,7 @@ use std::time::Duration;
 use clap::Args;
 use clap::builder::RangedU64ValueParser;
 
+use super::run::parse_millis;
 use super::seeding::{SeedingArgs, fault_list, variant_list};
 use super::signal::StopSignals;
 use crate::server::bayeux::{MAX_BATCH, MAX_CHANNEL_LEN};
@@ -14,6 +15,15 @@ use crate::server::ids::IdGen;
 use crate::server::{
     ConnectionLimits, Directory, HubConfig, SESSIONS_PER_USER, ServerConfig, start,
 };
+
+/// `--long-poll-timeout`: a duration (a bare number is milliseconds), at most 10 minutes.
+fn long_poll(text: &str) -> Result<Duration, String> {
+    let duration = parse_millis(text)?;
+    if duration > Duration::from_secs(600) {
+        return Err(format!("`{text}` is longer than 10 minutes"));
+    }
+    Ok(duration)
+}
 
 /// Options of `serve`.
 #[derive(Debug, Args)]
@@ -24,9 +34,10 @@ pub struct ServeArgs {
     /// YAML users file replacing the built-in directory.
     #[arg(long, value_name = "FILE")]
     pub users: Option<PathBuf>,
-    /// How long a CometD connect is held when nothing is queued, in milliseconds.
-    #[arg(long, value_name = "MS", default_value_t = 30_000, value_parser = clap::value_parser!(u64).range(0..=600_000))]
-    pub long_poll_timeout: u64,
+    /// How long a CometD connect is held when nothing is queued: `30s`, `500ms` (a bare number
+    /// is milliseconds); at most 10 minutes.
+    #[arg(long, value_name = "DURATION", default_value = "30000", value_parser = long_poll)]
+    pub long_poll_timeout: Duration,
     /// Require the CSRF token (X-CSRF-TOKEN) on POST, PUT and DELETE.
     #[arg(long)]
     pub csrf: bool,
@@ -128,7 +139,7 @@ pub async fn run(args: ServeArgs) -> i32 {
     let seeded = args.seeding.seeded();
     let config = seeded.apply(ServerConfig {
         directory,
-        long_poll_timeout: Duration::from_millis(args.long_poll_timeout),
+        long_poll_timeout: args.long_poll_timeout,
         csrf: args.csrf,
         max_body_bytes: args.max_body_bytes,
         max_clients_per_user: args.max_clients_per_user,
@@ -179,5 +190,19 @@ pub async fn run(args: ServeArgs) -> i32 {
             eprintln!("error: server stopped: {e}");
             crate::exit::COULD_NOT_RUN
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_long_poll_timeout_takes_any_duration_up_to_ten_minutes() {
+        assert_eq!(long_poll("1000"), Ok(Duration::from_secs(1)));
+        assert_eq!(long_poll("30s"), Ok(Duration::from_secs(30)));
+        assert_eq!(long_poll("10m"), Ok(Duration::from_secs(600)));
+        assert!(long_poll("11m").is_err());
+        assert!(long_poll("soon").is_err());
     }
 }
