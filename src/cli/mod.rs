@@ -3,7 +3,9 @@
 mod baseline;
 mod check_docs;
 mod clean;
+mod completions;
 mod coverage;
+mod man;
 mod proxy;
 mod replay;
 mod run;
@@ -14,12 +16,15 @@ mod signal;
 mod stopping;
 mod target;
 mod trials;
+mod wait;
 
 use clap::{Parser, Subcommand};
 
 pub use baseline::BaselineArgs;
 pub use check_docs::CheckDocsArgs;
+pub use completions::CompletionsArgs;
 pub use coverage::CoverageArgs;
+pub use man::ManArgs;
 pub use proxy::ProxyArgs;
 pub use replay::ReplayArgs;
 pub use run::RunArgs;
@@ -69,6 +74,18 @@ pub enum Command {
     CheckDocs(CheckDocsArgs),
     /// Show which scenarios cover each requirement of the catalogue.
     Coverage(CoverageArgs),
+    /// Print the shell completion script for bash, zsh, fish, elvish or powershell.
+    ///
+    /// bash: `gws-conform completions bash > ~/.local/share/bash-completion/completions/gws-conform`;
+    /// zsh: `gws-conform completions zsh > ~/.zfunc/_gws-conform` (with `~/.zfunc` in `fpath`);
+    /// fish: `gws-conform completions fish > ~/.config/fish/completions/gws-conform.fish`.
+    Completions(CompletionsArgs),
+    /// Print the man page (roff), or write one page per subcommand into DIR.
+    ///
+    /// `gws-conform man | man -l -` reads it at once; `gws-conform man ~/.local/share/man/man1`
+    /// installs every page, for `man gws-conform-run`.
+    #[command(visible_alias = "man-page")]
+    Man(ManArgs),
 }
 
 /// Checks every output a command will write (`flag`, path) before it does any work
@@ -93,5 +110,7 @@ pub async fn run(cli: Cli) -> i32 {
             .unwrap_or(crate::exit::COULD_NOT_RUN),
         Command::CheckDocs(args) => check_docs::run(args),
         Command::Coverage(args) => coverage::run(args),
+        Command::Completions(args) => completions::run(args),
+        Command::Man(args) => man::run(args),
     }
 }
