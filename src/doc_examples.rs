@@ -1,6 +1,6 @@
 //! Every YAML example of the documentation (`README.md`, `docs/*.md`) loads as what it shows:
 //! a scenario, a step or two of one (loaded inside a small scenario that defines what they
-//! use), a profile, a user directory for `serve`, or a baseline. An example that no longer
+//! use), a profile, a user directory for `serve`, a baseline, or a CI workflow. An example that no longer
 //! loads misleads every reader who copies it; one of a kind this test does not know fails it,
 //! so a new kind of example gets a loader here.
 
@@ -73,6 +73,9 @@ fn load(block: &str, at: &Path) -> Result<(), String> {
     let first = block
         .lines()
         .find(|l| !l.trim().is_empty() && !l.starts_with('#'));
+    if block.lines().any(|line| line.starts_with("jobs:")) {
+        return workflow(block);
+    }
     match first.unwrap_or_default() {
         line if line.starts_with("name:") => scenario(block),
         line if line.starts_with("- ") => {
@@ -98,6 +101,19 @@ fn load(block: &str, at: &Path) -> Result<(), String> {
             .map(drop)
             .map_err(|errors| format!("{errors:?}")),
         line => Err(format!("an example of a kind no loader knows (`{line}`)")),
+    }
+}
+
+/// A CI workflow (GitHub Actions): YAML with `on` and `jobs`, each job with its steps.
+fn workflow(block: &str) -> Result<(), String> {
+    let value: serde_json::Value = serde_saphyr::from_str(block).map_err(|e| e.to_string())?;
+    let jobs = value.get("jobs").and_then(serde_json::Value::as_object);
+    let jobs = jobs.filter(|jobs| !jobs.is_empty()).ok_or("no jobs")?;
+    let stepless = jobs.iter().find(|(_, job)| job.get("steps").is_none());
+    match (value.get("on"), stepless) {
+        (None, _) => Err("a workflow without `on`".to_owned()),
+        (_, Some((name, _))) => Err(format!("job `{name}` has no steps")),
+        _ => Ok(()),
     }
 }
 
@@ -145,6 +161,10 @@ fn a_broken_example_is_reported() {
         .is_err()
     );
     assert!(load("something: else\n", at).is_err());
+    assert!(load("name: ci\non: push\njobs: {}\n", at).is_err());
+    assert!(load("name: ci\non: push\njobs:\n  a: {runs-on: x}\n", at).is_err());
+    let workflow = "name: ci\non: push\njobs:\n  a: {runs-on: x, steps: [{run: y}]}\n";
+    assert_eq!(load(workflow, at), Ok(()));
     let snippet = "- chat_op: {actor: agent, chat: \"${chat}\", operation: Leave}\n";
     assert_eq!(load(snippet, at), Ok(()));
 }

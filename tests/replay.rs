@@ -652,7 +652,11 @@ fn bad_arguments_exit_2_and_an_unreachable_target_exits_3() {
         ),
         (
             vec!["--deadline=-1"],
-            "--deadline must be between 0 and 3600 seconds",
+            "invalid value '-1' for '--deadline <DURATION>'",
+        ),
+        (
+            vec!["--deadline", "2h"],
+            "--deadline must be at most an hour",
         ),
         (
             vec!["--concurrency", "0"],

@@ -21,7 +21,7 @@ pub struct BaselineArgs {
     /// Accept the deviations recorded in this YAML file: a finding matching an entry (by
     /// requirement, check and signature) is reported as KNOWN and fails nothing; anything new
     /// still fails, and entries that no longer occur are listed so they can be pruned.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", env = "GWS_CONFORM_BASELINE")]
     pub baseline: Option<PathBuf>,
     /// Write this run's deviations (its root causes) to the --baseline file instead of judging
     /// against it; entries of scenarios that did not run are kept. The run then exits 0 unless

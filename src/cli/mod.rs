@@ -3,8 +3,10 @@
 mod baseline;
 mod check_docs;
 mod clean;
+mod completions;
 mod coverage;
 mod init;
+mod man;
 mod proxy;
 mod replay;
 mod requirements;
@@ -17,13 +19,16 @@ mod stopping;
 mod suite;
 mod target;
 mod trials;
+mod wait;
 
 use clap::{Parser, Subcommand};
 
 pub use baseline::BaselineArgs;
 pub use check_docs::CheckDocsArgs;
+pub use completions::CompletionsArgs;
 pub use coverage::CoverageArgs;
 pub use init::InitArgs;
+pub use man::ManArgs;
 pub use proxy::ProxyArgs;
 pub use replay::ReplayArgs;
 pub use requirements::RequirementsArgs;
@@ -84,6 +89,18 @@ pub enum Command {
     /// Write the built-in suite (scenarios, requirement catalogue, schemas, documented
     /// examples) into a directory, to read and extend it.
     Init(InitArgs),
+    /// Print the shell completion script for bash, zsh, fish, elvish or powershell.
+    ///
+    /// bash: `gws-conform completions bash > ~/.local/share/bash-completion/completions/gws-conform`;
+    /// zsh: `gws-conform completions zsh > ~/.zfunc/_gws-conform` (with `~/.zfunc` in `fpath`);
+    /// fish: `gws-conform completions fish > ~/.config/fish/completions/gws-conform.fish`.
+    Completions(CompletionsArgs),
+    /// Print the man page (roff), or write one page per subcommand into DIR.
+    ///
+    /// `gws-conform man | man -l -` reads it at once; `gws-conform man ~/.local/share/man/man1`
+    /// installs every page, for `man gws-conform-run`.
+    #[command(visible_alias = "man-page")]
+    Man(ManArgs),
 }
 
 /// Checks every output a command will write (`flag`, path) before it does any work
@@ -110,5 +127,7 @@ pub async fn run(cli: Cli) -> i32 {
         Command::Coverage(args) => coverage::run(args),
         Command::Requirements(args) => requirements::run(args),
         Command::Init(args) => init::run(args),
+        Command::Completions(args) => completions::run(args),
+        Command::Man(args) => man::run(args),
     }
 }

@@ -18,6 +18,7 @@ use super::trials::{
     Execution, ReportFiles, ReportSettings, Trial, against_target, execute, finish, trial_runtime,
     trial_threads,
 };
+use super::wait::WaitArgs;
 use crate::driver::bayeux::BayeuxConfig;
 use crate::driver::format_duration;
 use crate::driver::route::Route;
@@ -40,8 +41,11 @@ pub struct ReplayArgs {
     pub files: Vec<PathBuf>,
     /// The server to replay against (`http://host:port`; recorded paths are kept); without it,
     /// the profile's `base_url`, or else an embedded reference server per group.
-    #[arg(long, value_name = "URL")]
+    #[arg(long, value_name = "URL", env = "GWS_CONFORM_TARGET")]
     pub target: Option<String>,
+    /// `--wait-for-target`.
+    #[command(flatten)]
+    pub wait: WaitArgs,
     /// Send the requests to the target through this HTTP proxy. Without it the proxy
     /// environment (HTTP_PROXY, HTTPS_PROXY, ALL_PROXY, NO_PROXY) is honoured, except for a
     /// loopback target, which is always reached directly.
@@ -49,7 +53,7 @@ pub struct ReplayArgs {
     pub proxy: Option<String>,
     /// Target profile: the users to log in as (the capture holds no credentials) and the
     /// ContactCenterId [default: the reference server's users].
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", env = "GWS_CONFORM_PROFILE")]
     pub profile: Option<PathBuf>,
     /// Replay the recorded gaps between requests this many times faster (0.001 to 1000000).
     #[arg(
@@ -156,6 +160,9 @@ fn prepare(args: &ReplayArgs) -> Result<(Plan, Profile, Option<String>, Route), 
     if let Some(target) = &target {
         args.seeding.refuse_with_target(target).map_err(bad)?;
     }
+    args.wait
+        .refuse_without_target(target.as_deref())
+        .map_err(bad)?;
     let route = route_to(target.as_deref(), args.proxy.as_deref()).map_err(bad)?;
     let mut plan = Plan::read_files(&args.files).map_err(|e| bad(e.to_string()))?;
     if args.in_clock_order {
@@ -261,6 +268,13 @@ pub fn run(args: ReplayArgs) -> i32 {
             println!("{}", group.name);
         }
         return exit::SUCCESS;
+    }
+    if let Some(target) = &target
+        && let Err(code) = args
+            .wait
+            .wait(&runtime, target, ctx.request_timeout, &ctx.route)
+    {
+        return code;
     }
     // Read before anything is replayed: a bad baseline is bad input.
     let (baseline, acceptance) = match args.baseline.load_accepting() {

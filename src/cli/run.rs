@@ -19,6 +19,7 @@ use super::trials::{
     Execution, ReportFiles, ReportSettings, Trial, against_target, execute, finish, trial_runtime,
     trial_threads,
 };
+use super::wait::WaitArgs;
 use crate::driver::bayeux::BayeuxConfig;
 use crate::exit;
 use crate::har::{Ending, HarWriter, redact};
@@ -39,15 +40,18 @@ pub struct RunArgs {
     pub selection: SelectionArgs,
     /// The server to test (`http://host:port`); without it, the profile's `base_url`, or else
     /// an embedded reference server per scenario.
-    #[arg(long, value_name = "URL")]
+    #[arg(long, value_name = "URL", env = "GWS_CONFORM_TARGET")]
     pub target: Option<String>,
+    /// `--wait-for-target`.
+    #[command(flatten)]
+    pub wait: WaitArgs,
     /// Send the requests to the target through this HTTP proxy. Without it the proxy
     /// environment (HTTP_PROXY, HTTPS_PROXY, ALL_PROXY, NO_PROXY) is honoured, except for a
     /// loopback target, which is always reached directly.
     #[arg(long, value_name = "URL")]
     pub proxy: Option<String>,
     /// Target profile: users, passwords (or their environment variables), ContactCenterId.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", env = "GWS_CONFORM_PROFILE")]
     pub profile: Option<PathBuf>,
     /// Directory of scenario files [default: ./scenarios if present, else the built-in suite].
     #[arg(long, value_name = "DIR")]
@@ -329,7 +333,10 @@ pub fn run(mut args: RunArgs) -> i32 {
             return code;
         }
     }
-    let route = match route_to(args.target.as_deref(), args.proxy.as_deref()) {
+    let route = match route_to(args.target.as_deref(), args.proxy.as_deref()).and_then(|route| {
+        args.wait.refuse_without_target(args.target.as_deref())?;
+        Ok(route)
+    }) {
         Ok(route) => route,
         Err(why) => {
             eprintln!("error: {why}");
@@ -341,6 +348,14 @@ pub fn run(mut args: RunArgs) -> i32 {
         Ok(runtime) => runtime,
         Err(code) => return code,
     };
+    // A target still starting is waited for when asked (each probe bounded like a request).
+    if let Some(target) = &args.target
+        && let Err(code) = args
+            .wait
+            .wait(&runtime, target, args.request_timeout, &route)
+    {
+        return code;
+    }
     // One deadline for the whole target: if it cannot be reached at all, say so once and stop,
     // rather than let every scenario fail on its own.
     if let Some(target) = &args.target

@@ -77,10 +77,10 @@ where
 #[derive(Debug, Args)]
 pub struct ReportFiles {
     /// Write a JUnit XML report here (`-`: standard output).
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", env = "GWS_CONFORM_JUNIT")]
     pub junit: Option<PathBuf>,
     /// Write the JSON Lines event stream here (`-`: standard output; docs/json-events.md).
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", env = "GWS_CONFORM_JSON")]
     pub json: Option<PathBuf>,
 }
 

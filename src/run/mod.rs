@@ -33,7 +33,7 @@ pub use crate::trial::ScenarioRun;
 use crate::trial::Subject;
 use crate::verdict::attribution::attribute;
 use actors::{AgentSession, CustomerSession};
-pub use reach::check_reachable;
+pub use reach::{check_reachable, wait_until_reachable};
 pub use stop::{Stop, StopCause};
 pub use verify::Verifier;
 

@@ -1,0 +1,245 @@
+//! What a CI job leans on: the GWS_CONFORM_* environment twins of the options it sets once
+//! (each honoured, each overridden by its flag), and `--wait-for-target` for a server under
+//! test that is still starting (waited for; or given up on with exit 3 within the wait).
+
+mod support;
+
+use std::net::{SocketAddr, TcpListener};
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+/// Every environment twin: none leaks in from the environment the tests run in.
+const TWINS: [&str; 6] = [
+    "GWS_CONFORM_TARGET",
+    "GWS_CONFORM_PROFILE",
+    "GWS_CONFORM_JUNIT",
+    "GWS_CONFORM_JSON",
+    "GWS_CONFORM_BASELINE",
+    "GWS_CONFORM_WAIT_FOR_TARGET",
+];
+
+/// The binary with `env` set and every other twin unset.
+fn gws(args: &[&str], env: &[(&str, &str)]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_gws-conform"));
+    command.args(args);
+    for name in TWINS {
+        command.env_remove(name);
+    }
+    command.envs(env.iter().copied());
+    command
+}
+
+fn output(args: &[&str], env: &[(&str, &str)]) -> Output {
+    gws(args, env).output().expect("run gws-conform")
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// A loopback address nothing listens on (taken from the OS, then let go).
+fn closed_address() -> SocketAddr {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("a free port")
+}
+
+/// A fresh temporary directory of this test.
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("gws-conform-ci-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[test]
+fn the_target_comes_from_the_environment_and_the_flag_wins() {
+    let (from_env, from_flag) = (closed_address(), closed_address());
+    let env_url = format!("http://{from_env}");
+    let flag_url = format!("http://{from_flag}");
+    let env = [("GWS_CONFORM_TARGET", env_url.as_str())];
+    let out = output(&["run", "cancel-monitoring"], &env);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(&format!("cannot reach the target {env_url}")),
+        "{}",
+        stderr(&out)
+    );
+    let out = output(&["run", "cancel-monitoring", "--target", &flag_url], &env);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(stderr(&out).contains(&flag_url), "{}", stderr(&out));
+    assert!(!stderr(&out).contains(&env_url), "{}", stderr(&out));
+}
+
+#[test]
+fn the_profile_comes_from_the_environment_and_the_flag_wins() {
+    let dir = temp_dir("profile");
+    let (from_env, from_flag) = (dir.join("env.yaml"), dir.join("flag.yaml"));
+    let (from_env, from_flag) = (from_env.to_str().unwrap(), from_flag.to_str().unwrap());
+    let env = [("GWS_CONFORM_PROFILE", from_env)];
+    // Neither file exists: which one the error names is which one was read.
+    let out = output(&["run", "--list"], &env);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains(from_env), "{}", stderr(&out));
+    let out = output(&["run", "--list", "--profile", from_flag], &env);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains(from_flag), "{}", stderr(&out));
+    assert!(!stderr(&out).contains(from_env), "{}", stderr(&out));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn report_files_and_the_baseline_come_from_the_environment_and_flags_win() {
+    let dir = temp_dir("reports");
+    let path = |name: &str| dir.join(name).to_str().unwrap().to_owned();
+    let missing_baseline = path("missing-baseline.yaml");
+    let env = [
+        ("GWS_CONFORM_JUNIT", path("env.xml")),
+        ("GWS_CONFORM_JSON", path("events.jsonl")),
+    ];
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let flag_junit = path("flag.xml");
+    let out = output(&["run", "cancel-monitoring", "--junit", &flag_junit], &env);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let json = std::fs::read_to_string(path("events.jsonl")).expect("the JSON report");
+    assert!(json.contains("cancel-monitoring"), "{json}");
+    let junit = std::fs::read_to_string(&flag_junit).expect("the JUnit report");
+    assert!(junit.contains("<testsuite"), "{junit}");
+    assert!(
+        !dir.join("env.xml").exists(),
+        "--junit wins over GWS_CONFORM_JUNIT"
+    );
+    // A baseline named by the environment is read (and this one does not exist).
+    let mut with_baseline = env.clone();
+    with_baseline.push(("GWS_CONFORM_BASELINE", &missing_baseline));
+    let out = output(&["run", "cancel-monitoring"], &with_baseline);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains(&missing_baseline), "{}", stderr(&out));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Runs `args` and returns its output and how long it took.
+fn timed(args: &[&str], env: &[(&str, &str)]) -> (Output, Duration) {
+    let started = Instant::now();
+    let out = output(args, env);
+    (out, started.elapsed())
+}
+
+#[test]
+fn a_target_that_never_answers_is_given_up_on_within_the_wait() {
+    let refused = format!("http://{}", closed_address());
+    // Accepts connections (the kernel does, into the backlog) and never answers a request.
+    let silent = TcpListener::bind("127.0.0.1:0").unwrap();
+    let silent = format!("http://{}", silent.local_addr().unwrap());
+    for target in [&refused, &silent] {
+        let args = ["run", "cancel-monitoring", "--target", target];
+        let (out, took) = timed(&args, &[("GWS_CONFORM_WAIT_FOR_TARGET", "1s")]);
+        assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+        let expected = format!("the target {target} did not answer within 1 s");
+        assert!(stderr(&out).contains(&expected), "{}", stderr(&out));
+        assert!(stderr(&out).contains("nothing was run"), "{}", stderr(&out));
+        assert!(
+            (Duration::from_secs(1)..Duration::from_secs(8)).contains(&took),
+            "{target}: took {took:?}"
+        );
+    }
+    // The flag wins over the variable: 250ms, not 1 minute.
+    let args = [
+        "run",
+        "cancel-monitoring",
+        "--target",
+        &refused,
+        "--wait-for-target",
+        "250ms",
+    ];
+    let (out, took) = timed(&args, &[("GWS_CONFORM_WAIT_FOR_TARGET", "1m")]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(stderr(&out).contains("within 250 ms"), "{}", stderr(&out));
+    assert!(took < Duration::from_secs(8), "took {took:?}");
+}
+
+#[test]
+fn replay_waits_for_its_target_too() {
+    let capture = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/replay-captures/run-record.har"
+    );
+    let refused = format!("http://{}", closed_address());
+    let args = [
+        "replay",
+        capture,
+        "--target",
+        &refused,
+        "--wait-for-target",
+        "500ms",
+    ];
+    let (out, took) = timed(&args, &[]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let expected = format!("the target {refused} did not answer within 500 ms");
+    assert!(stderr(&out).contains(&expected), "{}", stderr(&out));
+    assert!(took < Duration::from_secs(8), "took {took:?}");
+}
+
+#[test]
+fn waiting_needs_a_target() {
+    let capture = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/replay-captures/run-record.har"
+    );
+    for args in [
+        &["run", "cancel-monitoring", "--wait-for-target", "1s"][..],
+        &["replay", capture, "--wait-for-target", "1s"][..],
+    ] {
+        let out = output(args, &[]);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains("--wait-for-target applies to a --target"),
+            "{}",
+            stderr(&out)
+        );
+    }
+    for bad in ["0s", "soon", "-1s"] {
+        let out = output(
+            &["run", "--target", "http://h", "--wait-for-target", bad],
+            &[],
+        );
+        assert_eq!(out.status.code(), Some(2), "{bad}: {}", stderr(&out));
+    }
+}
+
+#[test]
+fn a_target_that_starts_late_is_waited_for() {
+    let address = closed_address();
+    let url = format!("http://{address}");
+    let run = gws(
+        &[
+            "run",
+            "cancel-monitoring",
+            "--target",
+            &url,
+            "--wait-for-target",
+            "30s",
+        ],
+        &[],
+    )
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    .spawn()
+    .expect("start the run");
+    // The server under test comes up only after the run has started waiting for it.
+    std::thread::sleep(Duration::from_millis(1500));
+    let listen = address.to_string();
+    let (mut server, served) = support::spawn_listening(&["serve", "--listen", &listen]);
+    let out = run.wait_with_output().expect("the run ends");
+    let _ = server.kill();
+    let _ = server.wait();
+    assert!(served.ends_with(&listen), "{served}");
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), stderr(&out));
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+    assert!(stdout.contains("1 passed; 0 failed"), "{stdout}");
+    assert!(
+        stderr.contains(&format!("note: the target {url} answered after")),
+        "{stderr}"
+    );
+}
