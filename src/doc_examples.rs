@@ -1,8 +1,8 @@
 //! Every YAML example of the documentation (`README.md`, `docs/*.md`) loads as what it shows:
 //! a scenario, a step or two of one (loaded inside a small scenario that defines what they
-//! use), a profile, a user directory for `serve`, a baseline, or a CI workflow. An example that no longer
-//! loads misleads every reader who copies it; one of a kind this test does not know fails it,
-//! so a new kind of example gets a loader here.
+//! use), a profile, a user directory for `serve`, a baseline, or a CI workflow. An example
+//! that no longer loads misleads every reader who copies it; one of a kind this test does not
+//! know fails it, so a new kind of example gets a loader here.
 
 use std::path::{Path, PathBuf};
 
