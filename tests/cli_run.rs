@@ -425,7 +425,13 @@ fn coverage_lists_every_requirement_and_fails_on_an_uncovered_one() {
 fn the_built_in_suite_runs_from_any_directory() {
     let out = gws_in(
         &std::env::temp_dir(),
-        &["run", "chat-completed-revokes-supervisor", "--exact"],
+        &[
+            "run",
+            "chat-completed-revokes-supervisor",
+            "--exact",
+            "-j",
+            "1",
+        ],
     );
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{stdout}");
@@ -442,6 +448,8 @@ fn the_built_in_suite_runs_from_any_directory() {
             "--exact",
             "--fault",
             "monitor-mode-unknown",
+            "--test-threads",
+            "1",
         ],
     );
     let stdout = String::from_utf8_lossy(&out.stdout);

@@ -658,10 +658,9 @@ fn bad_arguments_exit_2_and_an_unreachable_target_exits_3() {
             vec!["--deadline", "2h"],
             "--deadline must be at most an hour",
         ),
-        (
-            vec!["--concurrency", "0"],
-            "--concurrency must be at least 1",
-        ),
+        (vec!["--concurrency", "0"], "--jobs must be at least 1"),
+        (vec!["-j", "0"], "--jobs must be at least 1"),
+        (vec!["--jobs", "0"], "--jobs must be at least 1"),
         (vec!["--user", "nobody"], "expected RECORDED=PROFILE"),
         (
             vec!["--speed", "2", "--as-fast-as-possible"],

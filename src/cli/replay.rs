@@ -73,8 +73,8 @@ pub struct ReplayArgs {
     pub in_clock_order: bool,
     /// Groups replayed at once (default: against the embedded server, where each group has its
     /// own server, one per core as fast as possible, else all of them; 1 against a target,
-    /// where chats are routed across groups).
-    #[arg(long, value_name = "N")]
+    /// where chats are routed across groups). (Also `--concurrency`, its old name.)
+    #[arg(long = "jobs", short = 'j', alias = "concurrency", value_name = "N")]
     pub concurrency: Option<usize>,
     /// How long a request may wait for what it depends on (a notification, another actor's
     /// request): `10s`, `500ms` (a bare number is seconds); also how long the replay waits at
@@ -144,7 +144,7 @@ fn prepare(args: &ReplayArgs) -> Result<(Plan, Profile, Option<String>, Route), 
         )));
     }
     if args.concurrency == Some(0) {
-        return Err(bad("--concurrency must be at least 1".to_owned()));
+        return Err(bad("--jobs must be at least 1".to_owned()));
     }
     let profile = match &args.profile {
         Some(path) => Profile::load(path).map_err(|errors| problems(&errors, "profile"))?,
@@ -196,7 +196,7 @@ fn prepare(args: &ReplayArgs) -> Result<(Plan, Profile, Option<String>, Route), 
     Ok((plan, profile, target, route))
 }
 
-/// Groups replayed at once when `--concurrency` does not say: against the embedded server as
+/// Groups replayed at once when `--jobs` does not say: against the embedded server as
 /// fast as possible, one per core, since each group keeps the cores busy by itself and more at
 /// once only take memory (docs/benchmarks.md); otherwise as for `run` (groups at recorded pace
 /// mostly wait).

@@ -85,8 +85,9 @@ pub struct RunArgs {
     pub fail_fast: bool,
     /// Scenarios run at once (default: all of them against the embedded server, where each
     /// scenario has its own server; 1 against a target, where chats are routed across
-    /// scenarios). Scenarios that share a profile user never overlap.
-    #[arg(long, value_name = "N")]
+    /// scenarios). Scenarios that share a profile user never overlap. (Also `--test-threads`,
+    /// its old name.)
+    #[arg(long = "jobs", short = 'j', alias = "test-threads", value_name = "N")]
     pub test_threads: Option<usize>,
     /// One character per scenario.
     #[arg(long, short)]
