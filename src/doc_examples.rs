@@ -5,6 +5,7 @@
 //! know fails it, so a new kind of example gets a loader here.
 
 use std::path::{Path, PathBuf};
+use std::sync::LazyLock;
 
 use crate::profile::Profile;
 use crate::run::verify::Verifier;
@@ -58,12 +59,16 @@ fn yaml_blocks(text: &str) -> Vec<(usize, String)> {
     blocks
 }
 
+/// The built-in schemas and examples scenarios are checked against, compiled once for every
+/// example.
+static VERIFIER: LazyLock<Verifier> =
+    LazyLock::new(|| Verifier::builtin().expect("the built-in verifier loads"));
+
 /// Loads one example; `Err` says why it does not load.
 fn load(block: &str, at: &Path) -> Result<(), String> {
-    let catalogue = Catalogue::builtin();
-    let verifier = Verifier::builtin().map_err(|e| e.to_string())?;
+    let catalogue = Catalogue::builtin_shared();
     let scenario = |text: &str| {
-        scenario::load_str(text, at, &catalogue, &verifier)
+        scenario::load_str(text, at, catalogue, &*VERIFIER)
             .map(drop)
             .map_err(|errors| {
                 let rendered = errors.iter().map(|e| e.render());

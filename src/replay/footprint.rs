@@ -32,7 +32,7 @@ use std::collections::HashMap;
 
 use serde_json::Value;
 
-use super::script::{Action, ActorKind, GroupPlan, RequestBody};
+use super::script::{Action, ActorKind, GroupPlan};
 use crate::scenario::CHAT_OPERATIONS;
 
 /// Chat operations of agents and supervisors whose effects reach beyond their chat: other
@@ -170,13 +170,7 @@ enum ChatName {
 
 /// Whether `action`, by an actor of `kind`, is confined to one chat (see the module doc).
 fn confined(kind: &ActorKind, action: &Action) -> Option<Confined> {
-    let Action::Http {
-        method,
-        target,
-        body,
-        ..
-    } = action
-    else {
+    let Action::Http { method, target, .. } = action else {
         return None;
     };
     let path = target.split(['?', '#']).next().unwrap_or_default();
@@ -188,12 +182,8 @@ fn confined(kind: &ActorKind, action: &Action) -> Option<Confined> {
         _ => return None,
     };
     let staff = at > 0 && segments[at - 1] == "me";
-    let body = match body {
-        Some(RequestBody::Json(body)) => Some(body.parse()),
-        _ => None,
-    };
-    let operation = body.as_deref().and_then(|b| b.get("operationName"));
-    let operation = operation.and_then(Value::as_str);
+    let operation = action.operation();
+    let operation = operation.as_deref();
     let (chat, routing) = match (kind, staff) {
         (ActorKind::User { .. }, true) => {
             let routing = match (method.as_str(), rest, operation) {
@@ -322,6 +312,7 @@ fn participant_ids<'a>(value: &'a Value, out: &mut Vec<&'a str>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::replay::script::RequestBody;
     use serde_json::json;
 
     const STAFF: ActorKind = ActorKind::User {

@@ -25,7 +25,6 @@ use std::sync::LazyLock;
 
 use serde_json::{Map, Value};
 
-use super::optional::operation;
 use super::remap::{is_id_key, time_masks};
 use super::script::GroupPlan;
 
@@ -46,7 +45,7 @@ pub fn ending_choices(group: &GroupPlan, actor: usize) -> Vec<Option<EndingChoic
         .iter()
         .filter_map(|&index| {
             let step = &group.steps[index];
-            Some((step.start_us, operation(step)?))
+            Some((step.start_us, step.action.operation()?))
         })
         .collect();
     let supervises = operations

@@ -27,7 +27,7 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use super::footprint::{Footprint, classified};
-use super::script::{Action, GroupPlan, RecordedNote, RequestBody, Step};
+use super::script::{GroupPlan, RecordedNote};
 use crate::check::json::chat_key;
 
 /// A recorded CometD session (its `clientId`), as the notes name it.
@@ -61,18 +61,6 @@ impl Optional {
             Optional::InitialReadiness => "choice-initial-readiness",
         }
     }
-}
-
-/// The `operationName` a step sends, if it sends one.
-pub fn operation(step: &Step) -> Option<String> {
-    let Action::Http {
-        body: Some(RequestBody::Json(body)),
-        ..
-    } = &step.action
-    else {
-        return None;
-    };
-    Some(body.parse().get("operationName")?.as_str()?.to_owned())
 }
 
 /// A chat's `userData` and `comment`, as a notification shows them.
@@ -185,7 +173,7 @@ impl Leeway {
             ..Self::default()
         };
         let sent: Vec<usize> = (0..group.steps.len())
-            .filter(|&s| operation(&group.steps[s]).as_deref() == Some(SET_IN_FOCUS))
+            .filter(|&s| group.steps[s].action.operation().as_deref() == Some(SET_IN_FOCUS))
             .collect();
         if sent.is_empty() {
             return group.actors.iter().map(|a| none(&a.notes)).collect();
@@ -282,7 +270,7 @@ fn first_requests(group: &GroupPlan, steps: &[usize]) -> (Vec<Option<String>>, V
         if step.recorded.successful == Some(false) || !(200..300).contains(&step.recorded.status) {
             continue;
         }
-        let operation = operation(step);
+        let operation = step.action.operation();
         match operation.as_deref() {
             Some("Ready" | "NotReady") => {
                 if let Some(first @ None) = stretches.last_mut() {

@@ -119,6 +119,18 @@ pub enum Action {
 }
 
 impl Action {
+    /// The `operationName` its JSON body sends, if it sends one.
+    pub fn operation(&self) -> Option<String> {
+        let Action::Http {
+            body: Some(RequestBody::Json(body)),
+            ..
+        } = self
+        else {
+            return None;
+        };
+        Some(body.parse().get("operationName")?.as_str()?.to_owned())
+    }
+
     /// `POST /api/v2/me`, `CometD handshake`, …, for messages.
     pub fn describe(&self) -> String {
         match self {
