@@ -38,6 +38,7 @@ const CROSSING: &[&str] = &[
     "ready-on-me-only",
     "set-in-focus-notifies",
     "agents-start-ready",
+    "merged-join",
 ];
 
 /// `--variant NAME` for each of `variants`.

@@ -34,8 +34,11 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
+use super::join_delivery::{
+    Chains, Delivery, Note, Shown, deliveries, one_sided_reference, participant_count,
+};
 use super::meaning::{Comparison, EndingChoice};
-use super::optional::{Leeway, Seen, is_channel_state};
+use super::optional::{Leeway, Optional, Seen, is_channel_state};
 use super::order::{Arrivals, Kinds};
 use super::remap::{Lookup, Origin, alike};
 use super::scopes::{Fit, PartyIds, PartyRemaps};
@@ -116,6 +119,8 @@ pub struct Matcher {
     leeway: Leeway,
     /// What the actor was shown so far, to tell a received optional notification.
     seen: Seen,
+    /// The chains of participants lists received, to tell one that may be a join snapshot.
+    chains: Chains,
 }
 
 impl Matcher {
@@ -136,6 +141,7 @@ impl Matcher {
             channels: HashSet::new(),
             leeway,
             seen: Seen::default(),
+            chains: Chains::default(),
         }
     }
 
@@ -164,48 +170,49 @@ impl Matcher {
         // recording's server did not send, not one that changed (nor a report of the
         // recording's it may leave out, answering another request).
         let optional = self.leeway.received(&mut self.seen, session, &data);
-        let leeway = &self.leeway;
-        let channel_state = is_channel_state(&data);
-        // The best candidate: the chat fits best (by everyone's ids, else by the actor's own:
-        // the target may give each party its own id), then says the same thing, then comes
-        // first.
-        let matched = self.unpaired.get(&key).and_then(|candidates| {
-            // Ranked by: the ids learned confirm the chat; the notification says the same
-            // thing; how many of its other ids agree (a participant's, when the chat's own id
-            // is new to this party); the ids learned at least allow it. The first wins a tie.
-            let mut best: Option<((bool, bool, usize, Fit), usize)> = None;
-            for &index in candidates.iter().take(CANDIDATES) {
-                let note = &notes[index];
-                let fit = ids.fit(note.chat.as_deref(), chat.as_deref());
-                if fit == Fit::Contradicted {
-                    continue;
-                }
-                let confirmed = fit == Fit::Confirmed;
-                if leeway.optional(index) != optional {
-                    continue;
-                }
-                let alike = alike(&note.data(), &data);
-                // A channel state report says nothing but the state: one of another state is
-                // another report (a readiness the target reports and the recording's server
-                // did not, `choice-initial-readiness`), and pairing it would teach wrong ids.
-                if channel_state && !alike {
-                    continue;
-                }
-                let agreeing = if confirmed {
-                    0
-                } else {
-                    ids.agreeing(&note.data(), &data)
-                };
-                let rank = (confirmed, alike, agreeing, fit);
-                if best.is_none_or(|(best, _)| rank > best) {
-                    best = Some((rank, index));
-                }
-                if confirmed && alike {
-                    break;
-                }
+        let position = self.received.len();
+        let shown = Shown::of(data.clone());
+        let listed = matches!(shown, Shown::Participants(_));
+        // Received notes are read without the requests begun (`join_delivery`).
+        let note = Note {
+            session: session.clone(),
+            chat: chat.clone(),
+            shown,
+            requests: 0,
+        };
+        self.chains.next(position, note);
+        let may_be_snapshot = listed
+            && chat
+                .as_deref()
+                .is_some_and(|chat| self.chains.open(session, chat));
+        let received = Candidate {
+            chat: chat.as_deref(),
+            data: &data,
+            ids,
+        };
+        let best = |class| {
+            let candidates = self.unpaired.get(&key)?;
+            received.best(notes, candidates, (&self.leeway, class))
+        };
+        let matched = if may_be_snapshot && optional.is_none() {
+            // A list that may be a join snapshot (`choice-join-delivery`) pairs with the next
+            // recorded list of its chat if it says the same, else with a recorded snapshot;
+            // else, if it shows fewer participants than that next list, it is left for the
+            // verdict to tell (it is one if a later list extends it); else it differs from it.
+            let next = self
+                .unpaired
+                .get(&key)
+                .and_then(|candidates| received.next_of_chat(notes, candidates, &self.leeway))
+                .map(|index| (index, alike(&notes[index].data(), &data)));
+            match next {
+                Some((_, true)) => next,
+                _ => best(Some(Optional::JoinSnapshot)).or(next.filter(|&(index, _)| {
+                    participant_count(&data) >= participant_count(&notes[index].data())
+                })),
             }
-            best.map(|((_, alike, ..), index)| (index, alike))
-        });
+        } else {
+            best(optional)
+        };
         let alike = matched.is_some_and(|(_, alike)| alike);
         let matched = matched.map(|(index, _)| index);
         if let Some(index) = matched {
@@ -250,6 +257,86 @@ impl Matcher {
     /// Everything received, in arrival order, taken out of the matcher.
     pub fn take_received(&mut self) -> Vec<Received> {
         std::mem::take(&mut self.received)
+    }
+}
+
+/// A received notification, as the matcher compares it with recorded candidates.
+struct Candidate<'a> {
+    /// The chat it is about, as [`chat_key`] reads it.
+    chat: Option<&'a str>,
+    /// Its `data`.
+    data: &'a Value,
+    /// The receiving actor's view of the ids learned.
+    ids: PartyIds<'a>,
+}
+
+impl Candidate<'_> {
+    /// The first required recorded notification among `candidates` (unpaired, of its session
+    /// and kind, in recorded order) about its chat: the one that comes next about it (the
+    /// first the ids learned confirm, else the first they allow).
+    fn next_of_chat(
+        &self,
+        notes: &[RecordedNote],
+        candidates: &BTreeSet<usize>,
+        leeway: &Leeway,
+    ) -> Option<usize> {
+        let mut allowed = None;
+        for &index in candidates.iter().take(CANDIDATES) {
+            if leeway.optional(index).is_some() {
+                continue;
+            }
+            match self.ids.fit(notes[index].chat.as_deref(), self.chat) {
+                Fit::Confirmed => return Some(index),
+                Fit::Contradicted => {}
+                _ => {
+                    allowed.get_or_insert(index);
+                }
+            }
+        }
+        allowed
+    }
+
+    /// The recorded notification among `candidates` (unpaired, of its session and kind) it
+    /// pairs with best, if any, and whether it says the same: only one of `class` (see
+    /// [`Matcher::offer`]), ranked by: the ids learned confirm the chat; the notification
+    /// says the same thing; how many of its other ids agree (a participant's, when the chat's
+    /// own id is new to this party); the ids learned at least allow it. The first wins a tie.
+    fn best(
+        &self,
+        notes: &[RecordedNote],
+        candidates: &BTreeSet<usize>,
+        (leeway, class): (&Leeway, Option<Optional>),
+    ) -> Option<(usize, bool)> {
+        let channel_state = is_channel_state(self.data);
+        let mut best: Option<((bool, bool, usize, Fit), usize)> = None;
+        for &index in candidates.iter().take(CANDIDATES) {
+            let note = &notes[index];
+            let fit = self.ids.fit(note.chat.as_deref(), self.chat);
+            if fit == Fit::Contradicted || leeway.optional(index) != class {
+                continue;
+            }
+            let confirmed = fit == Fit::Confirmed;
+            let alike = alike(&note.data(), self.data);
+            // A channel state report says nothing but the state: one of another state is
+            // another report (a readiness the target reports and the recording's server did
+            // not, `choice-initial-readiness`), and pairing it would teach wrong ids.
+            if channel_state && !alike {
+                continue;
+            }
+            let agreeing = if confirmed {
+                0
+            } else {
+                self.ids.agreeing(&note.data(), self.data)
+            };
+            let rank = (confirmed, alike, agreeing, fit);
+            if best.is_none_or(|(best, _)| rank > best) {
+                best = Some((rank, index));
+            }
+            if confirmed && alike {
+                break;
+            }
+        }
+        best.map(|((_, alike, ..), index)| (index, alike))
     }
 }
 
@@ -393,12 +480,23 @@ pub fn findings(
     );
     let mut seen = Seen::default();
     let after_recording = unheard(open_tails, received);
+    let delivered = deliveries(received.iter().map(|got| {
+        let data = got.data.parse();
+        Note {
+            session: got.session.clone(),
+            chat: chat_key(&data),
+            shown: Shown::of(data),
+            requests: 0,
+        }
+    }));
     let mut paired = vec![false; notes.len()];
     let mut streams: HashMap<Stream, Arrivals> = HashMap::new();
     for (position, got) in received.iter().enumerate() {
         // Parsed one at a time: in a long group, they would not all fit.
         let data = got.data.parse();
-        let may_be_sent = leeway.received(&mut seen, &got.session, &data);
+        let may_be_sent = leeway
+            .received(&mut seen, &got.session, &data)
+            .or((delivered[position] == Delivery::Snapshot).then_some(Optional::JoinSnapshot));
         let Some(index) = got.matched else {
             if let Some(why) = may_be_sent {
                 optional.push(
@@ -442,8 +540,31 @@ pub fn findings(
         // case, checked without copying either document).
         let same = got.alike && remap.agrees(&recorded, &data);
         let ending = endings.get(index).copied().flatten();
-        let comparison =
-            (!same).then(|| Comparison::ending(&remap.value(&recorded, None), &data, ending));
+        let comparison = (!same).then(|| {
+            let expected = remap.value(&recorded, None);
+            // A join shown on its own on one side is the Accept's on the other, with its
+            // `referenceId` (`choice-join-delivery`).
+            let joined = leeway.joined(index) || delivered[position] != Delivery::Plain;
+            match joined
+                .then(|| one_sided_reference(&expected, &data))
+                .flatten()
+            {
+                Some((expected, actual, side)) => {
+                    let entry = sources.label(note.entry);
+                    one_sided.push(
+                        format!(
+                            "{actor}: {} ({entry}): only the {side} has referenceId: one side \
+                             shows the join in the Accept's notifications ({})",
+                            describe(&data),
+                            Optional::JoinSnapshot.ruling()
+                        ),
+                        Vec::new(),
+                    );
+                    Comparison::ending(&expected, &actual, ending)
+                }
+                None => Comparison::ending(&expected, &data, ending),
+            }
+        });
         if let Some(comparison) = comparison {
             let entry = sources.label(note.entry);
             if let Some(fields) = comparison.one_sided() {
@@ -537,7 +658,6 @@ pub fn findings(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::replay::optional::Optional;
     use crate::replay::remap::Remap;
     use serde_json::json;
 

@@ -13,6 +13,8 @@
 //! - the private `naming`: who made a request, when the capture does not say;
 //! - [`footprint`]: what server state each step touches, so only steps that could affect each
 //!   other are ordered;
+//! - the private `join_delivery`: participants lists a server may skip, as it may show those
+//!   who join on an Accept in the Accept's own list;
 //! - [`optional`]: notifications the documents let a server send or leave out;
 //! - the private `conflicts`: which earlier steps of other actors a step must follow, found
 //!   without looking at every actor;
@@ -40,6 +42,7 @@ mod conflicts;
 mod entry;
 pub mod footprint;
 pub mod indexes;
+mod join_delivery;
 pub mod meaning;
 mod naming;
 pub mod optional;

@@ -17,6 +17,12 @@
 //!   Every later report is compared. Each CometD session has the reports of the stretches it
 //!   lived through, from the one it began in.
 //!
+//! - **A join snapshot** (`choice-join-delivery`): an agent's participants list that a later
+//!   one only extends with those who joined on its Accept ([`super::join_delivery`]). A
+//!   received one is told when the notification that shows it was one comes; until then, one
+//!   that could be one and shows fewer participants than the recorded list it would pair with
+//!   is left unpaired ([`Matcher`](super::compare::Matcher)).
+//!
 //! The replay does not wait for an optional recorded notification (`causality`), pairs one only
 //! with a received notification that says the same (`compare`), and reports one on one side
 //! only at INFO.
@@ -26,7 +32,8 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use super::footprint::{Footprint, classified};
+use super::footprint::{Chats, Footprint, classified};
+use super::join_delivery::{Delivery, Note, PARTICIPANTS_UPDATED, Shown, deliveries};
 use super::script::{GroupPlan, RecordedNote};
 use crate::check::json::chat_key;
 
@@ -38,6 +45,9 @@ const SET_IN_FOCUS: &str = "SetInFocus";
 
 /// The `messageType` of notifications that report an agent's state on its channels.
 const CHANNEL_STATE: &str = "ChannelStateChangeMessageV2";
+
+/// How the kind of a recorded notification spells a chat's log entries.
+const LOG_KIND: &str = "|MessageLogUpdated|";
 
 /// The `messageType` of notifications that show a chat's state and properties (as the
 /// `kind` of a recorded notification spells it).
@@ -51,6 +61,9 @@ pub enum Optional {
     /// A ChannelStateChangeMessageV2 that StartContactCenterSession may send
     /// (`choice-initial-readiness`).
     InitialReadiness,
+    /// A participants list that a later one extends with those who joined on an Accept
+    /// (`choice-join-delivery`).
+    JoinSnapshot,
 }
 
 impl Optional {
@@ -59,6 +72,7 @@ impl Optional {
         match self {
             Optional::FocusNotice => "choice-set-in-focus",
             Optional::InitialReadiness => "choice-initial-readiness",
+            Optional::JoinSnapshot => "choice-join-delivery",
         }
     }
 }
@@ -137,13 +151,18 @@ pub struct Leeway {
     first_requests: Vec<Option<String>>,
     /// The stretch each recorded CometD session began in (the replay's stands for it).
     began: HashMap<Session, usize>,
+    /// Per recorded notification, whether it is part of a join on an Accept shown on its own
+    /// (a [`Delivery`] other than plain).
+    joined: Vec<bool>,
 }
 
 impl Leeway {
     /// Finds every actor's optional recorded notifications in `group` (see the module doc), in
     /// actor order.
     pub fn all(group: &GroupPlan) -> Vec<Self> {
-        let mut all = Self::focus_notices(group);
+        let classified = classified(group);
+        let requests = ChatRequests::of(group, &classified);
+        let mut all = Self::focus_notices(group, &classified);
         for (leeway, actor) in all.iter_mut().zip(&group.actors) {
             let (requested, logouts) = first_requests(group, &actor.steps);
             leeway.first_requests = requested;
@@ -162,12 +181,22 @@ impl Leeway {
                     *class = Some(Optional::InitialReadiness);
                 }
             }
+            let delivered = deliveries(actor.notes.iter().map(|note| requests.note(note)));
+            for (class, delivery) in leeway.recorded.iter_mut().zip(&delivered) {
+                if *delivery == Delivery::Snapshot {
+                    class.get_or_insert(Optional::JoinSnapshot);
+                }
+            }
+            leeway.joined = delivered.iter().map(|d| *d != Delivery::Plain).collect();
         }
         all
     }
 
     /// Every actor's focus notices (see the module doc), in actor order.
-    fn focus_notices(group: &GroupPlan) -> Vec<Self> {
+    fn focus_notices(
+        group: &GroupPlan,
+        (footprints, chats): &(Vec<Footprint>, Chats),
+    ) -> Vec<Self> {
         let none = |notes: &[RecordedNote]| Self {
             recorded: vec![None; notes.len()],
             ..Self::default()
@@ -180,7 +209,6 @@ impl Leeway {
         }
         // The chat and start of every SetInFocus sent, the chat as footprints number it: a
         // party's notifications may name it by another id than the sender's URL (`choice-ids`).
-        let (footprints, chats) = classified(group);
         let focus: Vec<(usize, i64)> = sent
             .iter()
             .filter_map(|&s| match footprints[s] {
@@ -241,6 +269,13 @@ impl Leeway {
         }
     }
 
+    /// Whether recorded notification `index` is part of a join on an Accept shown on its own
+    /// (a [`Delivery`] other than plain): a server that shows the join in the Accept's
+    /// notifications sends them with the Accept's `referenceId`.
+    pub fn joined(&self, index: usize) -> bool {
+        self.joined.get(index).copied().unwrap_or(false)
+    }
+
     /// Why recorded notification `index` may be left out, if it may: else the replay waits
     /// for it, and its absence is a difference.
     pub fn optional(&self, index: usize) -> Option<Optional> {
@@ -258,6 +293,54 @@ impl Leeway {
         }
         let unchanged = seen.unchanged(session, data);
         (unchanged && self.focus_sent).then_some(Optional::FocusNotice)
+    }
+}
+
+/// When the requests about each chat began, to tell how many had when a note arrived
+/// ([`Note::requests`]).
+struct ChatRequests<'a> {
+    /// Per chat (as footprints number them), the start of each request about it, in order.
+    starts: HashMap<usize, Vec<i64>>,
+    chats: &'a Chats,
+}
+
+impl<'a> ChatRequests<'a> {
+    fn of(group: &GroupPlan, (footprints, chats): &'a (Vec<Footprint>, Chats)) -> Self {
+        let mut starts: HashMap<usize, Vec<i64>> = HashMap::new();
+        for (step, footprint) in group.steps.iter().zip(footprints) {
+            if let Footprint::Chat { class, .. } = footprint {
+                starts.entry(*class).or_default().push(step.start_us);
+            }
+        }
+        starts
+            .values_mut()
+            .for_each(|starts| starts.sort_unstable());
+        Self { starts, chats }
+    }
+
+    /// `note` as the join delivery rule reads it.
+    fn note(&self, note: &RecordedNote) -> Note {
+        // Only participants lists are read: the kind tells the rest.
+        let shown = if note.kind.ends_with(PARTICIPANTS_UPDATED) {
+            Shown::of(note.data.parse())
+        } else if note.kind.contains(LOG_KIND) {
+            Shown::Log
+        } else {
+            Shown::Other
+        };
+        let requests = note
+            .chat
+            .as_deref()
+            .and_then(|chat| self.starts.get(&self.chats.staff(chat)?))
+            .map_or(0, |starts| {
+                starts.partition_point(|&at| at < note.arrival_us)
+            });
+        Note {
+            session: note.session.clone(),
+            chat: note.chat.clone(),
+            shown,
+            requests,
+        }
     }
 }
 
