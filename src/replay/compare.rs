@@ -755,6 +755,92 @@ mod tests {
         )
     }
 
+    /// A ParticipantsUpdated of chat `chat` listing `names` (participant ids `{chat}-{name}`),
+    /// with the Accept's referenceId when `accept`.
+    fn listed(chat: &str, names: &[&str], accept: bool) -> Value {
+        let participants: Vec<Value> = names
+            .iter()
+            .map(|n| json!({"nickname": n, "participantId": format!("{chat}-{n}")}))
+            .collect();
+        let mut data = json!({"messageType": "ChatStateChangeMessage",
+            "notificationType": "ParticipantsUpdated",
+            "chat": {"id": chat, "state": "Chatting", "participants": participants}});
+        if accept {
+            data["referenceId"] = json!(1);
+        }
+        data
+    }
+
+    /// The checks of the failures and of the INFO findings replaying `arrivals` against
+    /// `notes` finds, with `leeway`.
+    fn verdicts(
+        notes: &[RecordedNote],
+        arrivals: &[Value],
+        leeway: &Leeway,
+    ) -> (Vec<String>, Vec<String>) {
+        let arrivals: Vec<_> = arrivals.iter().map(|a| (None, a.clone())).collect();
+        let (received, remap) = replay_leeway(notes, &arrivals, leeway);
+        let found = leeway_findings(notes, &closed(), &received, (&remap, leeway));
+        let checks = |info: bool| {
+            let of = found
+                .iter()
+                .filter(|f| (f.verdict == Verdict::Info) == info);
+            of.map(|f| f.check.clone()).collect()
+        };
+        (checks(false), checks(true))
+    }
+
+    #[test]
+    fn joins_on_an_accept_cross_between_deliveries_and_a_missing_join_still_fails() {
+        let starting = json!({"messageType": "ChatStateChangeMessage",
+            "notificationType": "StatusChange", "referenceId": 1,
+            "chat": {"id": "A", "state": "Chatting", "participants": []}});
+        // Separate: the Accept's list, then one with the supervisor who joined on it.
+        let separate = [
+            recorded(starting.clone()),
+            recorded(listed("A", &["agent", "customer"], true)),
+            recorded(listed("A", &["agent", "customer", "coach"], false)),
+        ];
+        let separate_leeway = Leeway::delivered(
+            vec![None, Some(Optional::JoinSnapshot), None],
+            vec![false, true, true],
+        );
+        let merged = [
+            recorded(starting.clone()),
+            recorded(listed("A", &["agent", "customer", "coach"], true)),
+        ];
+        let merged_leeway = Leeway::default();
+        let on = |chat: &str| {
+            let mut state = starting.clone();
+            state["chat"]["id"] = json!(chat);
+            state
+        };
+        let (failed, info) = verdicts(
+            &separate,
+            &[on("X"), listed("X", &["agent", "customer", "coach"], true)],
+            &separate_leeway,
+        );
+        assert_eq!(failed, Vec::<String>::new());
+        assert_eq!(info, ["replay.optional", "replay.fields"]);
+        let (failed, info) = verdicts(
+            &merged,
+            &[
+                on("X"),
+                listed("X", &["agent", "customer"], true),
+                listed("X", &["agent", "customer", "coach"], false),
+            ],
+            &merged_leeway,
+        );
+        assert_eq!(failed, Vec::<String>::new());
+        assert_eq!(info, ["replay.optional", "replay.fields"]);
+        // The supervisor never shown to the agent: not a delivery, a difference.
+        let never = [on("X"), listed("X", &["agent", "customer"], true)];
+        let (failed, _) = verdicts(&merged, &never, &merged_leeway);
+        assert_eq!(failed, ["replay.missing", "replay.unexpected"]);
+        let (failed, _) = verdicts(&separate, &never, &separate_leeway);
+        assert_eq!(failed, ["replay.missing"]);
+    }
+
     #[test]
     fn chats_arriving_in_another_order_pair_by_content_and_pass() {
         let notes = [

@@ -258,6 +258,17 @@ impl Leeway {
         }
     }
 
+    /// A leeway with these optional recorded notifications, of which `joined` are part of a
+    /// join on an Accept shown on its own.
+    #[cfg(test)]
+    pub(crate) fn delivered(recorded: Vec<Option<Optional>>, joined: Vec<bool>) -> Self {
+        Self {
+            recorded,
+            joined,
+            ..Self::default()
+        }
+    }
+
     /// A leeway with these optional recorded notifications, for an actor whose first Ready or
     /// NotReady request asked for `first` (one CometD session, no logout).
     #[cfg(test)]
