@@ -39,6 +39,7 @@ const CROSSING: &[&str] = &[
     "set-in-focus-notifies",
     "agents-start-ready",
     "merged-join",
+    "switch-logged-as-join",
 ];
 
 /// `--variant NAME` for each of `variants`.

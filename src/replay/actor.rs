@@ -17,6 +17,7 @@ use super::meaning::{Comparison, Outcome};
 use super::protocol::probe_difference;
 use super::remap::{Lookup, Origin};
 use super::script::{Action, ActorKind, Authentication, Dep, GroupPlan, RequestBody, Step};
+use super::switch_log::without_switch_entries;
 use crate::bayeux::{ChannelPattern, ENDPOINT};
 use crate::check::diff::unified;
 use crate::check::{Finding, Verdict};
@@ -345,7 +346,7 @@ async fn http_step(
     {
         exchange = http.send(method, elsewhere, body.as_ref(), &[]).await;
     }
-    let problem = check_response(shared, step, &exchange);
+    let problem = check_response(shared, index, &exchange);
     if !shared.ctx.traffic {
         return problem;
     }
@@ -452,7 +453,8 @@ type Difference = (String, Vec<String>);
 /// differs: the status and `statusCode`, and for a step whose body is compared
 /// ([`Recorded::compare_body`](super::script::Recorded::compare_body)) the body, with the
 /// recorded ids replaced by the learned ones and times reduced to their shape.
-fn check_response(shared: &Shared, step: &Step, exchange: &Exchange) -> Option<Difference> {
+fn check_response(shared: &Shared, index: usize, exchange: &Exchange) -> Option<Difference> {
+    let step = &shared.group.steps[index];
     let Some(status) = exchange.status else {
         let error = exchange.error.clone().unwrap_or_default();
         return Some((format!("no response: {error}"), Vec::new()));
@@ -486,7 +488,7 @@ fn check_response(shared: &Shared, step: &Step, exchange: &Exchange) -> Option<D
         && u16::try_from(recorded.status).is_ok_and(|s| no_such_resource(Some(s)))
         && replayed == Outcome::Success;
     if readiness_choice || Outcome::of(recorded.status, old_code).agrees(&replayed, operation) {
-        return body_difference(shared, step, exchange);
+        return body_difference(shared, index, exchange);
     }
     let shown = |code: Option<i64>| code.map_or_else(String::new, |c| format!(" (statusCode {c})"));
     let body = exchange
@@ -504,7 +506,8 @@ fn check_response(shared: &Shared, step: &Step, exchange: &Exchange) -> Option<D
 }
 
 /// For a step whose body is compared: how the replayed body differs from the recorded one.
-fn body_difference(shared: &Shared, step: &Step, exchange: &Exchange) -> Option<Difference> {
+fn body_difference(shared: &Shared, index: usize, exchange: &Exchange) -> Option<Difference> {
+    let step = &shared.group.steps[index];
     let (Some(old), Some(new)) = (&step.recorded.body(), &exchange.response) else {
         return None;
     };
@@ -512,7 +515,16 @@ fn body_difference(shared: &Shared, step: &Step, exchange: &Exchange) -> Option<
         return None;
     }
     let expected = shared.remap().party(step.actor).value(old, None);
-    let comparison = Comparison::of(&expected, new);
+    // After a mode switch, the switch's log entry may say anything and reach whom its
+    // visibility says (`choice-switch-log`).
+    let switched = shared.timeline.switched_before(index, step.start_us);
+    let comparison = match switched
+        .then(|| without_switch_entries(&expected, new))
+        .flatten()
+    {
+        Some((expected, new)) => Comparison::of(&expected, &new),
+        None => Comparison::of(&expected, new),
+    };
     if comparison.same() {
         return None;
     }

@@ -201,8 +201,9 @@ pub struct Progress {
 pub struct Missed(pub Dep, pub Vec<Dep>);
 
 impl Progress {
-    /// Nothing done yet in `group`.
-    pub fn new(group: &GroupPlan) -> Self {
+    /// Nothing done yet in `group`, whose actors may leave out what `leeways` say (one per
+    /// actor, [`Leeway::all`]).
+    pub fn new(group: &GroupPlan, leeways: &[Leeway]) -> Self {
         let actors = &group.actors;
         // An actor's recorded span: from its first step's start to its last end.
         let spans: Vec<(i64, i64)> = actors
@@ -230,7 +231,7 @@ impl Progress {
             end_ranks,
             prerequisites,
             done: watch::Sender::new(Marked::new(actors.len())),
-            notes: Leeway::all(group)
+            notes: leeways
                 .iter()
                 .map(|leeway| watch::Sender::new(Self::unawaited(leeway)))
                 .collect(),
@@ -409,7 +410,14 @@ impl Progress {
 mod tests {
     use super::*;
     use crate::replay::script::{ActorKind, Recorded, RecordedNote, Step};
+    use crate::replay::timeline::Timeline;
     use serde_json::json;
+
+    /// Nothing done yet in `group`, with the optional notifications its recording shows.
+    fn progress_of(group: &GroupPlan) -> Progress {
+        let timeline = std::sync::Arc::new(Timeline::of(group));
+        Progress::new(group, &Leeway::all(group, &timeline))
+    }
 
     fn step(actor: usize, seq: u64, start_us: i64, end_us: i64, target: &str) -> Step {
         Step {
@@ -670,7 +678,7 @@ mod tests {
             .iter()
             .map(|&count| (0..count).map(|i| note(i as i64, "C")).collect())
             .collect();
-        Progress::new(&group(Vec::new(), notes, 1))
+        progress_of(&group(Vec::new(), notes, 1))
     }
 
     #[tokio::test]
@@ -686,7 +694,7 @@ mod tests {
             vec![vec![]; 4],
             1,
         );
-        let progress = std::sync::Arc::new(Progress::new(&g));
+        let progress = std::sync::Arc::new(progress_of(&g));
         let admitted = |actor| {
             let progress = progress.clone();
             tokio::spawn(async move { progress.admitted(actor).await })
@@ -800,7 +808,7 @@ mod tests {
         let joined = shown(5, "StatusChange", json!({"Account": "4711"}));
         let properties = shown(30, "PropertiesUpdated", user_data);
         let focus = operation(1, 0, 10, 20, "/api/v2/me/chats/C1", Some("SetInFocus"));
-        Progress::new(&group_of(
+        progress_of(&group_of(
             vec![AGENT, AGENT],
             vec![focus],
             vec![vec![joined, properties], vec![]],

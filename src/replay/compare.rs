@@ -42,7 +42,8 @@ use super::optional::{Leeway, Optional, Seen, is_channel_state};
 use super::order::{Arrivals, Kinds};
 use super::remap::{Lookup, Origin, alike};
 use super::scopes::{Fit, PartyIds, PartyRemaps};
-use super::script::{JsonText, RecordedNote, Sources, Store, kind_of};
+use super::script::{JsonText, LOG_KIND, RecordedNote, Sources, Store, kind_of};
+use super::switch_log::may_log_switch;
 use crate::check::diff::unified;
 use crate::check::json::chat_key;
 use crate::check::{Finding, Verdict};
@@ -121,6 +122,8 @@ pub struct Matcher {
     seen: Seen,
     /// The chains of participants lists received, to tell one that may be a join snapshot.
     chains: Chains,
+    /// Per chat received about, the recorded log entry the last of its entries paired with.
+    last_log: HashMap<String, usize>,
 }
 
 impl Matcher {
@@ -142,6 +145,7 @@ impl Matcher {
             leeway,
             seen: Seen::default(),
             chains: Chains::default(),
+            last_log: HashMap::new(),
         }
     }
 
@@ -210,11 +214,36 @@ impl Matcher {
                     participant_count(&data) >= participant_count(&notes[index].data())
                 })),
             }
+        } else if optional.is_none() && may_log_switch(&data) {
+            // A log entry a mode switch may have added (`choice-switch-log`) pairs with one
+            // that says the same, else with a recorded switch entry; else, where the recording
+            // switched the chat's mode since the last entry of the chat paired, it is left for
+            // the verdict to tell; else it differs from the best candidate.
+            let required = best(None);
+            match required {
+                Some((_, true)) => required,
+                _ => best(Some(Optional::SwitchEntry)).or_else(|| {
+                    let last = chat.as_deref().and_then(|chat| self.last_log.get(chat));
+                    let next = self.unpaired.get(&key).and_then(|candidates| {
+                        received.next_of_chat(notes, candidates, &self.leeway)
+                    });
+                    let (last, next) = (last.map(|&i| &notes[i]), next.map(|i| &notes[i]));
+                    let recorded_chat = last.or(next).and_then(|note| note.chat.as_deref());
+                    let slot = (last.map(|n| n.arrival_us), next.map(|n| n.arrival_us));
+                    let switched = self.leeway.switched_between(recorded_chat, slot);
+                    required.filter(|_| !switched)
+                }),
+            }
         } else {
             best(optional)
         };
         let alike = matched.is_some_and(|(_, alike)| alike);
         let matched = matched.map(|(index, _)| index);
+        if let (Some(index), Some(chat)) = (matched, &chat)
+            && notes[index].kind.contains(LOG_KIND)
+        {
+            self.last_log.insert(chat.clone(), index);
+        }
         if let Some(index) = matched {
             remaps.learn(
                 self.actor,
@@ -433,6 +462,52 @@ fn unheard(open_tails: &HashSet<Option<String>>, received: &[Received]) -> Vec<b
     out
 }
 
+/// For each received notification, whether it is an unpaired log entry a mode switch may
+/// have added ([`super::switch_log`]) where the recording switched its chat's mode: between
+/// the recorded counterparts of the paired entries of its chat around it (from the start,
+/// or to the end, where there is none on a side).
+fn switch_entries(received: &[Received], notes: &[RecordedNote], leeway: &Leeway) -> Vec<bool> {
+    // Per received notification: the chat of a log entry, and whether it is a candidate.
+    let logs: Vec<(Option<String>, bool)> = received
+        .iter()
+        .map(|got| {
+            let data = got.data.parse();
+            let log = data.get("messageType").and_then(Value::as_str) == Some("MessageLogUpdated");
+            let candidate = got.matched.is_none() && may_log_switch(&data);
+            (log.then(|| chat_key(&data)).flatten(), candidate)
+        })
+        .collect();
+    // The counterpart of the paired entry of the chat before each candidate, then after it.
+    let mut before = vec![None; received.len()];
+    let mut last: HashMap<&str, usize> = HashMap::new();
+    for (position, (chat, candidate)) in logs.iter().enumerate() {
+        let Some(chat) = chat else { continue };
+        match received[position].matched {
+            _ if *candidate => before[position] = last.get(chat.as_str()).copied(),
+            Some(index) => _ = last.insert(chat, index),
+            None => {}
+        }
+    }
+    let mut out = vec![false; received.len()];
+    let mut next: HashMap<&str, usize> = HashMap::new();
+    for (position, (chat, candidate)) in logs.iter().enumerate().rev() {
+        let Some(chat) = chat else { continue };
+        match received[position].matched {
+            _ if *candidate => {
+                let after = next.get(chat.as_str()).map(|&i| &notes[i]);
+                let earlier = before[position].map(|i| &notes[i]);
+                let recorded_chat = earlier.or(after).and_then(|note| note.chat.as_deref());
+                let slot = (earlier.map(|n| n.arrival_us), after.map(|n| n.arrival_us));
+                out[position] =
+                    recorded_chat.is_some() && leeway.switched_between(recorded_chat, slot);
+            }
+            Some(index) => _ = next.insert(chat, index),
+            None => {}
+        }
+    }
+    out
+}
+
 /// The differences between what `actor` received in the replay and in the recording (see the
 /// module doc). On a session of `open_tails` (the recording stopped listening before it ended,
 /// [`ActorPlan::open_tails`](super::script::ActorPlan::open_tails)), what could have come after
@@ -480,6 +555,7 @@ pub fn findings(
     );
     let mut seen = Seen::default();
     let after_recording = unheard(open_tails, received);
+    let switched = switch_entries(received, notes, leeway);
     let delivered = deliveries(received.iter().map(|got| {
         let data = got.data.parse();
         Note {
@@ -496,7 +572,8 @@ pub fn findings(
         let data = got.data.parse();
         let may_be_sent = leeway
             .received(&mut seen, &got.session, &data)
-            .or((delivered[position] == Delivery::Snapshot).then_some(Optional::JoinSnapshot));
+            .or((delivered[position] == Delivery::Snapshot).then_some(Optional::JoinSnapshot))
+            .or(switched[position].then_some(Optional::SwitchEntry));
         let Some(index) = got.matched else {
             if let Some(why) = may_be_sent {
                 optional.push(
@@ -573,7 +650,21 @@ pub fn findings(
                     Vec::new(),
                 );
             }
-            if !comparison.same() {
+            if !comparison.same() && leeway.optional(index) == Some(Optional::SwitchEntry) {
+                let label = format!("recorded ({entry}, ids remapped)");
+                optional.push(
+                    format!(
+                        "{actor}: the log entry of a mode switch differs from the recording's \
+                         ({entry}), which the documents allow ({})",
+                        Optional::SwitchEntry.ruling()
+                    ),
+                    vec![unified(
+                        &comparison.expected,
+                        &comparison.actual,
+                        (&label, "replayed"),
+                    )],
+                );
+            } else if !comparison.same() {
                 let label = format!("recorded ({entry}, ids remapped)");
                 differs.push(
                     format!(

@@ -169,10 +169,19 @@ enum ChatName {
 }
 
 /// Whether `action`, by an actor of `kind`, is confined to one chat (see the module doc).
-fn confined(kind: &ActorKind, action: &Action) -> Option<Confined> {
-    let Action::Http { method, target, .. } = action else {
-        return None;
-    };
+/// The chat a request's path names: `…/chats/{id}[/{rest}]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChatPath<'a> {
+    /// The chat's id.
+    pub id: &'a str,
+    /// What of the chat, if anything (`messages`).
+    pub rest: Option<&'a str>,
+    /// Whether it is an agent's or supervisor's path (`…/me/chats/…`), not a customer's.
+    pub staff: bool,
+}
+
+/// The chat `target` (a request's path and query) names, if it names one.
+pub fn chat_path(target: &str) -> Option<ChatPath<'_>> {
     let path = target.split(['?', '#']).next().unwrap_or_default();
     let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
     let at = segments.iter().rposition(|s| *s == "chats")?;
@@ -182,6 +191,14 @@ fn confined(kind: &ActorKind, action: &Action) -> Option<Confined> {
         _ => return None,
     };
     let staff = at > 0 && segments[at - 1] == "me";
+    Some(ChatPath { id, rest, staff })
+}
+
+fn confined(kind: &ActorKind, action: &Action) -> Option<Confined> {
+    let Action::Http { method, target, .. } = action else {
+        return None;
+    };
+    let ChatPath { id, rest, staff } = chat_path(target)?;
     let operation = action.operation();
     let operation = operation.as_deref();
     let (chat, routing) = match (kind, staff) {

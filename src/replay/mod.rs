@@ -15,6 +15,9 @@
 //!   other are ordered;
 //! - the private `join_delivery`: participants lists a server may skip, as it may show those
 //!   who join on an Accept in the Accept's own list;
+//! - the private `switch_log`: which log entries a mode switch may have added, whatever they
+//!   say;
+//! - the private `timeline`: when the requests about each chat began in the recording;
 //! - [`optional`]: notifications the documents let a server send or leave out;
 //! - the private `conflicts`: which earlier steps of other actors a step must follow, found
 //!   without looking at every actor;
@@ -52,6 +55,8 @@ pub mod protocol;
 pub mod remap;
 pub mod scopes;
 pub mod script;
+mod switch_log;
+mod timeline;
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -85,6 +90,7 @@ use optional::Leeway;
 use remap::Remap;
 use scopes::PartyRemaps;
 use script::{ActorKind, Dep, Step, Store};
+use timeline::Timeline;
 
 /// After the last step, how long a replay still connected keeps listening for notifications
 /// the recording did not have.
@@ -194,6 +200,8 @@ struct Shared {
     ctx: ReplayContext,
     remap: Mutex<PartyRemaps>,
     progress: Progress,
+    /// When the recording's requests about each chat began.
+    timeline: Arc<Timeline>,
     matchers: Vec<Mutex<Matcher>>,
     /// Where what the actors receive is kept until the comparison: parsed within a budget,
     /// the rest as text in a temporary file (a long group receives a capture's worth).
@@ -284,6 +292,8 @@ fn user_names(group: &GroupPlan, profile: &Profile) -> Remap {
 pub async fn replay_group(group: Arc<GroupPlan>, ctx: &ReplayContext) -> ScenarioRun {
     let started = Instant::now();
     let notes: Vec<usize> = group.actors.iter().map(|a| a.notes.len()).collect();
+    let timeline = Arc::new(Timeline::of(&group));
+    let leeways = Leeway::all(&group, &timeline);
     let shared = Arc::new(Shared {
         group: group.clone(),
         ctx: ctx.clone(),
@@ -291,8 +301,9 @@ pub async fn replay_group(group: Arc<GroupPlan>, ctx: &ReplayContext) -> Scenari
             group.actors.len(),
             user_names(&group, &ctx.profile),
         )),
-        progress: Progress::new(&group),
-        matchers: Leeway::all(&group)
+        progress: Progress::new(&group, &leeways),
+        timeline,
+        matchers: leeways
             .into_iter()
             .enumerate()
             .map(|(actor, leeway)| {

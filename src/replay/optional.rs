@@ -32,22 +32,25 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use super::footprint::{Chats, Footprint, classified};
+use super::footprint::Footprint;
 use super::join_delivery::{Delivery, Note, PARTICIPANTS_UPDATED, Shown, deliveries};
-use super::script::{GroupPlan, RecordedNote};
+use super::script::{GroupPlan, LOG_KIND, RecordedNote};
+use super::switch_log::switch_entries;
+use super::timeline::Timeline;
 use crate::check::json::chat_key;
 
 /// A recorded CometD session (its `clientId`), as the notes name it.
 type Session = Option<Arc<str>>;
+
+/// A stretch of the recording: after one time (from the start, if `None`) and before another
+/// (to the end, if `None`), microseconds since the epoch.
+pub type Slot = (Option<i64>, Option<i64>);
 
 /// The operation a focus notice answers.
 const SET_IN_FOCUS: &str = "SetInFocus";
 
 /// The `messageType` of notifications that report an agent's state on its channels.
 const CHANNEL_STATE: &str = "ChannelStateChangeMessageV2";
-
-/// How the kind of a recorded notification spells a chat's log entries.
-const LOG_KIND: &str = "|MessageLogUpdated|";
 
 /// The `messageType` of notifications that show a chat's state and properties (as the
 /// `kind` of a recorded notification spells it).
@@ -64,6 +67,8 @@ pub enum Optional {
     /// A participants list that a later one extends with those who joined on an Accept
     /// (`choice-join-delivery`).
     JoinSnapshot,
+    /// The log entry of a mode switch (`choice-switch-log`): it may also say anything.
+    SwitchEntry,
 }
 
 impl Optional {
@@ -73,6 +78,7 @@ impl Optional {
             Optional::FocusNotice => "choice-set-in-focus",
             Optional::InitialReadiness => "choice-initial-readiness",
             Optional::JoinSnapshot => "choice-join-delivery",
+            Optional::SwitchEntry => "choice-switch-log",
         }
     }
 }
@@ -154,16 +160,17 @@ pub struct Leeway {
     /// Per recorded notification, whether it is part of a join on an Accept shown on its own
     /// (a [`Delivery`] other than plain).
     joined: Vec<bool>,
+    /// The recording's timeline of requests about each chat (none in tests that need none).
+    timeline: Option<Arc<Timeline>>,
 }
 
 impl Leeway {
-    /// Finds every actor's optional recorded notifications in `group` (see the module doc), in
-    /// actor order.
-    pub fn all(group: &GroupPlan) -> Vec<Self> {
-        let classified = classified(group);
-        let requests = ChatRequests::of(group, &classified);
-        let mut all = Self::focus_notices(group, &classified);
-        for (leeway, actor) in all.iter_mut().zip(&group.actors) {
+    /// Finds every actor's optional recorded notifications in `group`, whose recording's
+    /// requests `timeline` tells (see the module doc), in actor order.
+    pub fn all(group: &GroupPlan, timeline: &Arc<Timeline>) -> Vec<Self> {
+        let mut all = Self::focus_notices(group, timeline);
+        let switches = switch_entries(group, timeline);
+        for (actor_index, (leeway, actor)) in all.iter_mut().zip(&group.actors).enumerate() {
             let (requested, logouts) = first_requests(group, &actor.steps);
             leeway.first_requests = requested;
             // A session began in the stretch of its first notification.
@@ -181,22 +188,30 @@ impl Leeway {
                     *class = Some(Optional::InitialReadiness);
                 }
             }
-            let delivered = deliveries(actor.notes.iter().map(|note| requests.note(note)));
+            let delivered = deliveries(
+                actor
+                    .notes
+                    .iter()
+                    .map(|note| delivery_note(note, timeline)),
+            );
             for (class, delivery) in leeway.recorded.iter_mut().zip(&delivered) {
                 if *delivery == Delivery::Snapshot {
                     class.get_or_insert(Optional::JoinSnapshot);
                 }
             }
             leeway.joined = delivered.iter().map(|d| *d != Delivery::Plain).collect();
+            for (class, switch) in leeway.recorded.iter_mut().zip(&switches[actor_index]) {
+                if *switch {
+                    class.get_or_insert(Optional::SwitchEntry);
+                }
+            }
+            leeway.timeline = Some(timeline.clone());
         }
         all
     }
 
     /// Every actor's focus notices (see the module doc), in actor order.
-    fn focus_notices(
-        group: &GroupPlan,
-        (footprints, chats): &(Vec<Footprint>, Chats),
-    ) -> Vec<Self> {
+    fn focus_notices(group: &GroupPlan, timeline: &Timeline) -> Vec<Self> {
         let none = |notes: &[RecordedNote]| Self {
             recorded: vec![None; notes.len()],
             ..Self::default()
@@ -211,7 +226,7 @@ impl Leeway {
         // party's notifications may name it by another id than the sender's URL (`choice-ids`).
         let focus: Vec<(usize, i64)> = sent
             .iter()
-            .filter_map(|&s| match footprints[s] {
+            .filter_map(|&s| match timeline.footprint(s) {
                 Footprint::Chat { class, .. } => Some((class, group.steps[s].start_us)),
                 Footprint::Global => None,
             })
@@ -231,7 +246,7 @@ impl Leeway {
                             return None;
                         }
                         let unchanged = states.unchanged(&note.session, &note.data.parse());
-                        let chat = chats.staff(note.chat.as_deref()?)?;
+                        let chat = timeline.chat(note.chat.as_deref()?)?;
                         let focused = focus
                             .iter()
                             .any(|&(class, start)| class == chat && start <= note.arrival_us);
@@ -287,6 +302,13 @@ impl Leeway {
         self.joined.get(index).copied().unwrap_or(false)
     }
 
+    /// Whether a mode switch about `chat` (as this actor's recorded notes name it) began in
+    /// `slot` of the recording ([`Timeline::switched_between`]).
+    pub fn switched_between(&self, chat: Option<&str>, (after, until): Slot) -> bool {
+        let timeline = self.timeline.as_deref();
+        timeline.is_some_and(|t| t.switched_between(chat, after, until))
+    }
+
     /// Why recorded notification `index` may be left out, if it may: else the replay waits
     /// for it, and its absence is a difference.
     pub fn optional(&self, index: usize) -> Option<Optional> {
@@ -307,51 +329,21 @@ impl Leeway {
     }
 }
 
-/// When the requests about each chat began, to tell how many had when a note arrived
-/// ([`Note::requests`]).
-struct ChatRequests<'a> {
-    /// Per chat (as footprints number them), the start of each request about it, in order.
-    starts: HashMap<usize, Vec<i64>>,
-    chats: &'a Chats,
-}
-
-impl<'a> ChatRequests<'a> {
-    fn of(group: &GroupPlan, (footprints, chats): &'a (Vec<Footprint>, Chats)) -> Self {
-        let mut starts: HashMap<usize, Vec<i64>> = HashMap::new();
-        for (step, footprint) in group.steps.iter().zip(footprints) {
-            if let Footprint::Chat { class, .. } = footprint {
-                starts.entry(*class).or_default().push(step.start_us);
-            }
-        }
-        starts
-            .values_mut()
-            .for_each(|starts| starts.sort_unstable());
-        Self { starts, chats }
-    }
-
-    /// `note` as the join delivery rule reads it.
-    fn note(&self, note: &RecordedNote) -> Note {
-        // Only participants lists are read: the kind tells the rest.
-        let shown = if note.kind.ends_with(PARTICIPANTS_UPDATED) {
-            Shown::of(note.data.parse())
-        } else if note.kind.contains(LOG_KIND) {
-            Shown::Log
-        } else {
-            Shown::Other
-        };
-        let requests = note
-            .chat
-            .as_deref()
-            .and_then(|chat| self.starts.get(&self.chats.staff(chat)?))
-            .map_or(0, |starts| {
-                starts.partition_point(|&at| at < note.arrival_us)
-            });
-        Note {
-            session: note.session.clone(),
-            chat: note.chat.clone(),
-            shown,
-            requests,
-        }
+/// `note` as the join delivery rule reads it ([`Note`]).
+fn delivery_note(note: &RecordedNote, timeline: &Timeline) -> Note {
+    // Only participants lists are read: the kind tells the rest.
+    let shown = if note.kind.ends_with(PARTICIPANTS_UPDATED) {
+        Shown::of(note.data.parse())
+    } else if note.kind.contains(LOG_KIND) {
+        Shown::Log
+    } else {
+        Shown::Other
+    };
+    Note {
+        session: note.session.clone(),
+        chat: note.chat.clone(),
+        shown,
+        requests: timeline.begun(note.chat.as_deref(), note.arrival_us),
     }
 }
 

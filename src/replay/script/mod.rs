@@ -382,6 +382,9 @@ pub struct Plan {
     pub notes: Vec<String>,
 }
 
+/// How [`kind_of`] spells a chat's log entries (a MessageLogUpdated).
+pub const LOG_KIND: &str = "|MessageLogUpdated|";
+
 /// What a recorded notification is, for pairing: `channel|messageType|notificationType`.
 pub fn kind_of(channel: &str, data: &Value) -> String {
     let text = |key: &str| data.get(key).and_then(Value::as_str).unwrap_or_default();
