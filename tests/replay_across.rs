@@ -5,8 +5,7 @@
 //! Each variant is one choice of docs/rulings.md that two conforming servers may make
 //! differently; [`CROSSING`] lists those replay tolerates, all switched on at once (a server
 //! makes all its choices together), so one recording and two replays cover every one of them
-//! and their combinations. docs/replay.md, "Across implementations", names the variants a
-//! capture does not cross yet.
+//! and their combinations: every variant the reference server has.
 
 mod support;
 
@@ -15,7 +14,7 @@ use std::path::Path;
 use support::har::scratch;
 use support::{gws, output_text};
 
-/// The legal variants a capture crosses, both ways (`gws-conform serve --list-variants`).
+/// The legal variants a capture crosses, both ways: all of `gws-conform serve --list-variants`.
 const CROSSING: &[&str] = &[
     "own-chat-ids",
     "refusals-400",
@@ -82,4 +81,21 @@ fn captures_cross_between_legal_variants_both_ways() {
         ));
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+#[test]
+fn every_legal_variant_crosses() {
+    let output = gws(&["serve", "--list-variants"]);
+    assert_eq!(output.status.code(), Some(0), "{}", output_text(&output));
+    let listed: Vec<String> = String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter(|line| line.contains("#choice-"))
+        .filter_map(|line| line.split_whitespace().next().map(str::to_owned))
+        .collect();
+    assert!(!listed.is_empty(), "{}", output_text(&output));
+    let missing: Vec<&String> = listed
+        .iter()
+        .filter(|name| !CROSSING.contains(&name.as_str()))
+        .collect();
+    assert!(missing.is_empty(), "variants not in CROSSING: {missing:?}");
 }

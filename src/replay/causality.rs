@@ -409,7 +409,7 @@ impl Progress {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::replay::script::{ActorKind, Recorded, RecordedNote, Step};
+    use crate::replay::script::{ActorKind, RecordedNote, Step};
     use crate::replay::timeline::Timeline;
     use serde_json::json;
 
@@ -420,24 +420,7 @@ mod tests {
     }
 
     fn step(actor: usize, seq: u64, start_us: i64, end_us: i64, target: &str) -> Step {
-        Step {
-            actor,
-            entry: seq as usize,
-            seq,
-            start_us,
-            end_us,
-            done_rank: None,
-            pace_us: start_us,
-            action: Action::Http {
-                method: "POST".into(),
-                target: target.into(),
-                origin: "http://h".into(),
-                body: None,
-                authentication: Default::default(),
-            },
-            recorded: Recorded::default(),
-            deps: Vec::new(),
-        }
+        Step::for_tests(actor, seq, (start_us, end_us), target)
     }
 
     /// An agent or supervisor (no recorded or profile user needed here).
@@ -455,16 +438,7 @@ mod tests {
         target: &str,
         op: Option<&str>,
     ) -> Step {
-        let mut step = step(actor, seq, start_us, end_us, target);
-        if let Action::Http { method, body, .. } = &mut step.action {
-            match op {
-                Some(op) => {
-                    *body = Some(RequestBody::Json(json!({"operationName": op}).into()));
-                }
-                None => *method = "GET".into(),
-            }
-        }
-        step
+        Step::operation_for_tests(actor, seq, (start_us, end_us), target, op)
     }
 
     fn note(arrival_us: i64, chat: &str) -> RecordedNote {

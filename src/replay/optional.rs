@@ -188,12 +188,8 @@ impl Leeway {
                     *class = Some(Optional::InitialReadiness);
                 }
             }
-            let delivered = deliveries(
-                actor
-                    .notes
-                    .iter()
-                    .map(|note| delivery_note(note, timeline)),
-            );
+            let delivered =
+                deliveries(actor.notes.iter().map(|note| delivery_note(note, timeline)));
             for (class, delivery) in leeway.recorded.iter_mut().zip(&delivered) {
                 if *delivery == Delivery::Snapshot {
                     class.get_or_insert(Optional::JoinSnapshot);

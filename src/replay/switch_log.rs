@@ -177,7 +177,72 @@ pub fn switch_entries(group: &GroupPlan, timeline: &Timeline) -> Vec<Vec<bool>> 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::replay::script::{ActorKind, RecordedNote, Step, kind_of};
     use serde_json::json;
+
+    /// An agent or supervisor.
+    const USER: ActorKind = ActorKind::User {
+        recorded: None,
+        login: None,
+    };
+
+    /// A log entry of chat `C1` of type `kind` at `index`, arrived at `arrival_us`.
+    fn logged(arrival_us: i64, index: i64, kind: &str) -> RecordedNote {
+        let data = json!({"messageType": "MessageLogUpdated", "notificationType": "NewMessages",
+                          "chatUri": "http://h/api/v2/chats/C1",
+                          "messages": [{"type": kind, "index": index}]});
+        RecordedNote {
+            entry: 0,
+            arrival_us,
+            channel: "/v2/me/chats".into(),
+            kind: kind_of("/v2/me/chats", &data).into(),
+            chat: Some("C1".into()),
+            data: data.into(),
+            session: None,
+        }
+    }
+
+    /// Which of the agent's and the supervisor's notes are switch entries: the agent accepts
+    /// chat C1 at 10, the supervisor switches to BargeIn at 100 and the agent completes the
+    /// chat at 300.
+    fn switch_entries_of(
+        agent: Vec<RecordedNote>,
+        supervisor: Vec<RecordedNote>,
+    ) -> Vec<Vec<bool>> {
+        let chat = "/api/v2/me/chats/C1";
+        let steps = vec![
+            Step::operation_for_tests(0, 0, (10, 20), chat, Some("Accept")),
+            Step::operation_for_tests(1, 1, (100, 110), chat, Some("SwitchToBargeIn")),
+            Step::operation_for_tests(0, 2, (300, 310), chat, Some("Complete")),
+        ];
+        let group = GroupPlan::for_tests(vec![USER, USER], vec![agent, supervisor], steps, 1);
+        switch_entries(&group, &Timeline::of(&group))
+    }
+
+    #[test]
+    fn a_switch_entry_is_the_first_entry_logged_after_the_switch() {
+        // The agent's reply carrying the join logged before the switch ended after it began:
+        // the index tells (the supervisor had seen index 1 before the switch).
+        let agent = vec![
+            logged(105, 1, "ParticipantJoined"),
+            logged(150, 2, "Notice"),
+            logged(320, 3, "ParticipantLeft"),
+        ];
+        let supervisor = vec![logged(50, 1, "ParticipantJoined"), logged(120, 2, "Notice")];
+        let found = switch_entries_of(agent, supervisor.clone());
+        assert_eq!(found, [vec![false, true, false], vec![false, true]]);
+        // The agent not shown the switch: the Complete's entry is no switch's.
+        let unseen = vec![
+            logged(105, 1, "ParticipantJoined"),
+            logged(320, 3, "ParticipantLeft"),
+        ];
+        let found = switch_entries_of(unseen, supervisor);
+        assert_eq!(found, [vec![false, false], vec![false, true]]);
+        // A message typed after the switch is no switch's either.
+        let typed = vec![logged(50, 1, "ParticipantJoined"), logged(150, 2, "Text")];
+        let found = switch_entries_of(typed, Vec::new());
+        assert_eq!(found, [vec![false, false], vec![]]);
+    }
 
     fn entry(kind: &str) -> Value {
         json!({"messageType": "MessageLogUpdated", "notificationType": "NewMessages",

@@ -396,6 +396,53 @@ pub fn kind_of(channel: &str, data: &Value) -> String {
 }
 
 #[cfg(test)]
+impl Step {
+    /// A step for tests: `actor`'s request number `seq`, begun and ended at `span`, a `POST`
+    /// to `target` with no body.
+    pub fn for_tests(actor: usize, seq: u64, span: (i64, i64), target: &str) -> Self {
+        Self {
+            actor,
+            entry: seq as usize,
+            seq,
+            start_us: span.0,
+            end_us: span.1,
+            done_rank: None,
+            pace_us: span.0,
+            action: Action::Http {
+                method: "POST".into(),
+                target: target.into(),
+                origin: "http://h".into(),
+                body: None,
+                authentication: Default::default(),
+            },
+            recorded: Recorded::default(),
+            deps: Vec::new(),
+        }
+    }
+
+    /// [`Step::for_tests`] sending chat operation `op`, or a `GET` without one.
+    pub fn operation_for_tests(
+        actor: usize,
+        seq: u64,
+        span: (i64, i64),
+        target: &str,
+        op: Option<&str>,
+    ) -> Self {
+        let mut step = Self::for_tests(actor, seq, span, target);
+        if let Action::Http { method, body, .. } = &mut step.action {
+            match op {
+                Some(op) => {
+                    let operation = serde_json::json!({"operationName": op});
+                    *body = Some(RequestBody::Json(operation.into()));
+                }
+                None => *method = "GET".into(),
+            }
+        }
+        step
+    }
+}
+
+#[cfg(test)]
 impl GroupPlan {
     /// A group `g` for tests: actor `i` is `a{i}`, a `kinds[i]` that received `notes[i]`, with
     /// the steps that name it, in order.
