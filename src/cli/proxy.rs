@@ -11,7 +11,7 @@ use clap::Args;
 use super::signal::StopSignals;
 use crate::exit;
 use crate::har::{Ending, HarWriter};
-use crate::output::{names_stdout, shown};
+use crate::output::{Listing, names_stdout, shown};
 use crate::profile::Profile;
 use crate::proxy::{ProxyConfig, start};
 
@@ -104,7 +104,8 @@ pub async fn run(args: ProxyArgs) -> i32 {
     if names_stdout(&args.out) {
         eprintln!("{listening}");
     } else {
-        println!("{listening}");
+        // One that stopped reading stops nothing.
+        Listing::new().line(&listening);
     }
     eprintln!(
         "forwarding to {}, recording to {} (Ctrl-C stops and writes the file)",

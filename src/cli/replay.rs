@@ -23,6 +23,7 @@ use crate::driver::bayeux::BayeuxConfig;
 use crate::driver::format_duration;
 use crate::driver::route::Route;
 use crate::exit;
+use crate::output::Listing;
 use crate::profile::Profile;
 use crate::replay::causality::OrderBy;
 use crate::replay::{GroupPlan, Pace, Plan, ReplayContext, replay_group};
@@ -264,10 +265,11 @@ pub fn run(args: ReplayArgs) -> i32 {
         steps_done: Arc::default(),
     };
     if args.list {
+        let mut out = Listing::new();
         for group in &plan.groups {
-            println!("{}", group.name);
+            out.line(&group.name);
         }
-        return exit::SUCCESS;
+        return super::listed(out, exit::SUCCESS);
     }
     if let Some(target) = &target
         && let Err(code) = args
