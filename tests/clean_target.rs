@@ -353,7 +353,10 @@ async fn a_silent_target_is_an_error_after_a_request_deadline_or_a_warning_at_th
 // End to end: an interrupted run, then a normal one.
 
 fn binary() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_gws-conform"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_gws-conform"));
+    // Runs record their failed scenarios (`--last-failed`): never in the real home.
+    command.env("GWS_CONFORM_LAST_FAILED_FILE", "/dev/null");
+    command
 }
 
 /// A scenario that builds what the next run would trip over, then holds for a minute in the

@@ -10,19 +10,22 @@ use std::time::Duration;
 use clap::Args;
 
 use super::baseline::BaselineArgs;
+use super::last_failed::{LastRun, Rerun};
+use super::partition::{Partition, parse_partition};
 use super::seeding::{Seeded, SeedingArgs};
-use super::selection::SelectionArgs;
+use super::selection::{Selected, SelectionArgs};
 use super::stopping;
-use super::suite::{self, local_or_builtin};
+use super::suite::{SuiteArgs, local_or_builtin};
 use super::target::{parse_target, route_to};
 use super::trials::{
-    Execution, ReportFiles, ReportSettings, Trial, against_target, execute, finish, trial_runtime,
-    trial_threads,
+    Execution, ReportFiles, ReportSettings, Trial, against_target, execute, failures, finish,
+    trial_runtime, trial_threads,
 };
 use super::wait::WaitArgs;
 use crate::driver::bayeux::BayeuxConfig;
 use crate::exit;
 use crate::har::{Ending, HarWriter, redact};
+use crate::output::Listing;
 use crate::profile::Profile;
 use crate::report::terminal::Console;
 use crate::run::user_locks::UserLocks;
@@ -38,6 +41,21 @@ pub struct RunArgs {
     /// `ignore` marks).
     #[command(flatten)]
     pub selection: SelectionArgs,
+    /// Run only shard K of N of the selected scenarios (`K/N` or `count:K/N`): the selection
+    /// in scenario-name order, dealt round-robin, so N jobs given the same selection run every
+    /// scenario exactly once (docs/ci.md). `--list` lists the shard.
+    #[arg(long, value_name = "K/N", value_parser = parse_partition)]
+    pub partition: Option<Partition>,
+    /// Run only the selected scenarios that failed or errored when last run against the same
+    /// target with the same `--scenarios` (every run records them); with no such run on
+    /// record, the whole selection; when none failed, nothing (exit 0).
+    #[arg(long)]
+    pub last_failed: bool,
+    /// Where runs record their failed scenarios for `--last-failed` [default:
+    /// $XDG_CACHE_HOME/gws-conform/last-run.json, else ~/.cache/gws-conform/last-run.json];
+    /// `/dev/null` keeps no record.
+    #[arg(long, value_name = "FILE", env = "GWS_CONFORM_LAST_FAILED_FILE")]
+    pub last_failed_file: Option<PathBuf>,
     /// The server to test (`http://host:port`); without it, the profile's `base_url`, or else
     /// an embedded reference server per scenario.
     #[arg(long, value_name = "URL", env = "GWS_CONFORM_TARGET")]
@@ -53,9 +71,9 @@ pub struct RunArgs {
     /// Target profile: users, passwords (or their environment variables), ContactCenterId.
     #[arg(long, value_name = "FILE", env = "GWS_CONFORM_PROFILE")]
     pub profile: Option<PathBuf>,
-    /// Directory of scenario files [default: ./scenarios if present, else the built-in suite].
-    #[arg(long, value_name = "DIR")]
-    pub scenarios: Option<PathBuf>,
+    /// `--scenarios`, repeatable.
+    #[command(flatten)]
+    pub suite: SuiteArgs,
     /// Directory of JSON Schemas [default: ./schemas if present, else the built-in ones].
     #[arg(long, value_name = "DIR")]
     pub schemas: Option<PathBuf>,
@@ -172,6 +190,53 @@ struct Prepared {
     filtered_out: usize,
     verifier: Arc<Verifier>,
     profile: Profile,
+    /// Where the scenarios that fail are remembered, for `--last-failed`.
+    last_run: LastRun,
+}
+
+/// The selected scenarios that failed last time ([`LastRun`]), saying on stderr what is
+/// re-run; `Err` is the exit code when nothing is to run (0) or the record is unreadable (2).
+fn last_failed(
+    selected: Vec<(Scenario, bool)>,
+    last_run: &LastRun,
+) -> Result<Vec<(Scenario, bool)>, i32> {
+    let failed = match last_run.rerun() {
+        Ok(Rerun::Only(failed)) => failed,
+        Ok(Rerun::Everything) => {
+            eprintln!(
+                "note: --last-failed: no earlier run against this target with this suite is \
+                 on record; running the whole selection"
+            );
+            return Ok(selected);
+        }
+        Err(why) => {
+            eprintln!("error: --last-failed: {why}");
+            return Err(exit::BAD_INPUT);
+        }
+    };
+    if failed.is_empty() {
+        eprintln!("note: --last-failed: no scenario failed in the last run; nothing to run");
+        return Err(exit::SUCCESS);
+    }
+    let rerun: Vec<(Scenario, bool)> = selected
+        .into_iter()
+        .filter(|(scenario, _)| failed.contains(&scenario.name))
+        .collect();
+    if rerun.is_empty() {
+        eprintln!(
+            "note: --last-failed: none of the {} scenario(s) that failed last time is selected; \
+             nothing to run",
+            failed.len()
+        );
+        return Err(exit::SUCCESS);
+    }
+    let names: Vec<&str> = rerun.iter().map(|(s, _)| s.name.as_str()).collect();
+    eprintln!(
+        "note: --last-failed: re-running the {} scenario(s) that failed last time: {}",
+        names.len(),
+        names.join(", ")
+    );
+    Ok(rerun)
 }
 
 /// Loads what a run needs and selects the scenarios; prints problems and returns the exit
@@ -181,8 +246,8 @@ fn prepare(args: &RunArgs) -> Result<Prepared, i32> {
         eprintln!("error: {message}");
         exit::BAD_INPUT
     };
-    let scenarios_dir = local_or_builtin(&args.scenarios, "scenarios");
-    let catalogue = suite::catalogue(scenarios_dir.as_deref()).map_err(bad)?;
+    let suite = args.suite.suite();
+    let catalogue = suite.catalogue().map_err(bad)?;
     let verifier = match (
         local_or_builtin(&args.schemas, "schemas"),
         local_or_builtin(&args.fixtures, "fixtures"),
@@ -194,9 +259,13 @@ fn prepare(args: &RunArgs) -> Result<Prepared, i32> {
         ),
     }
     .map_err(|e| bad(e.to_string()))?;
-    let scenarios = suite::scenarios(scenarios_dir.as_deref(), &catalogue, &verifier)
+    let scenarios = suite
+        .scenarios(&catalogue, &verifier)
         .map_err(|errors| problems(&errors, "scenarios"))?;
-    let selected = args
+    let Selected {
+        scenarios,
+        filtered_out,
+    } = args
         .selection
         .select(scenarios, &catalogue)
         .map_err(|why| {
@@ -208,10 +277,38 @@ fn prepare(args: &RunArgs) -> Result<Prepared, i32> {
         Some(path) => Profile::load(path).map_err(|errors| problems(&errors, "profile"))?,
         None => Profile::builtin(),
     };
+    // Keyed by the target the run will use: `--target`, else the profile's `base_url`.
+    let target = args.target.clone().or_else(|| {
+        let url = profile.base_url.as_deref()?;
+        parse_target(url).ok()
+    });
+    let last_run = LastRun::new(
+        args.last_failed_file.as_deref(),
+        target.as_deref(),
+        suite.describe(),
+        |name| std::env::var(name).ok(),
+    );
+    let scenarios = if args.last_failed {
+        last_failed(scenarios, &last_run)?
+    } else {
+        scenarios
+    };
+    let scenarios = match args.partition {
+        Some(partition) => {
+            let selected = scenarios.len();
+            let share = partition.take(scenarios, |(s, _)| s.name.as_str());
+            eprintln!(
+                "note: partition {partition}: {} of the {selected} selected scenarios",
+                share.len()
+            );
+            share
+        }
+        None => scenarios,
+    };
     // Only the users the selected scenarios log in as need credentials; every missing one is
     // reported at once (by `--list` too, so a profile can be checked without a run).
     let mut missing: Vec<String> = Vec::new();
-    for (scenario, listed_only) in &selected.scenarios {
+    for (scenario, listed_only) in &scenarios {
         if *listed_only {
             continue;
         }
@@ -234,8 +331,9 @@ fn prepare(args: &RunArgs) -> Result<Prepared, i32> {
         )));
     }
     Ok(Prepared {
-        scenarios: selected.scenarios,
-        filtered_out: selected.filtered_out,
+        scenarios,
+        last_run,
+        filtered_out,
         verifier: Arc::new(verifier.with_catalogue(catalogue)),
         profile,
     })
@@ -307,10 +405,11 @@ pub fn run(mut args: RunArgs) -> i32 {
         Err(code) => return code,
     };
     if args.list {
+        let mut out = Listing::new();
         for (scenario, _) in &prepared.scenarios {
-            println!("{}", scenario.name);
+            out.line(&scenario.name);
         }
-        return exit::SUCCESS;
+        return super::listed(out, exit::SUCCESS);
     }
     // Read before anything runs: a bad baseline is bad input, like a bad scenario.
     let (baseline, acceptance) = match args.baseline.load_accepting() {
@@ -443,6 +542,9 @@ pub fn run(mut args: RunArgs) -> i32 {
             return exit::COULD_NOT_RUN;
         }
     }
+    prepared
+        .last_run
+        .remember(&failures(&executed.results, args.strict));
     let settings = ReportSettings {
         strict: args.strict,
         files: &args.reports,

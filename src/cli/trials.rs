@@ -261,6 +261,19 @@ fn fails(result: &TrialResult, strict: bool) -> bool {
     }
 }
 
+/// Each trial that ran (or could not), by name, with whether it fails the run; those marked
+/// `ignore` or not started are left out (what `--last-failed` remembers).
+pub(crate) fn failures<S: Subject>(
+    results: &[(S, TrialResult)],
+    strict: bool,
+) -> Vec<(String, bool)> {
+    results
+        .iter()
+        .filter(|(_, result)| !matches!(result, Err(Unrun::Ignored | Unrun::NotStarted)))
+        .map(|(subject, result)| (subject.name().to_owned(), fails(result, strict)))
+        .collect()
+}
+
 /// The terminal's line for a trial that ended.
 fn line<S: Subject>(subject: &S, result: &TrialResult, strict: bool) -> Line {
     match result {
