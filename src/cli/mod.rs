@@ -10,6 +10,7 @@ mod last_failed;
 mod man;
 mod partition;
 mod proxy;
+mod repeat;
 mod replay;
 mod requirements;
 mod run;

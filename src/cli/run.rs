@@ -12,13 +12,14 @@ use clap::Args;
 use super::baseline::BaselineArgs;
 use super::last_failed::{LastRun, Rerun};
 use super::partition::{Partition, parse_partition};
+use super::repeat::{Repetition, fold, repeated};
 use super::seeding::{Seeded, SeedingArgs};
 use super::selection::{Selected, SelectionArgs};
 use super::stopping;
 use super::suite::{SuiteArgs, local_or_builtin};
 use super::target::{parse_target, route_to};
 use super::trials::{
-    Execution, ReportFiles, ReportSettings, Trial, against_target, execute, failures, finish,
+    Execution, ReportFiles, ReportSettings, against_target, execute, failures, finish,
     trial_runtime, trial_threads,
 };
 use super::wait::WaitArgs;
@@ -98,6 +99,13 @@ pub struct RunArgs {
     /// List the selected scenarios instead of running them.
     #[arg(long)]
     pub list: bool,
+    /// Run each selected scenario N times, to hunt flakiness: one that failed some times and
+    /// passed others is reported FLAKY, and any failed repetition fails the run (exit 1). The
+    /// reports hold one trial per scenario, the events of its first failing repetition (else
+    /// its first) with how many ran and failed. Against a target, repetitions run in turn.
+    /// At most 100000.
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub repeat: u32,
     /// Start no scenario after one fails (the rest are reported as not run).
     #[arg(long)]
     pub fail_fast: bool,
@@ -509,11 +517,8 @@ pub fn run(mut args: RunArgs) -> i32 {
         record: record.clone(),
         route,
     };
-    let trials: Vec<Trial<Scenario>> = prepared
-        .scenarios
-        .into_iter()
-        .map(|(subject, ignored)| Trial { subject, ignored })
-        .collect();
+    let times = args.repeat as usize;
+    let trials = repeated(prepared.scenarios, times);
     let execution = Execution {
         threads: trial_threads(args.test_threads, args.target.is_some(), trials.len()),
         fail_fast: args.fail_fast,
@@ -527,7 +532,8 @@ pub fn run(mut args: RunArgs) -> i32 {
     // Against one shared target, scenarios sharing a user must not overlap.
     let user_locks = UserLocks::default();
     let target = args.target.as_deref();
-    let executed = execute(trials, execution, &stop, |scenario: &Scenario| {
+    let executed = execute(trials, execution, &stop, |repetition: &Repetition| {
+        let scenario = &*repetition.scenario;
         let _users = target
             .is_some()
             .then(|| user_locks.acquire(scenario.users()));
@@ -542,6 +548,7 @@ pub fn run(mut args: RunArgs) -> i32 {
             return exit::COULD_NOT_RUN;
         }
     }
+    let executed = fold(executed, times > 1, args.strict);
     prepared
         .last_run
         .remember(&failures(&executed.results, args.strict));

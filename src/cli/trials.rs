@@ -253,7 +253,7 @@ where
 }
 
 /// Whether a trial's result fails the run.
-fn fails(result: &TrialResult, strict: bool) -> bool {
+pub(crate) fn fails(result: &TrialResult, strict: bool) -> bool {
     match result {
         Ok(run) => run.fails(strict),
         Err(Unrun::CouldNotRun { .. }) => true,
@@ -339,6 +339,13 @@ pub(crate) fn finish<S: Subject>(
         Ok(judged) => judged,
         Err(code) => return code,
     };
+    let repeated: Vec<_> = ran
+        .iter()
+        .filter_map(|(_, run)| run.repetitions())
+        .collect();
+    if !repeated.is_empty() {
+        totals.flaky = Some(repeated.iter().filter(|r| r.flaky()).count());
+    }
     // Counted only now: a finding may have become known since its trial's line was printed.
     for (_, run) in &ran {
         match run.outcome {

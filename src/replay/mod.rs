@@ -555,6 +555,7 @@ pub async fn replay_group(group: Arc<GroupPlan>, ctx: &ReplayContext) -> Scenari
         scenario: group.name.clone(),
         outcome,
         duration_ms: duration.as_millis() as u64,
+        repetitions: None,
     });
     ScenarioRun {
         events: all,
