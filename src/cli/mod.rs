@@ -21,6 +21,7 @@ mod signal;
 mod stopping;
 mod suite;
 mod target;
+mod tls;
 mod trials;
 mod wait;
 

@@ -18,6 +18,7 @@ use super::selection::{Selected, SelectionArgs};
 use super::stopping;
 use super::suite::{SuiteArgs, local_or_builtin};
 use super::target::{parse_target, route_to};
+use super::tls::TlsArgs;
 use super::trials::{
     Execution, ReportFiles, ReportSettings, against_target, execute, failures, finish,
     trial_runtime, trial_threads,
@@ -69,6 +70,9 @@ pub struct RunArgs {
     /// loopback target, which is always reached directly.
     #[arg(long, value_name = "URL")]
     pub proxy: Option<String>,
+    /// `--cacert`, `--insecure`: the certificates an `https://` target is checked against.
+    #[command(flatten)]
+    pub tls: TlsArgs,
     /// Target profile: users, passwords (or their environment variables), ContactCenterId.
     #[arg(long, value_name = "FILE", env = "GWS_CONFORM_PROFILE")]
     pub profile: Option<PathBuf>,
@@ -408,6 +412,11 @@ pub fn run(mut args: RunArgs) -> i32 {
             return code;
         }
     }
+    // Before anything is loaded: a bad --cacert is bad input, `--list` included.
+    let trust = match args.tls.trust() {
+        Ok(trust) => trust,
+        Err(code) => return code,
+    };
     let prepared = match prepare(&args) {
         Ok(prepared) => prepared,
         Err(code) => return code,
@@ -441,16 +450,17 @@ pub fn run(mut args: RunArgs) -> i32 {
             return code;
         }
     }
-    let route = match route_to(args.target.as_deref(), args.proxy.as_deref()).and_then(|route| {
-        args.wait.refuse_without_target(args.target.as_deref())?;
-        Ok(route)
-    }) {
-        Ok(route) => route,
-        Err(why) => {
-            eprintln!("error: {why}");
-            return exit::BAD_INPUT;
-        }
-    };
+    let route =
+        match route_to(args.target.as_deref(), args.proxy.as_deref(), trust).and_then(|route| {
+            args.wait.refuse_without_target(args.target.as_deref())?;
+            Ok(route)
+        }) {
+            Ok(route) => route,
+            Err(why) => {
+                eprintln!("error: {why}");
+                return exit::BAD_INPUT;
+            }
+        };
     let seeded = args.seeding.announced(false);
     let runtime = match trial_runtime() {
         Ok(runtime) => runtime,

@@ -244,7 +244,14 @@ impl HttpActor {
                 return exchange;
             }
             Ok(Err(e)) => {
-                exchange.error = Some(format!("{}{}", describe(&e), self.route.note()));
+                let why = describe(&e);
+                // A certificate the client does not trust: say how to trust it.
+                let hint = if why.contains("certificate") {
+                    self.route.trust.hint()
+                } else {
+                    String::new()
+                };
+                exchange.error = Some(format!("{why}{hint}{}", self.route.note()));
                 exchange.elapsed = started.elapsed();
                 trace.finish(&[], exchange.error.clone());
                 return exchange;

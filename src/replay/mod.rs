@@ -141,7 +141,7 @@ impl ReplayContext {
             deadline: Duration::from_secs(10),
             request_timeout: Duration::from_secs(10),
             bayeux: BayeuxConfig::default(),
-            route: Route::Direct,
+            route: Route::default(),
             group_timeout: Duration::from_secs(60),
             stop: Stop::new(),
             traffic: true,
