@@ -1,17 +1,11 @@
 //! `run --repeat N`: every repetition is a trial on the terminal, the reports hold one trial
 //! per scenario with how its repetitions went, and any failed repetition fails the run.
 
-use std::path::Path;
-use std::process::{Command, Output};
+mod support;
 
-fn gws_in(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_gws-conform"))
-        .current_dir(dir)
-        .env("GWS_CONFORM_LAST_FAILED_FILE", dir.join("last-run.json"))
-        .args(args)
-        .output()
-        .expect("run gws-conform")
-}
+use std::path::Path;
+
+use support::gws_in;
 
 /// The JSON lines of `file` with `"event": event`.
 fn events(file: &Path, event: &str) -> Vec<serde_json::Value> {

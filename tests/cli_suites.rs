@@ -3,21 +3,15 @@
 //! and `--last-failed`, which re-runs what failed last time (each test keeps its record in its
 //! own temporary directory).
 
+mod support;
+
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
+
+use support::gws_in;
 
 fn repo() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// `gws-conform args` in `dir`, keeping the `--last-failed` record in `dir`.
-fn gws_in(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_gws-conform"))
-        .current_dir(dir)
-        .env("GWS_CONFORM_LAST_FAILED_FILE", dir.join("last-run.json"))
-        .args(args)
-        .output()
-        .expect("run gws-conform")
 }
 
 fn stdout(out: &Output) -> String {
@@ -226,14 +220,10 @@ fn last_failed_reruns_only_what_failed_and_is_kept_per_suite() {
     assert!(stdout(&out).lines().count() > 2, "{}", stderr(&out));
     // The failing scenario is gone: what is on record is not in the selection.
     std::fs::remove_file(Path::new(&mine).join("wrong-mode.yaml")).unwrap();
-    let out = run(&["--last-failed"]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert!(
-        stderr(&out).contains("none of the 1 scenario(s) that failed last time is selected"),
-        "{}",
-        stderr(&out)
+    ran_nothing(
+        &run(&["--last-failed"]),
+        "none of the 1 scenario(s) that failed last time is selected",
     );
-    assert!(stdout(&out).is_empty(), "{}", stdout(&out));
 }
 
 #[test]
@@ -241,14 +231,17 @@ fn last_failed_after_a_run_that_passed_runs_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let run = ["run", "cancel-monitoring", "--exact"];
     assert_eq!(gws_in(dir.path(), &run).status.code(), Some(0));
-    let out = gws_in(dir.path(), &[&run[..], &["--last-failed"]].concat());
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert!(
-        stderr(&out).contains("no scenario failed in the last run; nothing to run"),
-        "{}",
-        stderr(&out)
+    ran_nothing(
+        &gws_in(dir.path(), &[&run[..], &["--last-failed"]].concat()),
+        "no scenario failed in the last run; nothing to run",
     );
-    assert!(stdout(&out).is_empty(), "{}", stdout(&out));
+}
+
+/// `out` is of a run that ran nothing and passed, saying `why` on stderr.
+fn ran_nothing(out: &Output, why: &str) {
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(out));
+    assert!(stderr(out).contains(why), "{}", stderr(out));
+    assert!(stdout(out).is_empty(), "{}", stdout(out));
 }
 
 #[test]

@@ -8,13 +8,15 @@ mod support;
 
 use std::net::SocketAddr;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 use std::sync::Arc;
 
 use tokio::net::{TcpListener, TcpStream};
 use tokio_rustls::TlsAcceptor;
 use tokio_rustls::rustls;
 use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+
+use support::gws_in;
 
 /// A reference server behind a TLS front with a self-signed certificate for `localhost`.
 struct Lab {
@@ -27,6 +29,13 @@ struct Lab {
 }
 
 impl Lab {
+    /// Its certificate written to `lab.pem` in `dir`, for `--cacert`.
+    fn certificate_in(&self, dir: &Path) -> std::path::PathBuf {
+        let pem = dir.join("lab.pem");
+        std::fs::write(&pem, &self.certificate).unwrap();
+        pem
+    }
+
     fn start() -> Self {
         let runtime = tokio::runtime::Runtime::new().unwrap();
         let (url, certificate) = runtime.block_on(async {
@@ -80,15 +89,6 @@ async fn tls_front(upstream: SocketAddr) -> (String, String) {
     (format!("https://localhost:{port}"), certificate.pem())
 }
 
-fn gws_in(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_gws-conform"))
-        .current_dir(dir)
-        .env("GWS_CONFORM_LAST_FAILED_FILE", "/dev/null")
-        .args(args)
-        .output()
-        .expect("run gws-conform")
-}
-
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
@@ -110,8 +110,8 @@ fn an_untrusted_certificate_cannot_run_and_says_how_to_trust_it() {
     assert!(stderr.contains("cannot reach the target"), "{stderr}");
     assert!(stderr.contains("certificate"), "{stderr}");
     assert!(stderr.contains("--cacert FILE"), "{stderr}");
-    // Waiting for it gives up on it the same way.
-    let out = run(dir.path(), &lab.url, &["--wait-for-target", "1s"]);
+    // Waiting for it gives up on it at the first answer: a refused certificate stays refused.
+    let out = run(dir.path(), &lab.url, &["--wait-for-target", "5m"]);
     assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
     assert!(
         text(&out.stderr).contains("certificate"),
@@ -124,8 +124,7 @@ fn an_untrusted_certificate_cannot_run_and_says_how_to_trust_it() {
 fn a_trusted_certificate_runs_records_and_replays() {
     let lab = Lab::start();
     let dir = tempfile::tempdir().unwrap();
-    let pem = dir.path().join("lab.pem");
-    std::fs::write(&pem, &lab.certificate).unwrap();
+    let pem = lab.certificate_in(dir.path());
     let pem = pem.to_str().unwrap();
     let har = dir.path().join("run.har");
     let har = har.to_str().unwrap();
@@ -172,8 +171,7 @@ fn insecure_runs_unchecked_with_a_warning() {
 fn the_recording_proxy_trusts_its_upstream_as_told() {
     let lab = Lab::start();
     let dir = tempfile::tempdir().unwrap();
-    let pem = dir.path().join("lab.pem");
-    std::fs::write(&pem, &lab.certificate).unwrap();
+    let pem = lab.certificate_in(dir.path());
     let status_through = |extra: &[&str]| {
         let har = dir.path().join(format!("proxy-{}.har", extra.len()));
         let mut args = vec![

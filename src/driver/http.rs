@@ -18,6 +18,7 @@ use serde_json::Value;
 use super::format_duration;
 use super::route::Route;
 use super::tap::{Tap, Trace};
+use super::trust::refused_certificate;
 use crate::profile::Credentials;
 
 /// Largest response body read; the rest is cut off and reported.
@@ -246,7 +247,7 @@ impl HttpActor {
             Ok(Err(e)) => {
                 let why = describe(&e);
                 // A certificate the client does not trust: say how to trust it.
-                let hint = if why.contains("certificate") {
+                let hint = if refused_certificate(&why) {
                     self.route.trust.hint()
                 } else {
                     String::new()

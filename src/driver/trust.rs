@@ -91,6 +91,13 @@ impl Trust {
     }
 }
 
+/// Whether a transport error (as [`crate::driver::http`] describes it) is a TLS certificate
+/// the client refused: the server did answer, and asking again will not change its
+/// certificate. (rustls's errors reach reqwest's callers only as text in a chain of causes.)
+pub fn refused_certificate(why: &str) -> bool {
+    why.contains("certificate")
+}
+
 /// Where the `index`-th (from 0) PEM block of `text` begins, as a line and a column from 1
 /// (the end of the text when there are fewer blocks).
 fn nth_begin(text: &[u8], index: usize) -> (usize, usize) {

@@ -684,20 +684,18 @@ mod tests {
 
     #[test]
     fn a_flaky_trial_is_named_with_how_often_it_failed() {
-        let mut flaky = run(&[finding("unknown notificationType")]);
-        flaky.events.push(RunEvent::ScenarioFinished {
-            scenario: "join".to_owned(),
-            outcome: Outcome::Failed,
-            duration_ms: 0,
-            repetitions: Some(Repetitions { runs: 5, failed: 2 }),
-        });
-        let mut steady = run(&[finding("unknown notificationType")]);
-        steady.events.push(RunEvent::ScenarioFinished {
-            scenario: "leave".to_owned(),
-            outcome: Outcome::Failed,
-            duration_ms: 0,
-            repetitions: Some(Repetitions { runs: 5, failed: 5 }),
-        });
+        // A failed trial standing for `runs` repetitions, `failed` of which failed.
+        let repeated = |runs: usize, failed: usize| {
+            let mut run = run(&[finding("unknown notificationType")]);
+            run.events.push(RunEvent::ScenarioFinished {
+                scenario: "join".to_owned(),
+                outcome: Outcome::Failed,
+                duration_ms: 0,
+                repetitions: Some(Repetitions { runs, failed }),
+            });
+            run
+        };
+        let (flaky, steady) = (repeated(5, 2), repeated(5, 5));
         let ran = vec![(Named("join"), flaky), (Named("leave"), steady)];
         let matrix = Matrix::build(&Catalogue::builtin(), &ran);
         let wording = Wording {

@@ -662,6 +662,17 @@ pub fn gws(args: &[&str]) -> Output {
         .expect("run gws-conform")
 }
 
+/// Runs `gws-conform` with `args` in `dir` (a test's temporary directory, which also keeps the
+/// `--last-failed` record, `last-run.json`), to the end.
+pub fn gws_in(dir: &std::path::Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_gws-conform"))
+        .env("GWS_CONFORM_LAST_FAILED_FILE", dir.join("last-run.json"))
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .expect("run gws-conform")
+}
+
 /// What a run of `gws-conform` printed: standard output, then standard error.
 pub fn output_text(output: &Output) -> String {
     format!(
