@@ -16,6 +16,9 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::exit;
+use crate::scenario::Scenario;
+
 /// The file's name in the cache directory.
 const FILE_NAME: &str = "last-run.json";
 
@@ -50,7 +53,7 @@ pub struct LastRun {
 
 /// What `--last-failed` selects.
 #[derive(Debug, PartialEq, Eq)]
-pub enum Rerun {
+enum Rerun {
     /// No earlier run is on record: the whole selection.
     Everything,
     /// These scenarios failed last time.
@@ -81,13 +84,56 @@ impl LastRun {
     }
 
     /// What `--last-failed` re-runs; `Err` says why the file cannot be read (bad input).
-    pub fn rerun(&self) -> Result<Rerun, String> {
+    fn rerun(&self) -> Result<Rerun, String> {
         Ok(self
             .read()?
             .runs
             .into_iter()
             .find(|record| self.is_mine(record))
             .map_or(Rerun::Everything, |record| Rerun::Only(record.failed)))
+    }
+
+    /// `--last-failed`: the `selected` scenarios (each with whether it is only listed) that
+    /// failed last time, saying on stderr what is re-run; `Err` is the exit code when nothing
+    /// is to run (0) or the record is unreadable (2).
+    pub fn select(&self, selected: Vec<(Scenario, bool)>) -> Result<Vec<(Scenario, bool)>, i32> {
+        let failed = match self.rerun() {
+            Ok(Rerun::Only(failed)) => failed,
+            Ok(Rerun::Everything) => {
+                eprintln!(
+                    "note: --last-failed: no earlier run against this target with this suite is \
+                     on record; running the whole selection"
+                );
+                return Ok(selected);
+            }
+            Err(why) => {
+                eprintln!("error: --last-failed: {why}");
+                return Err(exit::BAD_INPUT);
+            }
+        };
+        if failed.is_empty() {
+            eprintln!("note: --last-failed: no scenario failed in the last run; nothing to run");
+            return Err(exit::SUCCESS);
+        }
+        let rerun: Vec<(Scenario, bool)> = selected
+            .into_iter()
+            .filter(|(scenario, _)| failed.contains(&scenario.name))
+            .collect();
+        if rerun.is_empty() {
+            eprintln!(
+                "note: --last-failed: none of the {} scenario(s) that failed last time is selected; \
+                 nothing to run",
+                failed.len()
+            );
+            return Err(exit::SUCCESS);
+        }
+        let names: Vec<&str> = rerun.iter().map(|(s, _)| s.name.as_str()).collect();
+        eprintln!(
+            "note: --last-failed: re-running the {} scenario(s) that failed last time: {}",
+            names.len(),
+            names.join(", ")
+        );
+        Ok(rerun)
     }
 
     /// Records a run: `outcomes` is each scenario that ran, with whether it failed. A record

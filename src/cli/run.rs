@@ -10,7 +10,7 @@ use std::time::Duration;
 use clap::Args;
 
 use super::baseline::BaselineArgs;
-use super::last_failed::{LastRun, Rerun};
+use super::last_failed::LastRun;
 use super::partition::{Partition, parse_partition};
 use super::repeat::{Repetition, fold, repeated};
 use super::seeding::{Seeded, SeedingArgs};
@@ -206,51 +206,6 @@ struct Prepared {
     last_run: LastRun,
 }
 
-/// The selected scenarios that failed last time ([`LastRun`]), saying on stderr what is
-/// re-run; `Err` is the exit code when nothing is to run (0) or the record is unreadable (2).
-fn last_failed(
-    selected: Vec<(Scenario, bool)>,
-    last_run: &LastRun,
-) -> Result<Vec<(Scenario, bool)>, i32> {
-    let failed = match last_run.rerun() {
-        Ok(Rerun::Only(failed)) => failed,
-        Ok(Rerun::Everything) => {
-            eprintln!(
-                "note: --last-failed: no earlier run against this target with this suite is \
-                 on record; running the whole selection"
-            );
-            return Ok(selected);
-        }
-        Err(why) => {
-            eprintln!("error: --last-failed: {why}");
-            return Err(exit::BAD_INPUT);
-        }
-    };
-    if failed.is_empty() {
-        eprintln!("note: --last-failed: no scenario failed in the last run; nothing to run");
-        return Err(exit::SUCCESS);
-    }
-    let rerun: Vec<(Scenario, bool)> = selected
-        .into_iter()
-        .filter(|(scenario, _)| failed.contains(&scenario.name))
-        .collect();
-    if rerun.is_empty() {
-        eprintln!(
-            "note: --last-failed: none of the {} scenario(s) that failed last time is selected; \
-             nothing to run",
-            failed.len()
-        );
-        return Err(exit::SUCCESS);
-    }
-    let names: Vec<&str> = rerun.iter().map(|(s, _)| s.name.as_str()).collect();
-    eprintln!(
-        "note: --last-failed: re-running the {} scenario(s) that failed last time: {}",
-        names.len(),
-        names.join(", ")
-    );
-    Ok(rerun)
-}
-
 /// Loads what a run needs and selects the scenarios; prints problems and returns the exit
 /// code on failure.
 fn prepare(args: &RunArgs) -> Result<Prepared, i32> {
@@ -301,7 +256,7 @@ fn prepare(args: &RunArgs) -> Result<Prepared, i32> {
         |name| std::env::var(name).ok(),
     );
     let scenarios = if args.last_failed {
-        last_failed(scenarios, &last_run)?
+        last_run.select(scenarios)?
     } else {
         scenarios
     };
