@@ -130,7 +130,27 @@ pub enum RunEvent {
         outcome: Outcome,
         /// Wall time, in milliseconds.
         duration_ms: u64,
+        /// Under `run --repeat N`: how the scenario's repetitions went (this trial's events are
+        /// those of the first that failed, else of the first); absent otherwise.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        repetitions: Option<Repetitions>,
     },
+}
+
+/// How the repetitions of one scenario went (`run --repeat N`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Repetitions {
+    /// How many ran (fewer than N when the run stopped first).
+    pub runs: usize,
+    /// How many of them failed (or could not run).
+    pub failed: usize,
+}
+
+impl Repetitions {
+    /// Some failed and some passed: the scenario is FLAKY (and fails the run).
+    pub fn flaky(&self) -> bool {
+        self.failed > 0 && self.failed < self.runs
+    }
 }
 
 impl RunEvent {

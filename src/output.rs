@@ -26,6 +26,10 @@ use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
+mod listing;
+
+pub use listing::Listing;
+
 /// Symlinks followed before giving up (Linux's own limit).
 const MAX_SYMLINKS: usize = 40;
 

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use crate::check::{Finding, Verdict};
-use crate::event::{Outcome, RunEvent};
+use crate::event::{Outcome, Repetitions, RunEvent};
 use crate::scenario::Scenario;
 use crate::scenario::model::{Action, CoversFrom};
 
@@ -40,6 +40,14 @@ impl ScenarioRun {
                 known: false,
                 ..
             } if finding.verdict >= tier => Some(finding),
+            _ => None,
+        })
+    }
+
+    /// How its scenario's repetitions went (`run --repeat N`), when it stands for them.
+    pub fn repetitions(&self) -> Option<Repetitions> {
+        self.events.iter().rev().find_map(|event| match event {
+            RunEvent::ScenarioFinished { repetitions, .. } => *repetitions,
             _ => None,
         })
     }

@@ -121,6 +121,8 @@ fn run_bounded(dir: &Path, args: &[&str]) -> Result<(Option<i32>, String, String
     let stdout = File::create(dir.join("stdout.txt")).map_err(|e| e.to_string())?;
     let stderr = File::create(dir.join("stderr.txt")).map_err(|e| e.to_string())?;
     let mut child = Command::new(env!("CARGO_BIN_EXE_gws-conform"))
+        // Runs record their failed scenarios (`--last-failed`): never in the real home.
+        .env("GWS_CONFORM_LAST_FAILED_FILE", "/dev/null")
         .args(args)
         .current_dir(dir)
         .stdin(Stdio::null())

@@ -45,7 +45,7 @@ async fn clean(server: &RunningServer, users: &TargetUsers) -> CleanReport {
     let (url, users) = (server.base_url(), users.clone());
     let limits = Limits::new(REQUEST_TIMEOUT);
     tokio::spawn(async move {
-        clean_target(&url, &Route::Direct, &Profile::builtin(), &users, limits).await
+        clean_target(&url, &Route::default(), &Profile::builtin(), &users, limits).await
     })
     .await
     .expect("the clean-up does not panic")
@@ -199,7 +199,7 @@ async fn what_an_interrupted_run_leaves_is_cleaned_and_reported() {
         bayeux: BayeuxConfig::default(),
         verifier,
         record: None,
-        route: Route::Direct,
+        route: Route::default(),
     };
     let run = run_scenario(&scenario, &ctx).await;
     let findings: Vec<String> = run.findings().map(|f| f.message.clone()).collect();
@@ -258,7 +258,7 @@ async fn csrf_protection_and_refused_logins_are_handled() {
         &server.base_url(),
         gws_conform::driver::http::Auth::Basic(credentials),
         REQUEST_TIMEOUT,
-        &Route::Direct,
+        &Route::default(),
     )
     .unwrap();
     http.send("GET", "/api/v2/me", None, &[]).await;
@@ -283,7 +283,7 @@ async fn csrf_protection_and_refused_logins_are_handled() {
     let limits = Limits::new(REQUEST_TIMEOUT);
     let report = clean_target(
         &server.base_url(),
-        &Route::Direct,
+        &Route::default(),
         &profile,
         &selection,
         limits,
@@ -315,7 +315,7 @@ async fn a_silent_target_is_an_error_after_a_request_deadline_or_a_warning_at_th
 
     let started = Instant::now();
     let limits = Limits::new(Duration::from_millis(500));
-    let error = clean_target(&url, &Route::Direct, &profile, &selection, limits)
+    let error = clean_target(&url, &Route::default(), &profile, &selection, limits)
         .await
         .unwrap_err();
     assert!(
@@ -329,7 +329,7 @@ async fn a_silent_target_is_an_error_after_a_request_deadline_or_a_warning_at_th
         request_timeout: Duration::from_secs(30),
         deadline: Duration::from_millis(300),
     };
-    let report = clean_target(&url, &Route::Direct, &profile, &selection, limits)
+    let report = clean_target(&url, &Route::default(), &profile, &selection, limits)
         .await
         .unwrap();
     assert!(started.elapsed() < Duration::from_secs(3));
@@ -344,7 +344,7 @@ async fn a_silent_target_is_an_error_after_a_request_deadline_or_a_warning_at_th
     // Nothing listening: an error at once.
     drop(silent);
     let limits = Limits::new(REQUEST_TIMEOUT);
-    let error = clean_target(&url, &Route::Direct, &profile, &selection, limits)
+    let error = clean_target(&url, &Route::default(), &profile, &selection, limits)
         .await
         .unwrap_err();
     assert!(error.to_string().contains("cannot connect"), "{error}");
@@ -353,7 +353,10 @@ async fn a_silent_target_is_an_error_after_a_request_deadline_or_a_warning_at_th
 // End to end: an interrupted run, then a normal one.
 
 fn binary() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_gws-conform"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_gws-conform"));
+    // Runs record their failed scenarios (`--last-failed`): never in the real home.
+    command.env("GWS_CONFORM_LAST_FAILED_FILE", "/dev/null");
+    command
 }
 
 /// A scenario that builds what the next run would trip over, then holds for a minute in the

@@ -20,6 +20,8 @@ fn gws(args: &[&str]) -> Output {
 
 fn gws_in(dir: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_gws-conform"))
+        // Runs record their failed scenarios (`--last-failed`): never in the real home.
+        .env("GWS_CONFORM_LAST_FAILED_FILE", "/dev/null")
         .current_dir(dir)
         .args(args)
         .output()

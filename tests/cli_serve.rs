@@ -8,7 +8,10 @@ use std::process::Command;
 use std::time::Duration;
 
 fn binary() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_gws-conform"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_gws-conform"));
+    // Runs record their failed scenarios (`--last-failed`): never in the real home.
+    command.env("GWS_CONFORM_LAST_FAILED_FILE", "/dev/null");
+    command
 }
 
 #[test]

@@ -209,7 +209,7 @@ async fn run_one(scenario: Arc<Scenario>, seeded: Config, verifier: Arc<Verifier
         bayeux: BayeuxConfig::default(),
         verifier,
         record: None,
-        route: Route::Direct,
+        route: Route::default(),
     };
     let run = run_scenario(&scenario, &ctx).await;
     server.shutdown().await;

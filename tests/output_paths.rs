@@ -88,7 +88,10 @@ fn text(path: &Path) -> &str {
 
 /// Runs the binary in `dir` with `args`, killing it after [`LIMIT`].
 fn gws(dir: &Path, args: &[&str]) -> Output {
-    gws_command(Command::new(env!("CARGO_BIN_EXE_gws-conform")), dir, args)
+    let mut command = Command::new(env!("CARGO_BIN_EXE_gws-conform"));
+    // Runs record their failed scenarios (`--last-failed`): never in the real home.
+    command.env("GWS_CONFORM_LAST_FAILED_FILE", "/dev/null");
+    gws_command(command, dir, args)
 }
 
 fn gws_command(mut command: Command, dir: &Path, args: &[&str]) -> Output {

@@ -22,6 +22,8 @@ fn refusing_url() -> String {
 /// `gws-conform run` with `args`, the proxy variables replaced by `env`.
 fn run_with(env: &[(&str, &str)], args: &[&str]) -> Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_gws-conform"));
+    // Runs record their failed scenarios (`--last-failed`): never in the real home.
+    command.env("GWS_CONFORM_LAST_FAILED_FILE", "/dev/null");
     command.current_dir(env!("CARGO_MANIFEST_DIR")).arg("run");
     for name in [
         "HTTP_PROXY",

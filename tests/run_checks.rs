@@ -74,7 +74,7 @@ async fn run(steps: &str) -> ScenarioRun {
         bayeux: BayeuxConfig::default(),
         verifier: Arc::new(verifier),
         record: None,
-        route: Route::Direct,
+        route: Route::default(),
     };
     let result = run_scenario(&scenario, &ctx).await;
     server.shutdown().await;

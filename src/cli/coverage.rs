@@ -1,27 +1,25 @@
 //! `gws-conform coverage`: which scenarios cover each requirement of the catalogue (those of
-//! `--scenarios`, of `./scenarios`, else the built-in suite). Exits 1 when a requirement is
-//! covered by no scenario.
-
-use std::path::PathBuf;
+//! every `--scenarios` source merged, else of `./scenarios`, else the built-in suite). Exits 1
+//! when a requirement is covered by no scenario.
 
 use clap::Args;
 
-use super::suite::{self, local_or_builtin};
+use super::suite::SuiteArgs;
 use crate::exit;
+use crate::output::Listing;
 
 /// Options of `coverage`.
 #[derive(Debug, Args)]
 pub struct CoverageArgs {
-    /// Directory of scenario files (and requirements.yaml) [default: ./scenarios when it
-    /// exists, else the built-in suite].
-    #[arg(long, value_name = "DIR")]
-    pub scenarios: Option<PathBuf>,
+    /// `--scenarios`, repeatable.
+    #[command(flatten)]
+    pub suite: SuiteArgs,
 }
 
 /// Runs the command; returns the exit code.
 pub fn run(args: CoverageArgs) -> i32 {
-    let dir = local_or_builtin(&args.scenarios, "scenarios");
-    let catalogue = match suite::catalogue(dir.as_deref()) {
+    let suite = args.suite.suite();
+    let catalogue = match suite.catalogue() {
         Ok(catalogue) => catalogue,
         Err(e) => {
             eprintln!("error: {e}");
@@ -29,7 +27,7 @@ pub fn run(args: CoverageArgs) -> i32 {
         }
     };
     // Fixtures do not matter for coverage; accept any name.
-    let scenarios = match suite::scenarios(dir.as_deref(), &catalogue, &|_: &str| true) {
+    let scenarios = match suite.scenarios(&catalogue, &|_: &str| true) {
         Ok(scenarios) => scenarios,
         Err(errors) => {
             for error in &errors {
@@ -38,6 +36,7 @@ pub fn run(args: CoverageArgs) -> i32 {
             return exit::BAD_INPUT;
         }
     };
+    let mut out = Listing::new();
     let mut uncovered = 0;
     for requirement in catalogue.requirements() {
         let covering: Vec<&str> = scenarios
@@ -56,23 +55,28 @@ pub fn run(args: CoverageArgs) -> i32 {
         };
         if covering.is_empty() {
             uncovered += 1;
-            println!(
+            out.line(format_args!(
                 "{:<24} {level:<6} UNCOVERED  {}",
                 requirement.id, requirement.text
-            );
+            ));
         } else {
-            println!("{:<24} {level:<6} {}", requirement.id, covering.join(", "));
+            out.line(format_args!(
+                "{:<24} {level:<6} {}",
+                requirement.id,
+                covering.join(", ")
+            ));
         }
     }
-    println!(
+    out.line(format_args!(
         "\n{} requirements, {} covered, {uncovered} uncovered, {} scenarios",
         catalogue.requirements().len(),
         catalogue.requirements().len() - uncovered,
         scenarios.len()
-    );
-    if uncovered > 0 {
+    ));
+    let code = if uncovered > 0 {
         exit::FAILURES
     } else {
         exit::SUCCESS
-    }
+    };
+    super::listed(out, code)
 }

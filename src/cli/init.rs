@@ -11,6 +11,7 @@ use clap::Args;
 
 use crate::embedded;
 use crate::exit;
+use crate::output::Listing;
 
 /// Options of `init`.
 #[derive(Debug, Args)]
@@ -70,12 +71,13 @@ fn init(dir: &Path) -> Result<usize, String> {
 pub fn run(args: InitArgs) -> i32 {
     match init(&args.dir) {
         Ok(written) => {
-            println!(
+            let mut out = Listing::new();
+            out.line(format_args!(
                 "wrote {written} files to {} (scenarios/, schemas/, fixtures/); run gws-conform \
                  there to use them",
                 args.dir.display()
-            );
-            exit::SUCCESS
+            ));
+            super::listed(out, exit::SUCCESS)
         }
         Err(e) => {
             eprintln!("error: {e}");

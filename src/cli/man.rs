@@ -10,6 +10,7 @@ use clap_mangen::Man;
 
 use super::Cli;
 use crate::exit;
+use crate::output::Listing;
 
 /// Options of `man`.
 #[derive(Debug, Args)]
@@ -35,7 +36,7 @@ pub fn run(args: ManArgs) -> i32 {
         return exit::BAD_INPUT;
     }
     // What goes to standard output: the page, or the list of the pages written. Written once
-    // at the end, so a pipe closed early (`| head`) is an error reported, not a crash.
+    // at the end; a pipe closed early (`| head`) ends the listing, not the process.
     let shown = match &args.dir {
         None => render(&command),
         Some(dir) => write_pages(&command, dir).map(|paths| {
@@ -43,8 +44,12 @@ pub fn run(args: ManArgs) -> i32 {
             lines.concat().into_bytes()
         }),
     };
-    match shown.and_then(|text| crate::output::write(Path::new("-"), &text)) {
-        Ok(()) => exit::SUCCESS,
+    match shown {
+        Ok(text) => {
+            let mut out = Listing::new();
+            out.text(String::from_utf8_lossy(&text));
+            super::listed(out, exit::SUCCESS)
+        }
         Err(e) => {
             eprintln!("error: cannot write the man page: {e}");
             exit::COULD_NOT_RUN

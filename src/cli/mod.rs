@@ -6,8 +6,11 @@ mod clean;
 mod completions;
 mod coverage;
 mod init;
+mod last_failed;
 mod man;
+mod partition;
 mod proxy;
+mod repeat;
 mod replay;
 mod requirements;
 mod run;
@@ -18,10 +21,13 @@ mod signal;
 mod stopping;
 mod suite;
 mod target;
+mod tls;
 mod trials;
 mod wait;
 
 use clap::{Parser, Subcommand};
+
+use crate::output::Listing;
 
 pub use baseline::BaselineArgs;
 pub use check_docs::CheckDocsArgs;
@@ -110,6 +116,18 @@ fn check_outputs(outputs: &[(&str, Option<&std::path::Path>)]) -> Result<(), i32
         eprintln!("error: {e}");
         crate::exit::BAD_INPUT
     })
+}
+
+/// Ends a command's listing on standard output ([`Listing`]): `code`, or the could-not-run
+/// exit code when standard output could not be written (a pipe closed early is not that).
+fn listed(listing: Listing, code: i32) -> i32 {
+    match listing.finish() {
+        Ok(()) => code,
+        Err(e) => {
+            eprintln!("error: cannot write to standard output: {e}");
+            crate::exit::COULD_NOT_RUN
+        }
+    }
 }
 
 /// Runs the parsed command and returns the process exit code.

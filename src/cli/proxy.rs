@@ -9,9 +9,10 @@ use std::time::Duration;
 use clap::Args;
 
 use super::signal::StopSignals;
+use super::tls::TlsArgs;
 use crate::exit;
 use crate::har::{Ending, HarWriter};
-use crate::output::{names_stdout, shown};
+use crate::output::{Listing, names_stdout, shown};
 use crate::profile::Profile;
 use crate::proxy::{ProxyConfig, start};
 
@@ -25,9 +26,12 @@ pub struct ProxyArgs {
     /// address is printed).
     #[arg(long, default_value = "127.0.0.1:8091")]
     pub listen: SocketAddr,
-    /// The GWS server to forward to (`http://host:port`).
+    /// The GWS server to forward to (`http://host:port`, or `https://`).
     #[arg(long, value_name = "URL")]
     pub upstream: String,
+    /// `--cacert`, `--insecure`: the certificates an `https://` upstream is checked against.
+    #[command(flatten)]
+    pub tls: TlsArgs,
     /// The HAR file to write (docs/recording.md). Entries are written as exchanges complete;
     /// a regular file appears, complete, when the proxy stops; `-` (standard output), a FIFO or
     /// a device is streamed to.
@@ -55,6 +59,10 @@ pub async fn run(args: ProxyArgs) -> i32 {
     if let Err(code) = super::check_outputs(&[("--out", Some(&args.out))]) {
         return code;
     }
+    let trust = match args.tls.trust() {
+        Ok(trust) => trust,
+        Err(code) => return code,
+    };
     let profile = match &args.profile {
         Some(path) => match Profile::load(path) {
             Ok(profile) => profile,
@@ -78,6 +86,7 @@ pub async fn run(args: ProxyArgs) -> i32 {
         hold_limit: Duration::from_secs(args.hold_limit),
         max_body_bytes: usize::try_from(args.max_body).unwrap_or(usize::MAX),
         known_users,
+        trust,
         ..ProxyConfig::new(&args.upstream)
     };
     let mut proxy = match start(config, args.listen, writer.clone()).await {
@@ -104,7 +113,8 @@ pub async fn run(args: ProxyArgs) -> i32 {
     if names_stdout(&args.out) {
         eprintln!("{listening}");
     } else {
-        println!("{listening}");
+        // One that stopped reading stops nothing.
+        Listing::new().line(&listening);
     }
     eprintln!(
         "forwarding to {}, recording to {} (Ctrl-C stops and writes the file)",

@@ -14,6 +14,7 @@ use super::run::{parse_duration, problems};
 use super::seeding::{Seeded, SeedingArgs};
 use super::stopping;
 use super::target::{parse_target, route_to};
+use super::tls::TlsArgs;
 use super::trials::{
     Execution, ReportFiles, ReportSettings, Trial, against_target, execute, finish, trial_runtime,
     trial_threads,
@@ -23,6 +24,7 @@ use crate::driver::bayeux::BayeuxConfig;
 use crate::driver::format_duration;
 use crate::driver::route::Route;
 use crate::exit;
+use crate::output::Listing;
 use crate::profile::Profile;
 use crate::replay::causality::OrderBy;
 use crate::replay::{GroupPlan, Pace, Plan, ReplayContext, replay_group};
@@ -51,6 +53,9 @@ pub struct ReplayArgs {
     /// loopback target, which is always reached directly.
     #[arg(long, value_name = "URL")]
     pub proxy: Option<String>,
+    /// `--cacert`, `--insecure`: the certificates an `https://` target is checked against.
+    #[command(flatten)]
+    pub tls: TlsArgs,
     /// Target profile: the users to log in as (the capture holds no credentials) and the
     /// ContactCenterId [default: the reference server's users].
     #[arg(long, value_name = "FILE", env = "GWS_CONFORM_PROFILE")]
@@ -163,7 +168,8 @@ fn prepare(args: &ReplayArgs) -> Result<(Plan, Profile, Option<String>, Route), 
     args.wait
         .refuse_without_target(target.as_deref())
         .map_err(bad)?;
-    let route = route_to(target.as_deref(), args.proxy.as_deref()).map_err(bad)?;
+    let trust = args.tls.trust()?;
+    let route = route_to(target.as_deref(), args.proxy.as_deref(), trust).map_err(bad)?;
     let mut plan = Plan::read_files(&args.files).map_err(|e| bad(e.to_string()))?;
     if args.in_clock_order {
         plan.order_by(OrderBy::Clock);
@@ -264,10 +270,11 @@ pub fn run(args: ReplayArgs) -> i32 {
         steps_done: Arc::default(),
     };
     if args.list {
+        let mut out = Listing::new();
         for group in &plan.groups {
-            println!("{}", group.name);
+            out.line(&group.name);
         }
-        return exit::SUCCESS;
+        return super::listed(out, exit::SUCCESS);
     }
     if let Some(target) = &target
         && let Err(code) = args

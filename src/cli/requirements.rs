@@ -1,22 +1,20 @@
 //! `gws-conform requirements`: lists the requirement catalogue the verdicts cite (that of
-//! `--scenarios`, of `./scenarios`, else the built-in one): each requirement's id, level,
+//! the first `--scenarios` source that has one, else of `./scenarios`, else the built-in one): each requirement's id, level,
 //! statement and the sources a reader can check.
-
-use std::path::PathBuf;
 
 use clap::Args;
 
-use super::suite::{self, local_or_builtin};
+use super::suite::SuiteArgs;
 use crate::exit;
+use crate::output::Listing;
 use crate::spec::{Catalogue, Level};
 
 /// Options of `requirements`.
 #[derive(Debug, Args)]
 pub struct RequirementsArgs {
-    /// Directory whose requirements.yaml to list [default: ./scenarios when it exists, else
-    /// the built-in catalogue].
-    #[arg(long, value_name = "DIR")]
-    pub scenarios: Option<PathBuf>,
+    /// `--scenarios`, repeatable: the catalogue listed is the first source's that has one.
+    #[command(flatten)]
+    pub suite: SuiteArgs,
 }
 
 /// The listing: a line per requirement (id, level, statement), its sources indented below.
@@ -44,11 +42,11 @@ fn listing(catalogue: &Catalogue) -> String {
 
 /// Runs the command; returns the exit code.
 pub fn run(args: RequirementsArgs) -> i32 {
-    let dir = local_or_builtin(&args.scenarios, "scenarios");
-    match suite::catalogue(dir.as_deref()) {
+    match args.suite.suite().catalogue() {
         Ok(catalogue) => {
-            print!("{}", listing(&catalogue));
-            exit::SUCCESS
+            let mut out = Listing::new();
+            out.text(listing(&catalogue));
+            super::listed(out, exit::SUCCESS)
         }
         Err(e) => {
             eprintln!("error: {e}");

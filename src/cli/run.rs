@@ -10,19 +10,24 @@ use std::time::Duration;
 use clap::Args;
 
 use super::baseline::BaselineArgs;
+use super::last_failed::LastRun;
+use super::partition::{Partition, parse_partition};
+use super::repeat::{Repetition, fold, repeated};
 use super::seeding::{Seeded, SeedingArgs};
-use super::selection::SelectionArgs;
+use super::selection::{Selected, SelectionArgs};
 use super::stopping;
-use super::suite::{self, local_or_builtin};
+use super::suite::{SuiteArgs, local_or_builtin};
 use super::target::{parse_target, route_to};
+use super::tls::TlsArgs;
 use super::trials::{
-    Execution, ReportFiles, ReportSettings, Trial, against_target, execute, finish, trial_runtime,
-    trial_threads,
+    Execution, ReportFiles, ReportSettings, against_target, execute, failures, finish,
+    trial_runtime, trial_threads,
 };
 use super::wait::WaitArgs;
 use crate::driver::bayeux::BayeuxConfig;
 use crate::exit;
 use crate::har::{Ending, HarWriter, redact};
+use crate::output::Listing;
 use crate::profile::Profile;
 use crate::report::terminal::Console;
 use crate::run::user_locks::UserLocks;
@@ -38,6 +43,21 @@ pub struct RunArgs {
     /// `ignore` marks).
     #[command(flatten)]
     pub selection: SelectionArgs,
+    /// Run only shard K of N of the selected scenarios (`K/N` or `count:K/N`): the selection
+    /// in scenario-name order, dealt round-robin, so N jobs given the same selection run every
+    /// scenario exactly once (docs/ci.md). `--list` lists the shard.
+    #[arg(long, value_name = "K/N", value_parser = parse_partition)]
+    pub partition: Option<Partition>,
+    /// Run only the selected scenarios that failed or errored when last run against the same
+    /// target with the same `--scenarios` (every run records them); with no such run on
+    /// record, the whole selection; when none failed, nothing (exit 0).
+    #[arg(long)]
+    pub last_failed: bool,
+    /// Where runs record their failed scenarios for `--last-failed` [default:
+    /// $XDG_CACHE_HOME/gws-conform/last-run.json, else ~/.cache/gws-conform/last-run.json];
+    /// `/dev/null` keeps no record.
+    #[arg(long, value_name = "FILE", env = "GWS_CONFORM_LAST_FAILED_FILE")]
+    pub last_failed_file: Option<PathBuf>,
     /// The server to test (`http://host:port`); without it, the profile's `base_url`, or else
     /// an embedded reference server per scenario.
     #[arg(long, value_name = "URL", env = "GWS_CONFORM_TARGET")]
@@ -50,12 +70,15 @@ pub struct RunArgs {
     /// loopback target, which is always reached directly.
     #[arg(long, value_name = "URL")]
     pub proxy: Option<String>,
+    /// `--cacert`, `--insecure`: the certificates an `https://` target is checked against.
+    #[command(flatten)]
+    pub tls: TlsArgs,
     /// Target profile: users, passwords (or their environment variables), ContactCenterId.
     #[arg(long, value_name = "FILE", env = "GWS_CONFORM_PROFILE")]
     pub profile: Option<PathBuf>,
-    /// Directory of scenario files [default: ./scenarios if present, else the built-in suite].
-    #[arg(long, value_name = "DIR")]
-    pub scenarios: Option<PathBuf>,
+    /// `--scenarios`, repeatable.
+    #[command(flatten)]
+    pub suite: SuiteArgs,
     /// Directory of JSON Schemas [default: ./schemas if present, else the built-in ones].
     #[arg(long, value_name = "DIR")]
     pub schemas: Option<PathBuf>,
@@ -80,6 +103,13 @@ pub struct RunArgs {
     /// List the selected scenarios instead of running them.
     #[arg(long)]
     pub list: bool,
+    /// Run each selected scenario N times, to hunt flakiness: one that failed some times and
+    /// passed others is reported FLAKY, and any failed repetition fails the run (exit 1). The
+    /// reports hold one trial per scenario, the events of its first failing repetition (else
+    /// its first) with how many ran and failed. Against a target, repetitions run in turn.
+    /// At most 100000.
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub repeat: u32,
     /// Start no scenario after one fails (the rest are reported as not run).
     #[arg(long)]
     pub fail_fast: bool,
@@ -172,6 +202,8 @@ struct Prepared {
     filtered_out: usize,
     verifier: Arc<Verifier>,
     profile: Profile,
+    /// Where the scenarios that fail are remembered, for `--last-failed`.
+    last_run: LastRun,
 }
 
 /// Loads what a run needs and selects the scenarios; prints problems and returns the exit
@@ -181,8 +213,8 @@ fn prepare(args: &RunArgs) -> Result<Prepared, i32> {
         eprintln!("error: {message}");
         exit::BAD_INPUT
     };
-    let scenarios_dir = local_or_builtin(&args.scenarios, "scenarios");
-    let catalogue = suite::catalogue(scenarios_dir.as_deref()).map_err(bad)?;
+    let suite = args.suite.suite();
+    let catalogue = suite.catalogue().map_err(bad)?;
     let verifier = match (
         local_or_builtin(&args.schemas, "schemas"),
         local_or_builtin(&args.fixtures, "fixtures"),
@@ -194,9 +226,13 @@ fn prepare(args: &RunArgs) -> Result<Prepared, i32> {
         ),
     }
     .map_err(|e| bad(e.to_string()))?;
-    let scenarios = suite::scenarios(scenarios_dir.as_deref(), &catalogue, &verifier)
+    let scenarios = suite
+        .scenarios(&catalogue, &verifier)
         .map_err(|errors| problems(&errors, "scenarios"))?;
-    let selected = args
+    let Selected {
+        scenarios,
+        filtered_out,
+    } = args
         .selection
         .select(scenarios, &catalogue)
         .map_err(|why| {
@@ -208,10 +244,38 @@ fn prepare(args: &RunArgs) -> Result<Prepared, i32> {
         Some(path) => Profile::load(path).map_err(|errors| problems(&errors, "profile"))?,
         None => Profile::builtin(),
     };
+    // Keyed by the target the run will use: `--target`, else the profile's `base_url`.
+    let target = args.target.clone().or_else(|| {
+        let url = profile.base_url.as_deref()?;
+        parse_target(url).ok()
+    });
+    let last_run = LastRun::new(
+        args.last_failed_file.as_deref(),
+        target.as_deref(),
+        suite.describe(),
+        |name| std::env::var(name).ok(),
+    );
+    let scenarios = if args.last_failed {
+        last_run.select(scenarios)?
+    } else {
+        scenarios
+    };
+    let scenarios = match args.partition {
+        Some(partition) => {
+            let selected = scenarios.len();
+            let share = partition.take(scenarios, |(s, _)| s.name.as_str());
+            eprintln!(
+                "note: partition {partition}: {} of the {selected} selected scenarios",
+                share.len()
+            );
+            share
+        }
+        None => scenarios,
+    };
     // Only the users the selected scenarios log in as need credentials; every missing one is
     // reported at once (by `--list` too, so a profile can be checked without a run).
     let mut missing: Vec<String> = Vec::new();
-    for (scenario, listed_only) in &selected.scenarios {
+    for (scenario, listed_only) in &scenarios {
         if *listed_only {
             continue;
         }
@@ -234,8 +298,9 @@ fn prepare(args: &RunArgs) -> Result<Prepared, i32> {
         )));
     }
     Ok(Prepared {
-        scenarios: selected.scenarios,
-        filtered_out: selected.filtered_out,
+        scenarios,
+        last_run,
+        filtered_out,
         verifier: Arc::new(verifier.with_catalogue(catalogue)),
         profile,
     })
@@ -302,15 +367,21 @@ pub fn run(mut args: RunArgs) -> i32 {
             return code;
         }
     }
+    // Before anything is loaded: a bad --cacert is bad input, `--list` included.
+    let trust = match args.tls.trust() {
+        Ok(trust) => trust,
+        Err(code) => return code,
+    };
     let prepared = match prepare(&args) {
         Ok(prepared) => prepared,
         Err(code) => return code,
     };
     if args.list {
+        let mut out = Listing::new();
         for (scenario, _) in &prepared.scenarios {
-            println!("{}", scenario.name);
+            out.line(&scenario.name);
         }
-        return exit::SUCCESS;
+        return super::listed(out, exit::SUCCESS);
     }
     // Read before anything runs: a bad baseline is bad input, like a bad scenario.
     let (baseline, acceptance) = match args.baseline.load_accepting() {
@@ -334,16 +405,17 @@ pub fn run(mut args: RunArgs) -> i32 {
             return code;
         }
     }
-    let route = match route_to(args.target.as_deref(), args.proxy.as_deref()).and_then(|route| {
-        args.wait.refuse_without_target(args.target.as_deref())?;
-        Ok(route)
-    }) {
-        Ok(route) => route,
-        Err(why) => {
-            eprintln!("error: {why}");
-            return exit::BAD_INPUT;
-        }
-    };
+    let route =
+        match route_to(args.target.as_deref(), args.proxy.as_deref(), trust).and_then(|route| {
+            args.wait.refuse_without_target(args.target.as_deref())?;
+            Ok(route)
+        }) {
+            Ok(route) => route,
+            Err(why) => {
+                eprintln!("error: {why}");
+                return exit::BAD_INPUT;
+            }
+        };
     let seeded = args.seeding.announced(false);
     let runtime = match trial_runtime() {
         Ok(runtime) => runtime,
@@ -410,11 +482,8 @@ pub fn run(mut args: RunArgs) -> i32 {
         record: record.clone(),
         route,
     };
-    let trials: Vec<Trial<Scenario>> = prepared
-        .scenarios
-        .into_iter()
-        .map(|(subject, ignored)| Trial { subject, ignored })
-        .collect();
+    let times = args.repeat as usize;
+    let trials = repeated(prepared.scenarios, times);
     let execution = Execution {
         threads: trial_threads(args.test_threads, args.target.is_some(), trials.len()),
         fail_fast: args.fail_fast,
@@ -428,7 +497,8 @@ pub fn run(mut args: RunArgs) -> i32 {
     // Against one shared target, scenarios sharing a user must not overlap.
     let user_locks = UserLocks::default();
     let target = args.target.as_deref();
-    let executed = execute(trials, execution, &stop, |scenario: &Scenario| {
+    let executed = execute(trials, execution, &stop, |repetition: &Repetition| {
+        let scenario = &*repetition.scenario;
         let _users = target
             .is_some()
             .then(|| user_locks.acquire(scenario.users()));
@@ -443,6 +513,10 @@ pub fn run(mut args: RunArgs) -> i32 {
             return exit::COULD_NOT_RUN;
         }
     }
+    let executed = fold(executed, times > 1, args.strict);
+    prepared
+        .last_run
+        .remember(&failures(&executed.results, args.strict));
     let settings = ReportSettings {
         strict: args.strict,
         files: &args.reports,

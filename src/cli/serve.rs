@@ -10,6 +10,7 @@ use clap::builder::RangedU64ValueParser;
 use super::run::parse_millis;
 use super::seeding::{SeedingArgs, fault_list, variant_list};
 use super::signal::StopSignals;
+use crate::output::Listing;
 use crate::server::bayeux::{MAX_BATCH, MAX_CHANNEL_LEN};
 use crate::server::ids::IdGen;
 use crate::server::{
@@ -119,12 +120,14 @@ pub fn limits_help() -> String {
 /// Runs the server until Ctrl-C or SIGTERM; returns the exit code.
 pub async fn run(args: ServeArgs) -> i32 {
     if args.list_faults {
-        print!("{}", fault_list());
-        return crate::exit::SUCCESS;
+        let mut out = Listing::new();
+        out.text(fault_list());
+        return super::listed(out, crate::exit::SUCCESS);
     }
     if args.list_variants {
-        print!("{}", variant_list());
-        return crate::exit::SUCCESS;
+        let mut out = Listing::new();
+        out.text(variant_list());
+        return super::listed(out, crate::exit::SUCCESS);
     }
     let directory = match &args.users {
         Some(path) => match Directory::load(path, &IdGen::new()) {
@@ -163,10 +166,11 @@ pub async fn run(args: ServeArgs) -> i32 {
         Ok(signals) => signals,
         Err(code) => return code,
     };
-    println!(
+    // Announced for whoever started the server; one that stopped reading stops nothing.
+    Listing::new().line(format_args!(
         "gws-conform reference server listening on {}",
         server.base_url()
-    );
+    ));
     if !seeded.faults.is_empty() {
         eprintln!(
             "warning: seeded faults are on, the server does not conform: {}",

@@ -1,11 +1,132 @@
-//! Where `run` and `coverage` read the suite from: a directory given on the command line,
-//! else `./scenarios` (and `./schemas`, `./fixtures`) when the working directory has it, else
-//! the copy compiled into the binary, so that a binary-only user runs them anywhere.
+//! Where `run`, `coverage` and `requirements` read the suite from: the sources given with
+//! `--scenarios` (directories, and `builtin` for the copy compiled into the binary), merged;
+//! without any, `./scenarios` when the working directory has it, else the built-in copy, so
+//! that a binary-only user runs them anywhere. `./schemas` and `./fixtures` are found the same
+//! way ([`local_or_builtin`]).
+//!
+//! Merging: every source's scenarios are loaded and a scenario name defined by two files is a
+//! bad-input error naming both (there is no silent override: a user's copy of a built-in
+//! scenario must be renamed). The requirement catalogue is the first source's that has one
+//! (`builtin` always has one), and every scenario is checked against it.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
+
+use clap::Args;
 
 use crate::scenario::{self, CATALOGUE_FILE, KnownFixtures, LoadError, Scenario};
 use crate::spec::Catalogue;
+
+/// What `--scenarios` calls the built-in suite (a directory of that name is `./builtin`).
+pub const BUILTIN: &str = "builtin";
+
+/// The `--scenarios` option `run`, `coverage` and `requirements` share.
+#[derive(Debug, Args)]
+pub struct SuiteArgs {
+    /// A directory of scenario files (and requirements.yaml), or `builtin` for the built-in
+    /// suite; repeatable, the sources are merged (`--scenarios builtin --scenarios ./mine` adds
+    /// yours to the built-in suite). A scenario name defined twice is an error naming both
+    /// files; the requirement catalogue is the first source's that has a requirements.yaml
+    /// (`builtin` has one) [default: ./scenarios if present, else builtin].
+    #[arg(long = "scenarios", value_name = "DIR|builtin")]
+    pub scenarios: Vec<PathBuf>,
+}
+
+/// Where scenarios are read from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Source {
+    /// The suite compiled into the binary.
+    Builtin,
+    /// A directory, searched recursively.
+    Dir(PathBuf),
+}
+
+/// The sources of one command's suite, in the order given, each once.
+#[derive(Debug, Clone)]
+pub struct Suite {
+    sources: Vec<Source>,
+}
+
+impl SuiteArgs {
+    /// The suite the options name.
+    pub fn suite(&self) -> Suite {
+        let mut sources: Vec<Source> = Vec::new();
+        for given in &self.scenarios {
+            let source = if given.as_os_str() == BUILTIN {
+                Source::Builtin
+            } else {
+                Source::Dir(given.clone())
+            };
+            // The same source given twice would only collide with itself.
+            if !sources.contains(&source) {
+                sources.push(source);
+            }
+        }
+        if sources.is_empty() {
+            sources.push(match local_or_builtin(&None, "scenarios") {
+                Some(dir) => Source::Dir(dir),
+                None => Source::Builtin,
+            });
+        }
+        Suite { sources }
+    }
+}
+
+impl Suite {
+    /// The requirement catalogue: the first source's that has one; `Err` says what is wrong
+    /// with the file.
+    pub fn catalogue(&self) -> Result<Catalogue, String> {
+        for source in &self.sources {
+            let file = match source {
+                Source::Builtin => return Ok(Catalogue::builtin()),
+                Source::Dir(dir) => dir.join(CATALOGUE_FILE),
+            };
+            if file.exists() {
+                let text = std::fs::read_to_string(&file)
+                    .map_err(|e| format!("{}: {e}", file.display()))?;
+                return Catalogue::parse(&text).map_err(|e| format!("{}: {e}", file.display()));
+            }
+        }
+        Ok(Catalogue::builtin())
+    }
+
+    /// Every source's scenarios, checked against `catalogue` and the fixtures that exist; every
+    /// problem of every source is reported, a name defined twice included.
+    pub fn scenarios(
+        &self,
+        catalogue: &Catalogue,
+        fixtures: &dyn KnownFixtures,
+    ) -> Result<Vec<Scenario>, Vec<LoadError>> {
+        let loaded = self.sources.iter().map(|source| match source {
+            Source::Builtin => scenario::load_builtin(catalogue, fixtures),
+            Source::Dir(dir) => scenario::load_dir(dir, catalogue, fixtures),
+        });
+        let mut results: Vec<Result<Scenario, Vec<LoadError>>> = Vec::new();
+        for source in loaded {
+            match source {
+                Ok(scenarios) => results.extend(scenarios.into_iter().map(Ok)),
+                Err(errors) => results.push(Err(errors)),
+            }
+        }
+        scenario::collect(results)
+    }
+
+    /// The sources as a user wrote them (`builtin`, directories made absolute), for telling
+    /// one suite from another (`--last-failed` keeps a record per target and suite).
+    pub fn describe(&self) -> String {
+        let names: Vec<String> = self
+            .sources
+            .iter()
+            .map(|source| match source {
+                Source::Builtin => BUILTIN.to_owned(),
+                Source::Dir(dir) => std::path::absolute(dir)
+                    .unwrap_or_else(|_| dir.clone())
+                    .display()
+                    .to_string(),
+            })
+            .collect();
+        names.join(" + ")
+    }
+}
 
 /// The directory to read: the one given, else `./{default}` when it exists; `None` means the
 /// built-in copy compiled into the binary.
@@ -15,28 +136,78 @@ pub fn local_or_builtin(given: &Option<PathBuf>, default: &str) -> Option<PathBu
         .or_else(|| Some(PathBuf::from(default)).filter(|dir| dir.is_dir()))
 }
 
-/// The requirement catalogue of the scenarios in `dir` (its `requirements.yaml`, when it has
-/// one), else the built-in one; `Err` says what is wrong with the file.
-pub fn catalogue(dir: Option<&Path>) -> Result<Catalogue, String> {
-    let Some(file) = dir
-        .map(|dir| dir.join(CATALOGUE_FILE))
-        .filter(|file| file.exists())
-    else {
-        return Ok(Catalogue::builtin());
-    };
-    let text = std::fs::read_to_string(&file).map_err(|e| format!("{}: {e}", file.display()))?;
-    Catalogue::parse(&text).map_err(|e| format!("{}: {e}", file.display()))
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-/// The scenarios of `dir`, else the built-in ones, checked against `catalogue` and the
-/// fixtures that exist.
-pub fn scenarios(
-    dir: Option<&Path>,
-    catalogue: &Catalogue,
-    fixtures: &dyn KnownFixtures,
-) -> Result<Vec<Scenario>, Vec<LoadError>> {
-    match dir {
-        Some(dir) => scenario::load_dir(dir, catalogue, fixtures),
-        None => scenario::load_builtin(catalogue, fixtures),
+    fn suite(given: &[&str]) -> Suite {
+        SuiteArgs {
+            scenarios: given.iter().map(PathBuf::from).collect(),
+        }
+        .suite()
+    }
+
+    /// A directory with one scenario file, a copy of a built-in one renamed `name`.
+    fn dir_with(name: &str) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        let (_, text) = crate::embedded::SCENARIOS
+            .iter()
+            .find(|(file, _)| *file == "cancel-monitoring.yaml")
+            .expect("the built-in cancel-monitoring scenario");
+        let text = text.replace("name: cancel-monitoring", &format!("name: {name}"));
+        std::fs::write(dir.path().join("mine.yaml"), text).unwrap();
+        dir
+    }
+
+    fn names(suite: &Suite) -> Result<Vec<String>, Vec<String>> {
+        let catalogue = suite.catalogue().unwrap();
+        suite
+            .scenarios(&catalogue, &|_: &str| true)
+            .map(|all| all.into_iter().map(|s| s.name).collect())
+            .map_err(|errors| errors.iter().map(LoadError::render).collect())
+    }
+
+    #[test]
+    fn a_directory_adds_its_scenarios_to_the_built_in_suite() {
+        let mine = dir_with("my-cancel-monitoring");
+        let builtin = names(&suite(&[BUILTIN])).unwrap();
+        let merged = names(&suite(&[BUILTIN, mine.path().to_str().unwrap()])).unwrap();
+        assert_eq!(merged.len(), builtin.len() + 1);
+        assert!(merged.contains(&"my-cancel-monitoring".to_owned()));
+        assert!(merged.contains(&"cancel-monitoring".to_owned()));
+        // Given twice, a source counts once.
+        assert_eq!(names(&suite(&[BUILTIN, BUILTIN])).unwrap(), builtin);
+    }
+
+    #[test]
+    fn a_name_defined_twice_is_an_error_naming_both_files() {
+        let mine = dir_with("cancel-monitoring");
+        let errors = names(&suite(&[BUILTIN, mine.path().to_str().unwrap()])).unwrap_err();
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(errors[0].contains("mine.yaml"), "{}", errors[0]);
+        assert!(
+            errors[0].contains("already used by builtin:scenarios/cancel-monitoring.yaml"),
+            "{}",
+            errors[0]
+        );
+    }
+
+    #[test]
+    fn the_catalogue_is_the_first_sources_that_has_one() {
+        let mine = dir_with("mine");
+        std::fs::write(
+            mine.path().join(CATALOGUE_FILE),
+            "requirements: [{ id: OWN, level: MUST, text: t, source: s }]\n",
+        )
+        .unwrap();
+        let path = mine.path().to_str().unwrap();
+        let own = suite(&[path, BUILTIN]).catalogue().unwrap();
+        assert!(own.get("OWN").is_some());
+        let builtin = suite(&[BUILTIN, path]).catalogue().unwrap();
+        assert!(builtin.get("OWN").is_none() && builtin.get("MON-MODE").is_some());
+        assert_eq!(
+            suite(&[BUILTIN, path]).describe(),
+            format!("builtin + {}", mine.path().display())
+        );
     }
 }

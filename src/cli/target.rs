@@ -2,7 +2,8 @@
 //! `https` URL with a host. Anything else is refused before anything runs, with the fix. And
 //! the way to it (`--proxy`, or the proxy environment; `crate::driver::route`).
 
-use crate::driver::route::Route;
+use crate::driver::route::{Route, Way};
+use crate::driver::trust::Trust;
 
 /// The target URL, checked; an error says what is wrong and how to write it.
 pub fn parse_target(text: &str) -> Result<String, String> {
@@ -40,8 +41,8 @@ pub fn parse_target(text: &str) -> Result<String, String> {
 /// The way to `target` (none: the embedded servers, always reached directly): through
 /// `proxy` (`--proxy`) when given, else as the proxy environment says. A proxy taken is
 /// announced on standard error; a `--proxy` that is no http URL, or without a target, is an
-/// error.
-pub fn route_to(target: Option<&str>, proxy: Option<&str>) -> Result<Route, String> {
+/// error. `trust` is what an `https://` target's certificate is checked against.
+pub fn route_to(target: Option<&str>, proxy: Option<&str>, trust: Trust) -> Result<Route, String> {
     if let Some(proxy) = proxy {
         let url = reqwest::Url::parse(proxy).map_err(|e| format!("--proxy `{proxy}`: {e}"))?;
         if !matches!(url.scheme(), "http" | "https") {
@@ -56,11 +57,17 @@ pub fn route_to(target: Option<&str>, proxy: Option<&str>) -> Result<Route, Stri
                 "--proxy applies to a --target (the embedded servers are reached directly)"
                     .to_owned(),
             ),
-            None => Ok(Route::Direct),
+            None => Ok(Route {
+                trust,
+                ..Route::default()
+            }),
         };
     };
-    let route = Route::to(target, proxy);
-    if let Route::Proxy { .. } = route {
+    let route = Route {
+        trust,
+        ..Route::to(target, proxy)
+    };
+    if let Way::Proxy { .. } = route.way {
         eprintln!("note: requests to {target} go{}", route.note());
     }
     Ok(route)
@@ -107,23 +114,30 @@ mod tests {
 
     #[test]
     fn a_proxy_must_be_an_http_url_for_a_target() {
-        assert_eq!(route_to(None, None), Ok(Route::Direct));
+        assert_eq!(route_to(None, None, Trust::default()), Ok(Route::default()));
         assert!(
-            route_to(None, Some("http://p:3128"))
+            route_to(None, Some("http://p:3128"), Trust::default())
                 .unwrap_err()
                 .contains("--target")
         );
-        assert!(route_to(Some("http://t"), Some("p:3128")).is_err());
+        assert!(route_to(Some("http://t"), Some("p:3128"), Trust::default()).is_err());
         assert!(
-            route_to(Some("http://t"), Some("socks5://p:1080"))
+            route_to(Some("http://t"), Some("socks5://p:1080"), Trust::default())
                 .unwrap_err()
                 .contains("only http and https")
         );
         assert_eq!(
-            route_to(Some("http://127.0.0.1:1"), Some("http://p:3128")),
-            Ok(Route::Proxy {
-                url: "http://p:3128".to_owned(),
-                from: "--proxy".to_owned()
+            route_to(
+                Some("http://127.0.0.1:1"),
+                Some("http://p:3128"),
+                Trust::default()
+            ),
+            Ok(Route {
+                way: Way::Proxy {
+                    url: "http://p:3128".to_owned(),
+                    from: "--proxy".to_owned()
+                },
+                trust: Trust::default(),
             }),
             "asked for, a proxy is taken even for a loopback target"
         );

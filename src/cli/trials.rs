@@ -253,12 +253,25 @@ where
 }
 
 /// Whether a trial's result fails the run.
-fn fails(result: &TrialResult, strict: bool) -> bool {
+pub(crate) fn fails(result: &TrialResult, strict: bool) -> bool {
     match result {
         Ok(run) => run.fails(strict),
         Err(Unrun::CouldNotRun { .. }) => true,
         Err(Unrun::Ignored | Unrun::NotStarted) => false,
     }
+}
+
+/// Each trial that ran (or could not), by name, with whether it fails the run; those marked
+/// `ignore` or not started are left out (what `--last-failed` remembers).
+pub(crate) fn failures<S: Subject>(
+    results: &[(S, TrialResult)],
+    strict: bool,
+) -> Vec<(String, bool)> {
+    results
+        .iter()
+        .filter(|(_, result)| !matches!(result, Err(Unrun::Ignored | Unrun::NotStarted)))
+        .map(|(subject, result)| (subject.name().to_owned(), fails(result, strict)))
+        .collect()
 }
 
 /// The terminal's line for a trial that ended.
@@ -326,6 +339,13 @@ pub(crate) fn finish<S: Subject>(
         Ok(judged) => judged,
         Err(code) => return code,
     };
+    let repeated: Vec<_> = ran
+        .iter()
+        .filter_map(|(_, run)| run.repetitions())
+        .collect();
+    if !repeated.is_empty() {
+        totals.flaky = Some(repeated.iter().filter(|r| r.flaky()).count());
+    }
     // Counted only now: a finding may have become known since its trial's line was printed.
     for (_, run) in &ran {
         match run.outcome {

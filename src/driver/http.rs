@@ -18,6 +18,7 @@ use serde_json::Value;
 use super::format_duration;
 use super::route::Route;
 use super::tap::{Tap, Trace};
+use super::trust::refused_certificate;
 use crate::profile::Credentials;
 
 /// Largest response body read; the rest is cut off and reported.
@@ -244,7 +245,14 @@ impl HttpActor {
                 return exchange;
             }
             Ok(Err(e)) => {
-                exchange.error = Some(format!("{}{}", describe(&e), self.route.note()));
+                let why = describe(&e);
+                // A certificate the client does not trust: say how to trust it.
+                let hint = if refused_certificate(&why) {
+                    self.route.trust.hint()
+                } else {
+                    String::new()
+                };
+                exchange.error = Some(format!("{why}{hint}{}", self.route.note()));
                 exchange.elapsed = started.elapsed();
                 trace.finish(&[], exchange.error.clone());
                 return exchange;

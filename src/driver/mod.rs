@@ -4,6 +4,7 @@ pub mod bayeux;
 pub mod http;
 pub mod route;
 pub mod tap;
+pub mod trust;
 
 use std::time::Duration;
 

@@ -11,6 +11,7 @@
 
 use std::net::IpAddr;
 
+use super::trust::Trust;
 use crate::har::redact;
 
 /// The environment variables read, in order, for each target scheme.
@@ -18,9 +19,19 @@ const HTTPS_VARIABLES: [&str; 4] = ["https_proxy", "HTTPS_PROXY", "all_proxy", "
 const HTTP_VARIABLES: [&str; 4] = ["http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY"];
 const NO_PROXY_VARIABLES: [&str; 2] = ["no_proxy", "NO_PROXY"];
 
+/// How requests reach the target: the way (direct, or through a proxy) and the TLS
+/// certificates trusted on an `https://` target.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Route {
+    /// Direct, or through a proxy.
+    pub way: Way,
+    /// The certificates trusted (`--cacert`, `--insecure`).
+    pub trust: Trust,
+}
+
 /// The way to the target.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub enum Route {
+pub enum Way {
     /// Straight to the target.
     #[default]
     Direct,
@@ -35,32 +46,53 @@ pub enum Route {
 
 impl Route {
     /// The route to `target` (an `http://` or `https://` URL): through `explicit` (`--proxy`)
-    /// when given, else as the process environment says.
+    /// when given, else as the process environment says; trusting the system's roots.
     pub fn to(target: &str, explicit: Option<&str>) -> Route {
-        Self::resolve(target, explicit, |name| std::env::var(name).ok())
+        Route {
+            way: Way::resolve(target, explicit, |name| std::env::var(name).ok()),
+            trust: Trust::default(),
+        }
     }
 
-    /// [`Route::to`] with the environment read through `env`.
+    /// `builder` set to take this route (and no other: the environment is not read again) and
+    /// to trust its certificates.
+    pub fn apply(
+        &self,
+        builder: reqwest::ClientBuilder,
+    ) -> Result<reqwest::ClientBuilder, reqwest::Error> {
+        self.trust.apply(self.way.apply(builder)?)
+    }
+
+    /// What to add to an error of a request that took this route: which proxy it went
+    /// through, if any.
+    pub fn note(&self) -> String {
+        self.way.note()
+    }
+}
+
+impl Way {
+    /// The way to `target` through `explicit` (`--proxy`) when given, else as the environment
+    /// read through `env` says.
     pub fn resolve(
         target: &str,
         explicit: Option<&str>,
         env: impl Fn(&str) -> Option<String>,
-    ) -> Route {
+    ) -> Way {
         if let Some(url) = explicit {
-            return Route::Proxy {
+            return Way::Proxy {
                 url: url.to_owned(),
                 from: "--proxy".to_owned(),
             };
         }
         let Ok(parsed) = reqwest::Url::parse(target) else {
-            return Route::Direct;
+            return Way::Direct;
         };
         let Some(host) = parsed.host_str() else {
-            return Route::Direct;
+            return Way::Direct;
         };
         let host = host.trim_start_matches('[').trim_end_matches(']');
         if is_loopback(host) {
-            return Route::Direct;
+            return Way::Direct;
         }
         let variables = if parsed.scheme() == "https" {
             HTTPS_VARIABLES
@@ -72,39 +104,38 @@ impl Route {
                 .filter(|v| !v.trim().is_empty())
                 .map(|v| (*name, v))
         }) else {
-            return Route::Direct;
+            return Way::Direct;
         };
         let excluded = NO_PROXY_VARIABLES
             .iter()
             .find_map(|name| env(name))
             .is_some_and(|list| no_proxy_lists(&list, host));
         if excluded {
-            return Route::Direct;
+            return Way::Direct;
         }
-        Route::Proxy {
+        Way::Proxy {
             url: url.trim().to_owned(),
             from: name.to_owned(),
         }
     }
 
-    /// `builder` set to take this route (and no other: the environment is not read again).
-    pub fn apply(
+    /// `builder` set to take this way (and no other: the environment is not read again).
+    fn apply(
         &self,
         builder: reqwest::ClientBuilder,
     ) -> Result<reqwest::ClientBuilder, reqwest::Error> {
         Ok(match self {
-            Route::Direct => builder.no_proxy(),
-            Route::Proxy { url, .. } => builder.proxy(reqwest::Proxy::all(url)?),
+            Way::Direct => builder.no_proxy(),
+            Way::Proxy { url, .. } => builder.proxy(reqwest::Proxy::all(url)?),
         })
     }
 
-    /// What to add to an error of a request that took this route: which proxy it went
-    /// through, if any.
-    pub fn note(&self) -> String {
+    /// Which proxy a request went through, if any, for its errors.
+    fn note(&self) -> String {
         match self {
-            Route::Direct => String::new(),
+            Way::Direct => String::new(),
             // A proxy's URL may carry its credentials: never repeat them.
-            Route::Proxy { url, from } => {
+            Way::Proxy { url, from } => {
                 format!(" (through the proxy {}, from {from})", redact::url(url))
             }
         }
@@ -138,16 +169,16 @@ fn no_proxy_lists(list: &str, host: &str) -> bool {
 mod tests {
     use super::*;
 
-    fn route(target: &str, env: &[(&str, &str)]) -> Route {
-        Route::resolve(target, None, |name| {
+    fn route(target: &str, env: &[(&str, &str)]) -> Way {
+        Way::resolve(target, None, |name| {
             env.iter()
                 .find(|(n, _)| *n == name)
                 .map(|(_, v)| (*v).to_owned())
         })
     }
 
-    fn proxy(url: &str, from: &str) -> Route {
-        Route::Proxy {
+    fn proxy(url: &str, from: &str) -> Way {
+        Way::Proxy {
             url: url.to_owned(),
             from: from.to_owned(),
         }
@@ -173,10 +204,10 @@ mod tests {
             route("http://gws.example", &[("ALL_PROXY", "http://all:3128")]),
             proxy("http://all:3128", "ALL_PROXY")
         );
-        assert_eq!(route("http://gws.example", &[]), Route::Direct);
+        assert_eq!(route("http://gws.example", &[]), Way::Direct);
         assert_eq!(
             route("http://gws.example", &[("HTTP_PROXY", " ")]),
-            Route::Direct,
+            Way::Direct,
             "an empty variable is no proxy"
         );
     }
@@ -192,10 +223,10 @@ mod tests {
             "http://app.localhost",
             "http://[::1]:8090",
         ] {
-            assert_eq!(route(target, &env), Route::Direct, "{target}");
+            assert_eq!(route(target, &env), Way::Direct, "{target}");
         }
         assert_eq!(
-            Route::resolve("http://127.0.0.1:8090", Some("http://asked:1"), |_| None),
+            Way::resolve("http://127.0.0.1:8090", Some("http://asked:1"), |_| None),
             proxy("http://asked:1", "--proxy")
         );
     }
@@ -207,21 +238,21 @@ mod tests {
         }
         assert_eq!(
             route("http://gws.example", &with("gws.example")),
-            Route::Direct
+            Way::Direct
         );
         assert_eq!(
             route("http://a.gws.example", &with(".gws.example")),
-            Route::Direct
+            Way::Direct
         );
         assert_eq!(
             route("http://a.gws.example", &with("gws.example")),
-            Route::Direct
+            Way::Direct
         );
         assert_eq!(
             route("http://10.1.2.3", &with("other, 10.1.2.3")),
-            Route::Direct
+            Way::Direct
         );
-        assert_eq!(route("http://anything", &with("*")), Route::Direct);
+        assert_eq!(route("http://anything", &with("*")), Way::Direct);
         assert_eq!(
             route("http://notgws.example", &with("gws.example")),
             proxy("http://proxy:3128", "HTTP_PROXY"),
@@ -231,7 +262,7 @@ mod tests {
 
     #[test]
     fn errors_through_a_proxy_name_it() {
-        assert_eq!(Route::Direct.note(), "");
+        assert_eq!(Way::Direct.note(), "");
         assert_eq!(
             proxy("http://proxy:3128", "HTTP_PROXY").note(),
             " (through the proxy http://proxy:3128, from HTTP_PROXY)"

@@ -20,6 +20,7 @@ use axum::Router;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+use crate::driver::trust::Trust;
 use crate::har::CaptureSink;
 use crate::har::redact::{NoRandomKey, UserNames};
 use crate::profile::Profile;
@@ -40,6 +41,8 @@ pub struct ProxyConfig {
     /// The Basic user names the recording may show; any other is fingerprinted
     /// ([`UserNames`]).
     pub known_users: BTreeSet<String>,
+    /// The certificates an `https://` upstream is checked against.
+    pub trust: Trust,
 }
 
 impl ProxyConfig {
@@ -52,6 +55,7 @@ impl ProxyConfig {
             connect_timeout: Duration::from_secs(10),
             max_body_bytes: 16 << 20,
             known_users: Profile::builtin().login_names().collect(),
+            trust: Trust::default(),
         }
     }
 }
@@ -166,10 +170,14 @@ pub async fn start(
     let upstream = upstream_base(&config.upstream)?;
     // One proxy writes one recording: its fingerprints are keyed for it alone.
     let users = UserNames::new(config.known_users.iter().cloned())?;
-    let client = reqwest::Client::builder()
-        // Redirects, cookies and compression belong to the real client, not to the proxy.
-        .redirect(reqwest::redirect::Policy::none())
-        .connect_timeout(config.connect_timeout)
+    let client = config
+        .trust
+        .apply(
+            reqwest::Client::builder()
+                // Redirects, cookies and compression belong to the real client, not the proxy.
+                .redirect(reqwest::redirect::Policy::none())
+                .connect_timeout(config.connect_timeout),
+        )?
         .build()?;
     let listener = tokio::net::TcpListener::bind(listen)
         .await

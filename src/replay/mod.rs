@@ -150,7 +150,7 @@ impl ReplayContext {
             deadline: Duration::from_secs(10),
             request_timeout: Duration::from_secs(10),
             bayeux: BayeuxConfig::default(),
-            route: Route::Direct,
+            route: Route::default(),
             group_timeout: Duration::from_secs(60),
             stop: Stop::new(),
             traffic: true,
@@ -569,6 +569,7 @@ pub async fn replay_group(group: Arc<GroupPlan>, ctx: &ReplayContext) -> Scenari
         scenario: group.name.clone(),
         outcome,
         duration_ms: duration.as_millis() as u64,
+        repetitions: None,
     });
     ScenarioRun {
         events: all,

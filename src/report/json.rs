@@ -53,7 +53,7 @@ pub fn render<S>(
             )
         })
         .collect();
-    let summary = json!({
+    let mut summary = json!({
         "event": "summary",
         "format_version": FORMAT_VERSION,
         "strict": strict,
@@ -71,6 +71,10 @@ pub fn render<S>(
         "stale_baseline_entries": baseline.map_or(&[][..], |b| &b.usage.stale),
         "unchecked_baseline_entries": baseline.map_or(&[][..], |b| &b.usage.unchecked),
     });
+    // Only under `run --repeat N`, so a stream of an unrepeated run is as it always was.
+    if let (Some(flaky), Some(fields)) = (totals.flaky, summary.as_object_mut()) {
+        fields.insert("flaky".to_owned(), json!(flaky));
+    }
     line(Ok(summary.to_string()));
     out
 }

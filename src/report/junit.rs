@@ -135,6 +135,14 @@ fn trial_case(subject: &impl Subject, run: &ScenarioRun, strict: bool) -> TestCa
                 || "a step failed".to_owned(),
                 |f| format!("[{}] {}", f.requirement, f.message),
             );
+            // Under `run --repeat N`: how often, and whether it is FLAKY.
+            let message = match run.repetitions() {
+                Some(r) if r.flaky() => {
+                    format!("FLAKY (failed {} of {} runs): {message}", r.failed, r.runs)
+                }
+                Some(r) => format!("failed {} of {} runs: {message}", r.failed, r.runs),
+                None => message,
+            };
             status.set_message(message).set_description(findings(
                 subject,
                 run,
@@ -246,4 +254,57 @@ pub fn render<S: Subject>(
     }
     report.add_test_suite(requirements);
     report.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::check::Finding;
+    use crate::event::Repetitions;
+    use crate::trial::Named;
+
+    /// A failed run whose repetitions went as given.
+    fn repeated(runs: usize, failed: usize) -> ScenarioRun {
+        let finding = Finding {
+            check: "expect".to_owned(),
+            requirement: "MON-MODE".to_owned(),
+            verdict: Verdict::Fail,
+            message: "no match".to_owned(),
+            details: Vec::new(),
+        };
+        ScenarioRun {
+            events: vec![
+                RunEvent::found("join", Some(0), finding),
+                RunEvent::ScenarioFinished {
+                    scenario: "join".to_owned(),
+                    outcome: Outcome::Failed,
+                    duration_ms: 0,
+                    repetitions: Some(Repetitions { runs, failed }),
+                },
+            ],
+            outcome: Outcome::Failed,
+            duration: Duration::ZERO,
+        }
+    }
+
+    #[test]
+    fn a_repeated_failure_says_how_often_and_whether_it_is_flaky() {
+        let message = |run: &ScenarioRun| {
+            let case = trial_case(&Named("join"), run, false);
+            match case.status {
+                TestCaseStatus::NonSuccess { message, .. } => message.map(|m| m.to_string()),
+                _ => None,
+            }
+        };
+        assert_eq!(
+            message(&repeated(3, 1)).as_deref(),
+            Some("FLAKY (failed 1 of 3 runs): [MON-MODE] no match")
+        );
+        assert_eq!(
+            message(&repeated(3, 3)).as_deref(),
+            Some("failed 3 of 3 runs: [MON-MODE] no match")
+        );
+    }
 }

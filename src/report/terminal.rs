@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use super::live::{Live, Units};
 use crate::check::Verdict;
-use crate::event::RunEvent;
+use crate::event::{Repetitions, RunEvent};
 use crate::trial::{ScenarioRun, Subject};
 use crate::verdict::baseline::Judged;
 use crate::verdict::matrix::{Matrix, Row, Status};
@@ -286,6 +286,9 @@ pub struct Totals {
     pub not_run: usize,
     /// Left out by the filters.
     pub filtered_out: usize,
+    /// Under `run --repeat N`: the scenarios whose repetitions disagreed (FLAKY, counted in
+    /// `failed` too); `None` when nothing was repeated.
+    pub flaky: Option<usize>,
     /// Wall time.
     pub elapsed: Duration,
 }
@@ -318,6 +321,7 @@ pub fn verdict<S: Subject>(
         }
         out.push('\n');
     }
+    flaky_trials(&mut out, ran);
     let roots: Vec<&Row> = matrix.root_causes().collect();
     if !roots.is_empty() {
         out.push_str("root causes:\n");
@@ -346,9 +350,12 @@ pub fn verdict<S: Subject>(
             .rows
             .iter()
             .any(|r| r.status == Status::Fail || (wording.strict && r.status == Status::NonStrict));
+    let flaky = totals
+        .flaky
+        .map_or_else(String::new, |n| format!(" ({n} of them flaky)"));
     let _ = writeln!(
         out,
-        "test result: {}. {} passed; {} failed; {} could not run; {} ignored; {} not run; {} filtered out; finished in {:.2}s",
+        "test result: {}. {} passed; {} failed{flaky}; {} could not run; {} ignored; {} not run; {} filtered out; finished in {:.2}s",
         if failing { "FAILED" } else { "ok" },
         totals.passed,
         totals.failed,
@@ -362,6 +369,27 @@ pub fn verdict<S: Subject>(
         baseline_entries(&mut out, baseline);
     }
     out
+}
+
+/// The FLAKY trials (`run --repeat N`: some repetitions failed, others passed), one line each.
+fn flaky_trials<S: Subject>(out: &mut String, ran: &[(S, ScenarioRun)]) {
+    let flaky: Vec<(&str, Repetitions)> = ran
+        .iter()
+        .filter_map(|(subject, run)| Some((subject.name(), run.repetitions()?)))
+        .filter(|(_, repetitions)| repetitions.flaky())
+        .collect();
+    if flaky.is_empty() {
+        return;
+    }
+    out.push_str("flaky (failed some runs, passed others; the first failing run is shown):\n");
+    for (name, repetitions) in flaky {
+        let _ = writeln!(
+            out,
+            "    FLAKY {name}: failed {} of {} runs",
+            repetitions.failed, repetitions.runs
+        );
+    }
+    out.push('\n');
 }
 
 /// The root causes the baseline accepts, one line each: they fail nothing, and their evidence
@@ -652,6 +680,49 @@ mod tests {
             "{text}"
         );
         assert!(!text.contains("evidence 5"), "{text}");
+    }
+
+    #[test]
+    fn a_flaky_trial_is_named_with_how_often_it_failed() {
+        // A failed trial standing for `runs` repetitions, `failed` of which failed.
+        let repeated = |runs: usize, failed: usize| {
+            let mut run = run(&[finding("unknown notificationType")]);
+            run.events.push(RunEvent::ScenarioFinished {
+                scenario: "join".to_owned(),
+                outcome: Outcome::Failed,
+                duration_ms: 0,
+                repetitions: Some(Repetitions { runs, failed }),
+            });
+            run
+        };
+        let (flaky, steady) = (repeated(5, 2), repeated(5, 5));
+        let ran = vec![(Named("join"), flaky), (Named("leave"), steady)];
+        let matrix = Matrix::build(&Catalogue::builtin(), &ran);
+        let wording = Wording {
+            strict: false,
+            noun: "scenarios",
+        };
+        let totals = Totals {
+            failed: 2,
+            flaky: Some(1),
+            ..Totals::default()
+        };
+        let text = verdict(&ran, &[], &matrix, &totals, wording, None);
+        assert!(
+            text.contains(
+                "flaky (failed some runs, passed others; the first failing run is shown):\n    \
+                 FLAKY join: failed 2 of 5 runs\n\n"
+            ),
+            "{text}"
+        );
+        assert!(!text.contains("FLAKY leave"), "{text}");
+        assert!(
+            text.contains("0 passed; 2 failed (1 of them flaky);"),
+            "{text}"
+        );
+        // Nothing repeated: no such section, no such count.
+        let once = verdict(&ran[..0], &[], &matrix, &Totals::default(), wording, None);
+        assert!(!once.contains("flaky"), "{once}");
     }
 
     #[test]

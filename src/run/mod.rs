@@ -320,6 +320,7 @@ pub async fn run_scenario_until(scenario: &Scenario, ctx: &RunContext, stop: &St
         scenario: scenario.name.clone(),
         outcome,
         duration_ms: duration.as_millis() as u64,
+        repetitions: None,
     });
     ScenarioRun {
         events: runner.events,

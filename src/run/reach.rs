@@ -9,6 +9,7 @@ use super::requests;
 use crate::driver::format_duration;
 use crate::driver::http::{Auth, HttpActor};
 use crate::driver::route::Route;
+use crate::driver::trust::refused_certificate;
 
 /// The request the check makes: harmless, answered by any GWS server (with 401 without
 /// credentials), and part of every scenario's login anyway.
@@ -33,7 +34,8 @@ pub async fn check_reachable(
 /// Probes the target at `base_url` until it answers (as [`check_reachable`] judges it) or
 /// `within` has passed, each probe taking at most `probe_timeout` and never past that
 /// deadline. `Ok` with how long it took; otherwise a message naming the target, how long it
-/// was waited for, and what the last probe met.
+/// was waited for, and what the last probe met; at once when the target's TLS certificate is
+/// refused.
 pub async fn wait_until_reachable(
     base_url: &str,
     within: Duration,
@@ -48,6 +50,10 @@ pub async fn wait_until_reachable(
         let left = deadline.saturating_duration_since(Instant::now());
         let last = match tokio::time::timeout(left, probe(&http)).await {
             Ok(Ok(())) => return Ok(started.elapsed()),
+            // A certificate refused will not be accepted on the next probe: stop waiting.
+            Ok(Err(why)) if refused_certificate(&why) => {
+                return Err(format!("the target {base_url} cannot be trusted: {why}"));
+            }
             Ok(Err(why)) => why,
             Err(_) => format!("GET {base_url}{PROBE_PATH}: no answer before the deadline"),
         };

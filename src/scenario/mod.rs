@@ -140,8 +140,9 @@ pub fn load_builtin(
     )
 }
 
-/// Gathers loaded scenarios, keeping every error and refusing duplicate names.
-fn collect(
+/// Gathers loaded scenarios (of one source or several), keeping every error and refusing a
+/// name defined twice with an error naming both files.
+pub fn collect(
     results: impl IntoIterator<Item = Result<Scenario, Vec<LoadError>>>,
 ) -> Result<Vec<Scenario>, Vec<LoadError>> {
     let mut scenarios: Vec<Scenario> = Vec::new();

@@ -477,6 +477,8 @@ pub fn spawn_serve(extra: &[&str]) -> (std::process::Child, String) {
 pub fn spawn_listening(args: &[&str]) -> (std::process::Child, String) {
     use std::io::{BufRead, BufReader};
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_gws-conform"))
+        // Runs record their failed scenarios (`--last-failed`): never in the real home.
+        .env("GWS_CONFORM_LAST_FAILED_FILE", "/dev/null")
         .args(args)
         .stdout(std::process::Stdio::piped())
         .spawn()
@@ -652,7 +654,20 @@ pub fn json_lines(path: &std::path::Path) -> Vec<Value> {
 /// Runs `gws-conform` with `args` in the repository's directory, to the end.
 pub fn gws(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_gws-conform"))
+        // Runs record their failed scenarios (`--last-failed`): never in the real home.
+        .env("GWS_CONFORM_LAST_FAILED_FILE", "/dev/null")
         .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(args)
+        .output()
+        .expect("run gws-conform")
+}
+
+/// Runs `gws-conform` with `args` in `dir` (a test's temporary directory, which also keeps the
+/// `--last-failed` record, `last-run.json`), to the end.
+pub fn gws_in(dir: &std::path::Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_gws-conform"))
+        .env("GWS_CONFORM_LAST_FAILED_FILE", dir.join("last-run.json"))
+        .current_dir(dir)
         .args(args)
         .output()
         .expect("run gws-conform")

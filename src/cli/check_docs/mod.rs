@@ -18,6 +18,7 @@ use serde_json::Value;
 use super::suite::local_or_builtin;
 use crate::check::schema::SchemaSet;
 use crate::exit;
+use crate::output::Listing;
 use errata::CheckedFixture;
 use material::Material;
 
@@ -37,9 +38,9 @@ pub struct CheckDocsArgs {
 const ENTRY: &str = "notification.schema.json";
 
 /// Prints each problem as a FAIL line; returns how many there were.
-fn report(problems: &[String]) -> usize {
+fn report(out: &mut Listing, problems: &[String]) -> usize {
     for problem in problems {
-        println!("  FAIL {problem}");
+        out.line(format_args!("  FAIL {problem}"));
     }
     problems.len()
 }
@@ -84,30 +85,33 @@ pub fn run(args: CheckDocsArgs) -> i32 {
         .iter()
         .filter(|(name, _)| name != "errata.json");
 
-    println!(
+    let mut out = Listing::new();
+    out.line(format_args!(
         "Schema files ({schema_count} in {}):",
         material.schemas_from
-    );
-    let mut problems = report(&schema_problems);
+    ));
+    let mut problems = report(&mut out, &schema_problems);
     if schema_problems.is_empty() {
-        println!("  ok   each declares draft 2020-12, its $id, a title and a description");
+        out.line(format_args!(
+            "  ok   each declares draft 2020-12, its $id, a title and a description"
+        ));
     }
 
-    println!("\nDocumented examples against {ENTRY}:");
+    out.line(format_args!("\nDocumented examples against {ENTRY}:"));
     let mut fixtures = BTreeMap::new();
     for (name, text) in files {
         let name = name.clone();
         let value: Value = match serde_json::from_str(text) {
             Ok(value) => value,
             Err(e) => {
-                println!("  FAIL {name}: {e}");
+                out.line(format_args!("  FAIL {name}: {e}"));
                 problems += 1;
                 continue;
             }
         };
         let errors = schemas.validate(ENTRY, &value);
         if errors.is_empty() {
-            println!("  ok   {name}");
+            out.line(format_args!("  ok   {name}"));
         }
         let mut failing = HashSet::new();
         for error in errors {
@@ -116,20 +120,20 @@ pub fn run(args: CheckDocsArgs) -> i32 {
             let ids = errata::explaining(&errata_list, &name, pointer);
             if ids.is_empty() {
                 problems += 1;
-                println!("  FAIL {name} {error}");
+                out.line(format_args!("  FAIL {name} {error}"));
             } else {
-                println!(
+                out.line(format_args!(
                     "  ok   {name} {error} (explained by erratum {})",
                     ids.join(", ")
-                );
+                ));
             }
         }
         fixtures.insert(name, CheckedFixture { value, failing });
     }
 
-    println!("\nErrata (fixtures/ERRATA.md):");
+    out.line(format_args!("\nErrata (fixtures/ERRATA.md):"));
     for erratum in &errata_list {
-        println!(
+        out.line(format_args!(
             "  {:<4} {:<10} {:<13} {}",
             erratum["id"].as_str().unwrap_or("?"),
             erratum["tier"].as_str().unwrap_or("?"),
@@ -138,23 +142,22 @@ pub fn run(args: CheckDocsArgs) -> i32 {
                 .as_str()
                 .or_else(|| erratum["ruling"].as_str())
                 .unwrap_or("")
-        );
+        ));
     }
-    problems += report(&errata::problems(
-        &errata_list,
-        &fixtures,
-        material.errata_md.as_deref(),
-    ));
+    problems += report(
+        &mut out,
+        &errata::problems(&errata_list, &fixtures, material.errata_md.as_deref()),
+    );
 
     if problems > 0 {
-        println!(
+        out.line(format_args!(
             "\n{problems} problem(s): a schema file breaks a convention, a documented example fails where no erratum says so, or the errata disagree with the examples"
-        );
-        exit::FAILURES
+        ));
+        super::listed(out, exit::FAILURES)
     } else {
-        println!(
+        out.line(format_args!(
             "\nEvery schema file follows the conventions; every documented example validates, or fails only where an erratum says so; the errata agree with the examples and ERRATA.md."
-        );
-        exit::SUCCESS
+        ));
+        super::listed(out, exit::SUCCESS)
     }
 }
