@@ -58,13 +58,14 @@ pub mod script;
 mod switch_log;
 mod timeline;
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use serde_json::json;
 use tokio::sync::watch;
-use tokio::task::JoinHandle;
+use tokio::task::{self, JoinError, JoinHandle, JoinSet};
 
 pub use plan::PlanError;
 pub use script::{GroupPlan, Plan};
@@ -286,6 +287,21 @@ fn user_names(group: &GroupPlan, profile: &Profile) -> Remap {
     remap
 }
 
+/// Files what an actor's task `done` ended with under its actor (`actors`: each task's).
+fn settle(
+    ended: &mut [Option<Result<ActorRun, String>>],
+    actors: &HashMap<task::Id, usize>,
+    done: Result<(task::Id, ActorRun), JoinError>,
+) {
+    let (id, result) = match done {
+        Ok((id, run)) => (id, Ok(run)),
+        Err(e) => (e.id(), Err(e.to_string())),
+    };
+    if let Some(&actor) = actors.get(&id) {
+        ended[actor] = Some(result);
+    }
+}
+
 /// Replays one group against `ctx.base_url`: every actor once those that ended before it began
 /// are done, each step when its time has come and what it depends on has happened; then
 /// compares what every actor received with the recording.
@@ -319,37 +335,48 @@ pub async fn replay_group(group: Arc<GroupPlan>, ctx: &ReplayContext) -> Scenari
     let watchdog = shared.watch_deadline();
     // Each actor's task only once it may start: a day's capture has thousands of actors, and
     // a task waiting to start holds its whole state. Once the group halts, the rest start and
-    // end at once.
+    // end at once. A task's state is freed only once it is joined, so tasks are joined as they
+    // end, while later ones wait to start.
     let admitter = {
         let shared = shared.clone();
         tokio::spawn(async move {
-            let mut tasks: Vec<Option<JoinHandle<ActorRun>>> =
+            let mut ended: Vec<Option<Result<ActorRun, String>>> =
                 (0..shared.group.actors.len()).map(|_| None).collect();
+            let mut running = JoinSet::new();
+            let mut actors = HashMap::new();
             for actor in shared.progress.admission_order() {
-                tokio::select! {
-                    () = shared.progress.admitted(actor) => {}
-                    () = shared.halted() => {}
+                loop {
+                    tokio::select! {
+                        () = shared.progress.admitted(actor) => break,
+                        () = shared.halted() => break,
+                        Some(done) = running.join_next_with_id() => {
+                            settle(&mut ended, &actors, done);
+                        }
+                    }
                 }
-                tasks[actor] = Some(tokio::spawn(run_actor(shared.clone(), actor)));
+                let handle = running.spawn(run_actor(shared.clone(), actor));
+                actors.insert(handle.id(), actor);
             }
-            tasks
+            while let Some(done) = running.join_next_with_id().await {
+                settle(&mut ended, &actors, done);
+            }
+            ended
         })
     };
     let mut runs = Vec::new();
     let mut events: Vec<(Instant, RunEvent)> = Vec::new();
-    // The admitter ends once every actor started; a join error would mean it panicked, and
-    // a group with nothing replayed must not pass.
-    let tasks = admitter.await.unwrap_or_else(|e| {
+    // The admitter ends once every actor ended; a join error would mean it panicked, and a
+    // group with nothing replayed must not pass.
+    let ended = admitter.await.unwrap_or_else(|e| {
         let message = format!("the replay of the group's actors stopped: {e}");
         let finding = replay_finding("replay.transport", message, Vec::new());
         events.push((Instant::now(), RunEvent::found(&group.name, None, finding)));
         Vec::new()
     });
-    for (actor, task) in tasks.into_iter().enumerate() {
-        let Some(task) = task else { continue };
-        match task.await {
-            Ok(run) => runs.push(run),
-            Err(e) => {
+    for (actor, result) in ended.into_iter().enumerate() {
+        match result {
+            Some(Ok(run)) => runs.push(run),
+            Some(Err(e)) => {
                 let message = format!(
                     "{}: the replay of this actor stopped: {e}",
                     group.actors[actor].name
@@ -363,6 +390,7 @@ pub async fn replay_group(group: Arc<GroupPlan>, ctx: &ReplayContext) -> Scenari
                     ),
                 ));
             }
+            None => {}
         }
     }
     // The notifications recorded after the last step (a Revoked after the clean-up) may still

@@ -320,8 +320,9 @@ impl Leeway {
                 .initial_readiness(session, data, stretches)
                 .then_some(Optional::InitialReadiness);
         }
-        let unchanged = seen.unchanged(session, data);
-        (unchanged && self.focus_sent).then_some(Optional::FocusNotice)
+        // What each chat showed is kept only where a focus notice can be: a long group has
+        // thousands of chats.
+        (self.focus_sent && seen.unchanged(session, data)).then_some(Optional::FocusNotice)
     }
 }
 
