@@ -464,10 +464,7 @@ impl ExampleDiff {
 /// Diffs `actual` against a documented example after normalising both with `masks`; see the
 /// module doc for the verdict rule.
 pub fn diff_against_example(actual: &Value, example: &Example<'_>, masks: &Masks) -> ExampleDiff {
-    let labels = (
-        format!("expected (fixtures/{}.json)", fixture_stem(example.name)),
-        "actual",
-    );
+    let labels = (expected_label(fixture_stem(example.name)), "actual");
     let actual = &cut_to_shape(actual, example.value);
     let expected_norm = masks.normalise(example.value);
     let actual_norm = masks.normalise(actual);
@@ -491,6 +488,33 @@ pub fn diff_against_example(actual: &Value, example: &Example<'_>, masks: &Masks
         residual,
         explained,
     }
+}
+
+/// The label of the expected side of a diff against the example `stem`.
+fn expected_label(stem: &str) -> String {
+    format!("{EXPECTED_PREFIX}{stem}{EXPECTED_SUFFIX}")
+}
+
+/// What the expected side's label says before and after the example's name.
+const EXPECTED_PREFIX: &str = "expected (fixtures/";
+const EXPECTED_SUFFIX: &str = ".json)";
+
+/// The documented example an example-diff finding compared the notification with (the
+/// fixture's name, as [`Example::name`] without `.json`), read back from its diff's label:
+/// reports show the example beside the notification. `None` for other findings, and for a
+/// finding with no diff (only errata explanations).
+pub fn example_of(finding: &Finding) -> Option<&str> {
+    if finding.check != CHECK_ID {
+        return None;
+    }
+    finding.details.iter().find_map(|detail| {
+        detail
+            .lines()
+            .next()?
+            .strip_prefix("--- ")?
+            .strip_prefix(EXPECTED_PREFIX)?
+            .strip_suffix(EXPECTED_SUFFIX)
+    })
 }
 
 fn fixture_stem(name: &str) -> &str {
@@ -644,6 +668,28 @@ mod tests {
             errata: &errata,
         };
         diff_against_example(actual, &example, &Masks::default())
+    }
+
+    #[test]
+    fn a_failing_diff_names_its_example_and_other_findings_name_none() {
+        let mut actual = server_value(COACH);
+        actual["chat"]["state"] = json!("Nonsense");
+        let finding = run(&actual).finding().expect("a difference");
+        assert_eq!(finding.verdict, Verdict::Fail);
+        assert_eq!(
+            example_of(&finding),
+            Some("chat-started-participants-updated")
+        );
+        let other = Finding {
+            check: "schema".to_owned(),
+            ..finding.clone()
+        };
+        assert_eq!(example_of(&other), None);
+        let no_diff = Finding {
+            details: vec!["erratum E5 (example side) at /chat:\n--- a\n+++ b".to_owned()],
+            ..finding
+        };
+        assert_eq!(example_of(&no_diff), None);
     }
 
     #[test]

@@ -63,7 +63,7 @@ pub struct RunArgs {
     /// the built-in ones].
     #[arg(long, value_name = "DIR")]
     pub fixtures: Option<PathBuf>,
-    /// The report files (`--json`, `--junit`).
+    /// The report files (`--json`, `--junit`, `--html`).
     #[command(flatten)]
     pub reports: ReportFiles,
     #[command(flatten)]
@@ -183,17 +183,7 @@ fn prepare(args: &RunArgs) -> Result<Prepared, i32> {
     };
     let scenarios_dir = local_or_builtin(&args.scenarios, "scenarios");
     let catalogue = suite::catalogue(scenarios_dir.as_deref()).map_err(bad)?;
-    let verifier = match (
-        local_or_builtin(&args.schemas, "schemas"),
-        local_or_builtin(&args.fixtures, "fixtures"),
-    ) {
-        (None, None) => Verifier::builtin(),
-        (schemas, fixtures) => Verifier::load(
-            &schemas.unwrap_or_else(|| PathBuf::from("schemas")),
-            &fixtures.unwrap_or_else(|| PathBuf::from("fixtures")),
-        ),
-    }
-    .map_err(|e| bad(e.to_string()))?;
+    let verifier = suite::verifier(&args.schemas, &args.fixtures).map_err(bad)?;
     let scenarios = suite::scenarios(scenarios_dir.as_deref(), &catalogue, &verifier)
         .map_err(|errors| problems(&errors, "scenarios"))?;
     let selected = args
@@ -277,10 +267,11 @@ async fn run_one(
 /// Runs the command; returns the exit code.
 pub fn run(mut args: RunArgs) -> i32 {
     // Every output is checked before anything is loaded or run: a bad path costs nothing.
-    let [json, junit] = args.reports.outputs();
+    let [json, junit, html] = args.reports.outputs();
     let outputs = [
         json,
         junit,
+        html,
         ("--record", args.record.as_deref()),
         args.baseline.output(),
     ];
@@ -397,6 +388,7 @@ pub fn run(mut args: RunArgs) -> i32 {
         return code;
     }
     let catalogue = prepared.verifier.catalogue().clone();
+    let verifier = prepared.verifier.clone();
     let base = RunContext {
         base_url: String::new(),
         profile: prepared.profile,
@@ -451,6 +443,7 @@ pub fn run(mut args: RunArgs) -> i32 {
         catalogue: &catalogue,
         console,
         baseline: baseline.as_ref(),
+        examples: &*verifier,
     };
     let verdict = finish(executed, prepared.filtered_out, settings);
     stopping::exit_code(&stop, verdict, "scenarios")

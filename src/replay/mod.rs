@@ -183,6 +183,10 @@ impl Subject for GroupPlan {
             self.sources.label(s.entry)
         ))
     }
+
+    fn step_count(&self) -> usize {
+        self.steps.len()
+    }
 }
 
 /// What every actor task of a group shares.
@@ -415,9 +419,7 @@ pub async fn replay_group(group: Arc<GroupPlan>, ctx: &ReplayContext) -> Scenari
         events.push((Instant::now(), RunEvent::found(&group.name, None, finding)));
     }
     events.sort_by_key(|(at, _)| *at);
-    let mut all = vec![RunEvent::ScenarioStarted {
-        scenario: group.name.clone(),
-    }];
+    let mut all = vec![RunEvent::started(&*group)];
     all.extend(events.into_iter().map(|(_, event)| event));
     let remap = shared.remap();
     for (actor, plan) in group.actors.iter().enumerate() {
