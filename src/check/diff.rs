@@ -464,7 +464,10 @@ impl ExampleDiff {
 /// Diffs `actual` against a documented example after normalising both with `masks`; see the
 /// module doc for the verdict rule.
 pub fn diff_against_example(actual: &Value, example: &Example<'_>, masks: &Masks) -> ExampleDiff {
-    let labels = (expected_label(fixture_stem(example.name)), "actual");
+    let labels = (
+        format!("expected (fixtures/{}.json)", fixture_stem(example.name)),
+        "actual",
+    );
     let actual = &cut_to_shape(actual, example.value);
     let expected_norm = masks.normalise(example.value);
     let actual_norm = masks.normalise(actual);
@@ -490,31 +493,20 @@ pub fn diff_against_example(actual: &Value, example: &Example<'_>, masks: &Masks
     }
 }
 
-/// The label of the expected side of a diff against the example `stem`.
-fn expected_label(stem: &str) -> String {
-    format!("{EXPECTED_PREFIX}{stem}{EXPECTED_SUFFIX}")
-}
-
-/// What the expected side's label says before and after the example's name.
-const EXPECTED_PREFIX: &str = "expected (fixtures/";
-const EXPECTED_SUFFIX: &str = ".json)";
-
 /// The documented example an example-diff finding compared the notification with (the
-/// fixture's name, as [`Example::name`] without `.json`), read back from its diff's label:
-/// reports show the example beside the notification. `None` for other findings, and for a
-/// finding with no diff (only errata explanations).
+/// fixture's name, as [`Example::name`] without `.json`), read back from its message, which
+/// always names it ([`verdict_of`]): reports show the example beside the notification. `None`
+/// for other findings.
 pub fn example_of(finding: &Finding) -> Option<&str> {
     if finding.check != CHECK_ID {
         return None;
     }
-    finding.details.iter().find_map(|detail| {
-        detail
-            .lines()
-            .next()?
-            .strip_prefix("--- ")?
-            .strip_prefix(EXPECTED_PREFIX)?
-            .strip_suffix(EXPECTED_SUFFIX)
-    })
+    finding
+        .message
+        .split_once("example ")?
+        .1
+        .split_whitespace()
+        .next()
 }
 
 fn fixture_stem(name: &str) -> &str {
@@ -682,14 +674,16 @@ mod tests {
         );
         let other = Finding {
             check: "schema".to_owned(),
-            ..finding.clone()
-        };
-        assert_eq!(example_of(&other), None);
-        let no_diff = Finding {
-            details: vec!["erratum E5 (example side) at /chat:\n--- a\n+++ b".to_owned()],
             ..finding
         };
-        assert_eq!(example_of(&no_diff), None);
+        assert_eq!(example_of(&other), None);
+        let variant = run(&example_value()).finding();
+        assert_eq!(variant, None, "the example itself matches");
+        let table_form = run(&server_value(COACH)).finding().expect("explained");
+        assert_eq!(
+            example_of(&table_form),
+            Some("chat-started-participants-updated")
+        );
     }
 
     #[test]

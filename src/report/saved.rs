@@ -121,6 +121,16 @@ impl fmt::Display for SavedError {
 
 impl std::error::Error for SavedError {}
 
+/// What a JSON error says, without its own `at line 1 column N` (the line is one of the
+/// file's: the place is given as `file:line:col`).
+fn what(error: &serde_json::Error) -> String {
+    let text = error.to_string();
+    match text.rfind(" at line ") {
+        Some(at) => text[..at].to_owned(),
+        None => text,
+    }
+}
+
 /// A trial being read: its subject, its events so far, where it started.
 struct Open {
     subject: Recorded,
@@ -152,19 +162,18 @@ pub fn read(files: &[PathBuf]) -> Result<Saved, SavedError> {
             if line.trim().is_empty() {
                 continue;
             }
-            let value: Value =
-                serde_json::from_str(line).map_err(|e| at(e.column(), e.to_string()))?;
+            let value: Value = serde_json::from_str(line).map_err(|e| at(e.column(), what(&e)))?;
             match value.get("event").and_then(Value::as_str) {
                 Some("requirement") => continue,
                 Some("summary") => {
-                    let read = Summary::deserialize(&value).map_err(|e| at(1, e.to_string()))?;
+                    let read = Summary::deserialize(&value).map_err(|e| at(1, what(&e)))?;
                     summary = Some(read);
                     continue;
                 }
                 _ => {}
             }
             let event: RunEvent =
-                serde_json::from_str(line).map_err(|e| at(e.column(), e.to_string()))?;
+                serde_json::from_str(line).map_err(|e| at(e.column(), what(&e)))?;
             let name = event.scenario().to_owned();
             match event {
                 RunEvent::ScenarioStarted {

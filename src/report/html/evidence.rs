@@ -24,10 +24,14 @@ enum Row<'a> {
     Gap,
 }
 
-/// The labels and rows of a unified diff (`--- left`, `+++ right`, hunks); `None` when `text`
-/// is not one.
-fn parse(text: &str) -> Option<(&str, &str, Vec<Row<'_>>)> {
-    let mut lines = text.lines();
+/// The labels and rows of a unified diff (`--- left`, `+++ right`, hunks), and the line of
+/// text before it if any (an erratum's explanation: `erratum E5 (example side) at /chat:`);
+/// `None` when `text` is not one.
+fn parse(text: &str) -> Option<(Option<&str>, &str, &str, Vec<Row<'_>>)> {
+    let mut lines = text.lines().peekable();
+    let caption = lines
+        .next_if(|line| !line.starts_with("--- "))
+        .filter(|_| lines.peek().is_some_and(|next| next.starts_with("--- ")));
     let left = lines.next()?.strip_prefix("--- ")?;
     let right = lines.next()?.strip_prefix("+++ ")?;
     let mut rows = Vec::new();
@@ -48,7 +52,7 @@ fn parse(text: &str) -> Option<(&str, &str, Vec<Row<'_>>)> {
         }
     }
     pair(&mut rows, &mut removed, &mut added);
-    Some((left, right, rows))
+    Some((caption, left, right, rows))
 }
 
 /// Moves a run of removed and added lines into `rows`, side by side.
@@ -140,7 +144,8 @@ pub(super) fn of(
             (table)
         } @else {
             @for detail in &finding.details {
-                @if let Some((left, right, rows)) = parse(detail) {
+                @if let Some((caption, left, right, rows)) = parse(detail) {
+                    @if let Some(caption) = caption { p.caption { (caption) } }
                     (side_by_side(left, right, &rows))
                 } @else {
                     pre.detail { (detail) }
@@ -169,8 +174,8 @@ mod tests {
     #[test]
     fn a_unified_diff_pairs_removed_and_added_lines_side_by_side() {
         let text = "--- expected\n+++ actual\n@@ -1,3 +1,3 @@\n {\n-  \"a\": 1\n+  \"a\": 2\n+  \"b\": 3\n }\n@@ -9 +9 @@\n-x\n";
-        let (left, right, rows) = parse(text).expect("a diff");
-        assert_eq!((left, right), ("expected", "actual"));
+        let (caption, left, right, rows) = parse(text).expect("a diff");
+        assert_eq!((caption, left, right), (None, "expected", "actual"));
         assert_eq!(
             rows,
             [
@@ -191,6 +196,10 @@ mod tests {
     fn text_that_is_no_diff_is_not_parsed_as_one() {
         assert!(parse("index went backwards").is_none());
         assert!(parse("--- only one label").is_none());
+        assert!(parse("two lines\nof text").is_none());
+        let (caption, left, ..) = parse("erratum E5 at /chat:\n--- printed\n+++ table\n-a\n+b")
+            .expect("a captioned diff");
+        assert_eq!((caption, left), (Some("erratum E5 at /chat:"), "printed"));
     }
 
     #[test]

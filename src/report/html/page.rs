@@ -1,7 +1,7 @@
 //! The page around the report: the head with its inline style, the filters (failed only, by
 //! requirement, by actor: a few lines of inline script, so they work from `file://` with no
 //! server; without script every trial is simply shown), the verdict and the matrix, then one
-//! section per trial.
+//! section per trial. The filters are hidden until the script shows them.
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -59,6 +59,8 @@ table.diff td.none { background: #f6f6f6; } table.diff tr.gap td { color: #999; 
 const SCRIPT: &str = r#"
 (function () {
   var form = document.getElementById('filters');
+  // Shown only where the script runs: without it the filters could do nothing.
+  form.hidden = false;
   function has(list, value) { return JSON.parse(list || '[]').indexOf(value) >= 0; }
   function apply() {
     var failed = form.elements['failed-only'].checked;
@@ -95,7 +97,7 @@ const SCRIPT: &str = r#"
 /// The filters: failed only, a requirement, an actor.
 fn filters(requirements: &[&str], actors: &BTreeSet<&str>) -> Markup {
     html! {
-        form #filters {
+        form #filters hidden {
             label { input type="checkbox" name="failed-only"; " failed only" }
             label { "requirement " select name="requirement" {
                 option value="" { "all" }
