@@ -677,8 +677,7 @@ mod tests {
             ..finding
         };
         assert_eq!(example_of(&other), None);
-        let variant = run(&example_value()).finding();
-        assert_eq!(variant, None, "the example itself matches");
+        // Explained by errata alone: no diff of its own, the example still named.
         let table_form = run(&server_value(COACH)).finding().expect("explained");
         assert_eq!(
             example_of(&table_form),

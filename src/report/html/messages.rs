@@ -28,8 +28,10 @@ pub(super) struct Message<'a> {
     pub actor: Option<&'a str>,
     /// Which way it goes.
     pub direction: Direction,
-    /// What the arrow says.
+    /// What the arrow says (short: a notification's type).
     pub label: String,
+    /// What it is in full (the arrow's tooltip, the heading of its JSON).
+    pub title: String,
     /// When, in milliseconds from the trial's start, if known.
     pub at_ms: Option<u64>,
     /// Whether a failing finding is about it.
@@ -104,18 +106,17 @@ fn path_of(url: &str) -> &str {
     rest.find('/').map_or(url, |slash| &rest[slash..])
 }
 
-/// What a notification's arrow says: its channel and its kind.
-fn notification_label(channel: &str, data: &serde_json::Value) -> String {
+/// What a notification's arrow says (its `notificationType`, else its `messageType`, else its
+/// channel) and its title (the channel and both types).
+fn notification_label(channel: &str, data: &serde_json::Value) -> (String, String) {
     let field = |name: &str| data.get(name).and_then(serde_json::Value::as_str);
-    let kind: Vec<&str> = [field("messageType"), field("notificationType")]
+    let (message_type, notification_type) = (field("messageType"), field("notificationType"));
+    let label = notification_type.or(message_type).unwrap_or(channel);
+    let kind: Vec<&str> = [message_type, notification_type]
         .into_iter()
         .flatten()
         .collect();
-    if kind.is_empty() {
-        channel.to_owned()
-    } else {
-        format!("{channel} {}", kind.join("/"))
-    }
+    (label.to_owned(), format!("{channel} {}", kind.join("/")))
 }
 
 /// The messages of `run`, in time order.
@@ -137,10 +138,12 @@ pub(super) fn of(run: &ScenarioRun) -> Vec<Message<'_>> {
             } => {
                 let actor = actor.as_deref();
                 let failing = marks.response(actor, *step);
+                let request = format!("{method} {}", path_of(url));
                 messages.push(Message {
                     actor,
                     direction: Direction::Request,
-                    label: format!("{method} {}", path_of(url)),
+                    label: request.clone(),
+                    title: request.clone(),
                     at_ms: *at_ms,
                     failing: false,
                     event: index,
@@ -153,6 +156,7 @@ pub(super) fn of(run: &ScenarioRun) -> Vec<Message<'_>> {
                 messages.push(Message {
                     actor,
                     direction: Direction::Response,
+                    title: format!("{label} to {request}"),
                     label,
                     at_ms: at_ms.map(|at| at + elapsed_ms),
                     failing: failing || error.is_some(),
@@ -166,14 +170,18 @@ pub(super) fn of(run: &ScenarioRun) -> Vec<Message<'_>> {
                 at_ms,
                 data,
                 ..
-            } => messages.push(Message {
-                actor: Some(actor),
-                direction: Direction::Notification,
-                label: notification_label(channel, data),
-                at_ms: *at_ms,
-                failing: marks.notification(actor, *seq),
-                event: index,
-            }),
+            } => {
+                let (label, title) = notification_label(channel, data);
+                messages.push(Message {
+                    actor: Some(actor),
+                    direction: Direction::Notification,
+                    label,
+                    title: format!("#{seq} {title}"),
+                    at_ms: *at_ms,
+                    failing: marks.notification(actor, *seq),
+                    event: index,
+                });
+            }
             _ => {}
         }
     }
@@ -265,14 +273,16 @@ mod tests {
         assert_eq!(
             labels,
             [
-                ("/v2/me/chats ChatStatusChanged/Push", false),
+                ("Push", false),
                 ("POST /api/v2/me?x=1", false),
+                ("Push", true),
                 ("200", false),
-                ("/v2/me/chats ChatStatusChanged/Push", true),
             ]
         );
-        assert_eq!(messages[3].event, 1);
-        assert_eq!(messages[2].at_ms, Some(15));
+        assert_eq!(messages[0].title, "#1 /v2/me/chats ChatStatusChanged/Push");
+        assert_eq!(messages[3].title, "200 to POST /api/v2/me?x=1");
+        assert_eq!(messages[2].event, 1);
+        assert_eq!(messages[3].at_ms, Some(15));
     }
 
     #[test]

@@ -8,7 +8,7 @@ use maud::{Markup, html};
 use super::messages::{Direction, Message};
 
 /// Horizontal distance between lanes.
-const LANE: u32 = 190;
+const LANE: u32 = 220;
 /// Left margin, where the times are written.
 const MARGIN: u32 = 70;
 /// Height of one message's row.
@@ -16,7 +16,7 @@ const ROW: u32 = 24;
 /// Where the first row is.
 const TOP: u32 = 44;
 /// Longest label drawn, in characters (the full text is in the arrow's title).
-const LABEL: usize = 30;
+const LABEL: usize = 32;
 
 /// The lane of the server and of every actor that sent or received something, in order of
 /// first appearance.
@@ -80,7 +80,7 @@ pub(super) fn diagram(messages: &[Message<'_>], anchor: impl Fn(usize) -> String
                 a.arrow href={ "#" (anchor(message.event)) } {
                     g class={ "message " (kind) @if message.failing { " fail" } }
                         data-actor=(message.actor.unwrap_or("harness")) {
-                        title { (message.label) }
+                        title { (message.title) }
                         @if let Some(at) = message.at_ms {
                             text.time x="4" y=(y + 4) { (at) " ms" }
                         }
@@ -107,7 +107,8 @@ mod tests {
         Message {
             actor: Some(actor),
             direction,
-            label: "POST /api/v2/me <script>alert(1)</script>".to_owned(),
+            label: "POST /api/v2/me".to_owned(),
+            title: "POST /api/v2/me <script>alert(1)</script>".to_owned(),
             at_ms: Some(7),
             failing,
             event: 3,

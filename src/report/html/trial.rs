@@ -121,7 +121,7 @@ fn bodies(index: usize, run: &ScenarioRun, messages: &[Message<'_>]) -> Markup {
                 @let message = label[&event];
                 details.body id=(body_anchor(index, event)) {
                     summary {
-                        (message.actor.unwrap_or("harness")) ": " (message.label)
+                        (message.actor.unwrap_or("harness")) ": " (message.title)
                     }
                     pre.json { (serde_json::to_string_pretty(&run.events[event]).unwrap_or_default()) }
                 }
