@@ -208,3 +208,109 @@ impl RunEvent {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::check::Verdict;
+    use crate::trial::Named;
+
+    /// Every kind of event, with its optional fields both present and absent.
+    fn every_kind() -> Vec<RunEvent> {
+        let finding = Finding {
+            check: "schema".to_owned(),
+            requirement: "NOTIF-SCHEMA".to_owned(),
+            verdict: Verdict::NonStrict,
+            message: "bad".to_owned(),
+            details: vec!["/chat: missing".to_owned()],
+        };
+        vec![
+            RunEvent::started(&Named("s")),
+            RunEvent::ScenarioStarted {
+                scenario: "s".to_owned(),
+                file: Some("s.yaml".to_owned()),
+                covers: vec!["MON-MODE".to_owned()],
+                steps: vec![StepInfo {
+                    location: " (step 1 `login`, s.yaml:3)".to_owned(),
+                    covers: vec!["BASE-LOGIN".to_owned()],
+                }],
+            },
+            RunEvent::Exchange {
+                scenario: "s".to_owned(),
+                actor: Some("agent".to_owned()),
+                step: Some(0),
+                method: "POST".to_owned(),
+                url: "http://127.0.0.1:1/api/v2/me".to_owned(),
+                request: Some(json!({"operationName": "Ready"})),
+                status: Some(200),
+                response: Some(json!({"statusCode": 0})),
+                elapsed_ms: 3,
+                at_ms: Some(1),
+                error: None,
+            },
+            RunEvent::Notification {
+                scenario: "s".to_owned(),
+                actor: "agent".to_owned(),
+                seq: 2,
+                channel: "/v2/me/chats".to_owned(),
+                at_ms: None,
+                redelivered: true,
+                data: json!({"messageType": "ChatStateChangeMessage"}),
+            },
+            RunEvent::Step {
+                scenario: "s".to_owned(),
+                step: 0,
+                line: 3,
+                action: "login".to_owned(),
+                passed: false,
+                message: Some("no".to_owned()),
+            },
+            RunEvent::Finding {
+                scenario: "s".to_owned(),
+                step: Some(0),
+                finding: finding.clone(),
+                notifications: vec![NotificationRef::whole("agent", 2)],
+                responses: vec![ResponseRef {
+                    actor: "agent".to_owned(),
+                    step: None,
+                    path: Some("chat".to_owned()),
+                }],
+                blocked_by: Some(Cause {
+                    requirement: "CAP-COACH".to_owned(),
+                    check: "schema".to_owned(),
+                    signature: "sig".to_owned(),
+                }),
+                known: true,
+            },
+            RunEvent::found("s", None, finding),
+            RunEvent::ScenarioFinished {
+                scenario: "s".to_owned(),
+                outcome: Outcome::Failed,
+                duration_ms: 9,
+            },
+        ]
+    }
+
+    #[test]
+    fn every_event_reads_back_as_it_was_written() {
+        for event in every_kind() {
+            let line = serde_json::to_string(&event).unwrap();
+            let back: RunEvent = serde_json::from_str(&line).unwrap();
+            assert_eq!(serde_json::to_string(&back).unwrap(), line);
+            assert_eq!(back.scenario(), "s");
+        }
+    }
+
+    #[test]
+    fn an_event_of_an_unknown_kind_or_with_a_wrong_field_does_not_read() {
+        for line in [
+            r#"{"event":"nonsense","scenario":"s"}"#,
+            r#"{"event":"step","scenario":"s","step":"one","line":1,"action":"x","passed":true,"message":null}"#,
+            r#"{"scenario":"s"}"#,
+        ] {
+            assert!(serde_json::from_str::<RunEvent>(line).is_err(), "{line}");
+        }
+    }
+}

@@ -386,31 +386,33 @@ pub(crate) fn conclude<S: Subject>(
     }
 }
 
+/// Renders one report file's text.
+type Render<'a> = dyn Fn() -> Result<String, String> + 'a;
+
 /// Writes the requested report files; returns an exit code when one cannot be written.
 fn write_reports<S: Subject>(
     results: &[(S, ScenarioRun)],
     report: &json::Report<'_>,
     settings: ReportSettings<'_>,
 ) -> Option<i32> {
-    if let Some(path) = &settings.files.junit {
-        let written = junit::render(settings.suite, results, report.matrix, settings.strict)
-            .map_err(|e| e.to_string())
-            .and_then(|xml| output::write(path, xml.as_bytes()).map_err(|e| e.to_string()));
+    let files = &settings.files;
+    let rendered: [(Option<&PathBuf>, &Render<'_>); 3] = [
+        (files.junit.as_ref(), &|| {
+            junit::render(settings.suite, results, report.matrix, settings.strict)
+                .map_err(|e| e.to_string())
+        }),
+        (files.json.as_ref(), &|| Ok(json::render(results, report))),
+        (files.html.as_ref(), &|| {
+            Ok(html::render(results, report, settings.examples))
+        }),
+    ];
+    for (path, render) in rendered {
+        let Some(path) = path else {
+            continue;
+        };
+        let written = render()
+            .and_then(|text| output::write(path, text.as_bytes()).map_err(|e| e.to_string()));
         if let Err(e) = written {
-            eprintln!("error: cannot write {}: {e}", path.display());
-            return Some(exit::COULD_NOT_RUN);
-        }
-    }
-    if let Some(path) = &settings.files.json {
-        let stream = json::render(results, report);
-        if let Err(e) = output::write(path, stream.as_bytes()) {
-            eprintln!("error: cannot write {}: {e}", path.display());
-            return Some(exit::COULD_NOT_RUN);
-        }
-    }
-    if let Some(path) = &settings.files.html {
-        let page = html::render(results, report, settings.examples);
-        if let Err(e) = output::write(path, page.as_bytes()) {
             eprintln!("error: cannot write {}: {e}", path.display());
             return Some(exit::COULD_NOT_RUN);
         }
