@@ -468,6 +468,44 @@ fn html_goes_to_standard_output_for_a_dash_and_follows_its_environment_twin() {
     assert!(read(dir.path().join("twin.html")).starts_with("<!DOCTYPE html>"));
 }
 
+#[test]
+fn a_replay_report_shows_the_recorded_notification_beside_the_replayed_one() {
+    let dir = TempDir::new().unwrap();
+    let capture =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/replay-captures/run-record.har");
+    let output = gws(
+        dir.path(),
+        &[
+            "replay",
+            capture.to_str().unwrap(),
+            "--fault",
+            "bargein-capability-extra",
+            "--html",
+            "replay.html",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let page = Html::parse_document(&read(dir.path().join("replay.html")));
+    assert_eq!(select(&page, "section.trial svg.sequence").len(), 1);
+    let sides: Vec<String> = select(&page, "table.diff thead th")
+        .iter()
+        .map(|th| th.text().collect())
+        .collect();
+    assert!(
+        sides.iter().any(|s| s.starts_with("recorded")) && sides.iter().any(|s| s == "replayed"),
+        "{sides:?}"
+    );
+    let added: Vec<String> = select(&page, "table.diff td.add")
+        .iter()
+        .map(|td| td.text().collect())
+        .collect();
+    assert!(
+        added.iter().any(|a| a.contains("\"Complete\"")),
+        "{added:?}"
+    );
+    assert!(!select(&page, "svg.sequence .message.fail").is_empty());
+}
+
 /// The browser on PATH, if any.
 fn chromium() -> Option<PathBuf> {
     let path = std::env::var_os("PATH")?;

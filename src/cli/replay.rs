@@ -261,7 +261,7 @@ pub fn run(args: ReplayArgs) -> i32 {
         route,
         group_timeout: args.group_timeout,
         stop: Stop::new(),
-        traffic: args.reports.json.is_some(),
+        traffic: args.reports.json.is_some() || args.reports.html.is_some(),
         steps_done: Arc::default(),
     };
     if args.list {

@@ -122,8 +122,8 @@ pub struct ReplayContext {
     pub group_timeout: Duration,
     /// The whole replay's stop request (Ctrl-C): running groups halt where they are.
     pub stop: Stop,
-    /// Whether the events list every exchange and notification (only the JSON report reads
-    /// them; for a large capture they are most of it again, parsed).
+    /// Whether the events list every exchange and notification (only the JSON and HTML
+    /// reports read them; for a large capture they are most of it again, parsed).
     pub traffic: bool,
     /// Every step replayed counts here, for the live progress line.
     pub steps_done: Arc<AtomicU64>,

@@ -74,7 +74,9 @@ fn steps(subject: &impl Subject, run: &ScenarioRun) -> Markup {
                             (location) " — failed"
                             @if let Some(message) = message { ": " (message) }
                         },
-                        None => li.unreached { (location) },
+                        // A replayed group has no step events: its steps are listed, not judged.
+                        None if ended.is_empty() => li { (location) },
+                        None => li.unreached { (location) " — not reached" },
                     }
                 }
             }
