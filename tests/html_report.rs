@@ -11,9 +11,12 @@
 //!   a stream without its summary is exit 2 with `file:line:col`;
 //! - output paths: `--html -` is standard output, a missing directory is exit 2 before the run,
 //!   `GWS_CONFORM_HTML` is the flag's twin;
-//! - in a real browser: headless Chromium opens the page of a failing run; the DOM after the
-//!   script ran has the matrix rows, one diagram per scenario, the failing arrow marked, the
-//!   diff and the filters shown; a screenshot is saved in the test's temporary directory.
+//! - a replay's page shows the recorded notification beside the replayed one;
+//! - in a real browser: headless Chromium opens the report of a failing and a passing scenario
+//!   (made by `report` from their streams); the DOM after the script ran has the matrix rows,
+//!   one diagram per scenario, the failing arrow marked, the diff and the filters shown, and
+//!   the filters chosen in the address (failed only, a requirement, an actor) hide and fade
+//!   what they should; a screenshot is saved in the test's temporary directory.
 //!   Without `chromium` (or `chromium-browser`) on PATH that test fails, unless
 //!   `GWS_CONFORM_NO_BROWSER=1` says to skip it (it then says so on standard error).
 //!
@@ -348,6 +351,19 @@ fn shards_merge_into_one_report_and_a_scenario_in_two_is_refused() {
     // The passing shard alone passes.
     let alone = gws(dir.path(), &["report", "passing.jsonl"]);
     assert_eq!(alone.status.code(), Some(0), "{}", stderr(&alone));
+    // Shards of one run share `--strict`.
+    let lenient = gws(
+        dir.path(),
+        &["run", PASSING, "--exact", "--json", "lenient.jsonl"],
+    );
+    assert_eq!(lenient.status.code(), Some(0), "{}", stderr(&lenient));
+    let mixed = gws(dir.path(), &["report", "events.jsonl", "lenient.jsonl"]);
+    assert_eq!(mixed.status.code(), Some(2));
+    assert!(
+        stderr(&mixed).contains("lenient.jsonl: its summary differs from events.jsonl's"),
+        "{}",
+        stderr(&mixed)
+    );
 
     let twice = gws(dir.path(), &["report", "events.jsonl", "events.jsonl"]);
     assert_eq!(twice.status.code(), Some(2));
@@ -514,6 +530,25 @@ fn chromium() -> Option<PathBuf> {
         .find(|candidate| candidate.is_file())
 }
 
+/// The rows of the matrix whose scenarios include `name` and not `other`.
+fn requirement_of_only(page: &Html, name: &str, other: &str) -> Option<String> {
+    select(page, "#matrix tr.requirement")
+        .into_iter()
+        .find_map(|row| {
+            let text: String = row.text().collect();
+            (text.contains(name) && !text.contains(other))
+                .then(|| row.value().attr("data-requirement").unwrap().to_owned())
+        })
+}
+
+/// The `data-outcome` of the sections the browser left visible.
+fn shown(page: &Html) -> Vec<String> {
+    select(page, "section.trial:not([hidden])")
+        .iter()
+        .map(|s| s.value().attr("data-outcome").unwrap().to_owned())
+        .collect()
+}
+
 #[test]
 fn a_failing_run_report_renders_in_headless_chromium() {
     let Some(browser) = chromium() else {
@@ -535,11 +570,34 @@ fn a_failing_run_report_renders_in_headless_chromium() {
     };
     let dir = TempDir::new().unwrap();
     failing_run(dir.path());
+    let passing = gws(
+        dir.path(),
+        &[
+            "run",
+            PASSING,
+            "--exact",
+            "--strict",
+            "--json",
+            "passing.jsonl",
+        ],
+    );
+    assert_eq!(passing.status.code(), Some(0), "{}", stderr(&passing));
+    // The failing scenario and a passing one, in one report made from their saved streams.
+    let both = gws(
+        dir.path(),
+        &[
+            "report",
+            "events.jsonl",
+            "passing.jsonl",
+            "--html",
+            "both.html",
+        ],
+    );
+    assert_eq!(both.status.code(), Some(1), "{}", stderr(&both));
     let requirements = requirement_lines(&read(dir.path().join("events.jsonl")));
-    let page = dir.path().join("report.html");
-    let url = format!("file://{}", page.display());
+    let page = dir.path().join("both.html");
     let profile = dir.path().join("profile");
-    let headless = |extra: &[String]| {
+    let headless = |query: &str, extra: &[String]| {
         let output = Command::new(&browser)
             .args([
                 "--headless",
@@ -550,7 +608,7 @@ fn a_failing_run_report_renders_in_headless_chromium() {
             ])
             .arg(format!("--user-data-dir={}", profile.display()))
             .args(extra)
-            .arg(&url)
+            .arg(format!("file://{}{query}", page.display()))
             .env("HOME", dir.path())
             .stdin(Stdio::null())
             .output()
@@ -558,23 +616,60 @@ fn a_failing_run_report_renders_in_headless_chromium() {
         assert!(output.status.success(), "chromium: {}", stderr(&output));
         output
     };
-    let dumped = headless(&["--dump-dom".to_owned()]);
-    let dom = Html::parse_document(&String::from_utf8_lossy(&dumped.stdout));
-    assert_structure(&dom, requirements, 1);
-    // The script ran: it shows the filters it drives.
-    let filters = select(&dom, "form#filters");
+    let dom = |query: &str| {
+        let dumped = headless(query, &["--dump-dom".to_owned()]);
+        Html::parse_document(&String::from_utf8_lossy(&dumped.stdout))
+    };
+
+    let all = dom("");
+    assert_structure(&all, requirements, 2);
+    // The script ran: it shows the filters it drives, and with none chosen hides nothing.
+    let filters = select(&all, "form#filters");
     assert_eq!(filters.len(), 1);
     assert_eq!(
         filters[0].value().attr("hidden"),
         None,
-        "the script shows the filters"
+        "the filters are shown"
     );
+    assert_eq!(shown(&all), ["failed", "passed"]);
+
+    // The filters, chosen in the page's address.
+    assert_eq!(shown(&dom("?failed-only=1")), ["failed"]);
+    let passing_rows = select(
+        &dom("?failed-only=1"),
+        "#matrix tr.requirement:not([hidden])",
+    )
+    .iter()
+    .filter(|row| row.value().attr("data-status") == Some("PASS"))
+    .count();
+    assert_eq!(passing_rows, 0, "failed only hides the PASS rows");
+    let only_failing = requirement_of_only(&all, SCENARIO, PASSING)
+        .expect("a requirement only the failing scenario exercised");
+    let by_requirement = dom(&format!("?requirement={only_failing}"));
+    assert_eq!(shown(&by_requirement), ["failed"]);
+    assert_eq!(
+        select(&by_requirement, "#matrix tr.requirement:not([hidden])").len(),
+        1
+    );
+    let by_actor = dom("?actor=customer");
+    assert!(!select(&by_actor, "svg.sequence .message.dim").is_empty());
+    assert!(
+        select(&by_actor, "svg.sequence .message.dim")
+            .iter()
+            .all(|m| m.value().attr("data-actor") != Some("customer")),
+        "only the other actors' arrows fade"
+    );
+    // A name the page does not list chooses nothing: every scenario stays.
+    assert_eq!(shown(&dom("?actor=nobody")), ["failed", "passed"]);
 
     let shot = dir.path().join("report.png");
-    headless(&[
-        format!("--screenshot={}", shot.display()),
-        "--window-size=1280,1600".to_owned(),
-    ]);
+    headless(
+        "",
+        &[
+            format!("--screenshot={}", shot.display()),
+            "--window-size=1280,1600".to_owned(),
+        ],
+    );
     let png = std::fs::read(&shot).expect("the screenshot");
     assert!(png.starts_with(b"\x89PNG"), "a PNG");
     assert!(

@@ -98,7 +98,7 @@ pub struct Saved {
 pub struct SavedError {
     /// The file.
     pub file: PathBuf,
-    /// Line, from 1 (0: the file as a whole).
+    /// Line, from 1 (0: the file as a whole, shown as `file: what`).
     pub line: usize,
     /// Column, from 1.
     pub column: usize,
@@ -108,6 +108,9 @@ pub struct SavedError {
 
 impl fmt::Display for SavedError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.line == 0 {
+            return write!(f, "{}: {}", self.file.display(), self.message);
+        }
         write!(
             f,
             "{}:{}:{}: {}",

@@ -55,17 +55,25 @@ table.diff td.none { background: #f6f6f6; } table.diff tr.gap td { color: #999; 
 "#;
 
 /// The filters' script: shows the trials (and matrix rows) the filters select, dims the other
-/// actors' arrows, and opens the JSON an arrow points at. Nothing in it comes from the target.
+/// actors' arrows, keeps the filters in the page's address (`?failed-only=1&requirement=ID&
+/// actor=NAME`, so a filtered view can be opened again), and opens the JSON an arrow points
+/// at. Nothing in it comes from the target.
 const SCRIPT: &str = r#"
 (function () {
   var form = document.getElementById('filters');
+  var controls = form.elements;
   // Shown only where the script runs: without it the filters could do nothing.
   form.hidden = false;
+  // A filtered view has an address of its own: ?failed-only=1&requirement=ID&actor=NAME.
+  var asked = new URLSearchParams(location.search);
+  controls['failed-only'].checked = asked.get('failed-only') === '1';
+  controls['requirement'].value = asked.get('requirement') || '';
+  controls['actor'].value = asked.get('actor') || '';
   function has(list, value) { return JSON.parse(list || '[]').indexOf(value) >= 0; }
   function apply() {
-    var failed = form.elements['failed-only'].checked;
-    var requirement = form.elements['requirement'].value;
-    var actor = form.elements['actor'].value;
+    var failed = controls['failed-only'].checked;
+    var requirement = controls['requirement'].value;
+    var actor = controls['actor'].value;
     document.querySelectorAll('section.trial').forEach(function (section) {
       section.hidden = (failed && section.dataset.outcome !== 'failed' && section.dataset.outcome !== 'errored')
         || (requirement && !has(section.dataset.requirements, requirement))
@@ -81,7 +89,15 @@ const SCRIPT: &str = r#"
       item.classList.toggle('dim', !!other);
     });
   }
-  form.addEventListener('change', apply);
+  function remember() {
+    var chosen = new URLSearchParams();
+    if (controls['failed-only'].checked) { chosen.set('failed-only', '1'); }
+    if (controls['requirement'].value) { chosen.set('requirement', controls['requirement'].value); }
+    if (controls['actor'].value) { chosen.set('actor', controls['actor'].value); }
+    var query = chosen.toString();
+    history.replaceState(null, '', location.pathname + (query ? '?' + query : '') + location.hash);
+  }
+  form.addEventListener('change', function () { apply(); remember(); });
   apply();
   document.addEventListener('click', function (event) {
     var arrow = event.target.closest && event.target.closest('a.arrow');
