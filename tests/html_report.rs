@@ -383,7 +383,7 @@ fn malformed_streams_are_exit_2_with_file_line_and_column() {
     let finished =
         r#"{"event":"scenario_finished","scenario":"s","outcome":"passed","duration_ms":1}"#;
     let summary = r#"{"event":"summary","strict":false}"#;
-    let cases: [(&str, String, &str); 5] = [
+    let cases: [(&str, String, &str); 6] = [
         (
             "syntax",
             format!("{started}\n{{\"event\": \"step\", \"scenario\": }}\n"),
@@ -410,6 +410,11 @@ fn malformed_streams_are_exit_2_with_file_line_and_column() {
             "truncated",
             format!("{started}\n{finished}\n"),
             "truncated.jsonl:2:1: no summary line",
+        ),
+        (
+            "unfinished",
+            format!("{started}\n{summary}\n"),
+            "unfinished.jsonl:1:1: scenario `s` never finished",
         ),
     ];
     for (name, text, expected) in cases {

@@ -142,123 +142,134 @@ struct Open {
     line: usize,
 }
 
-/// Reads and merges `files`.
-pub fn read(files: &[PathBuf]) -> Result<Saved, SavedError> {
-    let mut trials: HashMap<String, Open> = HashMap::new();
-    let mut finished: Vec<(Recorded, ScenarioRun)> = Vec::new();
-    let mut summaries: Vec<Summary> = Vec::new();
-    for (index, file) in files.iter().enumerate() {
-        let text = std::fs::read_to_string(file).map_err(|e| SavedError {
-            file: file.clone(),
-            line: 0,
-            column: 0,
-            message: e.to_string(),
-        })?;
+/// The streams read so far.
+struct Reader<'f> {
+    files: &'f [PathBuf],
+    /// Every trial started, by name (kept once finished, to refuse it in another file).
+    open: HashMap<String, Open>,
+    finished: Vec<(Recorded, ScenarioRun)>,
+    summaries: Vec<Summary>,
+}
+
+impl Reader<'_> {
+    /// Reads file `index`: every event, then its summary.
+    fn file(&mut self, index: usize) -> Result<(), SavedError> {
+        let path = &self.files[index];
+        let whole = |line: usize, column: usize, message: String| SavedError {
+            file: path.clone(),
+            line,
+            column,
+            message,
+        };
+        let text = std::fs::read_to_string(path).map_err(|e| whole(0, 0, e.to_string()))?;
         let mut summary = None;
         for (number, line) in text.lines().enumerate() {
-            let at = |column: usize, message: String| SavedError {
-                file: file.clone(),
-                line: number + 1,
-                column,
-                message,
-            };
+            let at = |(column, message)| whole(number + 1, column, message);
             if line.trim().is_empty() {
                 continue;
             }
-            let value: Value = serde_json::from_str(line).map_err(|e| at(e.column(), what(&e)))?;
+            let value: Value = serde_json::from_str(line).map_err(|e| at(located(&e)))?;
             match value.get("event").and_then(Value::as_str) {
-                Some("requirement") => continue,
+                Some("requirement") => {}
                 Some("summary") => {
-                    let read = Summary::deserialize(&value).map_err(|e| at(1, what(&e)))?;
-                    summary = Some(read);
-                    continue;
+                    summary = Some(Summary::deserialize(&value).map_err(|e| at((1, what(&e))))?);
                 }
-                _ => {}
-            }
-            let event: RunEvent =
-                serde_json::from_str(line).map_err(|e| at(e.column(), what(&e)))?;
-            let name = event.scenario().to_owned();
-            match event {
-                RunEvent::ScenarioStarted {
-                    file: source,
-                    covers,
-                    steps,
-                    ..
-                } => {
-                    if let Some(other) = trials.get(&name) {
-                        let first = &files[other.file];
-                        return Err(at(
-                            1,
-                            format!(
-                                "scenario `{name}` is also in {}:{}: shards of one run hold \
-                                 each scenario once",
-                                first.display(),
-                                other.line
-                            ),
-                        ));
-                    }
-                    let subject = Recorded {
-                        name: name.clone(),
-                        file: source.unwrap_or_default(),
-                        covers: covers.clone(),
-                        steps: steps.clone(),
-                    };
-                    let events = vec![RunEvent::ScenarioStarted {
-                        scenario: name.clone(),
-                        file: Some(subject.file.clone()),
-                        covers,
-                        steps,
-                    }];
-                    trials.insert(
-                        name,
-                        Open {
-                            subject,
-                            events,
-                            file: index,
-                            line: number + 1,
-                        },
-                    );
-                }
-                event => {
-                    let Some(open) = trials.get_mut(&name).filter(|open| open.file == index) else {
-                        return Err(at(
-                            1,
-                            format!("an event of scenario `{name}` before its scenario_started"),
-                        ));
-                    };
-                    let ended = match &event {
-                        RunEvent::ScenarioFinished {
-                            outcome,
-                            duration_ms,
-                            ..
-                        } => Some((*outcome, Duration::from_millis(*duration_ms))),
-                        _ => None,
-                    };
-                    open.events.push(event);
-                    if let Some((outcome, duration)) = ended {
-                        finished.push((
-                            open.subject.clone(),
-                            ScenarioRun {
-                                events: std::mem::take(&mut open.events),
-                                outcome,
-                                duration,
-                            },
-                        ));
-                    }
+                _ => {
+                    let event = serde_json::from_str(line).map_err(|e| at(located(&e)))?;
+                    self.event(index, number + 1, event)
+                        .map_err(|e| at((1, e)))?;
                 }
             }
         }
-        let Some(summary) = summary else {
-            return Err(SavedError {
-                file: file.clone(),
-                line: text.lines().count(),
-                column: 1,
-                message: "no summary line: the stream is incomplete".to_owned(),
-            });
-        };
-        summaries.push(summary);
+        let summary = summary.ok_or_else(|| {
+            let last = text.lines().count();
+            whole(
+                last,
+                1,
+                "no summary line: the stream is incomplete".to_owned(),
+            )
+        })?;
+        self.summaries.push(summary);
+        Ok(())
     }
-    if let Some(open) = trials.values().find(|open| !open.events.is_empty()) {
+
+    /// Takes `event`, at `line` of file `index`, into its trial.
+    fn event(&mut self, index: usize, line: usize, event: RunEvent) -> Result<(), String> {
+        let name = event.scenario().to_owned();
+        if let RunEvent::ScenarioStarted {
+            file,
+            covers,
+            steps,
+            ..
+        } = &event
+        {
+            if let Some(other) = self.open.get(&name) {
+                return Err(format!(
+                    "scenario `{name}` is also in {}:{}: shards of one run hold each scenario \
+                     once",
+                    self.files[other.file].display(),
+                    other.line
+                ));
+            }
+            let subject = Recorded {
+                name: name.clone(),
+                file: file.clone().unwrap_or_default(),
+                covers: covers.clone(),
+                steps: steps.clone(),
+            };
+            let events = vec![event];
+            let open = Open {
+                subject,
+                events,
+                file: index,
+                line,
+            };
+            self.open.insert(name, open);
+            return Ok(());
+        }
+        let Some(open) = self.open.get_mut(&name).filter(|open| open.file == index) else {
+            return Err(format!(
+                "an event of scenario `{name}` before its scenario_started"
+            ));
+        };
+        let ended = match &event {
+            RunEvent::ScenarioFinished {
+                outcome,
+                duration_ms,
+                ..
+            } => Some((*outcome, Duration::from_millis(*duration_ms))),
+            _ => None,
+        };
+        open.events.push(event);
+        if let Some((outcome, duration)) = ended {
+            let run = ScenarioRun {
+                events: std::mem::take(&mut open.events),
+                outcome,
+                duration,
+            };
+            self.finished.push((open.subject.clone(), run));
+        }
+        Ok(())
+    }
+}
+
+/// A JSON error's column and what it says.
+fn located(error: &serde_json::Error) -> (usize, String) {
+    (error.column(), what(error))
+}
+
+/// Reads and merges `files`.
+pub fn read(files: &[PathBuf]) -> Result<Saved, SavedError> {
+    let mut reader = Reader {
+        files,
+        open: HashMap::new(),
+        finished: Vec::new(),
+        summaries: Vec::new(),
+    };
+    for index in 0..files.len() {
+        reader.file(index)?;
+    }
+    if let Some(open) = reader.open.values().find(|open| !open.events.is_empty()) {
         return Err(SavedError {
             file: files[open.file].clone(),
             line: open.line,
@@ -269,7 +280,7 @@ pub fn read(files: &[PathBuf]) -> Result<Saved, SavedError> {
             ),
         });
     }
-    merge(files, finished, &summaries)
+    merge(files, reader.finished, &reader.summaries)
 }
 
 /// The merged run of the trials and summaries read.
