@@ -87,6 +87,22 @@ fn failing_run(dir: &Path) {
     assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
 }
 
+/// Runs the passing scenario in `dir` (`--strict`, as [`failing_run`]), writing `passing.jsonl`.
+fn passing_run(dir: &Path) {
+    let output = gws(
+        dir,
+        &[
+            "run",
+            PASSING,
+            "--exact",
+            "--strict",
+            "--json",
+            "passing.jsonl",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+}
+
 fn read(path: PathBuf) -> String {
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
@@ -302,18 +318,7 @@ fn the_report_of_a_saved_stream_is_the_one_the_run_wrote() {
 fn shards_merge_into_one_report_and_a_scenario_in_two_is_refused() {
     let dir = TempDir::new().unwrap();
     failing_run(dir.path());
-    let passing = gws(
-        dir.path(),
-        &[
-            "run",
-            PASSING,
-            "--exact",
-            "--strict",
-            "--json",
-            "passing.jsonl",
-        ],
-    );
-    assert_eq!(passing.status.code(), Some(0), "{}", stderr(&passing));
+    passing_run(dir.path());
     let merged = gws(
         dir.path(),
         &[
@@ -575,18 +580,7 @@ fn a_failing_run_report_renders_in_headless_chromium() {
     };
     let dir = TempDir::new().unwrap();
     failing_run(dir.path());
-    let passing = gws(
-        dir.path(),
-        &[
-            "run",
-            PASSING,
-            "--exact",
-            "--strict",
-            "--json",
-            "passing.jsonl",
-        ],
-    );
-    assert_eq!(passing.status.code(), Some(0), "{}", stderr(&passing));
+    passing_run(dir.path());
     // The failing scenario and a passing one, in one report made from their saved streams.
     let both = gws(
         dir.path(),
