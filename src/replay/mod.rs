@@ -419,7 +419,13 @@ pub async fn replay_group(group: Arc<GroupPlan>, ctx: &ReplayContext) -> Scenari
         events.push((Instant::now(), RunEvent::found(&group.name, None, finding)));
     }
     events.sort_by_key(|(at, _)| *at);
-    let mut all = vec![RunEvent::started(&*group)];
+    let mut opening = RunEvent::started(&*group);
+    // A long group has a step per request: listed only when the traffic is kept for a report
+    // (--json, --html), which is the larger part then; otherwise nothing reads them.
+    if let (RunEvent::ScenarioStarted { steps, .. }, false) = (&mut opening, ctx.traffic) {
+        *steps = Vec::new();
+    }
+    let mut all = vec![opening];
     all.extend(events.into_iter().map(|(_, event)| event));
     let remap = shared.remap();
     for (actor, plan) in group.actors.iter().enumerate() {
