@@ -25,11 +25,12 @@ fn stdout_of(args: &[&str]) -> String {
 }
 
 /// The subcommands every completion script and the main man page name.
-const SUBCOMMANDS: [&str; 10] = [
+const SUBCOMMANDS: [&str; 11] = [
     "run",
     "serve",
     "proxy",
     "replay",
+    "report",
     "check-docs",
     "coverage",
     "requirements",

@@ -493,6 +493,22 @@ pub fn diff_against_example(actual: &Value, example: &Example<'_>, masks: &Masks
     }
 }
 
+/// The documented example an example-diff finding compared the notification with (the
+/// fixture's name, as [`Example::name`] without `.json`), read back from its message, which
+/// always names it ([`verdict_of`]): reports show the example beside the notification. `None`
+/// for other findings.
+pub fn example_of(finding: &Finding) -> Option<&str> {
+    if finding.check != CHECK_ID {
+        return None;
+    }
+    finding
+        .message
+        .split_once("example ")?
+        .1
+        .split_whitespace()
+        .next()
+}
+
 fn fixture_stem(name: &str) -> &str {
     let name = name.rsplit('/').next().unwrap_or(name);
     name.strip_suffix(".json").unwrap_or(name)
@@ -644,6 +660,29 @@ mod tests {
             errata: &errata,
         };
         diff_against_example(actual, &example, &Masks::default())
+    }
+
+    #[test]
+    fn a_failing_diff_names_its_example_and_other_findings_name_none() {
+        let mut actual = server_value(COACH);
+        actual["chat"]["state"] = json!("Nonsense");
+        let finding = run(&actual).finding().expect("a difference");
+        assert_eq!(finding.verdict, Verdict::Fail);
+        assert_eq!(
+            example_of(&finding),
+            Some("chat-started-participants-updated")
+        );
+        let other = Finding {
+            check: "schema".to_owned(),
+            ..finding
+        };
+        assert_eq!(example_of(&other), None);
+        // Explained by errata alone: no diff of its own, the example still named.
+        let table_form = run(&server_value(COACH)).finding().expect("explained");
+        assert_eq!(
+            example_of(&table_form),
+            Some("chat-started-participants-updated")
+        );
     }
 
     #[test]

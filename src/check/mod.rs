@@ -51,7 +51,7 @@ pub enum Verdict {
 }
 
 /// One result of a check that did not simply pass.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Finding {
     /// Stable id of the check that produced it (e.g. `schema`, `invariant.revoked-empty`).
     pub check: String,

@@ -12,6 +12,7 @@ mod partition;
 mod proxy;
 mod repeat;
 mod replay;
+mod report;
 mod requirements;
 mod run;
 mod seeding;
@@ -37,6 +38,7 @@ pub use init::InitArgs;
 pub use man::ManArgs;
 pub use proxy::ProxyArgs;
 pub use replay::ReplayArgs;
+pub use report::ReportArgs;
 pub use requirements::RequirementsArgs;
 pub use run::RunArgs;
 pub use serve::ServeArgs;
@@ -85,6 +87,13 @@ pub enum Command {
     /// remapped, times compared by their shape), in the recorded order within each chat.
     /// Credentials come from the profile. docs/replay.md describes it.
     Replay(ReplayArgs),
+    /// Make the reports of a run again from its saved JSON Lines streams (`run --json`).
+    ///
+    /// Several files are shards of one run: merged into one report (a scenario in two files is
+    /// an error). The requirement matrix is built again from the trials, as the run built it.
+    /// Exit codes: 0 the merged run passes, 1 it fails, 2 a malformed stream (file:line:col) or
+    /// a bad option, 3 no trial could run. docs/html-report.md describes the HTML report.
+    Report(ReportArgs),
     /// Check the schema files, validate the documented examples against them, and check the
     /// errata against the examples.
     CheckDocs(CheckDocsArgs),
@@ -141,6 +150,7 @@ pub async fn run(cli: Cli) -> i32 {
         Command::Replay(args) => tokio::task::spawn_blocking(move || replay::run(args))
             .await
             .unwrap_or(crate::exit::COULD_NOT_RUN),
+        Command::Report(args) => report::run(args),
         Command::CheckDocs(args) => check_docs::run(args),
         Command::Coverage(args) => coverage::run(args),
         Command::Requirements(args) => requirements::run(args),

@@ -28,6 +28,7 @@ use crate::output::Listing;
 use crate::profile::Profile;
 use crate::replay::causality::OrderBy;
 use crate::replay::{GroupPlan, Pace, Plan, ReplayContext, replay_group};
+use crate::report::html::NoExamples;
 use crate::report::live::Units;
 use crate::report::terminal::Console;
 use crate::run::{ScenarioRun, Stop};
@@ -101,7 +102,7 @@ pub struct ReplayArgs {
     /// Seeded faults and legal variants of the embedded reference server.
     #[command(flatten)]
     pub seeding: SeedingArgs,
-    /// The report files (`--json`, `--junit`).
+    /// The report files (`--json`, `--junit`, `--html`).
     #[command(flatten)]
     pub reports: ReportFiles,
     #[command(flatten)]
@@ -235,8 +236,8 @@ async fn replay_one(
 
 /// Runs the command; returns the exit code.
 pub fn run(args: ReplayArgs) -> i32 {
-    let [json, junit] = args.reports.outputs();
-    let outputs = [json, junit, args.baseline.output()];
+    let [json, junit, html] = args.reports.outputs();
+    let outputs = [json, junit, html, args.baseline.output()];
     if let Err(code) = super::check_outputs(&outputs) {
         return code;
     }
@@ -266,7 +267,7 @@ pub fn run(args: ReplayArgs) -> i32 {
         route,
         group_timeout: args.group_timeout,
         stop: Stop::new(),
-        traffic: args.reports.json.is_some(),
+        traffic: args.reports.json.is_some() || args.reports.html.is_some(),
         steps_done: Arc::default(),
     };
     if args.list {
@@ -325,6 +326,7 @@ pub fn run(args: ReplayArgs) -> i32 {
         catalogue,
         console,
         baseline: baseline.as_ref(),
+        examples: &NoExamples,
     };
     let verdict = finish(executed, 0, settings);
     stopping::exit_code(&ctx.stop, verdict, "groups")

@@ -16,7 +16,7 @@ use super::repeat::{Repetition, fold, repeated};
 use super::seeding::{Seeded, SeedingArgs};
 use super::selection::{Selected, SelectionArgs};
 use super::stopping;
-use super::suite::{SuiteArgs, local_or_builtin};
+use super::suite::{self, SuiteArgs};
 use super::target::{parse_target, route_to};
 use super::tls::TlsArgs;
 use super::trials::{
@@ -86,7 +86,7 @@ pub struct RunArgs {
     /// the built-in ones].
     #[arg(long, value_name = "DIR")]
     pub fixtures: Option<PathBuf>,
-    /// The report files (`--json`, `--junit`).
+    /// The report files (`--json`, `--junit`, `--html`).
     #[command(flatten)]
     pub reports: ReportFiles,
     #[command(flatten)]
@@ -215,17 +215,7 @@ fn prepare(args: &RunArgs) -> Result<Prepared, i32> {
     };
     let suite = args.suite.suite();
     let catalogue = suite.catalogue().map_err(bad)?;
-    let verifier = match (
-        local_or_builtin(&args.schemas, "schemas"),
-        local_or_builtin(&args.fixtures, "fixtures"),
-    ) {
-        (None, None) => Verifier::builtin(),
-        (schemas, fixtures) => Verifier::load(
-            &schemas.unwrap_or_else(|| PathBuf::from("schemas")),
-            &fixtures.unwrap_or_else(|| PathBuf::from("fixtures")),
-        ),
-    }
-    .map_err(|e| bad(e.to_string()))?;
+    let verifier = suite::verifier(&args.schemas, &args.fixtures).map_err(bad)?;
     let scenarios = suite
         .scenarios(&catalogue, &verifier)
         .map_err(|errors| problems(&errors, "scenarios"))?;
@@ -342,10 +332,11 @@ async fn run_one(
 /// Runs the command; returns the exit code.
 pub fn run(mut args: RunArgs) -> i32 {
     // Every output is checked before anything is loaded or run: a bad path costs nothing.
-    let [json, junit] = args.reports.outputs();
+    let [json, junit, html] = args.reports.outputs();
     let outputs = [
         json,
         junit,
+        html,
         ("--record", args.record.as_deref()),
         args.baseline.output(),
     ];
@@ -469,6 +460,7 @@ pub fn run(mut args: RunArgs) -> i32 {
         return code;
     }
     let catalogue = prepared.verifier.catalogue().clone();
+    let verifier = prepared.verifier.clone();
     let base = RunContext {
         base_url: String::new(),
         profile: prepared.profile,
@@ -525,6 +517,7 @@ pub fn run(mut args: RunArgs) -> i32 {
         catalogue: &catalogue,
         console,
         baseline: baseline.as_ref(),
+        examples: &*verifier,
     };
     let verdict = finish(executed, prepared.filtered_out, settings);
     stopping::exit_code(&stop, verdict, "scenarios")

@@ -1,4 +1,4 @@
-//! Where `run`, `coverage` and `requirements` read the suite from: the sources given with
+//! Where `run`, `coverage`, `requirements` and `report` read the suite from: the sources given with
 //! `--scenarios` (directories, and `builtin` for the copy compiled into the binary), merged;
 //! without any, `./scenarios` when the working directory has it, else the built-in copy, so
 //! that a binary-only user runs them anywhere. `./schemas` and `./fixtures` are found the same
@@ -13,13 +13,14 @@ use std::path::PathBuf;
 
 use clap::Args;
 
+use crate::run::Verifier;
 use crate::scenario::{self, CATALOGUE_FILE, KnownFixtures, LoadError, Scenario};
 use crate::spec::Catalogue;
 
 /// What `--scenarios` calls the built-in suite (a directory of that name is `./builtin`).
 pub const BUILTIN: &str = "builtin";
 
-/// The `--scenarios` option `run`, `coverage` and `requirements` share.
+/// The `--scenarios` option `run`, `coverage`, `requirements` and `report` share.
 #[derive(Debug, Args)]
 pub struct SuiteArgs {
     /// A directory of scenario files (and requirements.yaml), or `builtin` for the built-in
@@ -134,6 +135,29 @@ pub fn local_or_builtin(given: &Option<PathBuf>, default: &str) -> Option<PathBu
     given
         .clone()
         .or_else(|| Some(PathBuf::from(default)).filter(|dir| dir.is_dir()))
+}
+
+/// The schemas and documented examples of the directories given (else `./schemas`,
+/// `./fixtures` when they exist), else the built-in ones; `Err` says what is wrong.
+pub fn verifier(schemas: &Option<PathBuf>, fixtures: &Option<PathBuf>) -> Result<Verifier, String> {
+    match (
+        local_or_builtin(schemas, "schemas"),
+        local_or_builtin(fixtures, "fixtures"),
+    ) {
+        (None, None) => Verifier::builtin(),
+        (schemas, fixtures) => Verifier::load(
+            &schemas.unwrap_or_else(|| PathBuf::from("schemas")),
+            &fixtures.unwrap_or_else(|| PathBuf::from("fixtures")),
+        ),
+    }
+    .map_err(|e| e.to_string())
+}
+
+/// The HTML report shows the documented example a notification was diffed with beside it.
+impl crate::report::html::Examples for Verifier {
+    fn example(&self, name: &str) -> Option<&serde_json::Value> {
+        Verifier::example(self, name)
+    }
 }
 
 #[cfg(test)]

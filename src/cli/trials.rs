@@ -19,13 +19,13 @@ use crate::exit;
 use crate::output;
 use crate::report::live::Units;
 use crate::report::terminal::{self, Console, Line};
-use crate::report::{json, junit};
+use crate::report::{html, json, junit};
 use crate::run::Stop;
 use crate::spec::Catalogue;
 use crate::trial::{ScenarioRun, Subject};
 use crate::verdict::attribution::agree;
 use crate::verdict::baseline::{Acceptance, Judged};
-use crate::verdict::matrix::{Matrix, Status};
+use crate::verdict::matrix::Matrix;
 
 /// Most trials run at once against the embedded target (each has its own server; the cap keeps
 /// the whole run's memory in bounds).
@@ -82,20 +82,25 @@ pub struct ReportFiles {
     /// Write the JSON Lines event stream here (`-`: standard output; docs/json-events.md).
     #[arg(long, value_name = "FILE", env = "GWS_CONFORM_JSON")]
     pub json: Option<PathBuf>,
+    /// Write the HTML report here: one self-contained page with the requirement matrix and a
+    /// sequence diagram per trial (`-`: standard output; docs/html-report.md).
+    #[arg(long, value_name = "FILE", env = "GWS_CONFORM_HTML")]
+    pub html: Option<PathBuf>,
 }
 
 impl ReportFiles {
     /// The report files asked for, by flag, for [`output::preflight`].
-    pub fn outputs(&self) -> [(&'static str, Option<&Path>); 2] {
+    pub fn outputs(&self) -> [(&'static str, Option<&Path>); 3] {
         [
             ("--json", self.json.as_deref()),
             ("--junit", self.junit.as_deref()),
+            ("--html", self.html.as_deref()),
         ]
     }
 }
 
 /// Where the report files go and how findings weigh.
-#[derive(Debug, Clone, Copy)]
+#[derive(Clone, Copy)]
 pub(crate) struct ReportSettings<'a> {
     /// NON-STRICT findings fail too.
     pub strict: bool,
@@ -111,6 +116,9 @@ pub(crate) struct ReportSettings<'a> {
     pub console: Console,
     /// The baseline (`--baseline`), if any.
     pub baseline: Option<&'a BaselineRun>,
+    /// The documented examples, for the HTML report to show beside the notifications diffed
+    /// with them.
+    pub examples: &'a dyn html::Examples,
 }
 
 /// A trial to run.
@@ -339,6 +347,19 @@ pub(crate) fn finish<S: Subject>(
         Ok(judged) => judged,
         Err(code) => return code,
     };
+    conclude(&ran, &could_not_run, totals, settings, judged.as_ref())
+}
+
+/// The verdict of trials whose consequences and baseline are settled: counts them into
+/// `totals`, builds the requirement matrix, prints the verdict, writes the report files and
+/// returns the exit code. `run`, `replay` and `report` (from saved streams) all end here.
+pub(crate) fn conclude<S: Subject>(
+    ran: &[(S, ScenarioRun)],
+    could_not_run: &[(String, String)],
+    mut totals: terminal::Totals,
+    settings: ReportSettings<'_>,
+    judged: Option<&Judged>,
+) -> i32 {
     let repeated: Vec<_> = ran
         .iter()
         .filter_map(|(_, run)| run.repetitions())
@@ -347,61 +368,71 @@ pub(crate) fn finish<S: Subject>(
         totals.flaky = Some(repeated.iter().filter(|r| r.flaky()).count());
     }
     // Counted only now: a finding may have become known since its trial's line was printed.
-    for (_, run) in &ran {
+    for (_, run) in ran {
         match run.outcome {
             Outcome::Errored => totals.errored += 1,
             _ if run.fails(settings.strict) => totals.failed += 1,
             _ => totals.passed += 1,
         }
     }
-    let matrix = Matrix::build(settings.catalogue, &ran);
+    let matrix = Matrix::build(settings.catalogue, ran);
     settings.console.print(&terminal::verdict(
-        &ran,
-        &could_not_run,
+        ran,
+        could_not_run,
         &matrix,
         &totals,
         terminal::Wording {
             strict: settings.strict,
             noun: settings.noun,
         },
-        judged.as_ref(),
+        judged,
     ));
-    if let Some(code) = write_reports(&ran, &matrix, &totals, settings, judged.as_ref()) {
+    let report = json::Report {
+        suite: settings.suite,
+        matrix: &matrix,
+        totals: &totals,
+        strict: settings.strict,
+        baseline: judged,
+    };
+    if let Some(code) = write_reports(ran, &report, settings) {
         return code;
     }
     if totals.errored > 0 && totals.passed == 0 && totals.failed == 0 {
-        return exit::COULD_NOT_RUN;
-    }
-    let failing = matrix.rows.iter().any(|row| {
-        row.status == Status::Fail || (settings.strict && row.status == Status::NonStrict)
-    });
-    if failing || totals.failed > 0 || totals.errored > 0 {
+        exit::COULD_NOT_RUN
+    } else if report.fails() {
         exit::FAILURES
     } else {
         exit::SUCCESS
     }
 }
 
+/// Renders one report file's text.
+type Render<'a> = dyn Fn() -> Result<String, String> + 'a;
+
 /// Writes the requested report files; returns an exit code when one cannot be written.
 fn write_reports<S: Subject>(
     results: &[(S, ScenarioRun)],
-    matrix: &Matrix,
-    totals: &terminal::Totals,
+    report: &json::Report<'_>,
     settings: ReportSettings<'_>,
-    judged: Option<&Judged>,
 ) -> Option<i32> {
-    if let Some(path) = &settings.files.junit {
-        let written = junit::render(settings.suite, results, matrix, settings.strict)
-            .map_err(|e| e.to_string())
-            .and_then(|xml| output::write(path, xml.as_bytes()).map_err(|e| e.to_string()));
+    let files = &settings.files;
+    let rendered: [(Option<&PathBuf>, &Render<'_>); 3] = [
+        (files.junit.as_ref(), &|| {
+            junit::render(settings.suite, results, report.matrix, settings.strict)
+                .map_err(|e| e.to_string())
+        }),
+        (files.json.as_ref(), &|| Ok(json::render(results, report))),
+        (files.html.as_ref(), &|| {
+            Ok(html::render(results, report, settings.examples))
+        }),
+    ];
+    for (path, render) in rendered {
+        let Some(path) = path else {
+            continue;
+        };
+        let written = render()
+            .and_then(|text| output::write(path, text.as_bytes()).map_err(|e| e.to_string()));
         if let Err(e) = written {
-            eprintln!("error: cannot write {}: {e}", path.display());
-            return Some(exit::COULD_NOT_RUN);
-        }
-    }
-    if let Some(path) = &settings.files.json {
-        let stream = json::render(results, matrix, totals, settings.strict, judged);
-        if let Err(e) = output::write(path, stream.as_bytes()) {
             eprintln!("error: cannot write {}: {e}", path.display());
             return Some(exit::COULD_NOT_RUN);
         }

@@ -132,8 +132,8 @@ pub struct ReplayContext {
     pub group_timeout: Duration,
     /// The whole replay's stop request (Ctrl-C): running groups halt where they are.
     pub stop: Stop,
-    /// Whether the events list every exchange and notification (only the JSON report reads
-    /// them; for a large capture they are most of it again, parsed).
+    /// Whether the events list every exchange and notification (only the JSON and HTML
+    /// reports read them; for a large capture they are most of it again, parsed).
     pub traffic: bool,
     /// Every step replayed counts here, for the live progress line.
     pub steps_done: Arc<AtomicU64>,
@@ -192,6 +192,10 @@ impl Subject for GroupPlan {
             s.action.describe(),
             self.sources.label(s.entry)
         ))
+    }
+
+    fn step_count(&self) -> usize {
+        self.steps.len()
     }
 }
 
@@ -457,9 +461,13 @@ pub async fn replay_group(group: Arc<GroupPlan>, ctx: &ReplayContext) -> Scenari
         events.push((Instant::now(), RunEvent::found(&group.name, None, finding)));
     }
     events.sort_by_key(|(at, _)| *at);
-    let mut all = vec![RunEvent::ScenarioStarted {
-        scenario: group.name.clone(),
-    }];
+    let mut opening = RunEvent::started(&*group);
+    // A long group has a step per request: listed only when the traffic is kept for a report
+    // (--json, --html), which is the larger part then; otherwise nothing reads them.
+    if let (RunEvent::ScenarioStarted { steps, .. }, false) = (&mut opening, ctx.traffic) {
+        *steps = Vec::new();
+    }
+    let mut all = vec![opening];
     all.extend(events.into_iter().map(|(_, event)| event));
     let remap = shared.remap();
     for (actor, plan) in group.actors.iter().enumerate() {

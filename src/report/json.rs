@@ -14,14 +14,37 @@ use crate::verdict::matrix::Matrix;
 /// The version of the event format, written in the summary line.
 pub const FORMAT_VERSION: u32 = 2;
 
-/// Renders the stream; `baseline` is the run's `--baseline`, if any.
-pub fn render<S>(
-    results: &[(S, ScenarioRun)],
-    matrix: &Matrix,
-    totals: &Totals,
-    strict: bool,
-    baseline: Option<&Judged>,
-) -> String {
+/// What a report says about a run as a whole, beside its trials.
+#[derive(Debug, Clone, Copy)]
+pub struct Report<'a> {
+    /// What the trials are (the JUnit suite: `scenarios` for `run`, `replay`).
+    pub suite: &'a str,
+    /// The requirement matrix.
+    pub matrix: &'a Matrix,
+    /// The trials counted by how they ended.
+    pub totals: &'a Totals,
+    /// Whether NON-STRICT findings fail.
+    pub strict: bool,
+    /// The run's `--baseline`, if any.
+    pub baseline: Option<&'a Judged>,
+}
+
+impl Report<'_> {
+    /// Whether the run fails: a trial failed or could not run, or a requirement fails.
+    pub fn fails(&self) -> bool {
+        self.totals.failed > 0 || self.totals.errored > 0 || self.matrix.fails(self.strict)
+    }
+}
+
+/// Renders the stream.
+pub fn render<S>(results: &[(S, ScenarioRun)], report: &Report<'_>) -> String {
+    let Report {
+        suite,
+        matrix,
+        totals,
+        strict,
+        baseline,
+    } = *report;
     let mut out = String::new();
     let mut line = |value: serde_json::Result<String>| {
         if let Ok(text) = value {
@@ -56,6 +79,7 @@ pub fn render<S>(
     let mut summary = json!({
         "event": "summary",
         "format_version": FORMAT_VERSION,
+        "suite": suite,
         "strict": strict,
         "scenarios": totals.passed + totals.failed + totals.errored + totals.ignored + totals.not_run,
         "passed": totals.passed,
@@ -63,6 +87,7 @@ pub fn render<S>(
         "errored": totals.errored,
         "ignored": totals.ignored,
         "not_run": totals.not_run,
+        "elapsed_ms": totals.elapsed.as_millis() as u64,
         "filtered_out": totals.filtered_out,
         "requirements": requirements,
         // Present whether or not a baseline was given, so readers need no special case.

@@ -11,6 +11,7 @@ use std::fmt::Write as _;
 
 use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite};
 
+use super::tier;
 use crate::check::Verdict;
 use crate::event::{Outcome, RunEvent};
 use crate::trial::{ScenarioRun, Subject};
@@ -39,18 +40,6 @@ fn steps_log(run: &ScenarioRun) -> String {
         }
     }
     out
-}
-
-/// A finding's tier as the report writes it, `(known)` when the baseline accepts it.
-fn tier(verdict: Verdict, strict: bool, known: bool) -> &'static str {
-    match (verdict, known) {
-        (Verdict::Fail, false) => "FAIL",
-        (Verdict::Fail, true) => "FAIL (known)",
-        (Verdict::NonStrict, false) if strict => "FAIL (strict)",
-        (Verdict::NonStrict, false) => "NON-STRICT",
-        (Verdict::NonStrict, true) => "NON-STRICT (known)",
-        (Verdict::Info, _) => "INFO",
-    }
 }
 
 /// The findings of a trial that `show` selects (by verdict and whether they are known), each

@@ -341,7 +341,7 @@ pub fn verdict<S: Subject>(
         .collect();
     let _ = writeln!(
         out,
-        "requirements: {} (the whole matrix is in the --json and --junit reports)",
+        "requirements: {} (the whole matrix is in the --json, --junit and --html reports)",
         counts.join(", ")
     );
     let failing = totals.failed > 0

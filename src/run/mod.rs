@@ -263,9 +263,7 @@ pub async fn run_scenario(scenario: &Scenario, ctx: &RunContext) -> ScenarioRun 
 pub async fn run_scenario_until(scenario: &Scenario, ctx: &RunContext, stop: &Stop) -> ScenarioRun {
     let started = Instant::now();
     let mut runner = Runner::new(scenario, ctx);
-    runner.events.push(RunEvent::ScenarioStarted {
-        scenario: scenario.name.clone(),
-    });
+    runner.events.push(RunEvent::started(scenario));
     let steps = tokio::time::timeout(ctx.scenario_timeout, runner.run_steps());
     let result = tokio::select! {
         ended = steps => match ended {

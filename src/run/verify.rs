@@ -123,6 +123,11 @@ impl Verifier {
         &self.catalogue
     }
 
+    /// The documented example called `name` (a fixture's file stem), if there is one.
+    pub fn example(&self, name: &str) -> Option<&Value> {
+        self.fixtures.get(name)
+    }
+
     /// Whether a fixture of this name exists.
     pub fn has_fixture(&self, name: &str) -> bool {
         self.fixtures.contains_key(name)

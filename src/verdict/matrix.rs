@@ -264,6 +264,13 @@ impl Matrix {
             .collect()
     }
 
+    /// Whether a requirement fails the run: FAIL, or NON-STRICT under `strict`.
+    pub fn fails(&self, strict: bool) -> bool {
+        self.rows
+            .iter()
+            .any(|row| row.status == Status::Fail || (strict && row.status == Status::NonStrict))
+    }
+
     /// The rows with a new root cause of their own (FAIL, NON-STRICT), in order.
     pub fn root_causes(&self) -> impl Iterator<Item = &Row> {
         self.rows
@@ -491,6 +498,7 @@ mod tests {
         assert!(counts.contains(&(Status::Known, 1)), "{counts:?}");
         assert!(counts.contains(&(Status::Fail, 1)), "{counts:?}");
         assert_eq!(Status::Known.label(), "KNOWN");
+        assert!(matrix.fails(false));
     }
 
     #[test]
@@ -510,5 +518,17 @@ mod tests {
             [("index is a string", false), ("bad notificationType", true)]
         );
         assert_eq!(row.root_causes_of(Verdict::Fail).count(), 1);
+    }
+
+    #[test]
+    fn only_a_known_deviation_fails_nothing_and_non_strict_fails_only_when_strict() {
+        let known = finding("NOTIF-SCHEMA", "schema", "bad notificationType");
+        let accepted = matrix(vec![event(&known, None)], &[&known]);
+        assert!(!accepted.fails(true));
+        let mut should = finding("NOTIF-SCHEMA", "schema", "late");
+        should.verdict = Verdict::NonStrict;
+        let noted = matrix(vec![event(&should, None)], &[]);
+        assert!(!noted.fails(false));
+        assert!(noted.fails(true));
     }
 }
