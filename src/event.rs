@@ -309,6 +309,7 @@ mod tests {
                 scenario: "s".to_owned(),
                 outcome: Outcome::Failed,
                 duration_ms: 9,
+                repetitions: Some(Repetitions { runs: 3, failed: 1 }),
             },
         ]
     }
