@@ -2,7 +2,12 @@
 //! suite (as cargo-nextest's `--partition count:K/N`). The selection is put in scenario-name
 //! order and dealt round-robin: scenario i (from 0) goes to shard `i mod N + 1`. Every job
 //! that selects the same scenarios therefore gets the same split, whatever order the files
-//! were found in, and the N shards cover every selected scenario exactly once.
+//! were found in, and the N shards cover every selected scenario exactly once. `replay
+//! --partition K/N` deals a capture's groups the same way, by group name.
+//!
+//! Counts that are not of scenarios run (how many the filters left out) are dealt too, so
+//! that the shards' JSON Lines streams, merged by `gws-conform report`, add up to the counts
+//! of one run of the whole selection.
 
 /// One shard of N.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,6 +57,14 @@ impl Partition {
     }
 }
 
+impl Partition {
+    /// This shard's share of `count` things dealt round-robin: the shards' shares add up to
+    /// `count`.
+    pub fn share_of(&self, count: usize) -> usize {
+        (count + self.total - self.shard) / self.total
+    }
+}
+
 impl std::fmt::Display for Partition {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}/{}", self.shard, self.total)
@@ -61,6 +74,19 @@ impl std::fmt::Display for Partition {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn shares_of_a_count_add_up_to_it() {
+        for total in 1..6 {
+            for count in 0..13 {
+                let shares: Vec<usize> = (1..=total)
+                    .map(|shard| Partition { shard, total }.share_of(count))
+                    .collect();
+                assert_eq!(shares.iter().sum::<usize>(), count, "{count} in {total}");
+                assert!(shares.iter().max().unwrap() - shares.iter().min().unwrap() <= 1);
+            }
+        }
+    }
 
     #[test]
     fn both_forms_parse_and_bad_ones_say_why() {

@@ -10,6 +10,7 @@ use std::time::Duration;
 use clap::Args;
 
 use super::baseline::BaselineArgs;
+use super::partition::{Partition, parse_partition};
 use super::run::{parse_duration, problems};
 use super::seeding::{Seeded, SeedingArgs};
 use super::stopping;
@@ -110,6 +111,11 @@ pub struct ReplayArgs {
     /// NON-STRICT findings fail too (a SHOULD requirement's difference, as in `run`).
     #[arg(long)]
     pub strict: bool,
+    /// Replay only shard K of N of the groups (`K/N` or `count:K/N`): the groups in name
+    /// order, dealt round-robin, so N jobs given the same capture replay every group exactly
+    /// once (docs/ci.md). `--list` lists the shard.
+    #[arg(long, value_name = "K/N", value_parser = parse_partition)]
+    pub partition: Option<Partition>,
     /// List the groups instead of replaying them.
     #[arg(long)]
     pub list: bool,
@@ -185,6 +191,14 @@ fn prepare(args: &ReplayArgs) -> Result<(Plan, Profile, Option<String>, Route), 
             ))
         })?;
     plan.cut_gaps(args.max_gap);
+    if let Some(partition) = args.partition {
+        let groups = plan.groups.len();
+        plan.groups = partition.take(std::mem::take(&mut plan.groups), |g| g.name.as_str());
+        eprintln!(
+            "note: partition {partition}: {} of the {groups} groups",
+            plan.groups.len()
+        );
+    }
     for skipped in &plan.skipped {
         eprintln!("note: not replayed: {skipped}");
     }

@@ -250,7 +250,7 @@ fn prepare(args: &RunArgs) -> Result<Prepared, i32> {
     } else {
         scenarios
     };
-    let scenarios = match args.partition {
+    let (scenarios, filtered_out) = match args.partition {
         Some(partition) => {
             let selected = scenarios.len();
             let share = partition.take(scenarios, |(s, _)| s.name.as_str());
@@ -258,9 +258,9 @@ fn prepare(args: &RunArgs) -> Result<Prepared, i32> {
                 "note: partition {partition}: {} of the {selected} selected scenarios",
                 share.len()
             );
-            share
+            (share, partition.share_of(filtered_out))
         }
-        None => scenarios,
+        None => (scenarios, filtered_out),
     };
     // Only the users the selected scenarios log in as need credentials; every missing one is
     // reported at once (by `--list` too, so a profile can be checked without a run).
