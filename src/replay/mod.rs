@@ -15,9 +15,9 @@
 //!   other are ordered;
 //! - the private `join_delivery`: participants lists a server may skip, as it may show those
 //!   who join on an Accept in the Accept's own list;
+//! - the private `timeline`: when the requests that change each chat began in the recording;
 //! - the private `switch_log`: which log entries a mode switch may have added, whatever they
 //!   say;
-//! - the private `timeline`: when the requests about each chat began in the recording;
 //! - [`optional`]: notifications the documents let a server send or leave out;
 //! - the private `conflicts`: which earlier steps of other actors a step must follow, found
 //!   without looking at every actor;
