@@ -11,7 +11,10 @@
 //!   a stream without its summary is exit 2 with `file:line:col`;
 //! - output paths: `--html -` is standard output, a missing directory is exit 2 before the run,
 //!   `GWS_CONFORM_HTML` is the flag's twin;
-//! - a replay's page shows the recorded notification beside the replayed one;
+//! - a replay's page shows the recorded notification beside the replayed one, and each actor's
+//!   recorded and replayed streams side by side: the differing row marked and linked to its
+//!   finding, the same notification's arrow marked in the diagram; `report` of its saved
+//!   stream gives the same page;
 //! - in a real browser: headless Chromium opens the report of a failing and a passing scenario
 //!   (made by `report` from their streams); the DOM after the script ran has the matrix rows,
 //!   one diagram per scenario, the failing arrow marked, the diff and the filters shown, and
@@ -508,6 +511,8 @@ fn a_replay_report_shows_the_recorded_notification_beside_the_replayed_one() {
             "bargein-capability-extra",
             "--html",
             "replay.html",
+            "--json",
+            "replay.jsonl",
         ],
     );
     assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
@@ -530,6 +535,99 @@ fn a_replay_report_shows_the_recorded_notification_beside_the_replayed_one() {
         "{added:?}"
     );
     assert!(!select(&page, "svg.sequence .message.fail").is_empty());
+
+    // The two streams side by side, per actor.
+    let tables = select(&page, "section.trial table.side-by-side");
+    assert!(tables.len() >= 2, "one per actor: {}", tables.len());
+    assert!(
+        tables
+            .iter()
+            .all(|t| t.value().attr("data-actor").is_some())
+    );
+    let pairs = select(&page, "table.side-by-side tr.pair");
+    let both_sides = |row: &scraper::ElementRef<'_>| {
+        ["td.recorded a.arrow", "td.replayed a.arrow"]
+            .iter()
+            .all(|cell| row.select(&Selector::parse(cell).unwrap()).next().is_some())
+    };
+    assert!(
+        pairs.iter().filter(|row| both_sides(row)).count() >= 10,
+        "the recorded and replayed notifications pair up"
+    );
+    // The differing row is marked, links to the finding with the diff, and its replayed
+    // notification is a failing arrow of the diagram.
+    let differing: Vec<_> = pairs
+        .iter()
+        .filter(|row| {
+            let status: String = row
+                .select(&Selector::parse("td.status a.finding-link").unwrap())
+                .flat_map(|a| a.text())
+                .collect();
+            status.contains("replay.notification")
+        })
+        .collect();
+    assert!(
+        !differing.is_empty(),
+        "a row links to the replay.notification finding"
+    );
+    let failing_arrows: Vec<&str> = select(&page, "svg.sequence a.arrow")
+        .into_iter()
+        .filter(|a| {
+            a.select(&Selector::parse(".message.notification.fail").unwrap())
+                .next()
+                .is_some()
+        })
+        .map(|a| a.value().attr("href").unwrap())
+        .collect();
+    for row in &differing {
+        assert!(row.value().classes().any(|c| c == "fail"), "{}", row.html());
+        assert!(both_sides(row), "a pair: {}", row.html());
+        let replayed = row
+            .select(&Selector::parse("td.replayed a.arrow").unwrap())
+            .next()
+            .unwrap();
+        let href = replayed.value().attr("href").unwrap();
+        assert!(
+            failing_arrows.contains(&href),
+            "{href} among {failing_arrows:?}"
+        );
+        let finding = row
+            .select(&Selector::parse("a.finding-link").unwrap())
+            .find(|a| a.text().collect::<String>() == "replay.notification")
+            .unwrap();
+        let id = &finding.value().attr("href").unwrap()[1..];
+        let target = select(&page, &format!("div.finding[id=\"{id}\"] table.diff"));
+        assert_eq!(target.len(), 1, "the link leads to the finding's diff");
+    }
+    // Every cell opens a JSON the page holds: the recorded ones too.
+    for cell in select(&page, "table.side-by-side a.arrow") {
+        let id = &cell.value().attr("href").unwrap()[1..];
+        assert_eq!(
+            select(&page, &format!("details.body[id=\"{id}\"] pre.json")).len(),
+            1,
+            "{id}"
+        );
+    }
+    let recorded_bodies = select(&page, "details.body summary")
+        .iter()
+        .filter(|s| s.text().collect::<String>().contains(": recorded #"))
+        .count();
+    assert!(recorded_bodies >= 10, "{recorded_bodies}");
+
+    // The saved stream has both streams linked, and `report` reads them back into the same page.
+    let stream = read(dir.path().join("replay.jsonl"));
+    assert!(stream.contains(r#""event":"recorded_notification""#));
+    assert!(stream.contains(r#""counterpart":"#));
+    let again = gws(
+        dir.path(),
+        &["report", "replay.jsonl", "--html", "again.html"],
+    );
+    assert_eq!(again.status.code(), Some(1), "{}", stderr(&again));
+    assert_eq!(
+        read(dir.path().join("again.html")),
+        read(dir.path().join("replay.html")),
+        "the same page from the saved stream"
+    );
 }
 
 /// The browser on PATH, if any.
