@@ -19,7 +19,8 @@
 //!   (made by `report` from their streams); the DOM after the script ran has the matrix rows,
 //!   one diagram per scenario, the failing arrow marked, the diff and the filters shown, and
 //!   the filters chosen in the address (failed only, a requirement, an actor) hide and fade
-//!   what they should; a screenshot is saved in the test's temporary directory.
+//!   what they should, in a replay's side-by-side view too; a screenshot is saved in the
+//!   test's temporary directory.
 //!   Without `chromium` (or `chromium-browser`) on PATH that test fails, unless
 //!   `GWS_CONFORM_NO_BROWSER=1` says to skip it (it then says so on standard error).
 //!
@@ -694,7 +695,7 @@ fn a_failing_run_report_renders_in_headless_chromium() {
     let requirements = requirement_lines(&read(dir.path().join("events.jsonl")));
     let page = dir.path().join("both.html");
     let profile = dir.path().join("profile");
-    let headless = |query: &str, extra: &[String]| {
+    let open = |page: &Path, query: &str, extra: &[String]| {
         let output = Command::new(&browser)
             .args([
                 "--headless",
@@ -713,10 +714,11 @@ fn a_failing_run_report_renders_in_headless_chromium() {
         assert!(output.status.success(), "chromium: {}", stderr(&output));
         output
     };
-    let dom = |query: &str| {
-        let dumped = headless(query, &["--dump-dom".to_owned()]);
+    let dom_of = |page: &Path, query: &str| {
+        let dumped = open(page, query, &["--dump-dom".to_owned()]);
         Html::parse_document(&String::from_utf8_lossy(&dumped.stdout))
     };
+    let dom = |query: &str| dom_of(&page, query);
 
     let all = dom("");
     assert_structure(&all, requirements, 2);
@@ -760,7 +762,8 @@ fn a_failing_run_report_renders_in_headless_chromium() {
     assert_eq!(shown(&dom("?actor=nobody")), ["failed", "passed"]);
 
     let shot = dir.path().join("report.png");
-    headless(
+    open(
+        &page,
         "",
         &[
             format!("--screenshot={}", shot.display()),
@@ -773,5 +776,47 @@ fn a_failing_run_report_renders_in_headless_chromium() {
         png.len() > 10_000,
         "more than a blank page: {} bytes",
         png.len()
+    );
+
+    // A replay's streams side by side: failed only keeps the rows at fault, an actor its table.
+    let capture =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/replay-captures/run-record.har");
+    let replay = gws(
+        dir.path(),
+        &[
+            "replay",
+            capture.to_str().unwrap(),
+            "--fault",
+            "bargein-capability-extra",
+            "--html",
+            "replay.html",
+        ],
+    );
+    assert_eq!(replay.status.code(), Some(1), "{}", stderr(&replay));
+    let replay_page = dir.path().join("replay.html");
+    let rows = |page: &Html| -> Vec<String> {
+        select(page, "table.side-by-side tr.pair:not([hidden])")
+            .iter()
+            .map(|row| row.value().attr("class").unwrap().to_owned())
+            .collect()
+    };
+    let every = rows(&dom_of(&replay_page, ""));
+    let failing = rows(&dom_of(&replay_page, "?failed-only=1"));
+    assert!(failing.len() < every.len(), "{failing:?} of {every:?}");
+    assert!(!failing.is_empty() && failing.iter().all(|class| class == "pair fail"));
+    let agent = dom_of(&replay_page, "?actor=agent");
+    let tables: Vec<(&str, bool)> = select(&agent, "table.side-by-side")
+        .iter()
+        .map(|t| {
+            let attr = |name| t.value().attr(name);
+            (attr("data-actor").unwrap(), attr("hidden").is_some())
+        })
+        .collect();
+    assert!(tables.contains(&("agent", false)), "{tables:?}");
+    assert!(
+        tables
+            .iter()
+            .all(|&(actor, hidden)| hidden == (actor != "agent")),
+        "only the agent's table stays: {tables:?}"
     );
 }

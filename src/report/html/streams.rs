@@ -241,8 +241,11 @@ pub(super) fn view(
                             .and_then(|cell| about.get(&(stream.actor, cell.seq)))
                             .map_or(&[][..], Vec::as_slice);
                         @let fails = found.iter().any(|(_, _, fails)| *fails);
-                        @let optional = row.recorded.iter().any(|cell| cell.optional.is_some())
-                            || found.iter().any(|(_, check, _)| *check == OPTIONAL);
+                        // Allowed on one side only: a pair of such notifications is a pair.
+                        @let one_sided = row.replayed.is_none() || row.recorded.is_empty();
+                        @let optional = one_sided
+                            && (row.recorded.iter().any(|cell| cell.optional.is_some())
+                                || found.iter().any(|(_, check, _)| *check == OPTIONAL));
                         @let missing = row.replayed.is_none() && !optional;
                         @let class = if fails || missing {
                             "pair fail"
@@ -402,10 +405,12 @@ mod tests {
             replayed(1, "ParticipantsUpdated"),
             replayed(2, "PropertiesUpdated"),
             replayed(3, "NewMessages"),
+            replayed(4, "PropertiesUpdated"),
             recorded(0, "StatusChange", Some(0), false),
             recorded(1, "StatusChange", None, false),
             recorded(2, "PropertiesUpdated", None, true),
             recorded(3, "NewMessages", Some(3), false),
+            recorded(4, "PropertiesUpdated", Some(4), true),
             finding("replay.notification", Verdict::Fail, 0),
             finding("replay.unexpected", Verdict::Fail, 1),
             finding("replay.optional", Verdict::Info, 2),
@@ -432,16 +437,21 @@ mod tests {
             ("pair fail", "missing"),
             ("pair optional", "allowed on one side only"),
             ("pair", ""),
+            ("pair", ""),
         ];
         let rows: Vec<(&str, &str)> = rows.iter().map(|(c, s)| (c.as_str(), s.as_str())).collect();
         assert_eq!(rows, expected);
         assert!(
-            page.contains(r##"href="#f8""##),
+            page.contains(r##"href="#f10""##),
             "a row links to its finding: {page}"
         );
         assert!(
-            page.contains(r##"href="#e4""##),
+            page.contains(r##"href="#e5""##),
             "a cell opens its JSON: {page}"
+        );
+        assert!(
+            page.contains("choice-set-in-focus"),
+            "a pair of optional ones names the ruling"
         );
     }
 }
