@@ -8,7 +8,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::check::{Cause, Finding, NotificationRef, ResponseRef};
+use crate::check::{Cause, Finding, Located, NotificationRef, ResponseRef};
 use crate::trial::Subject;
 
 /// How a scenario ended.
@@ -244,6 +244,20 @@ impl RunEvent {
             finding,
             notifications: Vec::new(),
             responses: Vec::new(),
+            blocked_by: None,
+            known: false,
+        }
+    }
+
+    /// A finding of `scenario` (at `step`, if a step's check made it) about the notifications
+    /// and responses `located` names, and a root cause until shown otherwise.
+    pub fn located(scenario: &str, step: Option<usize>, located: Located) -> Self {
+        RunEvent::Finding {
+            scenario: scenario.to_owned(),
+            step,
+            finding: located.finding,
+            notifications: located.notifications,
+            responses: located.responses,
             blocked_by: None,
             known: false,
         }

@@ -498,25 +498,29 @@ fn html_goes_to_standard_output_for_a_dash_and_follows_its_environment_twin() {
     assert!(read(dir.path().join("twin.html")).starts_with("<!DOCTYPE html>"));
 }
 
+/// Replays the capture of a recorded run against the embedded server with a seeded fault (a
+/// capability too many: notifications differ), writing `replay.html` and these `outputs`;
+/// the replay fails.
+fn seeded_replay(dir: &Path, outputs: &[&str]) {
+    let capture =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/replay-captures/run-record.har");
+    let mut args = vec![
+        "replay",
+        capture.to_str().unwrap(),
+        "--fault",
+        "bargein-capability-extra",
+        "--html",
+        "replay.html",
+    ];
+    args.extend(outputs);
+    let output = gws(dir, &args);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+}
+
 #[test]
 fn a_replay_report_shows_the_recorded_notification_beside_the_replayed_one() {
     let dir = TempDir::new().unwrap();
-    let capture =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/replay-captures/run-record.har");
-    let output = gws(
-        dir.path(),
-        &[
-            "replay",
-            capture.to_str().unwrap(),
-            "--fault",
-            "bargein-capability-extra",
-            "--html",
-            "replay.html",
-            "--json",
-            "replay.jsonl",
-        ],
-    );
-    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    seeded_replay(dir.path(), &["--json", "replay.jsonl"]);
     let page = Html::parse_document(&read(dir.path().join("replay.html")));
     assert_eq!(select(&page, "section.trial svg.sequence").len(), 1);
     let sides: Vec<String> = select(&page, "table.diff thead th")
@@ -779,20 +783,7 @@ fn a_failing_run_report_renders_in_headless_chromium() {
     );
 
     // A replay's streams side by side: failed only keeps the rows at fault, an actor its table.
-    let capture =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/replay-captures/run-record.har");
-    let replay = gws(
-        dir.path(),
-        &[
-            "replay",
-            capture.to_str().unwrap(),
-            "--fault",
-            "bargein-capability-extra",
-            "--html",
-            "replay.html",
-        ],
-    );
-    assert_eq!(replay.status.code(), Some(1), "{}", stderr(&replay));
+    seeded_replay(dir.path(), &[]);
     let replay_page = dir.path().join("replay.html");
     let rows = |page: &Html| -> Vec<String> {
         select(page, "table.side-by-side tr.pair:not([hidden])")

@@ -1019,15 +1019,22 @@ mod tests {
         assert_eq!(agent_findings(&notes, &closed(), &received, &remap), []);
     }
 
-    #[test]
-    fn a_changed_notification_is_a_diff_and_extra_or_missing_ones_are_reported() {
-        let notes = [
-            recorded(state("A", "Invited", "Ann")),
-            recorded(state("A", "Chatting", "Ann")),
-            recorded(state("A", "Completed", "Ann")),
-        ];
+    /// Chat A recorded Invited, Chatting, then Completed.
+    fn invited_chatting_completed() -> [RecordedNote; 3] {
+        ["Invited", "Chatting", "Completed"].map(|s| recorded(state("A", s, "Ann")))
+    }
+
+    /// Chat X Chatting, visible to agents only: it differs from the recorded Chatting.
+    fn chatting_for_agents() -> Value {
         let mut changed = state("X", "Chatting", "Ann");
         changed["chat"]["visibility"] = json!("Agents");
+        changed
+    }
+
+    #[test]
+    fn a_changed_notification_is_a_diff_and_extra_or_missing_ones_are_reported() {
+        let notes = invited_chatting_completed();
+        let changed = chatting_for_agents();
         let (received, remap) = replay(
             &notes,
             &[
@@ -1369,13 +1376,8 @@ mod tests {
 
     #[test]
     fn findings_point_at_the_replayed_notifications_they_are_about() {
-        let notes = [
-            recorded(state("A", "Invited", "Ann")),
-            recorded(state("A", "Chatting", "Ann")),
-            recorded(state("A", "Completed", "Ann")),
-        ];
-        let mut changed = state("X", "Chatting", "Ann");
-        changed["chat"]["visibility"] = json!("Agents");
+        let notes = invited_chatting_completed();
+        let changed = chatting_for_agents();
         let (received, remap) = replay(
             &notes,
             &[

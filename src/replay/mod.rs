@@ -512,15 +512,7 @@ pub async fn replay_group(group: Arc<GroupPlan>, ctx: &ReplayContext) -> Scenari
             let invalid = schemas
                 .iter()
                 .flat_map(|schemas| schemas.validate_notification_of(&plan.name, seq, &data));
-            judged.extend(invalid.map(|located| RunEvent::Finding {
-                scenario: group.name.clone(),
-                step: None,
-                finding: located.finding,
-                notifications: located.notifications,
-                responses: Vec::new(),
-                blocked_by: None,
-                known: false,
-            }));
+            judged.extend(invalid.map(|located| RunEvent::located(&group.name, None, located)));
             if ctx.traffic {
                 listed.push(RunEvent::Notification {
                     scenario: group.name.clone(),
@@ -549,15 +541,11 @@ pub async fn replay_group(group: Arc<GroupPlan>, ctx: &ReplayContext) -> Scenari
             });
         }
         all.extend(ordered.into_iter().chain(judged).chain(listed));
-        all.extend(findings.into_iter().map(|located| RunEvent::Finding {
-            scenario: group.name.clone(),
-            step: None,
-            finding: located.finding,
-            notifications: located.notifications,
-            responses: located.responses,
-            blocked_by: None,
-            known: false,
-        }));
+        all.extend(
+            findings
+                .into_iter()
+                .map(|located| RunEvent::located(&group.name, None, located)),
+        );
     }
     for (run, plan) in runs.iter().zip(&group.actors) {
         // The replayed sessions' Bayeux replies are judged as `run` judges them.

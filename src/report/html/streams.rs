@@ -290,7 +290,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::check::{Finding, NotificationRef, Verdict};
+    use crate::check::{Finding, Located, Verdict};
     use crate::event::Outcome;
 
     fn data(kind: &str) -> serde_json::Value {
@@ -323,21 +323,14 @@ mod tests {
     }
 
     fn finding(check: &str, verdict: Verdict, seq: u64) -> RunEvent {
-        RunEvent::Finding {
-            scenario: "g".to_owned(),
-            step: None,
-            finding: Finding {
-                check: check.to_owned(),
-                requirement: "REPLAY-DIFF".to_owned(),
-                verdict,
-                message: "m".to_owned(),
-                details: Vec::new(),
-            },
-            notifications: vec![NotificationRef::whole("agent", seq)],
-            responses: Vec::new(),
-            blocked_by: None,
-            known: false,
-        }
+        let finding = Finding {
+            check: check.to_owned(),
+            requirement: "REPLAY-DIFF".to_owned(),
+            verdict,
+            message: "m".to_owned(),
+            details: Vec::new(),
+        };
+        RunEvent::located("g", None, Located::at(finding, "agent", seq))
     }
 
     fn run(events: Vec<RunEvent>) -> ScenarioRun {
