@@ -486,10 +486,12 @@ pub async fn replay_group(group: Arc<GroupPlan>, ctx: &ReplayContext) -> Scenari
             remap.party(actor),
         );
         // Which replayed notification each recorded one paired with, for the side-by-side
-        // view: only when the traffic is listed (a long group without it holds no more).
-        let counterparts = match ctx.traffic {
-            true => compare::recorded_counterparts(&received, plan.notes.len()),
-            false => Vec::new(),
+        // view: only when the traffic is listed (a long group without it holds no more, and
+        // lists no recorded notification below).
+        let counterparts = if ctx.traffic {
+            compare::recorded_counterparts(&received, plan.notes.len())
+        } else {
+            Vec::new()
         };
         // Every notification the target sent is judged by the schemas, as `run` judges it: a
         // field the documents require is missing even where the comparison lets a field on one
@@ -526,6 +528,7 @@ pub async fn replay_group(group: Arc<GroupPlan>, ctx: &ReplayContext) -> Scenari
                 });
             }
         }
+        // What the actor received in the recording, each parsed again only to be listed.
         for (seq, (note, counterpart)) in plan.notes.iter().zip(counterparts).enumerate() {
             listed.push(RunEvent::RecordedNotification {
                 scenario: group.name.clone(),

@@ -32,7 +32,7 @@ pub(super) struct Cell<'a> {
     pub seq: u64,
     /// The index, in the trial's events, of its event.
     pub event: usize,
-    /// What it is, short (its type), and in full (channel and types).
+    /// What it is, short: its `notificationType`, else its `messageType`.
     pub label: String,
     /// Its channel and both types.
     pub title: String,
@@ -42,7 +42,7 @@ pub(super) struct Cell<'a> {
 
 /// One row: the recorded notifications paired with one replayed notification (several when
 /// the replay batched log entries the recording sent one by one), or one alone.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq)]
 pub(super) struct Row<'a> {
     /// The recorded side (empty: the replayed one has no counterpart).
     pub recorded: Vec<Cell<'a>>,
