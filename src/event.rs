@@ -8,7 +8,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::check::{Cause, Finding, NotificationRef, ResponseRef};
+use crate::check::{Cause, Finding, Located, NotificationRef, ResponseRef};
 use crate::trial::Subject;
 
 /// How a scenario ended.
@@ -102,7 +102,35 @@ pub enum RunEvent {
         /// [`crate::driver::bayeux::Delivery::redelivered`]).
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         redelivered: bool,
+        /// In a replay, the `seq` of the recorded notification it was paired with (its
+        /// [`RunEvent::RecordedNotification`]); `None` when it has none, and in `run`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        counterpart: Option<u64>,
         /// The notification (`data`).
+        data: Value,
+    },
+    /// In a replay (when its traffic is kept: `--json`, `--html`), a notification an actor
+    /// received in the recording, in recorded order per actor; a log notification carrying
+    /// several entries is one per entry, as the replay compares them
+    /// ([`crate::replay::batching`]).
+    RecordedNotification {
+        /// Scenario (replayed group) name.
+        scenario: String,
+        /// Receiving actor.
+        actor: String,
+        /// Position in the actor's recorded stream (0-based).
+        seq: u64,
+        /// Bayeux channel.
+        channel: String,
+        /// The `seq` of the replayed notification it was paired with (its
+        /// [`RunEvent::Notification`]), if any.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        counterpart: Option<u64>,
+        /// The ruling that lets a server send it or not (`choice-set-in-focus`, …), when it
+        /// is such a notification.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        optional: Option<String>,
+        /// The notification (`data`), as recorded.
         data: Value,
     },
     /// A step finished.
@@ -200,6 +228,7 @@ impl RunEvent {
             RunEvent::ScenarioStarted { scenario, .. }
             | RunEvent::Exchange { scenario, .. }
             | RunEvent::Notification { scenario, .. }
+            | RunEvent::RecordedNotification { scenario, .. }
             | RunEvent::Step { scenario, .. }
             | RunEvent::Finding { scenario, .. }
             | RunEvent::ScenarioFinished { scenario, .. } => scenario,
@@ -215,6 +244,20 @@ impl RunEvent {
             finding,
             notifications: Vec::new(),
             responses: Vec::new(),
+            blocked_by: None,
+            known: false,
+        }
+    }
+
+    /// A finding of `scenario` (at `step`, if a step's check made it) about the notifications
+    /// and responses `located` names, and a root cause until shown otherwise.
+    pub fn located(scenario: &str, step: Option<usize>, located: Located) -> Self {
+        RunEvent::Finding {
+            scenario: scenario.to_owned(),
+            step,
+            finding: located.finding,
+            notifications: located.notifications,
+            responses: located.responses,
             blocked_by: None,
             known: false,
         }
@@ -277,6 +320,25 @@ mod tests {
                 channel: "/v2/me/chats".to_owned(),
                 at_ms: None,
                 redelivered: true,
+                counterpart: Some(4),
+                data: json!({"messageType": "ChatStateChangeMessage"}),
+            },
+            RunEvent::RecordedNotification {
+                scenario: "s".to_owned(),
+                actor: "agent".to_owned(),
+                seq: 4,
+                channel: "/v2/me/chats".to_owned(),
+                counterpart: Some(2),
+                optional: Some("choice-set-in-focus".to_owned()),
+                data: json!({"messageType": "ChatStateChangeMessage"}),
+            },
+            RunEvent::RecordedNotification {
+                scenario: "s".to_owned(),
+                actor: "agent".to_owned(),
+                seq: 5,
+                channel: "/v2/me/chats".to_owned(),
+                counterpart: None,
+                optional: None,
                 data: json!({"messageType": "ChatStateChangeMessage"}),
             },
             RunEvent::Step {

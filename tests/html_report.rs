@@ -11,12 +11,16 @@
 //!   a stream without its summary is exit 2 with `file:line:col`;
 //! - output paths: `--html -` is standard output, a missing directory is exit 2 before the run,
 //!   `GWS_CONFORM_HTML` is the flag's twin;
-//! - a replay's page shows the recorded notification beside the replayed one;
+//! - a replay's page shows the recorded notification beside the replayed one, and each actor's
+//!   recorded and replayed streams side by side: the differing row marked and linked to its
+//!   finding, the same notification's arrow marked in the diagram; `report` of its saved
+//!   stream gives the same page;
 //! - in a real browser: headless Chromium opens the report of a failing and a passing scenario
 //!   (made by `report` from their streams); the DOM after the script ran has the matrix rows,
 //!   one diagram per scenario, the failing arrow marked, the diff and the filters shown, and
 //!   the filters chosen in the address (failed only, a requirement, an actor) hide and fade
-//!   what they should; a screenshot is saved in the test's temporary directory.
+//!   what they should, in a replay's side-by-side view too; a screenshot is saved in the
+//!   test's temporary directory.
 //!   Without `chromium` (or `chromium-browser`) on PATH that test fails, unless
 //!   `GWS_CONFORM_NO_BROWSER=1` says to skip it (it then says so on standard error).
 //!
@@ -494,23 +498,29 @@ fn html_goes_to_standard_output_for_a_dash_and_follows_its_environment_twin() {
     assert!(read(dir.path().join("twin.html")).starts_with("<!DOCTYPE html>"));
 }
 
+/// Replays the capture of a recorded run against the embedded server with a seeded fault (a
+/// capability too many: notifications differ), writing `replay.html` and these `outputs`;
+/// the replay fails.
+fn seeded_replay(dir: &Path, outputs: &[&str]) {
+    let capture =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/replay-captures/run-record.har");
+    let mut args = vec![
+        "replay",
+        capture.to_str().unwrap(),
+        "--fault",
+        "bargein-capability-extra",
+        "--html",
+        "replay.html",
+    ];
+    args.extend(outputs);
+    let output = gws(dir, &args);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+}
+
 #[test]
 fn a_replay_report_shows_the_recorded_notification_beside_the_replayed_one() {
     let dir = TempDir::new().unwrap();
-    let capture =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/replay-captures/run-record.har");
-    let output = gws(
-        dir.path(),
-        &[
-            "replay",
-            capture.to_str().unwrap(),
-            "--fault",
-            "bargein-capability-extra",
-            "--html",
-            "replay.html",
-        ],
-    );
-    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    seeded_replay(dir.path(), &["--json", "replay.jsonl"]);
     let page = Html::parse_document(&read(dir.path().join("replay.html")));
     assert_eq!(select(&page, "section.trial svg.sequence").len(), 1);
     let sides: Vec<String> = select(&page, "table.diff thead th")
@@ -530,6 +540,99 @@ fn a_replay_report_shows_the_recorded_notification_beside_the_replayed_one() {
         "{added:?}"
     );
     assert!(!select(&page, "svg.sequence .message.fail").is_empty());
+
+    // The two streams side by side, per actor.
+    let tables = select(&page, "section.trial table.side-by-side");
+    assert!(tables.len() >= 2, "one per actor: {}", tables.len());
+    assert!(
+        tables
+            .iter()
+            .all(|t| t.value().attr("data-actor").is_some())
+    );
+    let pairs = select(&page, "table.side-by-side tr.pair");
+    let both_sides = |row: &scraper::ElementRef<'_>| {
+        ["td.recorded a.arrow", "td.replayed a.arrow"]
+            .iter()
+            .all(|cell| row.select(&Selector::parse(cell).unwrap()).next().is_some())
+    };
+    assert!(
+        pairs.iter().filter(|row| both_sides(row)).count() >= 10,
+        "the recorded and replayed notifications pair up"
+    );
+    // The differing row is marked, links to the finding with the diff, and its replayed
+    // notification is a failing arrow of the diagram.
+    let differing: Vec<_> = pairs
+        .iter()
+        .filter(|row| {
+            let status: String = row
+                .select(&Selector::parse("td.status a.finding-link").unwrap())
+                .flat_map(|a| a.text())
+                .collect();
+            status.contains("replay.notification")
+        })
+        .collect();
+    assert!(
+        !differing.is_empty(),
+        "a row links to the replay.notification finding"
+    );
+    let failing_arrows: Vec<&str> = select(&page, "svg.sequence a.arrow")
+        .into_iter()
+        .filter(|a| {
+            a.select(&Selector::parse(".message.notification.fail").unwrap())
+                .next()
+                .is_some()
+        })
+        .map(|a| a.value().attr("href").unwrap())
+        .collect();
+    for row in &differing {
+        assert!(row.value().classes().any(|c| c == "fail"), "{}", row.html());
+        assert!(both_sides(row), "a pair: {}", row.html());
+        let replayed = row
+            .select(&Selector::parse("td.replayed a.arrow").unwrap())
+            .next()
+            .unwrap();
+        let href = replayed.value().attr("href").unwrap();
+        assert!(
+            failing_arrows.contains(&href),
+            "{href} among {failing_arrows:?}"
+        );
+        let finding = row
+            .select(&Selector::parse("a.finding-link").unwrap())
+            .find(|a| a.text().collect::<String>() == "replay.notification")
+            .unwrap();
+        let id = &finding.value().attr("href").unwrap()[1..];
+        let target = select(&page, &format!("div.finding[id=\"{id}\"] table.diff"));
+        assert_eq!(target.len(), 1, "the link leads to the finding's diff");
+    }
+    // Every cell opens a JSON the page holds: the recorded ones too.
+    for cell in select(&page, "table.side-by-side a.arrow") {
+        let id = &cell.value().attr("href").unwrap()[1..];
+        assert_eq!(
+            select(&page, &format!("details.body[id=\"{id}\"] pre.json")).len(),
+            1,
+            "{id}"
+        );
+    }
+    let recorded_bodies = select(&page, "details.body summary")
+        .iter()
+        .filter(|s| s.text().collect::<String>().contains(": recorded #"))
+        .count();
+    assert!(recorded_bodies >= 10, "{recorded_bodies}");
+
+    // The saved stream has both streams linked, and `report` reads them back into the same page.
+    let stream = read(dir.path().join("replay.jsonl"));
+    assert!(stream.contains(r#""event":"recorded_notification""#));
+    assert!(stream.contains(r#""counterpart":"#));
+    let again = gws(
+        dir.path(),
+        &["report", "replay.jsonl", "--html", "again.html"],
+    );
+    assert_eq!(again.status.code(), Some(1), "{}", stderr(&again));
+    assert_eq!(
+        read(dir.path().join("again.html")),
+        read(dir.path().join("replay.html")),
+        "the same page from the saved stream"
+    );
 }
 
 /// The browser on PATH, if any.
@@ -596,7 +699,7 @@ fn a_failing_run_report_renders_in_headless_chromium() {
     let requirements = requirement_lines(&read(dir.path().join("events.jsonl")));
     let page = dir.path().join("both.html");
     let profile = dir.path().join("profile");
-    let headless = |query: &str, extra: &[String]| {
+    let open = |page: &Path, query: &str, extra: &[String]| {
         let output = Command::new(&browser)
             .args([
                 "--headless",
@@ -615,10 +718,11 @@ fn a_failing_run_report_renders_in_headless_chromium() {
         assert!(output.status.success(), "chromium: {}", stderr(&output));
         output
     };
-    let dom = |query: &str| {
-        let dumped = headless(query, &["--dump-dom".to_owned()]);
+    let dom_of = |page: &Path, query: &str| {
+        let dumped = open(page, query, &["--dump-dom".to_owned()]);
         Html::parse_document(&String::from_utf8_lossy(&dumped.stdout))
     };
+    let dom = |query: &str| dom_of(&page, query);
 
     let all = dom("");
     assert_structure(&all, requirements, 2);
@@ -662,7 +766,8 @@ fn a_failing_run_report_renders_in_headless_chromium() {
     assert_eq!(shown(&dom("?actor=nobody")), ["failed", "passed"]);
 
     let shot = dir.path().join("report.png");
-    headless(
+    open(
+        &page,
         "",
         &[
             format!("--screenshot={}", shot.display()),
@@ -675,5 +780,34 @@ fn a_failing_run_report_renders_in_headless_chromium() {
         png.len() > 10_000,
         "more than a blank page: {} bytes",
         png.len()
+    );
+
+    // A replay's streams side by side: failed only keeps the rows at fault, an actor its table.
+    seeded_replay(dir.path(), &[]);
+    let replay_page = dir.path().join("replay.html");
+    let rows = |page: &Html| -> Vec<String> {
+        select(page, "table.side-by-side tr.pair:not([hidden])")
+            .iter()
+            .map(|row| row.value().attr("class").unwrap().to_owned())
+            .collect()
+    };
+    let every = rows(&dom_of(&replay_page, ""));
+    let failing = rows(&dom_of(&replay_page, "?failed-only=1"));
+    assert!(failing.len() < every.len(), "{failing:?} of {every:?}");
+    assert!(!failing.is_empty() && failing.iter().all(|class| class == "pair fail"));
+    let agent = dom_of(&replay_page, "?actor=agent");
+    let tables: Vec<(&str, bool)> = select(&agent, "table.side-by-side")
+        .iter()
+        .map(|t| {
+            let attr = |name| t.value().attr(name);
+            (attr("data-actor").unwrap(), attr("hidden").is_some())
+        })
+        .collect();
+    assert!(tables.contains(&("agent", false)), "{tables:?}");
+    assert!(
+        tables
+            .iter()
+            .all(|&(actor, hidden)| hidden == (actor != "agent")),
+        "only the agent's table stays: {tables:?}"
     );
 }

@@ -27,7 +27,10 @@
 //!   StatusChange against the others is a SHOULD, NON-STRICT). Across chats, across
 //!   sessions, and where the documents leave it open, the order is free.
 //!
-//! Every finding cites [`REQUIREMENT`].
+//! Every finding cites [`REQUIREMENT`], and one about received notifications points at them
+//! ([`NotificationRef`], by their `seq` in the actor's replayed stream, [`replayed_seqs`]), so
+//! the reports mark them; a missing one is a recorded notification, which no `seq` of that
+//! stream names: its finding points at nothing.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
@@ -46,7 +49,7 @@ use super::script::{JsonText, LOG_KIND, RecordedNote, Sources, Store, kind_of};
 use super::switch_log::may_log_switch;
 use crate::check::diff::unified;
 use crate::check::json::chat_key;
-use crate::check::{Finding, Verdict};
+use crate::check::{Finding, Located, NotificationRef, Verdict};
 
 /// The requirement replay findings cite: the replay must reproduce the recorded behaviour.
 pub const REQUIREMENT: &str = "REPLAY-DIFF";
@@ -289,6 +292,22 @@ impl Matcher {
     }
 }
 
+/// For each record of `received`, the `seq` of the notification it is part of in the actor's
+/// replayed stream (the `notification` events): a further log entry of a notification
+/// ([`Sent::Further`]) is part of the one before it.
+pub fn replayed_seqs(received: &[Received]) -> Vec<u64> {
+    let mut next: u64 = 0;
+    received
+        .iter()
+        .map(|got| {
+            if !matches!(got.sent, Sent::Further) {
+                next += 1;
+            }
+            next.saturating_sub(1)
+        })
+        .collect()
+}
+
 /// A received notification, as the matcher compares it with recorded candidates.
 struct Candidate<'a> {
     /// The chat it is about, as [`chat_key`] reads it.
@@ -381,13 +400,15 @@ fn describe(data: &Value) -> String {
     words.join(" ")
 }
 
-/// Keeps the first [`SHOWN`] findings of a kind and counts the rest in one more.
+/// Keeps the first [`SHOWN`] findings of a kind and counts the rest in one more, which points
+/// at the notifications they were about (so the reports still mark them).
 struct Capped {
     check: &'static str,
     what: &'static str,
     verdict: Verdict,
-    shown: Vec<Finding>,
+    shown: Vec<Located>,
     hidden: usize,
+    hidden_about: Vec<NotificationRef>,
 }
 
 impl Capped {
@@ -398,6 +419,7 @@ impl Capped {
             verdict,
             shown: Vec::new(),
             hidden: 0,
+            hidden_about: Vec::new(),
         }
     }
 
@@ -411,20 +433,22 @@ impl Capped {
         }
     }
 
-    fn push(&mut self, message: String, details: Vec<String>) {
+    /// Files a finding about the received notifications `about`.
+    fn push(&mut self, message: String, details: Vec<String>, about: Vec<NotificationRef>) {
         if self.shown.len() < SHOWN {
             let finding = self.finding(message, details);
-            self.shown.push(finding);
+            self.shown.push(Located::about(finding, about));
         } else {
             self.hidden += 1;
+            self.hidden_about.extend(about);
         }
     }
 
-    fn finish(mut self, actor: &str, out: &mut Vec<Finding>) {
+    fn finish(mut self, actor: &str, out: &mut Vec<Located>) {
         if self.hidden > 0 {
             let message = format!("{actor}: {} more {} not shown", self.hidden, self.what);
             let finding = self.finding(message, Vec::new());
-            self.shown.push(finding);
+            self.shown.push(Located::about(finding, self.hidden_about));
         }
         out.extend(self.shown);
     }
@@ -508,10 +532,23 @@ fn switch_entries(received: &[Received], notes: &[RecordedNote], leeway: &Leeway
     out
 }
 
+/// For each of `notes` recorded notifications, the `seq` of the replayed notification it was
+/// paired with ([`replayed_seqs`]), if any.
+pub fn recorded_counterparts(received: &[Received], notes: usize) -> Vec<Option<u64>> {
+    let mut counterparts = vec![None; notes];
+    for (got, seq) in received.iter().zip(replayed_seqs(received)) {
+        if let Some(slot) = got.matched.and_then(|index| counterparts.get_mut(index)) {
+            *slot = Some(seq);
+        }
+    }
+    counterparts
+}
+
 /// The differences between what `actor` received in the replay and in the recording (see the
 /// module doc). On a session of `open_tails` (the recording stopped listening before it ended,
 /// [`ActorPlan::open_tails`](super::script::ActorPlan::open_tails)), what could have come after
-/// all the recording heard cannot be checked (`unheard`): it is reported as INFO.
+/// all the recording heard cannot be checked (`unheard`): it is reported as INFO. Each finding
+/// points at the received notifications it is about (see the module doc).
 pub fn findings(
     actor: &str,
     sources: &Sources,
@@ -520,7 +557,7 @@ pub fn findings(
     open_tails: &HashSet<Option<String>>,
     received: &[Received],
     remap: PartyIds<'_>,
-) -> Vec<Finding> {
+) -> Vec<Located> {
     let mut one_sided = Capped::new(
         "replay.fields",
         "notifications with fields on one side only",
@@ -565,6 +602,8 @@ pub fn findings(
             requests: 0,
         }
     }));
+    let seqs = replayed_seqs(received);
+    let at = |position: usize| vec![NotificationRef::whole(actor, seqs[position])];
     let mut paired = vec![false; notes.len()];
     let mut streams: HashMap<Stream, Arrivals> = HashMap::new();
     for (position, got) in received.iter().enumerate() {
@@ -585,6 +624,7 @@ pub fn findings(
                         why.ruling()
                     ),
                     vec![data.to_string()],
+                    at(position),
                 );
                 continue;
             }
@@ -597,6 +637,7 @@ pub fn findings(
                         got.channel
                     ),
                     vec![data.to_string()],
+                    at(position),
                 );
                 continue;
             }
@@ -607,6 +648,7 @@ pub fn findings(
                     got.channel
                 ),
                 vec![data.to_string()],
+                at(position),
             );
             continue;
         };
@@ -636,6 +678,7 @@ pub fn findings(
                             Optional::JoinSnapshot.ruling()
                         ),
                         Vec::new(),
+                        at(position),
                     );
                     Comparison::ending(&expected, &actual, ending)
                 }
@@ -648,6 +691,7 @@ pub fn findings(
                 one_sided.push(
                     format!("{actor}: {} ({entry}): {fields}", describe(&data)),
                     Vec::new(),
+                    at(position),
                 );
             }
             if !comparison.same() && leeway.optional(index) == Some(Optional::SwitchEntry) {
@@ -663,6 +707,7 @@ pub fn findings(
                         &comparison.actual,
                         (&label, "replayed"),
                     )],
+                    at(position),
                 );
             } else if !comparison.same() {
                 let label = format!("recorded ({entry}, ids remapped)");
@@ -676,6 +721,7 @@ pub fn findings(
                         &comparison.actual,
                         (&label, "replayed"),
                     )],
+                    at(position),
                 );
             }
         }
@@ -701,9 +747,12 @@ pub fn findings(
                 describe(&data),
                 describe(&overtaken.data.parse()),
             );
+            // Both: the one that came late and the one it came after.
+            let mut about = at(position);
+            about.extend(at(broken.overtaken));
             match broken.verdict {
-                Verdict::Fail => order.push(message, Vec::new()),
-                _ => order_should.push(message, Vec::new()),
+                Verdict::Fail => order.push(message, Vec::new(), about),
+                _ => order_should.push(message, Vec::new(), about),
             }
         }
     }
@@ -720,6 +769,7 @@ pub fn findings(
                         why.ruling()
                     ),
                     Vec::new(),
+                    Vec::new(),
                 );
                 continue;
             }
@@ -731,6 +781,7 @@ pub fn findings(
                     sources.label(note.entry)
                 ),
                 vec![remap.value(&recorded, None).to_string()],
+                Vec::new(),
             );
         }
     }
@@ -802,11 +853,13 @@ mod tests {
         let mut matcher = Matcher::new(0, notes, leeway.clone());
         let mut store = Store::new();
         for (session, data) in arrivals {
+            // Each arrival is a whole notification.
+            let data = Arc::new(data.clone());
             matcher.offer(
                 notes,
                 &session.as_deref().map(Arc::from),
                 "/v2/me/chats".into(),
-                (Arc::new(data.clone()), None),
+                (data.clone(), Some(data)),
                 (&mut remap, &mut store),
             );
         }
@@ -835,6 +888,19 @@ mod tests {
         received: &[Received],
         (remap, leeway): (&PartyRemaps, &Leeway),
     ) -> Vec<Finding> {
+        located_findings(notes, open_tails, received, (remap, leeway))
+            .into_iter()
+            .map(|located| located.finding)
+            .collect()
+    }
+
+    /// [`leeway_findings`] with the notifications each is about.
+    fn located_findings(
+        notes: &[RecordedNote],
+        open_tails: &HashSet<Option<String>>,
+        received: &[Received],
+        (remap, leeway): (&PartyRemaps, &Leeway),
+    ) -> Vec<Located> {
         findings(
             "agent",
             &Sources::default(),
@@ -953,15 +1019,22 @@ mod tests {
         assert_eq!(agent_findings(&notes, &closed(), &received, &remap), []);
     }
 
-    #[test]
-    fn a_changed_notification_is_a_diff_and_extra_or_missing_ones_are_reported() {
-        let notes = [
-            recorded(state("A", "Invited", "Ann")),
-            recorded(state("A", "Chatting", "Ann")),
-            recorded(state("A", "Completed", "Ann")),
-        ];
+    /// Chat A recorded Invited, Chatting, then Completed.
+    fn invited_chatting_completed() -> [RecordedNote; 3] {
+        ["Invited", "Chatting", "Completed"].map(|s| recorded(state("A", s, "Ann")))
+    }
+
+    /// Chat X Chatting, visible to agents only: it differs from the recorded Chatting.
+    fn chatting_for_agents() -> Value {
         let mut changed = state("X", "Chatting", "Ann");
         changed["chat"]["visibility"] = json!("Agents");
+        changed
+    }
+
+    #[test]
+    fn a_changed_notification_is_a_diff_and_extra_or_missing_ones_are_reported() {
+        let notes = invited_chatting_completed();
+        let changed = chatting_for_agents();
         let (received, remap) = replay(
             &notes,
             &[
@@ -1285,8 +1358,118 @@ mod tests {
         );
         assert_eq!(found.len(), SHOWN + 1);
         assert_eq!(
-            found[SHOWN].message,
+            found[SHOWN].finding.message,
             "agent: 5 more missing notifications not shown"
         );
+    }
+
+    /// The checks of `found` and the replayed `seq`s each points at.
+    fn pointed(found: &[Located]) -> Vec<(&str, Vec<u64>)> {
+        found
+            .iter()
+            .map(|located| {
+                let seqs = located.notifications.iter().map(|r| r.seq).collect();
+                (located.finding.check.as_str(), seqs)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn findings_point_at_the_replayed_notifications_they_are_about() {
+        let notes = invited_chatting_completed();
+        let changed = chatting_for_agents();
+        let (received, remap) = replay(
+            &notes,
+            &[
+                changed,
+                state("X", "Invited", "Ann"),
+                json!({"messageType": "MessageLogUpdated", "chatUri": "http://h/api/v2/chats/X"}),
+            ],
+        );
+        let found = located_findings(&notes, &closed(), &received, (&remap, &Leeway::default()));
+        assert_eq!(
+            pointed(&found),
+            [
+                ("replay.notification", vec![0]),
+                ("replay.order", vec![1, 0]),
+                ("replay.missing", vec![]),
+                ("replay.unexpected", vec![2]),
+            ],
+            "the missing one is recorded: no replayed seq names it"
+        );
+        assert!(
+            found
+                .iter()
+                .flat_map(|l| &l.notifications)
+                .all(|r| r.actor == "agent")
+        );
+    }
+
+    #[test]
+    fn findings_not_shown_still_point_at_their_notifications() {
+        let arrivals: Vec<Value> = (0..SHOWN + 2)
+            .map(|i| state(&format!("C{i}"), "Invited", "Ann"))
+            .collect();
+        let (received, remap) = replay(&[], &arrivals);
+        let found = located_findings(&[], &closed(), &received, (&remap, &Leeway::default()));
+        assert_eq!(found.len(), SHOWN + 1);
+        assert_eq!(pointed(&found[..1]), [("replay.unexpected", vec![0])]);
+        let last = SHOWN as u64;
+        assert_eq!(
+            pointed(&found[SHOWN..]),
+            [("replay.unexpected", vec![last, last + 1])]
+        );
+    }
+
+    #[test]
+    fn further_log_entries_share_the_seq_of_the_notification_they_came_in() {
+        let log = |text: &str| {
+            json!({"messageType": "MessageLogUpdated", "chatUri": "http://h/api/v2/chats/X",
+                   "messages": [{"text": text}]})
+        };
+        let mut matcher = Matcher::new(0, &[], Leeway::default());
+        let (mut remap, mut store) = (PartyRemaps::new(1, Remap::default()), Store::new());
+        let batch = Arc::new(json!({"messageType": "MessageLogUpdated", "messages": []}));
+        let whole = Arc::new(log("a"));
+        let arrivals = [
+            (whole.clone(), Some(whole)),
+            (Arc::new(log("b")), Some(batch)),
+            (Arc::new(log("c")), None),
+            (Arc::new(log("d")), None),
+        ];
+        for arrival in arrivals {
+            matcher.offer(
+                &[],
+                &None,
+                "/v2/me/chats".into(),
+                arrival,
+                (&mut remap, &mut store),
+            );
+        }
+        assert_eq!(replayed_seqs(&matcher.take_received()), [0, 1, 1, 1]);
+        assert_eq!(replayed_seqs(&[]), Vec::<u64>::new());
+    }
+
+    #[test]
+    fn each_recorded_notification_links_to_the_replayed_one_it_paired_with() {
+        let notes = [
+            recorded(state("A", "Invited", "Ann")),
+            recorded(state("B", "Invited", "Bob")),
+            recorded(state("A", "Completed", "Ann")),
+        ];
+        let (received, _) = replay(
+            &notes,
+            &[
+                state("Y", "Invited", "Bob"),
+                json!({"messageType": "MessageLogUpdated", "chatUri": "http://h/api/v2/chats/Y"}),
+                state("X", "Invited", "Ann"),
+            ],
+        );
+        assert_eq!(
+            recorded_counterparts(&received, notes.len()),
+            [Some(2), Some(0), None],
+            "by the replayed seq; the one not received has none"
+        );
+        assert_eq!(recorded_counterparts(&[], 2), [None, None]);
     }
 }

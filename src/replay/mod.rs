@@ -485,6 +485,14 @@ pub async fn replay_group(group: Arc<GroupPlan>, ctx: &ReplayContext) -> Scenari
             &received,
             remap.party(actor),
         );
+        // Which replayed notification each recorded one paired with, for the side-by-side
+        // view: only when the traffic is listed (a long group without it holds no more, and
+        // lists no recorded notification below).
+        let counterparts = if ctx.traffic {
+            compare::recorded_counterparts(&received, plan.notes.len())
+        } else {
+            Vec::new()
+        };
         // Every notification the target sent is judged by the schemas, as `run` judges it: a
         // field the documents require is missing even where the comparison lets a field on one
         // side only pass.
@@ -498,23 +506,15 @@ pub async fn replay_group(group: Arc<GroupPlan>, ctx: &ReplayContext) -> Scenari
         let (mut ordered, mut judged, mut listed) = (Vec::new(), Vec::new(), Vec::new());
         let sent = received
             .into_iter()
-            .filter_map(|got| Some((got.sent()?, got.channel)));
-        for (seq, (data, channel)) in sent.enumerate() {
+            .filter_map(|got| Some((got.sent()?, got.channel, got.matched)));
+        for (seq, (data, channel, matched)) in sent.enumerate() {
             let seq = seq as u64;
             let found = indexes.observe(&plan.name, seq, &data);
             ordered.extend(found.map(|finding| RunEvent::found(&group.name, None, finding)));
             let invalid = schemas
                 .iter()
                 .flat_map(|schemas| schemas.validate_notification_of(&plan.name, seq, &data));
-            judged.extend(invalid.map(|located| RunEvent::Finding {
-                scenario: group.name.clone(),
-                step: None,
-                finding: located.finding,
-                notifications: located.notifications,
-                responses: Vec::new(),
-                blocked_by: None,
-                known: false,
-            }));
+            judged.extend(invalid.map(|located| RunEvent::located(&group.name, None, located)));
             if ctx.traffic {
                 listed.push(RunEvent::Notification {
                     scenario: group.name.clone(),
@@ -523,15 +523,31 @@ pub async fn replay_group(group: Arc<GroupPlan>, ctx: &ReplayContext) -> Scenari
                     channel: channel.to_string(),
                     at_ms: None,
                     redelivered: false,
+                    counterpart: matched.map(|index| index as u64),
                     data: Arc::unwrap_or_clone(data),
                 });
             }
+        }
+        // What the actor received in the recording, each parsed again only to be listed.
+        for (seq, (note, counterpart)) in plan.notes.iter().zip(counterparts).enumerate() {
+            listed.push(RunEvent::RecordedNotification {
+                scenario: group.name.clone(),
+                actor: plan.name.clone(),
+                seq: seq as u64,
+                channel: note.channel.to_string(),
+                counterpart,
+                optional: matcher
+                    .leeway()
+                    .optional(seq)
+                    .map(|o| o.ruling().to_owned()),
+                data: Arc::unwrap_or_clone(note.data.parse()),
+            });
         }
         all.extend(ordered.into_iter().chain(judged).chain(listed));
         all.extend(
             findings
                 .into_iter()
-                .map(|finding| RunEvent::found(&group.name, None, finding)),
+                .map(|located| RunEvent::located(&group.name, None, located)),
         );
     }
     for (run, plan) in runs.iter().zip(&group.actors) {

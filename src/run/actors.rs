@@ -322,6 +322,7 @@ impl Runner<'_> {
                             .as_millis() as u64,
                     ),
                     redelivered: delivery.redelivered,
+                    counterpart: None,
                     data: std::sync::Arc::unwrap_or_clone(delivery.data),
                 });
             }

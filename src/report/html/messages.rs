@@ -6,7 +6,7 @@
 
 use std::collections::HashSet;
 
-use crate::check::{NotificationRef, ResponseRef, Verdict};
+use crate::check::{Finding, NotificationRef, ResponseRef, Verdict};
 use crate::event::RunEvent;
 use crate::trial::ScenarioRun;
 
@@ -40,6 +40,12 @@ pub(super) struct Message<'a> {
     pub event: usize,
 }
 
+/// Whether a finding fails its trial: FAIL or NON-STRICT, not accepted by the baseline
+/// (consequences too).
+pub(super) fn failing(finding: &Finding, known: bool) -> bool {
+    finding.verdict != Verdict::Info && !known
+}
+
 /// What the failing findings of a trial are about.
 #[derive(Debug, Default)]
 struct Marks<'a> {
@@ -60,9 +66,9 @@ impl<'a> Marks<'a> {
                     finding,
                     notifications,
                     responses,
-                    known: false,
+                    known,
                     ..
-                } if finding.verdict != Verdict::Info => {
+                } if failing(finding, *known) => {
                     marks.notifications.extend(notifications);
                     marks.responses.extend(responses);
                     if let (Some(step), true, true) =
@@ -108,7 +114,7 @@ fn path_of(url: &str) -> &str {
 
 /// What a notification's arrow says (its `notificationType`, else its `messageType`, else its
 /// channel) and its title (the channel and both types).
-fn notification_label(channel: &str, data: &serde_json::Value) -> (String, String) {
+pub(super) fn notification_label(channel: &str, data: &serde_json::Value) -> (String, String) {
     let field = |name: &str| data.get(name).and_then(serde_json::Value::as_str);
     let (message_type, notification_type) = (field("messageType"), field("notificationType"));
     let label = notification_type.or(message_type).unwrap_or(channel);
@@ -211,6 +217,7 @@ mod tests {
             channel: "/v2/me/chats".to_owned(),
             at_ms: Some(at_ms),
             redelivered: false,
+            counterpart: None,
             data: json!({"messageType": "ChatStatusChanged", "notificationType": "Push"}),
         }
     }

@@ -8,6 +8,8 @@
 //! - [`messages`]: a trial's exchanges and notifications as messages in time order, the
 //!   failing ones marked.
 //! - [`sequence`]: the sequence diagram (SVG) of those messages.
+//! - [`streams`]: for a replay, each actor's recorded and replayed notifications side by side,
+//!   paired as the comparison paired them, the rows at fault marked.
 //! - [`evidence`]: a finding's evidence: diffs side by side, schema errors with their instance
 //!   paths, the documented example beside the notification it was diffed with.
 //!
@@ -18,6 +20,7 @@ mod matrix;
 mod messages;
 mod page;
 mod sequence;
+mod streams;
 mod trial;
 
 use serde_json::Value;

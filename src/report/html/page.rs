@@ -51,11 +51,16 @@ td.status.PASS { background: #dff5e1; } td.status.NOT-RUN { color: #777; }
 table.diff td { white-space: pre; }
 table.diff td.del { background: #ffebe9; } table.diff td.add { background: #e6ffec; }
 table.diff td.none { background: #f6f6f6; } table.diff tr.gap td { color: #999; }
+table.side-by-side { margin: .3em 0 1em; } table.side-by-side caption { text-align: left; font-weight: bold; }
+table.side-by-side td.none { background: #f6f6f6; }
+table.side-by-side tr.fail td { background: #fde2e1; } table.side-by-side tr.fail td.status { color: #8a1010; font-weight: bold; }
+table.side-by-side tr.optional td { background: #f1f1fb; color: #555; }
 .beside { display: flex; gap: 1em; } .beside figure { flex: 1; margin: 0; min-width: 0; }
 "#;
 
 /// The filters' script: shows the trials (and matrix rows) the filters select, dims the other
-/// actors' arrows, keeps the filters in the page's address (`?failed-only=1&requirement=ID&
+/// actors' arrows, shows a replay's side-by-side rows at fault only (failed only) and the chosen
+/// actor's table only, keeps the filters in the page's address (`?failed-only=1&requirement=ID&
 /// actor=NAME`, so a filtered view can be opened again), and opens the JSON an arrow points
 /// at. Nothing in it comes from the target.
 const SCRIPT: &str = r#"
@@ -87,6 +92,13 @@ const SCRIPT: &str = r#"
     document.querySelectorAll('.sequence .message, .sequence .lane').forEach(function (item) {
       var other = actor && item.dataset.actor !== actor && item.dataset.actor !== 'server';
       item.classList.toggle('dim', !!other);
+    });
+    // A replay's streams side by side: the chosen actor's table, the rows at fault.
+    document.querySelectorAll('table.side-by-side').forEach(function (table) {
+      table.hidden = !!actor && table.dataset.actor !== actor;
+    });
+    document.querySelectorAll('table.side-by-side tr.pair').forEach(function (row) {
+      row.hidden = failed && !row.classList.contains('fail');
     });
   }
   function remember() {

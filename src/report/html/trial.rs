@@ -1,15 +1,18 @@
 //! One trial's section: its name, outcome and file; its steps with their source and how each
-//! ended; its sequence diagram; its findings with their evidence; and the full JSON of every
-//! exchange and notification, each in a `<details>` the diagram's arrows open.
+//! ended; its sequence diagram; for a replay, its recorded and replayed notifications side by
+//! side; its findings with their evidence; and the full JSON of every exchange and
+//! notification (recorded ones too), each in a `<details>` the diagram's arrows and the
+//! side-by-side view's cells open.
 //!
 //! The section carries what the filters look at: `data-outcome` (`failed` when the trial fails
 //! the run), `data-requirements` and `data-actors` (JSON arrays).
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use maud::{Markup, html};
 
 use super::messages::{self, Message};
+use super::streams::{self, Streams};
 use super::{Examples, evidence, sequence};
 use crate::event::{Outcome, RunEvent};
 use crate::report::tier;
@@ -84,18 +87,25 @@ fn steps(subject: &impl Subject, run: &ScenarioRun) -> Markup {
     }
 }
 
-/// The findings, each with its evidence.
+/// The id of the finding of event `event` of trial `index`.
+fn finding_anchor(index: usize, event: usize) -> String {
+    format!("t{index}-f{event}")
+}
+
+/// The findings, each with its evidence (and its id: the side-by-side view links to it).
 fn findings(
+    index: usize,
     subject: &impl Subject,
     run: &ScenarioRun,
     strict: bool,
     examples: &dyn Examples,
 ) -> Markup {
     html! {
-        @for event in &run.events {
-            @if let RunEvent::Finding { step, finding, notifications, blocked_by, known, .. } = event {
+        @for (event, item) in run.events.iter().enumerate() {
+            @if let RunEvent::Finding { step, finding, notifications, blocked_by, known, .. } = item {
                 @let tier = tier(finding.verdict, strict, *known);
-                div class={ "finding " (tier.split(' ').next().unwrap_or_default()) } {
+                div id=(finding_anchor(index, event))
+                    class={ "finding " (tier.split(' ').next().unwrap_or_default()) } {
                     p {
                         strong { (tier) } " [" code { (finding.requirement) } "] "
                         (finding.check) ": " (finding.message)
@@ -113,23 +123,40 @@ fn findings(
     }
 }
 
-/// The full JSON of every event an arrow points at.
-fn bodies(index: usize, run: &ScenarioRun, messages: &[Message<'_>]) -> Markup {
-    let shown: BTreeSet<usize> = messages.iter().map(|m| m.event).collect();
-    let label: HashMap<usize, &Message<'_>> = messages.iter().map(|m| (m.event, m)).collect();
+/// The full JSON of every event an arrow or a side-by-side cell points at, by event: the actor
+/// and what it is.
+fn bodies(index: usize, run: &ScenarioRun, shown: &BTreeMap<usize, (&str, String)>) -> Markup {
     html! {
         div.bodies {
-            @for event in shown {
-                @let message = label[&event];
+            @for (&event, (actor, title)) in shown {
                 details.body id=(body_anchor(index, event)) {
-                    summary {
-                        (message.actor.unwrap_or("harness")) ": " (message.title)
-                    }
+                    summary { (actor) ": " (title) }
                     pre.json { (serde_json::to_string_pretty(&run.events[event]).unwrap_or_default()) }
                 }
             }
         }
     }
+}
+
+/// The events whose JSON the page holds: those the arrows point at, and the recorded
+/// notifications; each with its actor and what it is.
+fn shown<'a>(
+    messages: &[Message<'a>],
+    streams: &[Streams<'a>],
+) -> BTreeMap<usize, (&'a str, String)> {
+    // A request and its response are one event: the response's title, which names both, wins.
+    let mut shown: BTreeMap<usize, (&str, String)> = messages
+        .iter()
+        .map(|m| (m.event, (m.actor.unwrap_or("harness"), m.title.clone())))
+        .collect();
+    for stream in streams {
+        let recorded = stream.rows.iter().flat_map(|row| &row.recorded);
+        shown.extend(recorded.map(|cell| {
+            let title = format!("recorded #{} {}", cell.seq, cell.title);
+            (cell.event, (stream.actor, title))
+        }));
+    }
+    shown
 }
 
 /// The id of the `<details>` of event `event` of trial `index`.
@@ -147,6 +174,8 @@ pub(super) fn section(
 ) -> Markup {
     let messages = messages::of(run);
     let lanes = sequence::lanes(&messages);
+    let streams = streams::of(run);
+    let shown = shown(&messages, &streams);
     let ended = outcome(run, strict);
     let requirements = requirements(subject, run);
     html! {
@@ -162,13 +191,21 @@ pub(super) fn section(
             div.diagram {
                 (sequence::diagram(&messages, |event| body_anchor(index, event)))
             }
+            @if !streams.is_empty() {
+                h3 { "Recorded and replayed" }
+                (streams::view(run, &streams, |event| body_anchor(index, event),
+                    |event| finding_anchor(index, event)))
+            }
             @if run.findings().next().is_some() {
                 h3 { "Findings" }
-                (findings(subject, run, strict, examples))
+                (findings(index, subject, run, strict, examples))
             }
             details.traffic {
-                summary { "Full JSON of the " (messages.len()) " message(s)" }
-                (bodies(index, run, &messages))
+                summary {
+                    "Full JSON of the " (messages.len()) " message(s)"
+                    @if shown.len() > messages.len() { " and recorded notifications" }
+                }
+                (bodies(index, run, &shown))
             }
         }
     }
