@@ -10,13 +10,16 @@ use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 /// Every environment twin: none leaks in from the environment the tests run in.
-const TWINS: [&str; 6] = [
+const TWINS: [&str; 9] = [
     "GWS_CONFORM_TARGET",
     "GWS_CONFORM_PROFILE",
     "GWS_CONFORM_JUNIT",
     "GWS_CONFORM_JSON",
+    "GWS_CONFORM_HTML",
     "GWS_CONFORM_BASELINE",
     "GWS_CONFORM_WAIT_FOR_TARGET",
+    "GWS_CONFORM_PARTITION",
+    "GWS_CONFORM_CACERT",
 ];
 
 /// The binary with `env` set and every other twin unset.
@@ -244,4 +247,55 @@ fn a_target_that_starts_late_is_waited_for() {
         stderr.contains(&format!("note: the target {url} answered after")),
         "{stderr}"
     );
+}
+
+#[test]
+fn the_partition_comes_from_the_environment_and_the_flag_wins() {
+    let listed = |args: &[&str], env: &[(&str, &str)]| {
+        let mut all = vec!["run", "--list"];
+        all.extend_from_slice(args);
+        let out = output(&all, env);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(str::to_owned)
+            .collect::<Vec<_>>()
+    };
+    let (first, second) = (
+        listed(&["--partition", "1/2"], &[]),
+        listed(&["--partition", "2/2"], &[]),
+    );
+    let env = [("GWS_CONFORM_PARTITION", "1/2")];
+    assert_eq!(listed(&[], &env), first, "the environment's shard");
+    assert_eq!(
+        listed(&["--partition", "2/2"], &env),
+        second,
+        "the flag wins"
+    );
+    let bad = output(&["run", "--list"], &[("GWS_CONFORM_PARTITION", "3/2")]);
+    assert_eq!(
+        bad.status.code(),
+        Some(2),
+        "a bad shard from the environment is bad input"
+    );
+}
+
+#[test]
+fn a_lab_certificate_comes_from_the_environment() {
+    let dir = temp_dir("cacert");
+    let pem = dir.join("lab.pem");
+    std::fs::write(&pem, "not a certificate\n").unwrap();
+    let target = format!("https://{}", closed_address());
+    let out = output(
+        &["run", "--target", &target, "cancel-monitoring"],
+        &[("GWS_CONFORM_CACERT", pem.to_str().unwrap())],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "the file is read: {}",
+        stderr(&out)
+    );
+    assert!(stderr(&out).contains("lab.pem"), "{}", stderr(&out));
+    let _ = std::fs::remove_dir_all(&dir);
 }

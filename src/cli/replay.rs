@@ -114,7 +114,7 @@ pub struct ReplayArgs {
     /// Replay only shard K of N of the groups (`K/N` or `count:K/N`): the groups in name
     /// order, dealt round-robin, so N jobs given the same capture replay every group exactly
     /// once (docs/ci.md). `--list` lists the shard.
-    #[arg(long, value_name = "K/N", value_parser = parse_partition)]
+    #[arg(long, value_name = "K/N", value_parser = parse_partition, env = "GWS_CONFORM_PARTITION")]
     pub partition: Option<Partition>,
     /// List the groups instead of replaying them.
     #[arg(long)]

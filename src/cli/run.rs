@@ -46,7 +46,7 @@ pub struct RunArgs {
     /// Run only shard K of N of the selected scenarios (`K/N` or `count:K/N`): the selection
     /// in scenario-name order, dealt round-robin, so N jobs given the same selection run every
     /// scenario exactly once (docs/ci.md). `--list` lists the shard.
-    #[arg(long, value_name = "K/N", value_parser = parse_partition)]
+    #[arg(long, value_name = "K/N", value_parser = parse_partition, env = "GWS_CONFORM_PARTITION")]
     pub partition: Option<Partition>,
     /// Run only the selected scenarios that failed or errored when last run against the same
     /// target with the same `--scenarios` (every run records them); with no such run on

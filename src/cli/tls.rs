@@ -14,7 +14,7 @@ pub struct TlsArgs {
     /// Trust the certificates of this PEM file (one or more `-----BEGIN CERTIFICATE-----`
     /// blocks: a lab's certificate authority, or a self-signed server certificate) in addition
     /// to the system's roots, on an `https://` target.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", env = "GWS_CONFORM_CACERT")]
     pub cacert: Option<PathBuf>,
     /// Do not check an `https://` target's TLS certificate at all (warned on stderr): anyone on
     /// the way could then read and change the traffic, credentials included. Prefer --cacert.
