@@ -201,16 +201,16 @@ impl Matcher {
             let candidates = self.unpaired.get(&key)?;
             received.best(notes, candidates, (&self.leeway, class))
         };
+        let next_of_chat = || {
+            let candidates = self.unpaired.get(&key)?;
+            received.next_of_chat(notes, candidates, &self.leeway)
+        };
         let matched = if may_be_snapshot && optional.is_none() {
             // A list that may be a join snapshot (`choice-join-delivery`) pairs with the next
             // recorded list of its chat if it says the same, else with a recorded snapshot;
             // else, if it shows fewer participants than that next list, it is left for the
             // verdict to tell (it is one if a later list extends it); else it differs from it.
-            let next = self
-                .unpaired
-                .get(&key)
-                .and_then(|candidates| received.next_of_chat(notes, candidates, &self.leeway))
-                .map(|index| (index, alike(&notes[index].data(), &data)));
+            let next = next_of_chat().map(|index| (index, alike(&notes[index].data(), &data)));
             match next {
                 Some((_, true)) => next,
                 _ => best(Some(Optional::JoinSnapshot)).or(next.filter(|&(index, _)| {
@@ -227,10 +227,8 @@ impl Matcher {
                 Some((_, true)) => required,
                 _ => best(Some(Optional::SwitchEntry)).or_else(|| {
                     let last = chat.as_deref().and_then(|chat| self.last_log.get(chat));
-                    let next = self.unpaired.get(&key).and_then(|candidates| {
-                        received.next_of_chat(notes, candidates, &self.leeway)
-                    });
-                    let (last, next) = (last.map(|&i| &notes[i]), next.map(|i| &notes[i]));
+                    let (last, next) =
+                        (last.map(|&i| &notes[i]), next_of_chat().map(|i| &notes[i]));
                     let recorded_chat = last.or(next).and_then(|note| note.chat.as_deref());
                     let slot = (last.map(|n| n.arrival_us), next.map(|n| n.arrival_us));
                     let switched = self.leeway.switched_between(recorded_chat, slot);
@@ -489,18 +487,14 @@ fn unheard(open_tails: &HashSet<Option<String>>, received: &[Received]) -> Vec<b
 /// For each received notification, whether it is an unpaired log entry a mode switch may
 /// have added ([`super::switch_log`]) where the recording switched its chat's mode: between
 /// the recorded counterparts of the paired entries of its chat around it (from the start,
-/// or to the end, where there is none on a side).
-fn switch_entries(received: &[Received], notes: &[RecordedNote], leeway: &Leeway) -> Vec<bool> {
-    // Per received notification: the chat of a log entry, and whether it is a candidate.
-    let logs: Vec<(Option<String>, bool)> = received
-        .iter()
-        .map(|got| {
-            let data = got.data.parse();
-            let log = data.get("messageType").and_then(Value::as_str) == Some("MessageLogUpdated");
-            let candidate = got.matched.is_none() && may_log_switch(&data);
-            (log.then(|| chat_key(&data)).flatten(), candidate)
-        })
-        .collect();
+/// or to the end, where there is none on a side). `logs` says, per received notification, the
+/// chat of a log entry and whether it is unpaired and may have logged a switch.
+fn switch_entries(
+    received: &[Received],
+    logs: &[(Option<String>, bool)],
+    notes: &[RecordedNote],
+    leeway: &Leeway,
+) -> Vec<bool> {
     // The counterpart of the paired entry of the chat before each candidate, then after it.
     let mut before = vec![None; received.len()];
     let mut last: HashMap<&str, usize> = HashMap::new();
@@ -592,16 +586,25 @@ pub fn findings(
     );
     let mut seen = Seen::default();
     let after_recording = unheard(open_tails, received);
-    let switched = switch_entries(received, notes, leeway);
+    // One reading of each notification serves both: a long group's are spooled.
+    let mut logs = Vec::with_capacity(received.len());
     let delivered = deliveries(received.iter().map(|got| {
         let data = got.data.parse();
+        let chat = chat_key(&data);
+        let shown = Shown::of(data.clone());
+        let candidate = got.matched.is_none() && may_log_switch(&data);
+        logs.push((
+            matches!(shown, Shown::Log).then(|| chat.clone()).flatten(),
+            candidate,
+        ));
         Note {
             session: got.session.clone(),
-            chat: chat_key(&data),
-            shown: Shown::of(data),
+            chat,
+            shown,
             requests: 0,
         }
     }));
+    let switched = switch_entries(received, &logs, notes, leeway);
     let seqs = replayed_seqs(received);
     let at = |position: usize| vec![NotificationRef::whole(actor, seqs[position])];
     let mut paired = vec![false; notes.len()];
