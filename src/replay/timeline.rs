@@ -27,6 +27,16 @@ fn switched_chat(action: &Action, chats: &Chats) -> Option<usize> {
     chats.staff(chat_path(target).filter(|path| path.staff)?.id)
 }
 
+/// Whether a mode switch among `requests` began after `after` (from the start, if `None`) and
+/// before `until` (to the end, if `None`).
+fn switched_in(requests: &[(i64, bool)], after: Option<i64>, until: Option<i64>) -> bool {
+    requests.iter().any(|&(start, switch)| {
+        switch
+            && after.is_none_or(|after| start >= after)
+            && until.is_none_or(|until| start < until)
+    })
+}
+
 /// The requests about each chat, in the order they began.
 #[derive(Debug)]
 pub struct Timeline {
@@ -79,19 +89,23 @@ impl Timeline {
 
     /// Whether a mode switch about the chat step `step` touches began before `at`.
     pub fn switched_before(&self, step: usize, at: i64) -> bool {
-        let Some(Footprint::Chat { class, .. }) = self.footprints.get(step) else {
-            return false;
+        let class = match self.footprints.get(step) {
+            Some(Footprint::Chat { class, .. }) => Some(*class),
+            _ => None,
         };
-        let requests = self.requests.get(class).map_or(&[][..], Vec::as_slice);
-        requests.iter().any(|&(start, switch)| switch && start < at)
+        switched_in(self.of_class(class), None, Some(at))
+    }
+
+    /// The requests that change chat `class` (as footprints number it).
+    fn of_class(&self, class: Option<usize>) -> &[(i64, bool)] {
+        class
+            .and_then(|class| self.requests.get(&class))
+            .map_or(&[], Vec::as_slice)
     }
 
     /// The requests that change `chat` (as agents and supervisors call it).
     fn of_chat(&self, chat: Option<&str>) -> &[(i64, bool)] {
-        let class = chat.and_then(|chat| self.chats.staff(chat));
-        class
-            .and_then(|class| self.requests.get(&class))
-            .map_or(&[], Vec::as_slice)
+        self.of_class(chat.and_then(|chat| self.chats.staff(chat)))
     }
 
     /// How many requests that change `chat` had begun before `at`.
@@ -126,11 +140,7 @@ impl Timeline {
         after: Option<i64>,
         until: Option<i64>,
     ) -> bool {
-        self.of_chat(chat).iter().any(|&(start, switch)| {
-            switch
-                && after.is_none_or(|after| start >= after)
-                && until.is_none_or(|until| start < until)
-        })
+        switched_in(self.of_chat(chat), after, until)
     }
 }
 
