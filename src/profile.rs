@@ -9,7 +9,18 @@
 //! users:
 //!   agent1: {password_env: GWS_AGENT1_PASSWORD}
 //!   supervisor1: {user_name: sup.one, password: secret}
+//! lanes:                                 # optional: more copies of the users (see below)
+//!   - contact_center_id: lane2
+//!     users:
+//!       agent1: {user_name: lane2-agent1, password_env: GWS_LANE2_AGENT1_PASSWORD}
+//!       supervisor1: {user_name: lane2-sup.one, password: secret}
 //! ```
+//!
+//! Routing is global on a real server: a chat requested while two scenarios run may be offered
+//! to either one's Ready agent. A *lane* is a copy of the scenario users in a contact centre of
+//! its own, whose chats the target routes only to that centre's agents; the top-level users
+//! are the first lane. Against a target whose profile gives lanes, scenarios run one per lane
+//! at the same time ([`Profile::lanes`]); without lanes, one at a time.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -49,6 +60,21 @@ pub struct Profile {
     #[serde(default = "default_contact_center")]
     pub contact_center_id: String,
     /// Users by the name scenarios use, with where each is written in the profile file.
+    pub users: BTreeMap<String, Spanned<ProfileUser>>,
+    /// More lanes: copies of the users, each in a contact centre of its own.
+    #[serde(default)]
+    pub lanes: Vec<Spanned<Lane>>,
+}
+
+/// A copy of the scenario users in a contact centre of its own (see the module doc).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Lane {
+    /// The `ContactCenterId` its customers send; the target routes their chats only to this
+    /// lane's agents. Distinct from every other lane's.
+    pub contact_center_id: String,
+    /// Its users by the name scenarios use (a scenario runs only in lanes that have all of its
+    /// users).
     pub users: BTreeMap<String, Spanned<ProfileUser>>,
 }
 
@@ -141,7 +167,23 @@ impl Profile {
             base_url: None,
             contact_center_id: default_contact_center(),
             users: names.iter().map(|n| ((*n).to_owned(), user())).collect(),
+            lanes: Vec::new(),
         }
+    }
+
+    /// The profile of each lane, the top-level users first, each without lanes of its own.
+    pub fn lanes(&self) -> Vec<Profile> {
+        let first = Profile {
+            lanes: Vec::new(),
+            ..self.clone()
+        };
+        let more = self.lanes.iter().map(|lane| Profile {
+            base_url: self.base_url.clone(),
+            contact_center_id: lane.value.contact_center_id.clone(),
+            users: lane.value.users.clone(),
+            lanes: Vec::new(),
+        });
+        std::iter::once(first).chain(more).collect()
     }
 
     /// Loads a profile file. Every problem is located at `file:line:col`, like a scenario's;
@@ -151,20 +193,44 @@ impl Profile {
         let text = yaml::read_text(path).map_err(|e| vec![e])?;
         let profile: Profile = yaml::parse(&text, path, "profile").map_err(|e| vec![e])?;
         let source: Arc<str> = Arc::from(text);
-        let errors: Vec<LoadError> = profile
-            .users
-            .iter()
-            .filter_map(|(name, user)| {
-                let problem = user.value.password_source().err()?;
-                let position = Some(Position::from(user.referenced));
-                Some(LoadError::at(
-                    path,
-                    &source,
-                    position,
-                    format!("user `{name}`: {problem}"),
-                ))
-            })
-            .collect();
+        let at = |location: Location, message: String| {
+            LoadError::at(path, &source, Some(Position::from(location)), message)
+        };
+        let mut errors = Vec::new();
+        let mut centres = vec![profile.contact_center_id.as_str()];
+        let mut logins: Vec<String> = profile.login_names().collect();
+        for (name, user) in &profile.users {
+            if let Err(problem) = user.value.password_source() {
+                errors.push(at(user.referenced, format!("user `{name}`: {problem}")));
+            }
+        }
+        for (index, lane) in profile.lanes.iter().enumerate() {
+            let lane_name = format!("lane {}", index + 2);
+            let centre = lane.value.contact_center_id.as_str();
+            if centres.contains(&centre) {
+                errors.push(at(
+                    lane.referenced,
+                    format!("{lane_name}: contact_center_id `{centre}` is another lane's too; lanes need contact centres of their own, or their chats could cross"),
+                ));
+            }
+            centres.push(centre);
+            for (name, user) in &lane.value.users {
+                if let Err(problem) = user.value.password_source() {
+                    errors.push(at(
+                        user.referenced,
+                        format!("{lane_name}, user `{name}`: {problem}"),
+                    ));
+                }
+                let login = user.value.user_name.clone().unwrap_or_else(|| name.clone());
+                if logins.contains(&login) {
+                    errors.push(at(
+                        user.referenced,
+                        format!("{lane_name}, user `{name}`: login `{login}` is in another lane too; lanes need users of their own"),
+                    ));
+                }
+                logins.push(login);
+            }
+        }
         if errors.is_empty() {
             Ok(profile)
         } else {
@@ -220,6 +286,34 @@ mod tests {
             !format!("{creds:?}").contains("password\""),
             "passwords never print"
         );
+    }
+
+    #[test]
+    fn lanes_need_contact_centres_and_logins_of_their_own() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("profile.yaml");
+        let text = "contact_center_id: one\nusers:\n  agent1: {password: x}\nlanes:\n  - contact_center_id: two\n    users:\n      agent1: {user_name: a2, password: x}\n  - contact_center_id: one\n    users:\n      agent1: {password: x}\n";
+        std::fs::write(&path, text).unwrap();
+        let errors = Profile::load(&path).unwrap_err();
+        let rendered: Vec<String> = errors.iter().map(|e| e.render()).collect();
+        assert_eq!(errors.len(), 2, "{rendered:#?}");
+        assert!(
+            rendered[0].contains("lane 3: contact_center_id `one`"),
+            "{}",
+            rendered[0]
+        );
+        assert!(rendered[0].contains("profile.yaml:8:"), "{}", rendered[0]);
+        assert!(
+            rendered[1].contains("login `agent1` is in another lane"),
+            "{}",
+            rendered[1]
+        );
+        assert!(rendered[1].contains("profile.yaml:10:"), "{}", rendered[1]);
+        let good = "contact_center_id: one\nusers:\n  agent1: {password: x}\nlanes:\n  - contact_center_id: two\n    users:\n      agent1: {user_name: a2, password: x}\n";
+        std::fs::write(&path, good).unwrap();
+        let lanes = Profile::load(&path).unwrap().lanes();
+        assert_eq!(lanes.len(), 2);
+        assert_eq!(lanes[1].credentials("agent1").unwrap().user_name, "a2");
     }
 
     #[test]

@@ -7,8 +7,10 @@ mod support;
 
 use std::time::Duration;
 
+use gws_conform::server::ids::IdGen;
+use gws_conform::server::{Directory, ServerConfig};
 use serde_json::json;
-use support::{Actor, Customer, messages, participant, server};
+use support::{Actor, Customer, messages, participant, server, server_with};
 
 #[tokio::test]
 async fn routing_prefers_fewest_chats_then_longest_ready() {
@@ -25,6 +27,35 @@ async fn routing_prefers_fewest_chats_then_longest_ready() {
     Customer::request(&server, "c3").await;
     first.offered().await;
     second.quiet(Duration::from_millis(100)).await;
+}
+
+#[tokio::test]
+async fn chats_are_routed_only_to_agents_of_the_contact_centre_they_were_requested_in() {
+    let directory = Directory::builtin_lanes(2, &IdGen::new());
+    let server = server_with(ServerConfig {
+        directory: Some(directory),
+        long_poll_timeout: Duration::from_secs(5),
+        ..ServerConfig::default()
+    })
+    .await;
+    let base = server.base_url();
+    // agent1 (contact centre `default`) has been Ready longest and has no chat.
+    let mut default_agent = Actor::ready(&server, "agent1").await;
+    let mut lane_agent = Actor::ready(&server, "lane2-agent1").await;
+    Customer::request_in(&base, "lane2", "c1").await;
+    lane_agent.offered().await;
+    default_agent.quiet(Duration::from_millis(100)).await;
+    Customer::request_in(&base, "default", "c2").await;
+    default_agent.offered().await;
+    lane_agent.quiet(Duration::from_millis(100)).await;
+    let unknown = reqwest::Client::new()
+        .post(format!("{base}/api/v2/chats"))
+        .header("ContactCenterId", "lane3")
+        .json(&json!({"operationName": "RequestChat", "nickname": "c3"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unknown.status(), 404);
 }
 
 #[tokio::test]

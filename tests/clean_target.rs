@@ -200,6 +200,7 @@ async fn what_an_interrupted_run_leaves_is_cleaned_and_reported() {
         verifier,
         record: None,
         route: Route::default(),
+        quiet: Default::default(),
     };
     let run = run_scenario(&scenario, &ctx).await;
     let findings: Vec<String> = run.findings().map(|f| f.message.clone()).collect();

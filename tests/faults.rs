@@ -210,6 +210,7 @@ async fn run_one(scenario: Arc<Scenario>, seeded: Config, verifier: Arc<Verifier
         verifier,
         record: None,
         route: Route::default(),
+        quiet: Default::default(),
     };
     let run = run_scenario(&scenario, &ctx).await;
     server.shutdown().await;

@@ -75,6 +75,7 @@ async fn run(steps: &str) -> ScenarioRun {
         verifier: Arc::new(verifier),
         record: None,
         route: Route::default(),
+        quiet: Default::default(),
     };
     let result = run_scenario(&scenario, &ctx).await;
     server.shutdown().await;

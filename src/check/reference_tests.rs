@@ -124,7 +124,12 @@ fn run(tamper: &dyn Fn(&ActorInfo, &mut Value)) -> Harness {
         .start_monitoring(&supervisor, &agent, Mode::Coach, Scope::AllChats, None)
         .expect("monitoring");
     let customer_chat = world
-        .request_chat("Chris".into(), "Billing".into(), Map::new())
+        .request_chat(
+            "default".into(),
+            "Chris".into(),
+            "Billing".into(),
+            Map::new(),
+        )
         .expect("a chat below the open-chat cap");
     let offer = world.take_outbox();
     let chat_id = offer

@@ -312,7 +312,11 @@ pub fn run(args: ReplayArgs) -> i32 {
         })
         .collect();
     let execution = Execution {
-        threads: trial_threads(concurrency(&args, &target), target.is_some(), trials.len()),
+        threads: trial_threads(
+            concurrency(&args, &target),
+            target.is_some().then_some(1),
+            trials.len(),
+        ),
         fail_fast: args.fail_fast,
         quiet: args.quiet,
         strict: args.strict,
@@ -341,6 +345,7 @@ pub fn run(args: ReplayArgs) -> i32 {
         console,
         baseline: baseline.as_ref(),
         examples: &NoExamples,
+        quiet: None,
     };
     let verdict = finish(executed, 0, settings);
     stopping::exit_code(&ctx.stop, verdict, "groups")

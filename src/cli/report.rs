@@ -83,6 +83,7 @@ pub fn run(args: ReportArgs) -> i32 {
         console: Console::beside(&outputs),
         baseline: None,
         examples: &examples,
+        quiet: None,
     };
     conclude(&saved.trials, &[], totals, settings, None)
 }

@@ -12,6 +12,7 @@ use clap::Args;
 use super::baseline::BaselineArgs;
 use super::last_failed::LastRun;
 use super::partition::{Partition, parse_partition};
+use super::quiet::QuietArgs;
 use super::repeat::{Repetition, fold, repeated};
 use super::seeding::{Seeded, SeedingArgs};
 use super::selection::{Selected, SelectionArgs};
@@ -30,9 +31,11 @@ use crate::har::{Ending, HarWriter, redact};
 use crate::output::Listing;
 use crate::profile::Profile;
 use crate::report::terminal::Console;
+use crate::run::lanes::LanePool;
 use crate::run::user_locks::UserLocks;
 use crate::run::{
-    RunContext, ScenarioRun, Stop, StopCause, Verifier, check_reachable, run_scenario_until,
+    QuietCalibration, RunContext, ScenarioRun, Stop, StopCause, Verifier, check_reachable,
+    run_scenario_until,
 };
 use crate::scenario::{LoadError, Scenario};
 
@@ -133,6 +136,9 @@ pub struct RunArgs {
     /// Seeded faults and legal variants of the embedded reference server.
     #[command(flatten)]
     pub seeding: SeedingArgs,
+    /// `--quiet-scale`, `--quiet-min`: quiet windows sized from the observed latencies.
+    #[command(flatten)]
+    pub quiet_windows: QuietArgs,
 }
 
 /// A positive duration: `2s`, `1.5s`, `500ms`, `5m` (or `5min`), `2h`, or a bare number of
@@ -262,18 +268,29 @@ fn prepare(args: &RunArgs) -> Result<Prepared, i32> {
         }
         None => (scenarios, filtered_out),
     };
-    // Only the users the selected scenarios log in as need credentials; every missing one is
-    // reported at once (by `--list` too, so a profile can be checked without a run).
+    // Only the users the selected scenarios log in as need credentials (in the first lane,
+    // and in each other lane that has them); every missing one is reported at once (by
+    // `--list` too, so a profile can be checked without a run).
     let mut missing: Vec<String> = Vec::new();
     for (scenario, listed_only) in &scenarios {
         if *listed_only {
             continue;
         }
-        for user in scenario.users() {
-            if let Err(e) = profile.credentials(user) {
-                let line = format!("{e} (used by scenario {})", scenario.name);
-                if !missing.contains(&line) {
-                    missing.push(line);
+        for (lane, in_lane) in profile.lanes().iter().enumerate() {
+            for user in scenario.users() {
+                if lane > 0 && !in_lane.users.contains_key(user) {
+                    continue;
+                }
+                if let Err(e) = in_lane.credentials(user) {
+                    let place = if lane > 0 {
+                        format!("lane {}: ", lane + 1)
+                    } else {
+                        String::new()
+                    };
+                    let line = format!("{place}{e} (used by scenario {})", scenario.name);
+                    if !missing.contains(&line) {
+                        missing.push(line);
+                    }
                 }
             }
         }
@@ -432,21 +449,27 @@ pub fn run(mut args: RunArgs) -> i32 {
     // An interrupted earlier run may have left these scenarios' users logged in, Ready,
     // monitoring or in chats: bring them back to logged out first. Only the users of the
     // scenarios that will run are touched (those marked `ignore` are only listed).
-    if let Some(target) = &args.target
-        && let Err(code) = super::clean::before_run(
-            &runtime,
-            target,
-            &prepared.profile,
-            prepared
-                .scenarios
-                .iter()
-                .filter(|(_, listed_only)| !listed_only)
-                .map(|(scenario, _)| scenario),
-            args.request_timeout,
-            &route,
-        )
-    {
-        return code;
+    if let Some(target) = &args.target {
+        for lane in prepared.profile.lanes() {
+            // A lane runs only the scenarios it has every user of (the first lane runs all).
+            let runs_in_lane =
+                |scenario: &Scenario| scenario.users().all(|u| lane.users.contains_key(u));
+            let cleaned = super::clean::before_run(
+                &runtime,
+                target,
+                &lane,
+                prepared
+                    .scenarios
+                    .iter()
+                    .filter(|(scenario, listed_only)| !listed_only && runs_in_lane(scenario))
+                    .map(|(scenario, _)| scenario),
+                args.request_timeout,
+                &route,
+            );
+            if let Err(code) = cleaned {
+                return code;
+            }
+        }
     }
     let record = match &args.record {
         Some(path) => match start_recording(path, args.target.as_deref()) {
@@ -473,11 +496,18 @@ pub fn run(mut args: RunArgs) -> i32 {
         verifier: prepared.verifier,
         record: record.clone(),
         route,
+        quiet: Arc::new(QuietCalibration::new(args.quiet_windows.policy())),
     };
+    let calibration = base.quiet.clone();
+    let lanes = LanePool::new(&base.profile);
     let times = args.repeat as usize;
     let trials = repeated(prepared.scenarios, times);
     let execution = Execution {
-        threads: trial_threads(args.test_threads, args.target.is_some(), trials.len()),
+        threads: trial_threads(
+            args.test_threads,
+            args.target.is_some().then_some(lanes.len()),
+            trials.len(),
+        ),
         fail_fast: args.fail_fast,
         quiet: args.quiet,
         strict: args.strict,
@@ -486,15 +516,22 @@ pub fn run(mut args: RunArgs) -> i32 {
         acceptance: &acceptance,
         units: None,
     };
-    // Against one shared target, scenarios sharing a user must not overlap.
+    // Against one shared target, each scenario runs in a lane of its own; without lanes,
+    // scenarios sharing a user must not overlap (`--jobs` may still run disjoint ones at once).
     let user_locks = UserLocks::default();
     let target = args.target.as_deref();
     let executed = execute(trials, execution, &stop, |repetition: &Repetition| {
         let scenario = &*repetition.scenario;
-        let _users = target
-            .is_some()
-            .then(|| user_locks.acquire(scenario.users()));
-        runtime.block_on(run_one(scenario, target, seeded, &base, &stop))
+        let Some(target) = target else {
+            return runtime.block_on(run_one(scenario, None, seeded, &base, &stop));
+        };
+        let lane = lanes.acquire(scenario.users());
+        let _users = (lanes.len() == 1).then(|| user_locks.acquire(scenario.users()));
+        let in_lane = RunContext {
+            profile: lane.profile().clone(),
+            ..base.clone()
+        };
+        runtime.block_on(run_one(scenario, Some(target), seeded, &in_lane, &stop))
     });
     if let Some(writer) = record {
         let ending = match stop.cause() {
@@ -518,6 +555,7 @@ pub fn run(mut args: RunArgs) -> i32 {
         console,
         baseline: baseline.as_ref(),
         examples: &*verifier,
+        quiet: calibration.summary(),
     };
     let verdict = finish(executed, prepared.filtered_out, settings);
     stopping::exit_code(&stop, verdict, "scenarios")

@@ -33,8 +33,17 @@ pub struct ServeArgs {
     #[arg(long, default_value = "127.0.0.1:8090")]
     pub listen: SocketAddr,
     /// YAML users file replacing the built-in directory.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", conflicts_with = "lanes")]
     pub users: Option<PathBuf>,
+    /// Serve the built-in users N times over, each copy in a contact centre of its own whose
+    /// chats are routed only to its agents (`lane2-agent1` in `lane2`, …), so a harness can run
+    /// N scenarios at once (see --write-profile).
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub lanes: u32,
+    /// Once listening, write the target profile of this server (its address, the built-in
+    /// users and every lane) to FILE, for `run --profile FILE`.
+    #[arg(long, value_name = "FILE", conflicts_with = "users")]
+    pub write_profile: Option<PathBuf>,
     /// How long a CometD connect is held when nothing is queued: `30s`, `500ms` (a bare number
     /// is milliseconds); at most 10 minutes.
     #[arg(long, value_name = "DURATION", default_value = "30000", value_parser = long_poll)]
@@ -137,8 +146,13 @@ pub async fn run(args: ServeArgs) -> i32 {
                 return crate::exit::BAD_INPUT;
             }
         },
-        None => None,
+        None => (args.lanes > 1).then(|| Directory::builtin_lanes(args.lanes, &IdGen::new())),
     };
+    if let Err(e) = crate::output::preflight(&[("--write-profile", args.write_profile.as_deref())])
+    {
+        eprintln!("error: {e}");
+        return crate::exit::BAD_INPUT;
+    }
     let seeded = args.seeding.seeded();
     let config = seeded.apply(ServerConfig {
         directory,
@@ -161,6 +175,14 @@ pub async fn run(args: ServeArgs) -> i32 {
             return crate::exit::COULD_NOT_RUN;
         }
     };
+    if let Some(path) = &args.write_profile {
+        let text = super::lanes_profile::profile_text(&server.base_url(), args.lanes);
+        if let Err(e) = crate::output::write(path, text.as_bytes()) {
+            eprintln!("error: cannot write {}: {e}", crate::output::shown(path));
+            server.shutdown().await;
+            return crate::exit::COULD_NOT_RUN;
+        }
+    }
     // Caught before the address is announced: a client told where to connect may stop it at once.
     let signals = match StopSignals::listen_or_exit_code() {
         Ok(signals) => signals,

@@ -21,6 +21,7 @@ use crate::report::live::Units;
 use crate::report::terminal::{self, Console, Line};
 use crate::report::{html, json, junit};
 use crate::run::Stop;
+use crate::run::quiet::CalibrationSummary;
 use crate::spec::Catalogue;
 use crate::trial::{ScenarioRun, Subject};
 use crate::verdict::attribution::agree;
@@ -43,14 +44,13 @@ pub(crate) fn trial_runtime() -> Result<Arc<tokio::runtime::Runtime>, i32> {
         })
 }
 
-/// How many trials run at once: as asked, else one at a time against a shared target (whose
-/// state trials would otherwise disturb), else all at once up to [`MAX_EMBEDDED_PARALLEL`]
-/// (trials mostly wait, and each has its own embedded server).
-pub(crate) fn trial_threads(asked: Option<usize>, shared_target: bool, trials: usize) -> usize {
-    asked.unwrap_or(if shared_target {
-        1
-    } else {
-        trials.clamp(1, MAX_EMBEDDED_PARALLEL)
+/// How many trials run at once: as asked, else one per lane against a shared target
+/// (`Some(lanes)`: trials in one lane would disturb each other's state), else all at once up
+/// to [`MAX_EMBEDDED_PARALLEL`] (trials mostly wait, and each has its own embedded server).
+pub(crate) fn trial_threads(asked: Option<usize>, lanes: Option<usize>, trials: usize) -> usize {
+    asked.unwrap_or(match lanes {
+        Some(lanes) => lanes.clamp(1, trials.max(1)),
+        None => trials.clamp(1, MAX_EMBEDDED_PARALLEL),
     })
 }
 
@@ -119,6 +119,8 @@ pub(crate) struct ReportSettings<'a> {
     /// The documented examples, for the HTML report to show beside the notifications diffed
     /// with them.
     pub examples: &'a dyn html::Examples,
+    /// How the run sized its quiet windows (`run` only).
+    pub quiet: Option<CalibrationSummary>,
 }
 
 /// A trial to run.
@@ -325,6 +327,7 @@ pub(crate) fn finish<S: Subject>(
     let mut totals = terminal::Totals {
         filtered_out,
         elapsed: executed.elapsed,
+        quiet: settings.quiet,
         ..terminal::Totals::default()
     };
     let mut could_not_run: Vec<(String, String)> = Vec::new();

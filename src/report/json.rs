@@ -100,6 +100,20 @@ pub fn render<S>(results: &[(S, ScenarioRun)], report: &Report<'_>) -> String {
     if let (Some(flaky), Some(fields)) = (totals.flaky, summary.as_object_mut()) {
         fields.insert("flaky".to_owned(), json!(flaky));
     }
+    if let (Some(quiet), Some(fields)) = (&totals.quiet, summary.as_object_mut()) {
+        let ms = |d: std::time::Duration| d.as_secs_f64() * 1000.0;
+        fields.insert(
+            "quiet_calibration".to_owned(),
+            json!({
+                "samples": quiet.samples,
+                "median_ms": ms(quiet.median),
+                "p99_ms": ms(quiet.p99),
+                "window_ms": ms(quiet.window),
+                "scale": quiet.policy.scale,
+                "floor_ms": ms(quiet.policy.floor),
+            }),
+        );
+    }
     line(Ok(summary.to_string()));
     out
 }

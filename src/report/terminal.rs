@@ -16,6 +16,7 @@ use std::time::Duration;
 use super::live::{Live, Units};
 use crate::check::Verdict;
 use crate::event::{Repetitions, RunEvent};
+use crate::run::quiet::CalibrationSummary;
 use crate::trial::{ScenarioRun, Subject};
 use crate::verdict::baseline::Judged;
 use crate::verdict::matrix::{Matrix, Row, Status};
@@ -271,6 +272,20 @@ impl Progress {
     }
 }
 
+/// The calibration line: the window the run's latencies gave and what it came from.
+fn quiet_line(quiet: &CalibrationSummary) -> String {
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    format!(
+        "quiet windows: {:.0} ms ({} × the 99th percentile {:.1} ms of {} delivery latencies, median {:.1} ms; at least {:.0} ms, at most each scenario's written window)",
+        ms(quiet.window),
+        quiet.policy.scale,
+        ms(quiet.p99),
+        quiet.samples,
+        ms(quiet.median),
+        ms(quiet.policy.floor)
+    )
+}
+
 /// How many trials ended each way, and how long the run took.
 #[derive(Debug, Clone, Default)]
 pub struct Totals {
@@ -291,6 +306,8 @@ pub struct Totals {
     pub flaky: Option<usize>,
     /// Wall time.
     pub elapsed: Duration,
+    /// How the run sized its quiet windows; `None` when it observed no latency (or replayed).
+    pub quiet: Option<CalibrationSummary>,
 }
 
 /// Where the verdict's text needs to know how findings weigh and what trials are called.
@@ -350,6 +367,9 @@ pub fn verdict<S: Subject>(
             .rows
             .iter()
             .any(|r| r.status == Status::Fail || (wording.strict && r.status == Status::NonStrict));
+    if let Some(quiet) = &totals.quiet {
+        let _ = writeln!(out, "{}", quiet_line(quiet));
+    }
     let flaky = totals
         .flaky
         .map_or_else(String::new, |n| format!(" ({n} of them flaky)"));

@@ -14,7 +14,9 @@ use crate::check::json::canonical;
 use crate::check::{Finding, Located, NotificationRef, Verdict};
 use crate::driver::bayeux::{Cursor, Delivery, Inbox, WaitError};
 use crate::scenario::matcher::{MatchError, Matchers};
-use crate::scenario::model::{Capture, CoversFrom, Expectation, ExpectedNotification, Mode, Order};
+use crate::scenario::model::{
+    Action, Capture, CoversFrom, Expectation, ExpectedNotification, Mode, Order,
+};
 use crate::scenario::template::Variables;
 use crate::spec::Level;
 
@@ -267,15 +269,18 @@ impl Runner<'_> {
             self.matched(actor, item, delivery)?;
         }
         let cursor = matched.end;
-        if let Some(quiet) = expectation.quiet {
-            let until = Instant::now() + quiet;
+        self.observe_latencies(&matched);
+        if let Some(written) = expectation.quiet {
+            let window = self.ctx.quiet.window(written);
+            let opened = Instant::now();
+            let (settled_after, until) = (opened + window.minimum, opened + window.length);
             let fresh = Fresh {
                 inbox: &inbox,
                 repeated: &repeated,
             };
             let mut from = cursor;
-            while let Ok(extra) = fresh
-                .wait_for(from, "anything", |d| d.on(&channel), until)
+            while let Ok(Some(extra)) = fresh
+                .wait_unless_settled(from, "anything", |d| d.on(&channel), settled_after, until)
                 .await
             {
                 // The same notification again, right after itself, is a repeat whatever its
@@ -295,7 +300,7 @@ impl Runner<'_> {
                     verdict: Verdict::Fail,
                     message: format!(
                         "{actor}: expected nothing more for {} ms, got notification #{} ({})",
-                        quiet.as_millis(),
+                        window.length.as_millis(),
                         extra.seq,
                         kind(&extra.data)
                     ),
@@ -774,6 +779,30 @@ impl Runner<'_> {
         for capture in captures {
             if let Some(value) = capture.path.lookup(document) {
                 self.vars.set(capture.name.clone(), value.clone());
+            }
+        }
+    }
+
+    /// Feeds the run's quiet calibration with the delivery latency of each notification an
+    /// expectation matched: from the start of the last operation step before it (the latest
+    /// thing that could have caused it) to its arrival. One that arrived before that step began
+    /// was caused earlier and says nothing of the latency.
+    fn observe_latencies(&self, matched: &Matched<'_>) {
+        let Some(current) = self.step else {
+            return;
+        };
+        let operation = self.scenario.steps[..current]
+            .iter()
+            .zip(&self.step_started)
+            .rev()
+            .find(|(step, _)| !matches!(step.action, Action::Expect(_)))
+            .map(|(_, began)| *began);
+        let Some(began) = operation else {
+            return;
+        };
+        for (_, delivery) in &matched.pairs {
+            if let Some(latency) = delivery.received_at.checked_duration_since(began) {
+                self.ctx.quiet.observe(latency);
             }
         }
     }

@@ -6,6 +6,8 @@
 mod actors;
 mod expect;
 pub mod janitor;
+pub mod lanes;
+pub mod quiet;
 mod reach;
 mod record;
 mod repeated;
@@ -33,6 +35,7 @@ pub use crate::trial::ScenarioRun;
 use crate::trial::Subject;
 use crate::verdict::attribution::attribute;
 use actors::{AgentSession, CustomerSession};
+pub use quiet::{QuietCalibration, QuietPolicy};
 pub use reach::{check_reachable, wait_until_reachable};
 pub use stop::{Stop, StopCause};
 pub use verify::Verifier;
@@ -56,6 +59,9 @@ pub struct RunContext {
     pub record: Option<Arc<HarWriter>>,
     /// The way to the target (directly, or through a proxy).
     pub route: Route,
+    /// How long quiet windows last, from the latencies the run observes (shared by all its
+    /// scenarios).
+    pub quiet: Arc<QuietCalibration>,
 }
 
 /// Why a step stopped the scenario.

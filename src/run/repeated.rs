@@ -79,6 +79,22 @@ impl Fresh<'_> {
         let fresh = |d: &Delivery| !self.repeated.is_repeat(d) && matches(d);
         self.inbox.wait_for(from, what, fresh, deadline).await
     }
+
+    /// [`Inbox::wait_unless_settled`] among the messages that repeat nothing.
+    pub(crate) async fn wait_unless_settled(
+        &self,
+        from: Cursor,
+        what: &str,
+        matches: impl Fn(&Delivery) -> bool,
+        settled_after: Instant,
+        deadline: Instant,
+    ) -> Result<Option<Delivery>, WaitError> {
+        self.repeated.catch_up(&self.inbox.snapshot());
+        let fresh = |d: &Delivery| !self.repeated.is_repeat(d) && matches(d);
+        self.inbox
+            .wait_unless_settled(from, what, fresh, settled_after, deadline)
+            .await
+    }
 }
 
 impl State {

@@ -45,6 +45,9 @@ pub struct User {
     pub last_name: String,
     /// Roles granted to the user.
     pub roles: Vec<Role>,
+    /// The contact centre the user works in: chats requested with its `ContactCenterId` are
+    /// routed only to its agents.
+    pub contact_center_id: String,
 }
 
 impl User {
@@ -54,10 +57,10 @@ impl User {
     }
 }
 
-/// The users a server knows, with the contact centre they belong to.
+/// The users a server knows, each in a contact centre.
 #[derive(Debug, Clone)]
 pub struct Directory {
-    /// The `ContactCenterId` customers must send.
+    /// The contact centre of users whose entry names none (the file's `contactCenterId`).
     pub contact_center_id: String,
     users: Vec<User>,
     by_name: HashMap<String, usize>,
@@ -112,6 +115,9 @@ struct UserEntry {
     first_name: Option<String>,
     #[serde(default)]
     last_name: Option<String>,
+    /// The user's contact centre, when not the file's.
+    #[serde(default)]
+    contact_center_id: Option<String>,
 }
 
 fn default_contact_center() -> String {
@@ -128,6 +134,7 @@ impl Directory {
             roles: vec![Role::Agent],
             first_name: Some("Agent".into()),
             last_name: Some(n.to_string()),
+            contact_center_id: None,
         };
         let supervisor = |n: u32| UserEntry {
             user_name: format!("supervisor{n}"),
@@ -135,10 +142,58 @@ impl Directory {
             roles: vec![Role::Agent, Role::Supervisor],
             first_name: Some("Supervisor".into()),
             last_name: Some(n.to_string()),
+            contact_center_id: None,
         };
         let entries = vec![agent(1), agent(2), agent(3), supervisor(1), supervisor(2)];
         Self::from_entries(default_contact_center(), entries, ids)
             .expect("the built-in directory has unique names")
+    }
+
+    /// The built-in directory in `lanes` contact centres: the first is the built-in directory
+    /// itself; lane `k` (from 2) holds the same users named `lane{k}-agent1` and so on, in
+    /// contact centre `lane{k}`. Chats never cross lanes, so a harness can run one scenario
+    /// per lane at once ([`Directory::lane_user`] names them).
+    pub fn builtin_lanes(lanes: u32, ids: &IdGen) -> Self {
+        let mut directory = Self::builtin(ids);
+        let builtin: Vec<User> = directory.users.clone();
+        for lane in 2..=lanes {
+            for user in &builtin {
+                directory.push(User {
+                    id: ids.user_id(),
+                    user_name: Self::lane_user(lane, &user.user_name),
+                    contact_center_id: Self::lane_contact_center(lane),
+                    ..user.clone()
+                });
+            }
+        }
+        directory
+    }
+
+    /// The login name of built-in user `name` in lane `lane` of [`Directory::builtin_lanes`].
+    pub fn lane_user(lane: u32, name: &str) -> String {
+        if lane <= 1 {
+            name.to_owned()
+        } else {
+            format!("lane{lane}-{name}")
+        }
+    }
+
+    /// The contact centre of lane `lane` of [`Directory::builtin_lanes`].
+    pub fn lane_contact_center(lane: u32) -> String {
+        if lane <= 1 {
+            default_contact_center()
+        } else {
+            format!("lane{lane}")
+        }
+    }
+
+    /// Whether `contact_center_id` is one the directory's users work in (or its default).
+    pub fn serves(&self, contact_center_id: &str) -> bool {
+        contact_center_id == self.contact_center_id
+            || self
+                .users
+                .iter()
+                .any(|u| u.contact_center_id == contact_center_id)
     }
 
     /// A directory of `agents` agents (`agent1..`) and `supervisors` supervisors
@@ -152,6 +207,7 @@ impl Directory {
                 roles: vec![Role::Agent],
                 first_name: None,
                 last_name: None,
+                contact_center_id: None,
             });
         }
         for n in 1..=supervisors {
@@ -161,13 +217,15 @@ impl Directory {
                 roles: vec![Role::Agent, Role::Supervisor],
                 first_name: None,
                 last_name: None,
+                contact_center_id: None,
             });
         }
         Self::from_entries(default_contact_center(), entries, ids)
             .expect("generated names are unique")
     }
 
-    /// Loads a users file (YAML: `contactCenterId`, `users: [{userName, password, roles, firstName?, lastName?}]`).
+    /// Loads a users file (YAML: `contactCenterId`, `users: [{userName, password, roles,
+    /// firstName?, lastName?, contactCenterId?}]`).
     pub fn load(path: &Path, ids: &IdGen) -> Result<Self, DirectoryError> {
         let shown = path.display().to_string();
         let text = std::fs::read_to_string(path).map_err(|source| DirectoryError::Read {
@@ -203,10 +261,10 @@ impl Directory {
         ids: &IdGen,
     ) -> Result<Self, String> {
         let mut directory = Directory {
-            contact_center_id,
             users: Vec::with_capacity(entries.len()),
             by_name: HashMap::new(),
             by_id: HashMap::new(),
+            contact_center_id,
         };
         for entry in entries {
             if entry.user_name.is_empty() {
@@ -225,13 +283,21 @@ impl Directory {
                 user_name: entry.user_name,
                 password: entry.password,
                 roles: entry.roles,
+                contact_center_id: entry
+                    .contact_center_id
+                    .unwrap_or_else(|| directory.contact_center_id.clone()),
             };
-            let slot = directory.users.len();
-            directory.by_name.insert(user.user_name.clone(), slot);
-            directory.by_id.insert(user.id.clone(), slot);
-            directory.users.push(user);
+            directory.push(user);
         }
         Ok(directory)
+    }
+
+    /// Adds a user whose name is not taken yet.
+    fn push(&mut self, user: User) {
+        let slot = self.users.len();
+        self.by_name.insert(user.user_name.clone(), slot);
+        self.by_id.insert(user.id.clone(), slot);
+        self.users.push(user);
     }
 
     /// Looks a user up by login name.

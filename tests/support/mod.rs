@@ -328,11 +328,16 @@ impl Customer {
 
     /// Requests a chat as `nickname` at `base` (a server, or a proxy in front of one).
     pub async fn request_at(base: &str, nickname: &str) -> Customer {
+        Self::request_in(base, "default", nickname).await
+    }
+
+    /// Requests a chat as `nickname` at `base`, in contact centre `centre`.
+    pub async fn request_in(base: &str, centre: &str, nickname: &str) -> Customer {
         let base = base.to_owned();
         let http = reqwest::Client::new();
         let body = reply(
             http.post(format!("{base}/api/v2/chats"))
-                .header("ContactCenterId", "default")
+                .header("ContactCenterId", centre)
                 .json(&json!({"operationName": "RequestChat", "nickname": nickname, "subject": "help"}))
                 .send()
                 .await

@@ -185,6 +185,8 @@ struct Log {
     base: u64,
     events: Vec<SessionEvent>,
     ended: Option<EndReason>,
+    /// When the latest long-poll reply that delivered nothing came back.
+    last_empty_poll: Option<Instant>,
 }
 
 impl Log {
@@ -248,6 +250,14 @@ impl Inbox {
             }
             log.last_reply = reply.len();
         });
+    }
+
+    /// Notes that a long-poll (`/meta/connect`) reply came back delivering nothing: the server
+    /// had nothing for this client while it held the request. Quiet windows may end on it
+    /// ([`Inbox::wait_unless_settled`]).
+    pub(crate) fn note_empty_poll(&self) {
+        self.log
+            .send_modify(|log| log.last_empty_poll = Some(Instant::now()));
     }
 
     pub(crate) fn push_event(&self, event: SessionEvent) {
@@ -324,6 +334,28 @@ impl Inbox {
         deadline: Instant,
     ) -> Result<Delivery, WaitError> {
         let check = |log: &Log| log.since(from).iter().find(|d| matches(d)).cloned();
+        self.wait(what, deadline, check, |log| log.summaries(from))
+            .await
+    }
+
+    /// [`Inbox::wait_for`] for a quiet window: `Ok(None)` when a long-poll reply came back
+    /// empty after `settled_after` (the server had nothing more for the client) before any
+    /// message that `matches` arrived.
+    pub async fn wait_unless_settled(
+        &self,
+        from: Cursor,
+        what: &str,
+        matches: impl Fn(&Delivery) -> bool,
+        settled_after: Instant,
+        deadline: Instant,
+    ) -> Result<Option<Delivery>, WaitError> {
+        let check = |log: &Log| match log.since(from).iter().find(|d| matches(d)) {
+            Some(found) => Some(Some(found.clone())),
+            None => log
+                .last_empty_poll
+                .is_some_and(|at| at >= settled_after)
+                .then_some(None),
+        };
         self.wait(what, deadline, check, |log| log.summaries(from))
             .await
     }

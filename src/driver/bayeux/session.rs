@@ -200,6 +200,9 @@ impl Session {
                 }
             }
         }
+        if channel == META_CONNECT && delivered.is_empty() && meta.is_some() {
+            self.inbox.note_empty_poll();
+        }
         self.inbox.push_reply(delivered);
         let message = meta.ok_or_else(|| {
             let received = match channels.len() {

@@ -18,15 +18,16 @@ use crate::server::world::CustomerOp;
 /// The header that names the contact centre on customer requests.
 pub const CONTACT_CENTER_HEADER: &str = "ContactCenterId";
 
-fn check_contact_center(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
+/// The contact centre a customer request names, if the directory knows it.
+fn check_contact_center(state: &AppState, headers: &HeaderMap) -> Result<String, ApiError> {
     let sent = headers
         .get(CONTACT_CENTER_HEADER)
         .ok_or_else(|| ApiError::missing(CONTACT_CENTER_HEADER))?;
-    let known = state.read_world(|world| world.directory().contact_center_id.clone());
-    if sent.to_str().ok() != Some(known.as_str()) {
+    let sent = sent.to_str().unwrap_or_default();
+    if !state.read_world(|world| world.directory().serves(sent)) {
         return Err(ApiError::not_found("Unknown ContactCenterId"));
     }
-    Ok(())
+    Ok(sent.to_owned())
 }
 
 /// `POST /api/v2/chats` with `RequestChat`.
@@ -35,7 +36,7 @@ pub async fn request_chat(
     headers: HeaderMap,
     JsonObject(body): JsonObject,
 ) -> Result<axum::Json<Value>, ApiError> {
-    check_contact_center(&state, &headers)?;
+    let contact_center = check_contact_center(&state, &headers)?;
     let name = operation_name(&body)?;
     if name != "RequestChat" {
         return Err(unknown_operation(&name));
@@ -47,7 +48,8 @@ pub async fn request_chat(
         Some(Value::Object(map)) => map.clone(),
         Some(_) => return Err(ApiError::invalid("Parameter 'userData' must be an object")),
     };
-    let id = state.with_world(|world| world.request_chat(nickname, subject, user_data))?;
+    let id = state
+        .with_world(|world| world.request_chat(contact_center, nickname, subject, user_data))?;
     Ok(success(
         json!({"id": id, "path": format!("/api/v2/chats/{id}")}),
     ))

@@ -148,7 +148,8 @@ impl World {
 
     /// Offers waiting chats, oldest first, each to the Ready agent with the fewest active chats
     /// (ties: the one Ready longest; under [`Variant::RoutingNewestReady`], the one Ready most
-    /// recently, whatever its load), skipping agents that declined it or are already in it.
+    /// recently, whatever its load), skipping agents that declined it, are already in it or
+    /// work in another contact centre than the one it was requested in.
     pub(super) fn route(&mut self) {
         if self.queue.is_empty() {
             return;
@@ -180,7 +181,12 @@ impl World {
                     ChannelState::NotReady => None,
                 })
                 .filter(|(user, _)| {
-                    !chat.declined_by.iter().any(|d| d == *user) && chat.member(user).is_none()
+                    !chat.declined_by.iter().any(|d| d == *user)
+                        && chat.member(user).is_none()
+                        && self
+                            .directory
+                            .by_id(user)
+                            .is_some_and(|u| u.contact_center_id == chat.contact_center)
                 })
                 .min_by_key(|(user, since)| {
                     if newest_first {

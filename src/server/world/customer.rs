@@ -38,10 +38,12 @@ impl CustomerOp {
 }
 
 impl World {
-    /// `RequestChat`: creates a chat waiting for an agent and routes it. Returns the
-    /// customer-side chat id, or 503 (statusCode 13) while the open-chat cap is reached.
+    /// `RequestChat` in `contact_center`: creates a chat waiting for one of its agents and
+    /// routes it. Returns the customer-side chat id, or 503 (statusCode 13) while the
+    /// open-chat cap is reached.
     pub fn request_chat(
         &mut self,
+        contact_center: String,
         nickname: String,
         subject: String,
         user_data: Map<String, Value>,
@@ -73,6 +75,7 @@ impl World {
             comment: None,
             declined_by: Vec::new(),
             numbering: self.variants.numbering(),
+            contact_center,
         };
         let author = chat.customer_author();
         chat.push_message("ParticipantJoined", author, None, Visibility::All, now);

@@ -291,6 +291,8 @@ pub struct Chat {
     pub declined_by: Vec<String>,
     /// How its messages are numbered.
     pub numbering: Numbering,
+    /// The contact centre it was requested in: routing offers it only to that centre's agents.
+    pub contact_center: String,
 }
 
 impl Chat {
