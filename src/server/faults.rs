@@ -130,6 +130,8 @@ catalogue! {
             "Notifications caused by a request carry a referenceId no response returned.");
         DuplicateMessageLog => fault("duplicate-message-log", "NOTIF-UNIQUE", true,
             "Every MessageLogUpdated is delivered twice.");
+        LateDuplicateMessageLog => fault("late-duplicate-message-log", "NOTIF-UNIQUE", true,
+            "Every MessageLogUpdated is delivered a second time 150 ms after the first (later than a calibrated quiet window on a fast target).");
         RevokedWithoutReceivedDate => fault("revoked-without-received-date", "NOTIF-EXAMPLE", true,
             "Revoked and Completed notifications lack the documented example's receivedDate.");
         // The Bayeux transport.
@@ -305,6 +307,23 @@ impl Faults {
             out.push(delivery);
         }
         out
+    }
+
+    /// How long after a notification its late copy is delivered
+    /// ([`Fault::LateDuplicateMessageLog`]).
+    pub const LATE_COPY_DELAY: std::time::Duration = std::time::Duration::from_millis(150);
+
+    /// The copies of `outbox`'s notifications (as rewritten) to deliver again after
+    /// [`Faults::LATE_COPY_DELAY`].
+    pub fn late_copies(self, outbox: &[Delivery]) -> Vec<Delivery> {
+        if !self.has(Fault::LateDuplicateMessageLog) {
+            return Vec::new();
+        }
+        outbox
+            .iter()
+            .filter(|d| d.channel == CHATS_CHANNEL && d.data.get("messages").is_some())
+            .cloned()
+            .collect()
     }
 
     fn rewrite_notification(self, data: &mut Value) {

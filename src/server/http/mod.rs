@@ -19,6 +19,7 @@ pub use auth::{SESSIONS_PER_USER, SessionStore};
 
 use super::api_error::ApiError;
 use super::bayeux::Hub;
+use super::faults::Faults;
 use super::ids::IdGen;
 use super::world::World;
 
@@ -73,6 +74,16 @@ impl AppState {
         let mut world = self.world();
         let result = operation(&mut world);
         self.hub.publish(world.take_outbox());
+        let late = world.take_late();
+        if !late.is_empty()
+            && let Ok(runtime) = tokio::runtime::Handle::try_current()
+        {
+            let hub = self.hub.clone();
+            runtime.spawn(async move {
+                tokio::time::sleep(Faults::LATE_COPY_DELAY).await;
+                hub.publish(late);
+            });
+        }
         result
     }
 

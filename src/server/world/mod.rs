@@ -83,6 +83,8 @@ pub struct World {
     next_reference: u64,
     next_ready: u64,
     outbox: Vec<Delivery>,
+    /// Copies to deliver late under a seeded fault ([`World::take_late`]).
+    late: Vec<Delivery>,
     /// Chats not yet over that may exist at once; RequestChat is refused beyond it.
     max_open_chats: usize,
     /// Seeded non-conformances (none by default).
@@ -108,6 +110,7 @@ impl World {
             next_reference: 1,
             next_ready: 1,
             outbox: Vec::new(),
+            late: Vec::new(),
             max_open_chats: DEFAULT_MAX_OPEN_CHATS,
             faults: Faults::NONE,
             variants: Variants::NONE,
@@ -179,7 +182,15 @@ impl World {
     /// Takes the notifications caused since the last call, in delivery order.
     pub fn take_outbox(&mut self) -> Vec<Delivery> {
         let outbox = self.faults.rewrite_outbox(std::mem::take(&mut self.outbox));
-        self.variants.rewrite_outbox(outbox)
+        let outbox = self.variants.rewrite_outbox(outbox);
+        self.late.extend(self.faults.late_copies(&outbox));
+        outbox
+    }
+
+    /// Takes the notifications a seeded fault delivers again late
+    /// ([`Faults::LATE_COPY_DELAY`] after [`World::take_outbox`] gave them).
+    pub fn take_late(&mut self) -> Vec<Delivery> {
+        std::mem::take(&mut self.late)
     }
 
     fn next_reference(&mut self) -> u64 {
