@@ -10,7 +10,7 @@ use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 /// Every environment twin: none leaks in from the environment the tests run in.
-const TWINS: [&str; 9] = [
+const TWINS: [&str; 11] = [
     "GWS_CONFORM_TARGET",
     "GWS_CONFORM_PROFILE",
     "GWS_CONFORM_JUNIT",
@@ -20,6 +20,8 @@ const TWINS: [&str; 9] = [
     "GWS_CONFORM_WAIT_FOR_TARGET",
     "GWS_CONFORM_PARTITION",
     "GWS_CONFORM_CACERT",
+    "GWS_CONFORM_QUIET_SCALE",
+    "GWS_CONFORM_QUIET_MIN",
 ];
 
 /// The binary with `env` set and every other twin unset.
@@ -278,6 +280,42 @@ fn the_partition_comes_from_the_environment_and_the_flag_wins() {
         Some(2),
         "a bad shard from the environment is bad input"
     );
+}
+
+#[test]
+fn the_quiet_window_policy_comes_from_the_environment_and_the_summary_reports_it() {
+    let dir = temp_dir("quiet");
+    let json = dir.join("run.jsonl");
+    let calibration = |args: &[&str], env: &[(&str, &str)]| {
+        let mut all = vec![
+            "run",
+            "switch-monitor-to-coach",
+            "-q",
+            "--json",
+            json.to_str().unwrap(),
+        ];
+        all.extend_from_slice(args);
+        let out = output(&all, env);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        let text = std::fs::read_to_string(&json).unwrap();
+        let summary: serde_json::Value =
+            serde_json::from_str(text.lines().last().unwrap()).unwrap();
+        summary["quiet_calibration"].clone()
+    };
+    let env = [
+        ("GWS_CONFORM_QUIET_SCALE", "3"),
+        ("GWS_CONFORM_QUIET_MIN", "35ms"),
+    ];
+    let from_env = calibration(&[], &env);
+    assert_eq!(from_env["scale"], 3.0, "{from_env}");
+    assert_eq!(from_env["floor_ms"], 35.0, "{from_env}");
+    assert!(from_env["samples"].as_u64().unwrap() > 0, "{from_env}");
+    let flagged = calibration(&["--quiet-scale", "5", "--quiet-min", "50"], &env);
+    assert_eq!(flagged["scale"], 5.0, "the flag wins: {flagged}");
+    assert_eq!(flagged["floor_ms"], 50.0, "the flag wins: {flagged}");
+    let bad = output(&["run", "--list"], &[("GWS_CONFORM_QUIET_SCALE", "0")]);
+    assert_eq!(bad.status.code(), Some(2), "{}", stderr(&bad));
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]

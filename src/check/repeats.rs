@@ -17,10 +17,11 @@
 //!   `crate::driver::bayeux::Delivery::redelivered`), which a server only sends by delivering
 //!   again what it already delivered.
 //!
-//! A chat that ends (`Revoked`, `Completed`) ends the session: a later notification about it
-//! starts afresh (a supervisor revoked by a transfer may join the same chat again and receive
-//! its history again), except that an immediate repeat of the ending notification is still a
-//! repeat.
+//! A chat that ends (`Revoked`, `Completed`) ends the session: once the party is shown the chat
+//! again (a ChatStateChangeMessage other than the ending one: a supervisor revoked by a transfer
+//! may join the same chat again and receive its history again), it starts afresh. Until then, a
+//! MessageLogUpdated equal to one of the ended session still repeats it (a late copy delivered
+//! after the end), and an immediate repeat of the ending notification is still a repeat.
 
 use std::collections::{HashMap, HashSet};
 
@@ -40,6 +41,8 @@ struct Session {
     logs: HashSet<String>,
     /// Canonical text of the session's latest notification.
     last: Option<String>,
+    /// The chat ended for the receiver, and it has not been shown the chat again since.
+    ended: bool,
 }
 
 impl Repeats {
@@ -58,6 +61,11 @@ impl Repeats {
         let repeatable = text("/notificationType") == Some("PropertiesUpdated")
             && data.get("referenceId").is_none();
         let session = self.sessions.entry(chat.to_owned()).or_default();
+        if session.ended && !is_log && session.last.as_deref() != Some(identity.as_str()) {
+            // Shown the chat again after its end: a new session, whose history is new.
+            session.logs.clear();
+            session.ended = false;
+        }
         let repeat = if is_log {
             !session.logs.insert(identity.clone())
         } else {
@@ -66,7 +74,7 @@ impl Repeats {
         session.last = Some(identity);
         let repeat = repeat || redelivered;
         if !repeat && matches!(text("/chat/state"), Some("Revoked" | "Completed")) {
-            session.logs.clear();
+            session.ended = true;
         }
         repeat
     }
@@ -125,6 +133,11 @@ mod tests {
         assert!(!repeats.observe("c", &log(1), false));
         assert!(!repeats.observe("c", &state("Revoked"), false));
         assert!(repeats.observe("c", &state("Revoked"), false));
+        assert!(
+            repeats.observe("c", &log(1), false),
+            "a late copy of the ended session's log, before the chat is shown again"
+        );
+        assert!(!repeats.observe("c", &state("Chatting"), false));
         assert!(
             !repeats.observe("c", &log(1), false),
             "the history again, after joining again"
