@@ -542,3 +542,25 @@ fn a_killed_run_is_followed_by_a_passing_run() {
         assert!(stderr.contains(line), "{stderr}");
     }
 }
+
+#[test]
+fn no_clean_leaves_what_a_killed_run_left() {
+    let dir = scratch("clean-target-no-clean");
+    let (server, url) = support::spawn_serve(&[]);
+    let _server = Process(server);
+    let mut held = held_run(&dir, &url);
+    signal(&held.0, "KILL");
+    wait_exit(&mut held.0, Duration::from_secs(20));
+    let next = binary()
+        .current_dir(&dir)
+        .args(["run", "--no-clean", "--target", &url, "--exact"])
+        .args(NEXT)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&next.stdout);
+    let stderr = String::from_utf8_lossy(&next.stderr);
+    assert!(!stderr.contains("cleaned the target"), "{stderr}");
+    // What the killed run left is still there, and trips the first scenario up.
+    assert_eq!(next.status.code(), Some(1), "{stdout}\n{stderr}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -103,6 +103,11 @@ pub struct RunArgs {
     /// NON-STRICT findings fail too.
     #[arg(long)]
     pub strict: bool,
+    /// Against a target, skip the clean-up before the first scenario (logging the scenarios'
+    /// users out and draining the queue, which waits 0.5 s for routing): for a target known
+    /// to be fresh, such as a server the CI job has just started.
+    #[arg(long)]
+    pub no_clean: bool,
     /// List the selected scenarios instead of running them.
     #[arg(long)]
     pub list: bool,
@@ -449,26 +454,30 @@ pub fn run(mut args: RunArgs) -> i32 {
     // An interrupted earlier run may have left these scenarios' users logged in, Ready,
     // monitoring or in chats: bring them back to logged out first. Only the users of the
     // scenarios that will run are touched (those marked `ignore` are only listed).
-    if let Some(target) = &args.target {
-        for lane in prepared.profile.lanes() {
-            // A lane runs only the scenarios it has every user of (the first lane runs all).
-            let runs_in_lane =
-                |scenario: &Scenario| scenario.users().all(|u| lane.users.contains_key(u));
-            let cleaned = super::clean::before_run(
-                &runtime,
-                target,
-                &lane,
-                prepared
+    if let Some(target) = &args.target
+        && !args.no_clean
+    {
+        // A lane runs only the scenarios it has every user of (the first lane runs all).
+        let lanes = prepared
+            .profile
+            .lanes()
+            .into_iter()
+            .map(|lane| {
+                let runs_here: Vec<&Scenario> = prepared
                     .scenarios
                     .iter()
-                    .filter(|(scenario, listed_only)| !listed_only && runs_in_lane(scenario))
-                    .map(|(scenario, _)| scenario),
-                args.request_timeout,
-                &route,
-            );
-            if let Err(code) = cleaned {
-                return code;
-            }
+                    .filter(|(scenario, listed_only)| {
+                        !listed_only && scenario.users().all(|u| lane.users.contains_key(u))
+                    })
+                    .map(|(scenario, _)| scenario)
+                    .collect();
+                (lane, runs_here)
+            })
+            .collect();
+        let cleaned =
+            super::clean::before_run(&runtime, target, lanes, args.request_timeout, &route);
+        if let Err(code) = cleaned {
+            return code;
         }
     }
     let record = match &args.record {
