@@ -17,10 +17,10 @@ use crate::scenario::Scenario;
 /// target cannot be cleaned at all (it stopped answering), so nothing is run. Each lane
 /// (`lanes`: its profile and the scenarios that run in it) is cleaned at the same time as the
 /// others: their users and contact centres are apart, and each waits for its queue to drain.
-pub(super) fn before_run<'a>(
+pub(super) fn before_run(
     runtime: &Runtime,
     target: &str,
-    lanes: Vec<(Profile, Vec<&'a Scenario>)>,
+    lanes: Vec<(Profile, Vec<&Scenario>)>,
     request_timeout: Duration,
     route: &Route,
 ) -> Result<(), i32> {
