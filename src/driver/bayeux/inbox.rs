@@ -478,6 +478,48 @@ mod tests {
         snapshot.iter().map(|d| (*d.data).clone()).collect()
     }
 
+    #[tokio::test]
+    async fn an_empty_long_poll_after_the_minimum_ends_a_quiet_wait_and_a_message_wins() {
+        let inbox = Inbox::new();
+        let anything = |_: &Delivery| true;
+        let start = Instant::now();
+        let (minimum, deadline) = (
+            start + Duration::from_millis(50),
+            start + Duration::from_secs(5),
+        );
+        // An empty reply before the minimum proves nothing: the wait goes on to the deadline.
+        inbox.note_empty_poll();
+        let early = inbox
+            .wait_unless_settled(
+                Cursor::START,
+                "x",
+                anything,
+                minimum,
+                start + Duration::from_millis(120),
+            )
+            .await;
+        assert!(matches!(early, Err(WaitError::Timeout { .. })), "{early:?}");
+        // One after the minimum ends the window at once, with nothing found.
+        let waiter = {
+            let inbox = inbox.clone();
+            tokio::spawn(async move {
+                inbox
+                    .wait_unless_settled(Cursor::START, "x", anything, Instant::now(), deadline)
+                    .await
+            })
+        };
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        inbox.note_empty_poll();
+        assert!(matches!(waiter.await.unwrap(), Ok(None)));
+        assert!(Instant::now() < deadline);
+        // A message that arrived is what the wait finds, empty replies or not.
+        inbox.push_reply(reply(&[1]));
+        let found = inbox
+            .wait_unless_settled(Cursor::START, "x", anything, start, deadline)
+            .await;
+        assert!(matches!(found, Ok(Some(d)) if d.data["n"] == 1));
+    }
+
     #[test]
     fn released_messages_go_but_the_latest_reply_stays_for_redelivery() {
         let inbox = Inbox::new();
