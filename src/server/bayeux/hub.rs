@@ -237,6 +237,8 @@ pub enum ConnectOutcome {
 #[derive(Debug)]
 pub struct Hub {
     config: HubConfig,
+    /// The JSON text of the advice a successful connect carries, written once.
+    connect_advice: String,
     registry: Mutex<Registry>,
     closing: std::sync::atomic::AtomicBool,
 }
@@ -245,6 +247,7 @@ impl Hub {
     /// An empty hub.
     pub fn new(config: HubConfig) -> Arc<Self> {
         Arc::new(Self {
+            connect_advice: super::protocol::advice(config.long_poll_timeout).to_string(),
             config,
             registry: Mutex::new(Registry::default()),
             closing: std::sync::atomic::AtomicBool::new(false),
@@ -254,6 +257,11 @@ impl Hub {
     /// The hub's settings.
     pub fn config(&self) -> &HubConfig {
         &self.config
+    }
+
+    /// The JSON text of the advice a successful connect carries.
+    pub fn connect_advice(&self) -> &str {
+        &self.connect_advice
     }
 
     /// Registers a new client of `user_id`.

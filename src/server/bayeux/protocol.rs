@@ -47,13 +47,22 @@ fn is_valid_id(id: &Value) -> bool {
 /// have the types Bayeux gives them (a mistyped one is refused by [`mistyped_field`], and is
 /// not echoed back).
 fn reply(channel: &str, message: &Map<String, Value>) -> Map<String, Value> {
+    reply_to(
+        channel,
+        message.get("id").filter(|id| is_valid_id(id)),
+        message.get("clientId").and_then(Value::as_str),
+    )
+}
+
+/// The start of a reply: the channel, then the `id` and `clientId` to echo, if any.
+fn reply_to(channel: &str, id: Option<&Value>, client_id: Option<&str>) -> Map<String, Value> {
     let mut r = Map::new();
     r.insert("channel".into(), json!(channel));
-    if let Some(id) = message.get("id").filter(|id| is_valid_id(id)) {
+    if let Some(id) = id {
         r.insert("id".into(), id.clone());
     }
-    if let Some(client_id) = message.get("clientId").filter(|c| c.is_string()) {
-        r.insert("clientId".into(), client_id.clone());
+    if let Some(client_id) = client_id {
+        r.insert("clientId".into(), json!(client_id));
     }
     r
 }
@@ -85,21 +94,28 @@ fn unknown_client(hub: &Hub, r: Map<String, Value>) -> Value {
     value
 }
 
-/// Adds the advice of a successful handshake or connect to its reply. `first` says whether
-/// the reply is a handshake's or a client's first connect's: under [`Variant::CometdAdvice`]
-/// only those carry advice, as CometD servers send it (the advice never changes here).
-fn add_advice(hub: &Hub, r: &mut Map<String, Value>, first: bool) {
-    if hub.config().faults.has(Fault::BayeuxNoAdvice)
-        || (!first && hub.config().variants.has(Variant::CometdAdvice))
-    {
-        return;
-    }
-    let advice = json!({
+/// Whether the reply to a successful handshake or connect carries advice. `first` says
+/// whether it is a handshake's or a client's first connect's: under [`Variant::CometdAdvice`]
+/// only those carry it, as CometD servers send it (the advice never changes here).
+fn advises(hub: &Hub, first: bool) -> bool {
+    !(hub.config().faults.has(Fault::BayeuxNoAdvice)
+        || (!first && hub.config().variants.has(Variant::CometdAdvice)))
+}
+
+/// The advice of a successful handshake or connect for a server holding connects `timeout`.
+pub(super) fn advice(timeout: Duration) -> Value {
+    json!({
         "reconnect": "retry",
         "interval": 0,
-        "timeout": hub.config().long_poll_timeout.as_millis() as u64,
-    });
-    r.insert("advice".into(), advice);
+        "timeout": timeout.as_millis() as u64,
+    })
+}
+
+/// Adds the advice of a successful handshake or connect to its reply (see [`advises`]).
+fn add_advice(hub: &Hub, r: &mut Map<String, Value>, first: bool) {
+    if advises(hub, first) {
+        r.insert("advice".into(), advice(hub.config().long_poll_timeout));
+    }
 }
 
 fn subscriptions_of(message: &Map<String, Value>) -> Option<Vec<String>> {
@@ -249,23 +265,94 @@ pub async fn handle_batch(hub: &Hub, ids: &IdGen, user_id: &str, messages: Vec<V
             ConnectOutcome::Gone => unknown_client(hub, r),
         };
     }
-    let mut body = String::with_capacity(64 + delivered.iter().map(|m| m.len() + 1).sum::<usize>());
+    let replies: Vec<String> = replies
+        .iter_mut()
+        .map(|reply| {
+            hub.config().variants.rewrite_bayeux(reply);
+            reply.to_string()
+        })
+        .collect();
+    reply_body(&delivered, &replies)
+}
+
+/// The JSON text of a reply array: the delivered messages, then the replies.
+fn reply_body(delivered: &[Wire], replies: &[String]) -> String {
+    let texts = || {
+        delivered
+            .iter()
+            .map(|m| &**m)
+            .chain(replies.iter().map(String::as_str))
+    };
+    let mut body = String::with_capacity(2 + texts().map(|t| t.len() + 1).sum::<usize>());
     body.push('[');
-    for (i, message) in delivered.iter().enumerate() {
+    for (i, text) in texts().enumerate() {
         if i > 0 {
             body.push(',');
         }
-        body.push_str(message);
-    }
-    for (i, reply) in replies.iter_mut().enumerate() {
-        if i > 0 || !delivered.is_empty() {
-            body.push(',');
-        }
-        hub.config().variants.rewrite_bayeux(reply);
-        body.push_str(&reply.to_string());
+        body.push_str(text);
     }
     body.push(']');
     body
+}
+
+/// The request a long-polling client sends again and again: one connect of its client, with
+/// nothing else in it. Read into borrowed fields, without building a JSON tree; a request
+/// that does not fit exactly (another field, an escaped string, a second message) is not one.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct PlainConnect<'a> {
+    channel: &'a str,
+    client_id: &'a str,
+    connection_type: &'a str,
+}
+
+/// Handles the body of one Bayeux request for authenticated user `user_id`: the JSON text of
+/// the reply array, or why the body is not a batch at all.
+///
+/// A [`PlainConnect`] of a known client is answered without the JSON trees of
+/// [`handle_batch`] (it is most of a long-polling server's traffic); the reply is the same
+/// text [`handle_batch`] gives.
+pub async fn handle_request(
+    hub: &Hub,
+    ids: &IdGen,
+    user_id: &str,
+    body: &[u8],
+) -> Result<String, BatchError> {
+    if let Some(reply) = plain_connect(hub, user_id, body).await {
+        return Ok(reply);
+    }
+    Ok(handle_batch(hub, ids, user_id, parse_batch(body)?).await)
+}
+
+/// Answers `body` if it is a [`PlainConnect`] of a known client of `user_id` on a server that
+/// neither rewrites nor refuses connects; `None` leaves it to [`handle_batch`].
+async fn plain_connect(hub: &Hub, user_id: &str, body: &[u8]) -> Option<String> {
+    let config = hub.config();
+    if config.variants.rewrites_bayeux() || config.faults.has(Fault::BayeuxConnectRefusedOnce) {
+        return None;
+    }
+    let [message] = serde_json::from_slice::<[PlainConnect<'_>; 1]>(body).ok()?;
+    if message.channel != META_CONNECT || message.connection_type != LONG_POLLING {
+        return None;
+    }
+    let client = hub.client(message.client_id, user_id)?;
+    let first = client.never_connected();
+    let outcome = hub.connect(&client, config.long_poll_timeout).await;
+    let ConnectOutcome::Delivered(delivered) = outcome else {
+        let gone = unknown_client(hub, reply_to(META_CONNECT, None, Some(&client.id)));
+        return Some(reply_body(&[], &[gone.to_string()]));
+    };
+    // The text of `reply_to` + `successful` + `add_advice`, in that key order, written
+    // directly (the client id is the hub's own, plain hex).
+    let client_id = serde_json::to_string(&client.id).ok()?;
+    let mut reply =
+        format!(r#"{{"channel":"{META_CONNECT}","clientId":{client_id},"successful":true"#);
+    if advises(hub, first) {
+        reply.push_str(r#","advice":"#);
+        reply.push_str(hub.connect_advice());
+    }
+    reply.push('}');
+    Some(reply_body(&delivered, &[reply]))
 }
 
 fn handshake(

@@ -28,10 +28,12 @@ pub const CSRF_HEADER_NAME: &str = "X-CSRF-HEADER";
 /// The header carrying the CSRF token, both ways.
 pub const CSRF_TOKEN: &str = "X-CSRF-TOKEN";
 
+/// One session; its strings are shared, as every authenticated request copies them out.
 #[derive(Debug, Clone)]
 struct Session {
-    user_id: String,
-    csrf_token: String,
+    id: Arc<str>,
+    user_id: Arc<str>,
+    csrf_token: Arc<str>,
     last_used: Instant,
 }
 
@@ -48,10 +50,10 @@ impl Sessions {
         let Some(session) = self.by_id.remove(session_id) else {
             return;
         };
-        if let Some(ids) = self.by_user.get_mut(&session.user_id) {
+        if let Some(ids) = self.by_user.get_mut(&*session.user_id) {
             ids.retain(|id| id != session_id);
             if ids.is_empty() {
-                self.by_user.remove(&session.user_id);
+                self.by_user.remove(&*session.user_id);
             }
         }
     }
@@ -77,7 +79,7 @@ impl SessionStore {
         Some(session.clone())
     }
 
-    fn create(&self, session_id: String, user_id: &str, csrf_token: String) {
+    fn create(&self, session_id: String, user_id: &str, csrf_token: String) -> Session {
         let mut sessions = self.lock();
         let mine = sessions.by_user.get(user_id).map_or(&[][..], Vec::as_slice);
         if mine.len() >= SESSIONS_PER_USER
@@ -93,14 +95,14 @@ impl SessionStore {
             .entry(user_id.to_owned())
             .or_default()
             .push(session_id.clone());
-        sessions.by_id.insert(
-            session_id,
-            Session {
-                user_id: user_id.to_owned(),
-                csrf_token,
-                last_used: Instant::now(),
-            },
-        );
+        let session = Session {
+            id: session_id.as_str().into(),
+            user_id: user_id.into(),
+            csrf_token: csrf_token.into(),
+            last_used: Instant::now(),
+        };
+        sessions.by_id.insert(session_id, session.clone());
+        session
     }
 
     /// Invalidates a session (EndContactCenterSession).
@@ -118,12 +120,12 @@ impl SessionStore {
 #[derive(Debug, Clone)]
 pub struct Caller {
     /// The user's id.
-    pub user_id: String,
+    pub user_id: Arc<str>,
     /// The HTTP session the request belongs to.
-    pub session_id: String,
+    pub session_id: Arc<str>,
 }
 
-fn cookie_session(headers: &HeaderMap) -> Option<String> {
+fn cookie_session(headers: &HeaderMap) -> Option<&str> {
     headers
         .get_all(COOKIE)
         .iter()
@@ -131,7 +133,7 @@ fn cookie_session(headers: &HeaderMap) -> Option<String> {
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
         .find(|(name, _)| *name == SESSION_COOKIE)
-        .map(|(_, value)| value.to_owned())
+        .map(|(_, value)| value)
 }
 
 /// `Some(Ok((user, password)))` for a well-formed Basic header, `Some(Err(()))` for a
@@ -157,33 +159,29 @@ pub async fn require_user(
     next: Next,
 ) -> Response {
     let headers = request.headers();
-    let existing =
-        cookie_session(headers).and_then(|id| state.sessions.touch(&id).map(|s| (id, s)));
-    let (user_id, session_id, csrf_token, created) = match basic_credentials(headers) {
+    let existing = cookie_session(headers).and_then(|id| state.sessions.touch(id));
+    let (session, created) = match basic_credentials(headers) {
         Some(Ok((name, password))) => {
             // The directory is read outside the world lock: every long-poll passes here.
-            let user_id = state
+            let user = state
                 .directory
                 .by_name(&name)
-                .filter(|u| u.password == password)
-                .map(|u| u.id.clone());
-            let Some(user_id) = user_id else {
+                .filter(|u| u.password == password);
+            let Some(user) = user else {
                 return ApiError::unauthenticated().into_response();
             };
             match existing {
-                Some((id, session)) if session.user_id == user_id => {
-                    (user_id, id, session.csrf_token, false)
-                }
+                Some(session) if *session.user_id == *user.id => (session, false),
                 _ => {
-                    let (id, token) = (state.ids.secret(), state.ids.secret());
-                    state.sessions.create(id.clone(), &user_id, token.clone());
-                    (user_id, id, token, true)
+                    let id = state.ids.secret();
+                    let token = state.ids.secret();
+                    (state.sessions.create(id, &user.id, token), true)
                 }
             }
         }
         Some(Err(())) => return ApiError::unauthenticated().into_response(),
         None => match existing {
-            Some((id, session)) => (session.user_id, id, session.csrf_token, false),
+            Some(session) => (session, false),
             None => return ApiError::unauthenticated().into_response(),
         },
     };
@@ -196,25 +194,25 @@ pub async fn require_user(
             .headers()
             .get(CSRF_TOKEN)
             .and_then(|v| v.to_str().ok());
-        if sent != Some(csrf_token.as_str()) {
+        if sent != Some(&*session.csrf_token) {
             return ApiError::forbidden("Missing or invalid Csrf token").into_response();
         }
     }
     request.extensions_mut().insert(Caller {
-        user_id,
-        session_id: session_id.clone(),
+        user_id: session.user_id,
+        session_id: session.id.clone(),
     });
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
     if created && !headers.contains_key(SET_COOKIE) {
-        let cookie = format!("{SESSION_COOKIE}={session_id}; Path=/; HttpOnly");
+        let cookie = format!("{SESSION_COOKIE}={}; Path=/; HttpOnly", session.id);
         if let Ok(value) = HeaderValue::from_str(&cookie) {
             headers.insert(SET_COOKIE, value);
         }
     }
     if state.settings.csrf && method == Method::GET {
         headers.insert(CSRF_HEADER_NAME, HeaderValue::from_static(CSRF_TOKEN));
-        if let Ok(value) = HeaderValue::from_str(&csrf_token) {
+        if let Ok(value) = HeaderValue::from_str(&session.csrf_token) {
             headers.insert(CSRF_TOKEN, value);
         }
     }

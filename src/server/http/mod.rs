@@ -153,11 +153,12 @@ pub fn router(state: Arc<AppState>) -> Router {
             "/api/v2/chats/{chat_id}/messages",
             get(customer::get_messages),
         );
-    let router = authenticated
-        .merge(public)
-        .fallback(not_found)
-        .method_not_allowed_fallback(method_not_allowed)
-        .layer(axum::middleware::from_fn(crate::request_log::log_request));
+    let router = crate::request_log::logged(
+        authenticated
+            .merge(public)
+            .fallback(not_found)
+            .method_not_allowed_fallback(method_not_allowed),
+    );
     if !state.settings.variants.rewrites_bodies() {
         return router.with_state(state);
     }

@@ -11,7 +11,7 @@ use super::AppState;
 use super::auth::Caller;
 use super::body::read_limited;
 use crate::server::api_error::ApiError;
-use crate::server::bayeux::{handle_batch, parse_batch};
+use crate::server::bayeux::handle_request;
 
 /// Handles one Bayeux request.
 pub async fn post(
@@ -23,10 +23,9 @@ pub async fn post(
         Ok(body) => body,
         Err(e) => return e.into_response(),
     };
-    let messages = match parse_batch(&body) {
-        Ok(messages) => messages,
+    let reply = match handle_request(&state.hub, &state.ids, &caller.user_id, &body).await {
+        Ok(reply) => reply,
         Err(e) => return ApiError::invalid(e.to_string()).into_response(),
     };
-    let reply = handle_batch(&state.hub, &state.ids, &caller.user_id, messages).await;
     ([(CONTENT_TYPE, "application/json")], reply).into_response()
 }
