@@ -338,16 +338,29 @@ impl Hub {
         let mut per_client: Vec<(Arc<Client>, Vec<Wire>)> = Vec::new();
         // Members shown the same notification share one `Arc`: serialise each once.
         let mut serialised: Vec<(&Arc<serde_json::Value>, &'static str, Wire)> = Vec::new();
+        // A batch uses a channel or two: parse each once.
+        let mut channels: Vec<(&'static str, Option<ChannelName>)> = Vec::new();
         for delivery in &deliveries {
             let Some(clients) = registry.by_user.get(&delivery.user_id) else {
                 continue;
             };
-            let Ok(channel) = ChannelName::parse(delivery.channel) else {
+            let index = match channels
+                .iter()
+                .position(|(name, _)| *name == delivery.channel)
+            {
+                Some(index) => index,
+                None => {
+                    let parsed = ChannelName::parse(delivery.channel).ok();
+                    channels.push((delivery.channel, parsed));
+                    channels.len() - 1
+                }
+            };
+            let Some(channel) = &channels[index].1 else {
                 continue;
             };
             let mut wire: Option<Wire> = None;
             for client in clients {
-                if !Client::matches(&client.state(), &channel) {
+                if !Client::matches(&client.state(), channel) {
                     continue;
                 }
                 let message = wire

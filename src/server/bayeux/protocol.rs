@@ -437,3 +437,127 @@ fn subscription(
     r.insert("successful".into(), json!(true));
     Value::Object(r)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::server::bayeux::HubConfig;
+    use crate::server::faults::Faults;
+    use crate::server::variants::Variants;
+    use crate::server::world::Delivery;
+
+    const USER: &str = "u1";
+    const CLIENT: &str = "0123abcd";
+    const PLAIN: &str =
+        r#"[{"channel":"/meta/connect","clientId":"0123abcd","connectionType":"long-polling"}]"#;
+
+    /// A hub with one client of [`USER`] subscribed to its chats, and `queued` notifications
+    /// waiting for it.
+    fn hub(faults: Faults, variants: Variants, queued: u64) -> Arc<Hub> {
+        let hub = Hub::new(HubConfig {
+            long_poll_timeout: Duration::ZERO,
+            faults,
+            variants,
+            ..HubConfig::default()
+        });
+        let client = hub.handshake(CLIENT.into(), USER);
+        assert!(client.subscribe(vec![ChannelPattern::parse("/v2/me/chats").unwrap()], 8));
+        hub.publish(
+            (0..queued)
+                .map(|n| Delivery {
+                    user_id: USER.into(),
+                    channel: "/v2/me/chats",
+                    data: json!({"n": n, "text": "é\"\n"}).into(),
+                })
+                .collect(),
+        );
+        hub
+    }
+
+    /// The replies to `body` sent twice (a first and a later connect), through
+    /// [`handle_request`] and through [`handle_batch`] alone.
+    async fn both_ways(body: &str, faults: Faults, variants: Variants) -> [Vec<String>; 2] {
+        let ids = IdGen::new();
+        let (fast, general) = (hub(faults, variants, 2), hub(faults, variants, 2));
+        let mut replies = [Vec::new(), Vec::new()];
+        for _ in 0..2 {
+            let reply = handle_request(&fast, &ids, USER, body.as_bytes()).await;
+            replies[0].push(reply.unwrap());
+            let messages = parse_batch(body.as_bytes()).unwrap();
+            replies[1].push(handle_batch(&general, &ids, USER, messages).await);
+        }
+        replies
+    }
+
+    #[tokio::test]
+    async fn a_plain_connect_is_answered_as_the_general_path_answers_it() {
+        let settings = [
+            (Faults::NONE, Variants::NONE),
+            (Faults::NONE, Variant::CometdAdvice.into()),
+            (Fault::BayeuxNoAdvice.into(), Variants::NONE),
+            (Fault::BayeuxRedelivery.into(), Variants::NONE),
+        ];
+        for (faults, variants) in settings {
+            let [fast, general] = both_ways(PLAIN, faults, variants).await;
+            assert_eq!(fast, general, "{faults:?} {variants:?}");
+            assert!(fast[0].contains(r#""n":1"#) && fast[0].contains(r#""successful":true"#));
+        }
+    }
+
+    #[tokio::test]
+    async fn other_requests_get_the_general_answer() {
+        let unplain = [
+            // an id to echo, an escaped client id, a second message, a bare object
+            r#"[{"channel":"/meta/connect","clientId":"0123abcd","connectionType":"long-polling","id":"7"}]"#,
+            r#"[{"channel":"/meta/connect","clientId":"0123\u0061bcd","connectionType":"long-polling"}]"#,
+            r#"[{"channel":"/meta/connect","clientId":"0123abcd","connectionType":"long-polling"},{"channel":"/meta/connect","clientId":"0123abcd"}]"#,
+            r#"{"channel":"/meta/connect","clientId":"0123abcd","connectionType":"long-polling"}"#,
+            // an unknown client, another connection type, a connect refused once
+            r#"[{"channel":"/meta/connect","clientId":"nobody","connectionType":"long-polling"}]"#,
+            r#"[{"channel":"/meta/connect","clientId":"0123abcd","connectionType":"websocket"}]"#,
+        ];
+        for body in unplain {
+            let [fast, general] = both_ways(body, Faults::NONE, Variants::NONE).await;
+            assert_eq!(fast, general, "{body}");
+        }
+        let [fast, general] = both_ways(
+            PLAIN,
+            Fault::BayeuxConnectRefusedOnce.into(),
+            Variants::NONE,
+        )
+        .await;
+        assert_eq!(fast, general);
+        assert!(fast[1].contains("500::"), "the second connect is refused");
+        let [fast, general] = both_ways(PLAIN, Faults::NONE, Variant::KeysReversed.into()).await;
+        assert_eq!(fast, general);
+        assert!(fast[0].ends_with(r#""channel":"/meta/connect"}]"#));
+        let unknown = &both_ways(unplain[4], Faults::NONE, Variants::NONE).await[0][0];
+        assert!(unknown.contains("402::Unknown client"));
+    }
+
+    #[tokio::test]
+    async fn a_client_gone_during_the_hold_is_told_to_handshake() {
+        let hub = Hub::new(HubConfig::default());
+        hub.handshake(CLIENT.into(), USER);
+        let held = {
+            let hub = hub.clone();
+            tokio::spawn(async move {
+                handle_request(&hub, &IdGen::new(), USER, PLAIN.as_bytes()).await
+            })
+        };
+        while hub
+            .client(CLIENT, USER)
+            .is_some_and(|c| c.never_connected())
+        {
+            tokio::task::yield_now().await;
+        }
+        hub.remove(CLIENT);
+        let reply = tokio::time::timeout(Duration::from_secs(5), held)
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap();
+        let expected = r#"[{"channel":"/meta/connect","clientId":"0123abcd","successful":false,"error":"402::Unknown client","advice":{"reconnect":"handshake","interval":0}}]"#;
+        assert_eq!(reply, expected);
+    }
+}

@@ -151,13 +151,32 @@ fn basic_credentials(headers: &HeaderMap) -> Option<Result<(String, String), ()>
     Some(credentials.ok_or(()))
 }
 
-/// Middleware: resolves the caller from Basic credentials or the session cookie (401 with
+/// A request's authenticated caller, and what [`finish`] adds to the response for it.
+#[derive(Debug)]
+pub struct Authenticated {
+    session: Session,
+    /// The session was created by this request (the response sets its cookie).
+    created: bool,
+}
+
+impl Authenticated {
+    /// The caller's user id.
+    pub fn user_id(&self) -> &str {
+        &self.session.user_id
+    }
+
+    /// The caller, as handlers see it.
+    pub fn caller(&self) -> Caller {
+        Caller {
+            user_id: self.session.user_id.clone(),
+            session_id: self.session.id.clone(),
+        }
+    }
+}
+
+/// Resolves the caller of `request` from Basic credentials or the session cookie (401 with
 /// statusCode 20 otherwise), creates a session when needed, enforces CSRF when enabled.
-pub async fn require_user(
-    State(state): State<Arc<AppState>>,
-    mut request: Request,
-    next: Next,
-) -> Response {
+pub fn authenticate(state: &AppState, request: &Request) -> Result<Authenticated, Response> {
     let headers = request.headers();
     let existing = cookie_session(headers).and_then(|id| state.sessions.touch(id));
     let (session, created) = match basic_credentials(headers) {
@@ -168,7 +187,7 @@ pub async fn require_user(
                 .by_name(&name)
                 .filter(|u| u.password == password);
             let Some(user) = user else {
-                return ApiError::unauthenticated().into_response();
+                return Err(ApiError::unauthenticated().into_response());
             };
             match existing {
                 Some(session) if *session.user_id == *user.id => (session, false),
@@ -179,43 +198,59 @@ pub async fn require_user(
                 }
             }
         }
-        Some(Err(())) => return ApiError::unauthenticated().into_response(),
+        Some(Err(())) => return Err(ApiError::unauthenticated().into_response()),
         None => match existing {
             Some(session) => (session, false),
-            None => return ApiError::unauthenticated().into_response(),
+            None => return Err(ApiError::unauthenticated().into_response()),
         },
     };
-    let method = request.method().clone();
-    let changes_state = matches!(method, Method::POST | Method::PUT | Method::DELETE);
+    let changes_state = matches!(
+        *request.method(),
+        Method::POST | Method::PUT | Method::DELETE
+    );
     // CometD long-polls are not covered: the documented clients do not send the token there.
     let is_bayeux = request.uri().path().starts_with("/api/v2/notifications");
     if state.settings.csrf && changes_state && !is_bayeux {
-        let sent = request
-            .headers()
-            .get(CSRF_TOKEN)
-            .and_then(|v| v.to_str().ok());
+        let sent = headers.get(CSRF_TOKEN).and_then(|v| v.to_str().ok());
         if sent != Some(&*session.csrf_token) {
-            return ApiError::forbidden("Missing or invalid Csrf token").into_response();
+            return Err(ApiError::forbidden("Missing or invalid Csrf token").into_response());
         }
     }
-    request.extensions_mut().insert(Caller {
-        user_id: session.user_id,
-        session_id: session.id.clone(),
-    });
-    let mut response = next.run(request).await;
+    Ok(Authenticated { session, created })
+}
+
+/// Adds to the response of an authenticated request of `method` the session cookie (when the
+/// request created the session) and, on a GET with CSRF enabled, the CSRF token.
+pub fn finish(state: &AppState, caller: &Authenticated, method: &Method, response: &mut Response) {
     let headers = response.headers_mut();
-    if created && !headers.contains_key(SET_COOKIE) {
-        let cookie = format!("{SESSION_COOKIE}={}; Path=/; HttpOnly", session.id);
+    if caller.created && !headers.contains_key(SET_COOKIE) {
+        let cookie = format!("{SESSION_COOKIE}={}; Path=/; HttpOnly", caller.session.id);
         if let Ok(value) = HeaderValue::from_str(&cookie) {
             headers.insert(SET_COOKIE, value);
         }
     }
     if state.settings.csrf && method == Method::GET {
         headers.insert(CSRF_HEADER_NAME, HeaderValue::from_static(CSRF_TOKEN));
-        if let Ok(value) = HeaderValue::from_str(&session.csrf_token) {
+        if let Ok(value) = HeaderValue::from_str(&caller.session.csrf_token) {
             headers.insert(CSRF_TOKEN, value);
         }
     }
+}
+
+/// Middleware: [`authenticate`], the [`Caller`] in the request's extensions, then [`finish`].
+pub async fn require_user(
+    State(state): State<Arc<AppState>>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let caller = match authenticate(&state, &request) {
+        Ok(caller) => caller,
+        Err(refusal) => return refusal,
+    };
+    let method = request.method().clone();
+    request.extensions_mut().insert(caller.caller());
+    let mut response = next.run(request).await;
+    finish(&state, &caller, &method, &mut response);
     response
 }
 
