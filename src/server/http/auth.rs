@@ -176,7 +176,7 @@ impl Authenticated {
 
 /// Resolves the caller of `request` from Basic credentials or the session cookie (401 with
 /// statusCode 20 otherwise), creates a session when needed, enforces CSRF when enabled.
-pub fn authenticate(state: &AppState, request: &Request) -> Result<Authenticated, Response> {
+pub fn authenticate(state: &AppState, request: &Request) -> Result<Authenticated, ApiError> {
     let headers = request.headers();
     let existing = cookie_session(headers).and_then(|id| state.sessions.touch(id));
     let (session, created) = match basic_credentials(headers) {
@@ -187,7 +187,7 @@ pub fn authenticate(state: &AppState, request: &Request) -> Result<Authenticated
                 .by_name(&name)
                 .filter(|u| u.password == password);
             let Some(user) = user else {
-                return Err(ApiError::unauthenticated().into_response());
+                return Err(ApiError::unauthenticated());
             };
             match existing {
                 Some(session) if *session.user_id == *user.id => (session, false),
@@ -198,10 +198,10 @@ pub fn authenticate(state: &AppState, request: &Request) -> Result<Authenticated
                 }
             }
         }
-        Some(Err(())) => return Err(ApiError::unauthenticated().into_response()),
+        Some(Err(())) => return Err(ApiError::unauthenticated()),
         None => match existing {
             Some(session) => (session, false),
-            None => return Err(ApiError::unauthenticated().into_response()),
+            None => return Err(ApiError::unauthenticated()),
         },
     };
     let changes_state = matches!(
@@ -213,7 +213,7 @@ pub fn authenticate(state: &AppState, request: &Request) -> Result<Authenticated
     if state.settings.csrf && changes_state && !is_bayeux {
         let sent = headers.get(CSRF_TOKEN).and_then(|v| v.to_str().ok());
         if sent != Some(&*session.csrf_token) {
-            return Err(ApiError::forbidden("Missing or invalid Csrf token").into_response());
+            return Err(ApiError::forbidden("Missing or invalid Csrf token"));
         }
     }
     Ok(Authenticated { session, created })
@@ -245,7 +245,7 @@ pub async fn require_user(
 ) -> Response {
     let caller = match authenticate(&state, &request) {
         Ok(caller) => caller,
-        Err(refusal) => return refusal,
+        Err(refusal) => return refusal.into_response(),
     };
     let method = request.method().clone();
     request.extensions_mut().insert(caller.caller());

@@ -21,7 +21,7 @@ use crate::server::bayeux::handle_request;
 pub async fn post(State(state): State<Arc<AppState>>, request: Request) -> Response {
     let caller = match authenticate(&state, &request) {
         Ok(caller) => caller,
-        Err(refusal) => return refusal,
+        Err(refusal) => return refusal.into_response(),
     };
     let method = request.method().clone();
     let mut response = answer(&state, caller.user_id(), request).await;
