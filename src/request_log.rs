@@ -4,9 +4,20 @@
 
 use std::time::Instant;
 
+use axum::Router;
 use axum::extract::Request;
 use axum::middleware::Next;
 use axum::response::Response;
+
+/// `router` with [`log_request`] around it, if request lines are logged at all. The log filter
+/// is set once, at start-up; leaving the middleware out spares every request its cost.
+pub fn logged<S: Clone + Send + Sync + 'static>(router: Router<S>) -> Router<S> {
+    if tracing::enabled!(target: "gws_conform::requests", tracing::Level::INFO) {
+        router.layer(axum::middleware::from_fn(log_request))
+    } else {
+        router
+    }
+}
 
 /// The middleware: passes the request on and logs how it went.
 pub async fn log_request(request: Request, next: Next) -> Response {

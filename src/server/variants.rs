@@ -200,10 +200,15 @@ impl Variants {
         self.has(Variant::ExtraFields) || self.has(Variant::KeysReversed)
     }
 
+    /// Whether [`Variants::rewrite_bayeux`] changes anything.
+    pub fn rewrites_bayeux(self) -> bool {
+        self.has(Variant::KeysReversed)
+    }
+
     /// Applies the wire-form variants to a Bayeux reply message (meta replies; delivered
     /// notifications were rewritten when published).
     pub fn rewrite_bayeux(self, reply: &mut Value) {
-        if self.has(Variant::KeysReversed) {
+        if self.rewrites_bayeux() {
             reverse_keys(reply);
         }
     }

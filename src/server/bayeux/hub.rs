@@ -237,6 +237,8 @@ pub enum ConnectOutcome {
 #[derive(Debug)]
 pub struct Hub {
     config: HubConfig,
+    /// The JSON text of the advice a successful connect carries, written once.
+    connect_advice: String,
     registry: Mutex<Registry>,
     closing: std::sync::atomic::AtomicBool,
 }
@@ -245,6 +247,7 @@ impl Hub {
     /// An empty hub.
     pub fn new(config: HubConfig) -> Arc<Self> {
         Arc::new(Self {
+            connect_advice: super::protocol::advice(config.long_poll_timeout).to_string(),
             config,
             registry: Mutex::new(Registry::default()),
             closing: std::sync::atomic::AtomicBool::new(false),
@@ -254,6 +257,11 @@ impl Hub {
     /// The hub's settings.
     pub fn config(&self) -> &HubConfig {
         &self.config
+    }
+
+    /// The JSON text of the advice a successful connect carries.
+    pub fn connect_advice(&self) -> &str {
+        &self.connect_advice
     }
 
     /// Registers a new client of `user_id`.
@@ -330,16 +338,29 @@ impl Hub {
         let mut per_client: Vec<(Arc<Client>, Vec<Wire>)> = Vec::new();
         // Members shown the same notification share one `Arc`: serialise each once.
         let mut serialised: Vec<(&Arc<serde_json::Value>, &'static str, Wire)> = Vec::new();
+        // A batch uses a channel or two: parse each once.
+        let mut channels: Vec<(&'static str, Option<ChannelName>)> = Vec::new();
         for delivery in &deliveries {
             let Some(clients) = registry.by_user.get(&delivery.user_id) else {
                 continue;
             };
-            let Ok(channel) = ChannelName::parse(delivery.channel) else {
+            let index = match channels
+                .iter()
+                .position(|(name, _)| *name == delivery.channel)
+            {
+                Some(index) => index,
+                None => {
+                    let parsed = ChannelName::parse(delivery.channel).ok();
+                    channels.push((delivery.channel, parsed));
+                    channels.len() - 1
+                }
+            };
+            let Some(channel) = &channels[index].1 else {
                 continue;
             };
             let mut wire: Option<Wire> = None;
             for client in clients {
-                if !Client::matches(&client.state(), &channel) {
+                if !Client::matches(&client.state(), channel) {
                     continue;
                 }
                 let message = wire

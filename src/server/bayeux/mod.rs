@@ -6,4 +6,4 @@ mod hub;
 mod protocol;
 
 pub use hub::{Hub, HubConfig};
-pub use protocol::{MAX_BATCH, MAX_CHANNEL_LEN, handle_batch, parse_batch};
+pub use protocol::{MAX_BATCH, MAX_CHANNEL_LEN, handle_batch, handle_request, parse_batch};

@@ -47,13 +47,22 @@ fn is_valid_id(id: &Value) -> bool {
 /// have the types Bayeux gives them (a mistyped one is refused by [`mistyped_field`], and is
 /// not echoed back).
 fn reply(channel: &str, message: &Map<String, Value>) -> Map<String, Value> {
+    reply_to(
+        channel,
+        message.get("id").filter(|id| is_valid_id(id)),
+        message.get("clientId").and_then(Value::as_str),
+    )
+}
+
+/// The start of a reply: the channel, then the `id` and `clientId` to echo, if any.
+fn reply_to(channel: &str, id: Option<&Value>, client_id: Option<&str>) -> Map<String, Value> {
     let mut r = Map::new();
     r.insert("channel".into(), json!(channel));
-    if let Some(id) = message.get("id").filter(|id| is_valid_id(id)) {
+    if let Some(id) = id {
         r.insert("id".into(), id.clone());
     }
-    if let Some(client_id) = message.get("clientId").filter(|c| c.is_string()) {
-        r.insert("clientId".into(), client_id.clone());
+    if let Some(client_id) = client_id {
+        r.insert("clientId".into(), json!(client_id));
     }
     r
 }
@@ -85,21 +94,28 @@ fn unknown_client(hub: &Hub, r: Map<String, Value>) -> Value {
     value
 }
 
-/// Adds the advice of a successful handshake or connect to its reply. `first` says whether
-/// the reply is a handshake's or a client's first connect's: under [`Variant::CometdAdvice`]
-/// only those carry advice, as CometD servers send it (the advice never changes here).
-fn add_advice(hub: &Hub, r: &mut Map<String, Value>, first: bool) {
-    if hub.config().faults.has(Fault::BayeuxNoAdvice)
-        || (!first && hub.config().variants.has(Variant::CometdAdvice))
-    {
-        return;
-    }
-    let advice = json!({
+/// Whether the reply to a successful handshake or connect carries advice. `first` says
+/// whether it is a handshake's or a client's first connect's: under [`Variant::CometdAdvice`]
+/// only those carry it, as CometD servers send it (the advice never changes here).
+fn advises(hub: &Hub, first: bool) -> bool {
+    !(hub.config().faults.has(Fault::BayeuxNoAdvice)
+        || (!first && hub.config().variants.has(Variant::CometdAdvice)))
+}
+
+/// The advice of a successful handshake or connect for a server holding connects `timeout`.
+pub(super) fn advice(timeout: Duration) -> Value {
+    json!({
         "reconnect": "retry",
         "interval": 0,
-        "timeout": hub.config().long_poll_timeout.as_millis() as u64,
-    });
-    r.insert("advice".into(), advice);
+        "timeout": timeout.as_millis() as u64,
+    })
+}
+
+/// Adds the advice of a successful handshake or connect to its reply (see [`advises`]).
+fn add_advice(hub: &Hub, r: &mut Map<String, Value>, first: bool) {
+    if advises(hub, first) {
+        r.insert("advice".into(), advice(hub.config().long_poll_timeout));
+    }
 }
 
 fn subscriptions_of(message: &Map<String, Value>) -> Option<Vec<String>> {
@@ -249,23 +265,94 @@ pub async fn handle_batch(hub: &Hub, ids: &IdGen, user_id: &str, messages: Vec<V
             ConnectOutcome::Gone => unknown_client(hub, r),
         };
     }
-    let mut body = String::with_capacity(64 + delivered.iter().map(|m| m.len() + 1).sum::<usize>());
+    let replies: Vec<String> = replies
+        .iter_mut()
+        .map(|reply| {
+            hub.config().variants.rewrite_bayeux(reply);
+            reply.to_string()
+        })
+        .collect();
+    reply_body(&delivered, &replies)
+}
+
+/// The JSON text of a reply array: the delivered messages, then the replies.
+fn reply_body(delivered: &[Wire], replies: &[String]) -> String {
+    let texts = || {
+        delivered
+            .iter()
+            .map(|m| &**m)
+            .chain(replies.iter().map(String::as_str))
+    };
+    let mut body = String::with_capacity(2 + texts().map(|t| t.len() + 1).sum::<usize>());
     body.push('[');
-    for (i, message) in delivered.iter().enumerate() {
+    for (i, text) in texts().enumerate() {
         if i > 0 {
             body.push(',');
         }
-        body.push_str(message);
-    }
-    for (i, reply) in replies.iter_mut().enumerate() {
-        if i > 0 || !delivered.is_empty() {
-            body.push(',');
-        }
-        hub.config().variants.rewrite_bayeux(reply);
-        body.push_str(&reply.to_string());
+        body.push_str(text);
     }
     body.push(']');
     body
+}
+
+/// The request a long-polling client sends again and again: one connect of its client, with
+/// nothing else in it. Read into borrowed fields, without building a JSON tree; a request
+/// that does not fit exactly (another field, an escaped string, a second message) is not one.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct PlainConnect<'a> {
+    channel: &'a str,
+    client_id: &'a str,
+    connection_type: &'a str,
+}
+
+/// Handles the body of one Bayeux request for authenticated user `user_id`: the JSON text of
+/// the reply array, or why the body is not a batch at all.
+///
+/// A [`PlainConnect`] of a known client is answered without the JSON trees of
+/// [`handle_batch`] (it is most of a long-polling server's traffic); the reply is the same
+/// text [`handle_batch`] gives.
+pub async fn handle_request(
+    hub: &Hub,
+    ids: &IdGen,
+    user_id: &str,
+    body: &[u8],
+) -> Result<String, BatchError> {
+    if let Some(reply) = plain_connect(hub, user_id, body).await {
+        return Ok(reply);
+    }
+    Ok(handle_batch(hub, ids, user_id, parse_batch(body)?).await)
+}
+
+/// Answers `body` if it is a [`PlainConnect`] of a known client of `user_id` on a server that
+/// neither rewrites nor refuses connects; `None` leaves it to [`handle_batch`].
+async fn plain_connect(hub: &Hub, user_id: &str, body: &[u8]) -> Option<String> {
+    let config = hub.config();
+    if config.variants.rewrites_bayeux() || config.faults.has(Fault::BayeuxConnectRefusedOnce) {
+        return None;
+    }
+    let [message] = serde_json::from_slice::<[PlainConnect<'_>; 1]>(body).ok()?;
+    if message.channel != META_CONNECT || message.connection_type != LONG_POLLING {
+        return None;
+    }
+    let client = hub.client(message.client_id, user_id)?;
+    let first = client.never_connected();
+    let outcome = hub.connect(&client, config.long_poll_timeout).await;
+    let ConnectOutcome::Delivered(delivered) = outcome else {
+        let gone = unknown_client(hub, reply_to(META_CONNECT, None, Some(&client.id)));
+        return Some(reply_body(&[], &[gone.to_string()]));
+    };
+    // The text of `reply_to` + `successful` + `add_advice`, in that key order, written
+    // directly (the client id is the hub's own, plain hex).
+    let client_id = serde_json::to_string(&client.id).ok()?;
+    let mut reply =
+        format!(r#"{{"channel":"{META_CONNECT}","clientId":{client_id},"successful":true"#);
+    if advises(hub, first) {
+        reply.push_str(r#","advice":"#);
+        reply.push_str(hub.connect_advice());
+    }
+    reply.push('}');
+    Some(reply_body(&delivered, &[reply]))
 }
 
 fn handshake(
@@ -349,4 +436,128 @@ fn subscription(
     }
     r.insert("successful".into(), json!(true));
     Value::Object(r)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::server::bayeux::HubConfig;
+    use crate::server::faults::Faults;
+    use crate::server::variants::Variants;
+    use crate::server::world::Delivery;
+
+    const USER: &str = "u1";
+    const CLIENT: &str = "0123abcd";
+    const PLAIN: &str =
+        r#"[{"channel":"/meta/connect","clientId":"0123abcd","connectionType":"long-polling"}]"#;
+
+    /// A hub with one client of [`USER`] subscribed to its chats, and `queued` notifications
+    /// waiting for it.
+    fn hub(faults: Faults, variants: Variants, queued: u64) -> Arc<Hub> {
+        let hub = Hub::new(HubConfig {
+            long_poll_timeout: Duration::ZERO,
+            faults,
+            variants,
+            ..HubConfig::default()
+        });
+        let client = hub.handshake(CLIENT.into(), USER);
+        assert!(client.subscribe(vec![ChannelPattern::parse("/v2/me/chats").unwrap()], 8));
+        hub.publish(
+            (0..queued)
+                .map(|n| Delivery {
+                    user_id: USER.into(),
+                    channel: "/v2/me/chats",
+                    data: json!({"n": n, "text": "é\"\n"}).into(),
+                })
+                .collect(),
+        );
+        hub
+    }
+
+    /// The replies to `body` sent twice (a first and a later connect), through
+    /// [`handle_request`] and through [`handle_batch`] alone.
+    async fn both_ways(body: &str, faults: Faults, variants: Variants) -> [Vec<String>; 2] {
+        let ids = IdGen::new();
+        let (fast, general) = (hub(faults, variants, 2), hub(faults, variants, 2));
+        let mut replies = [Vec::new(), Vec::new()];
+        for _ in 0..2 {
+            let reply = handle_request(&fast, &ids, USER, body.as_bytes()).await;
+            replies[0].push(reply.unwrap());
+            let messages = parse_batch(body.as_bytes()).unwrap();
+            replies[1].push(handle_batch(&general, &ids, USER, messages).await);
+        }
+        replies
+    }
+
+    #[tokio::test]
+    async fn a_plain_connect_is_answered_as_the_general_path_answers_it() {
+        let settings = [
+            (Faults::NONE, Variants::NONE),
+            (Faults::NONE, Variant::CometdAdvice.into()),
+            (Fault::BayeuxNoAdvice.into(), Variants::NONE),
+            (Fault::BayeuxRedelivery.into(), Variants::NONE),
+        ];
+        for (faults, variants) in settings {
+            let [fast, general] = both_ways(PLAIN, faults, variants).await;
+            assert_eq!(fast, general, "{faults:?} {variants:?}");
+            assert!(fast[0].contains(r#""n":1"#) && fast[0].contains(r#""successful":true"#));
+        }
+    }
+
+    #[tokio::test]
+    async fn other_requests_get_the_general_answer() {
+        let unplain = [
+            // an id to echo, an escaped client id, a second message, a bare object
+            r#"[{"channel":"/meta/connect","clientId":"0123abcd","connectionType":"long-polling","id":"7"}]"#,
+            r#"[{"channel":"/meta/connect","clientId":"0123\u0061bcd","connectionType":"long-polling"}]"#,
+            r#"[{"channel":"/meta/connect","clientId":"0123abcd","connectionType":"long-polling"},{"channel":"/meta/connect","clientId":"0123abcd"}]"#,
+            r#"{"channel":"/meta/connect","clientId":"0123abcd","connectionType":"long-polling"}"#,
+            // an unknown client, another connection type, a connect refused once
+            r#"[{"channel":"/meta/connect","clientId":"nobody","connectionType":"long-polling"}]"#,
+            r#"[{"channel":"/meta/connect","clientId":"0123abcd","connectionType":"websocket"}]"#,
+        ];
+        for body in unplain {
+            let [fast, general] = both_ways(body, Faults::NONE, Variants::NONE).await;
+            assert_eq!(fast, general, "{body}");
+        }
+        let [fast, general] = both_ways(
+            PLAIN,
+            Fault::BayeuxConnectRefusedOnce.into(),
+            Variants::NONE,
+        )
+        .await;
+        assert_eq!(fast, general);
+        assert!(fast[1].contains("500::"), "the second connect is refused");
+        let [fast, general] = both_ways(PLAIN, Faults::NONE, Variant::KeysReversed.into()).await;
+        assert_eq!(fast, general);
+        assert!(fast[0].ends_with(r#""channel":"/meta/connect"}]"#));
+        let unknown = &both_ways(unplain[4], Faults::NONE, Variants::NONE).await[0][0];
+        assert!(unknown.contains("402::Unknown client"));
+    }
+
+    #[tokio::test]
+    async fn a_client_gone_during_the_hold_is_told_to_handshake() {
+        let hub = Hub::new(HubConfig::default());
+        hub.handshake(CLIENT.into(), USER);
+        let held = {
+            let hub = hub.clone();
+            tokio::spawn(async move {
+                handle_request(&hub, &IdGen::new(), USER, PLAIN.as_bytes()).await
+            })
+        };
+        while hub
+            .client(CLIENT, USER)
+            .is_some_and(|c| c.never_connected())
+        {
+            tokio::task::yield_now().await;
+        }
+        hub.remove(CLIENT);
+        let reply = tokio::time::timeout(Duration::from_secs(5), held)
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap();
+        let expected = r#"[{"channel":"/meta/connect","clientId":"0123abcd","successful":false,"error":"402::Unknown client","advice":{"reconnect":"handshake","interval":0}}]"#;
+        assert_eq!(reply, expected);
+    }
 }

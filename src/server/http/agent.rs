@@ -46,7 +46,7 @@ pub async fn post_me(
     Extension(caller): Extension<Caller>,
     JsonObject(body): JsonObject,
 ) -> Result<Response, ApiError> {
-    let user = caller.user_id.as_str();
+    let user = &*caller.user_id;
     match operation_name(&body)?.as_str() {
         "StartContactCenterSession" => {
             let channels = match body.get("channels") {

@@ -28,10 +28,12 @@ pub const CSRF_HEADER_NAME: &str = "X-CSRF-HEADER";
 /// The header carrying the CSRF token, both ways.
 pub const CSRF_TOKEN: &str = "X-CSRF-TOKEN";
 
+/// One session; its strings are shared, as every authenticated request copies them out.
 #[derive(Debug, Clone)]
 struct Session {
-    user_id: String,
-    csrf_token: String,
+    id: Arc<str>,
+    user_id: Arc<str>,
+    csrf_token: Arc<str>,
     last_used: Instant,
 }
 
@@ -48,10 +50,10 @@ impl Sessions {
         let Some(session) = self.by_id.remove(session_id) else {
             return;
         };
-        if let Some(ids) = self.by_user.get_mut(&session.user_id) {
+        if let Some(ids) = self.by_user.get_mut(&*session.user_id) {
             ids.retain(|id| id != session_id);
             if ids.is_empty() {
-                self.by_user.remove(&session.user_id);
+                self.by_user.remove(&*session.user_id);
             }
         }
     }
@@ -77,7 +79,7 @@ impl SessionStore {
         Some(session.clone())
     }
 
-    fn create(&self, session_id: String, user_id: &str, csrf_token: String) {
+    fn create(&self, session_id: String, user_id: &str, csrf_token: String) -> Session {
         let mut sessions = self.lock();
         let mine = sessions.by_user.get(user_id).map_or(&[][..], Vec::as_slice);
         if mine.len() >= SESSIONS_PER_USER
@@ -93,14 +95,14 @@ impl SessionStore {
             .entry(user_id.to_owned())
             .or_default()
             .push(session_id.clone());
-        sessions.by_id.insert(
-            session_id,
-            Session {
-                user_id: user_id.to_owned(),
-                csrf_token,
-                last_used: Instant::now(),
-            },
-        );
+        let session = Session {
+            id: session_id.as_str().into(),
+            user_id: user_id.into(),
+            csrf_token: csrf_token.into(),
+            last_used: Instant::now(),
+        };
+        sessions.by_id.insert(session_id, session.clone());
+        session
     }
 
     /// Invalidates a session (EndContactCenterSession).
@@ -118,12 +120,12 @@ impl SessionStore {
 #[derive(Debug, Clone)]
 pub struct Caller {
     /// The user's id.
-    pub user_id: String,
+    pub user_id: Arc<str>,
     /// The HTTP session the request belongs to.
-    pub session_id: String,
+    pub session_id: Arc<str>,
 }
 
-fn cookie_session(headers: &HeaderMap) -> Option<String> {
+fn cookie_session(headers: &HeaderMap) -> Option<&str> {
     headers
         .get_all(COOKIE)
         .iter()
@@ -131,7 +133,7 @@ fn cookie_session(headers: &HeaderMap) -> Option<String> {
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
         .find(|(name, _)| *name == SESSION_COOKIE)
-        .map(|(_, value)| value.to_owned())
+        .map(|(_, value)| value)
 }
 
 /// `Some(Ok((user, password)))` for a well-formed Basic header, `Some(Err(()))` for a
@@ -149,75 +151,106 @@ fn basic_credentials(headers: &HeaderMap) -> Option<Result<(String, String), ()>
     Some(credentials.ok_or(()))
 }
 
-/// Middleware: resolves the caller from Basic credentials or the session cookie (401 with
+/// A request's authenticated caller, and what [`finish`] adds to the response for it.
+#[derive(Debug)]
+pub struct Authenticated {
+    session: Session,
+    /// The session was created by this request (the response sets its cookie).
+    created: bool,
+}
+
+impl Authenticated {
+    /// The caller's user id.
+    pub fn user_id(&self) -> &str {
+        &self.session.user_id
+    }
+
+    /// The caller, as handlers see it.
+    pub fn caller(&self) -> Caller {
+        Caller {
+            user_id: self.session.user_id.clone(),
+            session_id: self.session.id.clone(),
+        }
+    }
+}
+
+/// Resolves the caller of `request` from Basic credentials or the session cookie (401 with
 /// statusCode 20 otherwise), creates a session when needed, enforces CSRF when enabled.
-pub async fn require_user(
-    State(state): State<Arc<AppState>>,
-    mut request: Request,
-    next: Next,
-) -> Response {
+pub fn authenticate(state: &AppState, request: &Request) -> Result<Authenticated, ApiError> {
     let headers = request.headers();
-    let existing =
-        cookie_session(headers).and_then(|id| state.sessions.touch(&id).map(|s| (id, s)));
-    let (user_id, session_id, csrf_token, created) = match basic_credentials(headers) {
+    let existing = cookie_session(headers).and_then(|id| state.sessions.touch(id));
+    let (session, created) = match basic_credentials(headers) {
         Some(Ok((name, password))) => {
             // The directory is read outside the world lock: every long-poll passes here.
-            let user_id = state
+            let user = state
                 .directory
                 .by_name(&name)
-                .filter(|u| u.password == password)
-                .map(|u| u.id.clone());
-            let Some(user_id) = user_id else {
-                return ApiError::unauthenticated().into_response();
+                .filter(|u| u.password == password);
+            let Some(user) = user else {
+                return Err(ApiError::unauthenticated());
             };
             match existing {
-                Some((id, session)) if session.user_id == user_id => {
-                    (user_id, id, session.csrf_token, false)
-                }
+                Some(session) if *session.user_id == *user.id => (session, false),
                 _ => {
-                    let (id, token) = (state.ids.secret(), state.ids.secret());
-                    state.sessions.create(id.clone(), &user_id, token.clone());
-                    (user_id, id, token, true)
+                    let id = state.ids.secret();
+                    let token = state.ids.secret();
+                    (state.sessions.create(id, &user.id, token), true)
                 }
             }
         }
-        Some(Err(())) => return ApiError::unauthenticated().into_response(),
+        Some(Err(())) => return Err(ApiError::unauthenticated()),
         None => match existing {
-            Some((id, session)) => (session.user_id, id, session.csrf_token, false),
-            None => return ApiError::unauthenticated().into_response(),
+            Some(session) => (session, false),
+            None => return Err(ApiError::unauthenticated()),
         },
     };
-    let method = request.method().clone();
-    let changes_state = matches!(method, Method::POST | Method::PUT | Method::DELETE);
+    let changes_state = matches!(
+        *request.method(),
+        Method::POST | Method::PUT | Method::DELETE
+    );
     // CometD long-polls are not covered: the documented clients do not send the token there.
     let is_bayeux = request.uri().path().starts_with("/api/v2/notifications");
     if state.settings.csrf && changes_state && !is_bayeux {
-        let sent = request
-            .headers()
-            .get(CSRF_TOKEN)
-            .and_then(|v| v.to_str().ok());
-        if sent != Some(csrf_token.as_str()) {
-            return ApiError::forbidden("Missing or invalid Csrf token").into_response();
+        let sent = headers.get(CSRF_TOKEN).and_then(|v| v.to_str().ok());
+        if sent != Some(&*session.csrf_token) {
+            return Err(ApiError::forbidden("Missing or invalid Csrf token"));
         }
     }
-    request.extensions_mut().insert(Caller {
-        user_id,
-        session_id: session_id.clone(),
-    });
-    let mut response = next.run(request).await;
+    Ok(Authenticated { session, created })
+}
+
+/// Adds to the response of an authenticated request of `method` the session cookie (when the
+/// request created the session) and, on a GET with CSRF enabled, the CSRF token.
+pub fn finish(state: &AppState, caller: &Authenticated, method: &Method, response: &mut Response) {
     let headers = response.headers_mut();
-    if created && !headers.contains_key(SET_COOKIE) {
-        let cookie = format!("{SESSION_COOKIE}={session_id}; Path=/; HttpOnly");
+    if caller.created && !headers.contains_key(SET_COOKIE) {
+        let cookie = format!("{SESSION_COOKIE}={}; Path=/; HttpOnly", caller.session.id);
         if let Ok(value) = HeaderValue::from_str(&cookie) {
             headers.insert(SET_COOKIE, value);
         }
     }
     if state.settings.csrf && method == Method::GET {
         headers.insert(CSRF_HEADER_NAME, HeaderValue::from_static(CSRF_TOKEN));
-        if let Ok(value) = HeaderValue::from_str(&csrf_token) {
+        if let Ok(value) = HeaderValue::from_str(&caller.session.csrf_token) {
             headers.insert(CSRF_TOKEN, value);
         }
     }
+}
+
+/// Middleware: [`authenticate`], the [`Caller`] in the request's extensions, then [`finish`].
+pub async fn require_user(
+    State(state): State<Arc<AppState>>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let caller = match authenticate(&state, &request) {
+        Ok(caller) => caller,
+        Err(refusal) => return refusal.into_response(),
+    };
+    let method = request.method().clone();
+    request.extensions_mut().insert(caller.caller());
+    let mut response = next.run(request).await;
+    finish(&state, &caller, &method, &mut response);
     response
 }
 

@@ -145,14 +145,16 @@ pub fn router(state: Arc<AppState>) -> Router {
             "/api/v2/users/{user_id}/channels/chat",
             post(users::supervise),
         )
-        .route(crate::bayeux::ENDPOINT, post(notifications::post))
-        // CometD clients append `/` (or `/handshake`, `/connect`) to the configured URL.
-        .route("/api/v2/notifications/", post(notifications::post))
-        .route("/api/v2/notifications/{*rest}", post(notifications::post))
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
             auth::require_user,
         ));
+    // The CometD endpoint authenticates its callers itself (see `notifications`).
+    let bayeux = Router::new()
+        .route(crate::bayeux::ENDPOINT, post(notifications::post))
+        // CometD clients append `/` (or `/handshake`, `/connect`) to the configured URL.
+        .route("/api/v2/notifications/", post(notifications::post))
+        .route("/api/v2/notifications/{*rest}", post(notifications::post));
     let public = Router::new()
         .route("/api/v2/diagnostics/version", get(version))
         .route("/api/v2/chats", post(customer::request_chat))
@@ -164,11 +166,13 @@ pub fn router(state: Arc<AppState>) -> Router {
             "/api/v2/chats/{chat_id}/messages",
             get(customer::get_messages),
         );
-    let router = authenticated
-        .merge(public)
-        .fallback(not_found)
-        .method_not_allowed_fallback(method_not_allowed)
-        .layer(axum::middleware::from_fn(crate::request_log::log_request));
+    let router = crate::request_log::logged(
+        authenticated
+            .merge(bayeux)
+            .merge(public)
+            .fallback(not_found)
+            .method_not_allowed_fallback(method_not_allowed),
+    );
     if !state.settings.variants.rewrites_bodies() {
         return router.with_state(state);
     }

@@ -79,7 +79,7 @@ pub async fn supervise(
 ) -> Result<axum::Json<Value>, ApiError> {
     let agent = path_param(path)?;
     let name = operation_name(&body)?;
-    let supervisor = caller.user_id.as_str();
+    let supervisor = &*caller.user_id;
     let mode = match name.as_str() {
         "Monitor" => Mode::Monitor,
         "Coach" => Mode::Coach,
