@@ -262,7 +262,7 @@ impl Matcher {
         }
         let sent = match sent {
             Some(whole) if Arc::ptr_eq(&whole, &data) => Sent::Whole,
-            Some(whole) => Sent::FirstOf(Box::new(store.keep(Arc::unwrap_or_clone(whole)))),
+            Some(whole) => Sent::FirstOf(Box::new(store.keep(whole))),
             None => Sent::Further,
         };
         let channel = match self.channels.get(channel.as_str()) {
@@ -276,7 +276,7 @@ impl Matcher {
         self.received.push(Received {
             channel,
             sent,
-            data: store.keep(Arc::unwrap_or_clone(data)),
+            data: store.keep(data),
             matched,
             alike,
             session: key.0,

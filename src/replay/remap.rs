@@ -14,7 +14,9 @@
 //! (or a second recorded value for the same replayed one) is counted as a conflict and ignored,
 //! so one odd document cannot rewrite what earlier ones established.
 
+use std::borrow::Borrow;
 use std::collections::HashMap;
+use std::hash::Hash;
 use std::sync::LazyLock;
 
 use serde_json::Value;
@@ -156,15 +158,21 @@ struct Bijection<K> {
     backward: HashMap<K, K>,
 }
 
-impl<K: Clone + Eq + std::hash::Hash> Bijection<K> {
-    /// Adds `old → new`; `false` when it contradicts a pair already known.
-    fn insert(&mut self, old: K, new: K) -> bool {
-        match (self.forward.get(&old), self.backward.get(&new)) {
-            (Some(known), _) => *known == new,
+impl<K: Eq + Hash> Bijection<K> {
+    /// Adds `old → new`; `false` when it contradicts a pair already known. Most pairs are
+    /// learned again and again (every notification repeats its chat's ids): they are looked up
+    /// borrowed, and copied only when new.
+    fn insert<Q>(&mut self, old: &Q, new: &Q) -> bool
+    where
+        K: Borrow<Q>,
+        Q: ToOwned<Owned = K> + Eq + Hash + ?Sized,
+    {
+        match (self.forward.get(old), self.backward.get(new)) {
+            (Some(known), _) => known.borrow() == new,
             (None, Some(_)) => false,
             (None, None) => {
-                self.forward.insert(old.clone(), new.clone());
-                self.backward.insert(new, old);
+                self.forward.insert(old.to_owned(), new.to_owned());
+                self.backward.insert(new.to_owned(), old.to_owned());
                 true
             }
         }
@@ -190,7 +198,7 @@ impl Remap {
     /// Declares that recorded value `old` is `new` in the replay (a user name mapped with
     /// `--user`), as if it had been learned first.
     pub fn seed(&mut self, old: &str, new: &str) {
-        let learned = self.ids.insert(old.to_owned(), new.to_owned());
+        let learned = self.ids.insert(old, new);
         self.count(learned);
     }
 
@@ -249,7 +257,7 @@ impl Remap {
                 if key == Some("referenceId") && at.origin == Origin::Response =>
             {
                 if let (Some(old), Some(new)) = (old.as_u64(), new.as_u64()) {
-                    let learned = self.references.insert(old, new);
+                    let learned = self.references.insert(&old, &new);
                     self.count(learned);
                 }
             }
@@ -274,9 +282,7 @@ impl Remap {
         let (old_origin, old_rest) = split_origin(old);
         let (new_origin, new_rest) = split_origin(new);
         if !old_origin.is_empty() && !new_origin.is_empty() {
-            let learned = self
-                .origins
-                .insert(old_origin.to_owned(), new_origin.to_owned());
+            let learned = self.origins.insert(old_origin, new_origin);
             self.count(learned);
         }
         let tails = if old_rest.contains('/') || new_rest.contains('/') {
@@ -285,7 +291,7 @@ impl Remap {
             Some((old_rest, new_rest)).filter(|(o, n)| !o.is_empty() && !n.is_empty())
         };
         if let Some((old, new)) = tails {
-            let learned = self.ids.insert(old.to_owned(), new.to_owned());
+            let learned = self.ids.insert(old, new);
             self.count(learned);
         }
     }

@@ -54,12 +54,15 @@ impl Store {
         }
     }
 
-    /// Keeps `value`.
-    pub fn keep(&mut self, value: Value) -> JsonText {
+    /// Keeps `value`. A shared value within the budget is kept as it is, not copied: what
+    /// the replay receives is held by its pairing too, and copying every notification was a
+    /// good part of pairing's time.
+    pub fn keep(&mut self, value: impl Into<Arc<Value>>) -> JsonText {
+        let value = value.into();
         let weight = weight(&value);
         if weight <= self.budget {
             self.budget -= weight;
-            return JsonText::from_stored(Stored::Parsed(Arc::new(value)));
+            return JsonText::from_stored(Stored::Parsed(value));
         }
         let text = value.to_string();
         JsonText::from_stored(match &self.spool {
