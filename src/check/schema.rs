@@ -10,12 +10,12 @@
 //! Loading checks every file (JSON, draft 2020-12, unique `$id`, the 2020-12 metaschema) but
 //! compiles only the notification schema, with everything it refers to: that is all a run
 //! validates, and compiling the other files (the scenario format, the request and response
-//! bodies) was most of a short run's start-up. Any other file is compiled on its first use,
-//! once; [`SchemaSet::compile_all`] compiles them all now, for `check-docs`. A `$ref` to a file
-//! outside the set is a load error (building the registry resolves every file's references);
-//! what only compiling finds, such as a `$ref` to a missing part of a file, is a load error in
-//! the notification schema's reach, and elsewhere the error of the first validation against
-//! that file (and of `check-docs`).
+//! bodies) took a quarter to a third of a short run's start-up. Any other file is compiled on
+//! its first use, once; [`SchemaSet::compile_all`] compiles them all now, for `check-docs`. A
+//! `$ref` to a file outside the set is a load error (building the registry resolves every
+//! file's references); what only compiling finds, such as a `$ref` to a missing part of a
+//! file, is a load error in the notification schema's reach, and elsewhere the error of the
+//! first validation against that file (and of `check-docs`).
 //!
 //! A notification that fails its schema only because it uses a documented variant of the
 //! seed page (errata E5, E6, E7: see [`super::modes`]) gets a NON-STRICT finding naming the
