@@ -3,10 +3,19 @@
 //! `notificationType`), and any other document (responses, fixtures) against a schema named
 //! by file.
 //!
-//! A [`SchemaSet`] is compiled once from all `*.schema.json` files of a directory, or from
+//! A [`SchemaSet`] is loaded once from all `*.schema.json` files of a directory, or from
 //! `(name, text)` pairs so a binary can embed them. Every file is registered as a resource
-//! under its `$id`, so `$ref`s between files resolve in memory; nothing is ever fetched: a
-//! `$ref` to a URI outside the set is a load error.
+//! under its `$id`, so `$ref`s between files resolve in memory; nothing is ever fetched.
+//!
+//! Loading checks every file (JSON, draft 2020-12, unique `$id`, the 2020-12 metaschema) but
+//! compiles only the notification schema, with everything it refers to: that is all a run
+//! validates, and compiling the other files (the scenario format, the request and response
+//! bodies) took a quarter to a third of a short run's start-up. Any other file is compiled on
+//! its first use, once; [`SchemaSet::compile_all`] compiles them all now, for `check-docs`. A
+//! `$ref` to a file outside the set is a load error (building the registry resolves every
+//! file's references); what only compiling finds, such as a `$ref` to a missing part of a
+//! file, is a load error in the notification schema's reach, and elsewhere the error of the
+//! first validation against that file (and of `check-docs`).
 //!
 //! A notification that fails its schema only because it uses a documented variant of the
 //! seed page (errata E5, E6, E7: see [`super::modes`]) gets a NON-STRICT finding naming the
@@ -19,7 +28,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::LazyLock;
+use std::sync::{LazyLock, OnceLock};
 
 use jsonschema::{Draft, Registry, Validator};
 use serde_json::Value;
@@ -115,13 +124,24 @@ struct Source {
     contents: Value,
 }
 
-/// The compiled schemas, by file name. Cheap to share (`Send + Sync`); validating allocates
-/// only for the errors it reports.
+/// The schemas, by file name, each compiled at most once (see the module documentation).
+/// Cheap to share (`Send + Sync`); validating allocates only for the errors it reports.
 pub struct SchemaSet {
-    validators: HashMap<String, Validator>,
+    /// Every file's `$id` resolves here, for the files compiled later.
+    registry: Registry<'static>,
+    /// The notification schema, compiled when the set is loaded.
+    entry: Validator,
+    /// Every other file, compiled on first use (`Err`: the compiler's message).
+    lazy: HashMap<String, Lazy>,
     /// The source of every schema that names a requirement somewhere, by `$id`, to find the
     /// requirement of the rule an error breaks.
     annotated: HashMap<String, Value>,
+}
+
+/// A schema file compiled on first use.
+struct Lazy {
+    contents: Value,
+    compiled: OnceLock<Result<Validator, String>>,
 }
 
 /// One schema error: where in the instance, what, and the requirement of the rule.
@@ -137,10 +157,8 @@ struct RuleError {
 
 impl std::fmt::Debug for SchemaSet {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let mut names: Vec<&String> = self.validators.keys().collect();
-        names.sort();
         f.debug_struct("SchemaSet")
-            .field("schemas", &names)
+            .field("schemas", &self.names())
             .finish()
     }
 }
@@ -188,55 +206,102 @@ impl SchemaSet {
             .into_iter()
             .map(|(name, text)| parse_source(name, text))
             .collect::<Result<Vec<_>, _>>()?;
-        let registry = register(&sources)?;
-        let mut validators = HashMap::with_capacity(sources.len());
         for source in &sources {
-            let validator = jsonschema::options()
-                .with_draft(Draft::Draft202012)
-                .with_registry(&registry)
-                .build(&source.contents)
-                .map_err(|e| SchemaError::Compile {
+            // What compiling would refuse first, checked for every file now, so only an
+            // unresolvable `$ref` is left to a file's first use.
+            jsonschema::draft202012::meta::validate(&source.contents).map_err(|e| {
+                SchemaError::Compile {
                     file: source.name.clone(),
                     message: e.to_string(),
-                })?;
-            validators.insert(source.name.clone(), validator);
+                }
+            })?;
         }
-        if !validators.contains_key(NOTIFICATION_SCHEMA) {
-            return Err(SchemaError::MissingEntry);
-        }
+        let registry = register(&sources)?;
+        let entry = sources
+            .iter()
+            .find(|source| source.name == NOTIFICATION_SCHEMA)
+            .ok_or(SchemaError::MissingEntry)?;
+        let entry =
+            compile(&registry, &entry.contents).map_err(|message| SchemaError::Compile {
+                file: NOTIFICATION_SCHEMA.to_owned(),
+                message,
+            })?;
         let annotated = sources
-            .into_iter()
+            .iter()
             .filter(|source| names_a_requirement(&source.contents))
-            .map(|source| (source.id, source.contents))
+            .map(|source| (source.id.clone(), source.contents.clone()))
+            .collect();
+        let lazy = sources
+            .into_iter()
+            .filter(|source| source.name != NOTIFICATION_SCHEMA)
+            .map(|source| {
+                let lazy = Lazy {
+                    contents: source.contents,
+                    compiled: OnceLock::new(),
+                };
+                (source.name, lazy)
+            })
             .collect();
         Ok(Self {
-            validators,
+            registry,
+            entry,
+            lazy,
             annotated,
         })
     }
 
+    /// Compiles every file not compiled yet: `Err` names the first (by file name) that does
+    /// not compile, e.g. for a `$ref` outside the set.
+    pub fn compile_all(&self) -> Result<(), SchemaError> {
+        for name in self.names() {
+            if let Some(Err(message)) = self.validator(name) {
+                return Err(SchemaError::Compile {
+                    file: name.to_owned(),
+                    message: message.to_owned(),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// The validator of a file, compiled now if it was not yet (`None`: no such file).
+    fn validator(&self, schema_name: &str) -> Option<Result<&Validator, &str>> {
+        if schema_name == NOTIFICATION_SCHEMA {
+            return Some(Ok(&self.entry));
+        }
+        let lazy = self.lazy.get(schema_name)?;
+        let compiled = lazy
+            .compiled
+            .get_or_init(|| compile(&self.registry, &lazy.contents));
+        Some(compiled.as_ref().map_err(String::as_str))
+    }
+
     /// Whether the set has a schema of that file name.
     pub fn contains(&self, schema_name: &str) -> bool {
-        self.validators.contains_key(schema_name)
+        schema_name == NOTIFICATION_SCHEMA || self.lazy.contains_key(schema_name)
     }
 
     /// The file names of the schemas, sorted.
     pub fn names(&self) -> Vec<&str> {
-        let mut names: Vec<&str> = self.validators.keys().map(String::as_str).collect();
+        let mut names: Vec<&str> = self.lazy.keys().map(String::as_str).collect();
+        names.push(NOTIFICATION_SCHEMA);
         names.sort_unstable();
         names
     }
 
     /// Validates `value` against the schema of file `schema_name`; each error as
     /// `"<instance path>: <message>"` (`/` for the root). Empty when valid. An unknown schema
-    /// name gives one error saying so.
+    /// name, or a file that does not compile, gives one error saying so.
     pub fn validate(&self, schema_name: &str, value: &Value) -> Vec<String> {
-        match self.validators.get(schema_name) {
-            Some(validator) => self
+        match self.validator(schema_name) {
+            Some(Ok(validator)) => self
                 .errors(validator, value)
                 .into_iter()
                 .map(|e| e.line)
                 .collect(),
+            Some(Err(message)) => vec![format!(
+                "/: schema {schema_name} does not compile: {message}"
+            )],
             None => vec![format!(
                 "/: no schema named {schema_name} in the schema set"
             )],
@@ -276,9 +341,7 @@ impl SchemaSet {
 
     /// The findings of a notification, each with the instance paths of its errors.
     fn judge_notification(&self, data: &Value) -> Vec<(Finding, Vec<String>)> {
-        let Some(entry) = self.validators.get(NOTIFICATION_SCHEMA) else {
-            return Vec::new(); // unreachable: the constructor requires the entry schema
-        };
+        let entry = &self.entry;
         if entry.is_valid(data) {
             return Vec::new();
         }
@@ -410,6 +473,15 @@ fn dotted(pointer: &str) -> String {
         .map(|segment| segment.replace("~1", "/").replace("~0", "~"))
         .collect::<Vec<_>>()
         .join(".")
+}
+
+/// One file compiled against the registry of the whole set (`Err`: the compiler's message).
+fn compile(registry: &Registry<'static>, contents: &Value) -> Result<Validator, String> {
+    jsonschema::options()
+        .with_draft(Draft::Draft202012)
+        .with_registry(registry)
+        .build(contents)
+        .map_err(|e| e.to_string())
 }
 
 fn parse_source(name: &str, text: &str) -> Result<Source, SchemaError> {
@@ -644,9 +716,49 @@ mod tests {
     }
 
     #[test]
+    fn a_file_outside_the_notification_schema_compiles_on_first_use() {
+        // Only the notification schema's reach is compiled at load; a `$ref` to a missing
+        // part of a file elsewhere is the error of the first validation against that file,
+        // and of `compile_all` (what `check-docs` runs).
+        let stray = r#"{
+            "$schema": "https://json-schema.org/draft/2020-12/schema",
+            "$id": "https://gws-conform.dev/schemas/stray.schema.json",
+            "$ref": "item.schema.json#/$defs/nowhere"
+        }"#;
+        let set = SchemaSet::from_sources([
+            (NOTIFICATION_SCHEMA, ENTRY),
+            ("ping.schema.json", PING),
+            ("item.schema.json", ITEM),
+            ("stray.schema.json", stray),
+        ])
+        .expect("the notification schema's reach compiles");
+        assert!(set.contains("stray.schema.json"));
+        let errors = set.validate("stray.schema.json", &json!({}));
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(
+            errors[0].starts_with("/: schema stray.schema.json does not compile: ")
+                && errors[0].contains("nowhere"),
+            "{errors:?}"
+        );
+        let err = set
+            .compile_all()
+            .expect_err("the stray file does not compile");
+        assert!(
+            matches!(&err, SchemaError::Compile { file, .. } if file == "stray.schema.json"),
+            "{err}"
+        );
+        // A file that compiles is compiled once and validates as before.
+        assert_eq!(
+            set.validate("item.schema.json", &json!({})),
+            Vec::<String>::new()
+        );
+        assert!(tiny().compile_all().is_ok());
+    }
+
+    #[test]
     fn a_schema_the_metaschema_rejects_does_not_load() {
-        // Compiling validates each file against the 2020-12 metaschema, so `check-docs` and
-        // `run` need no separate metaschema check.
+        // Loading validates each file against the 2020-12 metaschema (compiled or not), so
+        // `check-docs` and `run` need no separate metaschema check.
         let invalid = r#"{
             "$schema": "https://json-schema.org/draft/2020-12/schema",
             "$id": "https://gws-conform.dev/schemas/odd.schema.json",

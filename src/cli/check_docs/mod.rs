@@ -62,7 +62,10 @@ pub fn run(args: CheckDocsArgs) -> i32 {
         .schemas
         .iter()
         .map(|(n, t)| (n.as_str(), t.as_str()));
-    let schemas = match SchemaSet::from_sources(sources) {
+    // Every file compiled now: a run compiles most of them only when it uses them.
+    let schemas = match SchemaSet::from_sources(sources)
+        .and_then(|schemas| schemas.compile_all().map(|()| schemas))
+    {
         Ok(schemas) => schemas,
         Err(e) => return bad(e.to_string()),
     };
