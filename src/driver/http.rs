@@ -58,6 +58,8 @@ pub struct Exchange {
     /// The response body: JSON, or the start of the text as a string when it is not JSON or
     /// too large to read.
     pub response: Option<Value>,
+    /// When the request was sent (just before it was built and written).
+    pub sent_at: Instant,
     /// Time from sending to the end of the body.
     pub elapsed: Duration,
     /// What went wrong: no response (refused, timed out), or a response that could not be used
@@ -186,6 +188,7 @@ impl HttpActor {
             }),
             status: None,
             response: None,
+            sent_at: started,
             elapsed: Duration::ZERO,
             error: None,
         };

@@ -2,8 +2,6 @@
 //! customer's HTTP session and chat id; logging in, cleaning up after the scenario, and
 //! gathering what each actor received.
 
-use std::time::Instant;
-
 use serde_json::{Value, json};
 
 use super::{Runner, StepError, requests};
@@ -64,10 +62,16 @@ impl Runner<'_> {
             status: exchange.status,
             response: exchange.response.clone(),
             elapsed_ms: exchange.elapsed.as_millis() as u64,
-            // Recorded as soon as the exchange ended: it was sent `elapsed` before now.
-            at_ms: Instant::now()
-                .checked_sub(exchange.elapsed)
-                .map(|sent| sent.saturating_duration_since(self.started).as_millis() as u64),
+            // Taken when the request was sent, not worked back from when the exchange was
+            // recorded: on a loaded machine the runner may resume a while after the response
+            // ended, and a sending time worked back from then would come after notifications
+            // the request caused (a false "joined before the Accept was sent").
+            at_ms: Some(
+                exchange
+                    .sent_at
+                    .saturating_duration_since(self.started)
+                    .as_millis() as u64,
+            ),
             error: exchange.error.clone(),
         });
     }

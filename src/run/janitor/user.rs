@@ -240,6 +240,7 @@ mod tests {
             request: None,
             status,
             response,
+            sent_at: std::time::Instant::now(),
             elapsed: Duration::ZERO,
             error: status.is_none().then(|| "timed out after 1 s".to_owned()),
         }
