@@ -277,11 +277,12 @@ fn prepare(args: &RunArgs) -> Result<Prepared, i32> {
     // and in each other lane that has them); every missing one is reported at once (by
     // `--list` too, so a profile can be checked without a run).
     let mut missing: Vec<String> = Vec::new();
+    let lanes = profile.lanes();
     for (scenario, listed_only) in &scenarios {
         if *listed_only {
             continue;
         }
-        for (lane, in_lane) in profile.lanes().iter().enumerate() {
+        for (lane, in_lane) in lanes.iter().enumerate() {
             for user in scenario.users() {
                 if lane > 0 && !in_lane.users.contains_key(user) {
                     continue;

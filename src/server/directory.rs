@@ -3,7 +3,7 @@
 //! The built-in directory (`agent1..3`, `supervisor1..2`, password `password`) is what the
 //! harness's default target profile expects; `--users FILE` replaces it with a YAML file.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use serde::Deserialize;
@@ -63,6 +63,8 @@ pub struct Directory {
     /// The contact centre of users whose entry names none (the file's `contactCenterId`).
     pub contact_center_id: String,
     users: Vec<User>,
+    /// Every contact centre a user works in, read on every customer request.
+    centres: HashSet<String>,
     by_name: HashMap<String, usize>,
     by_id: HashMap<String, usize>,
 }
@@ -189,11 +191,7 @@ impl Directory {
 
     /// Whether `contact_center_id` is one the directory's users work in (or its default).
     pub fn serves(&self, contact_center_id: &str) -> bool {
-        contact_center_id == self.contact_center_id
-            || self
-                .users
-                .iter()
-                .any(|u| u.contact_center_id == contact_center_id)
+        contact_center_id == self.contact_center_id || self.centres.contains(contact_center_id)
     }
 
     /// A directory of `agents` agents (`agent1..`) and `supervisors` supervisors
@@ -262,6 +260,7 @@ impl Directory {
     ) -> Result<Self, String> {
         let mut directory = Directory {
             users: Vec::with_capacity(entries.len()),
+            centres: HashSet::new(),
             by_name: HashMap::new(),
             by_id: HashMap::new(),
             contact_center_id,
@@ -295,6 +294,7 @@ impl Directory {
     /// Adds a user whose name is not taken yet.
     fn push(&mut self, user: User) {
         let slot = self.users.len();
+        self.centres.insert(user.contact_center_id.clone());
         self.by_name.insert(user.user_name.clone(), slot);
         self.by_id.insert(user.id.clone(), slot);
         self.users.push(user);
