@@ -19,6 +19,7 @@ pub mod driver;
 pub mod embedded;
 pub mod event;
 pub mod exit;
+pub mod explore;
 pub mod har;
 pub mod output;
 pub mod profile;

@@ -5,6 +5,7 @@ mod check_docs;
 mod clean;
 mod completions;
 mod coverage;
+mod explore;
 mod init;
 mod lanes_profile;
 mod last_failed;
@@ -36,6 +37,7 @@ pub use baseline::BaselineArgs;
 pub use check_docs::CheckDocsArgs;
 pub use completions::CompletionsArgs;
 pub use coverage::CoverageArgs;
+pub use explore::ExploreArgs;
 pub use init::InitArgs;
 pub use man::ManArgs;
 pub use proxy::ProxyArgs;
@@ -66,6 +68,9 @@ pub struct Cli {
 pub enum Command {
     /// Run the conformance scenarios against a target (default: the embedded reference server).
     Run(RunArgs),
+    /// Drive the target through random sequences of documented operations, check each against
+    /// a model of what the documents require, and shrink a failure to a scenario file.
+    Explore(ExploreArgs),
     /// Run the embedded reference server.
     #[command(after_help = serve::limits_help())]
     Serve(ServeArgs),
@@ -145,6 +150,9 @@ fn listed(listing: Listing, code: i32) -> i32 {
 pub async fn run(cli: Cli) -> i32 {
     match cli.command {
         Command::Run(args) => tokio::task::spawn_blocking(move || run::run(args))
+            .await
+            .unwrap_or(crate::exit::COULD_NOT_RUN),
+        Command::Explore(args) => tokio::task::spawn_blocking(move || explore::run(args))
             .await
             .unwrap_or(crate::exit::COULD_NOT_RUN),
         Command::Serve(args) => serve::run(args).await,

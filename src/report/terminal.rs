@@ -273,7 +273,7 @@ impl Progress {
 }
 
 /// The calibration line: the window the run's latencies gave and what it came from.
-fn quiet_line(quiet: &CalibrationSummary) -> String {
+pub(crate) fn quiet_line(quiet: &CalibrationSummary) -> String {
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
     format!(
         "quiet windows: {:.0} ms ({} × the 99th percentile {:.1} ms of {} delivery latencies, median {:.1} ms; at least {:.0} ms, at most each scenario's written window)",

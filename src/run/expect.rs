@@ -15,7 +15,7 @@ use crate::check::{Finding, Located, NotificationRef, Verdict};
 use crate::driver::bayeux::{Cursor, Delivery, Inbox, WaitError};
 use crate::scenario::matcher::{MatchError, Matchers};
 use crate::scenario::model::{
-    Action, Capture, CoversFrom, Expectation, ExpectedNotification, Mode, Order,
+    Action, Capture, CoversFrom, Expectation, ExpectedNotification, Mode, Order, Since,
 };
 use crate::scenario::template::Variables;
 use crate::spec::Level;
@@ -218,7 +218,13 @@ impl Runner<'_> {
             )));
         };
         let inbox = session.bayeux.inbox().clone();
-        let cursor = session.cursor;
+        let cursor = match expectation.since {
+            Since::Expectation => session.cursor,
+            Since::Operation => match self.step.and_then(|step| self.operation_began(step)) {
+                Some(began) => session.cursor.max(inbox.cursor_since(began)),
+                None => session.cursor,
+            },
+        };
         let repeated = session.repeated.clone();
         let channel = ChannelPattern::parse(&expectation.channel)
             .map_err(|e| StepError::CouldNotRun(e.to_string()))?;
@@ -791,13 +797,7 @@ impl Runner<'_> {
         let Some(current) = self.step else {
             return;
         };
-        let operation = self.scenario.steps[..current]
-            .iter()
-            .zip(&self.step_started)
-            .rev()
-            .find(|(step, _)| !matches!(step.action, Action::Expect(_)))
-            .map(|(_, began)| *began);
-        let Some(began) = operation else {
+        let Some(began) = self.operation_began(current) else {
             return;
         };
         for (_, delivery) in &matched.pairs {
@@ -805,6 +805,17 @@ impl Runner<'_> {
                 self.ctx.quiet.observe(latency);
             }
         }
+    }
+
+    /// When the last operation step before step `current` began: the latest thing that could
+    /// have caused what an expectation at `current` looks at.
+    fn operation_began(&self, current: usize) -> Option<Instant> {
+        self.scenario.steps[..current]
+            .iter()
+            .zip(&self.step_started)
+            .rev()
+            .find(|(step, _)| !matches!(step.action, Action::Expect(_)))
+            .map(|(_, began)| *began)
     }
 
     /// A notification matched an item: note a documented variant, diff a fixture, capture.

@@ -239,6 +239,19 @@ pub enum Order {
     Any,
 }
 
+/// Where an expectation starts looking.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Since {
+    /// After what the actor's previous expectation matched (the default): "then".
+    #[default]
+    Expectation,
+    /// At the first notification that arrived after the last operation step began: what
+    /// came earlier was judged, or allowed, by earlier steps, and is passed over (for
+    /// generated scenarios, which predict what each operation sends, not everything an
+    /// earlier one may have sent).
+    Operation,
+}
+
 /// One expected notification.
 #[derive(Debug, Clone)]
 pub struct ExpectedNotification {
@@ -270,6 +283,8 @@ pub struct Expectation {
     pub channel: String,
     /// Then nothing else for this long.
     pub quiet: Option<Duration>,
+    /// Where it starts looking.
+    pub since: Since,
     /// The requirement a finding that every item arrived, but not in the listed order, cites
     /// (`None`: the step's first).
     pub order_requirement: Option<String>,

@@ -204,6 +204,8 @@ pub struct RawExpect {
     #[serde(default)]
     pub quiet: Option<Spanned<u64>>,
     #[serde(default)]
+    pub since: Option<Spanned<String>>,
+    #[serde(default)]
     pub order_requirement: Option<Spanned<String>>,
     #[serde(default)]
     pub notifications: Vec<Spanned<RawItem>>,

@@ -15,7 +15,8 @@ use super::diagnostic::LoadError;
 use super::matcher::Matchers;
 use super::model::{
     Action, Actor, Capture, CoversFrom, CustomerOperation, Expectation, ExpectedNotification,
-    ExpectedOutcome, Mode, Order, Position, ResponseCheck, Role, Scenario, StatusCodeCheck, Step,
+    ExpectedOutcome, Mode, Order, Position, ResponseCheck, Role, Scenario, Since, StatusCodeCheck,
+    Step,
 };
 use super::path::JsonPath;
 use super::raw::{
@@ -58,6 +59,7 @@ const ROLES: &[&str] = &["agent", "supervisor", "customer"];
 const MODES: &[&str] = &["Monitor", "Coach", "BargeIn"];
 const SCOPES: &[&str] = &["NextChat", "AllChats"];
 const ORDERS: &[&str] = &["sequence", "exact", "any"];
+const SINCE: &[&str] = &["expectation", "operation"];
 const METHODS: &[&str] = &["GET", "POST", "PUT", "DELETE", "PATCH"];
 const OUTCOMES: &[&str] = &["success", "refused", "success_or_refused"];
 /// The longest wait a scenario may ask for.
@@ -348,6 +350,13 @@ impl Validator<'_> {
             None => Duration::from_millis(DEFAULT_WITHIN_MS),
         };
         let quiet = expect.quiet.as_ref().map(|q| self.wait(q, "quiet"));
+        let since = match &expect.since {
+            None => Since::Expectation,
+            Some(since) => match self.one_of(since, "since", SINCE).as_deref() {
+                Some("operation") => Since::Operation,
+                _ => Since::Expectation,
+            },
+        };
         let channel = match &expect.channel {
             Some(channel) => match ChannelName::parse(&channel.value) {
                 Ok(_) => channel.value.clone(),
@@ -434,6 +443,7 @@ impl Validator<'_> {
             within,
             channel,
             quiet,
+            since,
             order_requirement,
             items,
             entries,

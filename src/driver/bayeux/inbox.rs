@@ -282,6 +282,14 @@ impl Inbox {
         Cursor(self.log.borrow().end())
     }
 
+    /// The position of the first message received at or after `instant` (the end, if none
+    /// was): wait from it to see only what arrived since.
+    pub fn cursor_since(&self, instant: Instant) -> Cursor {
+        let log = self.log.borrow();
+        let first = log.messages.iter().find(|d| d.received_at >= instant);
+        first.map_or(Cursor(log.end()), |d| Cursor(d.seq))
+    }
+
     /// Lets go of the messages before `before` (positions stay: [`Inbox::cursor`] counts
     /// them, waits see only what is kept), but for those of the latest reply, which the next
     /// one may repeat ([`Delivery::redelivered`]). For a client that keeps what it took itself:

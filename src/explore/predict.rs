@@ -1,0 +1,480 @@
+//! What the documents say each operation must send, to whom: the notifications (or log
+//! entries) each actor must receive after it, and who may receive anything at all. Everyone
+//! else logged in must receive nothing on `/v2/me/chats` (the compiler's quiet windows).
+//! Only what the documents and docs/rulings.md require is predicted; where they leave a
+//! choice, the prediction accepts every choice (a `$one_of`), or predicts nothing and marks
+//! the actor as one that may receive something.
+
+use std::collections::BTreeSet;
+
+use serde_json::{Value, json};
+
+use super::model::{Chat, Offer, Phase, State};
+use super::op::{Act, Op, Person};
+use crate::spec::Mode;
+
+/// One expected notification: a `match` map and what to capture from it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Item {
+    /// The matchers.
+    pub matchers: Value,
+    /// `(variable, path)` to capture.
+    pub capture: Option<(String, &'static str)>,
+}
+
+/// What one actor must receive after an operation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Expected {
+    /// Who.
+    pub person: Person,
+    /// Notifications, in any order.
+    pub items: Vec<Item>,
+    /// Log entries, in any grouping (instead of items).
+    pub entries: Vec<Value>,
+    /// The requirement the expectation checks.
+    pub covers: &'static str,
+}
+
+/// The prediction for one operation.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Prediction {
+    /// What must arrive.
+    pub expected: Vec<Expected>,
+    /// Who may receive notifications (everyone else logged in must receive none).
+    pub affected: BTreeSet<Person>,
+    /// The requirement the operation's own step checks (its response).
+    pub covers: &'static str,
+}
+
+impl Prediction {
+    fn new(covers: &'static str) -> Self {
+        Self {
+            covers,
+            ..Self::default()
+        }
+    }
+
+    fn expect(&mut self, person: Person, covers: &'static str, items: Vec<Item>) {
+        self.affected.insert(person);
+        self.expected.push(Expected {
+            person,
+            items,
+            entries: Vec::new(),
+            covers,
+        });
+    }
+
+    fn entry(&mut self, person: Person, covers: &'static str, entry: Value) {
+        self.affected.insert(person);
+        self.expected.push(Expected {
+            person,
+            items: Vec::new(),
+            entries: vec![entry],
+            covers,
+        });
+    }
+
+    fn touch(&mut self, chat: &Chat) {
+        self.affected.extend(chat.members());
+    }
+}
+
+fn var(name: &str) -> String {
+    format!("${{{name}}}")
+}
+
+fn uri(person: Person) -> String {
+    var(&format!("{}.uri", person.actor()))
+}
+
+fn state_change(person: Person, chat: usize, state: Value) -> Item {
+    Item {
+        matchers: json!({
+            "notificationType": "StatusChange",
+            "chat.state": state,
+            "chat.id": var(&person.chat_var(chat)),
+        }),
+        capture: None,
+    }
+}
+
+fn participants(person: Person, chat: usize, participants: Value) -> Item {
+    Item {
+        matchers: json!({
+            "notificationType": "ParticipantsUpdated",
+            "chat.id": var(&person.chat_var(chat)),
+            "chat.participants": participants,
+        }),
+        capture: None,
+    }
+}
+
+fn log_updated() -> Item {
+    Item {
+        matchers: json!({"messageType": "MessageLogUpdated"}),
+        capture: None,
+    }
+}
+
+fn offer(person: Person, chat: usize) -> Item {
+    Item {
+        matchers: json!({"notificationType": "StatusChange", "chat.state": "Invited"}),
+        capture: Some((person.chat_var(chat), "chat.id")),
+    }
+}
+
+/// Everyone in `chat` who sees a message of `visibility`: every agent still taking part and
+/// every supervisor (supervisors see everything in their chats).
+fn readers(chat: &Chat) -> Vec<Person> {
+    let agents = chat.active_agents().map(|(a, _)| Person::Agent(a));
+    agents
+        .chain(chat.supervisors.keys().map(|s| Person::Supervisor(*s)))
+        .collect()
+}
+
+/// The requirement of a switch between two modes.
+fn switch_requirement(from: Mode, to: Mode) -> &'static str {
+    match (from, to) {
+        (Mode::Monitor, Mode::Coach) => "SWITCH-MONITOR-COACH",
+        (Mode::Monitor, _) => "SWITCH-MONITOR-BARGEIN",
+        (Mode::Coach, Mode::Monitor) => "SWITCH-COACH-MONITOR",
+        (Mode::Coach, _) => "SWITCH-COACH-BARGEIN",
+        (Mode::BargeIn, Mode::Monitor) => "SWITCH-BARGEIN-MONITOR",
+        (Mode::BargeIn, _) => "SWITCH-BARGEIN-COACH",
+    }
+}
+
+/// The requirement an act by `by` checks.
+pub fn act_requirement(by: Person, act: Act) -> &'static str {
+    if matches!(by, Person::Agent(_)) {
+        return "BASE-CHAT";
+    }
+    match act {
+        Act::SendMessage => "OP-SENDMESSAGE",
+        Act::SendToAgents => "OP-SENDTOAGENTS",
+        Act::TypingStarted | Act::TypingStopped => "OP-TYPING",
+        Act::TypingToAgentsStarted | Act::TypingToAgentsStopped => "OP-TYPING-AGENTS",
+        Act::UpdateUserData => "OP-UPDATEUSERDATA",
+        Act::AttachUserData => "OP-ATTACHUSERDATA",
+        Act::DeleteUserData => "OP-DELETEUSERDATA",
+        Act::AddComment => "OP-ADDCOMMENT",
+        Act::SetDisposition => "OP-SETDISPOSITION",
+        Act::SetInFocus => "OP-SETINFOCUS",
+    }
+}
+
+/// What `op`, applied in `state`, must send; `text` is the text of any message it sends.
+pub fn predict(state: &State, op: &Op, text: &str) -> Prediction {
+    match *op {
+        Op::Login(person) => {
+            let mut p = Prediction::new("BASE-CHAT");
+            p.affected.insert(person);
+            p
+        }
+        Op::Logout(person) => logout(state, person),
+        Op::Ready(a) | Op::NotReady(a) => {
+            let mut p = Prediction::new("BASE-CHAT");
+            p.affected.insert(Person::Agent(a));
+            p
+        }
+        // No notification is documented for starting or cancelling monitoring
+        // (docs/rulings.md choice-monitoring-confirmation): nobody receives anything.
+        Op::Monitor { .. } => Prediction::new("MON-MODE"),
+        Op::Cancel { .. } => Prediction::new("MON-CANCEL"),
+        Op::RequestChat(c) => {
+            let mut p = Prediction::new("BASE-CHAT");
+            if let Some((agent, _)) = state.clone().apply(op).chats[c].pending {
+                p.expect(
+                    Person::Agent(agent),
+                    "BASE-CHAT",
+                    vec![offer(Person::Agent(agent), c)],
+                );
+            }
+            p
+        }
+        Op::Accept { agent, chat } => accept(state, agent, chat),
+        Op::Reject { agent, chat } => {
+            let mut p = Prediction::new("BASE-CHAT");
+            let who = Person::Agent(agent);
+            p.expect(
+                who,
+                "BASE-CHAT",
+                vec![state_change(who, chat, json!("Completed"))],
+            );
+            p
+        }
+        Op::Act { by, chat, act } => act_effects(state, by, chat, act, text),
+        Op::Invite {
+            chat,
+            target,
+            consult,
+            ..
+        } => {
+            let mut p = Prediction::new(if consult { "OP-CONSULT" } else { "OP-INVITE" });
+            p.touch(&state.chats[chat]);
+            let who = Person::Agent(target);
+            p.expect(who, p.covers, vec![offer(who, chat)]);
+            p
+        }
+        Op::Leave { by, chat } => leave(state, by, chat),
+        Op::Complete { agent, chat } => {
+            let mut p = Prediction::new("BASE-CHAT");
+            let the_chat = &state.chats[chat];
+            p.touch(the_chat);
+            let who = Person::Agent(agent);
+            p.expect(
+                who,
+                "BASE-CHAT",
+                vec![state_change(who, chat, json!("Completed"))],
+            );
+            revoke_supervisors(&mut p, the_chat, chat, None, "REVOKE-COMPLETED");
+            p
+        }
+        Op::Transfer { by, chat } => transfer(state, by, chat),
+        Op::Switch {
+            supervisor,
+            chat,
+            to,
+        } => switch(state, supervisor, chat, to),
+        // A refused request changes nothing (docs/rulings.md ruling-refusal): nobody receives
+        // anything.
+        Op::Refused { .. } => Prediction::new("CAP-ENFORCED"),
+        Op::CustomerMessage(c) => {
+            let mut p = Prediction::new("BASE-CHAT");
+            let the_chat = &state.chats[c];
+            p.touch(the_chat);
+            if the_chat.phase == Phase::Open {
+                for reader in readers(the_chat) {
+                    p.entry(reader, "BASE-CHAT", json!({"type": "Text", "text": text}));
+                }
+            }
+            p
+        }
+        Op::CustomerReads(_) => Prediction::new("VIS-CUSTOMER"),
+        Op::CustomerWithdraws(c) => {
+            let mut p = Prediction::new("BASE-CHAT");
+            if let Some((agent, _)) = state.chats[c].pending {
+                p.affected.insert(Person::Agent(agent));
+            }
+            p
+        }
+    }
+}
+
+fn logout(state: &State, person: Person) -> Prediction {
+    let mut p = Prediction::new("BASE-CHAT");
+    for (c, chat) in state
+        .chats
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.has(person))
+    {
+        p.touch(chat);
+        let Person::Agent(a) = person else {
+            continue;
+        };
+        let others = chat.active_agents().any(|(other, _)| other != a);
+        if !others {
+            // Supervisors are revoked where no agent remains (docs/rulings.md ruling-logout).
+            revoke_supervisors(&mut p, chat, c, None, "REVOKE-NO-AGENT");
+        }
+    }
+    p.affected.remove(&person);
+    p
+}
+
+/// Every supervisor of `chat` but `except` gets its chat `Revoked`.
+fn revoke_supervisors(
+    p: &mut Prediction,
+    chat: &Chat,
+    c: usize,
+    except: Option<usize>,
+    covers: &'static str,
+) {
+    for s in chat.supervisors.keys().filter(|s| Some(**s) != except) {
+        let who = Person::Supervisor(*s);
+        p.expect(who, covers, vec![state_change(who, c, json!("Revoked"))]);
+    }
+}
+
+fn accept(state: &State, agent: usize, c: usize) -> Prediction {
+    let mut p = Prediction::new("BASE-CHAT");
+    let chat = &state.chats[c];
+    p.touch(chat);
+    let who = Person::Agent(agent);
+    let joiners = state.joiners(agent, c);
+    // The agent sees a Coach or BargeIn supervisor join, in its Accept notifications or in
+    // ones of its own (docs/rulings.md choice-join-delivery); with several, only that some
+    // participants list came.
+    let visible: Vec<usize> = joiners
+        .iter()
+        .filter(|(_, mode)| *mode != Mode::Monitor)
+        .map(|(s, _)| *s)
+        .collect();
+    let listed = match visible[..] {
+        [one] => json!({"$any": {"uri": uri(Person::Supervisor(one))}}),
+        _ => json!({"$present": true}),
+    };
+    p.expect(
+        who,
+        "BASE-CHAT",
+        vec![
+            state_change(who, c, json!("Chatting")),
+            participants(who, c, listed),
+            log_updated(),
+        ],
+    );
+    for (s, mode) in joiners {
+        let sup = Person::Supervisor(s);
+        let join = Item {
+            matchers: json!({
+                "notificationType": "ParticipantsUpdated",
+                "chat.capabilities": {"$capabilities_of": mode.name()},
+                "chat.participants": {"$any": {"uri": uri(sup), "visibility": mode.visibility()}},
+            }),
+            capture: Some((sup.chat_var(c), "chat.id")),
+        };
+        let chatting = state_change(sup, c, json!("Chatting"));
+        p.expect(
+            sup,
+            "JOIN-NOTIFICATIONS",
+            vec![join, chatting, log_updated()],
+        );
+    }
+    // The inviter learns of its invitee (Invite and Consult: ParticipantsUpdated).
+    if let Some((_, Offer::Invited(by) | Offer::Consulted(by))) = chat.pending
+        && chat.has(by)
+    {
+        let covers = match chat.pending {
+            Some((_, Offer::Consulted(_))) => "OP-CONSULT",
+            _ => "OP-INVITE",
+        };
+        let listed = json!({"$any": {"uri": uri(who)}});
+        p.expect(by, covers, vec![participants(by, c, listed)]);
+    }
+    p
+}
+
+fn act_effects(state: &State, by: Person, c: usize, act: Act, text: &str) -> Prediction {
+    let mut p = Prediction::new(act_requirement(by, act));
+    let chat = &state.chats[c];
+    p.touch(chat);
+    let visibility = match act {
+        Act::SendMessage => Some("All"),
+        Act::SendToAgents => Some("Agents"),
+        _ => None,
+    };
+    if let Some(visibility) = visibility {
+        for reader in readers(chat) {
+            let entry = json!({"type": "Text", "text": text, "visibility": visibility});
+            p.entry(reader, p.covers, entry);
+        }
+    }
+    // These change the chat's properties, which the changer is shown. DeleteUserData of a key
+    // that may not be there is left out: whether that is refused is not documented.
+    if matches!(
+        act,
+        Act::UpdateUserData | Act::AttachUserData | Act::AddComment | Act::SetDisposition
+    ) {
+        let item = Item {
+            matchers: json!({
+                "notificationType": "PropertiesUpdated",
+                "chat.id": var(&by.chat_var(c)),
+            }),
+            capture: None,
+        };
+        p.expect(by, p.covers, vec![item]);
+    }
+    p
+}
+
+fn leave(state: &State, by: Person, c: usize) -> Prediction {
+    let chat = &state.chats[c];
+    let mut p = Prediction::new("OP-LEAVE");
+    p.touch(chat);
+    match by {
+        Person::Agent(a) => {
+            let alone = chat.active_agents().all(|(other, _)| other == a);
+            // Alone: LeftChat, and the supervisors are revoked; in a conference or
+            // consultation: Completed, and the supervisors stay.
+            let state_name = if alone { "LeftChat" } else { "Completed" };
+            p.expect(
+                by,
+                "BASE-CHAT",
+                vec![state_change(by, c, json!(state_name))],
+            );
+            if alone {
+                revoke_supervisors(&mut p, chat, c, None, "REVOKE-NO-AGENT");
+            }
+        }
+        Person::Supervisor(_) => {
+            // Any of the states docs/rulings.md choice-supervisor-leave allows.
+            let ended = json!({"$one_of": ["Completed", "LeftChat", "Revoked"]});
+            p.expect(by, "OP-LEAVE", vec![state_change(by, c, ended)]);
+        }
+    }
+    p
+}
+
+fn transfer(state: &State, by: Person, c: usize) -> Prediction {
+    let chat = &state.chats[c];
+    let mut p = Prediction::new("OP-TRANSFER");
+    p.touch(chat);
+    let taken = json!({"$one_of": ["Completed", "Revoked"]});
+    let except = match by {
+        // Revoked or Completed for the supervisor who transfers
+        // (docs/rulings.md choice-transfer-initiator).
+        Person::Supervisor(s) => {
+            p.expect(by, "OP-TRANSFER", vec![state_change(by, c, taken.clone())]);
+            // The chat is taken away from its agents too (ruling-operation-effects).
+            for (a, _) in chat.active_agents() {
+                let agent = Person::Agent(a);
+                p.expect(
+                    agent,
+                    "OP-TRANSFER",
+                    vec![state_change(agent, c, taken.clone())],
+                );
+            }
+            Some(s)
+        }
+        Person::Agent(_) => None,
+    };
+    revoke_supervisors(&mut p, chat, c, except, "REVOKE-QUEUED");
+    p
+}
+
+fn switch(state: &State, s: usize, c: usize, to: Mode) -> Prediction {
+    let chat = &state.chats[c];
+    let from = chat.supervisors[&s];
+    let covers = switch_requirement(from, to);
+    let mut p = Prediction::new(covers);
+    p.touch(chat);
+    let sup = Person::Supervisor(s);
+    let shown = json!({"$any": {"uri": uri(sup), "visibility": to.visibility()}});
+    let own = Item {
+        matchers: json!({
+            "notificationType": "ParticipantsUpdated",
+            "chat.id": var(&sup.chat_var(c)),
+            "chat.capabilities": {"$capabilities_of": to.name()},
+            "chat.participants": shown.clone(),
+        }),
+        capture: None,
+    };
+    p.expect(sup, covers, vec![own, log_updated()]);
+    // Agents are shown the supervisor in its new visibility, or told it is gone from sight.
+    let agents_see = |mode: Mode| mode != Mode::Monitor;
+    let listed = if agents_see(to) {
+        Some(shown)
+    } else if agents_see(from) {
+        Some(json!({"$none": {"uri": uri(sup)}}))
+    } else {
+        None
+    };
+    if let Some(listed) = listed {
+        for (a, _) in chat.active_agents() {
+            let agent = Person::Agent(a);
+            p.expect(agent, covers, vec![participants(agent, c, listed.clone())]);
+        }
+    }
+    p
+}

@@ -1,0 +1,255 @@
+//! The search: random sequences of operations from the model (proptest-state-machine's
+//! sequential strategy, so every sequence is valid in the model, and shrinking keeps it so),
+//! each run as a scenario; on a failure, proptest's shrinking, keeping only sequences that
+//! fail on the same requirement. Deterministic for a seed: exploration `n` of seed `s` draws
+//! from its own generator, seeded by both.
+
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use proptest::prelude::*;
+use proptest::strategy::ValueTree;
+use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
+use proptest_state_machine::strategy::Sequential;
+
+use super::compile::{Compiled, compile};
+use super::execute::{Executor, Failure};
+use super::model::State;
+use super::op::Op;
+use super::world::World;
+
+/// How much to explore.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Budget {
+    /// This many operations in all.
+    Steps(usize),
+    /// Until this much time has passed.
+    Time(Duration),
+}
+
+/// The search's settings.
+#[derive(Debug, Clone, Copy)]
+pub struct Settings {
+    /// The world.
+    pub world: World,
+    /// The seed.
+    pub seed: u64,
+    /// How much to explore.
+    pub budget: Budget,
+    /// The most operations in one exploration.
+    pub length: usize,
+    /// How long shrinking a failure may take.
+    pub shrink_time: Duration,
+}
+
+/// A sequence of operations with proptest's value tree, for shrinking.
+type Tree = <Sequential<State, Op, BoxedStrategy<State>, BoxedStrategy<Op>> as Strategy>::Tree;
+
+/// One exploration that ran.
+#[derive(Debug, Clone)]
+pub struct Explored {
+    /// Its operations.
+    pub ops: Vec<Op>,
+    /// How many of them ran (all, unless it failed).
+    pub ran: usize,
+    /// What failed, if anything.
+    pub failure: Option<Failure>,
+}
+
+/// A failure, shrunk.
+#[derive(Debug, Clone)]
+pub struct Shrunk {
+    /// The exploration that first failed.
+    pub found: Explored,
+    /// When it was found, from the start.
+    pub found_after: Duration,
+    /// The smallest sequence that still fails on the same requirement.
+    pub ops: Vec<Op>,
+    /// Its failure.
+    pub failure: Failure,
+    /// How many runs shrinking took.
+    pub shrink_runs: usize,
+}
+
+/// What the search did.
+#[derive(Debug, Clone, Default)]
+pub struct Outcome {
+    /// Every exploration run before any failure, and the failing one.
+    pub explored: Vec<Explored>,
+    /// The failure, shrunk.
+    pub shrunk: Option<Shrunk>,
+}
+
+fn strategy(settings: &Settings) -> Sequential<State, Op, BoxedStrategy<State>, BoxedStrategy<Op>> {
+    let world = settings.world;
+    Sequential::new(
+        (1..=settings.length).into(),
+        move || Just(State::new(world)).boxed(),
+        |state: &State, op: &Op| state.allows(op),
+        |state: &State| {
+            let groups = state.candidates();
+            let total: u32 = groups.iter().map(|(weight, _)| weight).sum();
+            // A kind first, by weight, then one of its operations.
+            (0..total, any::<prop::sample::Index>())
+                .prop_map(move |(mut draw, pick)| {
+                    let ops = groups
+                        .iter()
+                        .find_map(|(weight, ops)| {
+                            if draw < *weight {
+                                return Some(ops);
+                            }
+                            draw -= weight;
+                            None
+                        })
+                        .unwrap_or(&groups[0].1);
+                    ops[pick.index(ops.len())].clone()
+                })
+                .boxed()
+        },
+        |state: State, op: &Op| state.apply(op),
+    )
+}
+
+/// The generator of exploration `n` of `seed`.
+fn runner(seed: u64, n: u64) -> TestRunner {
+    let mut bytes = [0u8; 32];
+    bytes[..8].copy_from_slice(&seed.to_le_bytes());
+    bytes[8..16].copy_from_slice(&n.to_le_bytes());
+    let rng = TestRng::from_seed(RngAlgorithm::ChaCha, &bytes);
+    TestRunner::new_with_rng(Config::default(), rng)
+}
+
+/// The scenario name of an exploration of `seed`.
+pub fn scenario_name(seed: u64) -> String {
+    format!("explore-{seed}")
+}
+
+fn describe(seed: u64, ops: &[Op]) -> String {
+    format!(
+        "Found by `gws-conform explore --seed {seed}` and shrunk to {} operations: {}.",
+        ops.len(),
+        ops.iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("; ")
+    )
+}
+
+/// The scenario for `ops`.
+pub fn compiled(settings: &Settings, ops: &[Op]) -> Compiled {
+    compile(
+        &scenario_name(settings.seed),
+        &describe(settings.seed, ops),
+        settings.world,
+        ops,
+    )
+}
+
+/// Runs a sequence; `Err` when it could not run.
+fn try_ops(
+    settings: &Settings,
+    executor: &Executor,
+    runtime: &tokio::runtime::Runtime,
+    ops: &[Op],
+) -> Result<Option<Failure>, String> {
+    let compiled = compiled(settings, ops);
+    runtime.block_on(executor.run(&scenario_name(settings.seed), &compiled))
+}
+
+/// Explores until the budget is spent or something fails, then shrinks the failure.
+/// `progress` hears of each exploration as it ends. `Err` when an exploration could not run.
+pub fn search(
+    settings: &Settings,
+    executor: &Executor,
+    runtime: &tokio::runtime::Runtime,
+    mut progress: impl FnMut(&Explored),
+) -> Result<Outcome, String> {
+    let started = Instant::now();
+    let strategy = strategy(settings);
+    let mut outcome = Outcome::default();
+    let mut steps = 0;
+    for n in 0.. {
+        let spent = match settings.budget {
+            Budget::Steps(limit) => steps >= limit,
+            Budget::Time(limit) => started.elapsed() >= limit,
+        };
+        if spent {
+            break;
+        }
+        let mut generator = runner(settings.seed, n);
+        let mut tree = strategy
+            .new_tree(&mut generator)
+            .map_err(|why| format!("the model generated no valid sequence: {why}"))?;
+        let (_, mut ops, seen) = tree.current();
+        if let Budget::Steps(limit) = settings.budget {
+            ops.truncate(limit - steps);
+        }
+        let failure = try_ops(settings, executor, runtime, &ops)?;
+        let ran = failure
+            .as_ref()
+            .and_then(|f| f.op)
+            .map_or(ops.len(), |op| op + 1);
+        steps += ran;
+        let explored = Explored { ops, ran, failure };
+        progress(&explored);
+        outcome.explored.push(explored.clone());
+        if let Some(failure) = explored.failure.clone() {
+            // Shrinking need not look past the operation that failed.
+            if let Some(seen) = seen {
+                seen.store(ran, Ordering::SeqCst);
+            }
+            let found_after = started.elapsed();
+            outcome.shrunk = Some(shrink(
+                settings,
+                executor,
+                runtime,
+                &mut tree,
+                explored,
+                failure,
+                found_after,
+            )?);
+            break;
+        }
+    }
+    Ok(outcome)
+}
+
+/// proptest's shrinking loop: simplify while the sequence still fails on the same
+/// requirement, complicate back when it passes, until no simpler one is left or time is up.
+fn shrink(
+    settings: &Settings,
+    executor: &Executor,
+    runtime: &tokio::runtime::Runtime,
+    tree: &mut Tree,
+    found: Explored,
+    failure: Failure,
+    found_after: Duration,
+) -> Result<Shrunk, String> {
+    let deadline = Instant::now() + settings.shrink_time;
+    let mut best = (found.ops[..found.ran].to_vec(), failure.clone());
+    let mut shrink_runs = 0;
+    let mut simplified = tree.simplify();
+    while simplified && Instant::now() < deadline {
+        let (_, ops, _) = tree.current();
+        shrink_runs += 1;
+        let failed = try_ops(settings, executor, runtime, &ops)?
+            .filter(|f| f.requirement == failure.requirement);
+        simplified = match failed {
+            Some(f) => {
+                let ran = f.op.map_or(ops.len(), |op| op + 1);
+                if ran <= best.0.len() {
+                    best = (ops[..ran].to_vec(), f);
+                }
+                tree.simplify()
+            }
+            None => tree.complicate(),
+        };
+    }
+    Ok(Shrunk {
+        found,
+        found_after,
+        ops: best.0,
+        failure: best.1,
+        shrink_runs,
+    })
+}
