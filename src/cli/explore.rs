@@ -53,11 +53,15 @@ pub struct ExploreArgs {
     #[arg(long, value_name = "SPEC", default_value_t = World::default())]
     pub world: World,
     /// The most operations in one exploration.
-    #[arg(long, value_name = "N", default_value_t = 40, value_parser = clap::value_parser!(u64).range(1..=1_000))]
+    #[arg(long, value_name = "N", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=1_000))]
     pub length: u64,
     /// How long shrinking a failure may take.
     #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = parse_duration)]
     pub shrink_time: Duration,
+    /// How many explorations run at once (default: 4 against embedded servers, each its
+    /// own; 1 against a target, whose users every exploration shares).
+    #[arg(long = "jobs", short = 'j', value_name = "N", value_parser = clap::value_parser!(u64).range(1..=64))]
+    pub jobs: Option<u64>,
     /// Where the shrunk scenario is written (`DIR/explore-<seed>.yaml`).
     #[arg(long, value_name = "DIR", default_value = ".")]
     pub out: PathBuf,
@@ -142,6 +146,11 @@ pub fn run(args: ExploreArgs) -> i32 {
     {
         return bad(why);
     }
+    if target.is_some() && args.jobs.is_some_and(|jobs| jobs > 1) {
+        return bad(
+            "--jobs: against a target every exploration plays the same profile users, so they run one at a time",
+        );
+    }
     if !args.out.is_dir() {
         return bad(format!("--out {}: not a directory", args.out.display()));
     }
@@ -169,6 +178,11 @@ pub fn run(args: ExploreArgs) -> i32 {
         budget,
         length: args.length as usize,
         shrink_time: args.shrink_time,
+        jobs: match (args.jobs, &target) {
+            (Some(jobs), _) => jobs as usize,
+            (None, Some(_)) => 1,
+            (None, None) => 4,
+        },
     };
     let runtime = match trial_runtime() {
         Ok(runtime) => runtime,
@@ -181,7 +195,7 @@ pub fn run(args: ExploreArgs) -> i32 {
         return exit::COULD_NOT_RUN;
     }
     let calibration = Arc::new(QuietCalibration::new(args.quiet_windows.policy()));
-    let executor = Executor {
+    let executor = Arc::new(Executor {
         ctx: RunContext {
             base_url: String::new(),
             profile,
@@ -202,7 +216,7 @@ pub fn run(args: ExploreArgs) -> i32 {
         },
         catalogue: catalogue.clone(),
         strict: args.strict,
-    };
+    });
     let against = target.as_deref().unwrap_or("the embedded reference server");
     let budget_text = match budget {
         Budget::Steps(n) => format!("{n} operations"),

@@ -14,7 +14,7 @@ use super::world::World;
 
 /// How long a quiet window may last as written: the run shortens it to what the delivery
 /// latencies it observed make plausible (`--quiet-scale`, `--quiet-min`).
-const QUIET_MS: u64 = 1_000;
+const QUIET_MS: u64 = 300;
 
 /// A compiled exploration.
 #[derive(Debug, Clone)]
@@ -317,5 +317,80 @@ pub fn compile(name: &str, description: &str, world: World, ops: &[Op]) -> Compi
         yaml,
         step_ops,
         covers,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::explore::search::{Budget, Settings, strategy};
+    use crate::scenario::load_str;
+    use crate::spec::Catalogue;
+    use proptest::prelude::*;
+    use proptest::strategy::ValueTree;
+    use proptest::test_runner::TestRunner;
+    use std::path::Path;
+    use std::time::Duration;
+
+    fn settings(world: World) -> Settings {
+        Settings {
+            world,
+            seed: 1,
+            budget: Budget::Steps(40),
+            length: 40,
+            shrink_time: Duration::ZERO,
+            jobs: 1,
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+        /// Every sequence the model generates compiles to a scenario that loads: explore
+        /// never writes a file `run` refuses.
+        #[test]
+        fn every_generated_sequence_compiles_to_a_scenario_that_loads(seed in any::<u64>(), agents in 1usize..4, customers in 1usize..5) {
+            let world = World { agents, supervisors: 2, customers };
+            let mut runner = TestRunner::new_with_rng(
+                proptest::test_runner::Config::default(),
+                proptest::test_runner::TestRng::from_seed(
+                    proptest::test_runner::RngAlgorithm::ChaCha,
+                    &[seed.to_le_bytes(), [0; 8], [0; 8], [0; 8]].concat(),
+                ),
+            );
+            let (_, ops, _) = strategy(&settings(world)).new_tree(&mut runner).unwrap().current();
+            let compiled = compile("explore-1", "generated", world, &ops);
+            let fixtures = |_: &str| false;
+            let loaded = load_str(&compiled.yaml, Path::new("explore-1.yaml"), Catalogue::builtin_shared(), &fixtures);
+            prop_assert!(loaded.is_ok(), "{:?}\n{}", loaded.err(), compiled.yaml);
+            let scenario = loaded.unwrap();
+            prop_assert_eq!(scenario.steps.len(), compiled.step_ops.len());
+            prop_assert_eq!(compiled.step_ops.last().copied(), Some(ops.len() - 1));
+        }
+    }
+
+    #[test]
+    fn unaffected_actors_get_a_quiet_window_from_the_operation() {
+        let a1 = Person::Agent(0);
+        let s1 = Person::Supervisor(0);
+        let ops = [
+            Op::Login(a1),
+            Op::Login(s1),
+            Op::Monitor {
+                supervisor: 0,
+                agent: 0,
+                mode: crate::spec::Mode::Coach,
+                scope: None,
+            },
+        ];
+        let compiled = compile("explore-1", "d", World::default(), &ops);
+        let last: Vec<&str> = compiled.yaml.lines().rev().take(12).collect();
+        let text = last.join("\n");
+        assert!(text.contains("since: operation"), "{}", compiled.yaml);
+        assert_eq!(
+            compiled.yaml.matches("quiet: 300").count(),
+            3,
+            "{}",
+            compiled.yaml
+        );
     }
 }

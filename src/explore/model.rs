@@ -214,11 +214,12 @@ impl State {
         let mut groups = vec![
             (4, self.login_ops()),
             (1, self.session_ops()),
-            (3, self.monitoring_ops()),
+            (4, self.monitoring_ops()),
             (4, self.routing_ops()),
             (1, self.reject_ops()),
             (2, self.agent_ops()),
-            (5, self.supervisor_ops()),
+            (6, self.supervisor_ops()),
+            (2, self.refusal_ops()),
             (1, self.customer_ops()),
         ];
         groups.retain(|(_, g)| !g.is_empty());
@@ -430,7 +431,6 @@ impl State {
     fn supervisor_ops(&self) -> Vec<Op> {
         let mut ops = Vec::new();
         let nobody_ready = self.ready_agents().is_empty();
-        let table = table_operations();
         for (c, chat) in self.workable() {
             let targets = self.invite_targets(chat);
             let one_agent = chat.active_agents().count() == 1;
@@ -463,15 +463,25 @@ impl State {
                         ops.push(Op::Transfer { by, chat: c });
                     }
                 }
+            }
+        }
+        ops
+    }
+
+    /// Operations supervisors try outside their mode's capabilities.
+    fn refusal_ops(&self) -> Vec<Op> {
+        let mut ops = Vec::new();
+        let table = table_operations();
+        for (c, chat) in self.workable() {
+            let has_target = !self.invite_targets(chat).is_empty();
+            for (s, mode) in &chat.supervisors {
                 for operation in &table {
-                    // Invite, Consult and Transfer need a target to be refused for their
-                    // capability rather than for a bad parameter.
+                    // Invite and Consult need a target to be refused for their capability
+                    // rather than for a bad parameter.
                     let needs_target = matches!(*operation, "Invite" | "Consult");
-                    if !mode.capabilities().contains(operation)
-                        && (!needs_target || !targets.is_empty())
-                    {
+                    if !mode.capabilities().contains(operation) && (!needs_target || has_target) {
                         ops.push(Op::Refused {
-                            supervisor: s,
+                            supervisor: *s,
                             chat: c,
                             operation,
                         });
@@ -481,7 +491,6 @@ impl State {
         }
         ops
     }
-
     fn customer_ops(&self) -> Vec<Op> {
         let mut ops = Vec::new();
         for (c, chat) in self.chats.iter().enumerate() {
@@ -645,5 +654,196 @@ impl State {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn world() -> World {
+        World::default()
+    }
+
+    fn after(ops: &[Op]) -> State {
+        let mut state = State::new(world());
+        for op in ops {
+            assert!(state.allows(op), "{op} is not valid in {state:?}");
+            state = state.apply(op);
+        }
+        state
+    }
+
+    const S1: Person = Person::Supervisor(0);
+    const A1: Person = Person::Agent(0);
+
+    /// a1 and s1 logged in, s1 monitoring a1 in `mode`, a1 Ready.
+    fn monitored(mode: Mode, scope: Option<Scope>) -> Vec<Op> {
+        vec![
+            Op::Login(A1),
+            Op::Login(S1),
+            Op::Monitor {
+                supervisor: 0,
+                agent: 0,
+                mode,
+                scope,
+            },
+            Op::Ready(0),
+        ]
+    }
+
+    #[test]
+    fn nothing_but_logins_is_valid_at_the_start() {
+        let state = State::new(world());
+        let ops: Vec<Op> = state
+            .candidates()
+            .into_iter()
+            .flat_map(|(_, ops)| ops)
+            .collect();
+        assert!(!ops.is_empty());
+        assert!(ops.iter().all(|op| matches!(op, Op::Login(_))), "{ops:?}");
+    }
+
+    #[test]
+    fn a_chat_is_requested_only_while_exactly_one_agent_is_ready() {
+        let mut ops = vec![Op::Login(A1), Op::Login(Person::Agent(1))];
+        assert!(!after(&ops).allows(&Op::RequestChat(0)));
+        ops.push(Op::Ready(0));
+        assert!(after(&ops).allows(&Op::RequestChat(0)));
+        ops.push(Op::Ready(1));
+        assert!(
+            !after(&ops).allows(&Op::RequestChat(0)),
+            "routing could pick either"
+        );
+    }
+
+    #[test]
+    fn a_monitoring_supervisor_joins_on_accept_and_next_chat_is_used_up() {
+        let mut ops = monitored(Mode::Coach, Some(Scope::NextChat));
+        ops.extend([Op::RequestChat(0), Op::Accept { agent: 0, chat: 0 }]);
+        let state = after(&ops);
+        assert_eq!(state.chats[0].supervisors.get(&0), Some(&Mode::Coach));
+        assert!(
+            state.supervisors[0].monitoring.is_empty(),
+            "NextChat is used up"
+        );
+        ops.extend([Op::RequestChat(1), Op::Accept { agent: 0, chat: 1 }]);
+        assert!(after(&ops).chats[1].supervisors.is_empty());
+    }
+
+    #[test]
+    fn all_chats_monitoring_joins_every_chat_until_cancelled() {
+        let mut ops = monitored(Mode::Monitor, None);
+        ops.extend([Op::RequestChat(0), Op::Accept { agent: 0, chat: 0 }]);
+        ops.extend([Op::RequestChat(1), Op::Accept { agent: 0, chat: 1 }]);
+        let state = after(&ops);
+        assert!(state.chats[1].supervisors.contains_key(&0));
+        ops.push(Op::Cancel {
+            supervisor: 0,
+            agent: 0,
+        });
+        ops.extend([Op::RequestChat(2), Op::Accept { agent: 0, chat: 2 }]);
+        let state = after(&ops);
+        assert!(state.chats[2].supervisors.is_empty());
+        assert!(
+            state.chats[0].supervisors.contains_key(&0),
+            "cancel aborts no chat"
+        );
+    }
+
+    #[test]
+    fn operations_outside_the_mode_are_offered_only_as_refusals() {
+        let mut ops = monitored(Mode::Monitor, None);
+        ops.extend([Op::RequestChat(0), Op::Accept { agent: 0, chat: 0 }]);
+        let state = after(&ops);
+        let send = Op::Act {
+            by: S1,
+            chat: 0,
+            act: Act::SendMessage,
+        };
+        assert!(!state.allows(&send));
+        assert!(state.allows(&Op::Refused {
+            supervisor: 0,
+            chat: 0,
+            operation: "SendMessage"
+        }));
+        assert!(state.allows(&Op::Refused {
+            supervisor: 0,
+            chat: 0,
+            operation: "Complete"
+        }));
+        assert!(!state.allows(&Op::Refused {
+            supervisor: 0,
+            chat: 0,
+            operation: "Leave"
+        }));
+        assert!(state.allows(&Op::Switch {
+            supervisor: 0,
+            chat: 0,
+            to: Mode::BargeIn
+        }));
+        assert!(!state.allows(&Op::Switch {
+            supervisor: 0,
+            chat: 0,
+            to: Mode::Monitor
+        }));
+    }
+
+    #[test]
+    fn the_last_agent_leaving_revokes_supervisors_but_one_of_a_conference_does_not() {
+        let mut ops = monitored(Mode::BargeIn, None);
+        ops.extend([
+            Op::RequestChat(0),
+            Op::Accept { agent: 0, chat: 0 },
+            Op::Login(Person::Agent(1)),
+            Op::Invite {
+                by: A1,
+                chat: 0,
+                target: 1,
+                consult: false,
+            },
+            Op::Accept { agent: 1, chat: 0 },
+        ]);
+        let conference = after(&ops);
+        let left = conference.clone().apply(&Op::Leave { by: A1, chat: 0 });
+        assert!(
+            left.chats[0].supervisors.contains_key(&0),
+            "the supervisor stays"
+        );
+        let last = left.apply(&Op::Leave {
+            by: Person::Agent(1),
+            chat: 0,
+        });
+        assert_eq!(last.chats[0].phase, Phase::AgentLeft);
+        assert!(last.chats[0].supervisors.is_empty());
+    }
+
+    #[test]
+    fn a_supervisor_logout_ends_its_monitoring_and_takes_it_out_of_its_chats() {
+        let mut ops = monitored(Mode::Coach, None);
+        ops.extend([
+            Op::RequestChat(0),
+            Op::Accept { agent: 0, chat: 0 },
+            Op::Logout(S1),
+        ]);
+        let state = after(&ops);
+        assert!(state.chats[0].supervisors.is_empty());
+        assert!(state.supervisors[0].monitoring.is_empty());
+        assert!(!state.allows(&Op::Logout(S1)));
+    }
+
+    #[test]
+    fn rejecting_and_queueing_wait_until_no_other_agent_is_ready() {
+        let mut ops = vec![Op::Login(A1), Op::Ready(0), Op::RequestChat(0)];
+        let offered = after(&ops);
+        assert!(offered.allows(&Op::Reject { agent: 0, chat: 0 }));
+        ops.push(Op::Reject { agent: 0, chat: 0 });
+        let queued = after(&ops);
+        assert_eq!(queued.chats[0].phase, Phase::Queued);
+        assert!(
+            !queued.allows(&Op::Ready(0)),
+            "the queued chat would be routed"
+        );
+        assert!(queued.allows(&Op::CustomerWithdraws(0)));
     }
 }

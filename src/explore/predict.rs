@@ -478,3 +478,194 @@ fn switch(state: &State, s: usize, c: usize, to: Mode) -> Prediction {
     }
     p
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::explore::op::Scope;
+    use crate::explore::world::World;
+
+    const A1: Person = Person::Agent(0);
+    const A2: Person = Person::Agent(1);
+    const S1: Person = Person::Supervisor(0);
+
+    fn after(ops: &[Op]) -> State {
+        ops.iter()
+            .fold(State::new(World::default()), |state, op| state.apply(op))
+    }
+
+    fn in_chat(mode: Mode) -> State {
+        after(&[
+            Op::Login(A1),
+            Op::Login(A2),
+            Op::Login(S1),
+            Op::Monitor {
+                supervisor: 0,
+                agent: 0,
+                mode,
+                scope: Some(Scope::AllChats),
+            },
+            Op::Ready(0),
+            Op::RequestChat(0),
+            Op::Accept { agent: 0, chat: 0 },
+        ])
+    }
+
+    fn for_whom(prediction: &Prediction, person: Person) -> Vec<&Expected> {
+        prediction
+            .expected
+            .iter()
+            .filter(|e| e.person == person)
+            .collect()
+    }
+
+    #[test]
+    fn a_join_is_predicted_with_the_modes_capabilities_and_visibility() {
+        let state = after(&[
+            Op::Login(A1),
+            Op::Login(S1),
+            Op::Monitor {
+                supervisor: 0,
+                agent: 0,
+                mode: Mode::Coach,
+                scope: None,
+            },
+            Op::Ready(0),
+            Op::RequestChat(0),
+        ]);
+        let p = predict(&state, &Op::Accept { agent: 0, chat: 0 }, "");
+        let join = &for_whom(&p, S1)[0];
+        assert_eq!(join.covers, "JOIN-NOTIFICATIONS");
+        let first = &join.items[0].matchers;
+        assert_eq!(
+            first["chat.capabilities"],
+            json!({"$capabilities_of": "Coach"})
+        );
+        assert_eq!(first["chat.participants"]["$any"]["visibility"], "Agents");
+        // The agent sees the Coach supervisor, in whichever of its notifications.
+        let agent = &for_whom(&p, A1)[0];
+        assert_eq!(
+            agent.items[1].matchers["chat.participants"],
+            json!({"$any": {"uri": "${s1.uri}"}})
+        );
+    }
+
+    #[test]
+    fn a_monitor_mode_join_is_not_shown_to_the_agent() {
+        let state = after(&[
+            Op::Login(A1),
+            Op::Login(S1),
+            Op::Monitor {
+                supervisor: 0,
+                agent: 0,
+                mode: Mode::Monitor,
+                scope: None,
+            },
+            Op::Ready(0),
+            Op::RequestChat(0),
+        ]);
+        let p = predict(&state, &Op::Accept { agent: 0, chat: 0 }, "");
+        let agent = &for_whom(&p, A1)[0];
+        assert_eq!(
+            agent.items[1].matchers["chat.participants"],
+            json!({"$present": true})
+        );
+    }
+
+    #[test]
+    fn nobody_may_receive_anything_after_monitoring_or_a_refusal() {
+        let state = in_chat(Mode::Monitor);
+        for op in [
+            Op::Monitor {
+                supervisor: 0,
+                agent: 1,
+                mode: Mode::Coach,
+                scope: None,
+            },
+            Op::Cancel {
+                supervisor: 0,
+                agent: 0,
+            },
+            Op::Refused {
+                supervisor: 0,
+                chat: 0,
+                operation: "SendMessage",
+            },
+        ] {
+            let p = predict(&state, &op, "");
+            assert!(p.affected.is_empty() && p.expected.is_empty(), "{op}");
+        }
+    }
+
+    #[test]
+    fn a_switch_shows_agents_the_new_visibility_or_that_the_supervisor_is_gone() {
+        let coach = in_chat(Mode::Coach);
+        let to_monitor = predict(
+            &coach,
+            &Op::Switch {
+                supervisor: 0,
+                chat: 0,
+                to: Mode::Monitor,
+            },
+            "",
+        );
+        assert_eq!(to_monitor.covers, "SWITCH-COACH-MONITOR");
+        let agent = &for_whom(&to_monitor, A1)[0];
+        assert_eq!(
+            agent.items[0].matchers["chat.participants"],
+            json!({"$none": {"uri": "${s1.uri}"}})
+        );
+        let monitor = in_chat(Mode::Monitor);
+        let to_coach = predict(
+            &monitor,
+            &Op::Switch {
+                supervisor: 0,
+                chat: 0,
+                to: Mode::Coach,
+            },
+            "",
+        );
+        let own = &for_whom(&to_coach, S1)[0];
+        assert_eq!(
+            own.items[0].matchers["chat.capabilities"],
+            json!({"$capabilities_of": "Coach"})
+        );
+        let agent = &for_whom(&to_coach, A1)[0];
+        assert_eq!(
+            agent.items[0].matchers["chat.participants"]["$any"]["visibility"],
+            "Agents"
+        );
+    }
+
+    #[test]
+    fn an_agent_message_reaches_every_party_and_a_supervisor_leave_accepts_every_allowed_state() {
+        let state = in_chat(Mode::Monitor);
+        let p = predict(
+            &state,
+            &Op::Act {
+                by: A1,
+                chat: 0,
+                act: Act::SendMessage,
+            },
+            "hello",
+        );
+        let readers: BTreeSet<Person> = p.expected.iter().map(|e| e.person).collect();
+        assert_eq!(readers, BTreeSet::from([A1, S1]));
+        assert_eq!(p.expected[0].entries[0]["visibility"], "All");
+        let leave = predict(&state, &Op::Leave { by: S1, chat: 0 }, "");
+        let state_matcher = &leave.expected[0].items[0].matchers["chat.state"];
+        assert_eq!(
+            state_matcher,
+            &json!({"$one_of": ["Completed", "LeftChat", "Revoked"]})
+        );
+    }
+
+    #[test]
+    fn completing_revokes_the_supervisors() {
+        let state = in_chat(Mode::BargeIn);
+        let p = predict(&state, &Op::Complete { agent: 0, chat: 0 }, "");
+        let revoked = &for_whom(&p, S1)[0];
+        assert_eq!(revoked.covers, "REVOKE-COMPLETED");
+        assert_eq!(revoked.items[0].matchers["chat.state"], "Revoked");
+    }
+}

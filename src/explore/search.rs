@@ -4,6 +4,7 @@
 //! fail on the same requirement. Deterministic for a seed: exploration `n` of seed `s` draws
 //! from its own generator, seeded by both.
 
+use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
@@ -40,6 +41,8 @@ pub struct Settings {
     pub length: usize,
     /// How long shrinking a failure may take.
     pub shrink_time: Duration,
+    /// How many explorations run at once.
+    pub jobs: usize,
 }
 
 /// A sequence of operations with proptest's value tree, for shrinking.
@@ -80,7 +83,9 @@ pub struct Outcome {
     pub shrunk: Option<Shrunk>,
 }
 
-fn strategy(settings: &Settings) -> Sequential<State, Op, BoxedStrategy<State>, BoxedStrategy<Op>> {
+pub(crate) fn strategy(
+    settings: &Settings,
+) -> Sequential<State, Op, BoxedStrategy<State>, BoxedStrategy<Op>> {
     let world = settings.world;
     Sequential::new(
         (1..=settings.length).into(),
@@ -157,10 +162,12 @@ fn try_ops(
 }
 
 /// Explores until the budget is spent or something fails, then shrinks the failure.
+/// `settings.jobs` explorations run at once (each against its own embedded server); their
+/// results are taken in order, so the first failure is the same whatever the timing.
 /// `progress` hears of each exploration as it ends. `Err` when an exploration could not run.
 pub fn search(
     settings: &Settings,
-    executor: &Executor,
+    executor: &Arc<Executor>,
     runtime: &tokio::runtime::Runtime,
     mut progress: impl FnMut(&Explored),
 ) -> Result<Outcome, String> {
@@ -168,7 +175,8 @@ pub fn search(
     let strategy = strategy(settings);
     let mut outcome = Outcome::default();
     let mut steps = 0;
-    for n in 0.. {
+    let mut n = 0;
+    loop {
         let spent = match settings.budget {
             Budget::Steps(limit) => steps >= limit,
             Budget::Time(limit) => started.elapsed() >= limit,
@@ -176,42 +184,84 @@ pub fn search(
         if spent {
             break;
         }
-        let mut generator = runner(settings.seed, n);
-        let mut tree = strategy
-            .new_tree(&mut generator)
-            .map_err(|why| format!("the model generated no valid sequence: {why}"))?;
-        let (_, mut ops, seen) = tree.current();
-        if let Budget::Steps(limit) = settings.budget {
-            ops.truncate(limit - steps);
-        }
-        let failure = try_ops(settings, executor, runtime, &ops)?;
-        let ran = failure
-            .as_ref()
-            .and_then(|f| f.op)
-            .map_or(ops.len(), |op| op + 1);
-        steps += ran;
-        let explored = Explored { ops, ran, failure };
-        progress(&explored);
-        outcome.explored.push(explored.clone());
-        if let Some(failure) = explored.failure.clone() {
-            // Shrinking need not look past the operation that failed.
-            if let Some(seen) = seen {
-                seen.store(ran, Ordering::SeqCst);
+        // The next batch, each exploration cut to what is left of a step budget.
+        let mut batch = Vec::new();
+        let mut planned = steps;
+        for _ in 0..settings.jobs.max(1) {
+            if matches!(settings.budget, Budget::Steps(limit) if planned >= limit) {
+                break;
             }
-            let found_after = started.elapsed();
-            outcome.shrunk = Some(shrink(
-                settings,
-                executor,
-                runtime,
-                &mut tree,
-                explored,
-                failure,
-                found_after,
-            )?);
-            break;
+            let mut generator = runner(settings.seed, n);
+            n += 1;
+            let tree = strategy
+                .new_tree(&mut generator)
+                .map_err(|why| format!("the model generated no valid sequence: {why}"))?;
+            let (_, mut ops, _) = tree.current();
+            if let Budget::Steps(limit) = settings.budget {
+                ops.truncate(limit - planned);
+            }
+            planned += ops.len();
+            batch.push((tree, ops));
+        }
+        let results = run_batch(settings, executor, runtime, &batch);
+        for ((mut tree, ops), failure) in batch.into_iter().zip(results) {
+            let failure = failure?;
+            let ran = failure
+                .as_ref()
+                .and_then(|f| f.op)
+                .map_or(ops.len(), |op| op + 1);
+            steps += ran;
+            let explored = Explored { ops, ran, failure };
+            progress(&explored);
+            outcome.explored.push(explored.clone());
+            if let Some(failure) = explored.failure.clone() {
+                // Shrinking need not look past the operation that failed.
+                if let (_, _, Some(seen)) = tree.current() {
+                    seen.store(ran, Ordering::SeqCst);
+                }
+                let found_after = started.elapsed();
+                let executor = executor.as_ref();
+                let shrunk = shrink(
+                    settings,
+                    executor,
+                    runtime,
+                    &mut tree,
+                    explored,
+                    failure,
+                    found_after,
+                )?;
+                outcome.shrunk = Some(shrunk);
+                return Ok(outcome);
+            }
         }
     }
     Ok(outcome)
+}
+
+/// Runs the sequences of `batch` at once; their results in batch order.
+fn run_batch(
+    settings: &Settings,
+    executor: &Arc<Executor>,
+    runtime: &tokio::runtime::Runtime,
+    batch: &[(Tree, Vec<Op>)],
+) -> Vec<Result<Option<Failure>, String>> {
+    let name = scenario_name(settings.seed);
+    let tasks: Vec<_> = batch
+        .iter()
+        .map(|(_, ops)| {
+            let (executor, name) = (executor.clone(), name.clone());
+            let compiled = compiled(settings, ops);
+            runtime.spawn(async move { executor.run(&name, &compiled).await })
+        })
+        .collect();
+    tasks
+        .into_iter()
+        .map(|task| {
+            runtime
+                .block_on(task)
+                .unwrap_or_else(|e| Err(format!("an exploration stopped: {e}")))
+        })
+        .collect()
 }
 
 /// proptest's shrinking loop: simplify while the sequence still fails on the same

@@ -218,12 +218,14 @@ impl Runner<'_> {
             )));
         };
         let inbox = session.bayeux.inbox().clone();
-        let cursor = match expectation.since {
-            Since::Expectation => session.cursor,
-            Since::Operation => match self.step.and_then(|step| self.operation_began(step)) {
-                Some(began) => session.cursor.max(inbox.cursor_since(began)),
-                None => session.cursor,
-            },
+        // `since: operation` looks at what arrived since the last operation began.
+        let since = match expectation.since {
+            Since::Expectation => None,
+            Since::Operation => self.step.and_then(|step| self.operation_began(step)),
+        };
+        let cursor = match since {
+            Some(began) => session.cursor.max(inbox.cursor_since(began)),
+            None => session.cursor,
         };
         let repeated = session.repeated.clone();
         let channel = ChannelPattern::parse(&expectation.channel)
@@ -278,7 +280,9 @@ impl Runner<'_> {
         self.observe_latencies(&matched);
         if let Some(written) = expectation.quiet {
             let window = self.ctx.quiet.window(written);
-            let opened = Instant::now();
+            // Since the operation, the window runs from when it began: the windows of several
+            // actors after one operation overlap rather than follow each other.
+            let opened = since.unwrap_or_else(Instant::now);
             let (settled_after, until) = (opened + window.minimum, opened + window.length);
             let fresh = Fresh {
                 inbox: &inbox,
