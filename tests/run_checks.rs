@@ -375,3 +375,60 @@ async fn log_entries_are_found_in_any_grouping_and_a_missing_one_fails() {
         "no log entry matched: type = \"Text\", text = \"never sent\"",
     );
 }
+
+#[tokio::test]
+async fn since_operation_passes_over_what_came_before_the_operation() {
+    // The supervisor's join notifications came before the cancel, which sends nothing.
+    let quiet_since_cancel = r#"
+  - settle: 300
+  - cancel_monitoring: {supervisor: supervisor, agent: agent}
+  - expect: {actor: supervisor, quiet: 300, since: operation}
+"#;
+    let run_since = run(quiet_since_cancel).await;
+    assert_eq!(
+        run_since.outcome,
+        Outcome::Passed,
+        "{:#?}",
+        run_since.findings().collect::<Vec<_>>()
+    );
+    // Without `since`, the same window judges the join notifications too.
+    let from_expectation = quiet_since_cancel.replace(", since: operation", "");
+    assert_fails(
+        &run(&from_expectation).await,
+        "expect.quiet",
+        "CAP-COACH",
+        "expected nothing more",
+    );
+    // Items look only after the operation as well: the join's ParticipantsUpdated is passed over.
+    let items = r#"
+  - settle: 300
+  - cancel_monitoring: {supervisor: supervisor, agent: agent}
+  - expect:
+      actor: supervisor
+      since: operation
+      within: 500
+      notifications:
+        - match: {notificationType: ParticipantsUpdated}
+"#;
+    assert_fails(
+        &run(items).await,
+        "expect",
+        "CAP-COACH",
+        "no notification matching notificationType = \"ParticipantsUpdated\" within 500 ms",
+    );
+}
+
+#[tokio::test]
+async fn since_operation_still_judges_what_the_operation_sent() {
+    let steps = r#"
+  - settle: 300
+  - chat_op: {actor: agent, chat: "${chat}", operation: SendMessage, params: {text: hello}}
+  - expect: {actor: supervisor, quiet: 300, since: operation}
+"#;
+    assert_fails(
+        &run(steps).await,
+        "expect.quiet",
+        "CAP-COACH",
+        "expected nothing more",
+    );
+}

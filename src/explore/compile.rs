@@ -1,6 +1,6 @@
 //! Turns a sequence of operations into an ordinary scenario: each operation's steps, then
 //! what its prediction says each affected actor must receive, then a quiet window
-//! (`quiet_since: operation`) for every other actor logged in. The scenario is YAML text, so
+//! (`since: operation`) for every other actor logged in. The scenario is YAML text, so
 //! what explore runs is exactly what it writes to `explore-<seed>.yaml` for `run`.
 
 use std::collections::BTreeSet;
@@ -14,7 +14,7 @@ use super::world::World;
 
 /// How long a quiet window may last as written: the run shortens it to what the delivery
 /// latencies it observed make plausible (`--quiet-scale`, `--quiet-min`).
-const QUIET_MS: u64 = 300;
+const QUIET_MS: u64 = 1_000;
 
 /// A compiled exploration.
 #[derive(Debug, Clone)]
@@ -233,6 +233,14 @@ fn checks(prediction: &Prediction, after: &State) -> Vec<Value> {
                 "expect": {"actor": person.actor(), "quiet": QUIET_MS, "since": "operation"},
             }));
         }
+    }
+    // With no quiet window to wait out, the next operation would start before what this one
+    // may still send (a notification the documents allow but do not require) has come.
+    let waited = steps
+        .iter()
+        .any(|step| step["expect"].get("quiet").is_some());
+    if !waited {
+        steps.push(json!({"settle": QUIET_MS}));
     }
     steps
 }

@@ -30,7 +30,7 @@ pub struct Failure {
 pub enum Server {
     /// A fresh embedded reference server per exploration, configured so (seeded faults and
     /// variants).
-    Embedded(ServerConfig),
+    Embedded(Box<ServerConfig>),
     /// The target at this base URL, cleaned up before each exploration.
     Target(String),
 }
@@ -59,7 +59,7 @@ impl Executor {
             })?;
         let run = match &self.server {
             Server::Embedded(config) => {
-                let server = start(config.clone(), SocketAddr::from(([127, 0, 0, 1], 0)))
+                let server = start((**config).clone(), SocketAddr::from(([127, 0, 0, 1], 0)))
                     .await
                     .map_err(|e| format!("cannot start the embedded reference server: {e}"))?;
                 let ctx = RunContext {

@@ -81,6 +81,8 @@ pub struct Outcome {
     pub explored: Vec<Explored>,
     /// The failure, shrunk.
     pub shrunk: Option<Shrunk>,
+    /// Explorations that failed once but not when run again (timing, not behaviour).
+    pub unconfirmed: Vec<Explored>,
 }
 
 pub(crate) fn strategy(
@@ -215,12 +217,19 @@ pub fn search(
             progress(&explored);
             outcome.explored.push(explored.clone());
             if let Some(failure) = explored.failure.clone() {
+                // A failure that a second and third run of the same sequence do not show
+                // depends on timing (a notification later than the quiet window), not on what
+                // the server does: it is reported, and the search goes on.
+                let executor = executor.as_ref();
+                if !confirmed(settings, executor, runtime, &explored.ops[..ran], &failure)? {
+                    outcome.unconfirmed.push(explored);
+                    continue;
+                }
                 // Shrinking need not look past the operation that failed.
                 if let (_, _, Some(seen)) = tree.current() {
                     seen.store(ran, Ordering::SeqCst);
                 }
                 let found_after = started.elapsed();
-                let executor = executor.as_ref();
                 let shrunk = shrink(
                     settings,
                     executor,
@@ -236,6 +245,26 @@ pub fn search(
         }
     }
     Ok(outcome)
+}
+
+/// How many more runs a failure gets to show itself again before it counts.
+pub const CONFIRMATIONS: usize = 2;
+
+/// Whether `ops` fails on `failure`'s requirement again, in one of [`CONFIRMATIONS`] runs.
+fn confirmed(
+    settings: &Settings,
+    executor: &Executor,
+    runtime: &tokio::runtime::Runtime,
+    ops: &[Op],
+    failure: &Failure,
+) -> Result<bool, String> {
+    for _ in 0..CONFIRMATIONS {
+        let again = try_ops(settings, executor, runtime, ops)?;
+        if again.is_some_and(|f| f.requirement == failure.requirement) {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }
 
 /// Runs the sequences of `batch` at once; their results in batch order.

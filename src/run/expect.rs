@@ -15,7 +15,7 @@ use crate::check::{Finding, Located, NotificationRef, Verdict};
 use crate::driver::bayeux::{Cursor, Delivery, Inbox, WaitError};
 use crate::scenario::matcher::{MatchError, Matchers};
 use crate::scenario::model::{
-    Action, Capture, CoversFrom, Expectation, ExpectedNotification, Mode, Order, Since,
+    Capture, CoversFrom, Expectation, ExpectedNotification, Mode, Order, Since,
 };
 use crate::scenario::template::Variables;
 use crate::spec::Level;
@@ -813,12 +813,12 @@ impl Runner<'_> {
 
     /// When the last operation step before step `current` began: the latest thing that could
     /// have caused what an expectation at `current` looks at.
-    fn operation_began(&self, current: usize) -> Option<Instant> {
+    pub(crate) fn operation_began(&self, current: usize) -> Option<Instant> {
         self.scenario.steps[..current]
             .iter()
             .zip(&self.step_started)
             .rev()
-            .find(|(step, _)| !matches!(step.action, Action::Expect(_)))
+            .find(|(step, _)| step.action.is_operation())
             .map(|(_, began)| *began)
     }
 

@@ -80,10 +80,23 @@ impl Runner<'_> {
             })
     }
 
+    /// `settle`: waits until the calibrated quiet window (at most `written`) has passed since
+    /// the last operation began.
+    async fn settle(&self, written: std::time::Duration) {
+        let window = self.ctx.quiet.window(written).length;
+        let began = self.step.and_then(|step| self.operation_began(step));
+        let until = began.unwrap_or_else(std::time::Instant::now) + window;
+        tokio::time::sleep_until(until.into()).await;
+    }
+
     async fn run_step(&mut self, step: &Step) -> Result<(), StepError> {
         let (actor, exchange) = match &step.action {
             Action::Login(actor) => return self.login(actor).await,
             Action::Expect(expectation) => return self.expect(expectation).await,
+            Action::Settle(written) => {
+                self.settle(*written).await;
+                return Ok(());
+            }
             Action::BayeuxUnknownClient(actor) => return self.probe_unknown_client(actor).await,
             Action::Refuses {
                 actor,
@@ -304,6 +317,7 @@ impl Runner<'_> {
             | Action::Ready(_)
             | Action::NotReady(_)
             | Action::Expect(_)
+            | Action::Settle(_)
             | Action::BayeuxUnknownClient(_)
             | Action::Refuses { .. } => {
                 return Err(StepError::CouldNotRun(

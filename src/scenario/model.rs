@@ -385,6 +385,9 @@ pub enum Action {
     /// A Bayeux probe: as this agent or supervisor, a `/meta/connect` with a `clientId` the
     /// server never issued, which must be refused with 402 and `reconnect: handshake`.
     BayeuxUnknownClient(String),
+    /// Wait, judging nothing, until the quiet window (at most this long, calibrated like
+    /// `quiet`) has passed since the last operation step began: the server has settled.
+    Settle(Duration),
     /// Chat operations the actor may not carry out: each is sent, and each must be refused
     /// ([`ExpectedOutcome::Refused`]); every one accepted is reported, not only the first.
     Refuses {
@@ -423,8 +426,14 @@ impl Action {
                 Some(Role::Supervisor) => supervisor_operation_requirement(operation)?,
                 _ => "BASE-CHAT",
             },
-            Action::Http { .. } | Action::Expect(_) => return None,
+            Action::Http { .. } | Action::Expect(_) | Action::Settle(_) => return None,
         })
+    }
+
+    /// Whether it acts on the target (everything but `expect` and `settle`, which only look
+    /// or wait): what `since: operation` and delivery latencies count from.
+    pub fn is_operation(&self) -> bool {
+        !matches!(self, Action::Expect(_) | Action::Settle(_))
     }
 
     /// The action key, as written in the file.
@@ -445,6 +454,7 @@ impl Action {
             Action::Expect(_) => "expect",
             Action::BayeuxUnknownClient(_) => "bayeux_unknown_client",
             Action::Refuses { .. } => "refuses",
+            Action::Settle(_) => "settle",
         }
     }
 }

@@ -80,6 +80,8 @@ pub struct RawStep {
     #[serde(default)]
     pub bayeux_unknown_client: Option<Spanned<String>>,
     #[serde(default)]
+    pub settle: Option<Spanned<u64>>,
+    #[serde(default)]
     pub refuses: Option<Spanned<RawRefuses>>,
 }
 

@@ -227,3 +227,38 @@ fn the_rendered_error_shows_the_snippet() {
     assert!(shown.contains("mode: Coch"), "{shown}");
     assert!(shown.contains("s.yaml:13:"), "{shown}");
 }
+
+#[test]
+fn since_and_settle_load_and_their_mistakes_are_located() {
+    let with = |extra: &str| format!("{VALID}{extra}");
+    let scenario = load(&with(
+        "  - expect: {actor: agent, quiet: 300, since: operation}\n  - settle: 250\n",
+    ))
+    .unwrap();
+    let n = scenario.steps.len();
+    match &scenario.steps[n - 2].action {
+        Action::Expect(e) => assert_eq!(e.since, model::Since::Operation),
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(
+        scenario.steps[n - 1].action,
+        Action::Settle(d) if d == std::time::Duration::from_millis(250)
+    ));
+    assert!(!scenario.steps[n - 1].action.is_operation());
+    let bad = errors(&with(
+        "  - expect: {actor: agent, quiet: 300, since: operations}\n",
+    ));
+    assert!(
+        bad.iter()
+            .any(|e| e.contains("unknown since `operations`") && e.contains("did you mean")),
+        "{bad:?}"
+    );
+    let bad = errors(&with("  - settle: 100\n    response: {status: 200}\n"));
+    assert!(
+        bad.iter()
+            .any(|e| e.contains("`settle` takes no `response`")),
+        "{bad:?}"
+    );
+    let bad = errors(&with("  - settle: later\n"));
+    assert!(!bad.is_empty());
+}

@@ -471,13 +471,14 @@ impl Validator<'_> {
                 step.bayeux_unknown_client.is_some(),
             ),
             ("refuses", step.refuses.is_some()),
+            ("settle", step.settle.is_some()),
         ]
         .into_iter()
         .filter_map(|(key, set)| set.then_some(key))
         .collect();
         if present.len() != 1 {
             let message = if present.is_empty() {
-                "a step needs an action: one of login, ready, not_ready, logout, monitor, cancel_monitoring, request_chat, customer_op, customer_view, customer_messages, chat_op, refuses, http, expect, bayeux_unknown_client".to_owned()
+                "a step needs an action: one of login, ready, not_ready, logout, monitor, cancel_monitoring, request_chat, customer_op, customer_view, customer_messages, chat_op, refuses, http, expect, settle, bayeux_unknown_client".to_owned()
             } else {
                 format!(
                     "a step has exactly one action, this one has {}",
@@ -675,12 +676,14 @@ impl Validator<'_> {
         } else if let Some(refuses) = &step.refuses {
             self.refuses(refuses)
         } else {
-            None
+            step.settle
+                .as_ref()
+                .map(|settle| Action::Settle(self.wait(settle, "settle")))
         };
         // Steps that check what they receive themselves take no `response` or `capture`.
         let is_request = !matches!(
             present[0],
-            "login" | "expect" | "bayeux_unknown_client" | "refuses"
+            "login" | "expect" | "bayeux_unknown_client" | "refuses" | "settle"
         );
         if !is_request && (step.response.is_some() || step.capture.is_some()) {
             self.error(
