@@ -395,10 +395,12 @@ mod tests {
         let text = last.join("\n");
         assert!(text.contains("since: operation"), "{}", compiled.yaml);
         assert_eq!(
-            compiled.yaml.matches("quiet: 300").count(),
+            compiled.yaml.matches("quiet: 1000").count(),
             3,
             "{}",
             compiled.yaml
         );
+        // After the first login nobody else is logged in to wait a window out.
+        assert_eq!(compiled.yaml.matches("settle: 1000").count(), 1, "{}", compiled.yaml);
     }
 }
