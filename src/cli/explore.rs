@@ -86,14 +86,14 @@ pub struct ExploreArgs {
     /// `--fault`, `--variant`: the embedded server's seeding.
     #[command(flatten)]
     pub seeding: SeedingArgs,
-    /// `--quiet-scale`, `--quiet-min` (explore's windows are at least 100 ms whatever
+    /// `--quiet-scale`, `--quiet-min` (explore's windows are at least 50 ms whatever
     /// `--quiet-min` says).
     #[command(flatten)]
     pub quiet_windows: QuietArgs,
 }
 
 /// The shortest quiet window explore uses, whatever `--quiet-min` says.
-const EXPLORE_QUIET_MIN: Duration = Duration::from_millis(100);
+const EXPLORE_QUIET_MIN: Duration = Duration::from_millis(50);
 
 fn bad(message: impl std::fmt::Display) -> i32 {
     eprintln!("error: {message}");
