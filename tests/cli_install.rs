@@ -25,8 +25,9 @@ fn stdout_of(args: &[&str]) -> String {
 }
 
 /// The subcommands every completion script and the main man page name.
-const SUBCOMMANDS: [&str; 11] = [
+const SUBCOMMANDS: [&str; 12] = [
     "run",
+    "explore",
     "serve",
     "proxy",
     "replay",

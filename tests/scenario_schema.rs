@@ -31,6 +31,7 @@ const ACTIONS: &[&str] = &[
     "http",
     "expect",
     "bayeux_unknown_client",
+    "settle",
 ];
 
 fn root() -> &'static Path {
@@ -200,7 +201,8 @@ steps:
     response: {status: 401, match: {statusMessage: {$present: true}}}
   - cancel_monitoring: {supervisor: supervisor, agent: agent}
     response: {outcome: success_or_refused}
-  - expect: {actor: agent, quiet: 100}
+  - expect: {actor: agent, quiet: 100, since: operation}
+  - settle: 50
   - bayeux_unknown_client: supervisor
   - logout: supervisor
 "#;

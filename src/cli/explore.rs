@@ -268,7 +268,10 @@ pub fn run(args: ExploreArgs) -> i32 {
         .filter(|id| !coverage.requirements.contains_key(*id))
         .collect();
     if !never.is_empty() {
-        println!("    never checked by a step: {}", never.join(", "));
+        println!(
+            "    cited by no step (the checks of every notification, schemas, invariants, visibility, repeats, ran on all of them): {}",
+            never.join(", ")
+        );
     }
     if let Some(summary) = calibration.summary() {
         println!("{}", crate::report::terminal::quiet_line(&summary));

@@ -401,6 +401,11 @@ mod tests {
             compiled.yaml
         );
         // After the first login nobody else is logged in to wait a window out.
-        assert_eq!(compiled.yaml.matches("settle: 1000").count(), 1, "{}", compiled.yaml);
+        assert_eq!(
+            compiled.yaml.matches("settle: 1000").count(),
+            1,
+            "{}",
+            compiled.yaml
+        );
     }
 }
