@@ -3,7 +3,7 @@
 //! | Check id | Requirement | Rule |
 //! |---|---|---|
 //! | `invariant.customer-listed` | `JOIN-PARTICIPANTS` | The first non-empty participants list an agent or supervisor is shown of a chat (in state `Chatting`) lists the customer, as the documented full lists do; unless it arrived after a customer was asked to leave. |
-//! | `invariant.join-history` | `JOIN-HISTORY` | The MessageLogUpdated a supervisor receives on joining holds every earlier message of the chat: each message an agent in the chat had received before it saw the supervisor join. |
+//! | `invariant.join-history` | `JOIN-HISTORY` | The MessageLogUpdated a supervisor receives on joining holds every earlier message of the chat: each message an agent in the chat had received before it saw the supervisor join is in that history, or came to the supervisor after it (a supervisor that joined unseen, in Monitor mode, receives messages live until a switch shows it to the agent, which a server may log as a join: docs/rulings.md `choice-switch-log`). |
 //!
 //! **Which chat is which.** Each party may have its own id for a chat (docs/rulings.md,
 //! `choice-ids`), so a supervisor's chat and an agent's are matched by the customer they list
@@ -81,8 +81,8 @@ struct Stay {
     customer: Option<String>,
     /// Every message received, in order.
     messages: Vec<Value>,
-    /// The first MessageLogUpdated's messages (a supervisor's history on joining).
-    first_log: Option<Vec<MessageKey>>,
+    /// Whether a MessageLogUpdated has come (a supervisor's history on joining).
+    logged: bool,
 }
 
 /// The checker; one per scenario run.
@@ -173,9 +173,7 @@ impl Joining {
             Some("MessageLogUpdated") => {
                 let messages = data.get("messages").and_then(Value::as_array)?.clone();
                 let stay = self.stay(&actor.name, &chat);
-                if stay.first_log.is_none() {
-                    stay.first_log = Some(messages.iter().filter_map(message_key).collect());
-                }
+                stay.logged = true;
                 stay.messages.extend(messages);
             }
             _ => {}
@@ -220,15 +218,20 @@ impl Joining {
                     .filter_map(message_key)
                     .filter(is_history)
                     .collect();
-                let candidates: Vec<(&String, HashSet<&MessageKey>)> = histories
+                let candidates: Vec<(&String, HashSet<MessageKey>)> = histories
                     .iter()
                     .filter(|(_, s)| s.customer.as_ref() == Some(customer))
-                    .filter_map(|(chat, s)| Some((*chat, s.first_log.as_ref()?.iter().collect())))
+                    .filter(|(_, s)| s.logged)
+                    .map(|(chat, s)| {
+                        let received: HashSet<MessageKey> =
+                            s.messages.iter().filter_map(message_key).collect();
+                        (*chat, received)
+                    })
                     .collect();
                 if candidates.is_empty() {
                     continue; // the supervisor never got a history: the expectations say so
                 }
-                let missing_in = |history: &HashSet<&MessageKey>| -> Vec<&MessageKey> {
+                let missing_in = |history: &HashSet<MessageKey>| -> Vec<&MessageKey> {
                     earlier.iter().filter(|m| !history.contains(m)).collect()
                 };
                 let Some((chat, missing)) = candidates
@@ -356,6 +359,24 @@ mod tests {
                 ],
             ),
         );
+        assert!(checker.finish(&[agent, sup]).is_empty());
+    }
+
+    #[test]
+    fn messages_a_supervisor_received_live_before_an_agent_saw_it_are_not_missing() {
+        // Joined unseen (Monitor mode) with the customer's join in its history, then received
+        // "hello" live; the agent sees it only at a switch, logged as a join.
+        let (agent, sup) = (
+            actor("agent", Role::Agent, "a1"),
+            actor("sup", Role::Supervisor, "s1"),
+        );
+        let mut checker = Joining::new();
+        checker.observe(&sup, 1, None, &participants("S9", json!([customer()])));
+        let history = vec![message("ParticipantJoined", "Chris", None, None)];
+        checker.observe(&sup, 2, None, &log("S9", history));
+        let live = vec![message("Text", "Chris", Some("hello"), None)];
+        checker.observe(&sup, 3, None, &log("S9", live));
+        agent_view(&mut checker, &agent);
         assert!(checker.finish(&[agent, sup]).is_empty());
     }
 
