@@ -144,6 +144,20 @@ fn table_operations() -> Vec<&'static str> {
     all
 }
 
+/// Invite and Consult of each of `targets` into `chat` by `by`.
+fn invitations(ops: &mut Vec<Op>, by: Person, chat: usize, targets: &[usize]) {
+    for target in targets {
+        for consult in [false, true] {
+            ops.push(Op::Invite {
+                by,
+                chat,
+                target: *target,
+                consult,
+            });
+        }
+    }
+}
+
 impl State {
     /// Nobody logged in, no chat requested.
     pub fn new(world: World) -> Self {
@@ -396,16 +410,7 @@ impl State {
                 for act in Act::ALL {
                     ops.push(Op::Act { by, chat: c, act });
                 }
-                for target in &targets {
-                    for consult in [false, true] {
-                        ops.push(Op::Invite {
-                            by,
-                            chat: c,
-                            target: *target,
-                            consult,
-                        });
-                    }
-                }
+                invitations(&mut ops, by, c, &targets);
                 let alone = chat.active_agents().count() == 1;
                 // Leaving as a member while only a consultant would remain is not described.
                 if alone || member_count > 1 {
@@ -449,16 +454,7 @@ impl State {
                     ops.push(Op::Act { by, chat: c, act });
                 }
                 if mode != Mode::Monitor {
-                    for target in &targets {
-                        for consult in [false, true] {
-                            ops.push(Op::Invite {
-                                by,
-                                chat: c,
-                                target: *target,
-                                consult,
-                            });
-                        }
-                    }
+                    invitations(&mut ops, by, c, &targets);
                     if one_agent && nobody_ready {
                         ops.push(Op::Transfer { by, chat: c });
                     }

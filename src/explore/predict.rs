@@ -519,21 +519,26 @@ mod tests {
             .collect()
     }
 
-    #[test]
-    fn a_join_is_predicted_with_the_modes_capabilities_and_visibility() {
+    /// What a1's Accept of a chat must send while s1 monitors it in `mode`.
+    fn accepted_under(mode: Mode) -> Prediction {
         let state = after(&[
             Op::Login(A1),
             Op::Login(S1),
             Op::Monitor {
                 supervisor: 0,
                 agent: 0,
-                mode: Mode::Coach,
+                mode,
                 scope: None,
             },
             Op::Ready(0),
             Op::RequestChat(0),
         ]);
-        let p = predict(&state, &Op::Accept { agent: 0, chat: 0 }, "");
+        predict(&state, &Op::Accept { agent: 0, chat: 0 }, "")
+    }
+
+    #[test]
+    fn a_join_is_predicted_with_the_modes_capabilities_and_visibility() {
+        let p = accepted_under(Mode::Coach);
         let join = &for_whom(&p, S1)[0];
         assert_eq!(join.covers, "JOIN-NOTIFICATIONS");
         let first = &join.items[0].matchers;
@@ -552,19 +557,7 @@ mod tests {
 
     #[test]
     fn a_monitor_mode_join_is_not_shown_to_the_agent() {
-        let state = after(&[
-            Op::Login(A1),
-            Op::Login(S1),
-            Op::Monitor {
-                supervisor: 0,
-                agent: 0,
-                mode: Mode::Monitor,
-                scope: None,
-            },
-            Op::Ready(0),
-            Op::RequestChat(0),
-        ]);
-        let p = predict(&state, &Op::Accept { agent: 0, chat: 0 }, "");
+        let p = accepted_under(Mode::Monitor);
         let agent = &for_whom(&p, A1)[0];
         assert_eq!(
             agent.items[1].matchers["chat.participants"],
