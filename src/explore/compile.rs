@@ -228,8 +228,12 @@ fn checks(prediction: &Prediction, after: &State) -> Vec<Value> {
     let mut steps: Vec<Value> = prediction.expected.iter().map(expectation).collect();
     for person in after.logged_in_people() {
         if !prediction.affected.contains(&person) {
+            let covers = prediction
+                .quiet_covers
+                .get(&person)
+                .unwrap_or(&prediction.covers);
             steps.push(json!({
-                "covers": [prediction.covers],
+                "covers": [covers],
                 "expect": {"actor": person.actor(), "quiet": QUIET_MS, "since": "operation"},
             }));
         }

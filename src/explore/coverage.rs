@@ -141,6 +141,9 @@ impl Coverage {
                 .requirements
                 .entry(prediction.covers.to_owned())
                 .or_default() += 1;
+            for covers in prediction.quiet_covers.values() {
+                *self.requirements.entry((*covers).to_owned()).or_default() += 1;
+            }
             for expected in &prediction.expected {
                 *self
                     .requirements

@@ -127,6 +127,9 @@ pub struct State {
     pub supervisors: Vec<Supervisor>,
     /// Chats, one per customer.
     pub chats: Vec<Chat>,
+    /// Monitoring that has ended, by (supervisor, agent): the requirement that says it no
+    /// longer joins the agent's chats (MON-NEXTCHAT, MON-CANCEL, MON-LOGOUT).
+    pub ended_monitoring: BTreeMap<(usize, usize), &'static str>,
 }
 
 /// Operations a supervisor may try that some mode refuses: the table's columns and
@@ -165,6 +168,7 @@ impl State {
             agents: vec![Agent::default(); world.agents],
             supervisors: vec![Supervisor::default(); world.supervisors],
             chats: vec![Chat::default(); world.customers],
+            ended_monitoring: BTreeMap::new(),
         }
     }
 
@@ -537,9 +541,12 @@ impl State {
                 self.supervisors[supervisor]
                     .monitoring
                     .insert(agent, monitoring);
+                self.ended_monitoring.remove(&(supervisor, agent));
             }
             Op::Cancel { supervisor, agent } => {
                 self.supervisors[supervisor].monitoring.remove(&agent);
+                self.ended_monitoring
+                    .insert((supervisor, agent), "MON-CANCEL");
             }
             Op::RequestChat(c) => {
                 let agent = self.ready_agents()[0];
@@ -626,6 +633,7 @@ impl State {
                 .is_some_and(|m| m.scope == Scope::NextChat)
             {
                 monitoring.remove(&agent);
+                self.ended_monitoring.insert((s, agent), "MON-NEXTCHAT");
             }
         }
     }
@@ -635,7 +643,12 @@ impl State {
     fn log_out(&mut self, person: Person) {
         match person {
             Person::Agent(a) => self.agents[a] = Agent::default(),
-            Person::Supervisor(s) => self.supervisors[s] = Supervisor::default(),
+            Person::Supervisor(s) => {
+                for agent in self.supervisors[s].monitoring.keys() {
+                    self.ended_monitoring.insert((s, *agent), "MON-LOGOUT");
+                }
+                self.supervisors[s] = Supervisor::default();
+            }
         }
         for c in 0..self.chats.len() {
             let chat = &mut self.chats[c];

@@ -5,7 +5,7 @@
 //! choice, the prediction accepts every choice (a `$one_of`), or predicts nothing and marks
 //! the actor as one that may receive something.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Value, json};
 
@@ -42,8 +42,11 @@ pub struct Prediction {
     pub expected: Vec<Expected>,
     /// Who may receive notifications (everyone else logged in must receive none).
     pub affected: BTreeSet<Person>,
-    /// The requirement the operation's own step checks (its response).
+    /// The requirement the operation's own step checks (its response), and the quiet windows
+    /// of everyone not in `quiet_covers`.
     pub covers: &'static str,
+    /// The requirement a quiet window of this person cites instead (why nothing may arrive).
+    pub quiet_covers: BTreeMap<Person, &'static str>,
 }
 
 impl Prediction {
@@ -303,6 +306,12 @@ fn accept(state: &State, agent: usize, c: usize) -> Prediction {
     p.touch(chat);
     let who = Person::Agent(agent);
     let joiners = state.joiners(agent, c);
+    // A supervisor whose monitoring of the agent ended must not join: its window says why.
+    for ((s, monitored), why) in &state.ended_monitoring {
+        if *monitored == agent {
+            p.quiet_covers.insert(Person::Supervisor(*s), why);
+        }
+    }
     // The agent sees a Coach or BargeIn supervisor join, in its Accept notifications or in
     // ones of its own (docs/rulings.md choice-join-delivery); with several, only that some
     // participants list came.
@@ -651,6 +660,47 @@ mod tests {
             state_matcher,
             &json!({"$one_of": ["Completed", "LeftChat", "Revoked"]})
         );
+    }
+
+    #[test]
+    fn a_supervisor_whose_monitoring_ended_is_told_why_it_must_not_join() {
+        let chat_of = |c: usize| [Op::RequestChat(c), Op::Accept { agent: 0, chat: c }];
+        let mut ops = vec![
+            Op::Login(A1),
+            Op::Login(S1),
+            Op::Monitor {
+                supervisor: 0,
+                agent: 0,
+                mode: Mode::Coach,
+                scope: Some(Scope::NextChat),
+            },
+            Op::Ready(0),
+        ];
+        ops.extend(chat_of(0));
+        ops.push(Op::RequestChat(1));
+        let accept = Op::Accept { agent: 0, chat: 1 };
+        let p = predict(&after(&ops), &accept, "");
+        assert!(
+            !p.affected.contains(&S1),
+            "the used-up supervisor must get nothing"
+        );
+        assert_eq!(p.quiet_covers.get(&S1), Some(&"MON-NEXTCHAT"));
+        ops.extend([
+            accept,
+            Op::Monitor {
+                supervisor: 0,
+                agent: 0,
+                mode: Mode::Coach,
+                scope: None,
+            },
+            Op::Cancel {
+                supervisor: 0,
+                agent: 0,
+            },
+            Op::RequestChat(2),
+        ]);
+        let p = predict(&after(&ops), &Op::Accept { agent: 0, chat: 2 }, "");
+        assert_eq!(p.quiet_covers.get(&S1), Some(&"MON-CANCEL"));
     }
 
     #[test]
