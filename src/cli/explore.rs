@@ -342,21 +342,22 @@ fn report(
     for (index, op) in shrunk.ops.iter().enumerate() {
         println!("  {}. {op}", index + 1);
     }
+    let seeding = match &args.target {
+        None => seeding_flags(args),
+        Some(target) => format!(" --target {target}"),
+    };
     println!(
-        "wrote {} ({reproduces}); reproduce with `gws-conform run --scenarios {} {name}`{}",
+        "wrote {} ({reproduces}); reproduce with `gws-conform run --scenarios {} --exact {name}{seeding}`",
         path.display(),
         args.out.display(),
-        if args.target.is_none() {
-            seeding_flags(args)
-        } else {
-            String::new()
-        }
     );
     exit::FAILURES
 }
 
 /// The `--fault`/`--variant` flags that reproduce an embedded run's seeding.
 fn seeding_flags(args: &ExploreArgs) -> String {
-    let faults = args.seeding.faults.iter().map(|f| format!(" --fault {f}"));
-    faults.collect()
+    let seeded = args.seeding.seeded();
+    let faults = seeded.faults.iter().map(|f| format!(" --fault {f}"));
+    let variants = seeded.variants.iter().map(|v| format!(" --variant {v}"));
+    faults.chain(variants).collect()
 }

@@ -187,6 +187,19 @@ fn op_steps(state: &State, op: &Op, text: &str) -> Vec<Value> {
                 "operations": operations,
             }})]
         }
+        Op::AgentMonitors {
+            agent,
+            target,
+            mode,
+        } => vec![json!({
+            "http": {
+                "actor": Person::Agent(agent).actor(),
+                "method": "POST",
+                "path": format!("/api/v2/users/${{{}.id}}/channels/chat", Person::Agent(target).actor()),
+                "body": {"operationName": mode.name()},
+            },
+            "response": {"outcome": "refused"},
+        })],
         Op::CustomerMessage(c) => vec![json!({"customer_op": {
             "customer": customer_actor(c), "operation": "SendMessage", "text": text,
         }})],

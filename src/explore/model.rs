@@ -468,9 +468,22 @@ impl State {
         ops
     }
 
-    /// Operations supervisors try outside their mode's capabilities.
+    /// Operations supervisors try outside their mode's capabilities, and monitoring asked
+    /// for by agents without the supervisor role.
     fn refusal_ops(&self) -> Vec<Op> {
         let mut ops = Vec::new();
+        let agents = || (0..self.agents.len()).filter(|a| self.agents[*a].logged_in);
+        for agent in agents() {
+            for target in agents().filter(|t| *t != agent) {
+                for mode in Mode::ALL {
+                    ops.push(Op::AgentMonitors {
+                        agent,
+                        target,
+                        mode,
+                    });
+                }
+            }
+        }
         let table = table_operations();
         for (c, chat) in self.workable() {
             let has_target = !self.invite_targets(chat).is_empty();
@@ -561,8 +574,11 @@ impl State {
                 chat.phase = Phase::Queued;
                 chat.pending = None;
             }
-            Op::Act { .. } | Op::Refused { .. } | Op::CustomerMessage(_) | Op::CustomerReads(_) => {
-            }
+            Op::Act { .. }
+            | Op::Refused { .. }
+            | Op::AgentMonitors { .. }
+            | Op::CustomerMessage(_)
+            | Op::CustomerReads(_) => {}
             Op::Invite {
                 by,
                 chat,

@@ -236,6 +236,15 @@ pub enum Op {
         /// The operation.
         operation: &'static str,
     },
+    /// An agent without the supervisor role asks to monitor another (must be refused).
+    AgentMonitors {
+        /// The agent asking.
+        agent: usize,
+        /// The agent it would monitor.
+        target: usize,
+        /// The mode asked for.
+        mode: Mode,
+    },
     /// The customer sends a message.
     CustomerMessage(usize),
     /// The customer reads the whole transcript and the chat.
@@ -321,6 +330,17 @@ impl fmt::Display for Op {
                 "{} tries {operation} in {} (refused)",
                 Person::Supervisor(*supervisor).actor(),
                 chat(c)
+            ),
+            Op::AgentMonitors {
+                agent,
+                target,
+                mode,
+            } => write!(
+                f,
+                "{} (no supervisor role) tries {} {} (refused)",
+                Person::Agent(*agent).actor(),
+                mode.name(),
+                Person::Agent(*target).actor()
             ),
             Op::CustomerMessage(c) => write!(f, "{} sends a message", customer_actor(*c)),
             Op::CustomerReads(c) => write!(f, "{} reads {}", customer_actor(*c), chat(c)),

@@ -242,6 +242,7 @@ pub fn predict(state: &State, op: &Op, text: &str) -> Prediction {
         // A refused request changes nothing (docs/rulings.md ruling-refusal): nobody receives
         // anything.
         Op::Refused { .. } => Prediction::new("CAP-ENFORCED"),
+        Op::AgentMonitors { .. } => Prediction::new("ROLE-SUPERVISOR"),
         Op::CustomerMessage(c) => {
             let mut p = Prediction::new("BASE-CHAT");
             let the_chat = &state.chats[c];
