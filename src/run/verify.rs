@@ -78,7 +78,7 @@ impl Verifier {
 
     /// The built-in schemas, fixtures and errata compiled into the binary.
     pub fn builtin() -> Result<Self, VerifyLoadError> {
-        let schemas = SchemaSet::from_sources(crate::embedded::SCHEMAS.iter().copied())?;
+        let schemas = SchemaSet::builtin()?;
         Self::with_fixtures(schemas, crate::embedded::FIXTURES)
     }
 
