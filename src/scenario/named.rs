@@ -60,7 +60,11 @@ pub fn load_texts(
         let text = text.map_err(|e| vec![e])?;
         load_str(&text.text, &text.file, catalogue, fixtures)
     };
-    let Some((wants, names)) = prescanned(&texts, wanted) else {
+    let prescanned = match wanted {
+        Wanted::Named(wants) => top_level_names(&texts).map(|names| (wants, names)),
+        Wanted::All => None,
+    };
+    let Some((wants, names)) = prescanned else {
         return collect(texts.into_iter().map(load)).map(Loaded::from);
     };
     let mut files_per_name: HashMap<&str, usize> = HashMap::new();
@@ -81,18 +85,11 @@ pub fn load_texts(
     Ok(Loaded { scenarios, names })
 }
 
-/// With a selection by name, the test and every file's name read cheaply; `None` when every
-/// file must be loaded (no such selection, or a file whose name cannot be read that way).
-fn prescanned<'a>(
-    texts: &[Result<ScenarioText, LoadError>],
-    wanted: Wanted<'a>,
-) -> Option<(&'a dyn Fn(&str) -> bool, Vec<String>)> {
-    let Wanted::Named(wants) = wanted else {
-        return None;
-    };
-    let names = texts
+/// Every file's name read cheaply, in order; `None` when a file's name cannot be read that way
+/// (or the file could not be read at all), so every file must be loaded.
+fn top_level_names(texts: &[Result<ScenarioText, LoadError>]) -> Option<Vec<String>> {
+    texts
         .iter()
         .map(|text| yaml::top_level_name(&text.as_ref().ok()?.text))
-        .collect::<Option<Vec<String>>>()?;
-    Some((wants, names))
+        .collect()
 }

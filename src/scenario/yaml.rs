@@ -129,7 +129,7 @@ pub(crate) fn top_level_name(text: &str) -> Option<String> {
                 if name_key_seen {
                     return tag.is_none().then(|| value.into_owned());
                 }
-                name_key_seen = top_nodes % 2 == 0 && tag.is_none() && value == "name";
+                name_key_seen = top_nodes.is_multiple_of(2) && tag.is_none() && value == "name";
                 top_nodes += 1;
             }
             Event::Alias(_) if depth == 1 && !name_key_seen => top_nodes += 1,
