@@ -113,6 +113,99 @@ fn a_scenario_name_defined_twice_is_bad_input_naming_both_files() {
     }
 }
 
+/// A directory `lazy` in `dir` with copies of a built-in scenario: `good`, `broken` (valid up
+/// to a syntax error on its last line, 84:17) and, when given, `extra` (file name, text).
+fn lazy_scenarios(dir: &Path, extra: Option<(&str, &str)>) -> String {
+    let lazy = dir.join("lazy");
+    std::fs::create_dir_all(&lazy).unwrap();
+    let text = std::fs::read_to_string(repo().join("scenarios/cancel-monitoring.yaml")).unwrap();
+    assert_eq!(
+        text.lines().count(),
+        83,
+        "the broken copy's error is on line 84"
+    );
+    let renamed = |name: &str| text.replace("name: cancel-monitoring", &format!("name: {name}"));
+    std::fs::write(lazy.join("good.yaml"), renamed("good")).unwrap();
+    let broken = renamed("broken") + "  - login: agent: x\n";
+    std::fs::write(lazy.join("broken.yaml"), broken).unwrap();
+    if let Some((file, text)) = extra {
+        std::fs::write(lazy.join(file), text).unwrap();
+    }
+    lazy.display().to_string()
+}
+
+#[test]
+fn with_a_name_filter_only_the_files_it_names_are_parsed() {
+    let dir = tempfile::tempdir().unwrap();
+    let lazy = lazy_scenarios(dir.path(), None);
+    // The broken file is not selected: its name is read, the rest of it is not.
+    let good = listed(dir.path(), &["--scenarios", &lazy, "good", "--exact"]);
+    assert_eq!(good, ["good"]);
+    assert_eq!(listed(dir.path(), &["--scenarios", &lazy, "goo"]), ["good"]);
+    // Selected, or with no filter (every file loaded), it is bad input located at the error.
+    for args in [vec!["broken", "--exact"], vec!["bro"], vec![]] {
+        let mut all = vec!["run", "--list", "--scenarios", &lazy];
+        all.extend(&args);
+        let out = gws_in(dir.path(), &all);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        let stderr = stderr(&out);
+        assert!(
+            stderr.contains("lazy/broken.yaml:84:17]"),
+            "{args:?}: {stderr}"
+        );
+        assert!(
+            stderr.contains("mapping values are not allowed"),
+            "{stderr}"
+        );
+        assert!(!stderr.contains("good.yaml"), "{stderr}");
+    }
+}
+
+#[test]
+fn a_file_whose_name_cannot_be_read_first_makes_every_file_load() {
+    let dir = tempfile::tempdir().unwrap();
+    let early = "description: a: b\nname: early\n";
+    let lazy = lazy_scenarios(dir.path(), Some(("early.yaml", early)));
+    let out = gws_in(
+        dir.path(),
+        &["run", "--list", "--scenarios", &lazy, "good", "--exact"],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let stderr = stderr(&out);
+    assert!(stderr.contains("lazy/early.yaml:1:"), "{stderr}");
+    assert!(stderr.contains("lazy/broken.yaml:84:17]"), "{stderr}");
+}
+
+#[test]
+fn a_name_defined_twice_is_reported_whatever_the_name_filter() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(repo().join("scenarios/cancel-monitoring.yaml")).unwrap();
+    let twin = text.replace("name: cancel-monitoring", "name: good");
+    let lazy = lazy_scenarios(dir.path(), Some(("twin.yaml", &twin)));
+    for filter in ["good", "broken", "cancel-monitoring"] {
+        let out = gws_in(
+            dir.path(),
+            &[
+                "run",
+                "--list",
+                "--scenarios",
+                "builtin",
+                "--scenarios",
+                &lazy,
+                filter,
+                "--exact",
+            ],
+        );
+        assert_eq!(out.status.code(), Some(2), "{filter}: {}", stderr(&out));
+        let stderr = stderr(&out);
+        assert!(
+            stderr.contains("lazy/twin.yaml: scenario name `good` is already used by")
+                && stderr.contains("lazy/good.yaml"),
+            "{filter}: {stderr}"
+        );
+    }
+}
+
 #[test]
 fn the_shards_of_a_partition_cover_the_selection_exactly_once() {
     let dir = tempfile::tempdir().unwrap();

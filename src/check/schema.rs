@@ -7,10 +7,11 @@
 //! `(name, text)` pairs so a binary can embed them. Every file is registered as a resource
 //! under its `$id`, so `$ref`s between files resolve in memory; nothing is ever fetched.
 //!
-//! Loading checks every file (JSON, draft 2020-12, unique `$id`, the 2020-12 metaschema) but
-//! compiles only the notification schema, with everything it refers to: that is all a run
-//! validates, and compiling the other files (the scenario format, the request and response
-//! bodies) took a quarter to a third of a short run's start-up. Any other file is compiled on
+//! Loading checks every file (JSON, draft 2020-12, unique `$id`, the 2020-12 metaschema, which a
+//! file identical to its built-in copy skips: the crate's tests check those) but compiles only
+//! the notification schema, with everything it refers to: that is all a run validates, and
+//! compiling the other files (the scenario format, the request and response bodies) took a
+//! quarter to a third of a short run's start-up. Any other file is compiled on
 //! its first use, once; [`SchemaSet::compile_all`] compiles them all now, for `check-docs`. A
 //! `$ref` to a file outside the set is a load error (building the registry resolves every
 //! file's references); what only compiling finds, such as a `$ref` to a missing part of a
@@ -122,6 +123,11 @@ struct Source {
     name: String,
     id: String,
     contents: Value,
+    /// Whether the text is the built-in file of that name, byte for byte (`./schemas` as
+    /// `init` wrote it, or the copy compiled in): the crate's tests check those against the
+    /// metaschema, so loading does not (building that check's validator was about a tenth of
+    /// `run NAME`'s start-up).
+    builtin: bool,
 }
 
 /// The schemas, by file name, each compiled at most once (see the module documentation).
@@ -206,7 +212,7 @@ impl SchemaSet {
             .into_iter()
             .map(|(name, text)| parse_source(name, text))
             .collect::<Result<Vec<_>, _>>()?;
-        for source in &sources {
+        for source in sources.iter().filter(|source| !source.builtin) {
             // What compiling would refuse first, checked for every file now, so only an
             // unresolvable `$ref` is left to a file's first use.
             jsonschema::draft202012::meta::validate(&source.contents).map_err(|e| {
@@ -216,6 +222,12 @@ impl SchemaSet {
                 }
             })?;
         }
+        Self::assemble(sources)
+    }
+
+    /// The set of parsed files: registered, the notification schema compiled, the others left
+    /// for their first use.
+    fn assemble(sources: Vec<Source>) -> Result<Self, SchemaError> {
         let registry = register(&sources)?;
         let entry = sources
             .iter()
@@ -501,10 +513,12 @@ fn parse_source(name: &str, text: &str) -> Result<Source, SchemaError> {
         Some(id) => id.trim_end_matches('#').to_owned(),
         None => format!("{DEFAULT_BASE_URI}{name}"),
     };
+    let builtin = crate::embedded::SCHEMAS.contains(&(name, text));
     Ok(Source {
         name: name.to_owned(),
         id,
         contents,
+        builtin,
     })
 }
 
@@ -775,6 +789,22 @@ mod tests {
             matches!(&err, SchemaError::Compile { file, .. } if file == "odd.schema.json"),
             "{err}"
         );
+        // Only a built-in file's own text skips the check, not any file of its name.
+        let (builtin_name, _) = crate::embedded::SCHEMAS
+            .iter()
+            .find(|(name, _)| *name != NOTIFICATION_SCHEMA)
+            .expect("built-in schemas besides the notification one");
+        let err = SchemaSet::from_sources([
+            (NOTIFICATION_SCHEMA, ENTRY),
+            ("ping.schema.json", PING),
+            ("item.schema.json", ITEM),
+            (builtin_name, invalid),
+        ])
+        .expect_err("the metaschema rejects a numeric type");
+        assert!(
+            matches!(&err, SchemaError::Compile { file, .. } if file == builtin_name),
+            "{err}"
+        );
     }
 
     #[test]
@@ -853,6 +883,22 @@ mod tests {
             .count();
         assert_eq!(set.names().len(), files);
         assert!(set.contains(NOTIFICATION_SCHEMA));
+    }
+
+    #[test]
+    fn the_built_in_schemas_pass_the_metaschema_check_their_loading_skips() {
+        for (name, text) in crate::embedded::SCHEMAS {
+            let contents: Value = serde_json::from_str(text).expect("built-in schema is JSON");
+            assert!(
+                jsonschema::draft202012::meta::validate(&contents).is_ok(),
+                "{name}"
+            );
+        }
+        let builtin = SchemaSet::builtin_shared().expect("the built-in schemas load");
+        assert_eq!(builtin.names(), real().names());
+        builtin
+            .compile_all()
+            .expect("every built-in schema compiles");
     }
 
     #[test]

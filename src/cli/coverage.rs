@@ -7,6 +7,7 @@ use clap::Args;
 use super::suite::SuiteArgs;
 use crate::exit;
 use crate::output::Listing;
+use crate::scenario::Wanted;
 
 /// Options of `coverage`.
 #[derive(Debug, Args)]
@@ -27,8 +28,8 @@ pub fn run(args: CoverageArgs) -> i32 {
         }
     };
     // Fixtures do not matter for coverage; accept any name.
-    let scenarios = match suite.scenarios(&catalogue, &|_: &str| true) {
-        Ok(scenarios) => scenarios,
+    let scenarios = match suite.scenarios(&catalogue, &|_: &str| true, Wanted::All) {
+        Ok(loaded) => loaded.scenarios,
         Err(errors) => {
             for error in &errors {
                 eprintln!("{}", error.render());

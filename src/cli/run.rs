@@ -227,20 +227,20 @@ fn prepare(args: &RunArgs) -> Result<Prepared, i32> {
     let suite = args.suite.suite();
     let catalogue = suite.catalogue().map_err(bad)?;
     let verifier = suite::verifier(&args.schemas, &args.fixtures).map_err(bad)?;
-    let scenarios = suite
-        .scenarios(&catalogue, &verifier)
+    // With name filters only the scenarios they name are parsed (`run NAME` starts fast);
+    // the selection is the same as when every one is loaded.
+    let named = |name: &str| args.selection.wants_name(name);
+    let loaded = suite
+        .scenarios(&catalogue, &verifier, args.selection.wanted(&named))
         .map_err(|errors| problems(&errors, "scenarios"))?;
     let Selected {
         scenarios,
         filtered_out,
-    } = args
-        .selection
-        .select(scenarios, &catalogue)
-        .map_err(|why| {
-            eprintln!("error: {why}");
-            eprintln!("error: nothing was run (`gws-conform run --list` lists the scenarios)");
-            exit::BAD_INPUT
-        })?;
+    } = args.selection.select(loaded, &catalogue).map_err(|why| {
+        eprintln!("error: {why}");
+        eprintln!("error: nothing was run (`gws-conform run --list` lists the scenarios)");
+        exit::BAD_INPUT
+    })?;
     let profile = match &args.profile {
         Some(path) => Profile::load(path).map_err(|errors| problems(&errors, "profile"))?,
         None => Profile::builtin(),

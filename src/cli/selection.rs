@@ -5,7 +5,7 @@
 
 use clap::Args;
 
-use crate::scenario::Scenario;
+use crate::scenario::{Loaded, Scenario, Wanted};
 use crate::spec::Catalogue;
 
 /// How close (Jaro-Winkler) a name must be to be suggested.
@@ -49,15 +49,27 @@ pub struct Selected {
 }
 
 impl SelectionArgs {
-    /// Applies the selection to every loaded scenario; an error lists each filter that
-    /// selects nothing, with the closest names.
-    pub fn select(&self, all: Vec<Scenario>, catalogue: &Catalogue) -> Result<Selected, String> {
-        let problems = self.problems(&all, catalogue);
+    /// Which scenarios must be loaded: with name filters and neither `--requirement` nor
+    /// `--tag`, the selection depends on names alone, so only the scenarios `test` wants
+    /// (a function of [`Self::wants_name`]); else every one.
+    pub fn wanted<'a>(&self, test: &'a dyn Fn(&str) -> bool) -> Wanted<'a> {
+        if !self.filters.is_empty() && self.requirements.is_empty() && self.tags.is_empty() {
+            Wanted::Named(test)
+        } else {
+            Wanted::All
+        }
+    }
+
+    /// Applies the selection to the scenarios loaded (every one, or those [`Self::wanted`]
+    /// names); an error lists each filter that selects nothing, with the closest names.
+    pub fn select(&self, loaded: Loaded, catalogue: &Catalogue) -> Result<Selected, String> {
+        let problems = self.problems(&loaded, catalogue);
         if !problems.is_empty() {
             return Err(problems.join("\n"));
         }
-        let total = all.len();
-        let scenarios: Vec<(Scenario, bool)> = all
+        let total = loaded.names.len();
+        let scenarios: Vec<(Scenario, bool)> = loaded
+            .scenarios
             .into_iter()
             .filter(|s| self.wants(s))
             .filter_map(|s| {
@@ -79,14 +91,18 @@ impl SelectionArgs {
         })
     }
 
-    /// Whether a scenario passes every filter.
-    fn wants(&self, scenario: &Scenario) -> bool {
-        let name = scenario.name.as_str();
+    /// Whether a scenario called `name` passes the name filters and `--skip`.
+    pub fn wants_name(&self, name: &str) -> bool {
         (self.filters.is_empty() || self.filters.iter().any(|f| self.names(f, name)))
             && !self
                 .skip
                 .iter()
                 .any(|pattern| name.contains(pattern.as_str()))
+    }
+
+    /// Whether a scenario passes every filter.
+    fn wants(&self, scenario: &Scenario) -> bool {
+        self.wants_name(&scenario.name)
             && (self.requirements.is_empty()
                 || self.requirements.iter().any(|id| covers(scenario, id)))
             && (self.tags.is_empty() || self.tags.iter().any(|tag| scenario.tags.contains(tag)))
@@ -101,9 +117,11 @@ impl SelectionArgs {
         }
     }
 
-    /// One line per filter that selects nothing among `all`.
-    fn problems(&self, all: &[Scenario], catalogue: &Catalogue) -> Vec<String> {
-        let names: Vec<&str> = all.iter().map(|s| s.name.as_str()).collect();
+    /// One line per filter that selects nothing among the scenarios of `loaded` (names among
+    /// every one; requirements and tags, which load every one, among those loaded).
+    fn problems(&self, loaded: &Loaded, catalogue: &Catalogue) -> Vec<String> {
+        let all = &loaded.scenarios;
+        let names: Vec<&str> = loaded.names.iter().map(String::as_str).collect();
         let mut problems = Vec::new();
         for filter in &self.filters {
             if !names.iter().any(|name| self.names(filter, name)) {
@@ -209,11 +227,68 @@ mod tests {
         }
     }
 
-    fn suite() -> (Vec<Scenario>, Catalogue) {
+    fn suite() -> (Loaded, Catalogue) {
         let catalogue = Catalogue::builtin();
         let scenarios = crate::scenario::load_builtin(&catalogue, &|_: &str| true)
             .unwrap_or_else(|errors| panic!("{} problems in the built-in suite", errors.len()));
-        (scenarios, catalogue)
+        (Loaded::from(scenarios), catalogue)
+    }
+
+    /// What `selection` selects (names, and how many it leaves out), or its error, when the
+    /// built-in suite is loaded as `selection.wanted` asks.
+    fn selected_loading_wanted(selection: &SelectionArgs) -> Result<(Vec<String>, usize), String> {
+        let catalogue = Catalogue::builtin();
+        let test = |name: &str| selection.wants_name(name);
+        let texts = crate::scenario::builtin_texts().map(Ok).collect();
+        let loaded = crate::scenario::load_texts(
+            texts,
+            &catalogue,
+            &|_: &str| true,
+            selection.wanted(&test),
+        )
+        .unwrap_or_else(|errors| panic!("{} problems in the built-in suite", errors.len()));
+        let selected = selection.select(loaded, &catalogue)?;
+        let names = selected.scenarios.iter().map(|(s, _)| s.name.clone());
+        Ok((names.collect(), selected.filtered_out))
+    }
+
+    #[test]
+    fn loading_only_the_scenarios_named_selects_what_loading_all_selects() {
+        let (all, catalogue) = suite();
+        let mut cases = vec![
+            args(&["switch-"]),
+            args(&["cancel-monitoring"]),
+            args(&["switch-", "cancel-monitorng"]),
+            args(&["no-such-scenario"]),
+        ];
+        let mut exact = args(&["cancel-monitoring", "bayeux-protocol"]);
+        exact.exact = true;
+        cases.push(exact);
+        let mut skipping = args(&["switch-"]);
+        skipping.skip = vec!["switch-after".to_owned()];
+        cases.push(skipping);
+        let mut ignored = args(&["-"]);
+        ignored.ignored = true;
+        cases.push(ignored);
+        for selection in &cases {
+            assert!(matches!(
+                selection.wanted(&|_: &str| true),
+                Wanted::Named(_)
+            ));
+            let eager = selection.select(all.clone(), &catalogue).map(|selected| {
+                let names = selected.scenarios.iter().map(|(s, _)| s.name.clone());
+                (names.collect(), selected.filtered_out)
+            });
+            assert_eq!(
+                selected_loading_wanted(selection),
+                eager,
+                "{:?}",
+                selection.filters
+            );
+        }
+        let mut by_tag = args(&["switch-"]);
+        by_tag.tags = vec!["no-such-tag".to_owned()];
+        assert!(matches!(by_tag.wanted(&|_: &str| true), Wanted::All));
     }
 
     #[test]
@@ -234,7 +309,7 @@ mod tests {
     #[test]
     fn filters_skips_requirements_and_tags_select_and_count_the_rest() {
         let (all, catalogue) = suite();
-        let total = all.len();
+        let total = all.names.len();
         let mut selection = args(&["switch-"]);
         selection.skip = vec!["switch-after".to_owned()];
         let selected = selection.select(all.clone(), &catalogue).unwrap();

@@ -4,9 +4,9 @@
 //! that a binary-only user runs them anywhere. `./schemas` and `./fixtures` are found the same
 //! way ([`local_or_builtin`]).
 //!
-//! Merging: every source's scenarios are loaded and a scenario name defined by two files is a
-//! bad-input error naming both (there is no silent override: a user's copy of a built-in
-//! scenario must be renamed). The requirement catalogue is the first source's that has one
+//! Merging: every source's scenarios are loaded (with name filters, only those selected:
+//! [`scenario::Wanted`]) and a scenario name defined by two files is a bad-input error naming
+//! both (there is no silent override: a user's copy of a built-in scenario must be renamed). The requirement catalogue is the first source's that has one
 //! (`builtin` always has one), and every scenario is checked against it.
 
 use std::path::PathBuf;
@@ -14,7 +14,7 @@ use std::path::PathBuf;
 use clap::Args;
 
 use crate::run::Verifier;
-use crate::scenario::{self, CATALOGUE_FILE, KnownFixtures, LoadError, Scenario};
+use crate::scenario::{self, CATALOGUE_FILE, KnownFixtures, LoadError, Loaded, Wanted};
 use crate::spec::Catalogue;
 
 /// What `--scenarios` calls the built-in suite (a directory of that name is `./builtin`).
@@ -78,7 +78,7 @@ impl Suite {
     pub fn catalogue(&self) -> Result<Catalogue, String> {
         for source in &self.sources {
             let file = match source {
-                Source::Builtin => return Ok(Catalogue::builtin()),
+                Source::Builtin => return Ok(Catalogue::builtin_shared().clone()),
                 Source::Dir(dir) => dir.join(CATALOGUE_FILE),
             };
             if file.exists() {
@@ -87,28 +87,27 @@ impl Suite {
                 return Catalogue::parse(&text).map_err(|e| format!("{}: {e}", file.display()));
             }
         }
-        Ok(Catalogue::builtin())
+        Ok(Catalogue::builtin_shared().clone())
     }
 
-    /// Every source's scenarios, checked against `catalogue` and the fixtures that exist; every
-    /// problem of every source is reported, a name defined twice included.
+    /// The scenarios of every source that `wanted` asks for, checked against `catalogue` and
+    /// the fixtures that exist, with every scenario's name; every problem of every file parsed
+    /// is reported, a name defined twice included.
     pub fn scenarios(
         &self,
         catalogue: &Catalogue,
         fixtures: &dyn KnownFixtures,
-    ) -> Result<Vec<Scenario>, Vec<LoadError>> {
-        let loaded = self.sources.iter().map(|source| match source {
-            Source::Builtin => scenario::load_builtin(catalogue, fixtures),
-            Source::Dir(dir) => scenario::load_dir(dir, catalogue, fixtures),
-        });
-        let mut results: Vec<Result<Scenario, Vec<LoadError>>> = Vec::new();
-        for source in loaded {
-            match source {
-                Ok(scenarios) => results.extend(scenarios.into_iter().map(Ok)),
-                Err(errors) => results.push(Err(errors)),
-            }
-        }
-        scenario::collect(results)
+        wanted: Wanted<'_>,
+    ) -> Result<Loaded, Vec<LoadError>> {
+        let texts = self
+            .sources
+            .iter()
+            .flat_map(|source| match source {
+                Source::Builtin => scenario::builtin_texts().map(Ok).collect(),
+                Source::Dir(dir) => scenario::dir_texts(dir),
+            })
+            .collect();
+        scenario::load_texts(texts, catalogue, fixtures, wanted)
     }
 
     /// The sources as a user wrote them (`builtin`, directories made absolute), for telling
@@ -186,8 +185,8 @@ mod tests {
     fn names(suite: &Suite) -> Result<Vec<String>, Vec<String>> {
         let catalogue = suite.catalogue().unwrap();
         suite
-            .scenarios(&catalogue, &|_: &str| true)
-            .map(|all| all.into_iter().map(|s| s.name).collect())
+            .scenarios(&catalogue, &|_: &str| true, Wanted::All)
+            .map(|all| all.scenarios.into_iter().map(|s| s.name).collect())
             .map_err(|errors| errors.iter().map(LoadError::render).collect())
     }
 

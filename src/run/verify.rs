@@ -44,7 +44,9 @@ pub struct Verifier {
     fixtures: HashMap<String, Value>,
     errata: Errata,
     masks: Masks,
-    catalogue: Catalogue,
+    /// `None`: the built-in one, parsed on first use (a run gives its own, so parsing the
+    /// built-in one at load would be wasted).
+    catalogue: Option<Catalogue>,
 }
 
 impl Verifier {
@@ -107,20 +109,22 @@ impl Verifier {
             fixtures: examples,
             errata,
             masks: Masks::default(),
-            catalogue: Catalogue::builtin_shared().clone(),
+            catalogue: None,
         })
     }
 
     /// These checks citing `catalogue` (the one the scenarios were loaded with) instead of the
     /// built-in one.
     pub fn with_catalogue(mut self, catalogue: Catalogue) -> Self {
-        self.catalogue = catalogue;
+        self.catalogue = Some(catalogue);
         self
     }
 
     /// The requirement catalogue findings are weighed by.
     pub fn catalogue(&self) -> &Catalogue {
-        &self.catalogue
+        self.catalogue
+            .as_ref()
+            .unwrap_or_else(|| Catalogue::builtin_shared())
     }
 
     /// The documented example called `name` (a fixture's file stem), if there is one.

@@ -4,6 +4,7 @@
 mod diagnostic;
 pub mod matcher;
 pub mod model;
+mod named;
 pub mod path;
 mod raw;
 mod suggest;
@@ -11,11 +12,13 @@ pub mod template;
 mod validate;
 pub(crate) mod yaml;
 
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 pub use diagnostic::LoadError;
 pub use model::{Action, Scenario};
+pub use named::{Loaded, ScenarioText, Wanted, load_texts};
 pub use validate::CHAT_OPERATIONS;
 
 use crate::spec::Catalogue;
@@ -41,16 +44,6 @@ pub fn load_str(
         fixtures,
     };
     validate::validate(raw, &ctx)
-}
-
-/// Loads one scenario file.
-pub fn load_file(
-    file: &Path,
-    catalogue: &Catalogue,
-    fixtures: &dyn KnownFixtures,
-) -> Result<Scenario, Vec<LoadError>> {
-    let text = yaml::read_text(file).map_err(|e| vec![e])?;
-    load_str(&text, file, catalogue, fixtures)
 }
 
 /// The scenario files of a directory (recursively), sorted, without the catalogue.
@@ -79,6 +72,28 @@ pub fn scenario_files(dir: &Path) -> Result<Vec<PathBuf>, LoadError> {
     Ok(files)
 }
 
+/// The scenario files of a directory, read but not parsed: an `Err` for each file that cannot
+/// be read, or one for the directory when it cannot be listed or holds no scenario file.
+pub fn dir_texts(dir: &Path) -> Vec<Result<ScenarioText, LoadError>> {
+    let files = match scenario_files(dir) {
+        Ok(files) if files.is_empty() => {
+            return vec![Err(LoadError::file(dir, "no scenario files (*.yaml) here"))];
+        }
+        Ok(files) => files,
+        Err(error) => return vec![Err(error)],
+    };
+    files
+        .into_iter()
+        .map(|file| {
+            let text = yaml::read_text(&file)?;
+            Ok(ScenarioText {
+                file,
+                text: Cow::Owned(text),
+            })
+        })
+        .collect()
+}
+
 /// Loads every scenario of a directory, collecting every error of every file; duplicate
 /// scenario names are errors too.
 pub fn load_dir(
@@ -86,18 +101,7 @@ pub fn load_dir(
     catalogue: &Catalogue,
     fixtures: &dyn KnownFixtures,
 ) -> Result<Vec<Scenario>, Vec<LoadError>> {
-    let files = scenario_files(dir).map_err(|e| vec![e])?;
-    if files.is_empty() {
-        return Err(vec![LoadError::file(
-            dir,
-            "no scenario files (*.yaml) here",
-        )]);
-    }
-    collect(
-        files
-            .iter()
-            .map(|file| load_file(file, catalogue, fixtures)),
-    )
+    load_texts(dir_texts(dir), catalogue, fixtures, Wanted::All).map(|loaded| loaded.scenarios)
 }
 
 /// The documented examples (fixtures) scenarios may name with `fixture:`.
@@ -123,21 +127,30 @@ impl<F: Fn(&str) -> bool> KnownFixtures for F {
 /// user has no `scenarios/` to look in, and `gws-conform init` writes them out.
 pub const BUILTIN_PREFIX: &str = "builtin:";
 
-/// Loads the built-in suite compiled into the binary (`scenarios/` at build time), each file
-/// named with [`BUILTIN_PREFIX`].
+/// The built-in suite compiled into the binary (`scenarios/` at build time), each file named
+/// with [`BUILTIN_PREFIX`].
+pub fn builtin_texts() -> impl Iterator<Item = ScenarioText> {
+    crate::embedded::SCENARIOS
+        .iter()
+        .filter(|(name, _)| *name != CATALOGUE_FILE)
+        .map(|(name, text)| ScenarioText {
+            file: PathBuf::from(format!("{BUILTIN_PREFIX}scenarios/{name}")),
+            text: Cow::Borrowed(text),
+        })
+}
+
+/// Loads the built-in suite, every scenario of it.
 pub fn load_builtin(
     catalogue: &Catalogue,
     fixtures: &dyn KnownFixtures,
 ) -> Result<Vec<Scenario>, Vec<LoadError>> {
-    collect(
-        crate::embedded::SCENARIOS
-            .iter()
-            .filter(|(name, _)| *name != CATALOGUE_FILE)
-            .map(|(name, text)| {
-                let file = PathBuf::from(format!("{BUILTIN_PREFIX}scenarios/{name}"));
-                load_str(text, &file, catalogue, fixtures)
-            }),
+    load_texts(
+        builtin_texts().map(Ok).collect(),
+        catalogue,
+        fixtures,
+        Wanted::All,
     )
+    .map(|loaded| loaded.scenarios)
 }
 
 /// Gathers loaded scenarios (of one source or several), keeping every error and refusing a

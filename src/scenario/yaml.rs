@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use serde::de::DeserializeOwned;
 use serde_saphyr::budget::BudgetBreach;
+use serde_saphyr::granit_parser::{Event, Parser};
 use serde_saphyr::options::DuplicateKeyPolicy;
 use serde_saphyr::{Error, MessageFormatter, UserMessageFormatter};
 
@@ -99,6 +100,56 @@ pub(crate) fn parse<T: DeserializeOwned>(
         let source: Arc<str> = Arc::from(text);
         located(file, &source, &e)
     })
+}
+
+/// The value of the top-level `name` key of a scenario's text, read from the parser's first
+/// events without parsing the rest of the file (the same parser the full load uses, so the same
+/// value). `None` when it cannot be read that cheaply and surely: no mapping at the top, `name`
+/// missing or given by an alias, a tag or a collection, or a syntax error before it.
+pub(crate) fn top_level_name(text: &str) -> Option<String> {
+    // Nesting of the collections opened so far (1: inside the top-level mapping).
+    let mut depth = 0usize;
+    // Nodes completed at the top level: even means the next one is a key.
+    let mut top_nodes = 0usize;
+    let mut name_key_seen = false;
+    for item in Parser::new_from_str(text) {
+        let (event, _) = item.ok()?;
+        match event {
+            Event::MappingStart(..) if depth == 0 => depth = 1,
+            Event::MappingStart(..) | Event::SequenceStart(..) if depth > 0 && !name_key_seen => {
+                depth += 1;
+            }
+            Event::MappingEnd | Event::SequenceEnd if depth > 1 => {
+                depth -= 1;
+                if depth == 1 {
+                    top_nodes += 1;
+                }
+            }
+            Event::Scalar(value, _, _, tag) if depth == 1 => {
+                if name_key_seen {
+                    return tag.is_none().then(|| value.into_owned());
+                }
+                name_key_seen = top_nodes.is_multiple_of(2) && tag.is_none() && value == "name";
+                top_nodes += 1;
+            }
+            Event::Alias(_) if depth == 1 && !name_key_seen => top_nodes += 1,
+            Event::Scalar(..) | Event::Alias(_) if depth > 1 => {}
+            // The end of the top-level mapping or of the document, a top level that is no
+            // mapping, a name that is no plain string.
+            Event::MappingStart(..)
+            | Event::SequenceStart(..)
+            | Event::MappingEnd
+            | Event::SequenceEnd
+            | Event::Scalar(..)
+            | Event::Alias(_)
+            | Event::UnresolvedAlias(_)
+            | Event::DocumentEnd
+            | Event::StreamEnd => return None,
+            // The stream's and the document's start, comments, anchor names: no node.
+            _ => {}
+        }
+    }
+    None
 }
 
 /// The error behind the snippet and alias wrappers serde-saphyr adds.
@@ -248,6 +299,34 @@ mod tests {
             "{}",
             error(&bomb)
         );
+    }
+
+    #[test]
+    fn the_top_level_name_is_read_from_the_first_events() {
+        let name = |text: &str| top_level_name(text);
+        assert_eq!(name("name: a\nsteps: [\n"), Some("a".to_owned()));
+        assert_eq!(
+            name("# c\n---\ndescription: x\nname: 'b c'\n"),
+            Some("b c".to_owned())
+        );
+        // Nested `name` keys, a `name` value and a collection key are passed over.
+        let nested = "actors: {name: x}\nsteps:\n  - name: y\nx: name\n? [k]\n: 1\nname: z\n";
+        assert_eq!(name(nested), Some("z".to_owned()));
+        // The first of two: loading the file reports the duplicate key.
+        assert_eq!(name("name: a\nname: b\n"), Some("a".to_owned()));
+        for unreadable in [
+            "name: !!str x\n",
+            "a: &x y\nname: *x\n",
+            "name: [a]\n",
+            "name: {a: b}\n",
+            "- name: x\n",
+            "description: a: b\nname: x\n",
+            "covers: [X]\n",
+            "",
+            "just text\n",
+        ] {
+            assert_eq!(name(unreadable), None, "{unreadable:?}");
+        }
     }
 
     #[test]
