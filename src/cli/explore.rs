@@ -330,10 +330,15 @@ fn report(
         Ok(None) => "WARNING: it passed when run alone (the failure depends on timing)",
         Err(_) => "WARNING: it could not run alone",
     };
+    // The file's own run says what failed as `run` will say it (its waits are the written ones).
+    let failure = match &reproduced {
+        Ok(Some(f)) if f.requirement == shrunk.failure.requirement => f,
+        _ => &shrunk.failure,
+    };
     println!(
         "explore: FAILED: {} ({}) found after {} in exploration {explorations}, shrunk from {} to {} operations in {} runs",
-        shrunk.failure.requirement,
-        shrunk.failure.message,
+        failure.requirement,
+        failure.message,
         format_duration(shrunk.found_after),
         shrunk.found.ran,
         shrunk.ops.len(),

@@ -4,12 +4,13 @@
 //! what explore runs is exactly what it writes to `explore-<seed>.yaml` for `run`.
 
 use std::collections::BTreeSet;
+use std::time::Duration;
 
 use serde_json::{Map, Value, json};
 
 use super::model::State;
 use super::op::{Act, Op, Person, customer_actor};
-use super::predict::{Expected, Prediction, predict};
+use super::predict::{DISPOSITION, DISPOSITION_KEY, Expected, Prediction, attached_key, predict};
 use super::world::World;
 
 /// How long a quiet window may last as written: the run shortens it to what the delivery
@@ -39,10 +40,13 @@ fn text_of(index: usize) -> String {
 fn params(act: Act, text: &str) -> Value {
     match act {
         Act::SendMessage | Act::SendToAgents => json!({"text": text}),
-        Act::UpdateUserData | Act::AttachUserData => json!({"userData": {"explore": text}}),
+        Act::UpdateUserData => json!({"userData": {"explore": text}}),
+        Act::AttachUserData => json!({"userData": {attached_key(text): text}}),
         Act::DeleteUserData => json!({"keys": ["explore"]}),
         Act::AddComment => json!({"comment": text}),
-        Act::SetDisposition => json!({"disposition": "explored"}),
+        Act::SetDisposition => {
+            json!({"disposition": DISPOSITION, "dispositionKey": DISPOSITION_KEY})
+        }
         Act::TypingStarted
         | Act::TypingStopped
         | Act::TypingToAgentsStarted
@@ -213,9 +217,12 @@ fn op_steps(state: &State, op: &Op, text: &str) -> Vec<Value> {
     }
 }
 
-fn expectation(expected: &Expected) -> Value {
+fn expectation(expected: &Expected, within: Option<Duration>) -> Value {
     let mut expect =
         json!({"actor": expected.person.actor(), "order": "any", "since": "operation"});
+    if let Some(within) = within {
+        expect["within"] = json!(within.as_millis());
+    }
     if expected.entries.is_empty() {
         let items: Vec<Value> = expected
             .items
@@ -236,9 +243,13 @@ fn expectation(expected: &Expected) -> Value {
 }
 
 /// The steps checking what `prediction` says, once the operation has been applied
-/// (`after` is the state then).
-fn checks(prediction: &Prediction, after: &State) -> Vec<Value> {
-    let mut steps: Vec<Value> = prediction.expected.iter().map(expectation).collect();
+/// (`after` is the state then), each expectation waiting `within` (the default when `None`).
+fn checks(prediction: &Prediction, after: &State, within: Option<Duration>) -> Vec<Value> {
+    let mut steps: Vec<Value> = prediction
+        .expected
+        .iter()
+        .map(|expected| expectation(expected, within))
+        .collect();
     for person in after.logged_in_people() {
         if !prediction.affected.contains(&person) {
             let covers = prediction
@@ -303,8 +314,15 @@ fn mentioned(step: &Value, into: &mut BTreeSet<String>) {
     }
 }
 
-/// The scenario for `ops`, applied from a world where nobody is logged in.
-pub fn compile(name: &str, description: &str, world: World, ops: &[Op]) -> Compiled {
+/// The scenario for `ops`, applied from a world where nobody is logged in; each predicted
+/// notification is waited for `within` (the scenario format's default when `None`).
+pub fn compile(
+    name: &str,
+    description: &str,
+    world: World,
+    ops: &[Op],
+    within: Option<Duration>,
+) -> Compiled {
     let mut state = State::new(world);
     let mut steps = Vec::new();
     let mut step_ops = Vec::new();
@@ -318,7 +336,7 @@ pub fn compile(name: &str, description: &str, world: World, ops: &[Op]) -> Compi
             first.insert("covers".to_owned(), json!([prediction.covers]));
         }
         state = state.apply(op);
-        these.extend(checks(&prediction, &state));
+        these.extend(checks(&prediction, &state, within));
         covers.insert(prediction.covers);
         covers.extend(prediction.expected.iter().map(|e| e.covers));
         step_ops.extend(std::iter::repeat_n(index, these.len()));
@@ -383,7 +401,7 @@ mod tests {
                 ),
             );
             let (_, ops, _) = strategy(&settings(world)).new_tree(&mut runner).unwrap().current();
-            let compiled = compile("explore-1", "generated", world, &ops);
+            let compiled = compile("explore-1", "generated", world, &ops, None);
             let fixtures = |_: &str| false;
             let loaded = load_str(&compiled.yaml, Path::new("explore-1.yaml"), Catalogue::builtin_shared(), &fixtures);
             prop_assert!(loaded.is_ok(), "{:?}\n{}", loaded.err(), compiled.yaml);
@@ -407,7 +425,7 @@ mod tests {
                 scope: None,
             },
         ];
-        let compiled = compile("explore-1", "d", World::default(), &ops);
+        let compiled = compile("explore-1", "d", World::default(), &ops, None);
         let last: Vec<&str> = compiled.yaml.lines().rev().take(12).collect();
         let text = last.join("\n");
         assert!(text.contains("since: operation"), "{}", compiled.yaml);

@@ -24,6 +24,8 @@ pub struct Coverage {
     pub requirements: BTreeMap<String, usize>,
     /// Operations run.
     pub operations: usize,
+    /// The most supervisors a chat could hold (the world's).
+    pub supervisors: usize,
 }
 
 /// The shape of one chat in the model (the states coverage counts).
@@ -54,22 +56,23 @@ fn shape(state: &State, chat: usize) -> Option<String> {
     Some(format!("{phase}, {company}, {supervisors}"))
 }
 
-/// Every shape a chat can take, for what was never reached.
-fn all_shapes() -> Vec<String> {
+/// Every shape a chat can take with at most `supervisors` supervisors, for what was never
+/// reached.
+fn all_shapes(supervisors: usize) -> Vec<String> {
     let mut shapes = vec![
         "offered".to_owned(),
         "queued".to_owned(),
         "agent left".to_owned(),
     ];
     let mode_sets: Vec<String> = (0u8..8)
+        .filter(|bits| bits.count_ones() as usize <= supervisors)
         .map(|bits| {
-            let names: Vec<&str> = Mode::ALL
+            let mut names: Vec<&str> = Mode::ALL
                 .iter()
                 .enumerate()
                 .filter(|(i, _)| bits & (1 << i) != 0)
                 .map(|(_, m)| m.name())
                 .collect();
-            let mut names = names;
             names.sort_unstable();
             if names.is_empty() {
                 "no supervisor".to_owned()
@@ -89,6 +92,7 @@ fn all_shapes() -> Vec<String> {
 impl Coverage {
     /// Counts what `ops[..ran]` exercised.
     pub fn add(&mut self, world: super::world::World, ops: &[Op], ran: usize) {
+        self.supervisors = world.supervisors;
         let mut state = State::new(world);
         for op in ops.iter().take(ran) {
             let supervisor_mode = |s: usize, c: usize| state.chats[c].supervisors.get(&s).copied();
@@ -188,9 +192,9 @@ impl Coverage {
             .collect()
     }
 
-    /// Chat shapes never reached.
+    /// Chat shapes never reached (of those the world allows).
     pub fn unreached_shapes(&self) -> Vec<String> {
-        all_shapes()
+        all_shapes(self.supervisors)
             .into_iter()
             .filter(|s| !self.shapes.contains_key(s))
             .collect()
@@ -249,5 +253,71 @@ impl fmt::Display for Coverage {
             writeln!(f, "    {requirement}: {n}")?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::explore::op::Scope;
+    use crate::explore::world::World;
+
+    #[test]
+    fn coverage_counts_pairs_switches_and_shapes_and_lists_what_was_never_reached() {
+        let (a1, s1) = (Person::Agent(0), Person::Supervisor(0));
+        let ops = [
+            Op::Login(a1),
+            Op::Login(s1),
+            Op::Monitor {
+                supervisor: 0,
+                agent: 0,
+                mode: Mode::Monitor,
+                scope: Some(Scope::AllChats),
+            },
+            Op::Ready(0),
+            Op::RequestChat(0),
+            Op::Accept { agent: 0, chat: 0 },
+            Op::Refused {
+                supervisor: 0,
+                chat: 0,
+                operation: "SendMessage",
+            },
+            Op::Switch {
+                supervisor: 0,
+                chat: 0,
+                to: Mode::Coach,
+            },
+        ];
+        let world = World {
+            supervisors: 1,
+            ..World::default()
+        };
+        let mut coverage = Coverage::default();
+        coverage.add(world, &ops, ops.len());
+        assert_eq!(coverage.operations, ops.len());
+        assert_eq!(
+            coverage.mode_operations.keys().collect::<Vec<_>>(),
+            [
+                &(Mode::Monitor, "SendMessage".to_owned()),
+                &(Mode::Monitor, "SwitchToCoach".to_owned())
+            ]
+        );
+        assert_eq!(
+            coverage.switches.get(&(Mode::Monitor, Mode::Coach)),
+            Some(&1)
+        );
+        assert!(coverage.shapes.contains_key("open, one agent, Coach"));
+        assert!(coverage.shapes.contains_key("offered"));
+        assert_eq!(coverage.requirements.get("CAP-ENFORCED"), Some(&1));
+        assert_eq!(coverage.unreached_switches().len(), 5);
+        // With one supervisor, no chat can hold two modes: those shapes are not "never reached".
+        let unreached = coverage.unreached_shapes();
+        assert!(unreached.iter().all(|s| !s.contains('+')), "{unreached:?}");
+        assert!(unreached.contains(&"queued".to_owned()));
+        // Only what ran counts.
+        let mut partial = Coverage::default();
+        partial.add(world, &ops, 2);
+        assert_eq!(partial.operations, 2);
+        assert!(partial.mode_operations.is_empty());
     }
 }

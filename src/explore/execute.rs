@@ -4,6 +4,7 @@
 
 use std::net::SocketAddr;
 use std::path::Path;
+use std::time::Duration;
 
 use super::compile::Compiled;
 use crate::check::Verdict;
@@ -47,7 +48,27 @@ pub struct Executor {
     pub strict: bool,
 }
 
+/// The shortest wait for a predicted notification in explore's own runs.
+const SEARCH_WITHIN_MIN: Duration = Duration::from_secs(1);
+
+/// How many times the slowest observed delivery (the 99th percentile) explore's own runs wait
+/// for a predicted notification.
+const SEARCH_WITHIN_SCALE: u32 = 20;
+
 impl Executor {
+    /// How long explore's own runs wait for a predicted notification: twenty times the 99th
+    /// percentile of the delivery latencies observed so far, at least 1 s, at most the
+    /// scenario format's default (also the wait before anything was observed). A sequence that
+    /// fails waits this long on its missing notification, once per run while it is confirmed
+    /// and shrunk, so the search waits less than a written scenario; the file handed back keeps
+    /// the default and is run alone before it is.
+    pub fn search_within(&self) -> Duration {
+        let default = Duration::from_millis(crate::scenario::DEFAULT_WITHIN_MS);
+        self.ctx.quiet.summary().map_or(default, |calibration| {
+            (calibration.p99 * SEARCH_WITHIN_SCALE).clamp(SEARCH_WITHIN_MIN, default)
+        })
+    }
+
     /// Runs `compiled` as scenario `name`: `Ok(None)` when it passed, `Ok(Some(_))` when it
     /// failed, `Err` when it could not run (a reason on the harness's or the network's side).
     pub async fn run(&self, name: &str, compiled: &Compiled) -> Result<Option<Failure>, String> {

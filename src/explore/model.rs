@@ -236,7 +236,8 @@ impl State {
             (4, self.routing_ops()),
             (1, self.reject_ops()),
             (2, self.agent_ops()),
-            (6, self.supervisor_ops()),
+            (5, self.supervisor_ops()),
+            (3, self.switch_ops()),
             (2, self.refusal_ops()),
             (1, self.customer_ops()),
         ];
@@ -447,13 +448,6 @@ impl State {
                 let (s, mode) = (*s, *mode);
                 let by = Person::Supervisor(s);
                 ops.push(Op::Leave { by, chat: c });
-                for to in Mode::ALL.into_iter().filter(|m| *m != mode) {
-                    ops.push(Op::Switch {
-                        supervisor: s,
-                        chat: c,
-                        to,
-                    });
-                }
                 for act in Act::ALL.into_iter().filter(|a| a.allowed_in(mode)) {
                     ops.push(Op::Act { by, chat: c, act });
                 }
@@ -462,6 +456,23 @@ impl State {
                     if one_agent && nobody_ready {
                         ops.push(Op::Transfer { by, chat: c });
                     }
+                }
+            }
+        }
+        ops
+    }
+
+    /// Mode switches of supervisors in chats (a kind of their own: the subject's core).
+    fn switch_ops(&self) -> Vec<Op> {
+        let mut ops = Vec::new();
+        for (c, chat) in self.workable() {
+            for (s, mode) in &chat.supervisors {
+                for to in Mode::ALL.into_iter().filter(|m| m != mode) {
+                    ops.push(Op::Switch {
+                        supervisor: *s,
+                        chat: c,
+                        to,
+                    });
                 }
             }
         }

@@ -13,6 +13,18 @@ use super::model::{Chat, Offer, Phase, State};
 use super::op::{Act, Op, Person};
 use crate::spec::Mode;
 
+/// The disposition explore sets with `SetDisposition`.
+pub const DISPOSITION: &str = "explored";
+
+/// The user-data key explore names for it (`dispositionKey`): the default key is not
+/// documented.
+pub const DISPOSITION_KEY: &str = "ExploreDisposition";
+
+/// The user-data key AttachUserData with `text` adds: one per operation.
+pub fn attached_key(text: &str) -> String {
+    text.replace(' ', "_")
+}
+
 /// One expected notification: a `match` map and what to capture from it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Item {
@@ -380,17 +392,34 @@ fn act_effects(state: &State, by: Person, c: usize, act: Act, text: &str) -> Pre
             p.entry(reader, p.covers, entry);
         }
     }
-    // These change the chat's properties, which the changer is shown. DeleteUserData of a key
-    // that may not be there is left out: whether that is refused is not documented.
-    if matches!(
-        act,
-        Act::UpdateUserData | Act::AttachUserData | Act::AddComment | Act::SetDisposition
-    ) {
+    // These change the chat's properties, which the changer is shown with the change made.
+    // DeleteUserData of a key that may not be there is left out: whether that is refused is
+    // not documented.
+    let shown: Option<Vec<(String, Value)>> = match act {
+        // Attached under a key of its own; whether UpdateUserData creates a key that is not
+        // there is not documented, so only its PropertiesUpdated is required.
+        Act::AttachUserData => Some(vec![(
+            format!("chat.userData.{}", attached_key(text)),
+            json!(text),
+        )]),
+        Act::UpdateUserData => Some(Vec::new()),
+        Act::AddComment => Some(vec![("chat.comment".to_owned(), json!(text))]),
+        Act::SetDisposition => Some(vec![(
+            format!("chat.userData.{DISPOSITION_KEY}"),
+            json!(DISPOSITION),
+        )]),
+        _ => None,
+    };
+    if let Some(shown) = shown {
+        let mut matchers = json!({
+            "notificationType": "PropertiesUpdated",
+            "chat.id": var(&by.chat_var(c)),
+        });
+        for (path, value) in shown {
+            matchers[path.as_str()] = value;
+        }
         let item = Item {
-            matchers: json!({
-                "notificationType": "PropertiesUpdated",
-                "chat.id": var(&by.chat_var(c)),
-            }),
+            matchers,
             capture: None,
         };
         p.expect(by, p.covers, vec![item]);

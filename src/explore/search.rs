@@ -142,25 +142,62 @@ fn describe(seed: u64, ops: &[Op]) -> String {
     )
 }
 
-/// The scenario for `ops`.
+/// The scenario for `ops`, as it is written for `run`: its expectations wait the format's
+/// default.
 pub fn compiled(settings: &Settings, ops: &[Op]) -> Compiled {
+    compile_within(settings, ops, None)
+}
+
+fn compile_within(settings: &Settings, ops: &[Op], within: Option<Duration>) -> Compiled {
     compile(
         &scenario_name(settings.seed),
         &describe(settings.seed, ops),
         settings.world,
         ops,
+        within,
     )
 }
 
-/// Runs a sequence; `Err` when it could not run.
+/// Runs sequences at once (each against its own embedded server, or one after another
+/// against a target, `settings.jobs` being 1 then), as the search runs them: waiting
+/// [`Executor::search_within`] for a predicted notification. Their results in order; `Err`
+/// for one that could not run.
+fn run_all(
+    settings: &Settings,
+    executor: &Arc<Executor>,
+    runtime: &tokio::runtime::Runtime,
+    sequences: &[&[Op]],
+) -> Vec<Result<Option<Failure>, String>> {
+    let name = scenario_name(settings.seed);
+    let within = executor.search_within();
+    let tasks: Vec<_> = sequences
+        .iter()
+        .map(|ops| {
+            let (executor, name) = (executor.clone(), name.clone());
+            let compiled = compile_within(settings, ops, Some(within));
+            runtime.spawn(async move { executor.run(&name, &compiled).await })
+        })
+        .collect();
+    tasks
+        .into_iter()
+        .map(|task| {
+            runtime
+                .block_on(task)
+                .unwrap_or_else(|e| Err(format!("an exploration stopped: {e}")))
+        })
+        .collect()
+}
+
+/// Runs one sequence as the search does.
 fn try_ops(
     settings: &Settings,
-    executor: &Executor,
+    executor: &Arc<Executor>,
     runtime: &tokio::runtime::Runtime,
     ops: &[Op],
 ) -> Result<Option<Failure>, String> {
-    let compiled = compiled(settings, ops);
-    runtime.block_on(executor.run(&scenario_name(settings.seed), &compiled))
+    run_all(settings, executor, runtime, &[ops])
+        .pop()
+        .unwrap_or_else(|| Err("an exploration did not run".into()))
 }
 
 /// Explores until the budget is spent or something fails, then shrinks the failure.
@@ -205,7 +242,8 @@ pub fn search(
             planned += ops.len();
             batch.push((tree, ops));
         }
-        let results = run_batch(settings, executor, runtime, &batch);
+        let sequences: Vec<&[Op]> = batch.iter().map(|(_, ops)| ops.as_slice()).collect();
+        let results = run_all(settings, executor, runtime, &sequences);
         for ((mut tree, ops), failure) in batch.into_iter().zip(results) {
             let failure = failure?;
             let ran = failure
@@ -220,7 +258,6 @@ pub fn search(
                 // A failure that a second and third run of the same sequence do not show
                 // depends on timing (a notification later than the quiet window), not on what
                 // the server does: it is reported, and the search goes on.
-                let executor = executor.as_ref();
                 if !confirmed(settings, executor, runtime, &explored.ops[..ran], &failure)? {
                     outcome.unconfirmed.push(explored);
                     continue;
@@ -253,7 +290,7 @@ pub const CONFIRMATIONS: usize = 2;
 /// Whether `ops` fails on `failure`'s requirement again, in one of [`CONFIRMATIONS`] runs.
 fn confirmed(
     settings: &Settings,
-    executor: &Executor,
+    executor: &Arc<Executor>,
     runtime: &tokio::runtime::Runtime,
     ops: &[Op],
     failure: &Failure,
@@ -267,68 +304,207 @@ fn confirmed(
     Ok(false)
 }
 
-/// Runs the sequences of `batch` at once; their results in batch order.
-fn run_batch(
-    settings: &Settings,
-    executor: &Arc<Executor>,
-    runtime: &tokio::runtime::Runtime,
-    batch: &[(Tree, Vec<Op>)],
-) -> Vec<Result<Option<Failure>, String>> {
-    let name = scenario_name(settings.seed);
-    let tasks: Vec<_> = batch
-        .iter()
-        .map(|(_, ops)| {
-            let (executor, name) = (executor.clone(), name.clone());
-            let compiled = compiled(settings, ops);
-            runtime.spawn(async move { executor.run(&name, &compiled).await })
-        })
-        .collect();
-    tasks
-        .into_iter()
-        .map(|task| {
-            runtime
-                .block_on(task)
-                .unwrap_or_else(|e| Err(format!("an exploration stopped: {e}")))
-        })
-        .collect()
-}
-
-/// proptest's shrinking loop: simplify while the sequence still fails on the same
-/// requirement, complicate back when it passes, until no simpler one is left or time is up.
+/// Shrinks a failure within `settings.shrink_time`: proptest's shrinking first (for at most
+/// half the time), then [`drop_dependents`] until nothing more can go. Only sequences that
+/// fail on the same requirement are kept.
 fn shrink(
     settings: &Settings,
-    executor: &Executor,
+    executor: &Arc<Executor>,
     runtime: &tokio::runtime::Runtime,
     tree: &mut Tree,
     found: Explored,
     failure: Failure,
     found_after: Duration,
 ) -> Result<Shrunk, String> {
-    let deadline = Instant::now() + settings.shrink_time;
-    let mut best = (found.ops[..found.ran].to_vec(), failure.clone());
-    let mut shrink_runs = 0;
-    let mut simplified = tree.simplify();
-    while simplified && Instant::now() < deadline {
-        let (_, ops, _) = tree.current();
-        shrink_runs += 1;
-        let failed = try_ops(settings, executor, runtime, &ops)?
-            .filter(|f| f.requirement == failure.requirement);
-        simplified = match failed {
-            Some(f) => {
-                let ran = f.op.map_or(ops.len(), |op| op + 1);
-                if ran <= best.0.len() {
-                    best = (ops[..ran].to_vec(), f);
-                }
-                tree.simplify()
-            }
-            None => tree.complicate(),
-        };
-    }
+    let started = Instant::now();
+    let mut best = Best {
+        ops: found.ops[..found.ran].to_vec(),
+        failure,
+        runs: 0,
+    };
+    let proptest_deadline = started + settings.shrink_time / 2;
+    proptest_shrink(
+        settings,
+        executor,
+        runtime,
+        tree,
+        proptest_deadline,
+        &mut best,
+    )?;
+    let deadline = started + settings.shrink_time;
+    drop_dependents(settings, executor, runtime, deadline, &mut best)?;
     Ok(Shrunk {
         found,
         found_after,
-        ops: best.0,
-        failure: best.1,
-        shrink_runs,
+        ops: best.ops,
+        failure: best.failure,
+        shrink_runs: best.runs,
     })
+}
+
+/// The smallest failing sequence so far, and how many runs shrinking has taken.
+struct Best {
+    ops: Vec<Op>,
+    failure: Failure,
+    runs: usize,
+}
+
+impl Best {
+    /// Takes `ops` if `result` shows the same requirement failing; whether it did.
+    fn take(&mut self, ops: &[Op], result: Option<Failure>) -> bool {
+        let Some(failure) = result.filter(|f| f.requirement == self.failure.requirement) else {
+            return false;
+        };
+        let ran = failure.op.map_or(ops.len(), |op| op + 1);
+        if ran <= self.ops.len() {
+            self.ops = ops[..ran].to_vec();
+            self.failure = failure;
+        }
+        true
+    }
+}
+
+/// proptest's shrinking loop: simplify while the sequence still fails on the same
+/// requirement, complicate back when it passes, until no simpler one is left or time is up.
+fn proptest_shrink(
+    settings: &Settings,
+    executor: &Arc<Executor>,
+    runtime: &tokio::runtime::Runtime,
+    tree: &mut Tree,
+    deadline: Instant,
+    best: &mut Best,
+) -> Result<(), String> {
+    let mut simplified = tree.simplify();
+    while simplified && Instant::now() < deadline {
+        let (_, ops, _) = tree.current();
+        best.runs += 1;
+        let result = try_ops(settings, executor, runtime, &ops)?;
+        simplified = if best.take(&ops, result) {
+            tree.simplify()
+        } else {
+            tree.complicate()
+        };
+    }
+    Ok(())
+}
+
+/// `ops` without operation `index` and without every later operation the model no longer
+/// allows once it is gone (the cancel of a monitoring that was never asked for, the accept of
+/// a chat never requested); `None` when the last operation, the one that failed, goes too.
+fn without(world: World, ops: &[Op], index: usize) -> Option<Vec<Op>> {
+    let mut state = State::new(world);
+    let mut kept = Vec::with_capacity(ops.len());
+    for (i, op) in ops.iter().enumerate() {
+        if i != index && state.allows(op) {
+            state = state.apply(op);
+            kept.push(op.clone());
+        } else if i + 1 == ops.len() {
+            return None;
+        }
+    }
+    Some(kept)
+}
+
+/// Deletes an operation together with the later ones that depended on it, from the end,
+/// keeping each deletion after which the same requirement still fails, until no deletion is
+/// left or `deadline` passes. proptest-state-machine deletes one operation at a time, so it
+/// cannot take out a monitoring and its cancel, or a chat and everything done in it, when
+/// neither half goes alone: most of what a random sequence holds. Candidates run
+/// `settings.jobs` at a time; the first of a batch (in order) that fails is kept.
+fn drop_dependents(
+    settings: &Settings,
+    executor: &Arc<Executor>,
+    runtime: &tokio::runtime::Runtime,
+    deadline: Instant,
+    best: &mut Best,
+) -> Result<(), String> {
+    'pass: loop {
+        let candidates: Vec<Vec<Op>> = (0..best.ops.len().saturating_sub(1))
+            .rev()
+            .filter_map(|index| without(settings.world, &best.ops, index))
+            .collect();
+        for batch in candidates.chunks(settings.jobs.max(1)) {
+            if Instant::now() >= deadline {
+                return Ok(());
+            }
+            let sequences: Vec<&[Op]> = batch.iter().map(Vec::as_slice).collect();
+            let results = run_all(settings, executor, runtime, &sequences);
+            best.runs += batch.len();
+            for (ops, result) in batch.iter().zip(results) {
+                if best.take(ops, result?) {
+                    continue 'pass;
+                }
+            }
+        }
+        return Ok(());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::explore::op::Person;
+    use crate::spec::Mode;
+
+    fn monitor(agent: usize) -> Op {
+        Op::Monitor {
+            supervisor: 0,
+            agent,
+            mode: Mode::Monitor,
+            scope: None,
+        }
+    }
+
+    fn cancel(agent: usize) -> Op {
+        Op::Cancel {
+            supervisor: 0,
+            agent,
+        }
+    }
+
+    fn ops() -> Vec<Op> {
+        vec![
+            Op::Login(Person::Supervisor(0)),
+            Op::Login(Person::Agent(0)),
+            monitor(0),
+            cancel(0),
+            Op::Ready(0),
+            Op::RequestChat(0),
+        ]
+    }
+
+    #[test]
+    fn deleting_an_operation_takes_the_later_ones_that_needed_it() {
+        let world = World::default();
+        let mut state = State::new(world);
+        for op in ops() {
+            assert!(state.allows(&op), "{op}");
+            state = state.apply(&op);
+        }
+        // The monitoring goes with its cancel, which cannot go first alone...
+        assert_eq!(
+            without(world, &ops(), 2),
+            Some(vec![
+                ops()[0].clone(),
+                ops()[1].clone(),
+                Op::Ready(0),
+                Op::RequestChat(0)
+            ])
+        );
+        // ...and the agent's login with everything the agent did.
+        assert_eq!(
+            without(world, &ops(), 1),
+            None,
+            "the chat needs a ready agent"
+        );
+        assert_eq!(
+            without(world, &ops(), 0),
+            Some(vec![ops()[1].clone(), Op::Ready(0), Op::RequestChat(0)])
+        );
+    }
+
+    #[test]
+    fn deleting_the_failing_operation_gives_nothing() {
+        assert_eq!(without(World::default(), &ops(), 5), None);
+    }
 }

@@ -19,7 +19,7 @@ use std::sync::Arc;
 pub use diagnostic::LoadError;
 pub use model::{Action, Scenario};
 pub use named::{Loaded, ScenarioText, Wanted, load_texts};
-pub use validate::CHAT_OPERATIONS;
+pub use validate::{CHAT_OPERATIONS, DEFAULT_WITHIN_MS};
 
 use crate::spec::Catalogue;
 use raw::RawScenario;
