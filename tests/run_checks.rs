@@ -432,3 +432,33 @@ async fn since_operation_still_judges_what_the_operation_sent() {
         "expected nothing more",
     );
 }
+
+#[tokio::test]
+async fn what_an_operation_sent_is_charged_to_the_window_after_it_whatever_came_between() {
+    // The supervisor's copy of the message arrives while the agent's window runs; the steps
+    // between the operation and the supervisor's window do not make it the join's deviation.
+    let steps = r#"
+  - covers: [JOIN-NOTIFICATIONS]
+    expect:
+      actor: supervisor
+      notifications:
+        - match: {notificationType: StatusChange}
+  - settle: 300
+  - chat_op: {actor: agent, chat: "${chat}", operation: SendMessage, params: {text: hello}}
+  - expect:
+      actor: agent
+      since: operation
+      entries:
+        - {type: Text, text: hello}
+  - expect: {actor: agent, quiet: 200}
+  - settle: 300
+  - covers: [OP-SENDMESSAGE]
+    expect: {actor: supervisor, quiet: 300, since: operation}
+"#;
+    assert_fails(
+        &run(steps).await,
+        "expect.quiet",
+        "OP-SENDMESSAGE",
+        "expected nothing more",
+    );
+}

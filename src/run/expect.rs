@@ -811,6 +811,29 @@ impl Runner<'_> {
         }
     }
 
+    /// The requirement an unexpected notification of `actor` that arrived `at` is charged to:
+    /// when it came before the last operation step before the current one began (so that
+    /// operation did not cause it), the requirement of the actor's previous expectation, whose
+    /// window it arrived in; otherwise the current step's. Before any operation, the current
+    /// step's previous step stands in for it.
+    fn requirement_of_arrival(&self, actor: &str, at: Instant) -> String {
+        let Some(current) = self.step else {
+            return self.current_requirement();
+        };
+        let cause_began = self.operation_began(current).or_else(|| {
+            let previous = current.checked_sub(1)?;
+            self.step_started.get(previous).copied()
+        });
+        let before_cause = cause_began.is_some_and(|began| at < began);
+        let earlier_expectation = self.scenario.steps[..current].iter().rev().find(|step| {
+            matches!(&step.action, crate::scenario::model::Action::Expect(e) if e.actor == actor)
+        });
+        match earlier_expectation.and_then(|step| step.covers.first()) {
+            Some(requirement) if before_cause => requirement.clone(),
+            _ => self.current_requirement(),
+        }
+    }
+
     /// When the last operation step before step `current` began: the latest thing that could
     /// have caused what an expectation at `current` looks at.
     pub(crate) fn operation_began(&self, current: usize) -> Option<Instant> {

@@ -228,28 +228,7 @@ impl<'a> Runner<'a> {
         }
     }
 
-    /// The requirement an unexpected notification of `actor` that arrived `at` is charged to:
-    /// when it came before the current step's previous step began (so that step did not cause
-    /// it), the requirement of the actor's previous expectation, whose window it arrived in;
-    /// otherwise the current step's.
-    pub(crate) fn requirement_of_arrival(&self, actor: &str, at: Instant) -> String {
-        let Some(current) = self.step else {
-            return self.current_requirement();
-        };
-        let before_previous = current
-            .checked_sub(1)
-            .and_then(|previous| self.step_started.get(previous))
-            .is_some_and(|began| at < *began);
-        let earlier_expectation = self.scenario.steps[..current].iter().rev().find(|step| {
-            matches!(&step.action, crate::scenario::model::Action::Expect(e) if e.actor == actor)
-        });
-        match earlier_expectation.and_then(|step| step.covers.first()) {
-            Some(requirement) if before_previous => requirement.clone(),
-            _ => self.current_requirement(),
-        }
-    }
-
-    fn current_requirement(&self) -> String {
+    pub(crate) fn current_requirement(&self) -> String {
         self.step
             .and_then(|i| self.scenario.steps.get(i))
             .and_then(|s| s.covers.first().cloned())
