@@ -52,8 +52,9 @@ pub struct ExploreArgs {
     /// the profile must have `agent1`… and `supervisor1`… for them).
     #[arg(long, value_name = "SPEC", default_value_t = World::default())]
     pub world: World,
-    /// The most operations in one exploration.
-    #[arg(long, value_name = "N", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=1_000))]
+    /// The most operations in one exploration (long enough that supervisors spend most of it
+    /// in chats: the first operations only log people in and start monitoring).
+    #[arg(long, value_name = "N", default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..=1_000))]
     pub length: u64,
     /// How long shrinking a failure may take.
     #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = parse_duration)]

@@ -235,11 +235,11 @@ impl State {
             (4, self.monitoring_ops()),
             (4, self.routing_ops()),
             (1, self.reject_ops()),
-            (2, self.agent_ops()),
-            (5, self.supervisor_ops()),
-            (3, self.switch_ops()),
-            (2, self.refusal_ops()),
-            (1, self.customer_ops()),
+            (3, self.agent_ops()),
+            (10, self.supervisor_ops()),
+            (4, self.switch_ops()),
+            (3, self.refusal_ops()),
+            (2, self.customer_ops()),
         ];
         groups.retain(|(_, g)| !g.is_empty());
         groups
