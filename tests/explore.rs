@@ -147,6 +147,44 @@ fn a_seeded_fault_is_found_and_shrunk_to_a_scenario_that_reproduces_it() {
 }
 
 #[test]
+fn a_strict_only_fault_fails_only_with_strict_and_shrinks_to_what_shows_it() {
+    // The handshake's missing advice is NON-STRICT and shows on the first login: shrinking
+    // must stop at one operation (proptest's may delete them all), and the reproduction
+    // needs `--strict` as well.
+    let dir = tempfile::tempdir().unwrap();
+    let fault = "bayeux-no-advice";
+    let seeded = ["--seed", "3", "--steps", "200", "--fault", fault];
+    let lenient = explore(dir.path(), &seeded);
+    assert_eq!(lenient.status.code(), Some(0), "{}", text(&lenient));
+    let mut strict = seeded.to_vec();
+    strict.extend(["--strict", "--shrink-time", "60s"]);
+    let output = explore(dir.path(), &strict);
+    let shown = text(&output);
+    assert_eq!(output.status.code(), Some(1), "{shown}");
+    assert!(shown.contains("explore: FAILED: BAYEUX-ADVICE"), "{shown}");
+    assert!(shown.contains("to 1 operations"), "{shown}");
+    assert!(
+        shown.contains(&format!("--exact explore-3 --fault {fault} --strict`")),
+        "{shown}"
+    );
+    let scenarios = dir.path().to_str().unwrap();
+    let run = |extra: &[&str]| {
+        let mut args = vec!["run", "--scenarios", scenarios, "--exact", "explore-3"];
+        args.extend(extra);
+        gws(&args)
+    };
+    let reproduced = run(&["--fault", fault, "--strict"]);
+    assert_eq!(reproduced.status.code(), Some(1), "{}", text(&reproduced));
+    let without_strict = run(&["--fault", fault]);
+    assert_eq!(
+        without_strict.status.code(),
+        Some(0),
+        "{}",
+        text(&without_strict)
+    );
+}
+
+#[test]
 fn bad_input_exits_2_saying_what_is_wrong() {
     let dir = tempfile::tempdir().unwrap();
     let not_a_dir = dir.path().join("file");

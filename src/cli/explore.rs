@@ -348,12 +348,15 @@ fn report(
     for (index, op) in shrunk.ops.iter().enumerate() {
         println!("  {}. {op}", index + 1);
     }
-    let seeding = match &args.target {
+    let mut flags = match &args.target {
         None => seeding_flags(args),
         Some(target) => format!(" --target {target}"),
     };
+    if args.strict {
+        flags.push_str(" --strict");
+    }
     println!(
-        "wrote {} ({reproduces}); reproduce with `gws-conform run --scenarios {} --exact {name}{seeding}`",
+        "wrote {} ({reproduces}); reproduce with `gws-conform run --scenarios {} --exact {name}{flags}`",
         path.display(),
         args.out.display(),
     );

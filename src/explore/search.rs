@@ -4,6 +4,7 @@
 //! fail on the same requirement. Deterministic for a seed: exploration `n` of seed `s` draws
 //! from its own generator, seeded by both.
 
+use std::ops::Range;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
@@ -305,8 +306,8 @@ fn confirmed(
 }
 
 /// Shrinks a failure within `settings.shrink_time`: proptest's shrinking first (for at most
-/// half the time), then [`drop_dependents`] until nothing more can go. Only sequences that
-/// fail on the same requirement are kept.
+/// a quarter of the time: it deletes one operation per run), then [`drop_dependents`] until
+/// nothing more can go. Only sequences that fail on the same requirement are kept.
 fn shrink(
     settings: &Settings,
     executor: &Arc<Executor>,
@@ -322,7 +323,7 @@ fn shrink(
         failure,
         runs: 0,
     };
-    let proptest_deadline = started + settings.shrink_time / 2;
+    let proptest_deadline = started + settings.shrink_time / 4;
     proptest_shrink(
         settings,
         executor,
@@ -377,6 +378,11 @@ fn proptest_shrink(
     let mut simplified = tree.simplify();
     while simplified && Instant::now() < deadline {
         let (_, ops, _) = tree.current();
+        // proptest-state-machine may delete every operation; nothing done shows nothing.
+        if ops.is_empty() {
+            simplified = tree.complicate();
+            continue;
+        }
         best.runs += 1;
         let result = try_ops(settings, executor, runtime, &ops)?;
         simplified = if best.take(&ops, result) {
@@ -388,29 +394,33 @@ fn proptest_shrink(
     Ok(())
 }
 
-/// `ops` without operation `index` and without every later operation the model no longer
-/// allows once it is gone (the cancel of a monitoring that was never asked for, the accept of
-/// a chat never requested); `None` when the last operation, the one that failed, goes too.
-fn without(world: World, ops: &[Op], index: usize) -> Option<Vec<Op>> {
+/// `ops` without the operations in `deleted` and without every later operation the model no
+/// longer allows once they are gone (the cancel of a monitoring that was never asked for, the
+/// accept of a chat never requested); `None` when nothing is left, or when the last operation
+/// goes and `keep_last` (it is the one that failed).
+fn without(world: World, ops: &[Op], deleted: Range<usize>, keep_last: bool) -> Option<Vec<Op>> {
     let mut state = State::new(world);
     let mut kept = Vec::with_capacity(ops.len());
     for (i, op) in ops.iter().enumerate() {
-        if i != index && state.allows(op) {
+        if !deleted.contains(&i) && state.allows(op) {
             state = state.apply(op);
             kept.push(op.clone());
-        } else if i + 1 == ops.len() {
+        } else if keep_last && i + 1 == ops.len() {
             return None;
         }
     }
-    Some(kept)
+    (!kept.is_empty()).then_some(kept)
 }
 
-/// Deletes an operation together with the later ones that depended on it, from the end,
-/// keeping each deletion after which the same requirement still fails, until no deletion is
-/// left or `deadline` passes. proptest-state-machine deletes one operation at a time, so it
-/// cannot take out a monitoring and its cancel, or a chat and everything done in it, when
-/// neither half goes alone: most of what a random sequence holds. Candidates run
-/// `settings.jobs` at a time; the first of a batch (in order) that fails is kept.
+/// Deletes runs of operations together with the later ones that depended on them, keeping
+/// each deletion after which the same requirement still fails: runs of half the sequence
+/// first, then of a quarter, down to single operations (delta debugging's order, so that a
+/// failure shown by the first few operations loses the rest in a few runs), each size from the
+/// end, until no deletion is left or `deadline` passes. proptest-state-machine deletes one
+/// operation at a time, so it cannot take out a monitoring and its cancel, or a chat and
+/// everything done in it, when neither half goes alone: most of what a random sequence holds.
+/// Candidates run `settings.jobs` at a time; the first of a batch (in order) that fails is
+/// kept.
 fn drop_dependents(
     settings: &Settings,
     executor: &Arc<Executor>,
@@ -418,10 +428,20 @@ fn drop_dependents(
     deadline: Instant,
     best: &mut Best,
 ) -> Result<(), String> {
-    'pass: loop {
-        let candidates: Vec<Vec<Op>> = (0..best.ops.len().saturating_sub(1))
+    let mut size = (best.ops.len() / 2).max(1);
+    'size: loop {
+        // Every operation but the one whose steps failed, the last, may go; any may, when
+        // what failed is a check of the whole run.
+        let keep_last = best.failure.op.is_some();
+        let deletable = best.ops.len() - usize::from(keep_last);
+        size = size.min(deletable.div_ceil(2)).max(1);
+        let candidates: Vec<Vec<Op>> = (0..deletable)
+            .step_by(size)
             .rev()
-            .filter_map(|index| without(settings.world, &best.ops, index))
+            .filter_map(|start| {
+                let end = (start + size).min(deletable);
+                without(settings.world, &best.ops, start..end, keep_last)
+            })
             .collect();
         for batch in candidates.chunks(settings.jobs.max(1)) {
             if Instant::now() >= deadline {
@@ -432,11 +452,14 @@ fn drop_dependents(
             best.runs += batch.len();
             for (ops, result) in batch.iter().zip(results) {
                 if best.take(ops, result?) {
-                    continue 'pass;
+                    continue 'size;
                 }
             }
         }
-        return Ok(());
+        if size == 1 {
+            return Ok(());
+        }
+        size /= 2;
     }
 }
 
@@ -483,7 +506,7 @@ mod tests {
         }
         // The monitoring goes with its cancel, which cannot go first alone...
         assert_eq!(
-            without(world, &ops(), 2),
+            without(world, &ops(), 2..3, true),
             Some(vec![
                 ops()[0].clone(),
                 ops()[1].clone(),
@@ -493,18 +516,24 @@ mod tests {
         );
         // ...and the agent's login with everything the agent did.
         assert_eq!(
-            without(world, &ops(), 1),
+            without(world, &ops(), 1..2, true),
             None,
             "the chat needs a ready agent"
         );
         assert_eq!(
-            without(world, &ops(), 0),
+            without(world, &ops(), 0..1, true),
             Some(vec![ops()[1].clone(), Op::Ready(0), Op::RequestChat(0)])
         );
     }
 
     #[test]
-    fn deleting_the_failing_operation_gives_nothing() {
-        assert_eq!(without(World::default(), &ops(), 5), None);
+    fn the_failing_operation_stays_unless_the_whole_run_failed() {
+        let world = World::default();
+        assert_eq!(without(world, &ops(), 5..6, true), None);
+        assert_eq!(
+            without(world, &ops(), 5..6, false),
+            Some(ops()[..5].to_vec())
+        );
+        assert_eq!(without(world, &ops(), 0..6, false), None, "nothing left");
     }
 }
