@@ -11,7 +11,7 @@ use clap::Args;
 use super::quiet::QuietArgs;
 use super::run::parse_duration;
 use super::seeding::SeedingArgs;
-use super::suite::{self, SuiteArgs};
+use super::suite::{CheckFiles, SuiteArgs};
 use super::target::{parse_target, route_to};
 use super::tls::TlsArgs;
 use super::trials::trial_runtime;
@@ -69,12 +69,9 @@ pub struct ExploreArgs {
     /// NON-STRICT findings fail too.
     #[arg(long)]
     pub strict: bool,
-    /// JSON Schemas directory (default: `schemas/` if present, else built in).
-    #[arg(long, value_name = "DIR")]
-    pub schemas: Option<PathBuf>,
-    /// Documented examples directory (default: `fixtures/` if present, else built in).
-    #[arg(long, value_name = "DIR")]
-    pub fixtures: Option<PathBuf>,
+    /// `--schemas`, `--fixtures`.
+    #[command(flatten)]
+    pub check_files: CheckFiles,
     /// `--scenarios`: where the requirement catalogue comes from.
     #[command(flatten)]
     pub suite: SuiteArgs,
@@ -125,7 +122,7 @@ pub fn run(args: ExploreArgs) -> i32 {
         Ok(catalogue) => catalogue,
         Err(why) => return bad(why),
     };
-    let verifier = match suite::verifier(&args.schemas, &args.fixtures) {
+    let verifier = match args.check_files.verifier() {
         Ok(verifier) => Arc::new(verifier.with_catalogue(catalogue.clone())),
         Err(why) => return bad(why),
     };

@@ -17,7 +17,7 @@ use super::repeat::{Repetition, fold, repeated};
 use super::seeding::{Seeded, SeedingArgs};
 use super::selection::{Selected, SelectionArgs};
 use super::stopping;
-use super::suite::{self, SuiteArgs};
+use super::suite::{CheckFiles, SuiteArgs};
 use super::target::{parse_target, route_to};
 use super::tls::TlsArgs;
 use super::trials::{
@@ -82,13 +82,9 @@ pub struct RunArgs {
     /// `--scenarios`, repeatable.
     #[command(flatten)]
     pub suite: SuiteArgs,
-    /// Directory of JSON Schemas [default: ./schemas if present, else the built-in ones].
-    #[arg(long, value_name = "DIR")]
-    pub schemas: Option<PathBuf>,
-    /// Directory of documented examples and errata.json [default: ./fixtures if present, else
-    /// the built-in ones].
-    #[arg(long, value_name = "DIR")]
-    pub fixtures: Option<PathBuf>,
+    /// `--schemas`, `--fixtures`.
+    #[command(flatten)]
+    pub check_files: CheckFiles,
     /// The report files (`--json`, `--junit`, `--html`).
     #[command(flatten)]
     pub reports: ReportFiles,
@@ -226,7 +222,7 @@ fn prepare(args: &RunArgs) -> Result<Prepared, i32> {
     };
     let suite = args.suite.suite();
     let catalogue = suite.catalogue().map_err(bad)?;
-    let verifier = suite::verifier(&args.schemas, &args.fixtures).map_err(bad)?;
+    let verifier = args.check_files.verifier().map_err(bad)?;
     // With name filters only the scenarios they name are parsed (`run NAME` starts fast);
     // the selection is the same as when every one is loaded.
     let named = |name: &str| args.selection.wants_name(name);

@@ -136,6 +136,26 @@ pub fn local_or_builtin(given: &Option<PathBuf>, default: &str) -> Option<PathBu
         .or_else(|| Some(PathBuf::from(default)).filter(|dir| dir.is_dir()))
 }
 
+/// `--schemas` and `--fixtures`, which `run` and `explore` share: where the checks' JSON
+/// Schemas and documented examples come from.
+#[derive(Debug, Args)]
+pub struct CheckFiles {
+    /// Directory of JSON Schemas [default: ./schemas if present, else the built-in ones].
+    #[arg(long, value_name = "DIR")]
+    pub schemas: Option<PathBuf>,
+    /// Directory of documented examples and errata.json [default: ./fixtures if present, else
+    /// the built-in ones].
+    #[arg(long, value_name = "DIR")]
+    pub fixtures: Option<PathBuf>,
+}
+
+impl CheckFiles {
+    /// The checks' schemas and examples, as [`verifier`] finds them.
+    pub fn verifier(&self) -> Result<Verifier, String> {
+        verifier(&self.schemas, &self.fixtures)
+    }
+}
+
 /// The schemas and documented examples of the directories given (else `./schemas`,
 /// `./fixtures` when they exist), else the built-in ones; `Err` says what is wrong.
 pub fn verifier(schemas: &Option<PathBuf>, fixtures: &Option<PathBuf>) -> Result<Verifier, String> {

@@ -418,12 +418,7 @@ mod tests {
         let ops = [
             Op::Login(a1),
             Op::Login(s1),
-            Op::Monitor {
-                supervisor: 0,
-                agent: 0,
-                mode: crate::spec::Mode::Coach,
-                scope: None,
-            },
+            Op::monitor(0, 0, crate::spec::Mode::Coach, None),
         ];
         let compiled = compile("explore-1", "d", World::default(), &ops, None);
         let last: Vec<&str> = compiled.yaml.lines().rev().take(12).collect();

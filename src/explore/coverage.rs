@@ -268,12 +268,7 @@ mod tests {
         let ops = [
             Op::Login(a1),
             Op::Login(s1),
-            Op::Monitor {
-                supervisor: 0,
-                agent: 0,
-                mode: Mode::Monitor,
-                scope: Some(Scope::AllChats),
-            },
+            Op::monitor(0, 0, Mode::Monitor, Some(Scope::AllChats)),
             Op::Ready(0),
             Op::RequestChat(0),
             Op::Accept { agent: 0, chat: 0 },

@@ -718,12 +718,7 @@ mod tests {
         vec![
             Op::Login(A1),
             Op::Login(S1),
-            Op::Monitor {
-                supervisor: 0,
-                agent: 0,
-                mode,
-                scope,
-            },
+            Op::monitor(0, 0, mode, scope),
             Op::Ready(0),
         ]
     }

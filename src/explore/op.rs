@@ -253,6 +253,24 @@ pub enum Op {
     CustomerWithdraws(usize),
 }
 
+#[cfg(test)]
+impl Op {
+    /// Supervisor `supervisor` monitors agent `agent` (the tests' shorthand).
+    pub(crate) fn monitor(
+        supervisor: usize,
+        agent: usize,
+        mode: Mode,
+        scope: Option<Scope>,
+    ) -> Self {
+        Self::Monitor {
+            supervisor,
+            agent,
+            mode,
+            scope,
+        }
+    }
+}
+
 impl fmt::Display for Op {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let chat = |c: &usize| format!("chat{}", c + 1);

@@ -538,12 +538,7 @@ mod tests {
             Op::Login(A1),
             Op::Login(A2),
             Op::Login(S1),
-            Op::Monitor {
-                supervisor: 0,
-                agent: 0,
-                mode,
-                scope: Some(Scope::AllChats),
-            },
+            Op::monitor(0, 0, mode, Some(Scope::AllChats)),
             Op::Ready(0),
             Op::RequestChat(0),
             Op::Accept { agent: 0, chat: 0 },
@@ -563,12 +558,7 @@ mod tests {
         let state = after(&[
             Op::Login(A1),
             Op::Login(S1),
-            Op::Monitor {
-                supervisor: 0,
-                agent: 0,
-                mode,
-                scope: None,
-            },
+            Op::monitor(0, 0, mode, None),
             Op::Ready(0),
             Op::RequestChat(0),
         ]);
@@ -608,12 +598,7 @@ mod tests {
     fn nobody_may_receive_anything_after_monitoring_or_a_refusal() {
         let state = in_chat(Mode::Monitor);
         for op in [
-            Op::Monitor {
-                supervisor: 0,
-                agent: 1,
-                mode: Mode::Coach,
-                scope: None,
-            },
+            Op::monitor(0, 1, Mode::Coach, None),
             Op::Cancel {
                 supervisor: 0,
                 agent: 0,
@@ -698,12 +683,7 @@ mod tests {
         let mut ops = vec![
             Op::Login(A1),
             Op::Login(S1),
-            Op::Monitor {
-                supervisor: 0,
-                agent: 0,
-                mode: Mode::Coach,
-                scope: Some(Scope::NextChat),
-            },
+            Op::monitor(0, 0, Mode::Coach, Some(Scope::NextChat)),
             Op::Ready(0),
         ];
         ops.extend(chat_of(0));
@@ -717,12 +697,7 @@ mod tests {
         assert_eq!(p.quiet_covers.get(&S1), Some(&"MON-NEXTCHAT"));
         ops.extend([
             accept,
-            Op::Monitor {
-                supervisor: 0,
-                agent: 0,
-                mode: Mode::Coach,
-                scope: None,
-            },
+            Op::monitor(0, 0, Mode::Coach, None),
             Op::Cancel {
                 supervisor: 0,
                 agent: 0,

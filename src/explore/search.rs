@@ -470,12 +470,7 @@ mod tests {
     use crate::spec::Mode;
 
     fn monitor(agent: usize) -> Op {
-        Op::Monitor {
-            supervisor: 0,
-            agent,
-            mode: Mode::Monitor,
-            scope: None,
-        }
+        Op::monitor(0, agent, Mode::Monitor, None)
     }
 
     fn cancel(agent: usize) -> Op {
