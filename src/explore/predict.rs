@@ -204,6 +204,7 @@ pub fn predict(state: &State, op: &Op, text: &str) -> Prediction {
                     "BASE-CHAT",
                     vec![offer(Person::Agent(agent), c)],
                 );
+                not_before_accept(&mut p, state, agent, c);
             }
             p
         }
@@ -229,6 +230,7 @@ pub fn predict(state: &State, op: &Op, text: &str) -> Prediction {
             p.touch(&state.chats[chat]);
             let who = Person::Agent(target);
             p.expect(who, p.covers, vec![offer(who, chat)]);
+            not_before_accept(&mut p, state, target, chat);
             p
         }
         Op::Leave { by, chat } => leave(state, by, chat),
@@ -297,6 +299,15 @@ fn logout(state: &State, person: Person) -> Prediction {
     }
     p.affected.remove(&person);
     p
+}
+
+/// The supervisors who will join `chat` when `agent` accepts it must not join before: their
+/// windows while the offer is out cite JOIN-ON-ACCEPT.
+fn not_before_accept(p: &mut Prediction, state: &State, agent: usize, chat: usize) {
+    for (s, _) in state.joiners(agent, chat) {
+        p.quiet_covers
+            .insert(Person::Supervisor(s), "JOIN-ON-ACCEPT");
+    }
 }
 
 /// Every supervisor of `chat` but `except` gets its chat `Revoked`.
@@ -706,6 +717,19 @@ mod tests {
         ]);
         let p = predict(&after(&ops), &Op::Accept { agent: 0, chat: 2 }, "");
         assert_eq!(p.quiet_covers.get(&S1), Some(&"MON-CANCEL"));
+    }
+
+    #[test]
+    fn a_supervisor_must_not_join_while_the_chat_is_only_offered() {
+        let ops = [
+            Op::Login(A1),
+            Op::Login(S1),
+            Op::monitor(0, 0, Mode::BargeIn, None),
+            Op::Ready(0),
+        ];
+        let p = predict(&after(&ops), &Op::RequestChat(0), "");
+        assert!(!p.affected.contains(&S1));
+        assert_eq!(p.quiet_covers.get(&S1), Some(&"JOIN-ON-ACCEPT"));
     }
 
     #[test]
