@@ -11,7 +11,7 @@ use std::time::Duration;
 use gws_conform::check::Verdict;
 use gws_conform::driver::bayeux::BayeuxConfig;
 use gws_conform::driver::route::Route;
-use gws_conform::event::Outcome;
+use gws_conform::event::{Outcome, RunEvent};
 use gws_conform::profile::Profile;
 use gws_conform::run::{RunContext, ScenarioRun, Verifier, run_scenario};
 use gws_conform::scenario::load_str;
@@ -460,5 +460,37 @@ async fn what_an_operation_sent_is_charged_to_the_window_after_it_whatever_came_
         "expect.quiet",
         "OP-SENDMESSAGE",
         "expected nothing more",
+    );
+}
+
+#[tokio::test]
+async fn what_an_actor_received_before_it_logged_in_again_is_kept_and_numbered_on() {
+    let steps = r#"
+  - settle: 300
+  - logout: agent
+  - login: agent
+  - settle: 300
+"#;
+    let run = run(steps).await;
+    let received: Vec<(u64, &serde_json::Value)> = run
+        .events
+        .iter()
+        .filter_map(|event| match event {
+            RunEvent::Notification {
+                actor, seq, data, ..
+            } if actor == "agent" => Some((*seq, data)),
+            _ => None,
+        })
+        .collect();
+    let seqs: Vec<u64> = received.iter().map(|(seq, _)| *seq).collect();
+    assert!(
+        seqs.windows(2).all(|pair| pair[0] < pair[1]),
+        "one numbering across the two sessions: {seqs:?}"
+    );
+    assert!(
+        received
+            .iter()
+            .any(|(_, data)| data["chat"]["state"] == "Invited"),
+        "the first session's offer is among the run's notifications"
     );
 }

@@ -9,7 +9,9 @@ use crate::bayeux::{ChannelPattern, LONG_POLLING, META_CONNECT};
 use crate::check::bayeux as bayeux_check;
 use crate::check::invariants::ActorInfo;
 use crate::check::{Finding, Verdict};
-use crate::driver::bayeux::{BayeuxClient, BayeuxError, Credentials as BayeuxCredentials, Cursor};
+use crate::driver::bayeux::{
+    BayeuxClient, BayeuxError, Credentials as BayeuxCredentials, Cursor, Inbox,
+};
 use crate::driver::http::{Auth, Body, Exchange, HttpActor};
 use crate::event::RunEvent;
 use crate::scenario::model::ResponseCheck;
@@ -172,6 +174,11 @@ impl Runner<'_> {
             format!("{actor}.path"),
             Value::String(format!("/users/{user_id}")),
         );
+        if let Some(earlier) = self.agents.remove(actor) {
+            let inbox = earlier.bayeux.inbox().clone();
+            bayeux.inbox().continue_after(&inbox);
+            self.replaced.push((actor.to_owned(), inbox));
+        }
         self.agents.insert(
             actor.to_owned(),
             AgentSession {
@@ -306,14 +313,22 @@ impl Runner<'_> {
         }
     }
 
-    /// Records every notification every actor received, in each actor's arrival order.
+    /// Every inbox of the run by actor, each actor's in the order of its sessions.
+    fn inboxes(&self) -> Vec<(&String, &Inbox)> {
+        let replaced = self.replaced.iter().map(|(name, inbox)| (name, inbox));
+        let current = (self.agents.iter()).map(|(name, session)| (name, session.bayeux.inbox()));
+        let mut inboxes: Vec<_> = replaced.chain(current).collect();
+        // Stable: an actor's replaced sessions stay before its current one.
+        inboxes.sort_by_key(|(name, _)| *name);
+        inboxes
+    }
+
+    /// Records every notification every actor received, in each actor's arrival order, from
+    /// every session it had.
     pub(crate) fn collect_notifications(&mut self) {
-        let mut names: Vec<&String> = self.agents.keys().collect();
-        names.sort();
         let mut received = Vec::new();
-        for name in names {
-            let session = &self.agents[name];
-            for delivery in session.bayeux.inbox().snapshot() {
+        for (name, inbox) in self.inboxes() {
+            for delivery in inbox.snapshot() {
                 received.push(RunEvent::Notification {
                     scenario: self.scenario.name.clone(),
                     actor: name.clone(),
@@ -337,10 +352,8 @@ impl Runner<'_> {
                 .verifier
                 .check_run(&self.actors_info(), &self.events, self.clean_up_from_ms);
         let mut findings = Vec::new();
-        let mut names: Vec<&String> = self.agents.keys().collect();
-        names.sort();
-        for name in names {
-            let events = self.agents[name].bayeux.inbox().events();
+        for (name, inbox) in self.inboxes() {
+            let events = inbox.events();
             findings.extend(bayeux_check::advice(name, &events));
             findings.extend(bayeux_check::connect_refusals(name, &events));
         }

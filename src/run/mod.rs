@@ -22,7 +22,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::check::{Finding, Located, NotificationRef, ResponseRef, Verdict};
-use crate::driver::bayeux::BayeuxConfig;
+use crate::driver::bayeux::{BayeuxConfig, Inbox};
 use crate::driver::format_duration;
 use crate::driver::http::{Auth, HttpActor};
 use crate::driver::route::Route;
@@ -80,6 +80,9 @@ pub(crate) struct Runner<'a> {
     ctx: &'a RunContext,
     vars: Variables,
     agents: HashMap<String, AgentSession>,
+    /// The inboxes of sessions that a later login of the same actor replaced, oldest first:
+    /// what they received is judged with the rest.
+    replaced: Vec<(String, Inbox)>,
     customers: HashMap<String, CustomerSession>,
     events: Vec<RunEvent>,
     step: Option<usize>,
@@ -101,6 +104,7 @@ impl<'a> Runner<'a> {
             ctx,
             vars,
             agents: HashMap::new(),
+            replaced: Vec::new(),
             customers: HashMap::new(),
             events: Vec::new(),
             step: None,

@@ -218,6 +218,20 @@ impl Inbox {
         }
     }
 
+    /// Numbers this inbox's messages after those of `earlier`, the same actor's session that a
+    /// new login replaced, so that an actor's notifications keep one numbering across its
+    /// sessions (a notification is named by actor and number in findings and reports). Called
+    /// before anything reads this inbox; what it already holds is renumbered.
+    pub(crate) fn continue_after(&self, earlier: &Inbox) {
+        let offset = earlier.log.borrow().end();
+        self.log.send_modify(|log| {
+            log.base += offset;
+            for delivery in &mut log.messages {
+                delivery.seq += offset;
+            }
+        });
+    }
+
     /// Files the messages one reply delivered, as `(channel, message)`, all at once (so no wait
     /// sees half a reply), marking a block that repeats the end of the previous reply.
     pub(crate) fn push_reply(&self, messages: Vec<(String, Value)>) {
