@@ -51,14 +51,20 @@ pub fn ending_choices(group: &GroupPlan, actor: usize) -> Vec<Option<EndingChoic
     let supervises = operations
         .iter()
         .any(|(_, op)| MONITORING.contains(&op.as_str()));
+    // An actor's steps are in start order, so the last one sent before a notification is
+    // found by bisection (a day's supervisor has thousands of each); were they not, by a scan.
+    let sorted = operations.is_sorted_by_key(|(start, _)| *start);
     plan.notes
         .iter()
         .map(|note| {
-            let cause = operations
-                .iter()
-                .rev()
-                .find(|(start, _)| *start <= note.arrival_us)
-                .map(|(_, op)| op.as_str());
+            let sent = |(start, _): &(i64, String)| *start <= note.arrival_us;
+            let cause = if sorted {
+                let before = operations.partition_point(sent);
+                before.checked_sub(1).map(|last| &operations[last])
+            } else {
+                operations.iter().rev().find(|op| sent(op))
+            }
+            .map(|(_, op)| op.as_str());
             match (supervises, cause) {
                 (true, Some("Leave")) => Some(&["Completed", "LeftChat", "Revoked"][..]),
                 (true, Some("Transfer")) => Some(&["Completed", "Revoked"][..]),
