@@ -3,7 +3,7 @@
 //! [`Entry`]. The conversion is the only way into a recording, so redaction cannot be skipped.
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use base64::Engine;
@@ -86,6 +86,16 @@ pub fn next_seq() -> u64 {
     NEXT.fetch_add(1, Ordering::Relaxed)
 }
 
+/// A start number ([`next_seq`]) and the instant of the start, taken together: read one after
+/// the other, a thread preempted in between would write a start before the start of a request
+/// numbered after it, and replay plans a capture fastest when the two orders agree
+/// (`replay::conflicts`).
+fn numbered_start() -> (u64, Instant) {
+    static START: Mutex<()> = Mutex::new(());
+    let _one_at_a_time = START.lock().unwrap_or_else(PoisonError::into_inner);
+    (next_seq(), Instant::now())
+}
+
 /// `at` on the wall clock, read as the wall clock at the first call plus the monotonic time
 /// since. Entries' start times and durations then come from one clock: read separately, the
 /// wall clock (slewed or stepped while a long-poll is held) can put the end of one exchange
@@ -102,9 +112,10 @@ fn wall_clock(at: Instant) -> SystemTime {
 impl Capture {
     /// A capture of a request starting now, without response or labels yet.
     pub fn start(method: &str, url: &str, http_version: &str) -> Self {
+        let (seq, started) = numbered_start();
         Self {
-            seq: next_seq(),
-            started: Instant::now(),
+            seq,
+            started,
             method: method.to_owned(),
             url: url.to_owned(),
             http_version: http_version.to_owned(),
@@ -358,6 +369,22 @@ impl Entry {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn start_numbers_follow_start_instants_across_threads() {
+        let starts: Vec<(u64, Instant)> = std::thread::scope(|scope| {
+            let threads: Vec<_> = (0..4)
+                .map(|_| scope.spawn(|| (0..2000).map(|_| numbered_start()).collect::<Vec<_>>()))
+                .collect();
+            threads
+                .into_iter()
+                .flat_map(|thread| thread.join().unwrap_or_default())
+                .collect()
+        });
+        let mut starts = starts;
+        starts.sort_by_key(|(seq, _)| *seq);
+        assert!(starts.windows(2).all(|pair| pair[0].1 <= pair[1].1));
+    }
 
     fn sample() -> Capture {
         let mut capture = Capture::start(

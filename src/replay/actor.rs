@@ -483,10 +483,11 @@ fn check_response(shared: &Shared, index: usize, exchange: &Exchange) -> Option<
     let replayed = Outcome::of(i64::from(status), new_code);
     // The recorded server had no resource where this Ready or NotReady went (and the client
     // went on to the other endpoint); the target has it: both are the choice's answers.
-    let path = reqwest::Url::parse(&exchange.url).map(|url| url.path().to_owned());
-    let readiness_choice = path.is_ok_and(|path| readiness_elsewhere(&path, operation).is_some())
-        && u16::try_from(recorded.status).is_ok_and(|s| no_such_resource(Some(s)))
-        && replayed == Outcome::Success;
+    // The URL is parsed only for such a step, not for every response.
+    let readiness_choice = u16::try_from(recorded.status).is_ok_and(|s| no_such_resource(Some(s)))
+        && replayed == Outcome::Success
+        && reqwest::Url::parse(&exchange.url)
+            .is_ok_and(|url| readiness_elsewhere(url.path(), operation).is_some());
     if readiness_choice || Outcome::of(recorded.status, old_code).agrees(&replayed, operation) {
         return body_difference(shared, index, exchange);
     }

@@ -11,6 +11,13 @@
 //! actor's, or another's that ended before it started) follows all of those too. Only steps
 //! that ended after the latest anchor began are looked at, through an index of steps by
 //! recorded end: a handful while the capture's clients come and go, whatever its length.
+//!
+//! The shortcut needs the start order (`_gwsSeq`) to agree with the start times, which a
+//! recorder under load breaks by a little: it numbers a request and reads the clock for it
+//! one after the other, and a thread preempted in between writes a start some milliseconds
+//! before its predecessor's. Rather than looking at every earlier step for every step then (a
+//! day's capture took minutes and gigabytes to plan), the window before the anchor widens by
+//! the largest such disagreement in the group.
 
 use std::collections::HashMap;
 
@@ -24,10 +31,12 @@ pub struct Conflicts<'g> {
     precision: i64,
     /// Ordering by the recording's clock alone: every step conflicts with every other.
     clock: bool,
-    /// The steps every step conflicts with (the global ones; with `clock`, all), by start;
-    /// none when the file's start order disagrees with its start times (an edited file),
-    /// which the shortcut through them relies on: then every step is looked at.
+    /// The steps every step conflicts with (the global ones; with `clock`, all), by start.
     anchors: Vec<usize>,
+    /// How much earlier than a step that precedes it in start order a step may start (0 when
+    /// the start order is that of the start times); the shortcut through the anchors allows
+    /// for it.
+    skew: i64,
     /// Every step, by recorded end.
     by_end: Vec<usize>,
     /// Each step's position among its actor's steps.
@@ -56,15 +65,15 @@ impl<'g> Conflicts<'g> {
             }
         }
         let precision = group.precision_us.max(1);
-        // No step starts more than the precision before one that started earlier.
+        // The most a step starts before one that started earlier (in start order).
         let mut latest = i64::MIN;
-        let in_order = steps.iter().all(|step| {
-            let agrees = step.start_us >= latest.saturating_sub(precision);
+        let skew = steps.iter().fold(0, |skew: i64, step| {
+            let before = latest.saturating_sub(step.start_us);
             latest = latest.max(step.start_us);
-            agrees
+            skew.max(before)
         });
         let anchors = (0..steps.len())
-            .filter(|&s| in_order && (clock || footprints[s] == Footprint::Global))
+            .filter(|&s| clock || footprints[s] == Footprint::Global)
             .collect();
         let mut by_end: Vec<usize> = (0..steps.len()).collect();
         by_end.sort_by_key(|&s| (steps[s].end_us, s));
@@ -74,6 +83,7 @@ impl<'g> Conflicts<'g> {
             precision,
             clock,
             anchors,
+            skew,
             by_end,
             position,
             by_chat,
@@ -109,11 +119,12 @@ impl<'g> Conflicts<'g> {
         // What ended this much before the anchor began also completed before it (the file's
         // completion order is trusted only where it agrees with the times within the
         // precision), and started before it (start order and times agree within the
-        // precision, or there are no anchors): the anchor waits for it.
+        // precision, or the skew): the anchor waits for it.
         let from_end = anchor.map_or(i64::MIN, |&q| {
             self.steps[q]
                 .start_us
-                .saturating_sub(self.precision.saturating_mul(2))
+                .saturating_sub(self.precision)
+                .saturating_sub(self.precision.max(self.skew))
         });
         let until_end = step.start_us.saturating_add(self.precision);
         let from = self
@@ -300,5 +311,37 @@ mod tests {
         let footprints = [Footprint::Global, chat(1), Footprint::Global, chat(2)];
         let conflicts = Conflicts::new(&group, &footprints, false);
         assert_eq!(conflicts.awaited(3), HashMap::from([(2, 1)]));
+    }
+
+    #[test]
+    fn a_start_order_a_little_off_the_times_still_goes_through_the_anchors() {
+        // As a recorder under load writes it: a4's step is numbered before a3's but starts
+        // 3 µs after it. a3's step (chat 3, at 40) follows a2 (global, ended at 30), and a0's
+        // global step (ended at 10) only through a2: it is not looked at.
+        let chat = |class| Footprint::Chat {
+            class,
+            routing: Routing::Untouched,
+        };
+        let (group, _) = group(
+            &[
+                (0, 0, 10, 0, 0),
+                (1, 12, 3, 1, 0),
+                (2, 20, 10, 0, 0),
+                (4, 43, 1, 2, 0),
+                (3, 40, 1, 3, 0),
+            ],
+            1,
+            (false, true),
+        );
+        let footprints = [
+            Footprint::Global,
+            chat(1),
+            Footprint::Global,
+            chat(2),
+            chat(3),
+        ];
+        let conflicts = Conflicts::new(&group, &footprints, false);
+        assert_eq!(conflicts.skew, 3);
+        assert_eq!(conflicts.awaited(4), HashMap::from([(2, 1)]));
     }
 }

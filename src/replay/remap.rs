@@ -19,7 +19,7 @@ use std::collections::HashMap;
 use std::hash::Hash;
 use std::sync::LazyLock;
 
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use super::indexes::MessageIndexes;
 use crate::check::diff::Masks;
@@ -213,61 +213,21 @@ impl Remap {
     /// different lengths pair elements that look alike with ids masked (a participant list
     /// with one more member still pairs the others correctly).
     pub fn learn(&mut self, recorded: &Value, replayed: &Value, origin: Origin) {
-        let chat = chat_key(recorded);
-        let at = Walk {
-            key: None,
-            origin,
-            chat: chat.as_deref(),
-        };
-        self.walk(recorded, replayed, at);
+        pairs(recorded, replayed, origin, &mut |pair| self.take(pair));
     }
 
-    fn walk(&mut self, recorded: &Value, replayed: &Value, at: Walk<'_>) {
-        let key = at.key;
-        match (recorded, replayed) {
-            (Value::Object(old), Value::Object(new)) => {
-                for (k, old_value) in old {
-                    if let Some(new_value) = new.get(k) {
-                        self.walk(old_value, new_value, Walk { key: Some(k), ..at });
-                    }
-                }
+    /// Learns one pair [`pairs`] found.
+    pub(super) fn take(&mut self, pair: Pair<'_>) {
+        match pair {
+            Pair::Text(old, new) => self.learn_text(old, new),
+            Pair::Reference(old, new) => {
+                let learned = self.references.insert(&old, &new);
+                self.count(learned);
             }
-            (Value::Array(old), Value::Array(new)) if old.len() == new.len() => {
-                for (o, n) in old.iter().zip(new) {
-                    self.walk(o, n, at);
-                }
+            Pair::Index(chat, old, new) => {
+                let learned = self.indexes.learn(chat, old, new);
+                self.count(learned);
             }
-            (Value::Array(old), Value::Array(new)) => {
-                let mut taken = vec![false; new.len()];
-                for o in old {
-                    let found = (0..new.len()).find(|&i| !taken[i] && alike(o, &new[i]));
-                    if let Some(i) = found {
-                        taken[i] = true;
-                        self.walk(o, &new[i], at);
-                    }
-                }
-            }
-            // A value the recording redacted stands for no id in particular.
-            (Value::String(old), Value::String(new))
-                if key.is_some_and(is_id_key) && old != REDACTED =>
-            {
-                self.learn_text(old, new);
-            }
-            (Value::Number(old), Value::Number(new))
-                if key == Some("referenceId") && at.origin == Origin::Response =>
-            {
-                if let (Some(old), Some(new)) = (old.as_u64(), new.as_u64()) {
-                    let learned = self.references.insert(&old, &new);
-                    self.count(learned);
-                }
-            }
-            (Value::Number(old), Value::Number(new)) if key == Some(INDEX_KEY) => {
-                if let (Some(old), Some(new)) = (old.as_u64(), new.as_u64()) {
-                    let learned = self.indexes.learn(at.chat, old, new);
-                    self.count(learned);
-                }
-            }
-            _ => {}
         }
     }
 
@@ -295,6 +255,99 @@ impl Remap {
             self.count(learned);
         }
     }
+}
+
+/// An id pair found at the same place in a recorded document and its replayed counterpart.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Pair<'a> {
+    /// A string under an id key: an id, or a URI or path naming one.
+    Text(&'a str, &'a str),
+    /// A referenceId (from a response).
+    Reference(u64, u64),
+    /// A message index of the recorded chat (if the document names one).
+    Index(Option<&'a str>, u64, u64),
+}
+
+/// Hands `found` every id pair at the same place in `recorded` and `replayed` (see
+/// [`Remap::learn`]), in document order. One walk serves every map that learns from a
+/// document ([`super::scopes::PartyRemaps`]: the party's and everyone's).
+pub(super) fn pairs<'a>(
+    recorded: &'a Value,
+    replayed: &'a Value,
+    origin: Origin,
+    found: &mut impl FnMut(Pair<'_>),
+) {
+    let chat = chat_key(recorded);
+    let at = Walk {
+        key: None,
+        origin,
+        chat: chat.as_deref(),
+    };
+    walk(recorded, replayed, at, found);
+}
+
+fn walk(recorded: &Value, replayed: &Value, at: Walk<'_>, found: &mut impl FnMut(Pair<'_>)) {
+    let key = at.key;
+    match (recorded, replayed) {
+        (Value::Object(old), Value::Object(new)) => {
+            for (k, old_value, new_value) in counterparts(old, new) {
+                if let Some(new_value) = new_value {
+                    walk(old_value, new_value, Walk { key: Some(k), ..at }, found);
+                }
+            }
+        }
+        (Value::Array(old), Value::Array(new)) if old.len() == new.len() => {
+            for (o, n) in old.iter().zip(new) {
+                walk(o, n, at, found);
+            }
+        }
+        (Value::Array(old), Value::Array(new)) => {
+            let mut taken = vec![false; new.len()];
+            for o in old {
+                let found_at = (0..new.len()).find(|&i| !taken[i] && alike(o, &new[i]));
+                if let Some(i) = found_at {
+                    taken[i] = true;
+                    walk(o, &new[i], at, found);
+                }
+            }
+        }
+        // A value the recording redacted stands for no id in particular.
+        (Value::String(old), Value::String(new))
+            if key.is_some_and(is_id_key) && old != REDACTED =>
+        {
+            found(Pair::Text(old, new));
+        }
+        (Value::Number(old), Value::Number(new))
+            if key == Some("referenceId") && at.origin == Origin::Response =>
+        {
+            if let (Some(old), Some(new)) = (old.as_u64(), new.as_u64()) {
+                found(Pair::Reference(old, new));
+            }
+        }
+        (Value::Number(old), Value::Number(new)) if key == Some(INDEX_KEY) => {
+            if let (Some(old), Some(new)) = (old.as_u64(), new.as_u64()) {
+                found(Pair::Index(at.chat, old, new));
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Each key of `old` with its value and `new`'s value under the same key. Two documents of
+/// one kind list their keys in the same order (one server's serialiser): they are paired in
+/// step, and a key is looked up (hashed) only where the orders part.
+fn counterparts<'a>(
+    old: &'a Map<String, Value>,
+    new: &'a Map<String, Value>,
+) -> impl Iterator<Item = (&'a String, &'a Value, Option<&'a Value>)> {
+    let mut in_step = new.iter();
+    old.iter().map(move |(k, o)| {
+        let n = match in_step.next() {
+            Some((nk, n)) if nk == k => Some(n),
+            _ => new.get(k),
+        };
+        (k, o, n)
+    })
 }
 
 /// Where a walk of two documents is: the key above, where the documents came from, and the
@@ -331,14 +384,46 @@ pub trait Lookup {
     /// replaced, and its origin replaced by the learned one, else by `fallback` (`recorded
     /// origin → replayed origin`) when it is that origin.
     fn text(&self, text: &str, fallback: Option<(&str, &str)>) -> String {
-        let (origin, rest) = split_origin(text);
         let mut out = String::with_capacity(text.len());
-        match self.origin(origin) {
-            Some(new) => out.push_str(new),
+        self.pieces(text, fallback, &mut |piece| {
+            out.push_str(piece);
+            true
+        });
+        out
+    }
+
+    /// Whether [`Lookup::text`] of `text` (without fallback) is `expected`, found without
+    /// writing it: every id of every notification received is compared so.
+    fn text_is(&self, text: &str, expected: &str) -> bool {
+        let mut rest = expected;
+        let mut prefix = |piece: &str| match rest.strip_prefix(piece) {
+            Some(after) => {
+                rest = after;
+                true
+            }
+            None => false,
+        };
+        self.pieces(text, None, &mut prefix) && rest.is_empty()
+    }
+
+    /// Hands `out` the pieces of [`Lookup::text`] of `text` in order, until it returns
+    /// `false`; returns whether it never did.
+    fn pieces(
+        &self,
+        text: &str,
+        fallback: Option<(&str, &str)>,
+        out: &mut dyn FnMut(&str) -> bool,
+    ) -> bool {
+        let (origin, rest) = split_origin(text);
+        let origin = match self.origin(origin) {
+            Some(new) => new,
             None => match fallback {
-                Some((old, new)) if !origin.is_empty() && origin == old => out.push_str(new),
-                _ => out.push_str(origin),
+                Some((old, new)) if !origin.is_empty() && origin == old => new,
+                _ => origin,
             },
+        };
+        if !out(origin) {
+            return false;
         }
         let mut token_start = 0;
         // The value of a query's `index=` is a message index, not an id.
@@ -351,18 +436,19 @@ pub trait Lookup {
                     .ok()
                     .filter(|_| after_index)
                     .and_then(|old| self.index(None, old));
-                match index {
-                    Some(new) => out.push_str(&new.to_string()),
-                    None => out.push_str(self.id(token).unwrap_or(token)),
+                let written = match index {
+                    Some(new) => out(&new.to_string()),
+                    None => out(self.id(token).unwrap_or(token)),
+                };
+                let separator = at < rest.len();
+                if !written || separator && !out(&rest[at..at + c.len_utf8()]) {
+                    return false;
                 }
                 after_index = token == INDEX_KEY && c == '=';
-                if at < rest.len() {
-                    out.push(c);
-                }
                 token_start = at + c.len_utf8();
             }
         }
-        out
+        true
     }
 
     /// A copy of `value` with the learned ids substituted in the strings under id keys (see
@@ -396,9 +482,8 @@ fn agreeing<L: Lookup + ?Sized>(
     key: Option<&str>,
 ) -> usize {
     match (recorded, replayed) {
-        (Value::Object(old), Value::Object(new)) => old
-            .iter()
-            .filter_map(|(k, o)| Some(agreeing(lookup, o, new.get(k)?, Some(k))))
+        (Value::Object(old), Value::Object(new)) => counterparts(old, new)
+            .filter_map(|(k, o, n)| Some(agreeing(lookup, o, n?, Some(k))))
             .sum(),
         (Value::Array(old), Value::Array(new)) => old
             .iter()
@@ -410,7 +495,7 @@ fn agreeing<L: Lookup + ?Sized>(
             })
             .sum(),
         (Value::String(old), Value::String(new)) if key.is_some_and(is_id_key) => {
-            usize::from(lookup.id(old).is_some() && lookup.text(old, None) == *new)
+            usize::from(lookup.id(old).is_some() && lookup.text_is(old, new))
         }
         _ => 0,
     }
@@ -483,10 +568,8 @@ fn agree<L: Lookup + ?Sized>(
     match (recorded, replayed) {
         (Value::Object(old), Value::Object(new)) => {
             old.len() == new.len()
-                && old.iter().all(|(k, o)| {
-                    new.get(k)
-                        .is_some_and(|n| agree(lookup, o, n, (Some(k), chat)))
-                })
+                && counterparts(old, new)
+                    .all(|(k, o, n)| n.is_some_and(|n| agree(lookup, o, n, (Some(k), chat))))
         }
         (Value::Array(old), Value::Array(new)) => {
             old.len() == new.len()
@@ -496,7 +579,7 @@ fn agree<L: Lookup + ?Sized>(
                     .all(|(o, n)| agree(lookup, o, n, (key, chat)))
         }
         (Value::String(old), Value::String(new)) if key.is_some_and(is_id_key) => {
-            lookup.text(old, None) == *new
+            lookup.text_is(old, new)
         }
         (Value::Number(old), Value::Number(new)) if key == Some("referenceId") => {
             mapped_number(old, new, old.as_u64().and_then(|o| lookup.reference(o)))
@@ -576,6 +659,33 @@ mod tests {
             json!({"operationName": "Invite", "targetUri": "http://new:2/api/v2/users/V9",
                    "text": "U1 stays: not under an id key", "targetPath": "/users/V9"})
         );
+    }
+
+    #[test]
+    fn text_is_says_whether_the_substituted_text_is_the_one_given() {
+        let mut remap = Remap::default();
+        remap.learn(
+            &json!({"uri": "http://old:1/api/v2/chats/C1", "index": 2, "chatId": "C1"}),
+            &json!({"uri": "http://new:2/api/v2/chats/X9", "index": 7, "chatId": "X9"}),
+            Origin::Response,
+        );
+        for text in [
+            "http://old:1/api/v2/chats/C1",
+            "/api/v2/chats/C1/messages?index=2&x=C1#C1",
+            "C1",
+            "",
+            "http://other/api/v2/chats/C2/",
+        ] {
+            let substituted = remap.text(text, None);
+            assert!(remap.text_is(text, &substituted), "{text}");
+            assert!(!remap.text_is(text, &format!("{substituted}/")), "{text}");
+            assert!(
+                !remap.text_is(text, &substituted[..substituted.len().saturating_sub(1)])
+                    || substituted.is_empty()
+            );
+        }
+        assert!(remap.text_is("/chats/C1", "/chats/X9"));
+        assert!(!remap.text_is("/chats/C1", "/chats/C1"));
     }
 
     #[test]

@@ -11,7 +11,7 @@
 //! contradiction between parties is no conflict: it is the other id model; one within a party
 //! is.
 
-use super::remap::{Lookup, Origin, Remap};
+use super::remap::{Lookup, Origin, Remap, pairs};
 use serde_json::Value;
 
 /// Every party's pairs, and everyone's.
@@ -33,10 +33,15 @@ impl PartyRemaps {
 
     /// Learns the id pairs of a document `party` was given in the recording and in the replay.
     pub fn learn(&mut self, party: usize, recorded: &Value, replayed: &Value, origin: Origin) {
-        if let Some(own) = self.parties.get_mut(party) {
-            own.learn(recorded, replayed, origin);
-        }
-        self.everyone.learn(recorded, replayed, origin);
+        // One walk of the documents for both: each learns the same pairs in the same order.
+        let mut own = self.parties.get_mut(party);
+        let everyone = &mut self.everyone;
+        pairs(recorded, replayed, origin, &mut |pair| {
+            if let Some(own) = own.as_deref_mut() {
+                own.take(pair);
+            }
+            everyone.take(pair);
+        });
     }
 
     /// How `party` maps ids.
