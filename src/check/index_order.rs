@@ -1,8 +1,9 @@
 //! `invariant.index` (`NOTIF-INDEX`): message indexes strictly increase per chat per party,
 //! over all the MessageLogUpdated of its session in the chat. A session ends with its
-//! `Revoked` or `Completed`; a later notification about the chat starts a new one (a supervisor
-//! revoked by a transfer may join the same chat again and then receives the history from index
-//! 1 again). Shared by `run`'s invariants and `replay`, which judges the target's stream so.
+//! `Revoked`, `Completed` or `LeftChat`; a later notification about the chat starts a new one
+//! (a supervisor revoked by a transfer, or one that left, may join the same chat again and then
+//! receives the history from index 1 again). Shared by `run`'s invariants and `replay`, which
+//! judges the target's stream so.
 
 use std::collections::HashMap;
 
@@ -27,12 +28,17 @@ impl IndexOrder {
     }
 
     /// Checks notification `seq` that party `actor` received; ends the session in a chat at
-    /// its `Revoked` or `Completed`. Anything it cannot read is the schemas' to report.
+    /// its `Revoked`, `Completed` or `LeftChat` (a supervisor who left may be given either of
+    /// the last two: docs/rulings.md choice-supervisor-leave), after which joining again starts
+    /// a new one. Anything it cannot read is the schemas' to report.
     pub fn observe(&mut self, actor: &str, seq: u64, data: &Value) -> Option<Finding> {
         let chat = chat_key(data)?;
         let key = (actor.to_owned(), chat);
         let text = |pointer: &str| data.pointer(pointer).and_then(Value::as_str);
-        if matches!(text("/chat/state"), Some("Revoked" | "Completed")) {
+        if matches!(
+            text("/chat/state"),
+            Some("Revoked" | "Completed" | "LeftChat")
+        ) {
             self.last.remove(&key);
             return None;
         }
