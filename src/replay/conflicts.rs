@@ -285,14 +285,18 @@ mod tests {
         }
     }
 
+    /// A step about chat `class` that leaves routing alone.
+    fn chat(class: usize) -> Footprint {
+        Footprint::Chat {
+            class,
+            routing: Routing::Untouched,
+        }
+    }
+
     #[test]
     fn a_step_after_a_global_one_awaits_only_what_ended_since() {
         // a0: global 0..10; a1: chat 1, 12..15; a2: global 20..30; a3 at 40 in chat 1 follows
         // a2 (global) and a1's step about its chat, and a0's only through a2.
-        let chat = |class| Footprint::Chat {
-            class,
-            routing: Routing::Untouched,
-        };
         let (group, _) = group(
             &[
                 (0, 0, 10, 0, 0),
@@ -318,10 +322,6 @@ mod tests {
         // As a recorder under load writes it: a4's step is numbered before a3's but starts
         // 3 µs after it. a3's step (chat 3, at 40) follows a2 (global, ended at 30), and a0's
         // global step (ended at 10) only through a2: it is not looked at.
-        let chat = |class| Footprint::Chat {
-            class,
-            routing: Routing::Untouched,
-        };
         let (group, _) = group(
             &[
                 (0, 0, 10, 0, 0),
