@@ -8,9 +8,9 @@ use std::time::Duration;
 
 use serde_json::{Map, Value, json};
 
-use super::model::State;
+use super::model::{EXPLORE_KEY, ExploreKey, State};
 use super::op::{Act, Op, Person, customer_actor};
-use super::predict::{DISPOSITION, DISPOSITION_KEY, Expected, Prediction, attached_key, predict};
+use super::predict::{DISPOSITION, DISPOSITION_KEY, Expected, Prediction, predict};
 use super::world::World;
 
 /// How long a quiet window may last as written: the run shortens it to what the delivery
@@ -40,9 +40,8 @@ fn text_of(index: usize) -> String {
 fn params(act: Act, text: &str) -> Value {
     match act {
         Act::SendMessage | Act::SendToAgents => json!({"text": text}),
-        Act::UpdateUserData => json!({"userData": {"explore": text}}),
-        Act::AttachUserData => json!({"userData": {attached_key(text): text}}),
-        Act::DeleteUserData => json!({"keys": ["explore"]}),
+        Act::UpdateUserData | Act::AttachUserData => json!({"userData": {EXPLORE_KEY: text}}),
+        Act::DeleteUserData => json!({"keys": [EXPLORE_KEY]}),
         Act::AddComment => json!({"comment": text}),
         Act::SetDisposition => {
             json!({"disposition": DISPOSITION, "dispositionKey": DISPOSITION_KEY})
@@ -134,7 +133,7 @@ fn op_steps(state: &State, op: &Op, text: &str) -> Vec<Value> {
             let mut step = chat_op(by, chat, act.operation(), params(act, text));
             // Deleting a key that may not be there: the documents do not say whether that
             // is refused.
-            if act == Act::DeleteUserData {
+            if act == Act::DeleteUserData && state.chats[chat].explore_key != ExploreKey::Present {
                 step["response"] = json!({"outcome": "success_or_refused"});
             }
             vec![step]

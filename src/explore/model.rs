@@ -62,6 +62,23 @@ pub enum Phase {
     Ended,
 }
 
+/// What a chat's user data holds under [`EXPLORE_KEY`], the key explore attaches, updates
+/// and deletes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ExploreKey {
+    /// Not there (a new chat, or deleted).
+    #[default]
+    Absent,
+    /// Attached, and updated since.
+    Present,
+    /// Not known: updated while it was not there (whether UpdateUserData creates a key is not
+    /// documented), or the chat was queued with whatever it held.
+    Unknown,
+}
+
+/// The user-data key explore attaches, updates and deletes.
+pub const EXPLORE_KEY: &str = "explore";
+
 /// One chat (one per customer).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Chat {
@@ -73,6 +90,8 @@ pub struct Chat {
     pub supervisors: BTreeMap<usize, Mode>,
     /// An offer or invitation waiting for its agent's Accept.
     pub pending: Option<(usize, Offer)>,
+    /// Its user data under [`EXPLORE_KEY`].
+    pub explore_key: ExploreKey,
 }
 
 impl Chat {
@@ -82,6 +101,12 @@ impl Chat {
             .iter()
             .filter(|(_, m)| **m != Membership::LeftChat)
             .map(|(a, m)| (*a, *m))
+    }
+
+    /// Whether `act` may be done in it: AttachUserData only while [`EXPLORE_KEY`] is known not
+    /// to be there (what attaching a key that is there does is not documented).
+    pub fn may(&self, act: Act) -> bool {
+        act != Act::AttachUserData || self.explore_key == ExploreKey::Absent
     }
 
     /// Everyone in it who gets its notifications.
@@ -412,7 +437,7 @@ impl State {
                     ops.push(Op::Leave { by, chat: c });
                     continue;
                 }
-                for act in Act::ALL {
+                for act in Act::ALL.into_iter().filter(|a| chat.may(*a)) {
                     ops.push(Op::Act { by, chat: c, act });
                 }
                 invitations(&mut ops, by, c, &targets);
@@ -448,7 +473,10 @@ impl State {
                 let (s, mode) = (*s, *mode);
                 let by = Person::Supervisor(s);
                 ops.push(Op::Leave { by, chat: c });
-                for act in Act::ALL.into_iter().filter(|a| a.allowed_in(mode)) {
+                for act in Act::ALL
+                    .into_iter()
+                    .filter(|a| a.allowed_in(mode) && chat.may(*a))
+                {
                     ops.push(Op::Act { by, chat: c, act });
                 }
                 if mode != Mode::Monitor {
@@ -585,8 +613,18 @@ impl State {
                 chat.phase = Phase::Queued;
                 chat.pending = None;
             }
-            Op::Act { .. }
-            | Op::Refused { .. }
+            Op::Act { chat, act, .. } => {
+                let key = &mut self.chats[chat].explore_key;
+                *key = match (act, *key) {
+                    (Act::AttachUserData, _) => ExploreKey::Present,
+                    (Act::UpdateUserData, ExploreKey::Present) => ExploreKey::Present,
+                    (Act::UpdateUserData, _) => ExploreKey::Unknown,
+                    // Gone, whether it was there (deleted) or not (refused or ignored).
+                    (Act::DeleteUserData, _) => ExploreKey::Absent,
+                    (_, unchanged) => unchanged,
+                };
+            }
+            Op::Refused { .. }
             | Op::AgentMonitors { .. }
             | Op::CustomerMessage(_)
             | Op::CustomerReads(_) => {}
@@ -637,8 +675,14 @@ impl State {
     }
 
     fn end(&mut self, chat: usize, phase: Phase) {
+        // A queued chat keeps its user data for whoever accepts it next.
+        let explore_key = match phase {
+            Phase::Queued => ExploreKey::Unknown,
+            _ => ExploreKey::Absent,
+        };
         self.chats[chat] = Chat {
             phase,
+            explore_key,
             ..Chat::default()
         };
     }

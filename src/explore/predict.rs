@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Value, json};
 
-use super::model::{Chat, Offer, Phase, State};
+use super::model::{Chat, EXPLORE_KEY, ExploreKey, Offer, Phase, State};
 use super::op::{Act, Op, Person};
 use crate::spec::Mode;
 
@@ -19,11 +19,6 @@ pub const DISPOSITION: &str = "explored";
 /// The user-data key explore names for it (`dispositionKey`): the default key is not
 /// documented.
 pub const DISPOSITION_KEY: &str = "ExploreDisposition";
-
-/// The user-data key AttachUserData with `text` adds: one per operation.
-pub fn attached_key(text: &str) -> String {
-    text.replace(' ', "_")
-}
 
 /// One expected notification: a `match` map and what to capture from it.
 #[derive(Debug, Clone, PartialEq)]
@@ -403,17 +398,16 @@ fn act_effects(state: &State, by: Person, c: usize, act: Act, text: &str) -> Pre
             p.entry(reader, p.covers, entry);
         }
     }
-    // These change the chat's properties, which the changer is shown with the change made.
-    // DeleteUserData of a key that may not be there is left out: whether that is refused is
-    // not documented.
+    // These change the chat's properties, which the changer is shown with the change made,
+    // as far as the model knows what the user data holds: whether UpdateUserData creates a
+    // key that is not there, and whether DeleteUserData of one is refused, are not documented.
+    let explore_key = format!("chat.userData.{EXPLORE_KEY}");
+    let present = chat.explore_key == ExploreKey::Present;
     let shown: Option<Vec<(String, Value)>> = match act {
-        // Attached under a key of its own; whether UpdateUserData creates a key that is not
-        // there is not documented, so only its PropertiesUpdated is required.
-        Act::AttachUserData => Some(vec![(
-            format!("chat.userData.{}", attached_key(text)),
-            json!(text),
-        )]),
+        Act::AttachUserData => Some(vec![(explore_key, json!(text))]),
+        Act::UpdateUserData if present => Some(vec![(explore_key, json!(text))]),
         Act::UpdateUserData => Some(Vec::new()),
+        Act::DeleteUserData if present => Some(vec![(explore_key, json!({"$absent": true}))]),
         Act::AddComment => Some(vec![("chat.comment".to_owned(), json!(text))]),
         Act::SetDisposition => Some(vec![(
             format!("chat.userData.{DISPOSITION_KEY}"),
@@ -730,6 +724,43 @@ mod tests {
         let p = predict(&after(&ops), &Op::RequestChat(0), "");
         assert!(!p.affected.contains(&S1));
         assert_eq!(p.quiet_covers.get(&S1), Some(&"JOIN-ON-ACCEPT"));
+    }
+
+    #[test]
+    fn user_data_is_predicted_as_far_as_the_model_knows_what_it_holds() {
+        let op = |act| Op::Act {
+            by: S1,
+            chat: 0,
+            act,
+        };
+        let shown = |state: &State, act| {
+            let p = predict(state, &op(act), "v");
+            for_whom(&p, S1)
+                .first()
+                .map(|e| e.items[0].matchers.get("chat.userData.explore").cloned())
+        };
+        let fresh = in_chat(Mode::BargeIn);
+        // Not there: an update need only say the properties changed, a delete need not work.
+        assert_eq!(shown(&fresh, Act::UpdateUserData), Some(None));
+        assert_eq!(shown(&fresh, Act::DeleteUserData), None);
+        assert_eq!(shown(&fresh, Act::AttachUserData), Some(Some(json!("v"))));
+        let attached = fresh.clone().apply(&op(Act::AttachUserData));
+        assert_eq!(
+            shown(&attached, Act::UpdateUserData),
+            Some(Some(json!("v")))
+        );
+        assert_eq!(
+            shown(&attached, Act::DeleteUserData),
+            Some(Some(json!({"$absent": true})))
+        );
+        // Attached, it is not attached again; updated while not there, what it holds is
+        // unknown until deleted.
+        assert!(!attached.allows(&op(Act::AttachUserData)));
+        let unknown = fresh.apply(&op(Act::UpdateUserData));
+        assert_eq!(shown(&unknown, Act::UpdateUserData), Some(None));
+        assert!(!unknown.allows(&op(Act::AttachUserData)));
+        let deleted = unknown.apply(&op(Act::DeleteUserData));
+        assert!(deleted.allows(&op(Act::AttachUserData)));
     }
 
     #[test]
