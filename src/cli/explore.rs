@@ -12,8 +12,7 @@ use super::quiet::QuietArgs;
 use super::run::parse_duration;
 use super::seeding::SeedingArgs;
 use super::suite::{CheckFiles, SuiteArgs};
-use super::target::{parse_target, route_to};
-use super::tls::TlsArgs;
+use super::target::{RouteArgs, parse_target, route_to};
 use super::trials::trial_runtime;
 use crate::driver::bayeux::BayeuxConfig;
 use crate::driver::format_duration;
@@ -30,12 +29,9 @@ pub struct ExploreArgs {
     /// server per exploration.
     #[arg(long, value_name = "URL", env = "GWS_CONFORM_TARGET")]
     pub target: Option<String>,
-    /// Send the requests to the target through this HTTP proxy.
-    #[arg(long, value_name = "URL")]
-    pub proxy: Option<String>,
-    /// `--cacert`, `--insecure`.
+    /// `--proxy`, `--cacert`, `--insecure`.
     #[command(flatten)]
-    pub tls: TlsArgs,
+    pub route: RouteArgs,
     /// Target profile: users (`agent1`…, `supervisor1`…), passwords, ContactCenterId.
     #[arg(long, value_name = "FILE", env = "GWS_CONFORM_PROFILE")]
     pub profile: Option<PathBuf>,
@@ -156,11 +152,11 @@ pub fn run(args: ExploreArgs) -> i32 {
     if !args.out.is_dir() {
         return bad(format!("--out {}: not a directory", args.out.display()));
     }
-    let trust = match args.tls.trust() {
+    let trust = match args.route.tls.trust() {
         Ok(trust) => trust,
         Err(code) => return code,
     };
-    let route = match route_to(target.as_deref(), args.proxy.as_deref(), trust) {
+    let route = match route_to(target.as_deref(), args.route.proxy.as_deref(), trust) {
         Ok(route) => route,
         Err(why) => return bad(why),
     };

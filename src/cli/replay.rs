@@ -14,8 +14,7 @@ use super::partition::{Partition, parse_partition};
 use super::run::{parse_duration, problems};
 use super::seeding::{Seeded, SeedingArgs};
 use super::stopping;
-use super::target::{parse_target, route_to};
-use super::tls::TlsArgs;
+use super::target::{RouteArgs, parse_target, route_to};
 use super::trials::{
     Execution, ReportFiles, ReportSettings, Trial, against_target, execute, finish, trial_runtime,
     trial_threads,
@@ -50,14 +49,9 @@ pub struct ReplayArgs {
     /// `--wait-for-target`.
     #[command(flatten)]
     pub wait: WaitArgs,
-    /// Send the requests to the target through this HTTP proxy. Without it the proxy
-    /// environment (HTTP_PROXY, HTTPS_PROXY, ALL_PROXY, NO_PROXY) is honoured, except for a
-    /// loopback target, which is always reached directly.
-    #[arg(long, value_name = "URL")]
-    pub proxy: Option<String>,
-    /// `--cacert`, `--insecure`: the certificates an `https://` target is checked against.
+    /// `--proxy`, `--cacert`, `--insecure`.
     #[command(flatten)]
-    pub tls: TlsArgs,
+    pub route: RouteArgs,
     /// Target profile: the users to log in as (the capture holds no credentials) and the
     /// ContactCenterId [default: the reference server's users].
     #[arg(long, value_name = "FILE", env = "GWS_CONFORM_PROFILE")]
@@ -175,8 +169,8 @@ fn prepare(args: &ReplayArgs) -> Result<(Plan, Profile, Option<String>, Route), 
     args.wait
         .refuse_without_target(target.as_deref())
         .map_err(bad)?;
-    let trust = args.tls.trust()?;
-    let route = route_to(target.as_deref(), args.proxy.as_deref(), trust).map_err(bad)?;
+    let trust = args.route.tls.trust()?;
+    let route = route_to(target.as_deref(), args.route.proxy.as_deref(), trust).map_err(bad)?;
     let mut plan = Plan::read_files(&args.files).map_err(|e| bad(e.to_string()))?;
     if args.in_clock_order {
         plan.order_by(OrderBy::Clock);

@@ -18,8 +18,7 @@ use super::seeding::{Seeded, SeedingArgs};
 use super::selection::{Selected, SelectionArgs};
 use super::stopping;
 use super::suite::{CheckFiles, SuiteArgs};
-use super::target::{parse_target, route_to};
-use super::tls::TlsArgs;
+use super::target::{RouteArgs, parse_target, route_to};
 use super::trials::{
     Execution, ReportFiles, ReportSettings, against_target, execute, failures, finish,
     trial_runtime, trial_threads,
@@ -68,14 +67,9 @@ pub struct RunArgs {
     /// `--wait-for-target`.
     #[command(flatten)]
     pub wait: WaitArgs,
-    /// Send the requests to the target through this HTTP proxy. Without it the proxy
-    /// environment (HTTP_PROXY, HTTPS_PROXY, ALL_PROXY, NO_PROXY) is honoured, except for a
-    /// loopback target, which is always reached directly.
-    #[arg(long, value_name = "URL")]
-    pub proxy: Option<String>,
-    /// `--cacert`, `--insecure`: the certificates an `https://` target is checked against.
+    /// `--proxy`, `--cacert`, `--insecure`.
     #[command(flatten)]
-    pub tls: TlsArgs,
+    pub route: RouteArgs,
     /// Target profile: users, passwords (or their environment variables), ContactCenterId.
     #[arg(long, value_name = "FILE", env = "GWS_CONFORM_PROFILE")]
     pub profile: Option<PathBuf>,
@@ -378,7 +372,7 @@ pub fn run(mut args: RunArgs) -> i32 {
         }
     }
     // Before anything is loaded: a bad --cacert is bad input, `--list` included.
-    let trust = match args.tls.trust() {
+    let trust = match args.route.tls.trust() {
         Ok(trust) => trust,
         Err(code) => return code,
     };
@@ -415,17 +409,18 @@ pub fn run(mut args: RunArgs) -> i32 {
             return code;
         }
     }
-    let route =
-        match route_to(args.target.as_deref(), args.proxy.as_deref(), trust).and_then(|route| {
+    let route = match route_to(args.target.as_deref(), args.route.proxy.as_deref(), trust).and_then(
+        |route| {
             args.wait.refuse_without_target(args.target.as_deref())?;
             Ok(route)
-        }) {
-            Ok(route) => route,
-            Err(why) => {
-                eprintln!("error: {why}");
-                return exit::BAD_INPUT;
-            }
-        };
+        },
+    ) {
+        Ok(route) => route,
+        Err(why) => {
+            eprintln!("error: {why}");
+            return exit::BAD_INPUT;
+        }
+    };
     let seeded = args.seeding.announced(false);
     let runtime = match trial_runtime() {
         Ok(runtime) => runtime,

@@ -2,8 +2,25 @@
 //! `https` URL with a host. Anything else is refused before anything runs, with the fix. And
 //! the way to it (`--proxy`, or the proxy environment; `crate::driver::route`).
 
+use clap::Args;
+
+use super::tls::TlsArgs;
 use crate::driver::route::{Route, Way};
 use crate::driver::trust::Trust;
+
+/// `--proxy`, `--cacert` and `--insecure`, which `run`, `replay` and `explore` share: how a
+/// target is reached.
+#[derive(Debug, Args)]
+pub struct RouteArgs {
+    /// Send the requests to the target through this HTTP proxy. Without it the proxy
+    /// environment (HTTP_PROXY, HTTPS_PROXY, ALL_PROXY, NO_PROXY) is honoured, except for a
+    /// loopback target, which is always reached directly.
+    #[arg(long, value_name = "URL")]
+    pub proxy: Option<String>,
+    /// `--cacert`, `--insecure`: the certificates an `https://` target is checked against.
+    #[command(flatten)]
+    pub tls: TlsArgs,
+}
 
 /// The target URL, checked; an error says what is wrong and how to write it.
 pub fn parse_target(text: &str) -> Result<String, String> {

@@ -1,4 +1,4 @@
-//! `--cacert FILE` and `--insecure` (`run`, `replay`, `proxy`): which TLS certificates an
+//! `--cacert FILE` and `--insecure` (`run`, `replay`, `explore`, `proxy`): which TLS certificates an
 //! `https://` target (or `proxy`'s upstream) is checked against ([`Trust`]).
 
 use std::path::PathBuf;
